@@ -1,0 +1,47 @@
+"""Registers mathgym's ids as soon as Gymnasium is imported, in any process.
+
+Gymnasium 1.x no longer loads the ``gymnasium.envs`` entry-point plugins, so ``gym.make("mathgym/...")``
+in a fresh process would not find mathgym's ids. The installed ``mathgym-gymnasium.pth`` imports
+this module at interpreter start; it installs a meta-path finder that waits for ``gymnasium`` to
+finish importing and then registers the ids (entry points are strings, so nothing heavy is imported).
+"""
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import sys
+
+
+class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001
+        if fullname != "gymnasium":
+            return None
+        sys.meta_path.remove(self)  # one shot; also keeps the real finder below from recursing here
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        real_exec = spec.loader.exec_module
+
+        def exec_module(module):  # noqa: ANN001, ANN202
+            real_exec(module)
+            try:
+                from mathgym.envs.registration import register_envs
+
+                register_envs()
+            except Exception as exc:  # never break `import gymnasium` for other users
+                print(f"mathgym: could not register environments: {exc!r}", file=sys.stderr)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def install() -> None:
+    if "gymnasium" in sys.modules:
+        from mathgym.envs.registration import register_envs
+
+        register_envs()
+    elif not any(isinstance(f, _RegisterAfterGymnasium) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RegisterAfterGymnasium())
+
+
+install()

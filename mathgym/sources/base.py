@@ -1,0 +1,85 @@
+"""The :class:`Source` protocol: a reproducible supply of :class:`~mathgym.problem.Problem` records."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from mathgym.problem import Problem
+
+
+class Source(ABC):
+    """A reproducible, indexable supply of problems.
+
+    ``source[i]`` is a pure function of the source's construction arguments and ``i``: the same
+    arguments give the same problem on every machine. Procedural sources are effectively unbounded
+    (``len`` is huge); dataset sources have their record count.
+
+    Subclasses implement :meth:`__len__` and :meth:`__getitem__`; :meth:`find` should be overridden
+    when a problem id can be resolved faster than by a scan.
+    """
+
+    #: short name used in problem ids and env ids
+    name: str = "source"
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __getitem__(self, index: int) -> Problem: ...
+
+    def __iter__(self) -> Iterator[Problem]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        """Draw one problem using only ``rng`` (envs pass their ``np_random``)."""
+        return self[self.sample_index(rng)]
+
+    def sample_index(self, rng: np.random.Generator) -> int:
+        return int(rng.integers(len(self)))
+
+    def find(self, problem_id: str) -> Problem:
+        """Return the problem with this id, or raise ``KeyError``."""
+        for problem in self:
+            if problem.id == problem_id:
+                return problem
+        raise KeyError(f"no problem with id {problem_id!r} in source {self.name!r}")
+
+    def select(self, options: Mapping[str, Any]) -> Problem | None:
+        """Resolve source-specific ``reset(options=...)`` keys to a problem (``None``: not handled).
+
+        Envs handle ``problem_id`` and ``index`` themselves; variant sources use this hook for
+        ``{"family": ..., "variant": k}``.
+        """
+        return None
+
+    def describe(self) -> str:
+        """One line for ``mathgym list``."""
+        return (self.__doc__ or self.name).strip().splitlines()[0]
+
+
+class ListSource(Source):
+    """Problems held in memory (tests, small hand-written sets, filtered views of other sources)."""
+
+    def __init__(self, problems: list[Problem], name: str = "list") -> None:
+        if not problems:
+            raise ValueError("ListSource needs at least one problem")
+        self.problems = list(problems)
+        self.name = name
+        self._by_id = {p.id: p for p in self.problems}
+        if len(self._by_id) != len(self.problems):
+            raise ValueError("problem ids must be unique within a source")
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __getitem__(self, index: int) -> Problem:
+        return self.problems[index]
+
+    def find(self, problem_id: str) -> Problem:
+        try:
+            return self._by_id[problem_id]
+        except KeyError:
+            raise KeyError(f"no problem with id {problem_id!r} in source {self.name!r}") from None
