@@ -18,6 +18,12 @@ class Agent(ABC):
 
     name: ClassVar[str] = ""
 
+    def __init__(self, env: Any = None, seed: int | None = None) -> None:
+        """:param env: the env the agent will act in (agents that need privileged access use it).
+        :param seed: seed of the agent's own randomness."""
+        self.env = env
+        self.rng = np.random.default_rng(seed)
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.name:

@@ -20,11 +20,17 @@ _ENV_MODULES = [
 
 #: one-line descriptions for ``mathgym list``, filled as ids register
 DESCRIPTIONS: dict[str, str] = {}
+#: system components an id needs (names of :data:`mathgym.testing.COMPONENTS`, e.g. "docker", "coq")
+REQUIREMENTS: dict[str, tuple[str, ...]] = {}
 
 
-def _register(env_id: str, entry_point: str | Callable[..., Any], description: str, **kwargs: Any) -> None:
+def _register(env_id: str, entry_point: str | Callable[..., Any], description: str, *,
+              requires: tuple[str, ...] = (), **kwargs: Any) -> None:
+    """Register ``mathgym/<env_id>``. ``requires`` names system components the env needs (the registry
+    test skips, or fails under MATHGYM_STRICT, when one is missing); other kwargs go to gymnasium.register."""
     full_id = f"{NAMESPACE}/{env_id}"
     DESCRIPTIONS[full_id] = description
+    REQUIREMENTS[full_id] = tuple(requires)
     if full_id in gymnasium.registry:
         return
     gymnasium.register(id=full_id, entry_point=entry_point, **kwargs)

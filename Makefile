@@ -1,0 +1,32 @@
+# The two commands of the README: `make demo` (main job) and `make test` (whole test suite).
+# Both set up what they need on a fresh Debian machine: a virtualenv in .venv, and for the tests the
+# system components the suite exercises (Docker daemon + sandbox image, Coq), installed by .ci/system-deps.sh.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test setup system-deps clean
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# CPU machines: torch comes from the pinned CPU wheel (an unpinned torch pulls a multi-GB CUDA build)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[rl,llm,docker,report,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mathgym demo
+
+system-deps:
+	bash .ci/system-deps.sh
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache results

@@ -1,0 +1,65 @@
+"""Items per second: mathgym's arithmetic env (reset + step with the correct answer) against
+reasoning-gym's ``basic_arithmetic`` (generate + score), in the same run.
+
+    python benchmarks/env_throughput.py [--n 5000]
+
+reasoning-gym is an anchor, not a mathgym dependency: when it is missing the script installs it into
+``benchmarks/.anchors-venv`` and re-runs itself there (see ``benchmarks/_anchors.py``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _anchors import ensure_anchors  # noqa: E402
+
+
+def mathgym_items_per_s(n: int, mode: str) -> float:
+    import gymnasium as gym
+
+    env = gym.make("mathgym/Arithmetic-v0", mode=mode)
+    env.reset(seed=0)
+    answer_of = lambda: f"The answer is \\boxed{{{env.unwrapped.problem.answer}}}."  # noqa: E731
+    start = time.perf_counter()
+    correct = 0
+    for i in range(n):
+        env.reset(seed=i if i == 0 else None)
+        *_, info = env.step(answer_of())
+        correct += info["verdict"]["correct"]
+    elapsed = time.perf_counter() - start
+    assert correct == n, f"reference answers judged wrong: {n - correct}"
+    return n / elapsed
+
+
+def reasoning_gym_items_per_s(n: int) -> float:
+    import reasoning_gym
+
+    start = time.perf_counter()
+    dataset = reasoning_gym.create_dataset("basic_arithmetic", size=n, seed=0)
+    total = 0.0
+    for entry in dataset:
+        total += dataset.score_answer(answer=entry["answer"], entry=entry)
+    elapsed = time.perf_counter() - start
+    assert total == n
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="items per system")
+    args = parser.parse_args()
+    ensure_anchors(["reasoning_gym"])
+
+    anchor = reasoning_gym_items_per_s(args.n)
+    print(f"reasoning-gym basic_arithmetic generate+score : {anchor:10.0f} items/s")
+    for mode in ("single", "step"):
+        ours = mathgym_items_per_s(args.n, mode)
+        print(f"mathgym Arithmetic-v0 [{mode:6s}] reset+step   : {ours:10.0f} items/s   "
+              f"ratio vs reasoning-gym: {ours / anchor:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

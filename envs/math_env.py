@@ -1,0 +1,214 @@
+"""Verified math problems as a text environment, in single-turn or step-level mode."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import gymnasium as gym
+
+from mathgym.problem import Problem
+from mathgym.rewards.base import Reward, StepContext
+from mathgym.sources.base import Source
+from mathgym.sources.registry import make_source
+from mathgym.spaces import UnicodeText
+
+SINGLE_TURN_INSTRUCTION = "Solve the following problem. Put your final answer within \\boxed{}."
+STEP_INSTRUCTION = (
+    "Solve the following problem step by step, one reasoning step per message. "
+    "When you reach the final answer, write it within \\boxed{}."
+)
+
+
+def build_reward(spec: Reward | str | Mapping[str, Any] | None, mode: str) -> Reward:
+    """The env's reward: ``spec`` built by :func:`mathgym.rewards.make_reward`, or the mode's default."""
+    from mathgym import rewards  # noqa: PLC0415  (rewards import the verifier)
+
+    if spec is not None:
+        return rewards.make_reward(spec)
+    return rewards.default_reward() if mode == "single" else rewards.default_step_reward()
+
+
+class MathEnv(gym.Env[str, str]):
+    """
+    ## Description
+
+    A math problem with a verifiable answer is drawn from a :class:`~mathgym.sources.base.Source`
+    (procedural generator, GSM8K, MATH-500, a JSONL file, a variant family, ...). The agent answers in
+    text; :func:`mathgym.verify` checks the final answer against the gold answer.
+
+    In ``"single"`` mode one action is a whole response. In ``"step"`` mode each action is one
+    reasoning step; the observation is the problem followed by the steps taken so far, and the
+    episode ends when a step contains a final answer (``\\boxed{}``, ``#### N``, "The answer is ...").
+
+    ## Action Space
+
+    ``UnicodeText(max_action_length)``: any unicode string. Longer strings are cut to the maximum.
+
+    ## Observation Space
+
+    ``UnicodeText(max_observation_length)``: the instruction and the problem (single mode), followed by
+    the steps so far, one per line (step mode). The observation is cut from the left if it grows past
+    the maximum, keeping the problem statement.
+
+    ## Rewards
+
+    Given by the ``reward`` argument (a :class:`~mathgym.rewards.base.Reward` or a spec understood by
+    :func:`mathgym.rewards.make_reward`). The default is :func:`mathgym.rewards.default_reward`:
+    1 for a verified-correct final answer, plus a small bonus for a well-formed answer, minus a small
+    cost per step in step mode. ``info["reward_components"]`` holds every named part.
+
+    ## Starting State
+
+    ``reset(seed=...)`` draws a problem with ``self.np_random``; ``options={"problem_id": id}`` or
+    ``options={"index": i}`` pins one, and sources may accept more keys (variant sources take
+    ``{"family": id, "variant": k}``).
+
+    ## Episode End
+
+    Terminated after the single action (single mode) or the first step that contains a final answer
+    (step mode). Truncated when step mode reaches ``max_steps`` steps without a final answer.
+
+    ## Arguments
+
+    * ``source``: a Source or a spec (``"gsm8k"``, ``"generator:Arithmetic"``, ...); extra keyword
+      arguments (``data_dir``, ``split``, ``level``, ...) go to the source's constructor.
+    * ``mode``: ``"single"`` (default) or ``"step"``.
+    * ``reward``: reward object or spec; ``None`` for the default.
+    * ``max_steps``: step-mode truncation limit (default 16).
+    * ``instruction``: text put before the problem (``None`` for the mode's default, ``""`` for none).
+    * ``max_action_length`` / ``max_observation_length``: space limits in characters.
+    * ``render_mode``: ``"ansi"`` (returns the transcript) or ``"human"`` (prints it).
+
+    ``info`` always carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"reasoning"``
+    or ``"answer"``), ``step_index``, ``verdict`` (a dict, or ``None`` before the final answer) and
+    ``reward_components``.
+    """
+
+    metadata = {"render_modes": ["ansi", "human"]}
+
+    def __init__(
+        self,
+        source: Source | str = "generator:Arithmetic",
+        *,
+        mode: str = "single",
+        reward: Reward | str | Mapping[str, Any] | None = None,
+        max_steps: int = 16,
+        instruction: str | None = None,
+        max_action_length: int = 16_384,
+        max_observation_length: int = 65_536,
+        render_mode: str | None = None,
+        **source_kwargs: Any,
+    ) -> None:
+        if mode not in ("single", "step"):
+            raise ValueError(f"mode must be 'single' or 'step', got {mode!r}")
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.source = make_source(source, **source_kwargs)
+        self.mode = mode
+        self.reward = build_reward(reward, mode)
+        self.max_steps = max_steps
+        if instruction is None:
+            instruction = SINGLE_TURN_INSTRUCTION if mode == "single" else STEP_INSTRUCTION
+        self.instruction = instruction
+        self.render_mode = render_mode
+        self.action_space = UnicodeText(max_action_length)
+        self.observation_space = UnicodeText(max_observation_length)
+        self.problem: Problem | None = None
+        self.steps: list[str] = []
+        self.done = True
+
+    # ----------------------------------------------------------------------------------- episode
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
+        super().reset(seed=seed)
+        self._start(self._choose_problem(options or {}), steps=[])
+        return self._observation(), self._info("prompt", verdict=None, components={})
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
+        if self.problem is None or self.done:
+            raise RuntimeError("the episode has ended (or never started): call reset() first")
+        from mathgym.verifier import extract_answer, verify  # noqa: PLC0415
+
+        text = str(action)[: self.action_space.max_length]
+        history = tuple(self.steps)
+        self.steps.append(text)
+        if self.mode == "single":
+            has_answer, truncated = True, False
+        else:
+            has_answer = extract_answer(text) is not None
+            truncated = not has_answer and len(self.steps) >= self.max_steps
+        final = has_answer or truncated
+        verdict = verify("\n".join(self.steps), self.problem) if final else None
+        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
+                                      step_index=len(history), final=final, verdict=verdict))
+        self.done = final
+        kind = "answer" if has_answer else "reasoning"
+        info = self._info(kind, verdict=verdict, components=dict(out.components))
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), float(out.value), has_answer, truncated, info
+
+    # ------------------------------------------------------------------------------ snapshots
+    def get_state(self) -> dict[str, Any]:
+        """A small JSON-serialisable snapshot of the episode (for beam search, MCTS, replays)."""
+        if self.problem is None:
+            raise RuntimeError("call reset() before get_state()")
+        return {"problem": self.problem.to_dict(), "steps": list(self.steps), "done": self.done,
+                "reward_state": self.reward.get_state()}
+
+    def set_state(self, state: Mapping[str, Any]) -> str:
+        """Restore a :meth:`get_state` snapshot; returns the observation at that point."""
+        self._start(Problem.from_dict(state["problem"]), steps=list(state["steps"]))
+        self.done = bool(state["done"])
+        self.reward.set_state(state.get("reward_state"))
+        return self._observation()
+
+    # -------------------------------------------------------------------------------- helpers
+    def _choose_problem(self, options: Mapping[str, Any]) -> Problem:
+        if "problem_id" in options:
+            return self.source.find(str(options["problem_id"]))
+        if "index" in options:
+            index = int(options["index"])
+            if not 0 <= index < len(self.source):
+                raise IndexError(f"index {index} out of range for a source of {len(self.source)} problems")
+            return self.source[index]
+        chosen = self.source.select(options)
+        return chosen if chosen is not None else self.source.sample(self.np_random)
+
+    def _start(self, problem: Problem, steps: list[str]) -> None:
+        self.problem = problem
+        self.steps = steps
+        self.done = False
+        self.reward.reset(problem)
+
+    def _observation(self) -> str:
+        assert self.problem is not None
+        head = f"{self.instruction}\n\n{self.problem.prompt}" if self.instruction else self.problem.prompt
+        if not self.steps or self.mode == "single":
+            text = head
+        else:
+            text = head + "\n\n" + "\n".join(self.steps)
+        limit = self.observation_space.max_length
+        if len(text) > limit:  # keep the problem, drop the oldest steps' text
+            text = head[: limit // 2] + "\n...\n" + text[-(limit - limit // 2 - 5):]
+        return text
+
+    def _info(self, step_kind: str, *, verdict: Any, components: dict[str, float]) -> dict[str, Any]:
+        assert self.problem is not None
+        return {
+            "problem_id": self.problem.id,
+            "family": self.problem.family,
+            "step_kind": step_kind,
+            "step_index": len(self.steps) - 1 if self.steps else -1,
+            "verdict": verdict.to_dict() if verdict is not None else None,
+            "reward_components": components,
+        }
+
+    def render(self) -> str | None:
+        if self.problem is None:
+            return None
+        transcript = self._observation() if self.mode == "step" else "\n\n".join([self._observation(), *self.steps])
+        if self.render_mode == "human":
+            print(transcript)
+            return None
+        return transcript

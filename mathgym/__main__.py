@@ -1,0 +1,3 @@
+from mathgym.cli import main
+
+main()
