@@ -56,6 +56,7 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str, bool]] = {
     "torch": (_has_module("torch"), "pip install -e '.[rl]' (pins the CPU wheel torch==2.13.0)", True),
     "transformers": (_has_module("transformers"), "pip install -e '.[llm]'", True),
     "ray": (_has_module("ray"), "pip install -e '.[ray]'", True),
+    "datasets": (_has_module("datasets"), "pip install datasets (Hugging Face datasets, for HubSource)", True),
     "lean": (lambda: shutil.which("lake") is not None, "install a Lean 4 toolchain with elan (needs GitHub)", False),
     "gpu": (_cuda_ok, "run on a machine with a CUDA GPU", False),
 }

@@ -11,12 +11,32 @@ canonical, plain-text form that the verifier parses:
 """
 from __future__ import annotations
 
+import importlib
 from fractions import Fraction
-from typing import Iterable, Mapping
+from types import ModuleType
+from typing import Any, Iterable, Mapping
 
-import sympy
 
-X = sympy.Symbol("x")
+class _LazyModule:
+    """Imports a module on first attribute access: sympy costs ~0.7 s to import, and only the symbolic
+    generators need it, so ``import gymnasium`` and arithmetic envs stay fast."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)
+
+
+sympy: Any = _LazyModule("sympy")
+
+
+def x_symbol() -> Any:
+    """The sympy symbol ``x`` (sympy interns symbols by name, so this is cheap after the first call)."""
+    return sympy.Symbol("x")
 
 
 def fmt_number(value: int | Fraction) -> str:
@@ -64,7 +84,7 @@ def fmt_money(value: int | Fraction) -> str:
     return f"${int(cents) // 100:,}.{int(cents) % 100:02d}"
 
 
-def fmt_expr(expr: sympy.Basic) -> str:
+def fmt_expr(expr: Any) -> str:
     """A sympy expression in the canonical plain-text form (``^`` powers, ``ln``)."""
     text = sympy.sstr(expr)
     return text.replace("**", "^").replace("log(", "ln(")

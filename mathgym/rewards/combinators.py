@@ -4,10 +4,12 @@ A combinator is itself a :class:`~mathgym.rewards.base.Reward`. Its components a
 under the parts' own names and unweighted, plus its own output under its ``name``; names must therefore
 be distinct within one reward tree (pass ``name=`` to tell two parts of the same kind apart).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
@@ -33,7 +35,8 @@ def merge_components(into: dict[str, float], components: Mapping[str, float], ow
         if key in into:
             raise ValueError(
                 f"reward component {key!r} is reported twice inside {owner!r}; give the parts distinct "
-                "names, e.g. FormatReward(name='format_tags') or make_reward({'format': {'name': ...}})")
+                "names, e.g. FormatReward(name='format_tags') or make_reward({'format': {'name': ...}})"
+            )
         into[key] = float(value)
 
 
@@ -70,13 +73,17 @@ class WeightedSum(Composite):
         for item in parts:
             reward, weight = (item, 1.0) if isinstance(item, Reward) else item
             if not isinstance(reward, Reward):
-                raise TypeError(f"WeightedSum parts are Reward objects or (Reward, weight) pairs, got {item!r}")
+                raise TypeError(
+                    f"WeightedSum parts are Reward objects or (Reward, weight) pairs, got {item!r}"
+                )
             pairs.append((reward, float(weight)))
         if not pairs:
             raise ValueError("WeightedSum needs at least one part")
         names = [reward.name for reward, _ in pairs]
         if len(set(names)) != len(names) or name in names:
-            raise ValueError(f"part names must be distinct and differ from the sum's name {name!r}, got {names}")
+            raise ValueError(
+                f"part names must be distinct and differ from the sum's name {name!r}, got {names}"
+            )
         self.pairs = tuple(pairs)
         self.parts = tuple(reward for reward, _ in pairs)
         self.weights = tuple(weight for _, weight in pairs)
@@ -169,7 +176,9 @@ class Conjunction(Composite):
     :param name: component name of the sum.
     """
 
-    def __init__(self, parts: Sequence[tuple[Reward, Reference] | Reward], *, name: str = "conjunction") -> None:
+    def __init__(
+        self, parts: Sequence[tuple[Reward, Reference] | Reward], *, name: str = "conjunction"
+    ) -> None:
         terms = []
         for item in parts:
             reward, reference = (item, 0.0) if isinstance(item, Reward) else item

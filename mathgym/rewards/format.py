@@ -1,8 +1,9 @@
 """Format reward: the response ends in an extractable final answer, optionally inside a tag template."""
+
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
 
@@ -30,8 +31,15 @@ class FormatReward(Reward):
 
     final_only = True
 
-    def __init__(self, present: float = 1.0, absent: float = 0.0, *, tags: Sequence[str] = (),
-                 answer_tag: str | None = None, name: str = "format") -> None:
+    def __init__(
+        self,
+        present: float = 1.0,
+        absent: float = 0.0,
+        *,
+        tags: Sequence[str] = (),
+        answer_tag: str | None = None,
+        name: str = "format",
+    ) -> None:
         tags = tuple(tags)
         if answer_tag is not None and answer_tag not in tags:
             tags = (*tags, answer_tag)
@@ -66,11 +74,14 @@ class FormatReward(Reward):
         return _has_answer(tail)
 
     def __repr__(self) -> str:
-        return f"FormatReward(present={self.present}, absent={self.absent}, tags={self.tags}, name={self.name!r})"
+        return (
+            f"FormatReward(present={self.present}, absent={self.absent}, tags={self.tags}, "
+            f"answer_tag={self.answer_tag!r}, name={self.name!r})"
+        )
 
 
 def _has_answer(text: str) -> bool:
-    from mathgym.verifier import extract_answer  # noqa: PLC0415
+    from mathgym.verifier import extract_answer
 
     return extract_answer(text) is not None
 

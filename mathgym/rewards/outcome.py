@@ -1,4 +1,5 @@
 """Outcome reward: the verifier's judgement of the final answer."""
+
 from __future__ import annotations
 
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
@@ -9,7 +10,7 @@ def verdict_for(ctx: StepContext) -> Verdict:
     """The verdict the env already computed for this step, or a fresh check of the whole response."""
     if ctx.verdict is not None:
         return ctx.verdict
-    from mathgym import verify  # noqa: PLC0415  (the verifier pulls in sympy; load it on first use)
+    from mathgym import verify
 
     return verify(ctx.response, ctx.problem)
 
@@ -29,8 +30,14 @@ class OutcomeReward(Reward):
 
     final_only = True
 
-    def __init__(self, correct: float = 1.0, incorrect: float = 0.0, *, partial_credit: bool = False,
-                 name: str = "outcome") -> None:
+    def __init__(
+        self,
+        correct: float = 1.0,
+        incorrect: float = 0.0,
+        *,
+        partial_credit: bool = False,
+        name: str = "outcome",
+    ) -> None:
         self.correct = float(correct)
         self.incorrect = float(incorrect)
         self.partial_credit = partial_credit

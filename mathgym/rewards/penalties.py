@@ -1,7 +1,8 @@
 """Costs that discourage long responses and many steps."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
 
@@ -25,8 +26,14 @@ class LengthPenalty(Reward):
     :param name: component name.
     """
 
-    def __init__(self, budget: int, per_unit: float = 0.001, *, unit: str | Callable[[str], int] = "chars",
-                 name: str = "length_penalty") -> None:
+    def __init__(
+        self,
+        budget: int,
+        per_unit: float = 0.001,
+        *,
+        unit: str | Callable[[str], int] = "chars",
+        name: str = "length_penalty",
+    ) -> None:
         if budget < 0:
             raise ValueError(f"budget must be >= 0, got {budget}")
         if per_unit < 0:
@@ -54,6 +61,12 @@ class LengthPenalty(Reward):
         value = value if value else 0.0  # no "-0.0" in logs
         return RewardOutput(value, {self.name: value})
 
+    def __repr__(self) -> str:
+        return (
+            f"LengthPenalty(budget={self.budget}, per_unit={self.per_unit}, unit={self.unit!r}, "
+            f"name={self.name!r})"
+        )
+
 
 class StepPenalty(Reward):
     """A constant ``-cost`` on every step (final ones included), to prefer short solutions.
@@ -71,3 +84,6 @@ class StepPenalty(Reward):
     def __call__(self, ctx: StepContext) -> RewardOutput:
         value = -self.cost if self.cost else 0.0
         return RewardOutput(value, {self.name: value})
+
+    def __repr__(self) -> str:
+        return f"StepPenalty(cost={self.cost}, name={self.name!r})"

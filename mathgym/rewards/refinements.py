@@ -21,9 +21,10 @@ How they are applied:
   :class:`mathgym.rewards.wrappers.RecordRefinedRewards`, which leaves the rewards ``step`` returns
   untouched (like ``RecordEpisodeStatistics``) and adds the refined list to the final step's ``info``.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from mathgym.rewards.base import Reward
 from mathgym.rewards.combinators import Transform
@@ -133,8 +134,14 @@ def make_refinement(kind: str | EpisodeRefinement | None, eta: float | None = No
     return _REFINEMENTS[kind]()
 
 
-def step_rewards(scores: Sequence[float], success: float = 0.0, *, alpha: float = 1.0,
-                 refinement: str | EpisodeRefinement | None = "none", eta: float | None = None) -> list[float]:
+def step_rewards(
+    scores: Sequence[float],
+    success: float = 0.0,
+    *,
+    alpha: float = 1.0,
+    refinement: str | EpisodeRefinement | None = "none",
+    eta: float | None = None,
+) -> list[float]:
     """Full per-step rewards of one episode: ``R_k = α·r̃_k``, and ``R_K = α·r̃_K + r_succ``.
 
     :param scores: the episode's per-step process scores ``r_1..r_K``.
@@ -170,6 +177,14 @@ class Clip(Transform):
 
 
 __all__ = [
-    "Clip", "ClipDelta", "ClipRefinement", "Delta", "EpisodeRefinement", "clip_delta_rewards", "clip_rewards",
-    "delta_rewards", "make_refinement", "step_rewards",
+    "Clip",
+    "ClipDelta",
+    "ClipRefinement",
+    "Delta",
+    "EpisodeRefinement",
+    "clip_delta_rewards",
+    "clip_rewards",
+    "delta_rewards",
+    "make_refinement",
+    "step_rewards",
 ]

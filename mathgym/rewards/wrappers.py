@@ -1,4 +1,5 @@
 """Gymnasium wrapper that applies an episode-level refinement (Delta, Clip+Delta) at episode end."""
+
 from __future__ import annotations
 
 from typing import Any, SupportsFloat
@@ -36,9 +37,17 @@ class RecordRefinedRewards(gym.Wrapper):
     :param info_key: the ``info`` key to write.
     """
 
-    def __init__(self, env: gym.Env, score_key: str, refinement: str | EpisodeRefinement = "delta", *,
-                 eta: float | None = None, alpha: float = 1.0, success_key: str | None = None,
-                 info_key: str = "refined_rewards") -> None:
+    def __init__(
+        self,
+        env: gym.Env,
+        score_key: str,
+        refinement: str | EpisodeRefinement = "delta",
+        *,
+        eta: float | None = None,
+        alpha: float = 1.0,
+        success_key: str | None = None,
+        info_key: str = "refined_rewards",
+    ) -> None:
         super().__init__(env)
         self.score_key = score_key
         self.refinement = make_refinement(refinement, eta)
@@ -58,8 +67,14 @@ class RecordRefinedRewards(gym.Wrapper):
         if terminated or truncated:
             success = float(self._component(components, self.success_key)) if self.success_key else 0.0
             rewards = self.refinement.step_rewards(self.scores, success, self.alpha)
-            info = {**info, self.info_key: {"scores": list(self.scores), "rewards": rewards,
-                                            "return": float(sum(rewards))}}
+            info = {
+                **info,
+                self.info_key: {
+                    "scores": list(self.scores),
+                    "rewards": rewards,
+                    "return": float(sum(rewards)),
+                },
+            }
         return obs, reward, terminated, truncated, info
 
     @staticmethod
@@ -67,9 +82,11 @@ class RecordRefinedRewards(gym.Wrapper):
         try:
             return components[key]
         except KeyError:
-            raise KeyError(f"reward component {key!r} is not in info['reward_components'] "
-                           f"(it has {sorted(components)}); pass score_key/success_key that the env's "
-                           "reward reports") from None
+            raise KeyError(
+                f"reward component {key!r} is not in info['reward_components'] "
+                f"(it has {sorted(components)}); pass score_key/success_key that the env's "
+                "reward reports"
+            ) from None
 
     def get_state(self) -> dict[str, Any]:
         """The wrapped env's snapshot plus the scores recorded so far (for branching search)."""

@@ -1,0 +1,264 @@
+"""EquationSolve: solve a linear equation in x by choosing algebraic rewrite rules and where to apply them."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from mathgym.envs.equation_encoding import NUM_FEATURES, encode_nodes
+from mathgym.envs.equation_problems import MixedLevelSource, equation_from_problem, format_answer
+from mathgym.envs.equation_rules import RULES, action_mask, decode_action
+from mathgym.envs.equation_tree import EquationTree, parse_equation
+from mathgym.problem import Problem
+from mathgym.rewards.base import Reward, StepContext
+from mathgym.sources.base import Source
+from mathgym.verifier.verdict import Verdict
+
+
+def default_equation_reward(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
+                            complexity_weight: float = 0.0) -> Reward:
+    """The env's default reward: verified outcome + per-step cost + invalid-action penalty
+    (+ complexity shaping when ``complexity_weight`` > 0), as a :class:`~mathgym.rewards.WeightedSum`."""
+    from mathgym.rewards.combinators import WeightedSum
+    from mathgym.rewards.complexity import ComplexityDecrease
+    from mathgym.rewards.invalid_action import InvalidActionPenalty
+    from mathgym.rewards.outcome import OutcomeReward
+    from mathgym.rewards.penalties import StepPenalty
+
+    parts: list[Reward] = [OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
+                           StepPenalty(step_cost), InvalidActionPenalty(invalid_penalty)]
+    if complexity_weight:
+        parts.append(ComplexityDecrease(complexity_weight))
+    return WeightedSum(parts, name="total")
+
+
+class EquationSolveEnv(gym.Env):
+    """Solve a linear equation in ``x`` with algebraic rewrite rules.
+
+    ## Description
+
+    The state is an equation ``lhs = rhs`` held as an unevaluated sympy expression tree (the problem's
+    equation, e.g. ``3*x + 5 = 2*x - 7``). Each action applies one rule to one node of the tree:
+    swap sides, move a term to the other side, add/subtract a term on both sides, multiply/divide both
+    sides, expand, collect like terms, or simplify a subtree (see :mod:`envs.equation_rules`). Every
+    rule is an equivalence transformation; the episode is won on reaching ``x = <number>``, which the
+    project's verifier checks against the problem's gold answer. The action design (one masked
+    ``Discrete`` over rule × node) follows mathy-envs; the code is independent.
+
+    ## Action Space
+
+    ``Discrete(len(RULES) * max_nodes)``: action ``a`` applies rule ``a // max_nodes`` to node
+    ``a % max_nodes`` (pre-order index, 0 is the equation). Valid actions are given by
+    :meth:`action_masks` (the sb3-contrib ``MaskablePPO`` convention), by ``info["action_mask"]`` and by
+    the last ``len(RULES) * max_nodes`` entries of the observation. An invalid action leaves the state
+    unchanged and costs ``invalid_penalty``.
+
+    ## Observation Space
+
+    ``Box(-1, 1, (max_nodes * 22 + len(RULES) * max_nodes,), float32)``: for each of ``max_nodes``
+    node slots (pre-order, zero-padded) 22 features (node type one-hot, parent type, side, depth, parent
+    index, argument position, sign and magnitude of numbers, subtree size, contains-x; see
+    :data:`envs.equation_encoding.FEATURES`), then the action mask as 0/1.
+
+    ## Rewards
+
+    The default reward is a :class:`~mathgym.rewards.WeightedSum` of parts, reported per step in
+    ``info["reward_components"]``: ``solved`` (+``solve_reward`` when the final ``x = value`` is verified
+    correct), ``step_penalty`` (-``step_cost`` per step), ``invalid_action`` (-``invalid_penalty``) and,
+    when ``complexity_weight`` > 0, ``complexity_decrease`` (``complexity_weight`` × nodes removed).
+    Pass ``reward=`` to use any other :class:`~mathgym.rewards.Reward`.
+
+    ## Starting State
+
+    A problem drawn from ``source`` with the env's ``np_random`` (by default the project's procedural
+    ``LinearEquation`` generator mixed over ``levels``, see :class:`~envs.equation_problems.MixedLevelSource`). ``reset(options=...)`` may
+    pin one: ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or
+    ``{"equation": "3*x + 5 = 14"}``.
+
+    ## Episode End
+
+    Terminated when the equation reads ``x = <number>`` (``info["is_success"]`` is the verdict);
+    truncated after ``max_moves`` actions.
+
+    ## Arguments
+
+    :param levels: levels of the ``LinearEquation`` generator to draw from (0 easiest: ``ax + b = c``;
+        1 adds x on both sides; 2 brackets; 3-4 fractional solutions); ignored when ``source`` is given.
+    :param source: any :class:`~mathgym.sources.base.Source` of equation problems (meta ``tree``,
+        meta ``equation`` or a prompt ending in ``: lhs = rhs``).
+    :param seed: seed of the default source's problem stream.
+    :param max_moves: actions before truncation.
+    :param max_nodes: node slots of the observation; rules that could grow the tree beyond it are masked.
+    :param solve_reward: reward for a verified solution.
+    :param step_cost: cost of every action.
+    :param invalid_penalty: extra cost of an invalid action.
+    :param complexity_weight: weight of the complexity-decrease shaping (0 disables it).
+    :param reward: a custom reward replacing the default one.
+    :param render_mode: ``"ansi"`` (``render()`` returns the equation) or ``"human"`` (prints it).
+    """
+
+    metadata = {"render_modes": ["ansi", "human"]}
+
+    def __init__(self, levels: Sequence[int] = (0, 1, 2), source: Source | None = None, *, seed: int = 0,
+                 max_moves: int = 20, max_nodes: int = 32, solve_reward: float = 1.0, step_cost: float = 0.01,
+                 invalid_penalty: float = 0.1, complexity_weight: float = 0.0, reward: Reward | None = None,
+                 render_mode: str | None = None) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        if max_moves < 1 or max_nodes < 8:
+            raise ValueError(f"need max_moves >= 1 and max_nodes >= 8, got {max_moves}, {max_nodes}")
+        self.source = source if source is not None else MixedLevelSource(levels, seed=seed)
+        self.max_moves = max_moves
+        self.max_nodes = max_nodes
+        self.reward = reward if reward is not None else default_equation_reward(
+            solve_reward, step_cost, invalid_penalty, complexity_weight)
+        self.render_mode = render_mode
+        self.num_rules = len(RULES)
+        self.action_space = spaces.Discrete(self.num_rules * max_nodes)
+        self.observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + self.num_rules * max_nodes,),
+                                            dtype=np.float32)
+        self.problem: Problem | None = None
+        self.tree: EquationTree | None = None
+        self._mask = np.zeros(self.action_space.n, dtype=bool)
+        self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        self._history: tuple[str, ...] = ()
+        self._moves = 0
+
+    # -- Gymnasium API ------------------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self.problem = self._select_problem(options or {})
+        if options and "equation" in options:
+            self.tree = parse_equation(options["equation"])
+        else:
+            self.tree = equation_from_problem(self.problem)
+        if self.tree.size > self.max_nodes:
+            raise ValueError(f"the equation {self.tree} has {self.tree.size} nodes but max_nodes is "
+                             f"{self.max_nodes}: raise max_nodes")
+        self.reward.reset(self.problem)
+        self._history = ()
+        self._moves = 0
+        self._observe()
+        info = self._info()
+        info["equation"] = self.tree.text()
+        return self._obs.copy(), info
+
+    def step(self, action: int):
+        if self.tree is None:
+            raise RuntimeError("call reset() before step()")
+        action = int(action)
+        if not 0 <= action < self.action_space.n:
+            raise ValueError(f"action {action} is outside Discrete({self.action_space.n})")
+        rule_index, node_index = decode_action(action, self.max_nodes)
+        rule = RULES[rule_index]
+        valid = bool(self._mask[action])
+        before = self.tree.size
+        if valid:
+            self.tree = rule.apply(self.tree, node_index)
+            if self.tree.size > self.max_nodes:  # the growth bounds make this impossible
+                raise RuntimeError(f"rule {rule.name} grew the tree past max_nodes: {self.tree}")
+        self._moves += 1
+        solved_value = self.tree.solved_value()
+        terminated = solved_value is not None
+        truncated = not terminated and self._moves >= self.max_moves
+        verdict = None
+        if terminated:
+            verdict = self._verify(solved_value)
+        elif truncated:
+            verdict = Verdict(False, 0.0, None, "unsolved")
+        # the step's text names the rule and the node; printing the equation (slow in sympy) is left to render()
+        action_text = f"{rule.name}@{node_index}" if valid else f"invalid:{rule.name}@{node_index}"
+        ctx = StepContext(problem=self.problem, action=action_text, history=self._history,
+                          step_index=self._moves - 1, final=terminated or truncated, verdict=verdict,
+                          extra={"valid": valid, "complexity_before": before, "complexity_after": self.tree.size,
+                                 "rule": rule.name})
+        out = self.reward(ctx)
+        self._history = self._history + (action_text,)
+        if valid:
+            self._observe()
+        info = self._info()
+        info.update(rule=rule.name, node=node_index, valid=valid, reward_components=dict(out.components))
+        if terminated or truncated:
+            info["equation"] = self.tree.text()
+            info["is_success"] = bool(verdict)
+            info["verdict"] = verdict.to_dict()
+            info["moves"] = self._moves
+        if self.render_mode == "human":
+            self.render()
+        return self._obs.copy(), float(out.value), terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """Valid actions as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
+        return self._mask.copy()
+
+    def render(self) -> str | None:
+        if self.tree is None:
+            return None
+        text = self.tree.text()
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    # -- snapshots for search -------------------------------------------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """A small snapshot (problem, current tree, moves) for :meth:`set_state`."""
+        return {"problem": self.problem, "tree": self.tree, "moves": self._moves, "history": self._history,
+                "reward": self.reward.get_state()}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.problem = state["problem"]
+        self.tree = state["tree"]
+        self._moves = state["moves"]
+        self._history = state["history"]
+        self.reward.set_state(state["reward"])
+        self._observe()
+
+    # -- internals ------------------------------------------------------------------------------------
+
+    def _select_problem(self, options: dict[str, Any]) -> Problem:
+        if "problem" in options:
+            problem = options["problem"]
+            return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
+        if "equation" in options:
+            text = str(options["equation"])
+            tree = parse_equation(text)
+            return Problem(id=f"equation:{text}", prompt=f"Solve for x: {text}",
+                           answer=options.get("answer") or _solve_exactly(tree), meta={"equation": text})
+        if "problem_id" in options:
+            return self.source.find(options["problem_id"])
+        if "index" in options:
+            return self.source[int(options["index"])]
+        return self.source.sample(self.np_random)
+
+    def _observe(self) -> None:
+        self._mask = action_mask(self.tree, self.max_nodes)
+        nodes = encode_nodes(self.tree, self.max_nodes)
+        split = nodes.size
+        self._obs[:split] = nodes.ravel()
+        self._obs[split:] = self._mask
+
+    def _info(self) -> dict[str, Any]:
+        return {"problem_id": self.problem.id, "equation_tree": self.tree,
+                "action_mask": self._mask.copy(), "level": self.problem.meta.get("level"),
+                "answer": self.problem.answer}
+
+    def _verify(self, value) -> Verdict:  # noqa: ANN001
+        from mathgym import verify  # the verifier loads sympy parsers: import it on first use
+
+        return verify(format_answer(value), self.problem)
+
+
+def _solve_exactly(tree: EquationTree) -> str:
+    import sympy
+
+    from mathgym.envs.equation_tree import X, evaluate
+
+    solutions = sympy.solve(sympy.Eq(evaluate(tree.lhs), evaluate(tree.rhs)), X)
+    if len(solutions) != 1 or not solutions[0].is_Rational:
+        raise ValueError(f"{tree} has no unique rational solution (solutions: {solutions})")
+    return format_answer(solutions[0])

@@ -1,0 +1,324 @@
+"""Containment for long-lived prover processes (coqidetop, the Lean REPL).
+
+A tactic is code: Coq commands read and write files (``Load``, ``Redirect``, plugins) and Lean tactics can
+run IO. Agent input is screened before it reaches a prover (see the backends), and the prover process
+itself runs contained, as strongly as this machine allows:
+
+* ``bwrap``: bubblewrap with the whole file system read-only, a private ``/tmp``, only a per-process
+  scratch directory writable, no network, its own PID/IPC namespaces, killed with its parent;
+* ``unshare-net``: ``unshare --net`` (no network), files unrestricted beyond the rlimits;
+* ``rlimits``: resource limits only.
+
+In every level the process gets rlimits (address space, CPU seconds, file size, open files, processes,
+no core dumps), a scrubbed environment, a scratch working directory, and its own process group so
+everything it started dies with it. :attr:`ContainedProcess.isolation` says which level is in force.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Mapping, Sequence
+
+ISOLATION_LEVELS = ("bwrap", "unshare-net", "rlimits")
+
+
+@dataclass(frozen=True)
+class ProcessLimits:
+    """Resource limits for one prover process.
+
+    :param memory_mb: address-space cap (``RLIMIT_AS``); ``None`` for none (Lean maps large files).
+    :param cpu_s: CPU seconds over the process's whole life (``RLIMIT_CPU``); backends recycle a
+        long-lived process before it runs out.
+    :param file_size_mb: largest file the process may write (``RLIMIT_FSIZE``).
+    :param open_files: ``RLIMIT_NOFILE``.
+    :param max_processes: how many more processes the process's user may start (``RLIMIT_NPROC``);
+        the kernel does not enforce it for root.
+    """
+
+    memory_mb: int | None = 4096
+    cpu_s: int = 3600
+    file_size_mb: int = 16
+    open_files: int = 256
+    max_processes: int | None = 32
+
+
+class ProcessCrashed(RuntimeError):
+    """The contained process exited (or closed its output) while an answer was awaited."""
+
+
+class ProcessTimeout(TimeoutError):
+    """No complete answer within the wall-clock limit."""
+
+
+def _run_ok(argv: list[str]) -> bool:
+    try:
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+_BWRAP_BASE = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+
+
+@lru_cache(maxsize=None)
+def _unshare_prefix() -> tuple[str, ...] | None:
+    if shutil.which("unshare") is None:
+        return None
+    for prefix in (("unshare", "--net", "--"), ("unshare", "--map-root-user", "--net", "--")):
+        if _run_ok([*prefix, "true"]):
+            return prefix
+    return None
+
+
+@lru_cache(maxsize=None)
+def detect_isolation() -> str:
+    """The strongest isolation level that works on this machine (probed once per process).
+
+    ``MATHGYM_PROVER_ISOLATION`` may force a weaker level (``unshare-net`` or ``rlimits``).
+    """
+    forced = os.environ.get("MATHGYM_PROVER_ISOLATION", "").strip()
+    if forced:
+        if forced not in ISOLATION_LEVELS:
+            raise ValueError(f"MATHGYM_PROVER_ISOLATION must be one of {ISOLATION_LEVELS}, got {forced!r}")
+        return forced
+    if shutil.which("bwrap") and _run_ok(["bwrap", *_BWRAP_BASE, "true"]):
+        return "bwrap"
+    if _unshare_prefix() is not None:
+        return "unshare-net"
+    return "rlimits"
+
+
+def scrubbed_env(scratch: str, keep: Sequence[str] = (), extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment: system PATH, HOME/TMPDIR in the scratch dir, UTF-8 locale.
+
+    :param keep: names of variables to copy from this process's environment (e.g. ``ELAN_HOME``).
+    :param extra: variables to set on top.
+    """
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    for name in keep:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    env.update(extra or {})
+    return env
+
+
+def _count_user_processes(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _limit_setter(limits: ProcessLimits) -> Callable[[], None]:
+    nproc = None
+    if limits.max_processes is not None and os.path.isdir("/proc"):
+        nproc = _count_user_processes(os.getuid()) + limits.max_processes
+
+    def apply() -> None:  # runs in the child between fork and exec: no allocation-heavy work here
+        def cap(which: int, value: int) -> None:
+            _, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value))
+
+        if limits.memory_mb is not None:
+            cap(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
+        cap(resource.RLIMIT_CPU, limits.cpu_s)
+        cap(resource.RLIMIT_FSIZE, limits.file_size_mb * 1024 * 1024)
+        cap(resource.RLIMIT_NOFILE, limits.open_files)
+        cap(resource.RLIMIT_CORE, 0)
+        if nproc is not None:
+            cap(resource.RLIMIT_NPROC, nproc)
+
+    return apply
+
+
+def contained_argv(argv: Sequence[str], scratch: str, isolation: str, cwd: str | None = None) -> list[str]:
+    """``argv`` wrapped for ``isolation`` (see the module docstring)."""
+    if isolation == "bwrap":
+        # the scratch bind comes after --tmpfs /tmp so that a scratch dir under /tmp stays visible
+        return ["bwrap", *_BWRAP_BASE, "--bind", scratch, scratch, "--chdir", cwd or scratch, "--", *argv]
+    if isolation == "unshare-net":
+        prefix = _unshare_prefix()
+        if prefix is None:
+            raise RuntimeError("unshare --net does not work here; use isolation='rlimits'")
+        return [*prefix, *argv]
+    if isolation == "rlimits":
+        return list(argv)
+    raise ValueError(f"isolation must be one of {ISOLATION_LEVELS} or 'auto', got {isolation!r}")
+
+
+class ContainedProcess:
+    """A long-lived child process with pipes, contained as described in the module docstring.
+
+    :param argv: the command.
+    :param limits: rlimits.
+    :param isolation: ``"auto"`` (strongest available) or one of :data:`ISOLATION_LEVELS`.
+    :param cwd: working directory (default: the scratch dir, which is always created).
+    :param env_keep: environment variable names passed through from this process.
+    :param env_extra: environment variables to set.
+    """
+
+    def __init__(self, argv: Sequence[str], *, limits: ProcessLimits = ProcessLimits(), isolation: str = "auto",
+                 cwd: str | None = None, env_keep: Sequence[str] = (),
+                 env_extra: Mapping[str, str] | None = None) -> None:
+        self.argv = list(argv)
+        self.limits = limits
+        self.isolation = detect_isolation() if isolation == "auto" else isolation
+        self.cwd = cwd
+        self.env_keep = tuple(env_keep)
+        self.env_extra = dict(env_extra or {})
+        self.scratch: str | None = None
+        self.proc: subprocess.Popen | None = None
+        self._buffer = bytearray()
+        self._stderr_tail = bytearray()
+        self._stderr_thread: threading.Thread | None = None
+        self._selector: selectors.BaseSelector | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.proc is not None:
+            self.kill()
+        self.scratch = tempfile.mkdtemp(prefix="mathgym-prover-")
+        argv = contained_argv(self.argv, self.scratch, self.isolation, self.cwd)
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
+            cwd=self.cwd or self.scratch, env=scrubbed_env(self.scratch, self.env_keep, self.env_extra),
+            preexec_fn=_limit_setter(self.limits), start_new_session=True, close_fds=True)
+        self._buffer.clear()
+        self._stderr_tail.clear()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.proc.stdout, selectors.EVENT_READ)
+        self._stderr_thread = threading.Thread(target=self._drain_stderr, args=(self.proc,), daemon=True)
+        self._stderr_thread.start()
+
+    def _drain_stderr(self, proc: subprocess.Popen) -> None:
+        # stderr is drained continuously so a chatty prover never blocks on a full pipe
+        stream = proc.stderr
+        while True:
+            try:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            except (OSError, ValueError):
+                return
+            if not chunk:
+                return
+            self._stderr_tail += chunk
+            del self._stderr_tail[:-8192]
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def stderr_tail(self) -> str:
+        return bytes(self._stderr_tail).decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        """Kill the process and everything it started (its process group), remove the scratch dir."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                try:
+                    stream.close()
+                except (OSError, ValueError):
+                    pass
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the process group (0 when unknown)."""
+        if self.proc is None:
+            return 0.0
+        total = 0
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.proc.pid:  # fields[2] is the process group id
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+    # -- I/O ----------------------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if not self.alive:
+            raise ProcessCrashed(self._death_note())
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise ProcessCrashed(self._death_note()) from exc
+
+    def read_until(self, find_end: Callable[[bytearray], int | None], timeout: float) -> bytes:
+        """Read until ``find_end(buffer)`` returns the end offset of a complete answer; return that answer.
+
+        Bytes after the answer stay buffered for the next call.
+
+        :raises ProcessTimeout: no complete answer within ``timeout`` seconds.
+        :raises ProcessCrashed: the process closed its output first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            end = find_end(self._buffer)
+            if end is not None:
+                answer = bytes(self._buffer[:end])
+                del self._buffer[:end]
+                return answer
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProcessTimeout(f"no answer within {timeout:.1f}s")
+            if self.proc is None or self._selector is None:
+                raise ProcessCrashed("the process is not running")
+            if not self._selector.select(remaining):
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                raise ProcessCrashed(self._death_note())
+            self._buffer += chunk
+
+    def _death_note(self) -> str:
+        code = self.proc.poll() if self.proc is not None else None
+        tail = self.stderr_tail().strip()[-600:]
+        return f"prover process exited (code {code})" + (f": {tail}" if tail else "")
+
+    def __del__(self) -> None:  # never leave a prover behind
+        try:
+            self.kill()
+        except Exception:
+            pass

@@ -1,0 +1,326 @@
+"""``verify(response, gold)``: extraction, anti-hacking rules, fast paths and the cached gold parses."""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from mathgym.verifier.compare import ValueCache, is_multiple, shape, shapes_equal
+from mathgym.verifier.evaluate import free_symbols
+from mathgym.verifier.extract import fallback_answers, final_answers
+from mathgym.verifier.lexer import (CONNECTIVES, FUNCTIONS, NUMBER_WORDS, UNITS, LookalikeCharacter, ParseError,
+                                    screen_unicode)
+from mathgym.verifier.limits import (MAX_ANSWER_CHARS, MAX_CANDIDATES, MAX_GOLD_CHARS, LimitExceeded,
+                                     VerifierTimeout, deadline_scope)
+from mathgym.verifier.parser import parse
+from mathgym.verifier.verdict import Verdict
+
+# --- fast paths ------------------------------------------------------------------------------------------
+_FAST_NUMBER = re.compile(r"(-)?(?:\\\$|\$)?(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?(\\?%)?")
+_FAST_FRACTION = re.compile(r"(-)?(?:\\[dt]?frac\{(\d+)\}\{(\d+)\}|(\d+)/(\d+))")
+_DIGIT_SPACE_DIGIT = re.compile(r"\d\s+\d")
+
+
+def fast_number(text: str) -> tuple[Fraction, bool] | None:
+    """Exact value of a plain number answer (``-1,234.5``, ``\\$18``, ``25\\%``, ``\\frac{3}{4}``, ``3/4``).
+
+    :param text: an answer string.
+    :returns: ``(value, has_percent)``, or None when the answer is anything else (then the parser runs).
+    """
+    if len(text) > 64:
+        return None
+    if _DIGIT_SPACE_DIGIT.search(text):  # "2 1/2" is a mixed number, "1 000" is ambiguous: parser decides
+        return None
+    compact = text.replace(" ", "").replace("\\!", "").replace("\\,", "")
+    if compact.endswith("."):
+        compact = compact[:-1]
+    match = _FAST_NUMBER.fullmatch(compact)
+    if match is not None:
+        sign, whole, decimals, percent = match.groups()
+        if whole is None and decimals is None:
+            return None
+        value = Fraction((whole or "0").replace(",", "") + (decimals or ""))
+        return (-value if sign else value), percent is not None
+    match = _FAST_FRACTION.fullmatch(compact)
+    if match is not None:
+        sign, top, bottom, top2, bottom2 = match.groups()
+        top, bottom = (top, bottom) if top is not None else (top2, bottom2)
+        if int(bottom) == 0:
+            return None
+        value = Fraction(int(top), int(bottom))
+        return (-value if sign else value), False
+    return None
+
+
+def _numbers_equal(gold: tuple[Fraction, bool], resp: tuple[Fraction, bool]) -> bool:
+    (g, g_pct), (r, r_pct) = gold, resp
+    if g == r:
+        return True
+    if g_pct and not r_pct:
+        return r == g / 100
+    if r_pct and not g_pct:
+        return r / 100 == g
+    return False
+
+
+_TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textrm|textit|mbox|mathrm|mathbf|operatorname)\s*\{")
+_TEXT_NOISE = re.compile(r"\\left|\\right|\\[,;:! ]|\\displaystyle|[\s${}]|\\\$")
+
+
+def text_key(text: str) -> str:
+    """A canonical spelling for exact-match checks (text wrappers, spaces, delimiters removed)."""
+    key = _TEXT_WRAPPER.sub("", text)
+    key = _TEXT_NOISE.sub("", key)
+    key = key.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    return key.rstrip(".")
+
+
+_CHOICE_GOLD = re.compile(r"\(?([A-E])\)?")
+_CHOICE_RESPONSE = re.compile(r"(?:option|choice|answer)?\s*[(\[]?([A-Ea-e])[)\]]?(?:[\s:.)].*)?", re.IGNORECASE | re.DOTALL)
+_CHOICE_LETTERS = re.compile(r"(?<![A-Za-z\\])[A-E](?![A-Za-z])")
+
+
+def _strip_text_commands(text: str) -> str:
+    return _TEXT_NOISE.sub("", _TEXT_WRAPPER.sub("", text))
+
+
+def _choice_letter(text: str) -> str | None:
+    """The single option letter a response picks, or None (also when it names several options)."""
+    plain = _TEXT_WRAPPER.sub("", text).replace("}", " ").replace("$", " ").strip()
+    match = _CHOICE_RESPONSE.fullmatch(plain)
+    if match is None:
+        return None
+    letters = set(_CHOICE_LETTERS.findall(plain.upper() if len(plain) <= 3 else plain))
+    if len(letters) > 1:
+        return None
+    return match.group(1).upper()
+
+
+# --- gold answers ----------------------------------------------------------------------------------------
+class GoldAnswer(NamedTuple):
+    """A parsed gold answer with its memo; built once per distinct gold (LRU)."""
+
+    raw: str
+    fast: tuple[Fraction, bool] | None
+    choice: str | None
+    key: str
+    shape: tuple | None
+    match_reason: str
+    cache: ValueCache
+
+
+def _match_reason(gold_shape: tuple | None) -> str:
+    if gold_shape is None:
+        return "match:exact"
+    kind = gold_shape[0]
+    if kind == "S":
+        return "match:symbolic" if free_symbols(gold_shape[1]) else "match:numeric"
+    if kind == "T":
+        interval = gold_shape[1] == "[" or gold_shape[2] == "]" or "inf" in repr(gold_shape[3])
+        return "match:interval" if interval else "match:tuple"
+    return {"L": "match:set", "M": "match:matrix", "E": "match:equation", "X": "match:text",
+            "B": "match:numeric", "R": "match:inequality"}.get(kind, "match:symbolic")
+
+
+@lru_cache(maxsize=8192)
+def gold_answer(gold: str, hint: str | None = None) -> GoldAnswer:
+    """Parse a gold answer once (cached).
+
+    :param gold: the gold answer string.
+    :param hint: optional ``answer_type`` ("choice", "integer", "set", ...).
+    """
+    raw = gold.strip()
+    if raw.startswith("$") and raw.endswith("$"):
+        raw = raw.strip("$").strip()
+    screened = screen_unicode(raw)
+    choice = None
+    choice_match = _CHOICE_GOLD.fullmatch(_strip_text_commands(screened))
+    if choice_match is not None or hint == "choice":
+        letter = choice_match.group(1) if choice_match else _choice_letter(screened)
+        if letter is not None:
+            choice = letter.upper()
+    fast = fast_number(screened)
+    gold_shape = None
+    try:
+        gold_shape = shape(parse(screened))
+    except (ParseError, LimitExceeded):
+        gold_shape = None
+    key = text_key(screened)
+    if gold_shape is not None and gold_shape[0] == "X":
+        key = key.lower()
+    return GoldAnswer(raw, fast, choice, key, gold_shape, _match_reason(gold_shape), ValueCache())
+
+
+_PARSE_FAILED = ("parse-failed",)
+
+
+@lru_cache(maxsize=8192)
+def _response_shape(answer: str) -> tuple:
+    try:
+        return shape(parse(answer))
+    except ParseError:
+        return _PARSE_FAILED
+
+
+def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
+    """Compare one extracted answer with a parsed gold answer.
+
+    :returns: ``(correct, reason)``.
+    """
+    if len(answer) > MAX_ANSWER_CHARS:
+        return False, "unparseable:too_long"
+    try:
+        screened = screen_unicode(answer)
+    except LookalikeCharacter:
+        return False, "unparseable:lookalike"
+    if gold.choice is not None:
+        letter = _choice_letter(screened)
+        if letter is not None:
+            return (True, "match:choice") if letter == gold.choice else (False, "mismatch")
+        if gold.shape is None or gold.shape[0] in ("X", "S") and gold.shape[1:] in ((gold.choice.lower(),),):
+            return False, "mismatch"
+    if gold.fast is not None:
+        resp_fast = fast_number(screened)
+        if resp_fast is not None:
+            return (True, "match:numeric") if _numbers_equal(gold.fast, resp_fast) else (False, "mismatch")
+    resp_key = text_key(screened)
+    if resp_key == gold.key or (gold.shape is not None and gold.shape[0] == "X" and resp_key.lower() == gold.key):
+        return True, "match:exact"
+    if gold.shape is None:
+        return False, "unparseable:gold"
+    try:
+        resp_shape = _response_shape(screened)
+    except LimitExceeded:
+        return False, "unparseable:limit"
+    if resp_shape is _PARSE_FAILED:
+        return False, "unparseable"
+    try:
+        if shapes_equal(gold.shape, resp_shape, gold.cache):
+            return True, gold.match_reason
+    except LimitExceeded:
+        return False, "unparseable:limit"
+    if is_multiple(resp_shape) and not is_multiple(gold.shape):
+        return False, "ambiguous:multiple_answers"
+    return False, "mismatch"
+
+
+# --- verify ----------------------------------------------------------------------------------------------
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, Fraction)):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value == value and abs(value) != float("inf") else None
+    return None
+
+
+def _gold_text(gold: Any) -> tuple[str | None, str | None]:
+    hint = None
+    if hasattr(gold, "answer") and hasattr(gold, "meta"):
+        meta = getattr(gold, "meta", None) or {}
+        try:
+            hint = meta.get("answer_type")
+        except AttributeError:
+            hint = None
+        gold = gold.answer
+    text = _as_text(gold)
+    if text is not None and not text.strip():
+        text = None
+    return text, hint if isinstance(hint, str) else None
+
+
+def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
+    """Check a model response (or a bare answer) against a gold answer.
+
+    Never raises and never runs longer than about ``timeout_s``: all work is bounded and checks a
+    cooperative deadline, which works in any thread or process; on expiry the verdict is ``"timeout"``.
+
+    :param response: the whole response (any type; non-text responses are ``"invalid_input"``).
+    :param gold: the gold answer string, or a :class:`~mathgym.problem.Problem` (its ``answer`` and
+        ``meta["answer_type"]`` hint are used).
+    :param timeout_s: hard time limit in seconds.
+    :returns: a :class:`Verdict`; ``reason`` is one of ``match:<kind>``, ``mismatch``, ``no_answer``,
+        ``ambiguous:multiple_answers``, ``ambiguous:too_many_answers``, ``unparseable[:detail]``,
+        ``invalid_input``, ``no_gold``, ``timeout``, ``error:<type>``.
+    """
+    extracted = None
+    try:
+        with deadline_scope(timeout_s):
+            text = _as_text(response)
+            if text is None:
+                return Verdict(False, 0.0, None, "invalid_input")
+            gold_text, hint = _gold_text(gold)
+            found = final_answers(text)
+            if found is None:
+                return Verdict(False, 0.0, None, "ambiguous:too_many_answers")
+            answers, marker = found
+            if answers:
+                extracted = answers[-1][0]
+            if gold_text is None:
+                return Verdict(False, 0.0, extracted, "no_gold")
+            if len(gold_text) > MAX_GOLD_CHARS:
+                return Verdict(False, 0.0, extracted, "unparseable:gold")
+            gold_parsed = gold_answer(gold_text, hint)
+            if marker == "none":
+                return _verify_unmarked(text, gold_parsed)
+            if len(answers) > MAX_CANDIDATES:
+                return Verdict(False, 0.0, extracted, "ambiguous:too_many_answers")
+            final_ok, final_reason = compare_answer(answers[-1][0], gold_parsed)
+            if not final_ok:
+                return Verdict(False, 0.0, extracted, final_reason)
+            for answer, strict in answers[:-1]:
+                ok, reason = compare_answer(answer, gold_parsed)
+                if ok or (not strict and (reason.startswith("unparseable") or _is_text_answer(answer))):
+                    continue
+                return Verdict(False, 0.0, extracted, "ambiguous:multiple_answers")
+            return Verdict(True, 1.0, extracted, final_reason)
+    except VerifierTimeout:
+        return Verdict(False, 0.0, extracted, "timeout")
+    except LimitExceeded:
+        return Verdict(False, 0.0, extracted, "unparseable:limit")
+    except RecursionError:
+        return Verdict(False, 0.0, extracted, "unparseable:limit")
+    except Exception as error:  # the verifier never raises: any other failure is a wrong answer
+        return Verdict(False, 0.0, extracted, f"error:{type(error).__name__}")
+
+
+def _is_text_answer(answer: str) -> bool:
+    try:
+        parsed = _response_shape(screen_unicode(answer))
+    except (ParseError, LimitExceeded):
+        return True
+    return parsed is _PARSE_FAILED or parsed[0] == "X"
+
+
+_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_MATH_WORDS = FUNCTIONS | UNITS | CONNECTIVES | frozenset(NUMBER_WORDS) | frozenset(
+    ("pi", "infty", "infinity", "inf", "frac", "sqrt", "text"))
+
+
+def _looks_like_prose(answer: str) -> bool:
+    """Whether a bare answer has English words (``so she has 18 left``) rather than variables."""
+    return any(word.lower() not in _MATH_WORDS for word in _WORD.findall(answer))
+
+
+def _verify_unmarked(text: str, gold: GoldAnswer) -> Verdict:
+    """A response without answer markers: a short bare answer, or the last sentence's value."""
+    guesses = fallback_answers(text)
+    gold_is_text = gold.shape is not None and gold.shape[0] == "X"
+    for guess, whole_response in guesses:
+        if not gold_is_text and ((whole_response and _looks_like_prose(guess)) or _is_text_answer(guess)):
+            continue
+        ok, reason = compare_answer(guess, gold)
+        return Verdict(ok, 1.0 if ok else 0.0, guess, reason)
+    return Verdict(False, 0.0, None, "no_answer")
+
+
+def clear_caches() -> None:
+    """Forget the cached gold and response parses (for benchmarks that time cold starts)."""
+    gold_answer.cache_clear()
+    _response_shape.cache_clear()
