@@ -8,6 +8,7 @@ from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(help="mathgym: reasoning tasks as Gymnasium environments.", no_args_is_help=True,
@@ -125,7 +126,7 @@ def _report(records: list, out: Path) -> None:  # noqa: ANN001
     write_markdown_table(rows, out / "summary.md")
     table = Table("env", "agent", "episodes", "accuracy", "mean reward", "mean steps", "ms/episode")
     for r in rows:
-        table.add_row(r["env"].removeprefix("mathgym/"), r["agent"], str(r["episodes"]), f"{r['accuracy']:.1%}", f"{r['mean_reward']:.3f}",
+        table.add_row(escape(r["env"].removeprefix("mathgym/")), escape(r["agent"]), str(r["episodes"]), f"{r['accuracy']:.1%}", f"{r['mean_reward']:.3f}",
                       f"{r['mean_steps']:.1f}", f"{r['ms_per_episode']:.2f}")
     console.print(table)
     console.print(f"episodes: {out / 'episodes.jsonl'}\nsummary:  {out / 'summary.md'}")
