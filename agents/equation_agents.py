@@ -20,9 +20,6 @@ class MaskedRandomAgent(Agent):
 
     name = "masked-random"
 
-    def __init__(self, seed: int | None = None) -> None:
-        self.reset(seed=seed)
-
     def act(self, observation: Any, info: Mapping[str, Any]) -> int:
         mask = np.asarray(info["action_mask"], dtype=bool)
         valid = np.flatnonzero(mask)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VENV_DIR = Path(__file__).resolve().parent / ".anchors-venv"
+#: where the anchors venv lives (MATHGYM_ANCHORS_VENV overrides it, e.g. for a CI cache)
+VENV_DIR = Path(os.environ.get("MATHGYM_ANCHORS_VENV", Path(__file__).resolve().parent / ".anchors-venv"))
 
 #: import name -> pip requirement
 ANCHOR_PACKAGES: dict[str, str] = {

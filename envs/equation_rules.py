@@ -231,17 +231,25 @@ RULES: tuple[Rule, ...] = (
     Rule("simplify", "evaluate the arithmetic of a subtree", _simplify_applies, _simplify, _subtree_growth),
 )
 RULE_NAMES = tuple(rule.name for rule in RULES)
+SWAP = RULE_NAMES.index("swap_sides")
 
 
-def action_mask(tree: EquationTree, max_nodes: int) -> np.ndarray:
+def action_mask(tree: EquationTree, max_nodes: int, *, allow_swap: bool = True) -> np.ndarray:
     """Boolean mask of shape ``(len(RULES) * max_nodes,)``; action ``rule * max_nodes + node`` is valid
-    when the rule applies to that node and its result is sure to fit in ``max_nodes`` nodes."""
+    when the rule applies to that node and its result is sure to fit in ``max_nodes`` nodes.
+
+    :param allow_swap: offer ``swap_sides``; envs pass ``False`` right after a swap, since swapping
+        back only undoes it (a greedy policy could otherwise loop on two swaps forever). It is offered
+        anyway when it is the only applicable move, so the mask is never empty.
+    """
     mask = np.zeros(len(RULES) * max_nodes, dtype=bool)
     size = tree.size
     for index in range(min(len(tree.nodes), max_nodes)):
         for rule_index, rule in enumerate(RULES):
             if rule.applies(tree, index) and size + rule.growth(tree, index) <= max_nodes:
                 mask[rule_index * max_nodes + index] = True
+    if not allow_swap and mask.sum() > 1:  # swapping back stays allowed when it is the only move left
+        mask[SWAP * max_nodes] = False
     return mask
 
 

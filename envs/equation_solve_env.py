@@ -9,7 +9,7 @@ from gymnasium import spaces
 
 from mathgym.envs.equation_encoding import NUM_FEATURES, encode_nodes
 from mathgym.envs.equation_problems import MixedLevelSource, equation_from_problem, format_answer
-from mathgym.envs.equation_rules import RULES, action_mask, decode_action
+from mathgym.envs.equation_rules import RULES, SWAP, action_mask, decode_action
 from mathgym.envs.equation_tree import EquationTree, parse_equation
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
@@ -53,7 +53,8 @@ class EquationSolveEnv(gym.Env):
     ``a % max_nodes`` (pre-order index, 0 is the equation). Valid actions are given by
     :meth:`action_masks` (the sb3-contrib ``MaskablePPO`` convention), by ``info["action_mask"]`` and by
     the last ``len(RULES) * max_nodes`` entries of the observation. An invalid action leaves the state
-    unchanged and costs ``invalid_penalty``.
+    unchanged and costs ``invalid_penalty``. ``swap_sides`` is masked right after a swap (it would only
+    undo it).
 
     ## Observation Space
 
@@ -99,7 +100,7 @@ class EquationSolveEnv(gym.Env):
     :param render_mode: ``"ansi"`` (``render()`` returns the equation) or ``"human"`` (prints it).
     """
 
-    metadata = {"render_modes": ["ansi", "human"]}
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(self, levels: Sequence[int] = (0, 1, 2), source: Source | None = None, *, seed: int = 0,
                  max_moves: int = 20, max_nodes: int = 32, solve_reward: float = 1.0, step_cost: float = 0.01,
@@ -125,6 +126,7 @@ class EquationSolveEnv(gym.Env):
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         self._history: tuple[str, ...] = ()
         self._moves = 0
+        self._last_rule = -1  # swapping twice in a row is masked: it only undoes the first swap
 
     # -- Gymnasium API ------------------------------------------------------------------------------
 
@@ -141,6 +143,7 @@ class EquationSolveEnv(gym.Env):
         self.reward.reset(self.problem)
         self._history = ()
         self._moves = 0
+        self._last_rule = -1
         self._observe()
         info = self._info()
         info["equation"] = self.tree.text()
@@ -158,6 +161,7 @@ class EquationSolveEnv(gym.Env):
         before = self.tree.size
         if valid:
             self.tree = rule.apply(self.tree, node_index)
+            self._last_rule = rule_index
             if self.tree.size > self.max_nodes:  # the growth bounds make this impossible
                 raise RuntimeError(f"rule {rule.name} grew the tree past max_nodes: {self.tree}")
         self._moves += 1
@@ -208,13 +212,14 @@ class EquationSolveEnv(gym.Env):
     def get_state(self) -> dict[str, Any]:
         """A small snapshot (problem, current tree, moves) for :meth:`set_state`."""
         return {"problem": self.problem, "tree": self.tree, "moves": self._moves, "history": self._history,
-                "reward": self.reward.get_state()}
+                "last_rule": self._last_rule, "reward": self.reward.get_state()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.problem = state["problem"]
         self.tree = state["tree"]
         self._moves = state["moves"]
         self._history = state["history"]
+        self._last_rule = state["last_rule"]
         self.reward.set_state(state["reward"])
         self._observe()
 
@@ -236,7 +241,7 @@ class EquationSolveEnv(gym.Env):
         return self.source.sample(self.np_random)
 
     def _observe(self) -> None:
-        self._mask = action_mask(self.tree, self.max_nodes)
+        self._mask = action_mask(self.tree, self.max_nodes, allow_swap=self._last_rule != SWAP)
         nodes = encode_nodes(self.tree, self.max_nodes)
         split = nodes.size
         self._obs[:split] = nodes.ravel()

@@ -77,6 +77,9 @@ class MathEnv(gym.Env[str, str]):
     * ``instruction``: text put before the problem (``None`` for the mode's default, ``""`` for none).
     * ``max_action_length`` / ``max_observation_length``: space limits in characters.
     * ``render_mode``: ``"ansi"`` (returns the transcript) or ``"human"`` (prints it).
+    * ``curriculum``: a :class:`~mathgym.curriculum.Curriculum` or its spec (dict, JSON, path); the env then
+      draws from the curriculum's current level (``source`` is ignored) and reports each episode's
+      outcome to it, so the level follows the agent's accuracy.
 
     ``info`` always carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"reasoning"``
     or ``"answer"``), ``step_index``, ``verdict`` (a dict, or ``None`` before the final answer) and
@@ -96,6 +99,7 @@ class MathEnv(gym.Env[str, str]):
         max_action_length: int = 16_384,
         max_observation_length: int = 65_536,
         render_mode: str | None = None,
+        curriculum: Any = None,
         **source_kwargs: Any,
     ) -> None:
         if mode not in ("single", "step"):
@@ -104,7 +108,12 @@ class MathEnv(gym.Env[str, str]):
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
-        self.source = make_source(source, **source_kwargs)
+        if curriculum is not None:
+            from mathgym.curriculum import as_curriculum  # noqa: PLC0415
+
+            self.source = as_curriculum(curriculum).as_source(**source_kwargs)
+        else:
+            self.source = make_source(source, **source_kwargs)
         self.mode = mode
         self.reward = build_reward(reward, mode)
         self.max_steps = max_steps
@@ -142,6 +151,8 @@ class MathEnv(gym.Env[str, str]):
         out = self.reward(StepContext(problem=self.problem, action=text, history=history,
                                       step_index=len(history), final=final, verdict=verdict))
         self.done = final
+        if final and hasattr(self.source, "record_outcome"):  # curriculum sources step their schedule
+            self.source.record_outcome(verdict)
         kind = "answer" if has_answer else "reasoning"
         info = self._info(kind, verdict=verdict, components=dict(out.components))
         if self.render_mode == "human":

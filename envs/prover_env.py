@@ -75,6 +75,7 @@ class ProverEnv(gym.Env[str, str]):
 
     * ``source``: the problems.
     * ``backend``: a prover backend, or a zero-argument factory (the env then owns and closes it).
+    * ``owns_backend``: whether :meth:`close` closes the backend (default: only when built from a factory).
     * ``mode``: ``"tactic"`` (default) or ``"whole_proof"``.
     * ``reward``: reward object or spec; ``None`` for the default built from ``step_cost`` and
       ``error_penalty``.
@@ -84,7 +85,7 @@ class ProverEnv(gym.Env[str, str]):
     * ``max_action_length`` / ``max_observation_length``: space limits in characters.
     * ``render_mode``: ``"ansi"`` or ``"human"``.
 
-    ``info`` carries ``problem_id``, ``step_kind`` (``"prompt"``, ``"tactic"`` or ``"proof"``),
+    ``info`` carries ``problem_id``, ``prover`` (the backend's name), ``step_kind`` (``"prompt"``, ``"tactic"`` or ``"proof"``),
     ``step_index``, ``state_id`` (content-addressed, immutable), ``status``, ``goals``, ``num_goals``,
     ``messages``, ``proof`` (accepted actions so far), ``verdict`` and ``reward_components``.
     :meth:`get_state` / :meth:`set_state` snapshot and restore an episode, so a search can branch.
@@ -108,6 +109,7 @@ class ProverEnv(gym.Env[str, str]):
         max_action_length: int = 8192,
         max_observation_length: int = 32_768,
         render_mode: str | None = None,
+        owns_backend: bool | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -116,9 +118,9 @@ class ProverEnv(gym.Env[str, str]):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.source = source
-        owns = isinstance(backend, type) or not hasattr(backend, "step")
-        self.backend: ProverBackend = backend() if owns else backend  # type: ignore[operator]
-        self._owns_backend = owns
+        is_factory = isinstance(backend, type) or not hasattr(backend, "step")
+        self.backend: ProverBackend = backend() if is_factory else backend  # type: ignore[operator]
+        self._owns_backend = is_factory if owns_backend is None else bool(owns_backend)
         self.mode = mode
         self.reward = build_proof_reward(reward, step_cost, error_penalty)
         self.max_steps = max_steps
@@ -270,6 +272,7 @@ class ProverEnv(gym.Env[str, str]):
         return {
             "problem_id": self.problem.id,
             "family": self.problem.family,
+            "prover": self.backend.name,
             "step_kind": step_kind,
             "step_index": len(self.actions) - 1,
             "state_id": node.id,

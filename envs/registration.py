@@ -16,6 +16,10 @@ NAMESPACE = "mathgym"
 
 _ENV_MODULES = [
     "mathgym.envs.math_registry",
+    "mathgym.envs.prover_registry",
+    "mathgym.envs.classic_registry",
+    "mathgym.envs.variant_registry",
+    "mathgym.envs.tool_registry",
 ]
 
 #: one-line descriptions for ``mathgym list``, filled as ids register

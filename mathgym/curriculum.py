@@ -32,7 +32,10 @@ Using it from an environment (the surface the env relies on):
 * ``curriculum.sample(rng)`` -- one problem of the current level drawn with the env's ``np_random``;
 * ``curriculum.record(correct)`` after each episode, and ``curriculum.version``, which changes
   whenever the level does;
-* ``state_dict()`` / ``load_state_dict()`` for checkpoints (JSON-serialisable).
+* ``state_dict()`` / ``load_state_dict()`` for checkpoints (JSON-serialisable);
+* ``curriculum.as_source()`` -- a :class:`CurriculumSource`, a plain ``Source`` that always serves the
+  current level, so any env that takes a source can follow a curriculum unchanged; such an env reports
+  finished episodes through the source's ``record_outcome(verdict)`` hook.
 
 One curriculum object shared by the envs of a ``SyncVectorEnv`` sees all their outcomes; envs in
 other processes (``AsyncVectorEnv``) each hold their own copy.
@@ -42,14 +45,16 @@ from __future__ import annotations
 import difflib
 import json
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from mathgym.generators.base import GeneratorConfig, ProblemGenerator, get_generator
 from mathgym.problem import Problem
-from mathgym.sources.procedural import ProceduralSource
+from mathgym.sources.base import Source
+from mathgym.sources.procedural import PROCEDURAL_LENGTH, ProceduralSource
 
 _SCHEDULES = ("joint", "sequential")
 _SPEC_KEYS = ("generator", "attributes", "base", "base_level", "schedule", "start_level", "promote_at",
@@ -142,7 +147,7 @@ class Curriculum:
             raise ValueError(f"bad curriculum for generator {gen.name}: {exc}") from exc
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any] | str | Path, *, generator: str | None = None) -> "Curriculum":
+    def from_spec(cls, spec: Mapping[str, Any] | str | Path, *, generator: str | None = None) -> Curriculum:
         """Build from a dict, JSON text or a path to a JSON file.
 
         :param generator: used when the spec names no generator (e.g. an env that knows its own).
@@ -248,6 +253,10 @@ class Curriculum:
         """One problem of the current level, chosen with ``rng`` (pass the env's ``np_random``)."""
         return self.source(seed).sample(rng)
 
+    def as_source(self, seed: int | None = None) -> CurriculumSource:
+        """A :class:`~mathgym.sources.base.Source` that always serves the current level (for any env)."""
+        return CurriculumSource(self, seed=seed)
+
     # -- checkpoints ----------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
@@ -272,7 +281,7 @@ class Curriculum:
         self.history = [dict(h) for h in state.get("history", [])]
 
     @classmethod
-    def from_state_dict(cls, state: Mapping[str, Any]) -> "Curriculum":
+    def from_state_dict(cls, state: Mapping[str, Any]) -> Curriculum:
         curriculum = cls.from_spec(state["spec"])
         curriculum.load_state_dict(state)
         return curriculum
@@ -282,7 +291,45 @@ class Curriculum:
                 f"accuracy={self.accuracy})")
 
 
-def as_curriculum(value: "Curriculum | Mapping[str, Any] | str | Path",
+class CurriculumSource(Source):
+    """A source that follows a curriculum: every draw comes from the curriculum's current level.
+
+    Any env that takes a :class:`~mathgym.sources.base.Source` can serve a curriculum through it, e.g.
+    ``gymnasium.make("mathgym/Math-v0", source=curriculum.as_source())``. Envs that know about
+    curricula report each finished episode with :meth:`record_outcome` (a duck-typed hook: envs call
+    it when the source has it).
+
+    :param curriculum: the curriculum to follow.
+    :param seed: the procedural seed of the level sources (default: the curriculum's ``seed``).
+    """
+
+    def __init__(self, curriculum: Curriculum, seed: int | None = None) -> None:
+        self.curriculum = curriculum
+        self.seed = seed
+        self.name = curriculum.generator.name
+
+    def __len__(self) -> int:
+        return PROCEDURAL_LENGTH
+
+    def __getitem__(self, index: int) -> Problem:
+        return self.curriculum.source(self.seed)[index]
+
+    def sample(self, rng: np.random.Generator) -> Problem:
+        return self.curriculum.sample(rng, self.seed)
+
+    def find(self, problem_id: str) -> Problem:
+        """Regenerate a problem of any level from its id."""
+        return self.curriculum.source(self.seed).find(problem_id)
+
+    def record_outcome(self, correct: bool | float | Any) -> int:
+        """Report a finished episode to the curriculum (see :meth:`Curriculum.record`)."""
+        return self.curriculum.record(correct)
+
+    def describe(self) -> str:
+        return f"{self.curriculum.generator.description} (curriculum, level {self.curriculum.level})"
+
+
+def as_curriculum(value: Curriculum | Mapping[str, Any] | str | Path,
                   generator: str | None = None) -> Curriculum:
     """Accept a :class:`Curriculum`, a spec dict, JSON text or a JSON path (for env keyword arguments)."""
     if isinstance(value, Curriculum):

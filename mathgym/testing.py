@@ -48,6 +48,12 @@ def _cuda_ok() -> bool:
         return False
 
 
+def _bwrap_ok() -> bool:
+    from mathgym.provers.containment import detect_isolation  # noqa: PLC0415
+
+    return detect_isolation() == "bwrap"
+
+
 # name -> (probe, how to get it, installable on this project's CPU machines)
 COMPONENTS: dict[str, tuple[Callable[[], bool], str, bool]] = {
     "docker": (_docker_ok, "start dockerd and run `mathgym sandbox build-image` (see .ci/run)", True),
@@ -59,6 +65,7 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str, bool]] = {
     "datasets": (_has_module("datasets"), "pip install datasets (Hugging Face datasets, for HubSource)", True),
     "lean": (lambda: shutil.which("lake") is not None, "install a Lean 4 toolchain with elan (needs GitHub)", False),
     "gpu": (_cuda_ok, "run on a machine with a CUDA GPU", False),
+    "bwrap": (_bwrap_ok, "apt-get install -y bubblewrap (needs root or unprivileged user namespaces)", True),
 }
 
 

@@ -127,3 +127,31 @@ def build_tiny_model(
     data.pop("temperature", None)
     gen_cfg.write_text(json.dumps(data, indent=2))
     return path
+
+
+def build_tiny_reward_model(path: str | Path, *, tokenizer_from: str | Path | None = None, hidden_size: int = 64,
+                            num_layers: int = 2, num_heads: int = 2, seed: int = 0) -> Path:
+    """A tiny random Qwen2 sequence-classification model with one output (an outcome reward model).
+
+    :param tokenizer_from: a checkpoint whose tokenizer to reuse (default: train one).
+    """
+    import torch  # noqa: PLC0415
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForSequenceClassification  # noqa: PLC0415
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if tokenizer_from is None:
+        tokenizer_from = build_tiny_model(path / "_policy", hidden_size=hidden_size, num_layers=1,
+                                          num_heads=num_heads, seed=seed)
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_from)
+    tokenizer.save_pretrained(path)
+    pad_id = tokenizer.pad_token_id
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=2 * hidden_size,
+                         num_hidden_layers=num_layers, num_attention_heads=num_heads, num_key_value_heads=num_heads,
+                         max_position_embeddings=1024, num_labels=1, pad_token_id=pad_id, torch_dtype="float32",
+                         initializer_range=0.2)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed("mathgym.tiny.reward_model", seed) % 2**63)
+        model = Qwen2ForSequenceClassification(config).to(torch.float32)
+    model.save_pretrained(path, safe_serialization=True)
+    return path

@@ -5,15 +5,39 @@ Every generator is one class in one of these modules; subclassing
 Use them through :class:`mathgym.sources.ProceduralSource` (``ProceduralSource("Arithmetic", level=2)``)
 or a :class:`mathgym.curriculum.Curriculum`.
 """
-from mathgym.generators.base import (ANSWER_TYPES, GENERATORS, Generated, GeneratorConfig, ProblemGenerator,
-                                     get_generator)
-
 # importing the modules registers their generators
-from mathgym.generators import (arithmetic, calculus, fraction_arithmetic, linear, number_theory,  # noqa: F401
-                                percentages, polynomial, probability, quadratic, word_problems)
+from mathgym.generators import (  # noqa: F401
+    arithmetic,
+    calculus,
+    combinatorics,
+    fraction_arithmetic,
+    linear,
+    number_theory,
+    percentages,
+    polynomial,
+    probability,
+    quadratic,
+    sequences,
+    word_problems,
+)
+from mathgym.generators.base import (
+    ANSWER_TYPES,
+    GENERATORS,
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    get_generator,
+)
 
-__all__ = ["ANSWER_TYPES", "GENERATORS", "Generated", "GeneratorConfig", "ProblemGenerator", "get_generator",
-           "generator_names"]
+__all__ = [
+    "ANSWER_TYPES",
+    "GENERATORS",
+    "Generated",
+    "GeneratorConfig",
+    "ProblemGenerator",
+    "generator_names",
+    "get_generator",
+]
 
 
 def generator_names() -> list[str]:

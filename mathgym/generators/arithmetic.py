@@ -6,10 +6,21 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
-from mathgym.generators.expression_tree import (OP_SYMBOLS, make_exact_integer, random_tree, render,
-                                                solve_steps)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
+from mathgym.generators.expression_tree import (
+    OP_SYMBOLS,
+    make_exact_integer,
+    random_tree,
+    render,
+    solve_steps,
+)
 from mathgym.generators.formatting import fmt_number
 
 _OPS = ("add", "sub", "mul", "div")
@@ -58,7 +69,7 @@ class Arithmetic(ProblemGenerator):
     def generate(self, rng: np.random.Generator, config: ArithmeticConfig) -> Generated:
         ops = check_choices("ops", config.ops, _OPS)
         high = 10 ** config.digits  # numbers 1 .. 10^digits - 1
-        tree = random_tree(rng, config.terms, ops, lambda r: Fraction(int(r.integers(1, high))),
+        tree = random_tree(rng, config.terms, ops, lambda r: int(r.integers(1, high)),
                            nested=config.nested)
         make_exact_integer(rng, tree, high - 1, config.allow_negative)
         expression = render(tree)

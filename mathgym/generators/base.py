@@ -21,8 +21,9 @@ import dataclasses
 import difflib
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,7 +31,7 @@ import numpy as np
 ANSWER_TYPES = frozenset({"integer", "fraction", "decimal", "set", "tuple", "expression", "equation"})
 
 #: every registered generator class by name, filled by :meth:`ProblemGenerator.__init_subclass__`
-GENERATORS: dict[str, type["ProblemGenerator"]] = {}
+GENERATORS: dict[str, type[ProblemGenerator]] = {}
 
 _NAME_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 # characters a string knob may not contain, because problem ids embed knob values
@@ -74,7 +75,7 @@ class GeneratorConfig:
         return [f.name for f in dataclasses.fields(cls)]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], base: "GeneratorConfig | None" = None) -> "GeneratorConfig":
+    def from_dict(cls, data: Mapping[str, Any], base: GeneratorConfig | None = None) -> GeneratorConfig:
         """Build a config from ``data`` (unknown keys are an error), on top of ``base`` or the defaults."""
         known = cls.knob_names()
         for key in data:

@@ -13,8 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_expr, sympy, x_symbol
 
 _DERIVATIVE_RULES = ("power", "trig", "exp", "log", "product", "chain", "quotient")

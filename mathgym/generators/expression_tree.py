@@ -8,9 +8,9 @@ the reference solution reduces one operation at a time in the usual order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
@@ -25,10 +25,10 @@ _PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2}
 class Node:
     """A number (``op is None``) or a binary operation."""
 
-    value: Fraction | None = None
+    value: Fraction | int | None = None  # ints in integer mode (faster), Fractions otherwise
     op: str | None = None
-    left: "Node | None" = None
-    right: "Node | None" = None
+    left: Node | None = None
+    right: Node | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -40,14 +40,17 @@ class Node:
         return apply(self.op, self.left.evaluate(), self.right.evaluate())
 
 
-def apply(op: str, a: Fraction, b: Fraction) -> Fraction:
+def apply(op: str, a: Fraction | int, b: Fraction | int) -> Fraction | int:
+    """Exact ``a op b``; stays an ``int`` when both are ints and the result is whole (much faster)."""
     if op == "add":
         return a + b
     if op == "sub":
         return a - b
     if op == "mul":
         return a * b
-    return a / b
+    if type(a) is int and type(b) is int and a % b == 0:
+        return a // b
+    return Fraction(a) / b
 
 
 LeafFn = Callable[[np.random.Generator], Fraction]
@@ -109,13 +112,13 @@ def make_exact_integer(rng: np.random.Generator, node: Node, max_value: int, all
     if node.op == "div":
         dividend = abs(node.left.evaluate())
         if dividend == 0:
-            node.right.value = Fraction(int(rng.integers(2, max(3, max_value + 1))))
+            node.right.value = int(rng.integers(2, max(3, max_value + 1)))
         else:
             divisors = _divisors_upto(int(dividend), max_value)
             if len(divisors) > 1:  # prefer a proper divisor over dividing a number by itself
                 divisors.pop()
             if divisors:
-                node.right.value = Fraction(divisors[int(rng.integers(len(divisors)))])
+                node.right.value = divisors[int(rng.integers(len(divisors)))]
             else:  # a prime (or 1) larger than every allowed divisor: multiply instead
                 node.op = "mul"
     if node.op == "sub" and not allow_negative and node.left.evaluate() < node.right.evaluate():

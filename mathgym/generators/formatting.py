@@ -12,9 +12,10 @@ canonical, plain-text form that the verifier parses:
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from types import ModuleType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 class _LazyModule:
@@ -41,6 +42,8 @@ def x_symbol() -> Any:
 
 def fmt_number(value: int | Fraction) -> str:
     """``7``, ``-3/4``: an exact rational in lowest terms."""
+    if type(value) is int:  # fast path: Fraction() construction dominates integer-only generators
+        return str(value)
     value = Fraction(value)
     if value.denominator == 1:
         return str(value.numerator)

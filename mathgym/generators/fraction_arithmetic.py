@@ -7,8 +7,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.expression_tree import OP_SYMBOLS, random_tree, render, solve_steps
 from mathgym.generators.formatting import fmt_number
 

@@ -6,8 +6,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_linear_side, fmt_number, fmt_signed_terms, fmt_tuple
 
 _FORMS = ("simple", "both", "brackets")
@@ -188,12 +194,12 @@ class LinearSystem2x2(ProblemGenerator):
         y = Fraction(a1 * f - a2 * e, det)
         eq1, eq2 = _equation(a1, b1, e), _equation(a2, b2, f)
         steps = [
-            f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
-            f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
-            f"that is {det}x = {e * b2 - f * b1}.",
+            (f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
+             f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
+             f"that is {det}x = {e * b2 - f * b1}."),
             f"So x = {e * b2 - f * b1}/{_p(det)} = {fmt_number(x)}.",
-            f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
-            f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(e - a1 * x)}, so y = {fmt_number(y)}.",
+            (f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
+             f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(e - a1 * x)}, so y = {fmt_number(y)}."),
         ]
         answer = fmt_tuple([fmt_number(x), fmt_number(y)])
         steps.append(f"The solution is x = {fmt_number(x)}, y = {fmt_number(y)}. {boxed(answer)}")

@@ -5,8 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 
 _KINDS = ("gcd", "lcm", "modpow", "modinv", "congruence")
 
@@ -132,8 +138,8 @@ class NumberTheory(ProblemGenerator):
         parts = " + ".join(str(2 ** i) for i in bits)
         steps = [f"Write the exponent in binary: {e} = {parts}.",
                  f"Repeated squaring modulo {m}: {table}.",
-                 f"Multiply the powers for the bits of {e} modulo {m}: "
-                 f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m}).",
+                 (f"Multiply the powers for the bits of {e} modulo {m}: "
+                  f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m})."),
                  boxed(answer)]
         return Generated(f"What is the remainder when {a}^{e} is divided by {m}?", answer, steps, "integer",
                          {"kind": "modpow", "base": a, "exponent": e, "modulus": m})
@@ -159,8 +165,8 @@ class NumberTheory(ProblemGenerator):
         inv, lines = self._inverse(a, m)
         answer = str(inv)
         steps = [f"Run the extended Euclidean algorithm on {a} and {m}: {'; '.join(lines)}.",
-                 f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {a * inv} = "
-                 f"{a * inv // m} × {m} + 1.",
+                 (f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {a * inv} = "
+                  f"{a * inv // m} × {m} + 1."),
                  boxed(answer)]
         prompt = f"Find the multiplicative inverse of {a} modulo {m}, as an integer from 0 to {m - 1}."
         return Generated(prompt, answer, steps, "integer", {"kind": "modinv", "a": a, "modulus": m})

@@ -7,8 +7,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_decimal, fmt_money
 
 _KINDS = ("of", "what", "change", "reverse", "successive")

@@ -6,11 +6,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_poly, poly_mul
-from mathgym.generators.poly_tools import (LinearFactor, expand_factors, fmt_factored, implicit,
-                                           rational_root_factorization)
+from mathgym.generators.poly_tools import (
+    LinearFactor,
+    expand_factors,
+    fmt_factored,
+    implicit,
+    rational_root_factorization,
+)
 
 _MODES = ("expand", "factor")
 

@@ -12,8 +12,14 @@ from math import comb
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_number
 
 _KINDS = ("dice", "coins", "urn", "cards")
@@ -111,8 +117,8 @@ class Probability(ProblemGenerator):
             favourable = sum(w for t, w in counts.items() if t >= s)
             what = f"the sum is at least {s}" if n > 1 else f"it shows at least {s}"
             steps = [f"There are {total} equally likely outcomes.",
-                     f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives "
-                     f"{favourable}."]
+                     (f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives "
+                      f"{favourable}.")]
             event = "at_least"
             event_params = {"sum": s}
         verb = "are" if n > 1 else "is"
@@ -159,8 +165,8 @@ class Probability(ProblemGenerator):
             draw = f"{_cap(_words(m))} balls are drawn at random without replacement."
         prompt = f"An urn contains {contents} balls. {draw} What is the probability that {what}?"
         steps = [f"There are {size} balls, so C({size}, {m}) = {total} equally likely draws.",
-                 f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {size - c}: "
-                 f"C({c}, {j}) × C({size - c}, {m - j}) = {favourable}."]
+                 (f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {size - c}: "
+                  f"C({c}, {j}) × C({size - c}, {m - j}) = {favourable}.")]
         return prompt, favourable, total, steps, {"counts": counts, "draws": m, "target": target, "exactly": j}
 
     def _cards(self, rng: np.random.Generator, config: ProbabilityConfig) -> tuple:

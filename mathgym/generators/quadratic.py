@@ -7,8 +7,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_expr, fmt_number, fmt_poly, fmt_set, sympy
 from mathgym.generators.poly_tools import fmt_factored, implicit
 
@@ -106,9 +112,9 @@ class Quadratic(ProblemGenerator):
         low = sympy.Rational(-b, 2 * a) - root_d / (2 * a)
         high = sympy.Rational(-b, 2 * a) + root_d / (2 * a)
         roots = [fmt_expr(low), fmt_expr(high)]  # a > 0, so the minus sign gives the smaller root
-        steps = [f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
-                 f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square.",
-                 f"By the quadratic formula, x = ({-b} ± sqrt({disc}))/{2 * a}, and sqrt({disc}) = "
-                 f"{fmt_expr(root_d)}.",
+        steps = [(f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
+                  f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square."),
+                 (f"By the quadratic formula, x = ({-b} ± sqrt({disc}))/{2 * a}, and sqrt({disc}) = "
+                  f"{fmt_expr(root_d)}."),
                  f"So x = {roots[0]} or x = {roots[1]}."]
         return [c, b, a], roots, steps

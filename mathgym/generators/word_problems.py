@@ -12,8 +12,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathgym.generators.base import (Generated, GeneratorConfig, ProblemGenerator, boxed, check_choices,
-                                     check_range)
+from mathgym.generators.base import (
+    Generated,
+    GeneratorConfig,
+    ProblemGenerator,
+    boxed,
+    check_choices,
+    check_range,
+)
 from mathgym.generators.formatting import fmt_decimal, fmt_money
 
 _NAMES = (("Maria", "she", "her"), ("James", "he", "his"), ("Aisha", "she", "her"), ("Kenji", "he", "his"),
@@ -102,8 +108,8 @@ class UnitRate(ProblemGenerator):
                 prompt = (f"A {vehicle} travels {fmt_decimal(d1)} {unit_name} in {n1} hours. At the same speed, "
                           f"how many {unit_name} does it travel in {n2} hours?")
                 steps = [f"Its speed is {fmt_decimal(d1)} ÷ {n1} = {fmt_decimal(speed)} {unit_name} per hour.",
-                         f"In {n2} hours it travels {n2} × {fmt_decimal(speed)} = {fmt_decimal(answer_value)} "
-                         f"{unit_name}."]
+                         (f"In {n2} hours it travels {n2} × {fmt_decimal(speed)} = {fmt_decimal(answer_value)} "
+                          f"{unit_name}.")]
                 params = {"kind": kind, "ask": "distance", "d1": fmt_decimal(d1), "t1": n1, "t2": n2}
             else:  # how long for a distance (possibly a half hour more with cents)
                 t2 = Fraction(n2) + (Fraction(1, 2) if config.cents and rng.random() < 0.5 else 0)
@@ -112,8 +118,8 @@ class UnitRate(ProblemGenerator):
                 prompt = (f"A {vehicle} travels {fmt_decimal(d1)} {unit_name} in {n1} hours. At the same speed, "
                           f"how many hours does it take to travel {fmt_decimal(d2)} {unit_name}?")
                 steps = [f"Its speed is {fmt_decimal(d1)} ÷ {n1} = {fmt_decimal(speed)} {unit_name} per hour.",
-                         f"{fmt_decimal(d2)} {unit_name} take {fmt_decimal(d2)} ÷ {fmt_decimal(speed)} = "
-                         f"{fmt_decimal(t2)} hours."]
+                         (f"{fmt_decimal(d2)} {unit_name} take {fmt_decimal(d2)} ÷ {fmt_decimal(speed)} = "
+                          f"{fmt_decimal(t2)} hours.")]
                 params = {"kind": kind, "ask": "time", "d1": fmt_decimal(d1), "t1": n1, "d2": fmt_decimal(d2)}
         elif kind == "work":
             name, pronoun, _ = _person(rng)
@@ -126,9 +132,9 @@ class UnitRate(ProblemGenerator):
             prompt = (f"{name} can {verb} {fmt_decimal(done1)} {things} in {t1} {period}. At this rate, how many "
                       f"{things} can {pronoun} {verb} in {t2} {period}?")
             rate = Fraction(per_block, block)
-            steps = [f"{name}'s rate is {fmt_decimal(done1)} ÷ {t1} = "
-                     f"{fmt_decimal(rate) if rate.denominator in (1, 2, 4, 5) else f'{per_block}/{block}'} "
-                     f"{things} per {period[:-1]}.",
+            steps = [(f"{name}'s rate is {fmt_decimal(done1)} ÷ {t1} = "
+                      f"{fmt_decimal(rate) if rate.denominator in (1, 2, 4, 5) else f'{per_block}/{block}'} "
+                      f"{things} per {period[:-1]}."),
                      f"In {t2} {period}: {t2} × {per_block}/{block} = {fmt_decimal(answer_value)} {things}."]
             params = {"kind": kind, "done1": fmt_decimal(done1), "t1": t1, "t2": t2}
         else:  # recipe
@@ -141,10 +147,10 @@ class UnitRate(ProblemGenerator):
             answer_value = per_serving * n2
             prompt = (f"A recipe uses {fmt_decimal(amount1)} {unit_name} of {ingredient} to make {n1} servings. "
                       f"How many {unit_name} of {ingredient} are needed for {n2} servings?")
-            steps = [f"Each serving needs {fmt_decimal(amount1)} ÷ {n1} = {fmt_decimal(per_serving)} "
-                     f"{unit_name}.",
-                     f"For {n2} servings: {n2} × {fmt_decimal(per_serving)} = {fmt_decimal(answer_value)} "
-                     f"{unit_name}."]
+            steps = [(f"Each serving needs {fmt_decimal(amount1)} ÷ {n1} = {fmt_decimal(per_serving)} "
+                      f"{unit_name}."),
+                     (f"For {n2} servings: {n2} × {fmt_decimal(per_serving)} = {fmt_decimal(answer_value)} "
+                      f"{unit_name}.")]
             params = {"kind": kind, "amount1": fmt_decimal(amount1), "n1": n1, "n2": n2}
         answer = fmt_decimal(answer_value)
         steps.append(boxed(answer))

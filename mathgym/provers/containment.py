@@ -312,6 +312,27 @@ class ContainedProcess:
                 raise ProcessCrashed(self._death_note())
             self._buffer += chunk
 
+    def read_to_end(self, timeout: float) -> tuple[bytes, int | None]:
+        """Read stdout until the process closes it; ``(output, exit code)`` (for one-shot commands)."""
+        deadline = time.monotonic() + timeout
+        while self.proc is not None and self._selector is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ProcessTimeout(f"no end of output within {timeout:.1f}s")
+            if not self._selector.select(remaining):
+                continue
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                break
+            self._buffer += chunk
+        output = bytes(self._buffer)
+        self._buffer.clear()
+        try:
+            code = self.proc.wait(timeout=max(0.1, deadline - time.monotonic())) if self.proc else None
+        except subprocess.TimeoutExpired:
+            code = None
+        return output, code
+
     def _death_note(self) -> str:
         code = self.proc.poll() if self.proc is not None else None
         tail = self.stderr_tail().strip()[-600:]

@@ -110,13 +110,14 @@ class CoqBackend:
     :param header_timeout: seconds allowed for a header's ``Require`` commands.
     :param qed_timeout: seconds allowed for ``Qed.`` and ``Print Assumptions``.
     :param executable: the coqidetop binary.
+    :param memoize: serve a repeated (state, tactic) step from memory instead of asking Coq again.
     """
 
     name = "coq"
 
     def __init__(self, *, tactic_timeout: float = 5.0, limits: ProcessLimits = ProcessLimits(),
                  isolation: str = "auto", grace_s: float = 10.0, header_timeout: float = 120.0,
-                 qed_timeout: float = 60.0, executable: str = "coqidetop.opt") -> None:
+                 qed_timeout: float = 60.0, executable: str = "coqidetop.opt", memoize: bool = True) -> None:
         import shutil
 
         if shutil.which(executable) is None:
@@ -126,6 +127,7 @@ class CoqBackend:
         self.grace_s = float(grace_s)
         self.header_timeout = float(header_timeout)
         self.qed_timeout = float(qed_timeout)
+        self.memoize = memoize
         self.limits = limits
         self.coq = CoqIdeTop(limits=limits, isolation=isolation, executable=executable)
         self.table = StateTable()
@@ -156,14 +158,14 @@ class CoqBackend:
         self._header_state = None
         self._trail = []
 
-    def _ensure_process(self) -> None:
+    def _ensure_process(self, *, check_cpu: bool = False) -> None:
         if not self.coq.alive:
             if self.coq.initial_state is not None:
                 self.restarts += 1
             self.coq.close()
             self._forget_document()
             self.coq.start()
-        elif self.coq.process.cpu_seconds() > 0.8 * self.limits.cpu_s:
+        elif check_cpu and self.coq.process.cpu_seconds() > 0.8 * self.limits.cpu_s:
             # recycle before RLIMIT_CPU kills the long-lived process mid-proof
             self.coq.close()
             self._forget_document()
@@ -263,10 +265,13 @@ class CoqBackend:
         """State ``problem``'s theorem; returns the root state (the same id every time)."""
         spec = CoqTheorem.from_problem(problem)
         root_id = root_state_id(self.name, problem, spec.source)
+        self._ensure_process(check_cpu=True)  # recycles an old process between episodes (scans /proc)
         if root_id in self.table.states:
-            self._ensure_process()  # recycles an old process between episodes
+            try:  # position the document at the root now, so the episode's first step pays no rewind
+                self._goto(root_id)
+            except (CoqFailure, ProverError, ProcessTimeout, ProcessCrashed):
+                self._kill()  # the next step restarts and replays
             return self.table.get(root_id)
-        self._ensure_process()
         try:
             coq_state, goals = self._state_theorem(problem, spec)
         except (ProcessCrashed, ProcessTimeout) as exc:
@@ -294,7 +299,7 @@ class CoqBackend:
         if node.complete:
             return unchanged("error", "No more goals: the proof is already complete.")
         normalized = " ".join(s.text for s in sentences)
-        cached = self.table.children.get((node.id, normalized))
+        cached = self.table.children.get((node.id, normalized)) if self.memoize else None
         if cached is not None:
             child = self.table.get(cached)
             return StepResult("complete" if child.complete else "ok", child.id, child.goals,

@@ -22,6 +22,7 @@ FORBIDDEN_WORDS: frozenset[str] = frozenset({
     "Variable", "Qed", "Defined", "Save", "native_compute", "native_cast_no_check",
 })
 _BULLET = re.compile(r"(-+|\++|\*+)(?=\s|$|\{)")
+_SELECTOR_BRACE = re.compile(r"(?:\d+|\[[A-Za-z_][A-Za-z0-9_']*\])\s*:\s*\{")
 _TACTIC_START = re.compile(r"(?:[a-z_]|\d|\(|\[|all\s*:|par\s*:|!\s*:)")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_']*")
 MAX_SENTENCES = 64
@@ -103,6 +104,11 @@ def split_sentences(text: str, *, terminate: bool = True) -> list[Sentence]:
         if text[i] in "{}":
             sentences.append(Sentence(text[i], "brace"))
             i += 1
+            continue
+        focus = _SELECTOR_BRACE.match(text, i)  # "2: {" focuses goal 2
+        if focus:
+            sentences.append(Sentence(" ".join(focus.group(0).split()), "brace"))
+            i = focus.end()
             continue
         bullet = _BULLET.match(text, i)
         if bullet:

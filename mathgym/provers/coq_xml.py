@@ -177,6 +177,9 @@ class CoqIdeTop:
     def call(self, xml: str, timeout: float) -> Reply:
         """Send one call and wait for its ``<value>``; feedback before it is collected as messages."""
         self.process.write(xml.encode("utf-8"))
+        return self._read_reply(timeout)
+
+    def _read_reply(self, timeout: float) -> Reply:
         raw = self.process.read_until(_find_end, timeout).decode("utf-8", "replace")
         root = ET.fromstring(f"<r>{_fix_entities(raw)}</r>")
         messages: list[tuple[int | None, str, str]] = []
@@ -197,13 +200,16 @@ class CoqIdeTop:
             raise CoqFailure("malformed answer from coqidetop (no <value>)")
         return Reply(value, messages)
 
+    @staticmethod
+    def _add_xml(sentence: str, on: int) -> str:
+        return ('<call val="Add"><pair><pair><pair><pair>'
+                f'<string>{escape(sentence)}</string><int>-1</int></pair>'
+                f'<pair><state_id val="{on}"/><bool val="false"/></pair></pair><int>0</int></pair>'
+                '<pair><int>0</int><int>0</int></pair></pair></call>')
+
     def add(self, sentence: str, on: int, timeout: float) -> int:
         """Add ``sentence`` on top of state ``on`` (lazily) and return its new state id."""
-        xml = ('<call val="Add"><pair><pair><pair><pair>'
-               f'<string>{escape(sentence)}</string><int>-1</int></pair>'
-               f'<pair><state_id val="{on}"/><bool val="false"/></pair></pair><int>0</int></pair>'
-               '<pair><int>0</int><int>0</int></pair></pair></call>')
-        reply = self.call(xml, timeout)
+        reply = self.call(self._add_xml(sentence, on), timeout)
         if not reply.good:
             raise CoqFailure(richpp_text(reply.value).strip() or "Add failed")
         new_state = int(reply.value.find("pair/state_id").get("val"))
@@ -221,20 +227,28 @@ class CoqIdeTop:
         return parse_goals(reply.value), reply
 
     def run(self, sentence: str, on: int, timeout: float) -> tuple[int, GoalsSnapshot | None, Reply]:
-        """Add one sentence on ``on`` and execute it: ``(new state, goals, reply)``."""
+        """Add one sentence on ``on`` and execute it: ``(new state, goals, reply)``.
+
+        ``Add`` and ``Goal`` are written together (pipelined), so a sentence costs one round trip; on a
+        failure the document is rewound to ``on`` before :class:`CoqFailure` is raised.
+        """
         if self.tip != on:
             self.edit_at(on, timeout)
-        try:
-            new_state = self.add(sentence, on, timeout)
-        except CoqFailure:
+        self.process.write((self._add_xml(sentence, on) + '<call val="Goal"><unit/></call>').encode("utf-8"))
+        added = self._read_reply(timeout)
+        reply = self._read_reply(timeout)  # Goal runs on whatever the tip is, also after a failed Add
+        if not added.good:
             self.edit_at(on, timeout)
-            raise
-        try:
-            goals, reply = self.goals(timeout, state=new_state)
-        except CoqFailure:
+            raise CoqFailure(richpp_text(added.value).strip() or "Add failed")
+        new_state = int(added.value.find("pair/state_id").get("val"))
+        self.tip = new_state
+        reply.messages[:0] = added.messages
+        errors = reply.errors_for(new_state)
+        if not reply.good or errors:
+            text = (errors[0] if errors else richpp_text(reply.value).strip()) or "Coq error"
             self.edit_at(on, timeout)
-            raise
-        return new_state, goals, reply
+            raise CoqFailure(text, timed_out=_is_timeout(text))
+        return new_state, parse_goals(reply.value), reply
 
     def edit_at(self, state: int, timeout: float = 30.0) -> None:
         """Make ``state`` the tip, discarding the states after it."""

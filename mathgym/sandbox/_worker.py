@@ -38,6 +38,9 @@ import sys
 import time
 
 MAGIC = b"MGSB"
+#: modules boxes use; imported once by the worker instead of in every box
+_WORKER_IMPORTS = ["ast", "atexit", "builtins", "ctypes", "fcntl", "io", "linecache", "platform", "resource",
+                   "shutil", "stat", "tempfile", "traceback"]
 _HEAD = struct.Struct(">4sII")
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 256 << 20
@@ -231,6 +234,67 @@ def set_rlimit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
+# ---------------------------------------------------------------------------------------------- seccomp
+# System calls a snippet never needs and that widen the kernel surface it can attack: namespaces, mounts,
+# tracing other processes, keyrings, eBPF, perf, io_uring, modules, clocks. Like Docker's default
+# profile, they fail with EPERM. x86_64 numbers; other architectures run without this filter.
+_SECCOMP_DENY_X86_64 = {
+    "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+    "mount_setattr": 442, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
+    "kcmp": 312, "add_key": 248, "request_key": 249, "keyctl": 250, "bpf": 321, "perf_event_open": 298,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313,
+    "delete_module": 176, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
+    "settimeofday": 164, "clock_settime": 227, "adjtimex": 159, "clock_adjtime": 305,
+    "open_by_handle_at": 304, "name_to_handle_at": 303, "lookup_dcookie": 212, "quotactl": 179,
+    "syslog": 103, "vhangup": 153, "iopl": 172, "ioperm": 173, "fanotify_init": 300,
+    "pidfd_getfd": 438, "move_pages": 279, "mbind": 237, "migrate_pages": 256,
+}
+_SYS_CLONE_X86_64, _SYS_CLONE3_X86_64 = 56, 435
+_CLONE_NAMESPACE_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+
+
+def install_seccomp() -> bool:
+    """Install the deny-list filter in this process (inherited by its children); False if unsupported."""
+    import ctypes
+    import platform
+
+    if platform.machine() != "x86_64":
+        return False
+    ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    errno_ = lambda e: 0x00050000 | e  # noqa: E731 - SECCOMP_RET_ERRNO
+    prog = [(ld_abs, 0, 0, 4),  # arch
+            (jeq, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
+            (ret, 0, 0, kill),
+            (ld_abs, 0, 0, 0),  # syscall number
+            (jge, 0, 1, 0x40000000),  # the x32 ABI: not used by CPython
+            (ret, 0, 0, errno_(1))]
+    for nr in sorted(_SECCOMP_DENY_X86_64.values()):
+        prog += [(jeq, 0, 1, nr), (ret, 0, 0, errno_(1))]
+    prog += [(jeq, 0, 1, _SYS_CLONE3_X86_64), (ret, 0, 0, errno_(38)),  # ENOSYS: libc falls back to clone
+             (jeq, 0, 3, _SYS_CLONE_X86_64),
+             (ld_abs, 0, 0, 16),  # clone's flags (low 32 bits of the first argument)
+             (jset, 0, 1, _CLONE_NAMESPACE_FLAGS),
+             (ret, 0, 0, errno_(1)),
+             (ret, 0, 0, allow)]
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
+
+    filters = (SockFilter * len(prog))(*[SockFilter(*ins) for ins in prog])
+    fprog = SockFprog(len(prog), filters)
+    lc = libc()
+    if lc.prctl(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), 0, 0, 0) != 0:
+        return False
+    return lc.prctl(22, ctypes.c_ulong(2), ctypes.byref(fprog), 0, 0) == 0  # PR_SET_SECCOMP, FILTER
+
+
 # ------------------------------------------------------------------------------------------ snippet side
 def _vm_size() -> int:
     try:
@@ -329,7 +393,9 @@ def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
     sys.argv = ["-c"]
     base_vm = _vm_size()
-    write_all(status_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm}))
+    seccomp = install_seccomp()
+    write_all(status_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm,
+                                       "seccomp": seccomp}))
     namespace = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None}
     fb = FrameBuffer()
     cells = 0
@@ -366,6 +432,29 @@ def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
             os._exit(exit_code)
 
 
+def _payload_start(in_r: int, out_w: int, err_w: int, cmd_r: int, st_w: int, env: dict) -> None:
+    """Become the payload ``P``: stdio and the box's pipes on fds 0-4, then serve code. Never returns."""
+    try:
+        _install_fds(in_r, out_w, err_w, cmd_r, st_w)
+        _payload_main(3, 4, env)
+    except BaseException as exc:  # noqa: BLE001 - report set-up failures on the status pipe (fd 4)
+        try:
+            write_all(4, encode_frame({"ready": False, "error": f"payload: {type(exc).__name__}: {exc}"}))
+        except OSError:
+            pass
+    os._exit(111)
+
+
+def _install_fds(*fds: int) -> None:
+    """Make ``fds`` the descriptors 0..n-1 of this process and close every other one."""
+    import fcntl
+
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds]  # out of the way of 0..n-1 first
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    _close_fds_except(set(range(len(fds))))
+
+
 def _close_fds_except(keep: set) -> None:
     try:
         fds = [int(n) for n in os.listdir("/proc/self/fd")]
@@ -395,6 +484,7 @@ class Box:
         self.base_vm = 0
         self.used = False
         self.cleaned = False
+        self.killed = False
         self.p_status = None
         self.oom_before = 0
 
@@ -452,10 +542,13 @@ class Worker:
         self.box: Box | None = None
         self.pidns_fd = -1
         self.cgroup_dirs: dict = {}
-        self.cgroup_slots: list = []
+        self.cgroup: dict = {}  # controller name -> dir fd of the worker's box cgroup
         self.uid = self.gid = None
         self.boxes_served = 0
         self.box_counter = 0
+        self.t_prepare = 0.0  # cumulative seconds spent preparing / destroying boxes (for benchmarks)
+        self.t_destroy = 0.0
+        self.t_reap = 0.0
         self.scratch_root = None
         self.poisoned = None
 
@@ -473,7 +566,7 @@ class Worker:
         if self.requested_mode == "container":
             self.mode = "container"
             self.features = {"network": "none (container)", "pid": "container", "fs": "read-only root",
-                             "capabilities": "none", "memory": "container limit"}
+                             "capabilities": "none", "memory": "container limit", "uid": str(os.getuid())}
             try:
                 prctl(PR_SET_DUMPABLE, 0)
                 self.features["dumpable"] = "no"
@@ -481,11 +574,16 @@ class Worker:
                 pass
         else:
             self._setup_local(config)
-        for name in config.get("preload", []):
+        for name in _WORKER_IMPORTS + list(config.get("preload", [])):
             try:
                 __import__(name)
             except Exception as exc:  # noqa: BLE001 - a missing optional module is not fatal
                 self.features.setdefault("preload_failed", []).append(f"{name}: {exc}")
+        import gc
+
+        gc.collect()
+        gc.freeze()  # keep the collector off the preloaded heap, so forks share its pages
+        self._join_cgroups()
 
     def _setup_local(self, config: dict) -> None:
         want = config.get("isolation", "auto")
@@ -547,34 +645,59 @@ class Worker:
             _, controllers, path = line.split(":", 2)
             for c in controllers.split(","):
                 own[c] = path
-        made = {}
+        # directories are held open (dir fds): after pivot_root /sys is not visible any more
+        made = {}  # controller -> (host path, parent dir fd, own dir fd, name)
+        name = f"mathgym-sbx-{os.getpid()}"
+        dflags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
         try:
             for ctl in ("memory", "pids"):
                 root = os.path.join(base, ctl)
                 if ctl not in own or not os.path.isdir(root):
                     raise OSError(f"no cgroup v1 {ctl} hierarchy")
-                d = os.path.join(root, own[ctl].lstrip("/"), f"mathgym-sbx-{os.getpid()}")
-                os.mkdir(d)
-                made[ctl] = d
+                parent = os.path.join(root, own[ctl].lstrip("/"))
+                pfd = os.open(parent, dflags)
+                os.mkdir(name, dir_fd=pfd)
+                made[ctl] = (os.path.join(parent, name), pfd, os.open(name, dflags, dir_fd=pfd), name)
         except OSError as exc:
-            for d in made.values():
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
+            self.cgroup_dirs = made
+            self._remove_cgroups()
             self.features["cgroup_failed"] = str(exc)
             return
         self.cgroup_dirs = made
-        for k in range(2):
-            slot = {}
-            for ctl, d in made.items():
-                sub = os.path.join(d, f"box{k}")
-                os.mkdir(sub)
-                slot[ctl] = sub
-            self.cgroup_slots.append(slot)
-        with open(os.path.join(made["pids"], "pids.max"), "w") as fh:
-            fh.write(str(int(config.get("max_processes", 64)) * 2 + 8))
+        self.cgroup = {ctl: v[2] for ctl, v in made.items()}
         self.features["cgroup"] = "memory+pids per box"
+
+    def _join_cgroups(self) -> None:
+        """Move the worker into its box cgroup, so boxes are born in it.
+
+        Moving a process between cgroup v1 groups costs an RCU grace period (~10 ms here); a child
+        forked inside the group costs nothing. The worker joins after preloading, so the memory it
+        already uses stays charged to its parent group; it can never be the OOM killer's choice.
+        """
+        if not self.cgroup:
+            return
+        for fd in self.cgroup.values():
+            _write_at(fd, "cgroup.procs", "0")
+        try:
+            with open("/proc/self/oom_score_adj", "w") as fh:
+                fh.write("-1000")
+        except OSError:
+            pass
+
+    def _remove_cgroups(self) -> None:
+        for _, pfd, tfd, name in self.cgroup_dirs.values():
+            try:
+                _write_at(pfd, "cgroup.procs", "0")  # leave the group before removing it
+            except OSError:
+                pass
+            os.close(tfd)
+            try:
+                os.rmdir(name, dir_fd=pfd)
+            except OSError:
+                pass
+            os.close(pfd)
+        self.cgroup_dirs = {}
+        self.cgroup = {}
 
     def _build_root(self, config: dict) -> None:
         """Pivot into a tmpfs root holding read-only binds of system and Python directories only."""
@@ -665,18 +788,22 @@ class Worker:
     # ---- boxes
     def _cgroup_write(self, slot: dict, ctl: str, name: str, value: str) -> bool:
         try:
-            with open(os.path.join(slot[ctl], name), "w") as fh:
-                fh.write(value)
+            _write_at(slot[ctl], name, value)
             return True
         except OSError:
             return False
 
     def _cgroup_read(self, slot: dict, ctl: str, name: str) -> str:
         try:
-            with open(os.path.join(slot[ctl], name)) as fh:
-                return fh.read()
+            fd = os.open(name, os.O_RDONLY, dir_fd=slot[ctl])
         except OSError:
             return ""
+        try:
+            return os.read(fd, 65536).decode()
+        except OSError:
+            return ""
+        finally:
+            os.close(fd)
 
     def _oom_kills(self, slot) -> int:
         for line in self._cgroup_read(slot, "memory", "memory.oom_control").splitlines():
@@ -685,7 +812,13 @@ class Worker:
         return 0
 
     def _set_memory_limit(self, slot: dict, memory_mb: int) -> None:
-        new = int(memory_mb) << 20
+        """Cap the box at ``memory_mb`` on top of what the worker itself holds in the group."""
+        if self.box is None or not self.box.init_pid:
+            try:
+                self.worker_usage = int(self._cgroup_read(slot, "memory", "memory.usage_in_bytes") or 0)
+            except ValueError:
+                self.worker_usage = 0
+        new = (int(memory_mb) << 20) + getattr(self, "worker_usage", 0)
         try:
             cur = int(self._cgroup_read(slot, "memory", "memory.limit_in_bytes") or 0)
         except ValueError:
@@ -698,6 +831,13 @@ class Worker:
 
     def prepare(self, session: bool = False) -> Box:
         """Fork and confine a new box; returns once its payload process reports ready."""
+        t0 = time.monotonic()
+        try:
+            return self._prepare(session)
+        finally:
+            self.t_prepare += time.monotonic() - t0
+
+    def _prepare(self, session: bool) -> Box:
         cfg = self.config
         box = Box()
         box.session = session
@@ -706,31 +846,30 @@ class Worker:
         cmd_r, cmd_w = os.pipe()
         st_r, st_w = os.pipe()
         in_r, in_w = os.pipe()
-        slot = None
-        if self.cgroup_slots:
-            slot = self.cgroup_slots.pop(0)
+        slot = self.cgroup or None
+        if slot:
             self._set_memory_limit(slot, int(cfg.get("memory_mb", 512)))
+            # the worker itself, S and P count too
             self._cgroup_write(slot, "pids", "pids.max", str(int(cfg.get("max_processes", 64)) + 2))
-            self._cgroup_write(slot, "memory", "memory.max_usage_in_bytes", "0")
         box.cgroup_slot = slot
         procs_fds = []
-        if slot:
-            for ctl in ("memory", "pids"):
-                procs_fds.append(os.open(os.path.join(slot[ctl], "cgroup.procs"), os.O_WRONLY))
         worker_pid = os.getpid()
         self.box_counter += 1
         if self.mode == "local":
-            unshare(CLONE_NEWPID)
+            unshare(CLONE_NEWPID)  # the next child is PID 1 of a fresh PID namespace
         try:
             pid = os.fork()
-        finally:
+        except BaseException:
             if self.mode == "local":
                 setns(self.pidns_fd, CLONE_NEWPID)
-        if pid == 0:
+            raise
+        if pid == 0:  # never return into the worker's code from here
             try:
                 self._box_init(out_w, err_w, cmd_r, st_w, in_r, procs_fds, session, worker_pid)
             finally:
                 os._exit(111)
+        if self.mode == "local":  # later children of the worker go back to its own PID namespace
+            setns(self.pidns_fd, CLONE_NEWPID)
         for fd in (out_w, err_w, cmd_r, st_w, in_r, *procs_fds):
             os.close(fd)
         box.init_pid = pid
@@ -744,9 +883,14 @@ class Worker:
         frame = self._read_status(box, timeout=30.0)
         if not frame or not frame[0].get("ready"):
             err = (frame[0].get("error") if frame else None) or "box did not start"
+            if frame and "exit_status" in frame[0]:
+                err += f" (payload wait status {frame[0]['exit_status']})"
+            if box.err_r >= 0:
+                err += " " + (_read_some(box.err_r) or b"").decode("utf-8", "replace")[-500:]
             self.destroy(box)
             raise RuntimeError(f"sandbox box failed to start: {err}")
         box.base_vm = int(frame[0].get("base_vm", 0))
+        self.features["seccomp"] = "deny-list" if frame[0].get("seccomp") else "unavailable"
         self.box = box
         return box
 
@@ -800,14 +944,14 @@ class Worker:
                 prctl(PR_SET_CHILD_SUBREAPER, 1)
             else:
                 home = "/scratch"
-            for fd in procs_fds:
-                os.write(fd, b"0")
-                os.close(fd)
+            if self.cgroup:
+                with open("/proc/self/oom_score_adj", "w") as fh:
+                    fh.write("0")
             max_proc = int(cfg.get("max_processes", 64))
             limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, int(cfg.get("max_open_files", 256))),
                       (resource.RLIMIT_FSIZE, int(cfg.get("scratch_mb", 64)) << 20),
                       (resource.RLIMIT_MSGQUEUE, 1 << 16)]
-            if self.mode == "container" or procs_fds:
+            if self.mode == "container" or self.cgroup:
                 # the pids cgroup (or the container's pids limit) is the real per-box cap; RLIMIT_NPROC
                 # counts every process of the uid on the host, so it is only a loose backstop here
                 limits.append((resource.RLIMIT_NPROC, 4096))
@@ -834,28 +978,14 @@ class Worker:
                    "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                    "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
             if self.mode == "container":
-                os.dup2(in_r, 0)
-                os.dup2(out_w, 1)
-                os.dup2(err_w, 2)
-                os.dup2(cmd_r, 3)
-                os.dup2(st_w, 4)
-                _close_fds_except({0, 1, 2, 3, 4})
-                _payload_main(3, 4, env)
-                return
+                _payload_start(in_r, out_w, err_w, cmd_r, st_w, env)
             try:
                 prctl(PR_SET_DUMPABLE, 0)  # the payload (same uid) cannot ptrace or read the init
             except OSError:
                 pass
             child = os.fork()
             if child == 0:
-                os.dup2(in_r, 0)
-                os.dup2(out_w, 1)
-                os.dup2(err_w, 2)
-                os.dup2(cmd_r, 3)
-                os.dup2(st_w, 4)
-                _close_fds_except({0, 1, 2, 3, 4})
-                _payload_main(3, 4, env)
-                os._exit(0)
+                _payload_start(in_r, out_w, err_w, cmd_r, st_w, env)
             # S keeps only the status pipe (to relay P's wait status) and reaps orphans until P exits
             st_keep = os.dup(st_w)
             _close_fds_except({st_keep})
@@ -883,20 +1013,27 @@ class Worker:
 
     def destroy(self, box: Box) -> None:
         """Kill every process of ``box``, reap, and release its resources."""
+        t0 = time.monotonic()
+        try:
+            self._destroy(box)
+        finally:
+            self.t_destroy += time.monotonic() - t0
+
+    def _destroy(self, box: Box) -> None:
+        if box.init_pid:
+            self._kill_box(box)
         if self.mode == "container":
             if not box.cleaned:
                 self._container_cleanup()
                 box.cleaned = True
         elif box.init_pid and box.exit_status is None:
-            try:
-                os.kill(box.init_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            t0 = time.monotonic()
             try:
                 _, status = os.waitpid(box.init_pid, 0)
                 box.exit_status = status
             except ChildProcessError:
                 pass
+            self.t_reap += time.monotonic() - t0
         for fd in box.fds():
             try:
                 os.close(fd)
@@ -904,9 +1041,7 @@ class Worker:
                 pass
         if self.mode == "weak" and self.scratch_root:
             _rmtree_contents(self.scratch_root)
-        if box.cgroup_slot is not None:
-            self.cgroup_slots.append(box.cgroup_slot)
-            box.cgroup_slot = None
+        box.cgroup_slot = None
         if self.box is box:
             self.box = None
 
@@ -1090,47 +1225,29 @@ class Worker:
         return result
 
     def _finish_dead_box(self, box: Box, watch: dict) -> None:
-        """Kill the box (if still alive), reap it, and drain what its processes wrote."""
-        if self.mode == "container":
-            if box.exit_status is None:
-                try:
-                    os.kill(box.init_pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        else:
-            try:
-                os.kill(box.init_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                _, status = os.waitpid(box.init_pid, 0)
-                box.exit_status = status
+        """SIGKILL the box now and collect what it wrote; reaping waits until after the reply.
+
+        The kill is immediate (the kernel tears the PID namespace down on its own); waiting for that
+        teardown (several ms) happens in :meth:`destroy`, after the result went out, so it is not on the
+        caller's critical path. The worker reaps before it serves the next request.
+        """
+        if self.mode == "container" and box.exit_status is None:
+            try:  # P's own status first (a zombie when it died by itself), then everybody else
+                pid, status = os.waitpid(box.init_pid, os.WNOHANG)
+                if pid:
+                    box.exit_status = status
             except ChildProcessError:
                 pass
-        if self.mode == "container":
-            # reap P for its status before the sweep kills the rest
-            if box.exit_status is None:
-                try:
-                    _, box.exit_status = os.waitpid(box.init_pid, 0)
-                except ChildProcessError:
-                    pass
-            self._container_cleanup()
-            box.cleaned = True
-        # every writer is dead now: drain the pipes to EOF
+        self._kill_box(box)
+        # what the snippet wrote before it ended is in the pipes; dying processes may add a little more
+        end = time.monotonic() + 0.05
         for fd, cap_ in watch.items():
-            end = time.monotonic() + 2.0
             while time.monotonic() < end:
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    if not select.select([fd], [], [], 0.05)[0]:
-                        break
-                    continue
+                chunk = _read_some(fd)
                 if not chunk:
                     break
                 cap_.add(chunk)
-        # a late status frame (exit_status relayed by S) may still sit in the pipe
-        try:
+        try:  # the exit status S relayed for P, if P died on its own
             while True:
                 chunk = _read_some(box.status_r)
                 if not chunk:
@@ -1145,6 +1262,18 @@ class Worker:
         except ProtocolError:
             pass
         box.dead = True
+
+    def _kill_box(self, box: Box) -> None:
+        if box.killed:
+            return
+        box.killed = True
+        try:
+            if self.mode == "container":
+                os.kill(-1, signal.SIGKILL)  # PID 1 is spared: everything else in the container dies
+            else:
+                os.kill(box.init_pid, signal.SIGKILL)  # init of the box's PID namespace: all of it dies
+        except ProcessLookupError:
+            pass
 
     def _box_exited(self, box: Box) -> bool:
         try:
@@ -1175,7 +1304,9 @@ class Worker:
         if op == "exit":
             return False
         if op == "ping":
-            self.reply({"ok": True, "boxes": self.boxes_served, "fds": _count_fds(), "rss": _rss()})
+            self.reply({"ok": True, "boxes": self.boxes_served, "fds": _count_fds(), "max_rss_kb": _rss(),
+                        "prepare_s": round(self.t_prepare, 4), "destroy_s": round(self.t_destroy, 4),
+                        "reap_s": round(self.t_reap, 4)})
             return True
         if op in ("run", "open"):
             if self.box is not None and (self.box.session or self.box.used):
@@ -1219,20 +1350,19 @@ class Worker:
     def _run_and_reply(self, box: Box, hdr: dict, parts: list) -> bool:
         code = parts[0] if parts else bytearray()
         stdin = parts[1] if len(parts) > 1 else None
-        if not box.session:
-            hdr["mode"] = "script"
+        hdr["mode"] = "cell" if box.session else "script"
         result = self.run_in_box(box, hdr, code, stdin)
         out, err = result.pop("_out"), result.pop("_err")
         self.boxes_served += 0 if box.session else 1
-        if not box.session:
-            self.destroy(box)
-        elif not result["box_alive"]:
-            self.destroy(box)
         result["poisoned"] = self.poisoned
         result["ok"] = True
         self.reply(result, [out.render(), err.render()])
         out.wipe()
         err.wipe()
+        # reaping and cleaning up come after the reply (off the caller's critical path) but before the
+        # next request is read; a cleanup that fails marks the worker poisoned for the next request
+        if not box.session or not result["box_alive"]:
+            self.destroy(box)
         if not box.session:
             self._after_box()
         return True
@@ -1252,8 +1382,8 @@ class Worker:
         except Exception as exc:  # noqa: BLE001
             self.poisoned = f"cannot prepare a box: {exc}"
         self.reply({"ready": True, "isolation": self.isolation, "mode": self.mode,
-                    "features": self.features, "cgroups": list(self.cgroup_dirs.values()),
-                    "pid": os.getpid(), "poisoned": self.poisoned})
+                    "features": self.features, "cgroups": [v[0] for v in self.cgroup_dirs.values()],
+                    "pid": os.getpid(), "poisoned": self.poisoned, "scratch_root": self.scratch_root})
         os.set_blocking(self.ctl_in, False)
         while True:
             frame = self.ctl_fb.next_frame()
@@ -1278,23 +1408,22 @@ class Worker:
     def shutdown(self) -> None:
         if self.box is not None:
             self.destroy(self.box)
-        for slot in self.cgroup_slots:
-            for d in slot.values():
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
-        for d in self.cgroup_dirs.values():
-            try:
-                os.rmdir(d)
-            except OSError:
-                pass
+        if self.box is None:
+            self._remove_cgroups()
         if self.scratch_root:
             _rmtree_contents(self.scratch_root)
             try:
                 os.rmdir(self.scratch_root)
             except OSError:
                 pass
+
+
+def _write_at(dir_fd: int, name: str, value: str) -> None:
+    fd = os.open(name, os.O_WRONLY, dir_fd=dir_fd)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
 
 
 def drop_capabilities_before_setuid() -> None:
@@ -1324,10 +1453,18 @@ def _signame(sig: int) -> str:
 
 
 def _count_fds() -> int:
-    try:
-        return len(os.listdir("/proc/self/fd"))
-    except OSError:
-        return -1
+    import fcntl
+    import resource
+
+    limit = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+    n = 0
+    for fd in range(limit):
+        try:
+            fcntl.fcntl(fd, fcntl.F_GETFD)
+            n += 1
+        except OSError:
+            pass
+    return n
 
 
 def _rss() -> int:

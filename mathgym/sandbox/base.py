@@ -10,9 +10,12 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from mathgym.sandbox import _worker as proto
+
+if TYPE_CHECKING:
+    from mathgym.sandbox.pool import WorkerPool
 
 
 class SandboxError(RuntimeError):
@@ -98,15 +101,23 @@ class WorkerHandle(ABC):
         """Identifiers of the worker for diagnostics (pid, container id)."""
         return {}
 
+    def set_memory(self, memory_mb: int) -> None:
+        """Adjust limits kept outside the worker before a request with ``memory_mb`` (container cap)."""
+
     def abandon(self) -> None:
         """Forget the worker without stopping it (a forked child must not touch its parent's workers)."""
         self.alive = False
 
-    def close(self) -> None:
-        """Ask the worker to exit, then make sure it is gone."""
+    def close(self, wait_s: float = 10.0) -> None:
+        """Ask the worker to exit (it kills its box and removes what it made), then make sure it is gone."""
         if self.alive:
             try:
                 self._send(proto.encode_frame({"op": "exit"}))
+                deadline = time.monotonic() + wait_s
+                while time.monotonic() < deadline:  # until the worker closes its end
+                    chunk = self._recv(deadline - time.monotonic())
+                    if chunk == b"":
+                        break
             except OSError:
                 pass
         self.kill()
@@ -187,6 +198,32 @@ def result_from_reply(reply: Mapping[str, Any], parts: Sequence[bytes], isolatio
                       isolation=isolation)
 
 
+def imports_only_stdlib(code: str) -> bool:
+    """True when every ``import`` in ``code`` names a standard-library module (or there is none).
+
+    Decides whether a snippet can run on a lean worker. Code that does not parse also goes there (it
+    fails the same way everywhere); a dynamic ``__import__("sympy")`` still works, only slower.
+    """
+    import ast
+    import sys
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return True
+    stdlib = sys.stdlib_module_names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        if any(name.split(".")[0] not in stdlib for name in names):
+            return False
+    return True
+
+
 class Sandbox(ABC):
     """Runs untrusted Python code: ``run(code, *, timeout_s, memory_mb) -> ExecResult``.
 
@@ -254,16 +291,21 @@ class Session:
         #: number of times the namespace was lost and restarted
         self.restarts = 0
 
+    @property
+    def _pool(self) -> "WorkerPool":
+        return self._sandbox._pools["full"]
+
     def _ensure_open(self) -> WorkerHandle:
         if self._closed:
             raise SandboxError("this session is closed")
         if self._worker is not None and not self._worker.alive:
-            self._sandbox._pool.discard(self._worker)
+            self._pool.discard(self._worker)
             self._worker = None
             self._open = False
         if self._worker is None:
-            self._worker = self._sandbox._pool.acquire()
+            self._worker = self._pool.acquire()
         if not self._open:
+            self._worker.set_memory(self.memory_mb)
             reply, _ = self._worker.request({"op": "open", "memory_mb": self.memory_mb},
                                             timeout=CONTROLLER_GRACE_S)
             if not reply.get("ok"):
@@ -289,14 +331,14 @@ class Session:
                         {"op": "cell", "timeout_s": timeout, "memory_mb": self.memory_mb, "cpu_s": self.cpu_s},
                         [cell.encode("utf-8", "surrogatepass")], timeout=timeout + CONTROLLER_GRACE_S)
                 except WorkerDied as exc:
-                    self._sandbox._pool.discard(worker)
+                    self._pool.discard(worker)
                     self._worker, self._open = None, False
                     self.restarts += 1
                     return failure_result(f"{exc}; the session restarts with an empty namespace",
                                           worker.isolation, time.monotonic() - start)
                 if not reply.get("ok"):
                     if reply.get("fatal"):
-                        self._sandbox._pool.discard(worker)
+                        self._pool.discard(worker)
                         self._worker = None
                     self._open = False
                     if attempt:
@@ -311,7 +353,7 @@ class Session:
 
                     result = replace(result, error=f"{result.error or 'session process ended'} ({note})")
                 if worker.poisoned:
-                    self._sandbox._pool.discard(worker)
+                    self._pool.discard(worker)
                     self._worker, self._open = None, False
                 return result
         raise SandboxError("unreachable")
@@ -338,9 +380,9 @@ class Session:
             self._close_box()
             if self._worker is not None:
                 if self._worker.alive and not self._worker.poisoned:
-                    self._sandbox._pool.release(self._worker)
+                    self._pool.release(self._worker)
                 else:
-                    self._sandbox._pool.discard(self._worker)
+                    self._pool.discard(self._worker)
                 self._worker = None
 
     def __enter__(self) -> "Session":
@@ -367,15 +409,17 @@ class PooledSandbox(Sandbox):
     :param max_open_files: open file descriptors per process.
     :param max_output_bytes: stdout/stderr kept per stream (head and tail; the middle is cut).
     :param preload: modules imported once by each worker so snippets do not pay for them.
+    :param lean_workers: run snippets that import only the standard library on workers that preload
+        nothing (a smaller process forks faster); others, and all sessions, go to preloaded workers.
     :param min_workers: workers kept ready by :meth:`warmup`.
-    :param max_workers: most workers (concurrent snippets / open sessions); callers beyond wait.
+    :param max_workers: most workers per kind (concurrent snippets / open sessions); callers beyond wait.
     :param session_cpu_s: CPU seconds one session may use over all its cells.
     """
 
     def __init__(self, *, timeout_s: float = 5.0, memory_mb: int = 512, scratch_mb: int = 64,
                  max_processes: int = 64, max_open_files: int = 256, max_output_bytes: int = 65536,
-                 preload: Sequence[str] = ("numpy", "sympy"), min_workers: int = 1, max_workers: int = 4,
-                 session_cpu_s: float = 600.0) -> None:
+                 preload: Sequence[str] = ("numpy", "sympy"), lean_workers: bool = True,
+                 min_workers: int = 1, max_workers: int = 4, session_cpu_s: float = 600.0) -> None:
         from mathgym.sandbox.pool import WorkerPool
 
         if timeout_s <= 0 or memory_mb <= 0:
@@ -390,29 +434,40 @@ class PooledSandbox(Sandbox):
         self.min_workers = int(min_workers)
         self.max_workers = max(1, int(max_workers))
         self.session_cpu_s = float(session_cpu_s)
-        self._pool = WorkerPool(self._start_worker, max_workers=self.max_workers)
+        self.lean_workers = bool(lean_workers) and bool(self.preload)
+        self._pools = {"full": WorkerPool(lambda: self._start_worker(self.preload), max_workers=self.max_workers)}
+        if self.lean_workers:
+            self._pools["lean"] = WorkerPool(lambda: self._start_worker(()), max_workers=self.max_workers)
 
     # -- backend hooks
     @abstractmethod
-    def _start_worker(self) -> WorkerHandle: ...
+    def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
+        """Start one worker that imports ``preload`` before forking boxes."""
 
-    def _worker_config(self) -> dict[str, Any]:
+    def _worker_config(self, preload: Sequence[str]) -> dict[str, Any]:
         return {"memory_mb": self.memory_mb, "scratch_mb": self.scratch_mb, "scratch_inodes": 8192,
                 "max_processes": self.max_processes, "max_open_files": self.max_open_files,
-                "max_output_bytes": self.max_output_bytes, "preload": list(self.preload)}
+                "max_output_bytes": self.max_output_bytes, "preload": list(preload)}
+
+    def _pool_for(self, code: str) -> "WorkerPool":
+        if self.lean_workers and imports_only_stdlib(code):
+            return self._pools["lean"]
+        return self._pools["full"]
 
     # -- contract
     def warmup(self, n: int | None = None) -> None:
-        """Start ``n`` (default ``min_workers``) workers now instead of on first use."""
-        self._pool.warm(self.min_workers if n is None else n)
+        """Start ``n`` (default ``min_workers``) workers of each kind now instead of on first use."""
+        for pool in self._pools.values():
+            pool.warm(self.min_workers if n is None else n)
 
     @property
     def isolation(self) -> str:
-        worker = self._pool.acquire()
+        pool = self._pools["full"]
+        worker = pool.acquire()
         try:
             return worker.isolation
         finally:
-            self._pool.release(worker)
+            pool.release(worker)
 
     def run(self, code: str, *, timeout_s: float | None = None, memory_mb: int | None = None,
             stdin: str | bytes | None = None) -> ExecResult:
@@ -424,24 +479,26 @@ class PooledSandbox(Sandbox):
         if stdin:
             parts.append(stdin.encode("utf-8", "surrogatepass") if isinstance(stdin, str) else bytes(stdin))
         header = {"op": "run", "timeout_s": timeout, "memory_mb": memory, "cpu_s": timeout + 1.0}
+        pool = self._pool_for(code)
         for attempt in range(2):
-            worker = self._pool.acquire()
+            worker = pool.acquire()
             start = time.monotonic()
             try:
+                worker.set_memory(memory)
                 reply, out = worker.request(header, parts, timeout=timeout + CONTROLLER_GRACE_S)
             except WorkerDied as exc:
-                self._pool.discard(worker)
+                pool.discard(worker)
                 return failure_result(f"sandbox worker crashed and was replaced: {exc}", worker.isolation,
                                       time.monotonic() - start)
             if not reply.get("ok"):
-                self._pool.discard(worker)
+                pool.discard(worker)
                 if attempt:
                     raise SandboxError(f"sandbox worker cannot run snippets: {reply.get('error')}")
                 continue  # a fresh worker gets one more try
             if worker.poisoned:
-                self._pool.discard(worker)
+                pool.discard(worker)
             else:
-                self._pool.release(worker)
+                pool.release(worker)
             return result_from_reply(reply, out, worker.isolation)
         raise SandboxError("unreachable")
 
@@ -451,11 +508,12 @@ class PooledSandbox(Sandbox):
                        cpu_s=self.session_cpu_s)
 
     def stats(self) -> list[dict[str, Any]]:
-        """Per-worker counters (boxes served, open fds, peak RSS) for soak tests."""
-        return self._pool.stats()
+        """Per-worker counters (boxes served, open fds, peak RSS, time preparing boxes) of idle workers."""
+        return [{"kind": kind, **row} for kind, pool in self._pools.items() for row in pool.stats()]
 
     def close(self) -> None:
-        self._pool.close()
+        for pool in self._pools.values():
+            pool.close()
 
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError(f"{type(self).__name__} holds live worker processes; create one per process "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -101,6 +102,8 @@ class LocalWorker(WorkerHandle):
             except subprocess.TimeoutExpired:
                 pass
         _sweep_cgroups(self.info.get("cgroups") or [])
+        if self.info.get("scratch_root"):  # weak mode keeps scratch directories on the host
+            shutil.rmtree(self.info["scratch_root"], ignore_errors=True)
         self._close_pipes()
 
     def _close_pipes(self) -> None:
@@ -172,8 +175,8 @@ class LocalSandbox(PooledSandbox):
         self.python = python
         super().__init__(**kwargs)
 
-    def _start_worker(self) -> WorkerHandle:
-        config = self._worker_config()
+    def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
+        config = self._worker_config(preload)
         config.update({"isolation": "weak" if self.isolation_policy == "weak" else "auto",
                        "uid": self.uid, "binds": python_binds(self.preload)})
         worker = LocalWorker(config, self.python)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.generators.base import GeneratorConfig, ProblemGenerator, get_generator
 from mathgym.problem import Problem

@@ -19,6 +19,7 @@ _FACTORIES: dict[str, str | SourceFactory] = {
     "generator": "mathgym.sources.procedural:ProceduralSource",
     "jsonl": "mathgym.sources.datasets:JsonlSource",
     "hub": "mathgym.sources.datasets:HubSource",
+    "variants": "mathgym.sources.variants:VariantSource",
 }
 
 

@@ -200,7 +200,12 @@ class _Compiler:
         if op_type is ast.FloorDiv:
             return lambda env: left(env) // right(env)
         if op_type is ast.Mod:
-            return lambda env: left(env) % right(env)
+            def mod(env: Env) -> Any:
+                a = left(env)
+                if isinstance(a, (str, bytes)):  # printf-style formatting can build huge strings
+                    raise TypeError("string formatting with % is not allowed")
+                return a % right(env)
+            return mod
         guarded = _BINARY[op_type]
 
         def arith(env: Env) -> Any:

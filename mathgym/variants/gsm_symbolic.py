@@ -23,6 +23,7 @@ from mathgym.variants.template import Assignment, GSMTemplate, TemplateError
 
 FAMILY_PREFIX = "gsm-symbolic"
 _PEOPLE_LISTS = {"names", "names_male", "names_female"}
+_OBJECT_LISTS = {"fruits", "vegetables", "animals"}  # nouns that can be swapped for other nouns
 _UNIT_LISTS_PREFIXES = ("weights", "length", "volumes", "currencies")
 
 
@@ -88,7 +89,7 @@ class TemplateFamily(VariantFamily):
                     people.append(display)
                 elif line.list_name and line.list_name.startswith(_UNIT_LISTS_PREFIXES):
                     units.append(display)
-                elif not any(ch.isdigit() for ch in display):
+                elif line.list_name in _OBJECT_LISTS:
                     objects.append(display)
         dedupe = lambda xs: list(dict.fromkeys(xs))  # noqa: E731
         return {"people": dedupe(people), "objects": dedupe(objects), "units": dedupe(units)}

@@ -330,6 +330,13 @@ class _Domain:
             for r in rng.integers(0, self.size, size=cap):
                 yield self._pick(self._indices(int(r)))
 
+    def draw_one(self, rng: np.random.Generator) -> list[tuple[str, Any]]:
+        """One uniformly drawn candidate (cheaper than :meth:`candidates` for a single draw)."""
+        n = len(self.population)
+        if self.k is None or self.sequential:
+            return self._pick(self._indices(int(rng.integers(n))))
+        return self._pick(tuple(int(i) for i in rng.choice(n, size=self.k, replace=False)))
+
     def elements(self) -> list[tuple[str, Any]]:
         return [split_element(e) for e in self.population]
 
@@ -391,7 +398,7 @@ class GSMTemplate:
             self.integer_answers = is_integral(self.default.answer)
         else:
             self.integer_answers = bool(integer_answers)
-        self._prepare_search()
+        self._prepared = False  # the search order is chosen on the first sample() (loading stays cheap)
 
     # ---------------------------------------------------------------------------- parsing
     def _compile(self, source: str) -> CompiledExpression:
@@ -485,7 +492,7 @@ class GSMTemplate:
                 raise TemplateError(f"{self.id}: cannot evaluate init line {line.source!r}: {exc}") from None
         return sizes
 
-    def _pass_rates(self, samples: int = 300) -> tuple[list[float], float]:
+    def _pass_rates(self, samples: int = 200) -> tuple[list[float], float]:
         """How often each condition (and integrality of the answer) holds for independently drawn values."""
         from mathgym.seeding import derive_rng  # noqa: PLC0415
 
@@ -497,7 +504,7 @@ class GSMTemplate:
             env: dict[str, Any] = {}
             try:
                 for i, line in enumerate(self.lines):
-                    candidate = next(self._domain(i, env).candidates(rng, 1))
+                    candidate = self._domain(i, env).draw_one(rng)
                     for target, (_, value) in zip(line.targets, candidate):
                         env[target] = value
                 answer = self.answer_expr(env)
@@ -629,6 +636,9 @@ class GSMTemplate:
         Randomised depth-first searches are restarted with node budgets following the Luby sequence
         (32, 32, 64, 32, 32, 64, 128, ...), which escapes early choices that doom a whole subtree.
         """
+        if not self._prepared:
+            self._prepare_search()
+            self._prepared = True
         last_error: list[str] = []
         spent, attempt = 0, 0
         while spent < max_nodes:
@@ -787,9 +797,10 @@ class GSMTemplate:
 
     def _solve_one(self, var: str, values: dict[str, Any]) -> Any:
         known = set(values) | {var}
-        relevant = [c for c in self.conditions if var in c.names and c.names - {"ans"} <= known]
+        derived = {"ans"} - self.variables  # ``ans`` meaning the answer, not an init variable
+        relevant = [c for c in self.conditions if var in c.names and c.names - derived <= known]
         for cond in relevant:
-            if cond.equality is None or "ans" in cond.names:
+            if cond.equality is None or cond.names & derived:
                 continue
             solved = self._solve_equality(var, cond, values)
             if solved is not None:
@@ -802,7 +813,7 @@ class GSMTemplate:
             env = dict(values)
             env[var] = value
             try:
-                if relevant and all(c.check(env) for c in relevant if "ans" not in c.names):
+                if relevant and all(c.check(env) for c in relevant if not c.names & derived):
                     return value
             except Exception:  # noqa: BLE001
                 continue

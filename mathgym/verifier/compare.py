@@ -18,7 +18,7 @@ from mathgym.verifier.limits import MAX_DIGITS, MAX_ITEMS, LimitExceeded, check_
 _BASE_DIGITS = 30
 _TOLERANCE_DIGITS = 8  # digits of slack below the working precision
 _MAX_VARIABLES = 12
-_N_POINTS = 4
+_N_POINTS = 3
 
 
 def _make_points() -> list[list[Fraction]]:
@@ -38,6 +38,7 @@ def _make_points() -> list[list[Fraction]]:
 
 
 POINTS = _make_points()
+_FUNCTION_NAMES = frozenset("fghpqrFGHPQR")
 _INF = ("c", "inf")
 _NEG_INF = ("neg", ("c", "inf"))
 
@@ -128,8 +129,8 @@ def _point_equal(gold: tuple, resp: tuple, env: dict, point: int, cache: ValueCa
         equal = _close(gold_mp, resp_mp, digits, high)
         if not equal:
             return equal
-        # tiny terms could hide below the precision: make sure it covers the spread of magnitudes
-        needed = _BASE_DIGITS + int((high - low) * 0.30103) + _TOLERANCE_DIGITS + 2
+        # tiny terms could hide below the tolerance: the precision must cover the spread of magnitudes
+        needed = int((high - low) * 0.30103) + _TOLERANCE_DIGITS + 6
         if needed <= digits:
             return True
         if needed > MAX_DIGITS:
@@ -233,12 +234,16 @@ def shape(node: tuple) -> tuple:
     head = node[0]
     if head == "in":
         return shape(node[2])
-    if head == "list":
-        return ("L", tuple(shape(item) for item in node[1]))
-    if head == "set":
-        return ("L", tuple(shape(item) for item in node[1]))
-    if head == "union":
+    if head == "list" or head == "set":
         items: list = []
+        for item in node[1]:
+            if _has_pm(item) and item[0] not in ("tuple", "mat", "set", "list"):
+                items.extend(("S", variant) for variant in expand_pm(item))  # {1 \pm 2, 5} = {3, -1, 5}
+            else:
+                items.append(shape(item))
+        return ("L", tuple(items))
+    if head == "union":
+        items = []
         for part in node[1]:
             part_shape = shape(part)
             items.extend(part_shape[1] if part_shape[0] == "L" else (part_shape,))
@@ -271,6 +276,11 @@ def _lone_variable_value(eq: tuple) -> tuple | None:
     lhs, rhs, chain = eq[1], eq[2], eq[3]
     if lhs[0] == "v" and lhs[1] not in free_symbols(rhs):
         return rhs
+    if lhs[0] == "tuple" and all(item[0] == "v" for item in lhs[3]) and not free_symbols(rhs):
+        return rhs  # (a, b) = (2, 3)
+    if lhs[0] == "mul" and len(lhs[1]) == 2 and lhs[1][0][0] == "v" and lhs[1][1][0] == "v" \
+            and lhs[1][0][1] in _FUNCTION_NAMES and lhs[1][0][1] not in free_symbols(rhs):
+        return rhs  # f(x) = 2x + 1 (parsed as the product f*x)
     if rhs[0] == "v" and len(chain) == 2 and rhs[1] not in free_symbols(lhs):
         return lhs
     return None

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from mathgym.verifier.compare import ValueCache, is_multiple, shape, shapes_equal
 from mathgym.verifier.evaluate import free_symbols
-from mathgym.verifier.extract import fallback_answers, final_answers
+from mathgym.verifier.extract import extract_answer, fallback_answers, final_answers
 from mathgym.verifier.lexer import (CONNECTIVES, FUNCTIONS, NUMBER_WORDS, UNITS, LookalikeCharacter, ParseError,
                                     screen_unicode)
 from mathgym.verifier.limits import (MAX_ANSWER_CHARS, MAX_CANDIDATES, MAX_GOLD_CHARS, LimitExceeded,
@@ -30,6 +30,8 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
     """
     if len(text) > 64:
         return None
+    if text.isdigit():
+        return Fraction(int(text)), False
     if _DIGIT_SPACE_DIGIT.search(text):  # "2 1/2" is a mixed number, "1 000" is ambiguous: parser decides
         return None
     compact = text.replace(" ", "").replace("\\!", "").replace("\\,", "")
@@ -131,6 +133,8 @@ def gold_answer(gold: str, hint: str | None = None) -> GoldAnswer:
     :param hint: optional ``answer_type`` ("choice", "integer", "set", ...).
     """
     raw = gold.strip()
+    if "\\boxed" in raw or "####" in raw:  # a whole reference solution was given as the gold
+        raw = extract_answer(raw) or raw
     if raw.startswith("$") and raw.endswith("$"):
         raw = raw.strip("$").strip()
     screened = screen_unicode(raw)
@@ -175,11 +179,12 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
     except LookalikeCharacter:
         return False, "unparseable:lookalike"
     if gold.choice is not None:
+        # an option letter as gold: the response must pick exactly one letter, the right one
         letter = _choice_letter(screened)
         if letter is not None:
             return (True, "match:choice") if letter == gold.choice else (False, "mismatch")
-        if gold.shape is None or gold.shape[0] in ("X", "S") and gold.shape[1:] in ((gold.choice.lower(),),):
-            return False, "mismatch"
+        several = len(set(_CHOICE_LETTERS.findall(screened))) > 1
+        return False, "ambiguous:multiple_answers" if several else "mismatch"
     if gold.fast is not None:
         resp_fast = fast_number(screened)
         if resp_fast is not None:
@@ -273,7 +278,8 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
                 return Verdict(False, 0.0, extracted, "ambiguous:too_many_answers")
             final_ok, final_reason = compare_answer(answers[-1][0], gold_parsed)
             if not final_ok:
-                return Verdict(False, 0.0, extracted, final_reason)
+                several = final_reason == "mismatch" and any(strict for _, strict in answers[:-1])
+                return Verdict(False, 0.0, extracted, "ambiguous:multiple_answers" if several else final_reason)
             for answer, strict in answers[:-1]:
                 ok, reason = compare_answer(answer, gold_parsed)
                 if ok or (not strict and (reason.startswith("unparseable") or _is_text_answer(answer))):
@@ -308,11 +314,21 @@ def _looks_like_prose(answer: str) -> bool:
     return any(word.lower() not in _MATH_WORDS for word in _WORD.findall(answer))
 
 
+def _cut_prose(answer: str) -> str:
+    """``4 so far`` → ``4``: keep what precedes the first English word (units are dropped later anyway)."""
+    for match in _WORD.finditer(answer):
+        if match.group().lower() not in _MATH_WORDS and answer[:match.start()].strip():
+            return answer[:match.start()].rstrip()
+    return answer
+
+
 def _verify_unmarked(text: str, gold: GoldAnswer) -> Verdict:
     """A response without answer markers: a short bare answer, or the last sentence's value."""
     guesses = fallback_answers(text)
     gold_is_text = gold.shape is not None and gold.shape[0] == "X"
     for guess, whole_response in guesses:
+        if not whole_response:
+            guess = _cut_prose(guess)
         if not gold_is_text and ((whole_response and _looks_like_prose(guess)) or _is_text_answer(guess)):
             continue
         ok, reason = compare_answer(guess, gold)

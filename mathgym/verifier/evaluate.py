@@ -354,6 +354,8 @@ def _mp_number(ctx: Any, value: Any) -> Any:
     if isinstance(value, QC):
         return ctx.mpc(ctx.mpf(value.re.numerator) / value.re.denominator,
                        ctx.mpf(value.im.numerator) / value.im.denominator)
+    if value.denominator == 1:
+        return ctx.mpf(value.numerator)
     return ctx.mpf(value.numerator) / value.denominator
 
 

@@ -1,6 +1,7 @@
 """Finding the final answer(s) in a whole response.
 
-Markers, strongest first: ``\\boxed{...}`` / ``\\fbox{...}``, a GSM8K line ``#### N``, and answer phrases
+Markers, strongest first: ``\\boxed{...}`` / ``\\fbox{...}``, a GSM8K line ``#### N`` (or an
+``<answer>...</answer>`` tag), and answer phrases
 ("Final Answer: ...", "the final answer is ...", "the answer is ...", "Answer: ..."). :func:`extract_answer`
 returns only what a marker introduces, so an environment can use it to tell whether a reasoning step gives
 a final answer. :func:`final_answers` returns every final answer a response commits to, so that the
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import re
 
-from mathgym.verifier.limits import MAX_ANSWER_CHARS, MAX_CANDIDATES
+from mathgym.verifier.limits import MAX_ANSWER_CHARS, check_deadline
 
-_BOX_COMMANDS = ("\\boxed", "\\fbox")
+# Possessive quantifiers (*+) everywhere a run of spaces could otherwise be re-split: no regex here may
+# backtrack quadratically on a long response.
 _PHRASE = re.compile(
-    r"(?:final\s+answer|(?<![a-z])answer)\s*\**\s*(?:is\b\s*:?|:|=|\n(?=\s*\S))\s*\**[ \t]*",
+    r"(?:final[ \t]++answer|(?<![a-z])answer)[ \t]*+\**+[ \t]*+(?:is\b[ \t]*+:?|:|=|\n)\s*+\**+[ \t]*+",
     re.IGNORECASE)
-_HASHES = re.compile(r"^[ \t]*####[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+_HASHES = re.compile(r"^[ \t]*+####[ \t]*+(.+)$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"\n|\.(?=\s|$)|;\s|!\s|\?\s")
 _STOP_WORDS = frozenset("""not that this to will should would can could may might must probably likely
 correct wrong incorrect in at because of for on the a an we i it its which what how when where if whether
@@ -45,6 +47,9 @@ def _matching_brace(text: str, open_index: int, limit: int) -> int:
     return -1
 
 
+_BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
+
+
 def boxed_answers(text: str) -> list[tuple[int, str]] | None:
     """Contents of every outermost ``\\boxed{}``/``\\fbox{}`` in order, with their end positions.
 
@@ -55,16 +60,11 @@ def boxed_answers(text: str) -> list[tuple[int, str]] | None:
         return []
     found: list[tuple[int, str]] = []
     position = 0
-    while True:
-        starts = [(text.find(cmd, position), cmd) for cmd in _BOX_COMMANDS]
-        starts = [(index, cmd) for index, cmd in starts if index >= 0]
-        if not starts:
-            return found
-        index, cmd = min(starts)
-        cursor = index + len(cmd)
-        if cursor < len(text) and text[cursor].isalpha():  # \boxedtext or similar: not a box
-            position = cursor
+    for match in _BOX.finditer(text):
+        if match.start() < position:  # inside the previous box
             continue
+        check_deadline()
+        cursor = match.end()
         while cursor < len(text) and text[cursor] in " \t":
             cursor += 1
         if cursor < len(text) and text[cursor] == "{":
@@ -76,17 +76,25 @@ def boxed_answers(text: str) -> list[tuple[int, str]] | None:
             found.append((close + 1, text[cursor + 1:close]))
             position = close + 1
         else:  # "\boxed 5": the next token
-            match = re.match(r"[^\s$]+", text[cursor:cursor + MAX_ANSWER_CHARS])
-            if match:
-                found.append((cursor + match.end(), match.group()))
+            token = re.match(r"[^\s$]+", text[cursor:cursor + MAX_ANSWER_CHARS])
+            if token:
+                found.append((cursor + token.end(), token.group()))
             position = cursor + 1
         if len(found) > _MAX_BOXES:
             return None
+    return found
+
+
+_DIRTY_START = frozenset("$*`")
+_DIRTY_END = frozenset("$])*`.,;: ")
 
 
 def _clean(answer: str) -> str:
     """Strip math delimiters, an inner ``\\boxed``, markdown emphasis and trailing punctuation."""
     answer = answer.strip()
+    if answer and answer[-1] not in _DIRTY_END and answer[0] not in _DIRTY_START and not (
+            answer[0] == "\\" and answer[1:2] in ("b", "f", "[", "(")):
+        return answer
     for _ in range(3):
         before = answer
         if answer.startswith("\\boxed") or answer.startswith("\\fbox"):
@@ -109,7 +117,7 @@ def _clean(answer: str) -> str:
 
 def _phrase_capture(text: str, start: int) -> str:
     """The answer text after a phrase such as "the answer is": a math span or the rest of the sentence."""
-    rest = text[start:start + 4 * MAX_ANSWER_CHARS]
+    rest = text[start:start + MAX_ANSWER_CHARS + 8]
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
         if rest.startswith(left):
             close = rest.find(right, len(left))
@@ -145,12 +153,12 @@ def phrase_answers(text: str) -> list[tuple[int, str]]:
     if "answer" not in window.lower():
         return []
     found = []
-    for match in _PHRASE.finditer(window):
+    matches = list(_PHRASE.finditer(window))[-_MAX_BOXES:]  # only the last phrases can be final answers
+    for match in matches:
+        check_deadline()
         capture = _clean(_phrase_capture(window, match.end()))
         if _answer_like(capture):
             found.append((lowered_start + match.end(), capture))
-            if len(found) > _MAX_BOXES:
-                break
     return found
 
 
@@ -158,7 +166,42 @@ def hash_answers(text: str) -> list[tuple[int, str]]:
     """Answers on GSM8K-style ``#### N`` lines."""
     if "####" not in text:
         return []
-    return [(m.end(), _clean(m.group(1))) for m in _HASHES.finditer(text) if _clean(m.group(1))]
+    found = []
+    for match in list(_HASHES.finditer(text))[-_MAX_BOXES:]:
+        cleaned = _clean(match.group(1).rstrip())
+        if cleaned:
+            found.append((match.end(), cleaned))
+    return found
+
+
+def tag_answers(text: str) -> list[tuple[int, str]]:
+    """Answers inside ``<answer>...</answer>`` tags (their inner answer phrase, or the short content)."""
+    lowered = text.lower() if "<answer>" not in text else text
+    if "<answer>" not in lowered:
+        return []
+    spans = []
+    position = 0
+    while len(spans) <= _MAX_BOXES:
+        start = lowered.find("<answer>", position)
+        if start < 0:
+            break
+        end = lowered.find("</answer>", start)
+        if end < 0:
+            break
+        spans.append((start + len("<answer>"), end))
+        position = end + len("</answer>")
+    found = []
+    for start, end in spans[-_MAX_BOXES:]:
+        check_deadline()
+        inner = text[start:end]
+        phrases = phrase_answers(inner)
+        if phrases:
+            found.append((end + len("</answer>"), phrases[-1][1]))
+        elif len(inner.strip()) <= MAX_ANSWER_CHARS:
+            cleaned = _clean(inner)
+            if cleaned:
+                found.append((end + len("</answer>"), cleaned))
+    return found
 
 
 def final_answers(text: str) -> tuple[list[tuple[str, bool]], str] | None:
@@ -179,7 +222,7 @@ def final_answers(text: str) -> tuple[list[tuple[str, bool]], str] | None:
         last_end = boxes[-1][0]
         later = [(capture, False) for _, capture in phrase_answers(text[last_end:])]
         return _distinct([(_clean(content), True) for _, content in boxes] + later), "boxed"
-    hashes = hash_answers(text)
+    hashes = hash_answers(text) or tag_answers(text)
     if hashes:
         last_end = hashes[-1][0]
         later = [(capture, False) for _, capture in phrase_answers(text[last_end:])]
@@ -220,7 +263,7 @@ def extract_answer(text: str) -> str | None:
         return _clean(text[text.rfind("\\boxed"):][:MAX_ANSWER_CHARS]) or None
     if boxes:
         return _clean(boxes[-1][1]) or None
-    hashes = hash_answers(text)
+    hashes = hash_answers(text) or tag_answers(text)
     if hashes:
         return hashes[-1][1]
     phrases = phrase_answers(text)

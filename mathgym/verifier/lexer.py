@@ -106,8 +106,8 @@ def screen_unicode(text: str) -> str:
 
 
 # --- pre-normalisation of number formats (before tokenizing) ---------------------------------------------
-_THOUSANDS_LATEX = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*|\\,|\\;|\\ )(?=\d{3}(?!\d))")
-_DEGREE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree")
+_THOUSANDS_LATEX = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*+|\\,|\\;|\\ )(?=\d{3}(?!\d))")
+_DEGREE = re.compile(r"\^\s*+\{?\s*+\\circ\s*+\}?|\\circ|\\degree")
 _TEXT_CMD = re.compile(r"\\(?:text|textbf|textrm|textit|textsf|texttt|textnormal|mbox|hbox|mathrm|operatorname)"
                        r"\s*\{")
 

@@ -137,3 +137,16 @@ def test_bad_arguments_are_clear() -> None:
         MathEnv("generator:Arithmetic", mode="chat")
     with pytest.raises(ValueError, match="unknown source kind"):
         MathEnv("gsm9k")
+
+
+def test_curriculum_promotes_with_a_correct_agent() -> None:
+    spec = {"generator": "Arithmetic", "attributes": {"terms": [2, 3, 4]}, "promote_at": 0.9, "window": 8,
+            "min_samples": 8}
+    env = MathEnv(curriculum=spec)
+    agent = make_agent("reference", env=env)
+    levels = []
+    for episode in range(30):
+        obs, info = env.reset(seed=0 if episode == 0 else None)
+        env.step(agent.act(obs, info))
+        levels.append(env.source.curriculum.level)
+    assert levels[0] == 0 and levels[-1] == 2 and levels == sorted(levels)

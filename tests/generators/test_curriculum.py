@@ -124,7 +124,7 @@ def test_state_dict_round_trip_through_json() -> None:
         Curriculum("Fractions").load_state_dict(state)
 
 
-def test_specs_from_json_text_and_files(tmp_path) -> None:  # noqa: ANN001
+def test_specs_from_json_text_and_files(tmp_path) -> None:
     path = tmp_path / "curriculum.json"
     path.write_text(json.dumps(SPEC))
     assert Curriculum.from_spec(path).to_spec() == Curriculum.from_spec(json.dumps(SPEC)).to_spec()
@@ -154,3 +154,25 @@ def test_bad_specs_fail_early_with_clear_errors() -> None:
         Curriculum("Arithmetic", schedule="random")
     with pytest.raises(ValueError, match="levels are 0..4"):
         Curriculum("Arithmetic", start_level=7)
+
+
+def test_an_env_follows_the_curriculum_through_its_source() -> None:
+    import gymnasium as gym
+    from gymnasium.utils.env_checker import check_env
+
+    curriculum = Curriculum.from_spec({**SPEC, "window": 4})
+    source = curriculum.as_source()
+    env = gym.make("mathgym/Math-v0", source=source).unwrapped
+    check_env(env, skip_render_check=True)
+    env = gym.make("mathgym/Math-v0", source=source)
+    start = curriculum.level
+    for episode in range(4):
+        _, info = env.reset(seed=episode)
+        problem = source.find(info["problem_id"])
+        assert problem.meta["difficulty"]["digits"] == curriculum.config.digits
+        *_, info = env.step(problem.solution[-1])
+        if curriculum.records == episode:  # the env did not report the episode itself: report it here
+            source.record_outcome(info["verdict"]["correct"])
+    assert curriculum.level == start + 1  # four correct answers in a window of four promote
+    _, info = env.reset(seed=0)
+    assert source.find(info["problem_id"]).meta["difficulty"]["digits"] == curriculum.config.digits == 2

@@ -14,8 +14,12 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
-                                        standard_transformations)
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
 
 from mathgym.generators import GENERATORS
 from mathgym.sources import ProceduralSource
@@ -309,17 +313,96 @@ def brute_probability(prompt: str) -> Fraction:
         return Fraction(sum(a[index] == b[index] for a, b in pairs), len(pairs))
     question = re.search(r"probability that it is (.*)\?", prompt)[1]
     if e := re.fullmatch(r"one of the (\w+)", question):
-        test = lambda c: c[1] == e[1]  # noqa: E731
+        test = lambda c: c[1] == e[1]
     elif question.startswith("a face card"):
-        test = lambda c: c[0] in faces  # noqa: E731
+        test = lambda c: c[0] in faces
     elif e := re.fullmatch(r"an? (\w+) or one of the (\w+)", question):
-        test = lambda c: c[0] == e[1] or c[1] == e[2]  # noqa: E731
+        test = lambda c: c[0] == e[1] or c[1] == e[2]
     else:
         assert question == "a red card that is not a face card"
-        test = lambda c: c[1] in ("hearts", "diamonds") and c[0] not in faces  # noqa: E731
+        test = lambda c: c[1] in ("hearts", "diamonds") and c[0] not in faces
     return Fraction(sum(map(test, deck)), len(deck))
 
 
 def test_probabilities_by_enumeration() -> None:
     for p in items("Probability", 25):
         assert brute_probability(p.prompt) == num(p.answer), p.prompt
+
+
+# -- counting and sequences -------------------------------------------------------------------------
+
+def _multinomial_by_placement(word: str) -> int:
+    """Place each letter's copies into the remaining slots, one letter at a time."""
+    total, free = 1, len(word)
+    for letter in sorted(set(word)):
+        k = word.count(letter)
+        total *= math.comb(free, k)
+        free -= k
+    return total
+
+
+def test_combinatorics_by_enumeration() -> None:
+    for p in items("Combinatorics", 20):
+        t, answer = p.prompt, int(p.answer)
+        if m := re.match(r"In how many different orders can (\d+) people", t):
+            n = int(m[1])
+            expected = sum(1 for _ in itertools.permutations(range(n))) if n <= 8 else math.factorial(n)
+        elif m := re.match(r"(.*) stand in a line\. .* if (\w+) and (\w+) must stand next to each other", t):
+            people = re.split(r", | and ", m[1])
+            a, b = people.index(m[2]), people.index(m[3])
+            if len(people) <= 8:
+                expected = sum(abs(o.index(a) - o.index(b)) == 1 for o in itertools.permutations(range(len(people))))
+            else:
+                expected = 2 * math.factorial(len(people) - 1)
+        elif m := re.match(r"A club has (\d+) members\. .* committee of (\d+) members", t):
+            expected = sum(1 for _ in itertools.combinations(range(int(m[1])), int(m[2])))
+        elif m := re.match(r"A team of (\d+) is chosen from (\d+) women and (\d+) men\. .* exactly (\d+) women", t):
+            k, w, n_men, j = map(int, m.groups())
+            people = ["w"] * w + ["m"] * n_men
+            expected = sum(1 for c in itertools.combinations(range(len(people)), k)
+                           if sum(people[i] == "w" for i in c) == j)
+        elif m := re.match(r"How many distinct arrangements of the letters of the word (\w+)", t):
+            word = m[1]
+            expected = (len(set(itertools.permutations(word))) if len(word) <= 7
+                        else _multinomial_by_placement(word))
+        elif m := re.match(r"How many (\d+)-digit codes", t):
+            expected = sum(1 for _ in itertools.permutations(range(10), int(m[1])))
+        else:
+            n = int(re.search(r"each of (\d+) people", t)[1])
+            expected = sum(1 for _ in itertools.combinations(range(n), 2))
+        assert answer == expected, t
+
+
+def _extend(first: list[Fraction], count: int) -> list[Fraction]:
+    """Continue a sequence from its first terms: constant difference, else constant ratio."""
+    diffs = {b - a for a, b in itertools.pairwise(first)}
+    if len(diffs) == 1:
+        d = diffs.pop()
+        return [first[0] + d * i for i in range(count)]
+    ratios = {b / a for a, b in itertools.pairwise(first)}
+    assert len(ratios) == 1, first
+    r = ratios.pop()
+    out = [first[0]]
+    while len(out) < count:
+        out.append(out[-1] * r)
+    return out
+
+
+def test_sequences_by_iteration() -> None:
+    for p in items("Sequences", 25):
+        t, answer = p.prompt, num(p.answer)
+        if m := re.search(r"sequence (-?\d+(?:, -?\d+)*), \.\.\.\?", t):
+            first = [num(v) for v in m[1].split(", ")]
+            if t.startswith("What is the next term"):
+                expected = _extend(first, 5)[4]
+            elif m2 := re.match(r"What is the (\d+)\w\w term", t):
+                expected = _extend(first, int(m2[1]))[-1]
+            else:
+                n = int(re.match(r"What is the sum of the first (\d+) terms", t)[1])
+                expected = sum(_extend(first, n))
+        else:
+            i, ti, j, tj, n = re.match(r"In an arithmetic sequence, the (\d+)\w\w term is (-?\d+) and the (\d+)\w\w term "
+                                       r"is (-?\d+)\. What is the (\d+)\w\w term\?", t).groups()
+            d = (num(tj) - num(ti)) / (int(j) - int(i))
+            expected = num(ti) + d * (int(n) - int(i))
+        assert answer == expected, t

@@ -109,6 +109,50 @@ _HAND: list[tuple[str, str, bool, str]] = [
     ("I could not solve it.", "7", False, "extraction"), ("", "7", False, "extraction"),
 ]
 
+# realistic answer formats of model responses (kind 'format')
+_FORMATS: list[tuple[str, str, bool]] = [
+    ("The answer is $\\boxed{5}$ cm.", "5", True), ("\\boxed{x = -3, 2}", "-3, 2", True), ("\\boxed{x = -3 \\text{ and } x = 2}", "2,-3", True),
+    ("\\boxed{\\frac{1}{2}\\text{ hour}}", "\\frac12", True), ("\\boxed{1,000,000}", "1000000", True), ("\\boxed{1\\,000}", "1000", True),
+    ("\\boxed{\\dfrac{\\sqrt{3}}{2}}", "\\frac{\\sqrt3}{2}", True), ("\\boxed{a=2, b=3}", "(2,3)", True), ("\\boxed{(a,b)=(2,3)}", "(2,3)", True),
+    ("\\boxed{50\\%}", "\\frac{1}{2}", True), ("The answer is 25 percent", "25\\%", True), ("\\boxed{\\text{(B) } 42}", "\\text{(B)}", True),
+    ("\\boxed{\\textbf{(B)}}", "B", True), ("**Final Answer:** \\boxed{18}", "18", True), ("Answer: 18 apples", "18", True),
+    ("#### $18", "18", True), ("The answer is 1/2", "\\frac{1}{2}", True), ("\\boxed{−5}", "-5", True), ("\\boxed{x^2}", "x^{2}", True),
+    ("\\boxed{\\frac{x+1}{x-1}}", "\\frac{x+1}{x-1}", True), ("\\boxed{(x+1)/(x-1)}", "\\frac{x+1}{x-1}", True), ("\\boxed{\\frac{x-1}{x+1}}", "\\frac{x+1}{x-1}", False),
+    ("\\boxed{2\\pi}", "2 \\pi", True), ("\\boxed{6.28}", "2\\pi", False), ("\\boxed{\\sqrt{2}/2}", "\\frac{\\sqrt{2}}{2}", True), ("\\boxed{1/\\sqrt{2}}", "\\frac{\\sqrt{2}}{2}", True),
+    ("\\boxed{3\\sqrt{2}}", "\\sqrt{18}", True), ("\\boxed{y=-2x}", "y = -2x", True), ("\\boxed{-2x}", "y = -2x", True), ("\\boxed{y=2x}", "y = -2x", False),
+    ("\\boxed{p-q}", "p - q", True), ("\\boxed{-q+p}", "p - q", True), ("\\boxed{q-p}", "p - q", False), ("\\boxed{2(k+1)}", "2k+2", True),
+    ("\\boxed{\\$36}", "\\$36", True), ("\\boxed{36}", "\\$36", True), ("\\boxed{36 dollars}", "\\$36", True), ("\\boxed{\\text{even}}", "\\text{even}", True), ("\\boxed{\\text{odd}}", "\\text{even}", False),
+    ("\\boxed{11\\sqrt{5}+11}", "11 \\sqrt{5} + 11", True), ("\\boxed{11(\\sqrt5+1)}", "11 \\sqrt{5} + 11", True),
+    ("\\boxed{\\frac{11+9a}{20}}", "\\frac{11+9a}{20}", True), ("\\boxed{\\frac{9a+11}{20}}", "\\frac{11+9a}{20}", True),
+    ("\\boxed{3R^2}", "3R^2", True), ("\\boxed{3r^2}", "3R^2", False), ("\\boxed{5r^5}", "5r^5", True),
+    ("\\boxed{\\text{Navin}}", "\\text{Navin}", True), ("The answer is: Navin", "\\text{Navin}", True),
+    ("\\boxed{4210_5}", "4210_{5}", True), ("\\boxed{2516_8}", "2516_8", True), ("\\boxed{2516_{8}}", "2516_8", True),
+    ("\\boxed{-\\frac{\\pi}{6}}", "-\\frac{\\pi}{6}", True), ("\\boxed{\\frac{-\\pi}{6}}", "-\\frac{\\pi}{6}", True),
+    ("\\boxed{12\\pi}", "12\\pi", True), ("\\boxed{\\pi \\cdot 12}", "12\\pi", True), ("\\boxed{(0,9) \\cup (9,36)}", "(0,9) \\cup (9,36)", True),
+    ("\\boxed{(-\\sqrt{3}, \\sqrt{3})}", "(-\\sqrt{3}, \\sqrt{3})", True), ("\\boxed{\\left(\\frac35,\\frac83\\right]}", "\\left(\\frac{3}{5},\\frac{8}{3}\\right]", True),
+    ("\\boxed{[\\pi^2/8, 5\\pi^2/4]}", "\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]", True),
+    ("\\boxed{\\{1+\\sqrt{5}, 1-\\sqrt{5}, -2\\}}", "\\{1\\pm\\sqrt{5},-2\\}", True), ("\\boxed{1 \\pm \\sqrt{5}, -2}", "\\{1\\pm\\sqrt{5},-2\\}", True),
+    ("\\boxed{x \\in [-2, 7]}", "[-2,7]", True), ("\\boxed{\\cot{x}}", "\\cot x", True), ("\\boxed{\\cot(x)}", "\\cot x", True),
+    ("\\boxed{(1,-16,-4,43)}", "(1,-16,-4,43)", True), ("\\boxed{\\text{(E)}}", "\\text{(E)}", True),
+    ("\\boxed{5.0}", "5", True), ("\\boxed{5.00}", "5", True), ("\\boxed{05}", "5", True), ("\\boxed{+5}", "5", True),
+    ("\\boxed{\\frac{1}{2}}", "0.5", True), ("The probability is \\boxed{\\frac{3}{8}}.", "\\frac38", True),
+    ("\\boxed{1.25}", "\\frac{5}{4}", True), ("\\boxed{\\frac{5}{4}}", "1.25", True), ("\\boxed{5/4}", "1\\frac14", True),
+    ("\\boxed{2^{3}}", "8", True), ("\\boxed{8}", "2^3", True), ("\\boxed{x^3+3x-6}", "x^3+3x-6", True), ("\\boxed{x^3 + 3x - 6 = 0}", "x^3+3x-6", False),
+    ("\\boxed{\\infty}", "\\infty", True), ("\\boxed{-\\infty}", "\\infty", False),
+    ("\\boxed{\\sqrt{53}}", "\\sqrt{53}", True), ("\\boxed{53^{1/2}}", "\\sqrt{53}", True), ("\\boxed{\\sqrt{35}}", "\\sqrt{53}", False),
+    ("\\boxed{1+2i}", "1+2i", True), ("\\boxed{2i+1}", "1+2i", True), ("\\boxed{i}", "i", True),
+    ("\\boxed{\\frac{270}{7}}", "\\frac{270}7\\text{ degrees}", True), ("\\boxed{\\frac{270}{7}^\\circ}", "\\frac{270}7\\text{ degrees}", True),
+    ("\\boxed{864}", "864 \\mbox{ inches}^2", True), ("\\boxed{864 \\text{ square inches}}", "864 \\mbox{ inches}^2", True),
+    ("\\boxed{\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}}", "\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}", True),
+    ("\\boxed{\\begin{pmatrix} 0.2 \\\\ -3.6 \\end{pmatrix}}", "\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}", True),
+    ("\\boxed{\\begin{pmatrix} 0.2 & -3.6 \\end{pmatrix}}", "\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}", False),
+    ("\\boxed{\\left\\{ 1, 2 \\right\\}}", "1,2", True), ("\\boxed{x=1, x=2}", "1,2", True),
+    ("The solutions are $x=1$ and $x=2$, so the answer is $\\boxed{1, 2}$", "1,2", True),
+    ("\\boxed{3}. Therefore, the answer is 3.", "3", True), ("The answer is \\(3\\).", "3", True), ("The answer is \\[3\\]", "3", True),
+    ("Therefore the final answer is: $\\boxed{3}$", "3", True), ("So, $x = \\boxed{3}$.", "3", True), ("\\boxed{x = 3}", "3", True),
+    ("the answer is 3 or 4", "3", False), ("\\boxed{f(x)=2x+1}", "2x+1", True), ("\\boxed{ab=2}", "2", False), ("The answer is 3, or maybe 4.", "3", False),
+]
+
 _HACKS: list[tuple[str, str]] = [  # every one is incorrect
     ("\\boxed{3} or \\boxed{4}", "3"), ("\\boxed{4} or \\boxed{3}", "3"), ("\\boxed{3}\\boxed{4}", "4"),
     ("\\boxed{3 = 4}", "3"), ("\\boxed{3 = 4}", "4"), ("\\boxed{x = 3 = 4}", "3"),
@@ -138,6 +182,7 @@ _HACKS: list[tuple[str, str]] = [  # every one is incorrect
 def hand_cases() -> list[Case]:
     """Hand-labeled formats, shapes and reward-hacking attempts (the hacks are all incorrect)."""
     cases = [_case(r, g, label, kind) for r, g, label, kind in _HAND]
+    cases += [_case(r, g, label, "format") for r, g, label in _FORMATS]
     cases += [_case(r, g, False, "hack") for r, g in _HACKS]
     return cases
 

@@ -1,0 +1,323 @@
+"""GRPO (Group Relative Policy Optimization) on any mathgym text env, in one readable file.
+
+CleanRL-style: every hyper-parameter is a field of :class:`GRPOConfig`, and :func:`train` is the
+whole algorithm, top to bottom. Per update:
+
+1. draw ``prompts_per_step`` problems (reset seeds from ``derive_seed("mathgym.grpo.train", seed, step, i)``)
+   and play ``group_size`` episodes of each through the rollout driver, so rewards are exactly the
+   env's reward parts (single-turn, step-level or tool-integrated alike);
+2. advantage of an episode = its return minus its group's mean (divided by the group's std when
+   ``scale_rewards``); every generated token of the episode gets it;
+3. recompute the log-probabilities of the generated tokens under the current weights (``old``),
+   and under the frozen reference model when ``kl_coef > 0``;
+4. for ``epochs`` passes: loss per token = ``-min(r·A, clip(r, 1-ε, 1+ε)·A) + β·KL`` with
+   ``r = exp(logp - old)`` and the k3 estimator ``KL = exp(ref - logp) - (ref - logp) - 1``, averaged
+   over all tokens of the batch (``token_level_loss=True``, as in DAPO / Dr. GRPO) or per sequence
+   then over sequences (the original GRPO); one AdamW step per pass;
+5. when generating with vLLM, copy the new weights into the engine.
+
+Run it: ``python -m mathgym.agents.grpo --env-id mathgym/Arithmetic-v0 --model-path PATH``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from mathgym.agents.llm.chat import ObservationFormat
+from mathgym.agents.llm.rollout import RolloutDriver, Trajectory
+from mathgym.agents.llm.types import Sampling
+from mathgym.seeding import derive_seed
+
+
+@dataclass
+class GRPOConfig:
+    """Hyper-parameters (CleanRL style: one flat record, printed with every run)."""
+
+    env_id: str = "mathgym/Arithmetic-v0"
+    """the text env to train on"""
+    env_kwargs: dict[str, Any] = field(default_factory=lambda: {"level": 0})
+    """keyword arguments for gym.make"""
+    model_path: str = ""
+    """checkpoint directory or hub id of the policy"""
+    generator: str = "hf"
+    """'hf' (generate with the model being trained) or 'vllm' (engine synced after each update)"""
+    seed: int = 0
+    """seeds problems, sampling and weights init"""
+    total_updates: int = 30
+    """policy updates"""
+    prompts_per_step: int = 8
+    """problems per update"""
+    group_size: int = 8
+    """episodes per problem (G)"""
+    learning_rate: float = 5e-4
+    """AdamW learning rate"""
+    max_new_tokens: int = 48
+    """most tokens per action"""
+    temperature: float = 1.0
+    """sampling temperature of the rollouts"""
+    top_p: float = 1.0
+    """nucleus mass of the rollouts"""
+    clip_eps: float = 0.2
+    """PPO clip range ε"""
+    kl_coef: float = 0.0
+    """β of the KL penalty to the initial (reference) model; 0 disables it and the reference model"""
+    epochs: int = 1
+    """optimisation passes over each batch"""
+    minibatch_size: int = 64
+    """sequences per forward/backward (gradients are accumulated over the batch)"""
+    token_level_loss: bool = True
+    """average the loss over all tokens of the batch (True) or per sequence, then over sequences"""
+    scale_rewards: bool = True
+    """divide advantages by the group's reward std"""
+    max_grad_norm: float = 1.0
+    """gradient clipping"""
+    max_turns: int = 16
+    """driver's turn limit for multi-step episodes"""
+    eval_every: int = 5
+    """updates between evaluations on held-out seeds (0: only at the start and the end)"""
+    eval_episodes: int = 64
+    """held-out episodes per evaluation (greedy decoding)"""
+    system_prompt: str | None = None
+    """system message of the chat format"""
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int) -> tuple[Any, Any]:
+    """Log-probabilities of each completion token given its prompt, as a padded ``(B, T)`` tensor and mask.
+
+    :param samples: (prompt ids, completion ids) pairs.
+    """
+    import torch  # noqa: PLC0415
+
+    device = next(model.parameters()).device
+    length = max(len(p) + len(c) for p, c in samples)
+    width = max(len(c) for _, c in samples)
+    ids = torch.full((len(samples), length), pad_id, dtype=torch.long)
+    attention = torch.zeros_like(ids)
+    for row, (p, c) in enumerate(samples):
+        ids[row, :len(p) + len(c)] = torch.tensor(p + c)
+        attention[row, :len(p) + len(c)] = 1
+    logits = model(input_ids=ids.to(device), attention_mask=attention.to(device)).logits.float()
+    logp_all = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:].to(device).unsqueeze(-1)).squeeze(-1)
+    out = torch.zeros((len(samples), width), device=device)
+    mask = torch.zeros((len(samples), width), device=device)
+    for row, (p, c) in enumerate(samples):
+        # the token at position t is predicted from position t-1
+        out[row, :len(c)] = logp_all[row, len(p) - 1:len(p) - 1 + len(c)]
+        mask[row, :len(c)] = 1
+    return out, mask
+
+
+def grpo_loss(logp: Any, old: Any, ref: Any, adv: Any, mask: Any, *, clip_eps: float, kl_coef: float,
+              token_level: bool, total_tokens: int, total_sequences: int) -> tuple[Any, Any, Any]:
+    """The clipped GRPO objective of one minibatch, scaled so that minibatch losses add up to the batch loss.
+
+    :param logp: ``(B, T)`` token log-probabilities under the weights being trained.
+    :param old: the same under the weights that generated the batch (no gradient).
+    :param ref: the same under the reference model, or ``None`` (no KL term).
+    :param adv: ``(B, 1)`` advantages.
+    :param mask: ``(B, T)`` 1 for completion tokens.
+    :param token_level: average over all tokens of the batch (``total_tokens``) rather than per sequence.
+    :returns: (loss, per-token KL, ratio).
+    """
+    import torch  # noqa: PLC0415
+
+    ratio = torch.exp(logp - old)
+    clipped = torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps)
+    per_token = -torch.min(ratio * adv, clipped * adv)
+    kl = torch.zeros_like(logp)
+    if ref is not None:
+        delta = ref - logp
+        kl = torch.exp(delta) - delta - 1  # k3 estimator of KL(pi || ref), always >= 0
+        per_token = per_token + kl_coef * kl
+    if token_level:
+        loss = (per_token * mask).sum() / total_tokens
+    else:
+        loss = ((per_token * mask).sum(1) / mask.sum(1).clamp(min=1)).sum() / total_sequences
+    return loss, kl, ratio
+
+
+def group_advantages(rewards: list[float], group_size: int, scale: bool) -> list[float]:
+    """Each reward minus its group's mean (over consecutive blocks of ``group_size``), optionally / std."""
+    import numpy as np  # noqa: PLC0415
+
+    r = np.asarray(rewards, dtype=np.float64).reshape(-1, group_size)
+    adv = r - r.mean(axis=1, keepdims=True)
+    if scale:
+        adv = adv / (r.std(axis=1, keepdims=True) + 1e-4)
+    return adv.reshape(-1).tolist()
+
+
+def evaluate(driver: RolloutDriver, envs: list[Any], seed: int, episodes: int) -> dict[str, float]:
+    """Greedy episodes on held-out seeds (a key namespace disjoint from training's)."""
+    seeds = [derive_seed("mathgym.grpo.eval", seed, i) % 2**31 for i in range(episodes)]
+    saved, driver.sampling = driver.sampling, driver.sampling.replace(temperature=0.0, seed=None)
+    try:
+        trajectories: list[Trajectory] = []
+        for start in range(0, episodes, len(envs)):
+            chunk = seeds[start:start + len(envs)]
+            trajectories += driver.run(envs[:len(chunk)], seeds=chunk)
+    finally:
+        driver.sampling = saved
+    return {"eval_reward": sum(t.total_reward for t in trajectories) / len(trajectories),
+            "eval_accuracy": sum(t.correct for t in trajectories) / len(trajectories)}
+
+
+@dataclass
+class GRPOResult:
+    history: list[dict[str, float]]
+    model: Any
+    tokenizer: Any
+    last_trajectories: list[Trajectory] = field(default_factory=list)
+    last_advantages: list[float] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- train
+def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, policy: Any = None,
+          log: Callable[[dict[str, float]], None] | None = print) -> GRPOResult:
+    """Run GRPO; returns the per-update history (reward, loss, KL, clip fraction, eval numbers).
+
+    :param config: hyper-parameters.
+    :param model: an already-loaded transformers causal LM to train (default: loaded from ``model_path``).
+    :param tokenizer: its tokenizer.
+    :param policy: a generation backend to use instead of building one (e.g. a running vLLM engine with
+        the same starting weights); it is synced after each update when it has ``load_weights``.
+    :param log: called with each history row.
+    """
+    import copy  # noqa: PLC0415
+
+    import gymnasium as gym  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    from mathgym.agents.llm.hf import HFPolicy, load_tokenizer  # noqa: PLC0415
+
+    torch.manual_seed(derive_seed("mathgym.grpo.torch", config.seed) % 2**63)
+    if model is None:
+        from transformers import AutoModelForCausalLM  # noqa: PLC0415
+
+        model = AutoModelForCausalLM.from_pretrained(config.model_path, dtype=torch.float32)
+        tokenizer = tokenizer or load_tokenizer(config.model_path)
+    if tokenizer is None:
+        raise ValueError("train(model=...) needs tokenizer=...")
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    reference = None
+    if config.kl_coef > 0:
+        reference = copy.deepcopy(model).eval()
+        for p in reference.parameters():
+            p.requires_grad_(False)
+    if policy is None:
+        if config.generator == "hf":
+            policy = HFPolicy(model, tokenizer)
+        elif config.generator == "vllm":
+            from mathgym.agents.llm.vllm_backend import VLLMPolicy  # noqa: PLC0415
+
+            policy = VLLMPolicy(config.model_path, seed=config.seed)
+        else:
+            raise ValueError(f"generator must be 'hf' or 'vllm', got {config.generator!r}")
+    sync = getattr(policy, "load_weights", None)
+    if sync is not None:
+        sync(model.state_dict().items())  # start from the trainer's weights, whatever the engine loaded
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+
+    n_envs = config.prompts_per_step * config.group_size
+    envs = [gym.make(config.env_id, **config.env_kwargs) for _ in range(n_envs)]
+    eval_envs = envs[:min(n_envs, config.eval_episodes)]
+    fmt = ObservationFormat(system=config.system_prompt)
+    driver = RolloutDriver(policy, fmt=fmt, max_turns=config.max_turns,
+                           sampling=Sampling(temperature=config.temperature, top_p=config.top_p,
+                                             max_tokens=config.max_new_tokens, seed=config.seed))
+    history: list[dict[str, float]] = []
+
+    def record(row: dict[str, float]) -> None:
+        history.append(row)
+        if log is not None:
+            log(row)
+
+    record({"update": 0, **evaluate(driver, eval_envs, config.seed, config.eval_episodes)})
+    trajectories: list[Trajectory] = []
+    advantages: list[float] = []
+    for update in range(1, config.total_updates + 1):
+        started = time.perf_counter()
+        # 1. rollouts: group_size episodes per problem, identical resets within a group
+        seeds = [derive_seed("mathgym.grpo.train", config.seed, update, q) % 2**31
+                 for q in range(config.prompts_per_step) for _ in range(config.group_size)]
+        driver.sampling = driver.sampling.replace(seed=derive_seed("mathgym.grpo.sample", config.seed, update) % 2**31)
+        trajectories = driver.run(envs, seeds=seeds)
+        rollout_s = time.perf_counter() - started
+        rewards = [t.total_reward for t in trajectories]
+        # 2. group-relative advantages, shared by every token of the episode
+        advantages = group_advantages(rewards, config.group_size, config.scale_rewards)
+        samples, sample_adv = [], []
+        for trajectory, advantage in zip(trajectories, advantages):
+            for turn in trajectory.turns:
+                completion = turn.completion
+                if completion.token_ids and completion.prompt_token_ids:
+                    samples.append((list(completion.prompt_token_ids), list(completion.token_ids)))
+                    sample_adv.append(advantage)
+        if not samples:
+            raise RuntimeError("the policy backend returned no token ids; GRPO needs a local backend (hf or vllm)")
+        # 3. old (and reference) log-probabilities, no gradient
+        chunks = [range(i, min(i + config.minibatch_size, len(samples)))
+                  for i in range(0, len(samples), config.minibatch_size)]
+        with torch.no_grad():
+            old = [token_logprobs(model, [samples[i] for i in c], pad_id)[0] for c in chunks]
+            ref = [token_logprobs(reference, [samples[i] for i in c], pad_id)[0] for c in chunks] \
+                if reference is not None else None
+        total_tokens = sum(len(c) for _, c in samples)
+        # 4. clipped policy-gradient passes
+        model.train()
+        stats = {"loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
+        for _ in range(config.epochs):
+            optimizer.zero_grad()
+            for k, c in enumerate(chunks):
+                logp, mask = token_logprobs(model, [samples[i] for i in c], pad_id)
+                adv = torch.tensor([sample_adv[i] for i in c], device=logp.device).unsqueeze(1)
+                loss, kl, ratio = grpo_loss(logp, old[k], None if ref is None else ref[k], adv, mask,
+                                            clip_eps=config.clip_eps, kl_coef=config.kl_coef,
+                                            token_level=config.token_level_loss, total_tokens=total_tokens,
+                                            total_sequences=len(samples))
+                loss.backward()
+                stats["loss"] += loss.item() / config.epochs
+                stats["kl"] += float((kl * mask).sum()) / total_tokens / config.epochs
+                stats["clip_frac"] += float((((ratio - 1).abs() > config.clip_eps) * mask).sum()) / total_tokens / config.epochs
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+        model.eval()
+        # 5. the generation engine gets the new weights
+        if sync is not None:
+            sync(model.state_dict().items())
+        row = {"update": update, "reward": sum(rewards) / len(rewards),
+               "accuracy": sum(t.correct for t in trajectories) / len(trajectories),
+               "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
+               **stats, "rollout_s": rollout_s, "update_s": time.perf_counter() - started - rollout_s}
+        if update == config.total_updates or (config.eval_every and update % config.eval_every == 0):
+            row.update(evaluate(driver, eval_envs, config.seed, config.eval_episodes))
+        record(row)
+    for env in envs:
+        env.close()
+    return GRPOResult(history=history, model=model, tokenizer=tokenizer, last_trajectories=trajectories,
+                      last_advantages=advantages)
+
+
+def _parse_args() -> GRPOConfig:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for f in dataclasses.fields(GRPOConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(default, bool):
+            parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=default)
+        elif isinstance(default, dict):
+            parser.add_argument(flag, type=json.loads, default=default, help="JSON")
+        else:
+            parser.add_argument(flag, type=type(default) if default is not None else str, default=default)
+    return GRPOConfig(**vars(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cfg = _parse_args()
+    print(json.dumps(dataclasses.asdict(cfg)))
+    train(cfg, log=lambda row: print(json.dumps(row)))

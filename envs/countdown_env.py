@@ -1,0 +1,211 @@
+"""Countdown with numeric spaces: combine two of the available numbers per step until the target appears."""
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from mathgym.envs.countdown import OPERATORS, CountdownSource, apply, verify_countdown_problem
+from mathgym.problem import Problem
+from mathgym.rewards.base import Reward, StepContext
+from mathgym.sources.base import Source
+from mathgym.verifier.verdict import Verdict
+
+#: features per number slot in the observation
+SLOT_FEATURES = 4
+
+
+def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> Reward:
+    from mathgym.rewards.combinators import WeightedSum
+    from mathgym.rewards.invalid_action import InvalidActionPenalty
+    from mathgym.rewards.outcome import OutcomeReward
+
+    return WeightedSum([OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
+                        InvalidActionPenalty(invalid_penalty)], name="total")
+
+
+class CountdownEnv(gym.Env):
+    """Countdown for classic RL agents.
+
+    ## Description
+
+    A problem gives ``n`` numbers and a target (from :class:`~envs.countdown.CountdownSource`). Each
+    step picks two available numbers and an operator; the result replaces the first number and the
+    second is used up. Results must be positive integers (the Countdown rules). The expression built
+    for each number is tracked, and when one equals the target it is checked by the same verifier as
+    the text form (:func:`~envs.countdown.verify_countdown`).
+
+    ## Action Space
+
+    ``Discrete(n * n * 4)``: action ``(i * n + j) * 4 + op`` combines slot ``i`` with slot ``j``
+    (``i != j``) by ``+ - * /``. Commutative operators are only offered with ``i < j``. Valid actions
+    come from :meth:`action_masks` and ``info["action_mask"]``; an invalid one leaves the state
+    unchanged and costs ``invalid_penalty``.
+
+    ## Observation Space
+
+    ``Box(0, 1, (n * 4 + 1 + n * n * 4,), float32)``: per slot (available, value / target capped at 4
+    and scaled to [0, 1], log-magnitude, equals-target), then ``log1p(target) / log1p(10_000)``, then
+    the action mask.
+
+    ## Rewards
+
+    ``solved`` (+``solve_reward`` when the target is reached and verified) and ``invalid_action``
+    (-``invalid_penalty``), reported in ``info["reward_components"]``.
+
+    ## Starting State
+
+    A problem drawn from ``source`` with the env's ``np_random``; ``options`` may pin one with
+    ``{"problem_id": ...}``, ``{"index": i}`` or ``{"problem": Problem}``.
+
+    ## Episode End
+
+    Terminated when a number equals the target (success) or no valid move is left; truncated after
+    ``max_steps`` actions.
+
+    ## Arguments
+
+    :param n_numbers: numbers per problem (default source).
+    :param max_number: largest given number (default source).
+    :param max_target: largest target (default source).
+    :param source: any :class:`~mathgym.sources.base.Source` of Countdown problems
+        (``meta["numbers"]``, ``meta["target"]``) with at most ``n_numbers`` numbers.
+    :param seed: seed of the default source's problem stream.
+    :param max_steps: actions before truncation (default ``4 * n_numbers``).
+    :param solve_reward: reward for reaching the target.
+    :param invalid_penalty: cost of an invalid action.
+    :param reward: a custom :class:`~mathgym.rewards.Reward` replacing the default.
+    :param render_mode: ``"ansi"`` returns the available numbers and their expressions.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200,
+                 source: Source | None = None, seed: int = 0, max_steps: int | None = None,
+                 solve_reward: float = 1.0, invalid_penalty: float = 0.1, reward: Reward | None = None,
+                 render_mode: str | None = None) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.n = n_numbers
+        self.source = source if source is not None else CountdownSource(
+            n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        self.max_steps = max_steps or 4 * n_numbers
+        self.reward = reward if reward is not None else default_countdown_reward(solve_reward, invalid_penalty)
+        self.render_mode = render_mode
+        self.action_space = spaces.Discrete(self.n * self.n * len(OPERATORS))
+        self.observation_space = spaces.Box(0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,),
+                                            dtype=np.float32)
+        self.problem: Problem | None = None
+        self.values: list[int] = []
+        self.expressions: list[str] = []
+        self.available: list[bool] = []
+        self.target = 0
+        self._steps = 0
+        self._mask = np.zeros(self.action_space.n, dtype=bool)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        if "problem" in options:
+            problem = options["problem"]
+            self.problem = problem if isinstance(problem, Problem) else Problem.from_dict(problem)
+        elif "problem_id" in options:
+            self.problem = self.source.find(options["problem_id"])
+        elif "index" in options:
+            self.problem = self.source[int(options["index"])]
+        else:
+            self.problem = self.source.sample(self.np_random)
+        numbers = [int(v) for v in self.problem.meta["numbers"]]
+        if len(numbers) > self.n:
+            raise ValueError(f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots")
+        self.target = int(self.problem.meta["target"])
+        padding = self.n - len(numbers)
+        self.values = numbers + [0] * padding
+        self.expressions = [str(v) for v in numbers] + [""] * padding
+        self.available = [True] * len(numbers) + [False] * padding
+        self._steps = 0
+        self.reward.reset(self.problem)
+        self._mask = self._compute_mask()
+        return self._observation(), self._info()
+
+    def step(self, action: int):
+        if self.problem is None:
+            raise RuntimeError("call reset() before step()")
+        action = int(action)
+        if not 0 <= action < self.action_space.n:
+            raise ValueError(f"action {action} is outside Discrete({self.action_space.n})")
+        pair, op_index = divmod(action, len(OPERATORS))
+        i, j = divmod(pair, self.n)
+        op = OPERATORS[op_index]
+        valid = bool(self._mask[action])
+        text = f"{self.expressions[i] or '?'} {op} {self.expressions[j] or '?'}"
+        if valid:
+            self.values[i] = apply(op, self.values[i], self.values[j])
+            self.expressions[i] = f"({self.expressions[i]} {op} {self.expressions[j]})"
+            self.available[j] = False
+            self.values[j], self.expressions[j] = 0, ""
+            self._mask = self._compute_mask()
+        self._steps += 1
+        reached = [k for k in range(self.n) if self.available[k] and self.values[k] == self.target]
+        verdict = None
+        if reached:
+            expression = self.expressions[reached[0]]
+            verdict = verify_countdown_problem(expression, self.problem, extract=False)
+        terminated = bool(reached) or not self._mask.any()
+        truncated = not terminated and self._steps >= self.max_steps
+        if verdict is None and (terminated or truncated):
+            verdict = Verdict(False, 0.0, None, "target_not_reached")
+        ctx = StepContext(problem=self.problem, action=text, step_index=self._steps - 1,
+                          final=terminated or truncated, verdict=verdict, extra={"valid": valid})
+        out = self.reward(ctx)
+        info = self._info()
+        info.update(valid=valid, reward_components=dict(out.components))
+        if terminated or truncated:
+            info.update(is_success=bool(verdict), verdict=verdict.to_dict())
+        return self._observation(), float(out.value), terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """Valid actions as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
+        return self._mask.copy()
+
+    def render(self) -> str | None:
+        if self.problem is None:
+            return None
+        live = [f"{self.values[k]} = {self.expressions[k]}" for k in range(self.n) if self.available[k]]
+        return f"target {self.target}: " + "; ".join(live)
+
+    def _compute_mask(self) -> np.ndarray:
+        mask = np.zeros(self.action_space.n, dtype=bool)
+        n_ops = len(OPERATORS)
+        for i in range(self.n):
+            if not self.available[i]:
+                continue
+            for j in range(self.n):
+                if j == i or not self.available[j]:
+                    continue
+                base = (i * self.n + j) * n_ops
+                for k, op in enumerate(OPERATORS):
+                    if op in "+*" and i > j:
+                        continue  # commutative: offered once
+                    if apply(op, self.values[i], self.values[j]) is not None:
+                        mask[base + k] = True
+        return mask
+
+    def _observation(self) -> np.ndarray:
+        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        scale = np.log1p(10_000.0)
+        for k in range(self.n):
+            if self.available[k]:
+                value = self.values[k]
+                obs[k * SLOT_FEATURES: (k + 1) * SLOT_FEATURES] = (
+                    1.0, min(value / self.target, 4.0) / 4.0, min(np.log1p(value) / scale, 1.0),
+                    float(value == self.target))
+        obs[self.n * SLOT_FEATURES] = min(np.log1p(self.target) / scale, 1.0)
+        obs[self.n * SLOT_FEATURES + 1:] = self._mask
+        return obs
+
+    def _info(self) -> dict[str, Any]:
+        return {"problem_id": self.problem.id, "action_mask": self._mask.copy(), "target": self.target,
+                "numbers": [self.values[k] for k in range(self.n) if self.available[k]]}

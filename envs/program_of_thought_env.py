@@ -1,0 +1,137 @@
+"""Program-of-thought math: the action is a program, its printed output is the answer."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from mathgym.envs.math_env import MathEnv
+from mathgym.rewards.base import Reward, StepContext
+
+POT_INSTRUCTION = (
+    "Solve the following problem by writing a Python program (in a ```python block) that prints the final "
+    "answer, and nothing else, on its last line of output."
+)
+
+
+class ProgramOfThoughtEnv(MathEnv):
+    """
+    ## Description
+
+    Program-of-thought (PoT) prompting as an environment: one action is a program that computes the
+    answer. The env runs it in the sandbox (:mod:`mathgym.sandbox`, local or Docker, fresh process, no
+    state kept) and verifies the last non-empty line of its standard output against the gold answer with
+    :func:`mathgym.verify`. Text around a fenced program is ignored; an action without a fence is run as a
+    bare program.
+
+    ## Action Space
+
+    ``UnicodeText(max_action_length)``: any unicode string.
+
+    ## Observation Space
+
+    ``UnicodeText(max_observation_length)``: the instruction and the problem.
+
+    ## Rewards
+
+    ``reward`` (object or spec for :func:`mathgym.rewards.make_reward`); the default is
+    :func:`mathgym.rewards.default_reward` (verified outcome 1, plus 0.1 when an answer could be read),
+    applied to the program's answer line. ``StepContext.extra`` holds ``tool`` (the execution) and
+    ``answer_text`` (the line that was verified).
+
+    ## Starting State
+
+    As :class:`~mathgym.envs.math_env.MathEnv`: ``reset(seed=...)`` draws a problem, ``options`` may pin one.
+
+    ## Episode End
+
+    Always terminated after the single action.
+
+    ## Arguments
+
+    * ``source`` and its keyword arguments, ``reward``, ``instruction``, ``max_action_length``,
+      ``max_observation_length``, ``render_mode``: as for ``MathEnv``.
+    * ``sandbox``: ``"local"`` (default), ``"docker"``, or a :class:`~mathgym.sandbox.Sandbox`;
+      ``sandbox_kwargs`` make a dedicated one (closed with the env).
+    * ``timeout_s`` (5 s) and ``memory_mb`` (512) of the run.
+
+    ``info`` carries the MathEnv keys plus ``tool`` (``ok``, ``exit_code``, ``timed_out``, ``error``,
+    ``truncated``, ``stdout`` (last 400 characters), ``isolation``) and ``answer_text``.
+    """
+
+    def __init__(
+        self,
+        source: Any = "gsm8k",
+        *,
+        reward: Reward | str | Mapping[str, Any] | None = None,
+        sandbox: Any = "local",
+        sandbox_kwargs: Mapping[str, Any] | None = None,
+        timeout_s: float = 5.0,
+        memory_mb: int = 512,
+        instruction: str | None = None,
+        max_action_length: int = 16_384,
+        max_observation_length: int = 65_536,
+        render_mode: str | None = None,
+        **source_kwargs: Any,
+    ) -> None:
+        super().__init__(source, mode="single", reward=reward,
+                         instruction=POT_INSTRUCTION if instruction is None else instruction,
+                         max_action_length=max_action_length, max_observation_length=max_observation_length,
+                         render_mode=render_mode, **source_kwargs)
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self._sandbox_spec = sandbox
+        self._sandbox_kwargs = dict(sandbox_kwargs or {})
+        self._sandbox = None
+        self._owns_sandbox = False
+        self.last_result = None
+
+    @property
+    def sandbox(self):  # noqa: ANN201 - created on first use
+        if self._sandbox is None:
+            from mathgym.sandbox import Sandbox, make_sandbox
+            from mathgym.sandbox.shared import shared_sandbox
+
+            if isinstance(self._sandbox_spec, Sandbox):
+                self._sandbox = self._sandbox_spec
+            elif self._sandbox_kwargs:
+                self._sandbox = make_sandbox(self._sandbox_spec, **self._sandbox_kwargs)
+                self._owns_sandbox = True
+            else:
+                self._sandbox = shared_sandbox(self._sandbox_spec)
+        return self._sandbox
+
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
+        if self.problem is None or self.done:
+            raise RuntimeError("the episode has ended (or never started): call reset() first")
+        from mathgym.sandbox.tora import extract_program, strip_stop_string
+        from mathgym.verifier import verify  # noqa: PLC0415
+
+        text = strip_stop_string(str(action)[: self.action_space.max_length])
+        history = tuple(self.steps)
+        self.steps.append(text)
+        result = self.sandbox.run(extract_program(text), timeout_s=self.timeout_s, memory_mb=self.memory_mb)
+        self.last_result = result  # the full ExecResult (with timings, not in info: info must be deterministic)
+        lines = [line.strip() for line in result.stdout.splitlines() if line.strip()] if result.ok else []
+        answer_text = lines[-1] if lines else ""
+        verdict = verify(answer_text, self.problem)
+        tool = {"ok": result.ok, "exit_code": result.exit_code, "timed_out": result.timed_out,
+                "error": result.error, "truncated": result.truncated,
+                "stdout": result.stdout[-400:], "isolation": result.isolation}
+        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
+                                      step_index=len(history), final=True, verdict=verdict,
+                                      extra={"tool": tool, "answer_text": answer_text, "program": text}))
+        self.done = True
+        if hasattr(self.source, "record_outcome"):
+            self.source.record_outcome(verdict)
+        info = self._info("answer", verdict=verdict, components=dict(out.components))
+        info.update(tool=tool, answer_text=answer_text)
+        if self.render_mode == "human":
+            self.render()
+        return self._observation(), float(out.value), True, False, info
+
+    def close(self) -> None:
+        if self._owns_sandbox and self._sandbox is not None:
+            self._sandbox.close()
+        self._sandbox = None
+        super().close()

@@ -1,0 +1,222 @@
+"""SymbolicRegression: build an expression token by token (prefix order) that fits a dataset."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from mathgym.envs.expression_tokens import (
+    Constraints,
+    PrefixBuilder,
+    TokenLibrary,
+    evaluate_prefix,
+    prefix_to_sympy,
+    prefix_to_text,
+)
+from mathgym.envs.nguyen import Benchmark, get_benchmark
+from mathgym.seeding import derive_rng
+
+#: NMSE on the noiseless test set below which an expression counts as recovered
+SUCCESS_NMSE = 1e-12
+
+
+@dataclass(frozen=True)
+class Score:
+    """How well one finished expression fits.
+
+    :param reward: ``1 / (1 + NRMSE)`` on the training points; 0 for an invalid expression.
+    :param nrmse: RMSE / std(y) on the training points (inf when invalid).
+    :param nmse_test: MSE / var(y) on the test points (inf when invalid).
+    :param success: ``nmse_test < 1e-12``.
+    :param expression: the expression as sympy text.
+    :param constants: fitted values of the ``const`` tokens.
+    """
+
+    reward: float
+    nrmse: float
+    nmse_test: float
+    success: bool
+    expression: str
+    constants: tuple[float, ...] = ()
+
+
+class SymbolicRegressionEnv(gym.Env):
+    """Symbolic regression by building an expression in prefix order (DSO's design).
+
+    ## Description
+
+    Each step appends one token (an operator of arity 1 or 2, an input variable or, optionally, a
+    constant) to an expression written in prefix order, e.g. ``add mul x1 x1 x1`` = ``x1*x1 + x1``.
+    The episode ends when the expression is complete; it is then scored on the benchmark's training
+    points. Constraints are enforced as action masks: at most ``max_length`` tokens, no constant-only
+    subtree, no trig function inside another, no ``exp(log(.))`` / ``log(exp(.))``. The datasets are
+    drawn from the env's own seeded RNG, and the benchmark spec with the data seed is recorded with
+    every score (``info["spec"]``).
+
+    ## Action Space
+
+    ``Discrete(len(library))``: the token to append (``info["token_names"]`` lists them). The valid
+    tokens are given by :meth:`action_masks` and ``info["action_mask"]``. An invalid token ends the
+    episode with reward 0 (``info["invalid_action"]``).
+
+    ## Observation Space
+
+    ``MultiDiscrete([n + 1, n + 1, max_length + 1, max_length + 1])`` with ``n`` tokens: the parent
+    token of the next slot, its already-placed sibling (``n`` means none), the number of open slots,
+    and the position (number of tokens so far).
+
+    ## Rewards
+
+    0 on every step but the last; the last gets ``1 / (1 + NRMSE)`` on the training points, where
+    ``NRMSE = RMSE / std(y)``, or 0 when the expression gives a non-finite value.
+
+    ## Starting State
+
+    An empty expression. The training and test points are drawn on the first reset and on every
+    reset with a ``seed`` (or fixed by ``data_seed``).
+
+    ## Episode End
+
+    Terminated when the expression is complete (or on an invalid token). ``info["success"]`` (and
+    ``info["is_success"]``) is true when the NMSE on the noiseless test draw is below 1e-12.
+
+    ## Arguments
+
+    :param benchmark: a benchmark name (``"Nguyen-1"`` ... ``"Nguyen-12"``) or a :class:`Benchmark`.
+    :param max_length: most tokens per expression.
+    :param constants: add a ``const`` token whose values are fitted by BFGS before scoring.
+    :param data_seed: fix the datasets (otherwise they come from the env's ``np_random``).
+    :param constraints: override the constraint set (its ``max_length`` is replaced by ``max_length``).
+    :param render_mode: ``"ansi"`` returns the tokens so far.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, benchmark: str | Benchmark = "Nguyen-1", *, max_length: int = 64, constants: bool = False,
+                 data_seed: int | None = None, constraints: Constraints | None = None,
+                 render_mode: str | None = None) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
+        self.library = TokenLibrary(self.benchmark.functions, self.benchmark.n_variables, constants)
+        base = constraints or Constraints()
+        self.constraints = Constraints(max_length, base.no_nested_trig, base.no_inverse, base.no_constant_subtrees)
+        self.builder = PrefixBuilder(self.library, self.constraints)
+        self.max_length = max_length
+        self.render_mode = render_mode
+        n = len(self.library)
+        self.action_space = spaces.Discrete(n)
+        self.observation_space = spaces.MultiDiscrete([n + 1, n + 1, max_length + 1, max_length + 1])
+        self.fixed_data_seed = data_seed
+        self.data_seed: int | None = None
+        self.X_train = self.y_train = self.X_test = self.y_test = None
+        self._mask = np.zeros(n, dtype=bool)
+
+    # -- data -------------------------------------------------------------------------------------------
+
+    def draw_data(self, data_seed: int) -> None:
+        """Draw the training and test points of the benchmark from ``data_seed``."""
+        b = self.benchmark
+        self.data_seed = int(data_seed)
+        self.X_train = b.train.draw(derive_rng("mathgym.symbolic_regression", b.name, self.data_seed, "train"),
+                                    b.n_variables)
+        self.X_test = b.test.draw(derive_rng("mathgym.symbolic_regression", b.name, self.data_seed, "test"),
+                                  b.n_variables)
+        self.y_train = b.function(self.X_train)
+        self.y_test = b.function(self.X_test)
+
+    def task_spec(self) -> dict[str, Any]:
+        """The benchmark spec and data seed, recorded with every score."""
+        return {**self.benchmark.spec(), "data_seed": self.data_seed, "max_length": self.max_length,
+                "constants": self.library.constants, "success_nmse": SUCCESS_NMSE}
+
+    def score(self, tokens: Sequence[int]) -> Score:
+        """Score a complete prefix expression on the current datasets (fits constants first)."""
+        if self.X_train is None:
+            raise RuntimeError("no data yet: call reset() (or draw_data(seed)) first")
+        constants = self._fit_constants(tokens)
+        y_hat = evaluate_prefix(tokens, self.library, self.X_train, constants)
+        y = self.y_train
+        try:
+            expression = str(prefix_to_sympy(tokens, self.library, constants))
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+            expression = prefix_to_text(tokens, self.library)
+        if y_hat.shape != y.shape or not np.all(np.isfinite(y_hat)):
+            return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
+        nrmse = float(np.sqrt(np.mean((y - y_hat) ** 2)) / np.std(y))
+        y_test_hat = evaluate_prefix(tokens, self.library, self.X_test, constants)
+        if np.all(np.isfinite(y_test_hat)):
+            nmse_test = float(np.mean((self.y_test - y_test_hat) ** 2) / np.var(self.y_test))
+        else:
+            nmse_test = float("inf")
+        return Score(1.0 / (1.0 + nrmse), nrmse, nmse_test, nmse_test < SUCCESS_NMSE, expression, tuple(constants))
+
+    def _fit_constants(self, tokens: Sequence[int]) -> list[float]:
+        if not self.library.constants:
+            return []
+        n_const = sum(1 for t in tokens if self.library.names[t] == "const")
+        if not n_const:
+            return []
+        from scipy.optimize import minimize
+
+        def loss(c: np.ndarray) -> float:
+            residual = evaluate_prefix(tokens, self.library, self.X_train, c) - self.y_train
+            value = float(np.mean(residual ** 2))
+            return value if np.isfinite(value) else 1e30
+
+        result = minimize(loss, np.ones(n_const), method="BFGS")
+        return [float(v) for v in result.x]
+
+    # -- Gymnasium API ----------------------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if self.fixed_data_seed is not None:
+            if self.data_seed != self.fixed_data_seed:
+                self.draw_data(self.fixed_data_seed)
+        elif seed is not None or self.X_train is None:
+            self.draw_data(int(self.np_random.integers(2 ** 31)))
+        self.builder.reset()
+        self._mask = self.builder.mask()
+        return self._observation(), self._info()
+
+    def step(self, action: int):
+        if self.X_train is None or self.builder.done:
+            raise RuntimeError("call reset() before step() (and after an episode ends)")
+        action = int(action)
+        if not 0 <= action < self.action_space.n:
+            raise ValueError(f"action {action} is outside Discrete({self.action_space.n})")
+        if not self._mask[action]:
+            info = self._info()
+            info.update(invalid_action=True, success=False, is_success=False, spec=self.task_spec())
+            self._mask = np.zeros_like(self._mask)
+            self.builder.close()
+            return self._observation(), 0.0, True, False, info
+        self.builder.append(action)
+        self._mask = self.builder.mask()
+        info = self._info()
+        if not self.builder.done:
+            return self._observation(), 0.0, False, False, info
+        result = self.score(self.builder.tokens)
+        info.update(success=result.success, is_success=result.success, expression=result.expression,
+                    nrmse=result.nrmse, nmse_test=result.nmse_test, constants=list(result.constants),
+                    tokens=prefix_to_text(self.builder.tokens, self.library), spec=self.task_spec())
+        return self._observation(), result.reward, True, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """Valid tokens as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
+        return self._mask.copy()
+
+    def render(self) -> str | None:
+        return prefix_to_text(self.builder.tokens, self.library)
+
+    def _observation(self) -> np.ndarray:
+        parent, sibling, open_slots, position = self.builder.observation()
+        return np.array([parent, sibling, min(open_slots, self.max_length), min(position, self.max_length)],
+                        dtype=np.int64)
+
+    def _info(self) -> dict[str, Any]:
+        return {"action_mask": self._mask.copy(), "token_names": self.library.names}

@@ -1,0 +1,41 @@
+"""``mathgym report STORE``: robustness report (Markdown + HTML + PNG plots) of a sweep store.
+
+Mount in the main app with ``app.command("report")(mathgym.cli.report.report)``; standalone:
+``python -m mathgym.cli.report --help``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help="Write a robustness report.")
+
+
+def report(
+    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep`"),
+    out: Optional[Path] = typer.Option(None, help="output folder (default: <store folder>/report)"),
+    run_id: Optional[str] = typer.Option(None, help="run to report (default: the latest)"),
+    reps: int = typer.Option(1000, help="bootstrap replicates per confidence interval"),
+    plots: bool = typer.Option(True, help="draw PNG plots (matplotlib)"),
+) -> None:
+    """Accuracy distributions, average vs worst case, perturbation drops, MathCheck and DIA metrics."""
+    from mathgym.report import write_report
+
+    if not store.is_file():
+        typer.echo(f"error: no store at {store} (run `mathgym sweep --store {store}` first)", err=True)
+        raise typer.Exit(2)
+    try:
+        paths = write_report(store, out or store.parent / "report", run_id=run_id, reps=reps, plots=plots)
+    except (KeyError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for kind, path in paths.items():
+        typer.echo(f"{kind:>22}: {path}")
+
+
+app.command()(report)
+
+if __name__ == "__main__":
+    app()

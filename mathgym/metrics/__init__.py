@@ -1,0 +1,1 @@
+"""Metrics: robustness over dynamic variants (and, from other areas, RL statistics)."""

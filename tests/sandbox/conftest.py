@@ -1,0 +1,132 @@
+"""Fixtures of the sandbox tests: one sandbox per backend, and the check that nothing is left behind.
+
+Every test that takes ``sandbox`` runs on both backends. The Docker one calls
+``mathgym.testing.require("docker")`` (a skip locally without Docker, a failure under MATHGYM_STRICT=1).
+"""
+from __future__ import annotations
+
+import glob
+import os
+from typing import Iterator
+
+import pytest
+
+from mathgym.testing import require
+
+#: a secret in the test process's environment that no snippet may read (set before any worker starts)
+SECRET_ENV = "MATHGYM_TEST_SECRET_TOKEN"
+SECRET_VALUE = "s3cr3t-" + os.urandom(8).hex()
+os.environ[SECRET_ENV] = SECRET_VALUE
+
+SANDBOX_GROUP = pytest.mark.xdist_group("sandbox")  # one xdist worker starts the sandboxes once
+
+
+def _cgroup_dirs() -> set[str]:
+    return set(glob.glob("/sys/fs/cgroup/*/**/mathgym-sbx-*", recursive=True))
+
+
+def _sysv_shm_of(uid: int) -> list[str]:
+    try:
+        with open("/proc/sysvipc/shm") as fh:
+            rows = fh.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [r for r in rows if len(r.split()) > 7 and r.split()[7] == str(uid)]
+
+
+def _files_of(uid: int) -> set[str]:
+    found = set()
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        for root, dirs, files in os.walk(top):
+            if root.count(os.sep) > 3:
+                dirs[:] = []
+            for name in dirs + files:
+                path = os.path.join(root, name)
+                try:
+                    if os.lstat(path).st_uid == uid:
+                        found.add(path)
+                except OSError:
+                    pass
+    return found
+
+
+def _containers() -> set[str]:
+    try:
+        from mathgym.sandbox.container import leftover_containers
+
+        return set(leftover_containers())
+    except Exception:  # noqa: BLE001 - no Docker here: nothing can be left there either
+        return set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind() -> Iterator[None]:
+    """After all sandbox tests (and every sandbox closed): no process, cgroup, container, file or
+    SysV segment that a test's snippets could have created is left."""
+    import psutil
+
+    before_cgroups = _cgroup_dirs()
+    before_files = _files_of(65534)
+    before_containers = _containers()
+    before_shm = _sysv_shm_of(65534)
+    yield
+    import gc
+
+    gc.collect()
+    assert psutil.Process().children(recursive=True) == [], "sandbox processes are still running"
+    assert _cgroup_dirs() - before_cgroups == set(), "sandbox cgroups were left behind"
+    assert _containers() - before_containers == set(), "sandbox containers were left behind"
+    assert _files_of(65534) - before_files == set(), "snippets left files on the host"
+    assert _sysv_shm_of(65534) == before_shm, "snippets left SysV shared memory on the host"
+
+
+_SANDBOXES: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def local_sandbox() -> Iterator[object]:
+    from mathgym.sandbox import LocalSandbox
+
+    sandbox = LocalSandbox(memory_mb=256, max_workers=2)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(scope="session")
+def docker_sandbox() -> Iterator[object]:
+    require("docker")
+    from mathgym.sandbox import DockerSandbox
+
+    sandbox = DockerSandbox(memory_mb=256, max_workers=2)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture(params=["local", "docker"])
+def sandbox(request: pytest.FixtureRequest) -> object:
+    """The sandbox of one backend (the test runs once per backend)."""
+    return request.getfixturevalue(f"{request.param}_sandbox")
+
+
+def leftover_processes(sandbox: object) -> int:
+    """Processes in the sandbox's workers beyond an idle worker's own (the prepared next box).
+
+    ``stats()`` pings every idle worker; a worker answers only after it reaped its last box.
+    """
+    import psutil
+
+    extra = 0
+    for row in sandbox.stats():
+        if "worker_pid" in row:
+            kids = psutil.Process(row["worker_pid"]).children(recursive=True)
+            extra += len(kids) - 2  # the prepared box: its init S and payload P
+        else:
+            import docker
+
+            client = docker.from_env()
+            try:
+                top = client.api.top(row["container"])
+            finally:
+                client.close()
+            extra += len(top["Processes"]) - 2  # the worker (PID 1) and the prepared box's payload
+    return extra
