@@ -76,12 +76,15 @@ class Constraints:
     :param no_nested_trig: no sin/cos anywhere below another sin/cos.
     :param no_inverse: no ``exp(log(.))`` or ``log(exp(.))``.
     :param no_constant_subtrees: no subtree made of constants only (e.g. ``add(const, const)``).
+    :param min_length: fewest tokens in an expression (DSO's agents use 4 to keep the policy from
+        collapsing onto a lone variable; the env default 1 imposes nothing).
     """
 
     max_length: int = 64
     no_nested_trig: bool = True
     no_inverse: bool = True
     no_constant_subtrees: bool = True
+    min_length: int = 1
 
 
 class _Frame:
@@ -151,6 +154,8 @@ class PrefixBuilder:
         budget = c.max_length - len(self.tokens)
         # each open slot needs at least one more token, so a token of arity a fits when a <= budget - open
         mask = self._arity <= budget - self._open
+        if self._open == 1 and len(self.tokens) + 1 < c.min_length:
+            mask &= self._arity > 0  # a terminal here would finish the expression too short
         if c.no_nested_trig and self._trig_depth:
             mask &= ~self._trig
         if self._stack:

@@ -1,6 +1,7 @@
 """SymbolicRegression: build an expression token by token (prefix order) that fits a dataset."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -103,7 +104,7 @@ class SymbolicRegressionEnv(gym.Env):
         self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
         self.library = TokenLibrary(self.benchmark.functions, self.benchmark.n_variables, constants)
         base = constraints or Constraints()
-        self.constraints = Constraints(max_length, base.no_nested_trig, base.no_inverse, base.no_constant_subtrees)
+        self.constraints = dataclasses.replace(base, max_length=max_length)
         self.builder = PrefixBuilder(self.library, self.constraints)
         self.max_length = max_length
         self.render_mode = render_mode

@@ -7,11 +7,16 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
+    if isinstance(value, _SCALARS):  # the common case first: this runs on every generated problem
+        return value
+    if isinstance(value, (list, tuple)):
         return tuple(_freeze(v) for v in value)
+    if isinstance(value, (dict, MappingProxyType)) or isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     return value
 
 

@@ -32,9 +32,13 @@ def _entropy(key: int | str) -> list[int]:
             return words
 
 
-def _seed_sequence(keys: tuple[int | str, ...]) -> np.random.SeedSequence:
+def _words(keys: tuple[int | str, ...]) -> list[int]:
     # The length prefix keeps the keys (1, 23) and (12, 3) apart.
-    return np.random.SeedSequence([w for k in keys for w in [len(_entropy(k))] + _entropy(k)])
+    return [w for k in keys for w in [len(_entropy(k))] + _entropy(k)]
+
+
+def _seed_sequence(keys: tuple[int | str, ...]) -> np.random.SeedSequence:
+    return np.random.SeedSequence(_words(keys))
 
 
 def derive_seed(*keys: int | str) -> int:
@@ -45,3 +49,13 @@ def derive_seed(*keys: int | str) -> int:
 def derive_rng(*keys: int | str) -> np.random.Generator:
     """A fresh ``numpy`` Generator determined only by ``keys`` (ints and strings)."""
     return np.random.Generator(np.random.PCG64(_seed_sequence(keys)))
+
+
+class RngFactory:
+    """``derive_rng(*prefix, *keys)`` with the prefix's hashing done once (for per-item streams)."""
+
+    def __init__(self, *prefix: int | str) -> None:
+        self._prefix = _words(prefix)
+
+    def rng(self, *keys: int | str) -> np.random.Generator:
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self._prefix + _words(keys))))

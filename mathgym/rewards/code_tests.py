@@ -30,7 +30,7 @@ import ast
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
@@ -192,7 +192,7 @@ class CodeTests(Reward):
                 block += f"\ncheck({entry_point})\n"
             return self._run_asserts(program, [block])
         tests = list(tests)
-        if tests and all(isinstance(t, dict) and "input" in t for t in tests):
+        if tests and all(isinstance(t, Mapping) and "input" in t for t in tests):
             return self._run_io(program, tests)
         if all(isinstance(t, str) for t in tests):
             return self._run_asserts(program, tests)
@@ -246,7 +246,7 @@ class CodeTests(Reward):
             same = False
         return same, "" if same else f"got {str(row['repr'])[:80]}"
 
-    def _run_io(self, program: str, cases: list[dict[str, Any]]) -> TestReport:
+    def _run_io(self, program: str, cases: list[Mapping[str, Any]]) -> TestReport:
         report = TestReport()
         for case in cases:
             result = self.sandbox.run(program, timeout_s=self.timeout_s, memory_mb=self.memory_mb,

@@ -265,6 +265,10 @@ class Sandbox(ABC):
         self.close()
 
 
+def _rebuild_sandbox(cls: type, settings: dict[str, Any]) -> "Sandbox":
+    return cls(**settings)
+
+
 class Session:
     """Cells sharing one Python namespace, isolated from every other session (Jupyter-like).
 
@@ -422,6 +426,12 @@ class PooledSandbox(Sandbox):
                  min_workers: int = 1, max_workers: int = 4, session_cpu_s: float = 600.0) -> None:
         from mathgym.sandbox.pool import WorkerPool
 
+        self._settings = getattr(self, "_settings", {})
+        self._settings.update(timeout_s=timeout_s, memory_mb=memory_mb, scratch_mb=scratch_mb,
+                              max_processes=max_processes, max_open_files=max_open_files,
+                              max_output_bytes=max_output_bytes, preload=tuple(preload),
+                              lean_workers=lean_workers, min_workers=min_workers, max_workers=max_workers,
+                              session_cpu_s=session_cpu_s)
         if timeout_s <= 0 or memory_mb <= 0:
             raise ValueError("timeout_s and memory_mb must be positive")
         self.timeout_s = float(timeout_s)
@@ -515,6 +525,13 @@ class PooledSandbox(Sandbox):
         for pool in self._pools.values():
             pool.close()
 
-    def __getstate__(self) -> dict[str, Any]:
-        raise TypeError(f"{type(self).__name__} holds live worker processes; create one per process "
-                        "(pass its arguments instead of the object)")
+    # A sandbox is a handle on live workers: copies share them, and a pickled sandbox (an env's argument
+    # sent to a spawned vector-env worker) becomes a new sandbox with the same settings over there.
+    def __copy__(self) -> "PooledSandbox":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "PooledSandbox":
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_sandbox, (type(self), dict(self._settings)))

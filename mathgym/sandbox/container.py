@@ -174,6 +174,7 @@ class DockerSandbox(PooledSandbox):
         self._client = None
         self._client_pid = -1
         self._check_available()
+        self._settings = {"image": image, "user": user, "cpus": cpus, "base_url": base_url}
         super().__init__(lean_workers=lean_workers, **kwargs)
 
     def _api(self):  # noqa: ANN202 - docker.APIClient; one per process (not shared across forks)

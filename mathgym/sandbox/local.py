@@ -173,6 +173,7 @@ class LocalSandbox(PooledSandbox):
         self.isolation_policy = isolation
         self.uid = int(uid)
         self.python = python
+        self._settings = {"isolation": isolation, "uid": uid, "python": python}
         super().__init__(**kwargs)
 
     def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:

@@ -21,7 +21,7 @@ from typing import Any
 
 from mathgym.generators.base import GeneratorConfig, ProblemGenerator, get_generator
 from mathgym.problem import Problem
-from mathgym.seeding import derive_rng
+from mathgym.seeding import RngFactory
 from mathgym.sources.base import Source
 
 #: number of items a procedural source pretends to hold (fits numpy's int64 ``rng.integers``)
@@ -94,6 +94,8 @@ class ProceduralSource(Source):
         self._key = config_key(self.generator, self.config)
         # the stream depends on the knob values, not on how they were spelled (level vs dict)
         self._stream = json.dumps(self.config.to_dict(), sort_keys=True, separators=(",", ":"))
+        self._difficulty = self.config.to_dict()
+        self._rngs = RngFactory("mathgym.procedural", self.name, self._stream, self.seed)
 
     def __len__(self) -> int:
         return PROCEDURAL_LENGTH
@@ -108,7 +110,7 @@ class ProceduralSource(Source):
         return self._make(index)
 
     def _make(self, index: int) -> Problem:
-        rng = derive_rng("mathgym.procedural", self.name, self._stream, self.seed, index)
+        rng = self._rngs.rng(index)  # == derive_rng("mathgym.procedural", name, stream, seed, index)
         item = self.generator.generate(rng, self.config)
         item.check(self.name)
         meta = {
@@ -116,7 +118,7 @@ class ProceduralSource(Source):
             "generator": self.name,
             "topic": item.topic or self.generator.topic,
             "level": self.level,
-            "difficulty": self.config.to_dict(),
+            "difficulty": self._difficulty,
             "seed": self.seed,
             "index": index,
             "answer_type": item.answer_type,

@@ -91,9 +91,16 @@ def test_sessions_from_threads(sandbox) -> None:
         assert list(pool.map(episode, range(4))) == [f"{i + 3}\n" for i in range(4)]
 
 
-def test_sandbox_objects_are_not_pickled(sandbox) -> None:
-    with pytest.raises(TypeError, match="create one per process"):
-        pickle.dumps(sandbox)
+def test_copies_share_workers_and_pickles_rebuild(sandbox) -> None:
+    import copy
+
+    assert copy.deepcopy(sandbox) is sandbox and copy.copy(sandbox) is sandbox
+    clone = pickle.loads(pickle.dumps(sandbox))  # what a spawned vector-env worker receives
+    try:
+        assert clone is not sandbox and type(clone) is type(sandbox)
+        assert clone.memory_mb == sandbox.memory_mb and clone.run("print(5)").stdout == "5\n"
+    finally:
+        clone.close()
 
 
 def test_imports_only_stdlib() -> None:
