@@ -1,14 +1,16 @@
-"""A noisy reference agent: the gold solution, but wrong with a set probability (higher on perturbed variants).
+"""A noisy reference agent: the gold solution, wrong with a set probability (higher on perturbed variants).
 
 It gives robustness sweeps something to separate without an LLM: its accuracy drops on perturbed
 variants, some families are systematically harder for it (so worst-case accuracy falls below the
 average), and it sometimes abstains ("I do not know"), which DIA-Bench's reliability score rewards.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from mathgym.agents.baselines import ReferenceAgent, reference_steps
+
 from mathgym.problem import Problem
 from mathgym.seeding import stable_hash
 
@@ -48,16 +50,37 @@ class NoisyReferenceAgent(ReferenceAgent):
     name = "noisy"
 
     #: extra error probability per kind of perturbation (added on top of ``perturbed_error_rate``)
-    KIND_ERROR_RATES: dict[str, float] = {"resample": 0.07, "noop": 0.25, "relevant_clause": 0.2, "scenario": 0.15, "reorder": 0.08,
-                                          "reword": 0.1, "rename": 0.03, "units": 0.06, "answerable": 0.2,
-                                          "outcome": 0.15, "process": 0.3}
+    KIND_ERROR_RATES: dict[str, float] = {
+        "resample": 0.07,
+        "noop": 0.25,
+        "relevant_clause": 0.2,
+        "scenario": 0.15,
+        "reorder": 0.08,
+        "reword": 0.1,
+        "rename": 0.03,
+        "units": 0.06,
+        "answerable": 0.2,
+        "outcome": 0.15,
+        "process": 0.3,
+    }
 
-    def __init__(self, env: Any = None, seed: int | None = None, error_rate: float = 0.03,
-                 perturbed_error_rate: float = 0.05, family_spread: float = 0.25, skip_rate: float = 0.03,
-                 kind_error_rates: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        env: Any = None,
+        seed: int | None = None,
+        error_rate: float = 0.03,
+        perturbed_error_rate: float = 0.05,
+        family_spread: float = 0.25,
+        skip_rate: float = 0.03,
+        kind_error_rates: Mapping[str, float] | None = None,
+    ) -> None:
         super().__init__(env, seed)
-        for label, value in (("error_rate", error_rate), ("perturbed_error_rate", perturbed_error_rate),
-                             ("family_spread", family_spread), ("skip_rate", skip_rate)):
+        for label, value in (
+            ("error_rate", error_rate),
+            ("perturbed_error_rate", perturbed_error_rate),
+            ("family_spread", family_spread),
+            ("skip_rate", skip_rate),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{label} must be in [0, 1], got {value}")
         self.error_rate = error_rate

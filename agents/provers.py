@@ -9,45 +9,103 @@
   Any ``score(node) -> float`` orders the frontier; the default is the cumulative log-probability
   (GPT-f / LeanDojo style). :class:`BestFirstProver` wraps it as an :class:`~mathgym.agents.base.Agent`.
 """
+
 from __future__ import annotations
 
 import heapq
 import itertools
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from mathgym.agents.base import Agent
+
 from mathgym.seeding import derive_seed
 
 #: induction on whichever list/nat variable works (Ltac's match backtracks to the next candidate on failure)
-INDUCT_LIST = ("intros; match goal with | [ x : list _ |- _ ] => "
-               "solve [induction x as [| h t IH]; simpl; try rewrite IH; auto; lia] end.")
-INDUCT_NAT = ("intros; match goal with | [ x : nat |- _ ] => "
-              "solve [induction x as [| t IH]; simpl; try rewrite IH; auto; nia] end.")
+INDUCT_LIST = (
+    "intros; match goal with | [ x : list _ |- _ ] => "
+    "solve [induction x as [| h t IH]; simpl; try rewrite IH; auto; lia] end."
+)
+INDUCT_NAT = (
+    "intros; match goal with | [ x : nat |- _ ] => "
+    "solve [induction x as [| t IH]; simpl; try rewrite IH; auto; nia] end."
+)
 #: tactics the scripted prover tries, cheapest first (Coq)
 COQ_TACTICS: tuple[str, ...] = (
     # finishing tactics first (they either close the goal or fail, so they never wander off) ...
-    "reflexivity.", "intros; lia.", "intros; lra.", "intros; ring.", "intros; split; lia.", "intros; split; lra.",
-    "intros; nia.", "intros; nra.", "intros; field; lra.", "solve [intros; auto].", "intros; simpl; ring.",
-    "intros; simpl; lia.", "solve [intros; congruence].", "solve [intros; firstorder].",
-    "intros n; induction n; simpl; lia.", "induction n; simpl; lia.", "intros n; induction n; simpl; nia.",
-    "intros A l; induction l; simpl; congruence.", "intros; subst; simpl; lia.", INDUCT_LIST, INDUCT_NAT,
+    "reflexivity.",
+    "intros; lia.",
+    "intros; lra.",
+    "intros; ring.",
+    "intros; split; lia.",
+    "intros; split; lra.",
+    "intros; nia.",
+    "intros; nra.",
+    "intros; field; lra.",
+    "solve [intros; auto].",
+    "intros; simpl; ring.",
+    "intros; simpl; lia.",
+    "solve [intros; congruence].",
+    "solve [intros; firstorder].",
+    "intros n; induction n; simpl; lia.",
+    "induction n; simpl; lia.",
+    "intros n; induction n; simpl; nia.",
+    "intros A l; induction l; simpl; congruence.",
+    "intros; subst; simpl; lia.",
+    INDUCT_LIST,
+    INDUCT_NAT,
     # ... then progress tactics, after which the list starts again on the new goals
-    "intros.", "simpl.", "split.",
+    "intros.",
+    "simpl.",
+    "split.",
 )
 #: tactics the scripted prover tries on Lean 4 / Mathlib goals
 LEAN_TACTICS: tuple[str, ...] = (
-    "rfl", "norm_num", "simp", "omega", "decide", "linarith", "nlinarith [sq_nonneg (a - b)]", "positivity",
-    "ring", "field_simp", "intro h", "aesop",
+    "rfl",
+    "norm_num",
+    "simp",
+    "omega",
+    "decide",
+    "linarith",
+    "nlinarith [sq_nonneg (a - b)]",
+    "positivity",
+    "ring",
+    "field_simp",
+    "intro h",
+    "aesop",
 )
 #: tactics best-first search proposes at every Coq state: finishers first, then progress steps to chain
 COQ_SEARCH_TACTICS: tuple[str, ...] = (
-    "reflexivity.", "intros; lia.", "intros; nia.", "intros; lra.", "intros; nra.", "intros; ring.",
-    "intros; field; lra.", "solve [intros; auto].", "solve [intros; congruence].", "solve [intros; firstorder].",
-    INDUCT_LIST, INDUCT_NAT, "all: lia.", "all: nia.", "all: lra.", "all: nra.", "all: reflexivity.", "all: (simpl; congruence).",
-    "intros.", "split.", "simpl.", "intros n; induction n as [| n IH]; simpl.", "induction n as [| n IH]; simpl.",
-    "intros A l; induction l as [| x l IH]; simpl.", "destruct n as [| n]; simpl.", "left.", "right.", "subst.",
+    "reflexivity.",
+    "intros; lia.",
+    "intros; nia.",
+    "intros; lra.",
+    "intros; nra.",
+    "intros; ring.",
+    "intros; field; lra.",
+    "solve [intros; auto].",
+    "solve [intros; congruence].",
+    "solve [intros; firstorder].",
+    INDUCT_LIST,
+    INDUCT_NAT,
+    "all: lia.",
+    "all: nia.",
+    "all: lra.",
+    "all: nra.",
+    "all: reflexivity.",
+    "all: (simpl; congruence).",
+    "intros.",
+    "split.",
+    "simpl.",
+    "intros n; induction n as [| n IH]; simpl.",
+    "induction n as [| n IH]; simpl.",
+    "intros A l; induction l as [| x l IH]; simpl.",
+    "destruct n as [| n]; simpl.",
+    "left.",
+    "right.",
+    "subst.",
 )
 
 Proposer = Callable[[str, Mapping[str, Any]], Sequence[tuple[str, float]]]
@@ -59,8 +117,10 @@ def default_tactics(info: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _goal_key(info: Mapping[str, Any]) -> tuple:
-    return (info.get("problem_id"),
-            tuple((tuple(g["hypotheses"]), g["target"]) for g in info.get("goals", ())))
+    return (
+        info.get("problem_id"),
+        tuple((tuple(g["hypotheses"]), g["target"]) for g in info.get("goals", ())),
+    )
 
 
 class ScriptedProver(Agent):
@@ -74,7 +134,9 @@ class ScriptedProver(Agent):
 
     name = "scripted-prover"
 
-    def __init__(self, env: Any = None, seed: int | None = None, tactics: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, env: Any = None, seed: int | None = None, tactics: Sequence[str] | None = None
+    ) -> None:
         super().__init__(env, seed)
         self.tactics = tuple(tactics) if tactics is not None else None
         self._tried: dict[tuple, set[str]] = {}
@@ -108,7 +170,9 @@ class FixedTacticProposer:
     def __call__(self, observation: str, info: Mapping[str, Any]) -> list[tuple[str, float]]:
         tactics = self.tactics
         if tactics is None:
-            tactics = LEAN_TACTICS if str(info.get("prover", "coq")).startswith("lean") else COQ_SEARCH_TACTICS
+            tactics = (
+                LEAN_TACTICS if str(info.get("prover", "coq")).startswith("lean") else COQ_SEARCH_TACTICS
+            )
         return [(tactic, -self.decay * rank) for rank, tactic in enumerate(tactics)]
 
 
@@ -146,9 +210,16 @@ class SearchResult:
     expanded: int = 0
 
 
-def best_first_search(env: Any, observation: str, info: Mapping[str, Any], propose: Proposer | None = None,
-                      score: Callable[[SearchNode], float] = cumulative_log_prob, *, budget: int = 256,
-                      max_depth: int = 16) -> SearchResult:
+def best_first_search(
+    env: Any,
+    observation: str,
+    info: Mapping[str, Any],
+    propose: Proposer | None = None,
+    score: Callable[[SearchNode], float] = cumulative_log_prob,
+    *,
+    budget: int = 256,
+    max_depth: int = 16,
+) -> SearchResult:
     """Best-first proof search from the env's current state (call after ``reset``).
 
     The env is left in whatever state was visited last; restore a snapshot to continue an episode.
@@ -181,13 +252,16 @@ def best_first_search(env: Any, observation: str, info: Mapping[str, Any], propo
             if terminated:
                 verdict = step_info.get("verdict")
                 if verdict is not None and verdict["correct"]:
-                    return SearchResult(True, list(step_info["proof"]), verdict, result.attempts, result.expanded)
+                    return SearchResult(
+                        True, list(step_info["proof"]), verdict, result.attempts, result.expanded
+                    )
                 continue
             if truncated or step_info["state_id"] in seen or node.depth + 1 >= max_depth:
                 continue
             seen.add(step_info["state_id"])
-            child = SearchNode(base.get_state(), obs, dict(step_info), node.log_prob + float(log_prob),
-                               node.depth + 1)
+            child = SearchNode(
+                base.get_state(), obs, dict(step_info), node.log_prob + float(log_prob), node.depth + 1
+            )
             heapq.heappush(frontier, (-score(child), next(counter), child))
     return result
 
@@ -205,9 +279,15 @@ class BestFirstProver(Agent):
 
     name = "best-first-prover"
 
-    def __init__(self, env: Any = None, seed: int | None = None, propose: Proposer | None = None,
-                 score: Callable[[SearchNode], float] = cumulative_log_prob, budget: int = 256,
-                 max_depth: int = 16) -> None:
+    def __init__(
+        self,
+        env: Any = None,
+        seed: int | None = None,
+        propose: Proposer | None = None,
+        score: Callable[[SearchNode], float] = cumulative_log_prob,
+        budget: int = 256,
+        max_depth: int = 16,
+    ) -> None:
         super().__init__(env, seed)
         self.propose = propose or FixedTacticProposer()
         self.score = score
@@ -225,8 +305,15 @@ class BestFirstProver(Agent):
             raise ValueError("BestFirstProver needs the env: make_agent('best-first-prover', env=env)")
         if self.plan is None:
             snapshot = self.env.unwrapped.get_state()
-            self.last_search = best_first_search(self.env, observation, info, self.propose, self.score,
-                                                 budget=self.budget, max_depth=self.max_depth)
+            self.last_search = best_first_search(
+                self.env,
+                observation,
+                info,
+                self.propose,
+                self.score,
+                budget=self.budget,
+                max_depth=self.max_depth,
+            )
             self.env.unwrapped.set_state(snapshot)
             done = len(info.get("proof", ()))
             self.plan = self.last_search.proof[done:] if self.last_search.proved else []
@@ -237,7 +324,10 @@ class BestFirstProver(Agent):
 
 
 def solve_rate(env: Any, agent: Agent, problem_ids: Sequence[str], *, seed: int = 0) -> dict[str, Any]:
-    """Run one episode per problem; returns ``{"solved": k, "total": n, "rate": k/n, "per_problem": {...}}``."""
+    """Run one episode per problem.
+
+    :returns: ``{"solved": k, "total": n, "rate": k / n, "per_problem": {problem_id: solved}}``.
+    """
     per_problem: dict[str, bool] = {}
     for problem_id in problem_ids:
         episode_seed = derive_seed(seed, problem_id)
@@ -252,5 +342,9 @@ def solve_rate(env: Any, agent: Agent, problem_ids: Sequence[str], *, seed: int 
         per_problem[problem_id] = solved
     total = len(per_problem)
     solved_count = sum(per_problem.values())
-    return {"solved": solved_count, "total": total, "rate": solved_count / total if total else math.nan,
-            "per_problem": per_problem}
+    return {
+        "solved": solved_count,
+        "total": total,
+        "rate": solved_count / total if total else math.nan,
+        "per_problem": per_problem,
+    }

@@ -9,6 +9,7 @@
 
 Run: ``.venv/bin/python benchmarks/provers.py`` (``--quick`` for a short run). Needs ``coqtop``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,15 +23,25 @@ import gymnasium as gym
 
 PROMPT = re.compile(rb"<prompt>\S+ < \d+ \|[^|]*\| \d+ < </prompt>")
 PROBLEM = "coq/basic/ind_gauss_sum"
-TACTICS = ["intros n.", "induction n as [| n IH].", "- reflexivity.", "- cbn [sum_to]."]  # stops before the end
+TACTICS = [
+    "intros n.",
+    "induction n as [| n IH].",
+    "- reflexivity.",
+    "- cbn [sum_to].",
+]  # stops before the end
 
 
 class RawCoqtop:
     """The anchor: coqtop's own text protocol, nothing else."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(["coqtop", "-q", "-emacs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, bufsize=0)
+        self.proc = subprocess.Popen(
+            ["coqtop", "-q", "-emacs"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            bufsize=0,
+        )
         self.buffer = b""
         self._read()
 
@@ -38,7 +49,7 @@ class RawCoqtop:
         while True:
             match = PROMPT.search(self.buffer)
             if match:
-                answer, self.buffer = self.buffer[: match.start()], self.buffer[match.end():]
+                answer, self.buffer = self.buffer[: match.start()], self.buffer[match.end() :]
                 return answer
             chunk = os.read(self.proc.stdout.fileno(), 65536)
             if not chunk:
@@ -60,6 +71,7 @@ class RawCoqtop:
 
 def latency(reps: int) -> dict[str, float]:
     from mathgym.envs.coq_env import CoqEnv
+
     from mathgym.provers.coq import CoqBackend
     from mathgym.provers.coq_sentences import split_sentences
 
@@ -88,14 +100,19 @@ def latency(reps: int) -> dict[str, float]:
     raw.close()
     env.close()
     raw_median, env_median = statistics.median(raw_times), statistics.median(env_times)
-    return {"raw_median_ms": 1000 * raw_median, "env_median_ms": 1000 * env_median,
-            "raw_p90_ms": 1000 * statistics.quantiles(raw_times, n=10)[-1],
-            "env_p90_ms": 1000 * statistics.quantiles(env_times, n=10)[-1],
-            "ratio": env_median / raw_median, "steps": len(env_times)}
+    return {
+        "raw_median_ms": 1000 * raw_median,
+        "env_median_ms": 1000 * env_median,
+        "raw_p90_ms": 1000 * statistics.quantiles(raw_times, n=10)[-1],
+        "env_p90_ms": 1000 * statistics.quantiles(env_times, n=10)[-1],
+        "ratio": env_median / raw_median,
+        "steps": len(env_times),
+    }
 
 
 def solve_rates(sets: list[str], budget: int, max_steps: int, timeout: float) -> list[dict]:
     from mathgym.agents.provers import BestFirstProver, ScriptedProver, solve_rate
+
     from mathgym.provers.problems import load_problem_set
 
     rows = []
@@ -103,11 +120,23 @@ def solve_rates(sets: list[str], budget: int, max_steps: int, timeout: float) ->
         ids = [p.id for p in load_problem_set(name).problems]
         for agent_name in ("scripted", "best-first"):
             env = gym.make(f"mathgym/Coq-{name.capitalize()}-v0", tactic_timeout=timeout, max_steps=max_steps)
-            agent = ScriptedProver(env=env) if agent_name == "scripted" else BestFirstProver(env=env, budget=budget)
+            agent = (
+                ScriptedProver(env=env)
+                if agent_name == "scripted"
+                else BestFirstProver(env=env, budget=budget)
+            )
             start = time.perf_counter()
             result = solve_rate(env, agent, ids)
-            rows.append({"set": name, "agent": agent_name, "solved": result["solved"], "total": result["total"],
-                         "rate": result["rate"], "seconds": time.perf_counter() - start})
+            rows.append(
+                {
+                    "set": name,
+                    "agent": agent_name,
+                    "solved": result["solved"],
+                    "total": result["total"],
+                    "rate": result["rate"],
+                    "seconds": time.perf_counter() - start,
+                }
+            )
             env.close()
     return rows
 
@@ -116,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=120, help="repetitions of the tactic sequence")
     parser.add_argument("--sets", default="basic,reals", help="comma-separated Coq problem sets")
-    parser.add_argument("--budget", type=int, default=64, help="tactic applications per best-first search")
+    parser.add_argument("--budget", type=int, default=128, help="tactic applications per best-first search")
     parser.add_argument("--max-steps", type=int, default=32, help="episode length of the scripted prover")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per tactic")
     parser.add_argument("--quick", action="store_true", help="few repetitions, no solve rates")
@@ -124,15 +153,21 @@ def main() -> None:
 
     stats = latency(5 if args.quick else args.reps)
     print(f"step latency over {stats['steps']} tactic steps (same run, interleaved)")
-    print(f"  raw coqtop round trip : median {stats['raw_median_ms']:.2f} ms, p90 {stats['raw_p90_ms']:.2f} ms")
-    print(f"  env.step              : median {stats['env_median_ms']:.2f} ms, p90 {stats['env_p90_ms']:.2f} ms")
+    print(
+        f"  raw coqtop round trip : median {stats['raw_median_ms']:.2f} ms, p90 {stats['raw_p90_ms']:.2f} ms"
+    )
+    print(
+        f"  env.step              : median {stats['env_median_ms']:.2f} ms, p90 {stats['env_p90_ms']:.2f} ms"
+    )
     print(f"  ratio env / raw       : {stats['ratio']:.2f}x (target <= 2)")
     if args.quick:
         return
     print("\nsolve rates (tactic timeout %.0fs)" % args.timeout)
     for row in solve_rates(args.sets.split(","), args.budget, args.max_steps, args.timeout):
-        print(f"  {row['set']:<6} {row['agent']:<10} {row['solved']:>3}/{row['total']:<3} = {row['rate']:.2f}"
-              f"   ({row['seconds']:.0f} s)")
+        print(
+            f"  {row['set']:<6} {row['agent']:<10} {row['solved']:>3}/{row['total']:<3} = {row['rate']:.2f}"
+            f"   ({row['seconds']:.0f} s)"
+        )
 
 
 if __name__ == "__main__":

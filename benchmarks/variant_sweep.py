@@ -11,6 +11,7 @@
 
 Run: ``python benchmarks/variant_sweep.py [--data-dir ../shared/data] [--quick]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,13 +30,37 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "results" / "variant_sweep"
 BUDGET_S = 300.0
-PERTURBATIONS = ["noop", "rename", "reorder", "units", "relevant_clause", "scenario", "answerable", "outcome",
-                 "process", "reword+outcome"]
+PERTURBATIONS = [
+    "noop",
+    "rename",
+    "reorder",
+    "units",
+    "relevant_clause",
+    "scenario",
+    "answerable",
+    "outcome",
+    "process",
+    "reword+outcome",
+]
 
 
 def sweep(store: Path, perturbations: list[str], data_dir: str) -> float:
-    cmd = [sys.executable, "-m", "mathgym.cli.sweep", "-f", "gsm-symbolic/p2", "-f", "dyn:10", "-n", "10",
-           "--store", str(store), "--data-dir", data_dir, "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mathgym.cli.sweep",
+        "-f",
+        "gsm-symbolic/p2",
+        "-f",
+        "dyn:10",
+        "-n",
+        "10",
+        "--store",
+        str(store),
+        "--data-dir",
+        data_dir,
+        "--no-progress",
+    ]
     for p in perturbations:
         cmd += ["-p", p]
     t0 = time.perf_counter()
@@ -93,42 +118,73 @@ def sampler_anchor(data_dir: str, per_template: int, max_tries: int, time_cap: f
         ours += mine
         naive += theirs
         ratios.append(theirs / max(mine, 1e-9))
-    return {"templates": len(families), "variants_per_template": per_template, "ours_s": round(ours, 2),
-            "rejection_s": round(naive, 2), "rejection_failures": naive_failures,
-            "rejection_max_tries": max_tries, "speedup_total": round(naive / ours, 2),
-            "speedup_geomean": round(math.exp(np.mean(np.log(ratios))), 2)}
+    return {
+        "templates": len(families),
+        "variants_per_template": per_template,
+        "ours_s": round(ours, 2),
+        "rejection_s": round(naive, 2),
+        "rejection_failures": naive_failures,
+        "rejection_max_tries": max_tries,
+        "speedup_total": round(naive / ours, 2),
+        "speedup_geomean": round(math.exp(np.mean(np.log(ratios))), 2),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("MATHGYM_DATA_DIR", str(REPO.parent / "shared" / "data")))
-    parser.add_argument("--quick", action="store_true", help="skip the perturbation sweep and use a small anchor")
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("MATHGYM_DATA_DIR", str(REPO.parent / "shared" / "data"))
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the perturbation sweep and use a small anchor"
+    )
     args = parser.parse_args()
     os.environ["MATHGYM_DATA_DIR"] = args.data_dir
     results: dict = {"machine": f"{os.cpu_count()} CPUs", "python": sys.version.split()[0]}
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "acceptance.sqlite"
         seconds = sweep(store, [], args.data_dir)
-        results["acceptance_sweep"] = {"episodes": 60 * 10 * 3, "seconds": round(seconds, 1),
-                                       "budget_s": BUDGET_S, "ratio_to_budget": round(seconds / BUDGET_S, 3)}
+        results["acceptance_sweep"] = {
+            "episodes": 60 * 10 * 3,
+            "seconds": round(seconds, 1),
+            "budget_s": BUDGET_S,
+            "ratio_to_budget": round(seconds / BUDGET_S, 3),
+        }
         print(f"acceptance sweep: {seconds:.1f} s = {seconds / BUDGET_S:.3f} of the 5-minute budget")
         if not args.quick:
             store = Path(tmp) / "sample.sqlite"
             seconds = sweep(store, PERTURBATIONS, args.data_dir)
             results["perturbation_sweep"] = {"perturbations": PERTURBATIONS, "seconds": round(seconds, 1)}
             report = Path(tmp) / "report"
-            subprocess.run([sys.executable, "-m", "mathgym.cli.report", str(store), "--out", str(report), "--reps",
-                            "1000"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "mathgym.cli.report",
+                    str(store),
+                    "--out",
+                    str(report),
+                    "--reps",
+                    "1000",
+                ],
+                check=True,
+                capture_output=True,
+            )
             if OUT.exists():
                 shutil.rmtree(OUT)
             shutil.copytree(report, OUT)
-    results["template_sampler"] = sampler_anchor(args.data_dir, 3 if args.quick else 10,
-                                                 max_tries=20_000 if args.quick else 200_000,
-                                                 time_cap=2.0 if args.quick else 20.0)
+    results["template_sampler"] = sampler_anchor(
+        args.data_dir,
+        3 if args.quick else 10,
+        max_tries=20_000 if args.quick else 200_000,
+        time_cap=2.0 if args.quick else 20.0,
+    )
     s = results["template_sampler"]
-    print(f"template sampler: search {s['ours_s']} s vs rejection {s['rejection_s']} s "
-          f"(x{s['speedup_total']} overall, geometric mean x{s['speedup_geomean']} per template; rejection "
-          f"failed {s['rejection_failures']} draws within {s['rejection_max_tries']} tries)")
+    print(
+        f"template sampler: search {s['ours_s']} s vs rejection {s['rejection_s']} s "
+        f"(x{s['speedup_total']} overall, geometric mean x{s['speedup_geomean']} per template; rejection "
+        f"failed {s['rejection_failures']} draws within {s['rejection_max_tries']} tries)"
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "benchmark.json").write_text(json.dumps(results, indent=1) + "\n")
     print(f"results: {OUT}")

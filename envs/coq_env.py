@@ -1,4 +1,5 @@
 """Coq theorem proving (mathgym's own problem sets) as a text environment."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,16 +68,30 @@ class CoqEnv(ProverEnv):
 
     prover_label = "Coq"
 
-    def __init__(self, problem_set: str | CoqProblemSet | Source = "basic", *, mode: str = "tactic",
-                 tactic_timeout: float = 5.0, isolation: str = "auto", memory_mb: int = 4096,
-                 backend: ProverBackend | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        problem_set: str | CoqProblemSet | Source = "basic",
+        *,
+        mode: str = "tactic",
+        tactic_timeout: float = 5.0,
+        isolation: str = "auto",
+        memory_mb: int = 4096,
+        backend: ProverBackend | None = None,
+        **kwargs: Any,
+    ) -> None:
         source = problem_set if isinstance(problem_set, Source) else CoqSource(problem_set)
 
         def make_backend() -> ProverBackend:
             from mathgym.provers.coq import CoqBackend  # noqa: PLC0415
 
-            return CoqBackend(tactic_timeout=tactic_timeout, isolation=isolation,
-                              limits=ProcessLimits(memory_mb=memory_mb))
+            return CoqBackend(
+                tactic_timeout=tactic_timeout, isolation=isolation, limits=ProcessLimits(memory_mb=memory_mb)
+            )
 
-        super().__init__(source, backend if backend is not None else make_backend, mode=mode,
-                         tactic_timeout=tactic_timeout, **kwargs)
+        super().__init__(
+            source,
+            backend if backend is not None else make_backend,
+            mode=mode,
+            tactic_timeout=tactic_timeout,
+            **kwargs,
+        )

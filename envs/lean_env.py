@@ -1,8 +1,10 @@
 """Lean 4 theorem proving on miniF2F as a text environment (needs a Lean toolchain and the REPL)."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mathgym.provers.base import ProverBackend
 from mathgym.sources.base import Source
@@ -62,11 +64,21 @@ class LeanEnv(ProverEnv):
 
     prover_label = "Lean 4"
 
-    def __init__(self, split: str = "test", data_dir: str | os.PathLike[str] | None = None, *,
-                 port: str = "deepseek", hub_id: str | None = None, source: Source | None = None,
-                 backend: str | ProverBackend = "repl", repl_command: Sequence[str] | None = None,
-                 repl_path: str | None = None, project_dir: str | None = None, tactic_timeout: float = 60.0,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        split: str = "test",
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        port: str = "deepseek",
+        hub_id: str | None = None,
+        source: Source | None = None,
+        backend: str | ProverBackend = "repl",
+        repl_command: Sequence[str] | None = None,
+        repl_path: str | None = None,
+        project_dir: str | None = None,
+        tactic_timeout: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
         if source is None:
             from mathgym.sources.minif2f import MiniF2FSource  # noqa: PLC0415
 
@@ -74,8 +86,9 @@ class LeanEnv(ProverEnv):
         if backend == "repl":
             from mathgym.provers.lean_repl import LeanREPLBackend  # noqa: PLC0415
 
-            backend = LeanREPLBackend(repl_command, repl_path=repl_path, project_dir=project_dir,
-                                      tactic_timeout=tactic_timeout)
+            backend = LeanREPLBackend(
+                repl_command, repl_path=repl_path, project_dir=project_dir, tactic_timeout=tactic_timeout
+            )
             owned = True
         elif backend == "leandojo":
             from mathgym.provers.leandojo import LeanDojoBackend  # noqa: PLC0415

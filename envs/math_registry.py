@@ -24,6 +24,8 @@ GENERATOR_IDS: dict[str, str] = {
     "UnitRate": "unit-rate word problems in the GSM8K style",
     "MultiStepWord": "multi-step word problems in the GSM8K style",
     "Probability": "simple probability with exact fractional answers",
+    "Combinatorics": "counting: arrangements, committees, words with repeated letters",
+    "Sequences": "arithmetic and geometric sequences: terms and sums",
 }
 
 DATASET_IDS: dict[str, tuple[str, str]] = {

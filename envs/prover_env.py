@@ -1,7 +1,9 @@
 """Theorem proving as a text environment over any prover backend (Coq, Lean REPL, LeanDojo)."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import gymnasium as gym
 
@@ -13,14 +15,19 @@ from mathgym.spaces import UnicodeText
 from mathgym.verifier.verdict import Verdict
 
 MODES = ("tactic", "whole_proof")
-TACTIC_INSTRUCTION = ("Prove the theorem below in {prover}. Each action is one or more tactics (commands such "
-                      "as Admitted or Axiom are refused); the open goals are shown after every step.")
-WHOLE_PROOF_INSTRUCTION = ("Prove the theorem below in {prover}. Answer with the complete tactic proof; it is "
-                           "checked once, as a whole.")
+TACTIC_INSTRUCTION = (
+    "Prove the theorem below in {prover}. Each action is one or more tactics (commands such "
+    "as Admitted or Axiom are refused); the open goals are shown after every step."
+)
+WHOLE_PROOF_INSTRUCTION = (
+    "Prove the theorem below in {prover}. Answer with the complete tactic proof; it is "
+    "checked once, as a whole."
+)
 
 
-def build_proof_reward(spec: Reward | str | Mapping[str, Any] | None, step_cost: float,
-                       error_penalty: float) -> Reward:
+def build_proof_reward(
+    spec: Reward | str | Mapping[str, Any] | None, step_cost: float, error_penalty: float
+) -> Reward:
     """The env's reward: ``spec`` via :func:`mathgym.rewards.make_reward`, or the default proof reward."""
     if spec is not None:
         from mathgym.rewards import make_reward  # noqa: PLC0415
@@ -85,7 +92,8 @@ class ProverEnv(gym.Env[str, str]):
     * ``max_action_length`` / ``max_observation_length``: space limits in characters.
     * ``render_mode``: ``"ansi"`` or ``"human"``.
 
-    ``info`` carries ``problem_id``, ``prover`` (the backend's name), ``step_kind`` (``"prompt"``, ``"tactic"`` or ``"proof"``),
+    ``info`` carries ``problem_id``, ``prover`` (the backend's name), ``step_kind`` (``"prompt"``,
+    ``"tactic"`` or ``"proof"``),
     ``step_index``, ``state_id`` (content-addressed, immutable), ``status``, ``goals``, ``num_goals``,
     ``messages``, ``proof`` (accepted actions so far), ``verdict`` and ``reward_components``.
     :meth:`get_state` / :meth:`set_state` snapshot and restore an episode, so a search can branch.
@@ -116,7 +124,9 @@ class ProverEnv(gym.Env[str, str]):
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.source = source
         is_factory = isinstance(backend, type) or not hasattr(backend, "step")
         self.backend: ProverBackend = backend() if is_factory else backend  # type: ignore[operator]
@@ -163,17 +173,28 @@ class ProverEnv(gym.Env[str, str]):
         else:
             verdict = self.backend.verify(self.problem, text)
             state = self.backend.state(self.state_id)
-            result = StepResult("complete" if verdict.correct else "error", state.id, state.goals,
-                                () if verdict.correct else (verdict.reason,))
+            result = StepResult(
+                "complete" if verdict.correct else "error",
+                state.id,
+                state.goals,
+                () if verdict.correct else (verdict.reason,),
+            )
             terminated = True
             kind = "proof"
         self._last = result
         truncated = not terminated and len(self.actions) >= self.max_steps
         final = terminated or truncated
-        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
-                                      step_index=len(history), final=final, verdict=verdict,
-                                      extra={"status": result.status, "num_goals": len(result.goals),
-                                             "mode": self.mode}))
+        out = self.reward(
+            StepContext(
+                problem=self.problem,
+                action=text,
+                history=history,
+                step_index=len(history),
+                final=final,
+                verdict=verdict,
+                extra={"status": result.status, "num_goals": len(result.goals), "mode": self.mode},
+            )
+        )
         self.done = final
         info = self._info(kind, verdict=verdict, components=dict(out.components))
         if self.render_mode == "human":
@@ -190,10 +211,15 @@ class ProverEnv(gym.Env[str, str]):
         """A JSON-serialisable snapshot (problem, proof-tree state id, actions, last result, reward state)."""
         if self.problem is None or self.state_id is None:
             raise RuntimeError("call reset() before get_state()")
-        return {"problem": self.problem.to_dict(), "state_id": self.state_id,
-                "proof": list(self.backend.state(self.state_id).proof), "actions": list(self.actions),
-                "done": self.done, "last": self._last.to_dict() if self._last is not None else None,
-                "reward_state": self.reward.get_state()}
+        return {
+            "problem": self.problem.to_dict(),
+            "state_id": self.state_id,
+            "proof": list(self.backend.state(self.state_id).proof),
+            "actions": list(self.actions),
+            "done": self.done,
+            "last": self._last.to_dict() if self._last is not None else None,
+            "reward_state": self.reward.get_state(),
+        }
 
     def set_state(self, state: Mapping[str, Any]) -> str:
         """Restore a :meth:`get_state` snapshot; returns the observation at that point.
@@ -208,17 +234,22 @@ class ProverEnv(gym.Env[str, str]):
         except KeyError:
             node = self._replay(problem, list(state["proof"]))
             if node.id != state["state_id"]:
-                raise RuntimeError(f"replaying the snapshot's proof reached state {node.id}, expected "
-                                   f"{state['state_id']}: the problem or prover differs") from None
+                raise RuntimeError(
+                    f"replaying the snapshot's proof reached state {node.id}, expected "
+                    f"{state['state_id']}: the problem or prover differs"
+                ) from None
         self._start(problem, node, actions=list(state["actions"]))
         self.done = bool(state["done"])
         last = state.get("last")
         if last is not None:
             from mathgym.provers.base import Goal  # noqa: PLC0415
 
-            self._last = StepResult(last["status"], last["state_id"],
-                                    tuple(Goal(tuple(g["hypotheses"]), g["target"], g["case"]) for g in last["goals"]),
-                                    tuple(last["messages"]))
+            self._last = StepResult(
+                last["status"],
+                last["state_id"],
+                tuple(Goal(tuple(g["hypotheses"]), g["target"], g["case"]) for g in last["goals"]),
+                tuple(last["messages"]),
+            )
         self.reward.set_state(state.get("reward_state"))
         return self._observation()
 
@@ -265,7 +296,9 @@ class ProverEnv(gym.Env[str, str]):
         limit = self.observation_space.max_length
         return text if len(text) <= limit else text[: limit - 4] + "\n..."
 
-    def _info(self, step_kind: str, *, verdict: Verdict | None, components: dict[str, float]) -> dict[str, Any]:
+    def _info(
+        self, step_kind: str, *, verdict: Verdict | None, components: dict[str, float]
+    ) -> dict[str, Any]:
         assert self.problem is not None and self.state_id is not None
         node = self.backend.state(self.state_id)
         last = self._last

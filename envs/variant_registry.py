@@ -6,6 +6,7 @@ one variant. Keyword arguments of ``gym.make`` reach the source (``n_variants``,
 ``difficulty``, ``perturbations``, ``families``) or the env (``mode``, ``reward``, ...).
 This table is static (nothing heavy is imported) because Gymnasium imports it in every process.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -14,9 +15,14 @@ ENTRY_POINT = "mathgym.envs.math_env:MathEnv"
 
 #: env name -> (source spec, description)
 VARIANT_IDS: dict[str, tuple[str, str]] = {
-    "GSMSymbolic-P2-v0": ("variants:gsm-symbolic/p2",
-                          "GSM-Symbolic P2 templates: variant 0 is the default instance, others are resampled"),
-    "Dynamic-Arithmetic-v0": ("variants:topic:arithmetic", "arithmetic program families with deterministic variants"),
+    "GSMSymbolic-P2-v0": (
+        "variants:gsm-symbolic/p2",
+        "GSM-Symbolic P2 templates: variant 0 is the default instance, others are resampled",
+    ),
+    "Dynamic-Arithmetic-v0": (
+        "variants:topic:arithmetic",
+        "arithmetic program families with deterministic variants",
+    ),
     "Dynamic-Algebra-v0": ("variants:topic:algebra", "algebra program families with deterministic variants"),
     "Dynamic-Geometry-v0": ("variants:topic:geometry", "geometry-in-words program families"),
     "Dynamic-Probability-v0": ("variants:topic:probability", "probability and counting program families"),
@@ -24,7 +30,10 @@ VARIANT_IDS: dict[str, tuple[str, str]] = {
     "Dynamic-Sequences-v0": ("variants:topic:sequences", "sequence program families"),
     "Dynamic-Calculus-v0": ("variants:topic:calculus", "calculus program families (exact numeric answers)"),
     "Dynamic-WordProblems-v0": ("variants:topic:word problems", "GSM8K-style word-problem program families"),
-    "Dynamic-v0": ("variants:dyn", "every program family; families=/perturbations=/difficulty= select variants"),
+    "Dynamic-v0": (
+        "variants:dyn",
+        "every program family; families=/perturbations=/difficulty= select variants",
+    ),
 }
 
 

@@ -6,6 +6,7 @@ questions marked), average- vs worst-case accuracy (DynaMath) with effective acc
 accuracy drop of every perturbation, and, when the sweep has MathCheck task variants, the checklist grid.
 Every metric comes with a 95% bootstrap interval over families (``reps`` replicates, fixed seed).
 """
+
 from __future__ import annotations
 
 import html
@@ -57,8 +58,14 @@ def _load(store: str | os.PathLike[str], run_id: str | None):  # noqa: ANN202
         df = s.dataframe(run_id)
     if df.empty:
         raise ValueError(f"run {run_id} has no episodes yet")
-    for column, default in (("chain", []), ("base_family", None), ("task", "solve"), ("robustness", "original"),
-                            ("skipped", False), ("error", None)):
+    for column, default in (
+        ("chain", []),
+        ("base_family", None),
+        ("task", "solve"),
+        ("robustness", "original"),
+        ("skipped", False),
+        ("error", None),
+    ):
         if column not in df:
             df[column] = [default] * len(df)
     df["chain_name"] = df["chain"].map(lambda c: "+".join(c) if isinstance(c, list) and c else "none")
@@ -79,37 +86,59 @@ def _matrix(frame) -> np.ndarray:  # noqa: ANN001
     return m
 
 
-def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None) -> list[Section]:  # noqa: ANN001, C901
+def build_sections(
+    df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None
+) -> list[Section]:  # noqa: ANN001, C901
     agents = sorted(df["agent"].unique())
     base = df[df["chain_name"] == "none"]
     sections: list[Section] = []
     cfg = run["config"]
-    head = Section("Run", [f"Run `{run['run_id']}`: {len(df)} episodes, agents {', '.join(agents)}, "
-                           f"{df['family'].nunique()} families ({base['family'].nunique()} unperturbed), "
-                           f"{cfg.get('n_variants', '?')} variants, seeds {cfg.get('seeds', '?')}, mode "
-                           f"{cfg.get('mode', 'single')}.",
-                           f"Versions: {', '.join(f'{k} {v}' for k, v in run['versions'].items())}.",
-                           "Intervals are 95% percentile bootstrap intervals over families "
-                           f"({reps} replicates)."])
-    overall = Table(["agent", "episodes", "accuracy (all)", "accuracy (variant 0)", "accuracy (variants ≥ 1)"], [])
+    head = Section(
+        "Run",
+        [
+            f"Run `{run['run_id']}`: {len(df)} episodes, agents {', '.join(agents)}, "
+            f"{df['family'].nunique()} families ({base['family'].nunique()} unperturbed), "
+            f"{cfg.get('n_variants', '?')} variants, seeds {cfg.get('seeds', '?')}, mode "
+            f"{cfg.get('mode', 'single')}.",
+            f"Versions: {', '.join(f'{k} {v}' for k, v in run['versions'].items())}.",
+            f"Intervals are 95% percentile bootstrap intervals over families ({reps} replicates).",
+        ],
+    )
+    overall = Table(
+        ["agent", "episodes", "accuracy (all)", "accuracy (variant 0)", "accuracy (variants ≥ 1)"], []
+    )
     for agent in agents:
         a = df[df["agent"] == agent]
         b = base[base["agent"] == agent]
         per_family = a.groupby("family")["correct"].mean().to_numpy()
-        ci = R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps) if len(per_family) > 1 else (math.nan,) * 2
+        ci = (
+            R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps)
+            if len(per_family) > 1
+            else (math.nan,) * 2
+        )
         v0 = b[b["variant"] == 0]["correct"].mean()
         rest = b[b["variant"] > 0]["correct"].mean()
-        overall.rows.append([agent, str(len(a)), _ci({"value": a["correct"].mean(), "lo": ci[0], "hi": ci[1]}),
-                             f"{100 * v0:.1f}" if not math.isnan(v0) else "–",
-                             f"{100 * rest:.1f}" if not math.isnan(rest) else "–"])
+        overall.rows.append(
+            [
+                agent,
+                str(len(a)),
+                _ci({"value": a["correct"].mean(), "lo": ci[0], "hi": ci[1]}),
+                f"{100 * v0:.1f}" if not math.isnan(v0) else "–",
+                f"{100 * rest:.1f}" if not math.isnan(rest) else "–",
+            ]
+        )
     head.tables.append(overall)
     sections.append(head)
 
     # DynaMath + UGMathBench on unperturbed families, per agent and suite
-    robust = Section("Average vs worst case (DynaMath, UGMathBench)",
-                     ["A_avg: mean accuracy over all variants; A_wst: share of families solved in every variant; "
-                      "RR = A_wst / A_avg. AAcc / EAcc: UGMathBench's average and effective accuracy, "
-                      "Δ = AAcc − EAcc (reasoning gap), RE = Δ / EAcc. Unperturbed families only."])
+    robust = Section(
+        "Average vs worst case (DynaMath, UGMathBench)",
+        [
+            "A_avg: mean accuracy over all variants; A_wst: share of families solved in every variant; "
+            "RR = A_wst / A_avg. AAcc / EAcc: UGMathBench's average and effective accuracy, "
+            "Δ = AAcc − EAcc (reasoning gap), RE = Δ / EAcc. Unperturbed families only."
+        ],
+    )
     t = Table(["agent", "suite", "families", "A_avg", "A_wst", "RR", "EAcc", "Δ", "RE"], [])
     bars: dict[str, dict[str, dict[str, float]]] = {}
     for agent in agents:
@@ -119,9 +148,19 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
                 continue
             dm = R.with_ci(R.dynamath, m, reps=reps)
             ug = R.with_ci(R.ugmath, m, reps=reps)
-            t.rows.append([agent, suite, str(m.shape[0]), _ci(dm["A_avg"]), _ci(dm["A_wst"]),
-                           _ci(dm.get("RR"), pct=False) if "RR" in dm else "–", _ci(ug["EAcc"]), _ci(ug["Delta"]),
-                           _ci(ug.get("RE"), pct=False) if "RE" in ug else "–"])
+            t.rows.append(
+                [
+                    agent,
+                    suite,
+                    str(m.shape[0]),
+                    _ci(dm["A_avg"]),
+                    _ci(dm["A_wst"]),
+                    _ci(dm.get("RR"), pct=False) if "RR" in dm else "–",
+                    _ci(ug["EAcc"]),
+                    _ci(ug["Delta"]),
+                    _ci(ug.get("RE"), pct=False) if "RE" in ug else "–",
+                ]
+            )
         m_all = _matrix(base[base["agent"] == agent])
         if m_all.size:
             dm = R.with_ci(R.dynamath, m_all, reps=reps)
@@ -131,9 +170,13 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
     sections.append(robust)
 
     # GSM-Symbolic: distribution across sampled datasets and drop from the originals
-    dist = Section("Accuracy across variants (GSM-Symbolic)",
-                   ["Each variant index j ≥ 1 is one sampled dataset (variant j of every family); variant 0 holds "
-                    "the originals. Drop = accuracy on the originals − mean accuracy over the sampled datasets."])
+    dist = Section(
+        "Accuracy across variants (GSM-Symbolic)",
+        [
+            "Each variant index j ≥ 1 is one sampled dataset (variant j of every family); variant 0 holds "
+            "the originals. Drop = accuracy on the originals − mean accuracy over the sampled datasets."
+        ],
+    )
     t = Table(["agent", "suite", "original", "mean ± std", "range", "drop"], [])
     per_agent_dist: dict[str, tuple[list[float], float]] = {}
     for agent in agents:
@@ -145,8 +188,16 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
                 continue
             d = R.accuracy_distribution(m)
             drop = R.with_ci(lambda x: {"drop": R.accuracy_distribution(x)["drop"]}, m, reps=reps)["drop"]
-            t.rows.append([agent, suite, f"{100 * d['original']:.1f}", f"{100 * d['mean']:.1f} ± {100 * d['std']:.1f}",
-                           f"{100 * d['min']:.1f}–{100 * d['max']:.1f}", _ci(drop)])
+            t.rows.append(
+                [
+                    agent,
+                    suite,
+                    f"{100 * d['original']:.1f}",
+                    f"{100 * d['mean']:.1f} ± {100 * d['std']:.1f}",
+                    f"{100 * d['min']:.1f}–{100 * d['max']:.1f}",
+                    _ci(drop),
+                ]
+            )
             if suite == "all":
                 per_agent_dist[agent] = (d["per_dataset"], d["original"])
     dist.tables.append(t)
@@ -156,9 +207,13 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
     chains = sorted(c for c in df["chain_name"].unique() if c != "none")
     drops: dict[str, dict[str, dict[str, float]]] = {}
     if chains:
-        pert = Section("Perturbation drops (GSM-NoOp and friends)",
-                       ["Accuracy on a family's variants minus accuracy on the same variants after the perturbation "
-                        "(matched by family, variant and seed). Positive = the perturbation hurts."])
+        pert = Section(
+            "Perturbation drops (GSM-NoOp and friends)",
+            [
+                "Accuracy on a family's variants minus accuracy on the same variants after the perturbation "
+                "(matched by family, variant and seed). Positive = the perturbation hurts."
+            ],
+        )
         t = Table(["agent", "perturbation", "items", "base", "perturbed", "drop"], [])
         for agent in agents:
             a = df[df["agent"] == agent]
@@ -173,54 +228,106 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
                 for b, c, fam in matched:
                     diffs.setdefault(fam, []).append(float(b) - float(c))
                 per_family = np.array([np.mean(v) for v in diffs.values()])
-                lo, hi = R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps) if len(per_family) > 1 \
+                lo, hi = (
+                    R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps)
+                    if len(per_family) > 1
                     else (math.nan, math.nan)
+                )
                 res = R.perturbation_drop([b for b, _, _ in matched], [c for _, c, _ in matched])
                 drops.setdefault(chain, {})[agent] = {"value": res["drop"], "lo": lo, "hi": hi}
-                t.rows.append([agent, chain, str(len(matched)), f"{100 * res['base']:.1f}",
-                               f"{100 * res['perturbed']:.1f}", _ci(drops[chain][agent])])
+                t.rows.append(
+                    [
+                        agent,
+                        chain,
+                        str(len(matched)),
+                        f"{100 * res['base']:.1f}",
+                        f"{100 * res['perturbed']:.1f}",
+                        _ci(drops[chain][agent]),
+                    ]
+                )
         pert.tables.append(t)
         sections.append(pert)
 
     # MathCheck grid
     if (df["task"] != "solve").any():
-        mc = Section("MathCheck checklist", ["Accuracy for solving and process judging, macro-F1 for answerable and "
-                                             "outcome judging; rows are tasks, columns robustness types."])
+        mc = Section(
+            "MathCheck checklist",
+            [
+                "Accuracy for solving and process judging, macro-F1 for answerable and "
+                "outcome judging; rows are tasks, columns robustness types."
+            ],
+        )
         task_families = set(df[df["task"] != "solve"]["base_family"])
         for agent in agents:
             a = df[(df["agent"] == agent) & df["base_family"].isin(task_families)]
-            items = [{"task": r.task, "robustness": r.robustness, "correct": bool(r.correct), "gold": r.gold,
-                      "pred": r.extracted.strip().lower() if isinstance(r.extracted, str) else ""}
-                     for r in a.itertuples()]
+            items = [
+                {
+                    "task": r.task,
+                    "robustness": r.robustness,
+                    "correct": bool(r.correct),
+                    "gold": r.gold,
+                    "pred": r.extracted.strip().lower() if isinstance(r.extracted, str) else "",
+                }
+                for r in a.itertuples()
+            ]
             grid = R.mathcheck_grid(items)
             tab = Table([f"{agent}: task \\ robustness", *R.MATHCHECK_ROBUSTNESS, "mean"], [])
             for task in R.MATHCHECK_TASKS:
                 cells = [grid["grid"][task][r] for r in R.MATHCHECK_ROBUSTNESS]
-                tab.rows.append([task, *[f"{100 * c:.1f}" if c is not None else "–" for c in cells],
-                                 f"{100 * grid['task_means'][task]:.1f}" if grid["task_means"][task] is not None else "–"])
-            tab.rows.append(["overall", *["" for _ in R.MATHCHECK_ROBUSTNESS],
-                             f"{100 * grid['overall']:.1f}" if grid["overall"] is not None else "–"])
+                tab.rows.append(
+                    [
+                        task,
+                        *[f"{100 * c:.1f}" if c is not None else "–" for c in cells],
+                        f"{100 * grid['task_means'][task]:.1f}"
+                        if grid["task_means"][task] is not None
+                        else "–",
+                    ]
+                )
+            tab.rows.append(
+                [
+                    "overall",
+                    *["" for _ in R.MATHCHECK_ROBUSTNESS],
+                    f"{100 * grid['overall']:.1f}" if grid["overall"] is not None else "–",
+                ]
+            )
             mc.tables.append(tab)
         sections.append(mc)
 
     # DIA-Bench reliability
-    dia = Section("Reliability and confidence (DIA-Bench)",
-                  ["Templates are the unperturbed families and k their variants × seeds. RS@k: (+1 right, 0 no "
-                   "answer, −2 wrong) summed over templates, divided by k; Conf@k: templates right in every "
-                   "instance; NMS@k: templates right in at least 80% but not all; TSR: mean per-template success."])
+    dia = Section(
+        "Reliability and confidence (DIA-Bench)",
+        [
+            "Templates are the unperturbed families and k their variants × seeds. RS@k: (+1 right, 0 no "
+            "answer, −2 wrong) summed over templates, divided by k; Conf@k: templates right in every "
+            "instance; NMS@k: templates right in at least 80% but not all; TSR: mean per-template success."
+        ],
+    )
     t = Table(["agent", "templates", "k", "RS@k", "TSR", "Conf@k", "NMS@k"], [])
     for agent in agents:
         b = base[base["agent"] == agent].sort_values(["family", "variant", "seed"])
         outcomes = []
         for _, frame in b.groupby("family"):
-            outcomes.append(["correct" if c else ("skip" if s is True else "wrong")
-                             for c, s in zip(frame["correct"], frame["skipped"])])
+            outcomes.append(
+                [
+                    "correct" if c else ("skip" if s is True else "wrong")
+                    for c, s in zip(frame["correct"], frame["skipped"])
+                ]
+            )
         k = min((len(o) for o in outcomes), default=0)
         if not k:
             continue
         res = R.dia([o[:k] for o in outcomes])
-        t.rows.append([agent, str(len(outcomes)), str(k), f"{res['RS']:.1f}", f"{100 * res['TSR_mean']:.1f}",
-                       f"{res['Conf']} ({100 * res['Conf_rate']:.1f}%)", str(res["NMS"])])
+        t.rows.append(
+            [
+                agent,
+                str(len(outcomes)),
+                str(k),
+                f"{res['RS']:.1f}",
+                f"{100 * res['TSR_mean']:.1f}",
+                f"{res['Conf']} ({100 * res['Conf_rate']:.1f}%)",
+                str(res["NMS"]),
+            ]
+        )
     dia.tables.append(t)
     sections.append(dia)
 
@@ -230,8 +337,12 @@ def build_sections(df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path
     return sections
 
 
-def _plots(plots_dir: Path, dist: dict[str, tuple[list[float], float]], bars: dict[str, dict[str, dict[str, float]]],
-           drops: dict[str, dict[str, dict[str, float]]]) -> list[tuple[str, str]]:
+def _plots(
+    plots_dir: Path,
+    dist: dict[str, tuple[list[float], float]],
+    bars: dict[str, dict[str, dict[str, float]]],
+    drops: dict[str, dict[str, dict[str, float]]],
+) -> list[tuple[str, str]]:
     import matplotlib  # noqa: PLC0415
 
     matplotlib.use("Agg")
@@ -252,8 +363,15 @@ def _plots(plots_dir: Path, dist: dict[str, tuple[list[float], float]], bars: di
         for i, a in enumerate(names, 1):
             xs = np.random.default_rng(i).normal(i, 0.04, len(dist[a][0]))
             ax.scatter(xs, np.array(dist[a][0]) * 100, s=8, color=colors[a], zorder=3)
-            ax.scatter([i], [dist[a][1] * 100], marker="*", s=120, color="black", zorder=4,
-                       label="variant 0 (original)" if i == 1 else None)
+            ax.scatter(
+                [i],
+                [dist[a][1] * 100],
+                marker="*",
+                s=120,
+                color="black",
+                zorder=4,
+                label="variant 0 (original)" if i == 1 else None,
+            )
         ax.set_xticks(range(1, len(names) + 1), names)
         ax.set_ylabel("accuracy per sampled dataset (%)")
         ax.set_ylim(-3, 103)
@@ -270,8 +388,10 @@ def _plots(plots_dir: Path, dist: dict[str, tuple[list[float], float]], bars: di
         width = 0.8 / len(metrics)
         for j, metric in enumerate(metrics):
             vals = [bars[a][metric]["value"] * 100 for a in agents if a in bars]
-            err = [[(bars[a][metric]["value"] - bars[a][metric]["lo"]) * 100 for a in agents if a in bars],
-                   [(bars[a][metric]["hi"] - bars[a][metric]["value"]) * 100 for a in agents if a in bars]]
+            err = [
+                [(bars[a][metric]["value"] - bars[a][metric]["lo"]) * 100 for a in agents if a in bars],
+                [(bars[a][metric]["hi"] - bars[a][metric]["value"]) * 100 for a in agents if a in bars],
+            ]
             xs = np.arange(len(vals)) + (j - 1) * width
             ax.bar(xs, vals, width, yerr=np.clip(err, 0, None), capsize=3, label=metric)
         ax.set_xticks(range(len([a for a in agents if a in bars])), [a for a in agents if a in bars])
@@ -291,11 +411,24 @@ def _plots(plots_dir: Path, dist: dict[str, tuple[list[float], float]], bars: di
         width = 0.8 / max(1, len(present))
         for j, agent in enumerate(present):
             vals = [drops[c].get(agent, {}).get("value", np.nan) * 100 for c in chains]
-            lo = [(drops[c][agent]["value"] - drops[c][agent]["lo"]) * 100 if agent in drops[c] else 0 for c in chains]
-            hi = [(drops[c][agent]["hi"] - drops[c][agent]["value"]) * 100 if agent in drops[c] else 0 for c in chains]
+            lo = [
+                (drops[c][agent]["value"] - drops[c][agent]["lo"]) * 100 if agent in drops[c] else 0
+                for c in chains
+            ]
+            hi = [
+                (drops[c][agent]["hi"] - drops[c][agent]["value"]) * 100 if agent in drops[c] else 0
+                for c in chains
+            ]
             xs = np.arange(len(chains)) + (j - (len(present) - 1) / 2) * width
-            ax.bar(xs, vals, width, yerr=np.nan_to_num(np.clip([lo, hi], 0, None)), capsize=3, label=agent,
-                   color=colors.get(agent))
+            ax.bar(
+                xs,
+                vals,
+                width,
+                yerr=np.nan_to_num(np.clip([lo, hi], 0, None)),
+                capsize=3,
+                label=agent,
+                color=colors.get(agent),
+            )
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set_xticks(range(len(chains)), chains, rotation=30, ha="right")
         ax.set_ylabel("accuracy drop (points)")
@@ -332,21 +465,33 @@ def render_html(sections: Sequence[Section], title: str) -> str:
     for s in sections:
         body.append(f"<h2>{e(s.title)}</h2>")
         body += [f"<p>{e(p).replace('`', '')}</p>" for p in s.text]
-        body += [f'<figure><img src="{e(path)}" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>'
-                 for path, cap in s.images]
+        body += [
+            f'<figure><img src="{e(path)}" alt="{e(cap)}"><figcaption>{e(cap)}</figcaption></figure>'
+            for path, cap in s.images
+        ]
         for t in s.tables:
             head = "".join(f"<th>{e(h)}</th>" for h in t.header)
             rows = "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in t.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-    style = ("body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-             "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
-             "text-align:right}th{background:#f4f4f4}figure{display:inline-block;margin:.5rem}img{max-width:100%}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{style}</style>"
-            f"</head><body>{''.join(body)}</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+        "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;"
+        "text-align:right}th{background:#f4f4f4}figure{display:inline-block;margin:.5rem}img{max-width:100%}"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{style}</style>"
+        f"</head><body>{''.join(body)}</body></html>\n"
+    )
 
 
-def write_report(store: str | os.PathLike[str], out_dir: str | os.PathLike[str] = "results/report", *,
-                 run_id: str | None = None, reps: int = 1000, plots: bool = True) -> dict[str, Path]:
+def write_report(
+    store: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] = "results/report",
+    *,
+    run_id: str | None = None,
+    reps: int = 1000,
+    plots: bool = True,
+) -> dict[str, Path]:
     """Write ``report.md``, ``report.html``, ``plots/*.png`` and ``metrics.json`` for a sweep run.
 
     :param store: the SQLite store a sweep wrote.
@@ -364,8 +509,9 @@ def write_report(store: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
     paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
     paths["html"].write_text(render_html(sections, title), encoding="utf-8")
     tables = {s.title: [dict(zip(t.header, row)) for t in s.tables for row in t.rows] for s in sections}
-    paths["metrics"].write_text(json.dumps({"run": run["run_id"], "tables": tables}, indent=1, ensure_ascii=False),
-                                encoding="utf-8")
+    paths["metrics"].write_text(
+        json.dumps({"run": run["run_id"], "tables": tables}, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
     for path, _ in sections[0].images:
         paths[Path(path).stem] = out / path
     return paths

@@ -14,6 +14,7 @@ never writes a row twice. The database runs in WAL mode: a committed transaction
 writing process, and readers (``mathgym report``) do not block the writer. Columns not in the schema go
 into the ``extra`` JSON column; ``verdict``, ``components``, ``versions`` and ``extra`` are JSON.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,9 +36,21 @@ _KEY_DEFAULTS: dict[str, Any] = {"family": "", "variant": -1, "seed": 0, "episod
 
 #: name -> SQL type of every non-key column
 VALUE_COLUMNS: dict[str, str] = {
-    "problem_id": "TEXT", "response": "TEXT", "gold": "TEXT", "extracted": "TEXT", "correct": "INTEGER",
-    "score": "REAL", "verdict": "TEXT", "reward": "REAL", "components": "TEXT", "steps": "INTEGER",
-    "seconds": "REAL", "started": "REAL", "versions": "TEXT", "extra": "TEXT", "error": "TEXT",
+    "problem_id": "TEXT",
+    "response": "TEXT",
+    "gold": "TEXT",
+    "extracted": "TEXT",
+    "correct": "INTEGER",
+    "score": "REAL",
+    "verdict": "TEXT",
+    "reward": "REAL",
+    "components": "TEXT",
+    "steps": "INTEGER",
+    "seconds": "REAL",
+    "started": "REAL",
+    "versions": "TEXT",
+    "extra": "TEXT",
+    "error": "TEXT",
 }
 _JSON_COLUMNS = {"verdict", "components", "versions", "extra"}
 
@@ -110,8 +123,10 @@ class Store:
         self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         stored = self._conn.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()[0]
         if int(stored) != SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path} has schema version {stored}; this mathgym writes {SCHEMA_VERSION}. "
-                               "Export it with the mathgym version that wrote it, or use a new file.")
+            raise RuntimeError(
+                f"{self.path} has schema version {stored}; this mathgym writes {SCHEMA_VERSION}. "
+                "Export it with the mathgym version that wrote it, or use a new file."
+            )
 
     # ------------------------------------------------------------------------------------- runs
     def open_run(self, config: Mapping[str, Any], *, run_id: str | None = None, kind: str = "sweep") -> "Run":
@@ -129,11 +144,15 @@ class Store:
             existing = self._conn.execute("SELECT config FROM runs WHERE run_id=?", (rid,)).fetchone()
             if existing is None:
                 self._conn.execute(
-                    "INSERT INTO runs (run_id, kind, config, versions, created, updated) VALUES (?,?,?,?,?,?)",
-                    (rid, kind, json.dumps(config, sort_keys=True), json.dumps(collect_versions()), now, now))
+                    "INSERT INTO runs (run_id, kind, config, versions, created, updated) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (rid, kind, json.dumps(config, sort_keys=True), json.dumps(collect_versions()), now, now),
+                )
             elif json.loads(existing[0]) != config:
-                raise ValueError(f"run {rid!r} already exists in {self.path} with a different config; "
-                                 "choose another run id or the same arguments")
+                raise ValueError(
+                    f"run {rid!r} already exists in {self.path} with a different config; "
+                    "choose another run id or the same arguments"
+                )
         return Run(self, rid, config)
 
     def runs(self) -> list[dict[str, Any]]:
@@ -141,21 +160,30 @@ class Store:
         for r in self._conn.execute("SELECT * FROM runs ORDER BY created"):
             d = dict(r)
             d["config"], d["versions"] = json.loads(d["config"]), json.loads(d["versions"])
-            d["episodes"] = self._conn.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (d["run_id"],)).fetchone()[0]
+            d["episodes"] = self._conn.execute(
+                "SELECT COUNT(*) FROM episodes WHERE run_id=?", (d["run_id"],)
+            ).fetchone()[0]
             out.append(d)
         return out
 
     # ------------------------------------------------------------------------------------- rows
     def _insert(self, run_id: str, rows: Iterable[Mapping[str, Any]], versions: Mapping[str, Any]) -> int:
         columns = ["run_id", *KEY_COLUMNS, *VALUE_COLUMNS]
-        sql = f"INSERT OR IGNORE INTO episodes ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        sql = (
+            f"INSERT OR IGNORE INTO episodes ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        )
         inserted = 0
         with self._transaction():
             for row in rows:
                 key = _key_of(row)
                 extra = dict(row.get("extra") or {})
-                extra.update({k: v for k, v in row.items() if k not in VALUE_COLUMNS and k not in KEY_COLUMNS
-                              and k != "run_id"})
+                extra.update(
+                    {
+                        k: v
+                        for k, v in row.items()
+                        if k not in VALUE_COLUMNS and k not in KEY_COLUMNS and k != "run_id"
+                    }
+                )
                 values: list[Any] = [run_id, *key]
                 for name in VALUE_COLUMNS:
                     value = extra if name == "extra" else row.get(name)
@@ -164,7 +192,11 @@ class Store:
                     if name == "correct" and value is not None:
                         value = int(bool(value))
                     if name in _JSON_COLUMNS:
-                        value = json.dumps(value, default=str, sort_keys=True) if value not in (None, {}) else None
+                        value = (
+                            json.dumps(value, default=str, sort_keys=True)
+                            if value not in (None, {})
+                            else None
+                        )
                     values.append(value)
                 inserted += self._conn.execute(sql, values).rowcount
             self._conn.execute("UPDATE runs SET updated=? WHERE run_id=?", (time.time(), run_id))
@@ -205,7 +237,9 @@ class Store:
         frame = pd.DataFrame(rows)
         return frame
 
-    def export(self, path: str | os.PathLike[str], *, run_id: str | None = None, format: str | None = None) -> Path:
+    def export(
+        self, path: str | os.PathLike[str], *, run_id: str | None = None, format: str | None = None
+    ) -> Path:
         """Write the rows to ``.parquet``, ``.csv`` or ``.jsonl`` (by suffix, or ``format``)."""
         path = Path(path)
         fmt = (format or path.suffix.lstrip(".")).lower()
@@ -218,12 +252,16 @@ class Store:
         frame = self.dataframe(run_id, flatten_extra=False)
         for name in _JSON_COLUMNS:  # nested objects as JSON text: portable to every Parquet/CSV reader
             if name in frame:
-                frame[name] = frame[name].map(lambda v: json.dumps(v, default=str, sort_keys=True) if v is not None else None)
+                frame[name] = frame[name].map(
+                    lambda v: json.dumps(v, default=str, sort_keys=True) if v is not None else None
+                )
         if fmt == "parquet":
             try:
                 frame.to_parquet(path, index=False)
             except ImportError as exc:
-                raise ImportError(f"Parquet export needs pyarrow: pip install -e '.[report]' ({exc})") from None
+                raise ImportError(
+                    f"Parquet export needs pyarrow: pip install -e '.[report]' ({exc})"
+                ) from None
         elif fmt == "csv":
             frame.to_csv(path, index=False)
         else:
@@ -280,14 +318,18 @@ class Run:
         return self.store._insert(self.id, rows, self.versions)
 
     def count(self) -> int:
-        return self.store._conn.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (self.id,)).fetchone()[0]
+        return self.store._conn.execute(
+            "SELECT COUNT(*) FROM episodes WHERE run_id=?", (self.id,)
+        ).fetchone()[0]
 
     def rows(self) -> list[dict[str, Any]]:
         return self.store.rows(self.id)
 
     def finish(self) -> None:
         with self.store._transaction():
-            self.store._conn.execute("UPDATE runs SET status='finished', updated=? WHERE run_id=?", (time.time(), self.id))
+            self.store._conn.execute(
+                "UPDATE runs SET status='finished', updated=? WHERE run_id=?", (time.time(), self.id)
+            )
 
 
 def key_of(row: Mapping[str, Any]) -> Key:

@@ -15,6 +15,7 @@ arrive. A sweep killed at any point (``kill -9`` included) therefore loses at mo
 and never stores a row twice. Episodes are deterministic: the env and agent seeds derive from
 (agent, family, variant, seed), so a resumed sweep produces exactly the rows an uninterrupted one would.
 """
+
 from __future__ import annotations
 
 import json
@@ -136,8 +137,13 @@ def plan(spec: SweepSpec, family_ids: Sequence[str]) -> list[WorkItem]:
     if spec.n_variants < 1 or not spec.seeds or not spec.agents:
         raise ValueError("a sweep needs at least one agent, one seed and one variant")
     envs = {f: env_id_for(f) for f in family_ids}
-    return [WorkItem(agent, envs[f], f, k, int(seed)) for f in family_ids for k in range(spec.n_variants)
-            for seed in spec.seeds for agent in spec.agents]
+    return [
+        WorkItem(agent, envs[f], f, k, int(seed))
+        for f in family_ids
+        for k in range(spec.n_variants)
+        for seed in spec.seeds
+        for agent in spec.agents
+    ]
 
 
 # ------------------------------------------------------------------------------------------ worker
@@ -179,14 +185,26 @@ def _mathcheck_cell(chain: Sequence[str], task: str | None) -> tuple[str, str]:
     return task or "solve", robustness
 
 
-def run_episode(item: WorkItem, *, mode: str = "single", data_dir: str | None = None,
-                agent_kwargs: Mapping[str, Any] | None = None, throttle: float = 0.0) -> dict[str, Any]:
+def run_episode(
+    item: WorkItem,
+    *,
+    mode: str = "single",
+    data_dir: str | None = None,
+    agent_kwargs: Mapping[str, Any] | None = None,
+    throttle: float = 0.0,
+) -> dict[str, Any]:
     """Play one episode and return its store row (errors become rows with ``error`` set, never exceptions)."""
     from mathgym.variants.base import NotApplicable  # noqa: PLC0415
     from mathgym.variants.template import TemplateError  # noqa: PLC0415
 
-    row: dict[str, Any] = {"agent": item.agent, "env": item.env, "family": item.family, "variant": item.variant,
-                           "seed": item.seed, "episode": 0}
+    row: dict[str, Any] = {
+        "agent": item.agent,
+        "env": item.env,
+        "family": item.family,
+        "variant": item.variant,
+        "seed": item.seed,
+        "episode": 0,
+    }
     env = _env(item.env, mode, data_dir)
     agent = _agent(item.agent, env, item.env + "|" + mode, agent_kwargs or {})
     episode_seed = derive_seed("mathgym.sweep.env", item.family, item.variant, item.seed)
@@ -215,31 +233,59 @@ def run_episode(item: WorkItem, *, mode: str = "single", data_dir: str | None = 
     if throttle:
         time.sleep(throttle)
     row.update(
-        problem_id=problem.id, response="\n".join(actions), gold=problem.answer, extracted=verdict.get("extracted"),
-        correct=bool(verdict.get("correct")), score=verdict.get("score"), verdict=verdict, reward=total,
-        components=components, steps=len(actions), seconds=time.perf_counter() - t0, started=started,
-        extra={"topic": meta.get("topic"), "base_family": meta.get("base_family", item.family), "chain": chain,
-               "perturbations": [p.get("kind") for p in meta.get("perturbations", ())],
-               "task": task, "robustness": robustness, "answer_kind": meta.get("answer_kind"),
-               "skipped": verdict.get("extracted") is None, "truncated": bool(truncated)})
+        problem_id=problem.id,
+        response="\n".join(actions),
+        gold=problem.answer,
+        extracted=verdict.get("extracted"),
+        correct=bool(verdict.get("correct")),
+        score=verdict.get("score"),
+        verdict=verdict,
+        reward=total,
+        components=components,
+        steps=len(actions),
+        seconds=time.perf_counter() - t0,
+        started=started,
+        extra={
+            "topic": meta.get("topic"),
+            "base_family": meta.get("base_family", item.family),
+            "chain": chain,
+            "perturbations": [p.get("kind") for p in meta.get("perturbations", ())],
+            "task": task,
+            "robustness": robustness,
+            "answer_kind": meta.get("answer_kind"),
+            "skipped": verdict.get("extracted") is None,
+            "truncated": bool(truncated),
+        },
+    )
     return row
 
 
-def run_chunk(items: Sequence[WorkItem], mode: str = "single", data_dir: str | None = None,
-              agent_kwargs: Mapping[str, Mapping[str, Any]] | None = None, throttle: float = 0.0) -> list[dict[str, Any]]:
+def run_chunk(
+    items: Sequence[WorkItem],
+    mode: str = "single",
+    data_dir: str | None = None,
+    agent_kwargs: Mapping[str, Mapping[str, Any]] | None = None,
+    throttle: float = 0.0,
+) -> list[dict[str, Any]]:
     """Episodes of one family (the unit of work handed to a process or a Ray task)."""
     kwargs = agent_kwargs or {}
-    return [run_episode(item, mode=mode, data_dir=data_dir, agent_kwargs=kwargs.get(item.agent), throttle=throttle)
-            for item in items]
+    return [
+        run_episode(
+            item, mode=mode, data_dir=data_dir, agent_kwargs=kwargs.get(item.agent), throttle=throttle
+        )
+        for item in items
+    ]
 
 
 def _watch_parent(parent: int) -> None:
     """Pool workers exit when the sweep process dies (even by SIGKILL) instead of lingering as orphans."""
+
     def watch() -> None:
         while True:
             if os.getppid() != parent:
                 os._exit(1)
             time.sleep(0.5)
+
     threading.Thread(target=watch, daemon=True, name="mathgym-parent-watch").start()
 
 
@@ -251,9 +297,17 @@ def _chunks(items: Iterable[WorkItem]) -> list[list[WorkItem]]:
 
 
 # ------------------------------------------------------------------------------------------ driver
-def run_sweep(spec: SweepSpec, store: str | os.PathLike[str] = "results/sweep.sqlite", *, backend: str = "process",
-              workers: int | None = None, data_dir: str | os.PathLike[str] | None = None, progress: bool = True,
-              run_id: str | None = None, throttle: float = 0.0) -> SweepResult:
+def run_sweep(
+    spec: SweepSpec,
+    store: str | os.PathLike[str] = "results/sweep.sqlite",
+    *,
+    backend: str = "process",
+    workers: int | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    run_id: str | None = None,
+    throttle: float = 0.0,
+) -> SweepResult:
     """Run (or resume) a sweep and store one row per episode.
 
     :param spec: what to compute.
@@ -286,8 +340,15 @@ def run_sweep(spec: SweepSpec, store: str | os.PathLike[str] = "results/sweep.sq
         done = run.done_keys()
         todo = [item for item in items if item.key not in done]
         done_before = len(items) - len(todo)
-        bar = tqdm(total=len(items), initial=done_before, desc=f"sweep {run.id}", unit="ep", disable=not progress,
-                   dynamic_ncols=True, smoothing=0.1)
+        bar = tqdm(
+            total=len(items),
+            initial=done_before,
+            desc=f"sweep {run.id}",
+            unit="ep",
+            disable=not progress,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
         added = errors = 0
 
         def store_rows(rows: list[dict[str, Any]]) -> None:
@@ -308,19 +369,32 @@ def run_sweep(spec: SweepSpec, store: str | os.PathLike[str] = "results/sweep.sq
         bar.close()
         if run.count() >= len(items):
             run.finish()
-        return SweepResult(run.id, str(store), len(items), done_before, added, errors, time.perf_counter() - t0)
+        return SweepResult(
+            run.id, str(store), len(items), done_before, added, errors, time.perf_counter() - t0
+        )
     finally:
         db.close()
 
 
-def _run_pool(chunks: list[list[WorkItem]], workers: int, mode: str, data: str | None,
-              kwargs: Mapping[str, Mapping[str, Any]], throttle: float, store_rows: Any) -> None:
+def _run_pool(
+    chunks: list[list[WorkItem]],
+    workers: int,
+    mode: str,
+    data: str | None,
+    kwargs: Mapping[str, Mapping[str, Any]],
+    throttle: float,
+    store_rows: Any,
+) -> None:
     import multiprocessing as mp  # noqa: PLC0415
 
     # fork is fast (workers inherit the imports); elsewhere spawn. Workers never touch the store.
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, max(1, len(chunks))), mp_context=context,
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, max(1, len(chunks))),
+        mp_context=context,
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: set[Future] = set()
         queue = iter(chunks)
 
@@ -330,6 +404,7 @@ def _run_pool(chunks: list[list[WorkItem]], workers: int, mode: str, data: str |
                 if chunk is None:
                     return
                 pending.add(pool.submit(run_chunk, chunk, mode, data, kwargs, throttle))
+
         fill()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -339,16 +414,28 @@ def _run_pool(chunks: list[list[WorkItem]], workers: int, mode: str, data: str |
             fill()
 
 
-def _run_ray(chunks: list[list[WorkItem]], workers: int, mode: str, data: str | None,
-             kwargs: Mapping[str, Mapping[str, Any]], throttle: float, store_rows: Any) -> None:
+def _run_ray(
+    chunks: list[list[WorkItem]],
+    workers: int,
+    mode: str,
+    data: str | None,
+    kwargs: Mapping[str, Mapping[str, Any]],
+    throttle: float,
+    store_rows: Any,
+) -> None:
     try:
         import ray  # noqa: PLC0415
     except ImportError:
         raise ImportError("backend='ray' needs Ray: pip install -e '.[ray]'") from None
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("MATHGYM_")}})
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("MATHGYM_")}},
+        )
     try:
         remote = ray.remote(num_cpus=1)(run_chunk)
         pending = []
@@ -383,8 +470,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     spec = SweepSpec(**json.loads(Path(args.spec).read_text()))
-    result = run_sweep(spec, args.store, backend=args.backend, workers=args.workers, data_dir=args.data_dir,
-                       progress=not args.no_progress, throttle=args.throttle)
+    result = run_sweep(
+        spec,
+        args.store,
+        backend=args.backend,
+        workers=args.workers,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        throttle=args.throttle,
+    )
     print(json.dumps(asdict(result)))
     return 0
 

@@ -1,4 +1,5 @@
 """`mathgym sweep` + `mathgym report` end to end: a small sweep, then the report with its plots."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,31 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("sweep") / "sweep.sqlite"
-    args = ["-f", "dyn/alg.ages", "-f", "dyn/word.shopping-change", "-f", "gsm-symbolic/p2/0020", "-n", "4",
-            "-p", "noop", "-p", "outcome", "-p", "reword+process", "--workers", "1", "--store", str(store),
-            "--no-progress", "--agent-arg", "noisy:skip_rate=0.2", "--export", str(store.with_suffix(".csv"))]
+    args = [
+        "-f",
+        "dyn/alg.ages",
+        "-f",
+        "dyn/word.shopping-change",
+        "-f",
+        "gsm-symbolic/p2/0020",
+        "-n",
+        "4",
+        "-p",
+        "noop",
+        "-p",
+        "outcome",
+        "-p",
+        "reword+process",
+        "--workers",
+        "1",
+        "--store",
+        str(store),
+        "--no-progress",
+        "--agent-arg",
+        "noisy:skip_rate=0.2",
+        "--export",
+        str(store.with_suffix(".csv")),
+    ]
     result = CliRunner().invoke(sweep_app, args)
     assert result.exit_code == 0, result.output
     assert "144/144 episodes" in result.output and store.with_suffix(".csv").is_file()
@@ -34,8 +57,13 @@ def test_report_writes_markdown_html_and_plots(swept: Path, tmp_path: Path) -> N
     result = CliRunner().invoke(report_app, [str(swept), "--out", str(out), "--reps", "100"])
     assert result.exit_code == 0, result.output
     md = (out / "report.md").read_text()
-    for title in ("Average vs worst case", "Accuracy across variants", "Perturbation drops", "MathCheck checklist",
-                  "Reliability and confidence"):
+    for title in (
+        "Average vs worst case",
+        "Accuracy across variants",
+        "Perturbation drops",
+        "MathCheck checklist",
+        "Reliability and confidence",
+    ):
         assert f"## {title}" in md
     for name in ("accuracy_distribution", "average_vs_worst", "perturbation_drops"):
         png = out / "plots" / f"{name}.png"
@@ -43,12 +71,20 @@ def test_report_writes_markdown_html_and_plots(swept: Path, tmp_path: Path) -> N
     assert "<table>" in (out / "report.html").read_text()
     # the report's DynaMath numbers are those of the metric on the stored rows
     with Store(swept) as store:
-        rows = [r for r in store.rows() if r["agent"] == "noisy" and not r["extra"].get("chain")
-                and r["env"].endswith("GSMSymbolic-P2-v0")]
+        rows = [
+            r
+            for r in store.rows()
+            if r["agent"] == "noisy"
+            and not r["extra"].get("chain")
+            and r["env"].endswith("GSMSymbolic-P2-v0")
+        ]
     m, _, _ = correctness_matrix(rows)
     tables = json.loads((out / "metrics.json").read_text())["tables"]
-    line = next(t for t in tables["Average vs worst case (DynaMath, UGMathBench)"]
-                if t["agent"] == "noisy" and t["suite"] == "GSMSymbolic-P2")
+    line = next(
+        t
+        for t in tables["Average vs worst case (DynaMath, UGMathBench)"]
+        if t["agent"] == "noisy" and t["suite"] == "GSMSymbolic-P2"
+    )
     assert line["A_avg"].startswith(f"{100 * dynamath(m)['A_avg']:.1f} [")
     assert "reference" in md and "| reference | " in md
 

@@ -1,4 +1,5 @@
 """The SQLite results store: run identity, idempotent inserts, JSON columns, WAL, export."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,19 @@ from mathgym.store import KEY_COLUMNS, Store
 
 
 def row(i: int, **extra):  # noqa: ANN003, ANN201
-    return {"agent": "a", "env": "mathgym/X-v0", "family": f"f{i % 3}", "variant": i, "seed": 0,
-            "response": f"r{i}", "correct": i % 2 == 0, "reward": float(i), "verdict": {"correct": i % 2 == 0},
-            "components": {"outcome": 1.0}, **extra}
+    return {
+        "agent": "a",
+        "env": "mathgym/X-v0",
+        "family": f"f{i % 3}",
+        "variant": i,
+        "seed": 0,
+        "response": f"r{i}",
+        "correct": i % 2 == 0,
+        "reward": float(i),
+        "verdict": {"correct": i % 2 == 0},
+        "components": {"outcome": 1.0},
+        **extra,
+    }
 
 
 def test_runs_are_identified_by_their_config(tmp_path: Path) -> None:
@@ -59,9 +70,11 @@ def test_a_second_connection_sees_committed_rows_in_wal_mode(tmp_path: Path) -> 
 
 def test_committed_rows_survive_a_killed_writer(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
-    code = (f"import os\nfrom mathgym.store import Store\nrun = Store({str(path)!r}).open_run({{'k': 1}})\n"
-            "run.add_many([{'agent': 'a', 'env': 'e', 'variant': i} for i in range(50)])\n"
-            "os.kill(os.getpid(), 9)\n")
+    code = (
+        f"import os\nfrom mathgym.store import Store\nrun = Store({str(path)!r}).open_run({{'k': 1}})\n"
+        "run.add_many([{'agent': 'a', 'env': 'e', 'variant': i} for i in range(50)])\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert proc.returncode == -9
     with Store(path) as store:

@@ -1,4 +1,5 @@
 """Sweeps: planning, identical rows on every backend, resume without duplicates."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,13 @@ from mathgym.store import Store
 from mathgym.sweep import SweepSpec, env_id_for, expand_families, plan, run_sweep
 from mathgym.testing import require
 
-SPEC = SweepSpec(agents=["reference", "noisy", "random"], families=["dyn/alg.ages", "dyn/word.savings",
-                 "gsm-symbolic/p2/0013"], n_variants=3, seeds=[0, 1], perturbations=["noop"])
+SPEC = SweepSpec(
+    agents=["reference", "noisy", "random"],
+    families=["dyn/alg.ages", "dyn/word.savings", "gsm-symbolic/p2/0013"],
+    n_variants=3,
+    seeds=[0, 1],
+    perturbations=["noop"],
+)
 _VOLATILE = {"id", "seconds", "started", "versions", "run_id"}
 
 
@@ -43,7 +49,9 @@ def test_rows_are_deterministic_and_sensible(serial_store: Path) -> None:
     by_agent = {a: [r["correct"] for r in rows if r["agent"] == a] for a in SPEC.agents}
     assert all(by_agent["reference"]) and sum(by_agent["random"]) <= 3
     noop = [r for r in rows if r["family"].endswith("+noop")]
-    assert noop and all(r["extra"]["robustness"] == "disturbance" and r["extra"]["chain"] == ["noop"] for r in noop)
+    assert noop and all(
+        r["extra"]["robustness"] == "disturbance" and r["extra"]["chain"] == ["noop"] for r in noop
+    )
     assert all(r["problem_id"] == f"{r['family']}/v{r['variant']}" for r in rows)
 
 

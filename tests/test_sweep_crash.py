@@ -1,5 +1,6 @@
 """Acceptance: a sweep killed with SIGKILL at random points, five times, then resumed, ends with exactly the
 expected rows (no row lost, none duplicated, every value as in an uninterrupted run)."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ import numpy as np
 from mathgym.store import Store
 from mathgym.sweep import SweepSpec, expand_families, plan, run_sweep
 
-SPEC = SweepSpec(agents=["reference", "noisy", "random"], families=["dyn:4", "gsm-symbolic/p2/0016"], n_variants=6,
-                 perturbations=["noop"])
+SPEC = SweepSpec(
+    agents=["reference", "noisy", "random"],
+    families=["dyn:4", "gsm-symbolic/p2/0016"],
+    n_variants=6,
+    perturbations=["noop"],
+)
 _VOLATILE = {"id", "seconds", "started", "versions", "run_id"}
 
 
@@ -35,8 +40,18 @@ def _count(path: Path) -> int:
 
 
 def _start(spec_file: Path, store: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "mathgym.sweep", str(spec_file), str(store), "--workers", "2", "--throttle", "0.03",
-           "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mathgym.sweep",
+        str(spec_file),
+        str(store),
+        "--workers",
+        "2",
+        "--throttle",
+        "0.03",
+        "--no-progress",
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
@@ -76,7 +91,9 @@ def test_sweep_survives_five_sigkills(tmp_path: Path) -> None:
             while _count(store) < target and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(float(rng.uniform(0.01, 0.06)))
             assert proc.poll() is None, f"the sweep ended before it could be killed: {proc.stderr.read()!r}"
-            os.kill(proc.pid, signal.SIGKILL)  # the sweep process only: its pool workers must exit on their own
+            os.kill(
+                proc.pid, signal.SIGKILL
+            )  # the sweep process only: its pool workers must exit on their own
             assert proc.wait(timeout=30) == -signal.SIGKILL
         finally:
             deadline = time.monotonic() + 5  # workers notice the dead parent within 0.5 s
@@ -93,7 +110,9 @@ def test_sweep_survives_five_sigkills(tmp_path: Path) -> None:
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err
     with Store(store) as db:
-        keys = [tuple(r[k] for k in ("agent", "env", "family", "variant", "seed", "episode")) for r in db.rows()]
+        keys = [
+            tuple(r[k] for k in ("agent", "env", "family", "variant", "seed", "episode")) for r in db.rows()
+        ]
         assert db._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert len(keys) == len(set(keys)) == total and set(keys) == expected_keys
 

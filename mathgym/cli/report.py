@@ -3,10 +3,10 @@
 Mount in the main app with ``app.command("report")(mathgym.cli.report.report)``; standalone:
 ``python -m mathgym.cli.report --help``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,8 +15,8 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help="Wr
 
 def report(
     store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep`"),
-    out: Optional[Path] = typer.Option(None, help="output folder (default: <store folder>/report)"),
-    run_id: Optional[str] = typer.Option(None, help="run to report (default: the latest)"),
+    out: Path | None = typer.Option(None, help="output folder (default: <store folder>/report)"),
+    run_id: str | None = typer.Option(None, help="run to report (default: the latest)"),
     reps: int = typer.Option(1000, help="bootstrap replicates per confidence interval"),
     plots: bool = typer.Option(True, help="draw PNG plots (matplotlib)"),
 ) -> None:

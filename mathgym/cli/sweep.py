@@ -3,16 +3,20 @@
 Mount in the main app with ``app.command("sweep")(mathgym.cli.sweep.sweep)``; standalone:
 ``python -m mathgym.cli.sweep --help``.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import typer
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                  help="Run agents over dynamic variant families and store one row per episode.")
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Run agents over dynamic variant families and store one row per episode.",
+)
 
 
 def _agent_kwargs(items: list[str] | None) -> dict[str, dict]:
@@ -31,27 +35,39 @@ def _agent_kwargs(items: list[str] | None) -> dict[str, dict]:
 
 
 def sweep(
-    agent: Optional[List[str]] = typer.Option(None, "--agent", "-a", help="agent name (repeatable); default: "
-                                              "reference, noisy, random"),
-    families: Optional[List[str]] = typer.Option(None, "--families", "-f", help="family spec (repeatable): "
-                                                 "gsm-symbolic/p2, dyn, dyn:10, topic:algebra, a family id; "
-                                                 "default gsm-symbolic/p2"),
+    agent: List[str] | None = typer.Option(
+        None, "--agent", "-a", help="agent name (repeatable); default: reference, noisy, random"
+    ),
+    families: List[str] | None = typer.Option(
+        None,
+        "--families",
+        "-f",
+        help="family spec (repeatable): "
+        "gsm-symbolic/p2, dyn, dyn:10, topic:algebra, a family id; "
+        "default gsm-symbolic/p2",
+    ),
     variants: int = typer.Option(10, "--variants", "-n", help="variants 0..n-1 per family"),
-    seed: Optional[List[int]] = typer.Option(None, "--seed", help="episode seed (repeatable); default 0"),
-    perturbation: Optional[List[str]] = typer.Option(None, "--perturbation", "-p", help="perturbation chain "
-                                                     "(repeatable): noop, rename, units, reorder, reword, "
-                                                     "relevant_clause, scenario, resample, and tasks answerable, "
-                                                     "outcome, process; chain with '+', e.g. noop+outcome"),
+    seed: List[int] | None = typer.Option(None, "--seed", help="episode seed (repeatable); default 0"),
+    perturbation: List[str] | None = typer.Option(
+        None,
+        "--perturbation",
+        "-p",
+        help="perturbation chain "
+        "(repeatable): noop, rename, units, reorder, reword, "
+        "relevant_clause, scenario, resample, and tasks answerable, "
+        "outcome, process; chain with '+', e.g. noop+outcome",
+    ),
     mode: str = typer.Option("single", help="single or step"),
-    difficulty: Optional[int] = typer.Option(None, help="difficulty of program families (1-3)"),
-    agent_arg: Optional[List[str]] = typer.Option(None, help="agent argument AGENT:KEY=VALUE (JSON value)"),
+    difficulty: int | None = typer.Option(None, help="difficulty of program families (1-3)"),
+    agent_arg: List[str] | None = typer.Option(None, help="agent argument AGENT:KEY=VALUE (JSON value)"),
     store: Path = typer.Option(Path("results/sweep.sqlite"), help="SQLite store (resumes if the run exists)"),
     backend: str = typer.Option("process", help="process (local pool), ray, or serial"),
-    workers: Optional[int] = typer.Option(None, help="worker processes / Ray CPUs (default: CPU count)"),
-    data_dir: Optional[Path] = typer.Option(None, help="data folder holding gsm_symbolic/ (default "
-                                            "$MATHGYM_DATA_DIR)"),
-    export: Optional[Path] = typer.Option(None, help="also export the run to this .parquet/.csv/.jsonl file"),
-    max_families: Optional[int] = typer.Option(None, help="keep the first N families of each spec"),
+    workers: int | None = typer.Option(None, help="worker processes / Ray CPUs (default: CPU count)"),
+    data_dir: Path | None = typer.Option(
+        None, help="data folder holding gsm_symbolic/ (default $MATHGYM_DATA_DIR)"
+    ),
+    export: Path | None = typer.Option(None, help="also export the run to this .parquet/.csv/.jsonl file"),
+    max_families: int | None = typer.Option(None, help="keep the first N families of each spec"),
     progress: bool = typer.Option(True, help="show a progress bar"),
     throttle: float = typer.Option(0.0, hidden=True, help="seconds to sleep after each episode"),
 ) -> None:
@@ -59,17 +75,34 @@ def sweep(
     from mathgym.store import Store
     from mathgym.sweep import SweepSpec, run_sweep
 
-    spec = SweepSpec(agents=agent or ["reference", "noisy", "random"], families=families or ["gsm-symbolic/p2"],
-                     n_variants=variants, seeds=seed or [0], perturbations=perturbation or [], mode=mode,
-                     difficulty=difficulty, agent_kwargs=_agent_kwargs(agent_arg), max_families=max_families)
+    spec = SweepSpec(
+        agents=agent or ["reference", "noisy", "random"],
+        families=families or ["gsm-symbolic/p2"],
+        n_variants=variants,
+        seeds=seed or [0],
+        perturbations=perturbation or [],
+        mode=mode,
+        difficulty=difficulty,
+        agent_kwargs=_agent_kwargs(agent_arg),
+        max_families=max_families,
+    )
     try:
-        result = run_sweep(spec, store, backend=backend, workers=workers, data_dir=data_dir, progress=progress,
-                           throttle=throttle)
+        result = run_sweep(
+            spec,
+            store,
+            backend=backend,
+            workers=workers,
+            data_dir=data_dir,
+            progress=progress,
+            throttle=throttle,
+        )
     except (KeyError, ValueError, FileNotFoundError, ImportError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"run {result.run_id}: {result.done_before + result.added}/{result.total} episodes in {store} "
-               f"({result.added} new, {result.done_before} resumed, {result.errors} errors, {result.seconds:.1f} s)")
+    typer.echo(
+        f"run {result.run_id}: {result.done_before + result.added}/{result.total} episodes in {store} "
+        f"({result.added} new, {result.done_before} resumed, {result.errors} errors, {result.seconds:.1f} s)"
+    )
     if export is not None:
         with Store(store) as db:
             typer.echo(f"exported to {db.export(export, run_id=result.run_id)}")

@@ -77,8 +77,10 @@ def divide_linear(coeffs: list[int], factor: LinearFactor) -> list[int]:
 
 
 def _divisors(n: int) -> list[int]:
+    """Positive divisors of ``n`` by trial division up to its square root."""
     n = abs(n)
-    return [d for d in range(1, n + 1) if n % d == 0]
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
 
 
 def rational_root_factorization(coeffs: list[int]) -> tuple[int, list[LinearFactor], list[int], list[str]]:

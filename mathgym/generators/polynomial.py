@@ -47,8 +47,8 @@ class PolynomialConfig(GeneratorConfig):
 
     def validate(self) -> None:
         check_choices("mode", self.mode, _MODES)
-        check_range("factors", self.factors, 1, 6)
-        check_range("coef_max", self.coef_max, 1, 100)
+        check_range("factors", self.factors, 1, 5)
+        check_range("coef_max", self.coef_max, 1, 30)
         check_range("leading_max", self.leading_max, 1, 10)
 
 
@@ -106,7 +106,7 @@ class Polynomial(ProblemGenerator):
         steps.append(f"The complete factorization is {answer}. {boxed(answer)}")
         prompt = f"Factor {implicit(fmt_poly(coeffs))} completely over the integers."
         return Generated(prompt, answer, steps, "expression",
-                         {"mode": "factor", "polynomial": fmt_poly(coeffs), "content": content,
+                         {"mode": "factor", "answer_form": "factored", "polynomial": fmt_poly(coeffs), "content": content,
                           "factors": [list(f) for f in factors]})
 
     def _expand_task(self, content: int, factors: list[LinearFactor], quadratic: list[int] | None) -> Generated:

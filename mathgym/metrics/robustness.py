@@ -12,6 +12,7 @@ Most functions take a correctness matrix ``a`` of shape ``(N seeds/templates, M 
 * DIA-Bench: :func:`dia` -> ``RS@k``, ``TSR@k``, ``Conf@k``, ``NMS@k``.
 * :func:`bootstrap_ci` resamples seeds (rows) with replacement for any of the statistics above.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -68,8 +69,13 @@ def accuracy_distribution(a: ArrayLike, *, original_column: int | None = 0) -> d
     if not columns:
         raise ValueError("need at least one sampled variant besides the original")
     per = m[:, columns].mean(axis=0)
-    out: dict[str, Any] = {"per_dataset": per.tolist(), "mean": float(per.mean()), "std": float(per.std()),
-                           "min": float(per.min()), "max": float(per.max())}
+    out: dict[str, Any] = {
+        "per_dataset": per.tolist(),
+        "mean": float(per.mean()),
+        "std": float(per.std()),
+        "min": float(per.min()),
+        "max": float(per.max()),
+    }
     if original_column is not None:
         original = float(m[:, original_column].mean())
         out["original"] = original
@@ -141,10 +147,13 @@ def mathcheck_grid(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     def mean(values: Iterable[float | None]) -> float | None:
         vals = [v for v in values if v is not None]
         return float(np.mean(vals)) if vals else None
-    return {"grid": grid,
-            "task_means": {t: mean(grid[t].values()) for t in MATHCHECK_TASKS},
-            "robustness_means": {r: mean(grid[t][r] for t in MATHCHECK_TASKS) for r in MATHCHECK_ROBUSTNESS},
-            "overall": mean(v for t in MATHCHECK_TASKS for v in grid[t].values())}
+
+    return {
+        "grid": grid,
+        "task_means": {t: mean(grid[t].values()) for t in MATHCHECK_TASKS},
+        "robustness_means": {r: mean(grid[t][r] for t in MATHCHECK_TASKS) for r in MATHCHECK_ROBUSTNESS},
+        "overall": mean(v for t in MATHCHECK_TASKS for v in grid[t].values()),
+    }
 
 
 # ---------------------------------------------------------------------------------------- DIA-Bench
@@ -171,16 +180,29 @@ def dia(outcomes: Sequence[Sequence[str]] | np.ndarray, near_miss: float = 0.8) 
     tsr = right / k
     conf = int((right == k).sum())
     nms = int(((right >= near_miss * k) & (right < k)).sum())
-    return {"RS": float(m.sum() / k), "TSR": tsr.tolist(), "TSR_mean": float(tsr.mean()), "Conf": conf,
-            "Conf_rate": conf / m.shape[0], "NMS": nms, "k": k}
+    return {
+        "RS": float(m.sum() / k),
+        "TSR": tsr.tolist(),
+        "TSR_mean": float(tsr.mean()),
+        "Conf": conf,
+        "Conf_rate": conf / m.shape[0],
+        "NMS": nms,
+        "k": k,
+    }
 
 
 # ----------------------------------------------------------------------------------------- bootstrap
-def bootstrap_ci(statistic: Callable[[np.ndarray], float], a: ArrayLike, *, reps: int = 2000, alpha: float = 0.05,
-                 seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    statistic: Callable[[np.ndarray], float],
+    a: ArrayLike,
+    *,
+    reps: int = 2000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Percentile bootstrap interval of ``statistic(a)``, resampling rows (seeds/templates) with replacement.
 
-    :param statistic: maps a matrix with the same columns to a number (e.g. ``lambda m: dynamath(m)["A_wst"]``).
+    :param statistic: maps a matrix with the same columns to a number (``lambda m: dynamath(m)["A_wst"]``).
     :param reps: bootstrap replicates.
     :param alpha: 1 - confidence level.
     :param seed: seed of the resampling (results are deterministic).
@@ -197,8 +219,15 @@ def bootstrap_ci(statistic: Callable[[np.ndarray], float], a: ArrayLike, *, reps
     return float(lo), float(hi)
 
 
-def with_ci(metric: Callable[[np.ndarray], Mapping[str, float]], a: ArrayLike, *, reps: int = 1000,
-            alpha: float = 0.05, seed: int = 0, keys: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+def with_ci(
+    metric: Callable[[np.ndarray], Mapping[str, float]],
+    a: ArrayLike,
+    *,
+    reps: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+    keys: Sequence[str] | None = None,
+) -> dict[str, dict[str, float]]:
     """``{name: {"value", "lo", "hi"}}`` for each scalar output of ``metric`` (one shared resampling)."""
     m = _matrix(a)
     point = metric(m)
@@ -214,13 +243,19 @@ def with_ci(metric: Callable[[np.ndarray], Mapping[str, float]], a: ArrayLike, *
     for k in names:
         vals = np.asarray(samples[k])
         vals = vals[np.isfinite(vals)]
-        lo, hi = (np.quantile(vals, [alpha / 2, 1 - alpha / 2]) if vals.size else (np.nan, np.nan))
+        lo, hi = np.quantile(vals, [alpha / 2, 1 - alpha / 2]) if vals.size else (np.nan, np.nan)
         out[k] = {"value": float(point[k]), "lo": float(lo), "hi": float(hi)}
     return out
 
 
-def correctness_matrix(rows: Iterable[Mapping[str, Any]], *, seed_key: str = "family", variant_key: str = "variant",
-                       value_key: str = "correct", complete: bool = True) -> tuple[np.ndarray, list[Any], list[Any]]:
+def correctness_matrix(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    seed_key: str = "family",
+    variant_key: str = "variant",
+    value_key: str = "correct",
+    complete: bool = True,
+) -> tuple[np.ndarray, list[Any], list[Any]]:
     """Pivot records into a ``seeds x variants`` 0/1 matrix.
 
     Several records for one cell (repeated seeds) are averaged, so a cell holds the mean correctness.

@@ -12,11 +12,13 @@ A backend turns a theorem-statement :class:`~mathgym.problem.Problem` into a tre
 State ids are content-addressed (a hash of the problem and the tactic path from the root), so they are
 immutable, equal for equal paths, and the same on every machine and in every process.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, Sequence, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from mathgym.problem import Problem
 from mathgym.verifier.verdict import Verdict
@@ -125,8 +127,12 @@ class StepResult:
         return self.status in FAILED_STATUSES
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "state_id": self.state_id, "goals": [g.to_dict() for g in self.goals],
-                "messages": list(self.messages)}
+        return {
+            "status": self.status,
+            "state_id": self.state_id,
+            "goals": [g.to_dict() for g in self.goals],
+            "messages": list(self.messages),
+        }
 
 
 @runtime_checkable
@@ -164,12 +170,12 @@ def state_key(state: ProofState | StateId) -> StateId:
 
 def child_state_id(parent: StateId, tactic: str) -> StateId:
     """Content-addressed id of the state reached by ``tactic`` from ``parent``."""
-    return hashlib.sha256(f"{parent}\x00{tactic}".encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(f"{parent}\x00{tactic}".encode()).hexdigest()[:20]
 
 
 def root_state_id(backend: str, problem: Problem, statement: str) -> StateId:
     """Content-addressed id of a problem's root state (depends on the exact statement text)."""
-    return hashlib.sha256(f"{backend}\x00{problem.id}\x00{statement}".encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(f"{backend}\x00{problem.id}\x00{statement}".encode()).hexdigest()[:20]
 
 
 def rejected(reason: str, extracted: str | None = None) -> Verdict:
@@ -204,8 +210,10 @@ class StateTable:
         try:
             return self.states[state_id]
         except KeyError:
-            raise KeyError(f"unknown proof state {state_id!r}: ids come from open() or step() of the same "
-                           "backend instance") from None
+            raise KeyError(
+                f"unknown proof state {state_id!r}: ids come from open() or step() of the same "
+                "backend instance"
+            ) from None
 
     def problem(self, state_id: StateId) -> Problem:
         return self.problems[state_id]

@@ -13,6 +13,7 @@ In every level the process gets rlimits (address space, CPU seconds, file size, 
 no core dumps), a scrubbed environment, a scratch working directory, and its own process group so
 everything it started dies with it. :attr:`ContainedProcess.isolation` says which level is in force.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable, Mapping, Sequence
+from functools import cache
 
 ISOLATION_LEVELS = ("bwrap", "unshare-net", "rlimits")
 
@@ -61,17 +62,39 @@ class ProcessTimeout(TimeoutError):
 
 def _run_ok(argv: list[str]) -> bool:
     try:
-        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+        return (
+            subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=10,
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False
 
 
-_BWRAP_BASE = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session"]
+_BWRAP_BASE = [
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--tmpfs",
+    "/tmp",
+    "--unshare-net",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--die-with-parent",
+    "--new-session",
+]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _unshare_prefix() -> tuple[str, ...] | None:
     if shutil.which("unshare") is None:
         return None
@@ -81,7 +104,7 @@ def _unshare_prefix() -> tuple[str, ...] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def detect_isolation() -> str:
     """The strongest isolation level that works on this machine (probed once per process).
 
@@ -99,14 +122,21 @@ def detect_isolation() -> str:
     return "rlimits"
 
 
-def scrubbed_env(scratch: str, keep: Sequence[str] = (), extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def scrubbed_env(
+    scratch: str, keep: Sequence[str] = (), extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """A minimal environment: system PATH, HOME/TMPDIR in the scratch dir, UTF-8 locale.
 
     :param keep: names of variables to copy from this process's environment (e.g. ``ELAN_HOME``).
     :param extra: variables to set on top.
     """
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
-           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
     for name in keep:
         if name in os.environ:
             env[name] = os.environ[name]
@@ -176,9 +206,16 @@ class ContainedProcess:
     :param env_extra: environment variables to set.
     """
 
-    def __init__(self, argv: Sequence[str], *, limits: ProcessLimits = ProcessLimits(), isolation: str = "auto",
-                 cwd: str | None = None, env_keep: Sequence[str] = (),
-                 env_extra: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        limits: ProcessLimits = ProcessLimits(),
+        isolation: str = "auto",
+        cwd: str | None = None,
+        env_keep: Sequence[str] = (),
+        env_extra: Mapping[str, str] | None = None,
+    ) -> None:
         self.argv = list(argv)
         self.limits = limits
         self.isolation = detect_isolation() if isolation == "auto" else isolation
@@ -199,9 +236,17 @@ class ContainedProcess:
         self.scratch = tempfile.mkdtemp(prefix="mathgym-prover-")
         argv = contained_argv(self.argv, self.scratch, self.isolation, self.cwd)
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
-            cwd=self.cwd or self.scratch, env=scrubbed_env(self.scratch, self.env_keep, self.env_extra),
-            preexec_fn=_limit_setter(self.limits), start_new_session=True, close_fds=True)
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            cwd=self.cwd or self.scratch,
+            env=scrubbed_env(self.scratch, self.env_keep, self.env_extra),
+            preexec_fn=_limit_setter(self.limits),
+            start_new_session=True,
+            close_fds=True,
+        )
         self._buffer.clear()
         self._stderr_tail.clear()
         self._selector = selectors.DefaultSelector()

@@ -14,11 +14,13 @@ How a problem becomes a proof tree:
 * :meth:`CoqBackend.verify` re-runs the whole proof from the header, sends ``Qed.`` itself, then
   ``Print Assumptions`` and accepts only the axioms the problem allows.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.provers.base import (
@@ -40,8 +42,10 @@ from mathgym.provers.coq_sentences import Sentence, screen, split_sentences
 from mathgym.provers.coq_xml import CoqFailure, CoqIdeTop, GoalsSnapshot
 from mathgym.verifier.verdict import Verdict
 
-UNFOCUSED_NOTE = ("This subproof is complete, but there are some unfocused goals. "
-                  "Focus the next goal with a bullet (-, +, *) or braces.")
+UNFOCUSED_NOTE = (
+    "This subproof is complete, but there are some unfocused goals. "
+    "Focus the next goal with a bullet (-, +, *) or braces."
+)
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,21 @@ class CoqTheorem:
     allowed_axioms: frozenset[str] = frozenset()
 
     @classmethod
-    def from_problem(cls, problem: Problem) -> "CoqTheorem":
+    def from_problem(cls, problem: Problem) -> CoqTheorem:
         meta = problem.meta
         missing = [key for key in ("theorem_name", "statement") if not meta.get(key)]
         if missing:
-            raise ProverError(f"problem {problem.id!r} is not a Coq theorem: meta lacks {missing} "
-                              "(see mathgym.provers.coq_problems for the format)")
-        return cls(name=str(meta["theorem_name"]), statement=str(meta["statement"]).strip().rstrip("."),
-                   header=tuple(meta.get("header", ())), preamble=tuple(meta.get("preamble", ())),
-                   allowed_axioms=frozenset(meta.get("allowed_axioms", ())))
+            raise ProverError(
+                f"problem {problem.id!r} is not a Coq theorem: meta lacks {missing} "
+                "(see mathgym.provers.coq_problems for the format)"
+            )
+        return cls(
+            name=str(meta["theorem_name"]),
+            statement=str(meta["statement"]).strip().rstrip("."),
+            header=tuple(meta.get("header", ())),
+            preamble=tuple(meta.get("preamble", ())),
+            allowed_axioms=frozenset(meta.get("allowed_axioms", ())),
+        )
 
     @property
     def theorem_sentence(self) -> str:
@@ -115,14 +125,24 @@ class CoqBackend:
 
     name = "coq"
 
-    def __init__(self, *, tactic_timeout: float = 5.0, limits: ProcessLimits = ProcessLimits(),
-                 isolation: str = "auto", grace_s: float = 10.0, header_timeout: float = 120.0,
-                 qed_timeout: float = 60.0, executable: str = "coqidetop.opt", memoize: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        tactic_timeout: float = 5.0,
+        limits: ProcessLimits = ProcessLimits(),
+        isolation: str = "auto",
+        grace_s: float = 10.0,
+        header_timeout: float = 120.0,
+        qed_timeout: float = 60.0,
+        executable: str = "coqidetop.opt",
+        memoize: bool = True,
+    ) -> None:
         import shutil
 
         if shutil.which(executable) is None:
-            raise ProverUnavailableError(f"Coq is not installed: {executable!r} is not on PATH "
-                                         "(Debian/Ubuntu: apt-get install -y coq)")
+            raise ProverUnavailableError(
+                f"Coq is not installed: {executable!r} is not on PATH (Debian/Ubuntu: apt-get install -y coq)"
+            )
         self.tactic_timeout = float(tactic_timeout)
         self.grace_s = float(grace_s)
         self.header_timeout = float(header_timeout)
@@ -147,7 +167,7 @@ class CoqBackend:
         self.coq.close()
         self._forget_document()
 
-    def __enter__(self) -> "CoqBackend":
+    def __enter__(self) -> CoqBackend:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -231,8 +251,7 @@ class CoqBackend:
         if self._header != spec.header:
             self._goto_header(spec.header)
         shared = 0
-        while (shared < len(path) and shared < len(self._trail)
-               and self._trail[shared][0] == path[shared].id):
+        while shared < len(path) and shared < len(self._trail) and self._trail[shared][0] == path[shared].id:
             shared += 1
         if shared == 0:
             coq_state, _ = self._state_theorem(problem, spec)
@@ -247,8 +266,9 @@ class CoqBackend:
             coq_state = self._trail[-1][1]
             for sentence in split_sentences(node.proof[-1]):
                 try:
-                    coq_state, _, _ = self._run(self._wrap(sentence, replay_timeout), coq_state,
-                                                replay_timeout + self.grace_s)
+                    coq_state, _, _ = self._run(
+                        self._wrap(sentence, replay_timeout), coq_state, replay_timeout + self.grace_s
+                    )
                 except CoqFailure as exc:
                     raise ProverError(f"could not rebuild state {node.id} by replay: {exc.message}") from None
             self._trail.append((node.id, coq_state))
@@ -286,7 +306,7 @@ class CoqBackend:
         return self.table.get(state_id)
 
     def step(self, state: ProofState | StateId, tactic: str, timeout: float | None = None) -> StepResult:
-        """Run ``tactic`` (one or more sentences) on ``state``; see :class:`~mathgym.provers.base.StepResult`."""
+        """Run ``tactic`` (one or more sentences) on ``state``; see :class:`StepResult`."""
         node = self.table.get(state_key(state))
         timeout = self.tactic_timeout if timeout is None else float(timeout)
 
@@ -302,16 +322,18 @@ class CoqBackend:
         cached = self.table.children.get((node.id, normalized)) if self.memoize else None
         if cached is not None:
             child = self.table.get(cached)
-            return StepResult("complete" if child.complete else "ok", child.id, child.goals,
-                              self._notes(child))
+            return StepResult(
+                "complete" if child.complete else "ok", child.id, child.goals, self._notes(child)
+            )
         try:
             coq_state = self._goto(node.id)
             goals: GoalsSnapshot | None = None
             messages: list[str] = []
             for sentence in sentences:
                 try:
-                    coq_state, goals, reply = self._run(self._wrap(sentence, timeout), coq_state,
-                                                        timeout + self.grace_s)
+                    coq_state, goals, reply = self._run(
+                        self._wrap(sentence, timeout), coq_state, timeout + self.grace_s
+                    )
                 except CoqFailure as exc:
                     self._rewind_to(node.id)
                     return unchanged("timeout" if exc.timed_out else "error", exc.message)
@@ -326,8 +348,13 @@ class CoqBackend:
             self._kill()
             return unchanged("crashed", str(exc))
         open_goals = tuple(goals.all_open) if goals is not None else ()
-        child = ProofState(id=child_state_id(node.id, normalized), problem_id=node.problem_id, goals=open_goals,
-                           proof=node.proof + (normalized,), parent=node.id)
+        child = ProofState(
+            id=child_state_id(node.id, normalized),
+            problem_id=node.problem_id,
+            goals=open_goals,
+            proof=node.proof + (normalized,),
+            parent=node.id,
+        )
         child = self.table.add(child, self.table.problem(node.id))
         self.table.children[(node.id, normalized)] = child.id
         self._trail.append((child.id, coq_state))
@@ -366,8 +393,11 @@ class CoqBackend:
             self._trail = []  # the document now holds a verification run, not a tree path
             for sentence in sentences:
                 try:
-                    coq_state, goals, _ = self._run(self._wrap(sentence, self.tactic_timeout), coq_state,
-                                                    self.tactic_timeout + self.grace_s)
+                    coq_state, goals, _ = self._run(
+                        self._wrap(sentence, self.tactic_timeout),
+                        coq_state,
+                        self.tactic_timeout + self.grace_s,
+                    )
                 except CoqFailure as exc:
                     kind = "timeout" if exc.timed_out else "tactic_error"
                     return rejected(f"{kind}: {sentence.text} -> {exc.message}", text)

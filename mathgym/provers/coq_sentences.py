@@ -11,16 +11,32 @@ an uppercase letter: ``Admitted``, ``Axiom``, ``Load``, ``Redirect``, ``Require`
 Words that give up on a goal (``admit``, ``give_up``) are refused anywhere in a sentence, and so is
 ``native_compute``, which would run an external compiler.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
 #: words refused anywhere in a tactic (outside strings)
-FORBIDDEN_WORDS: frozenset[str] = frozenset({
-    "admit", "give_up", "Admitted", "Abort", "Axiom", "Axioms", "Parameter", "Hypothesis", "Conjecture",
-    "Variable", "Qed", "Defined", "Save", "native_compute", "native_cast_no_check",
-})
+FORBIDDEN_WORDS: frozenset[str] = frozenset(
+    {
+        "admit",
+        "give_up",
+        "Admitted",
+        "Abort",
+        "Axiom",
+        "Axioms",
+        "Parameter",
+        "Hypothesis",
+        "Conjecture",
+        "Variable",
+        "Qed",
+        "Defined",
+        "Save",
+        "native_compute",
+        "native_cast_no_check",
+    }
+)
 _BULLET = re.compile(r"(-+|\++|\*+)(?=\s|$|\{)")
 _SELECTOR_BRACE = re.compile(r"(?:\d+|\[[A-Za-z_][A-Za-z0-9_']*\])\s*:\s*\{")
 _TACTIC_START = re.compile(r"(?:[a-z_]|\d|\(|\[|all\s*:|par\s*:|!\s*:)")
@@ -156,8 +172,10 @@ def screen_sentence(sentence: Sentence) -> str | None:
         return "empty sentence"
     if not _TACTIC_START.match(body):
         first = body.split()[0] if body.split() else body
-        return (f"'{first.rstrip('.')}' is not a tactic: only tactics are accepted (vernacular commands such "
-                "as Admitted, Axiom, Load, Redirect, Require or Set are refused)")
+        return (
+            f"'{first.rstrip('.')}' is not a tactic: only tactics are accepted (vernacular commands such "
+            "as Admitted, Axiom, Load, Redirect, Require or Set are refused)"
+        )
     for word in _WORD.findall(_without_strings(body)):
         if word in FORBIDDEN_WORDS:
             return f"'{word}' is not allowed in a proof"

@@ -11,6 +11,7 @@ have explicit ids that ``Edit_at`` can return to. Calls used:
 
 Output of commands such as ``Print Assumptions`` arrives as ``<feedback>`` messages, collected per call.
 """
+
 from __future__ import annotations
 
 import html.entities
@@ -139,8 +140,14 @@ class CoqIdeTop:
     :param start_timeout: seconds allowed for start-up and ``Init``.
     """
 
-    def __init__(self, *, limits: ProcessLimits = ProcessLimits(), isolation: str = "auto",
-                 executable: str = "coqidetop.opt", start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        limits: ProcessLimits = ProcessLimits(),
+        isolation: str = "auto",
+        executable: str = "coqidetop.opt",
+        start_timeout: float = 30.0,
+    ) -> None:
         argv = [executable, "-main-channel", "stdfds", "-q", "-async-proofs", "off", "-native-compiler", "no"]
         self.process = ContainedProcess(argv, limits=limits, isolation=isolation)
         self.start_timeout = start_timeout
@@ -193,19 +200,25 @@ class CoqIdeTop:
                     continue
                 sid_el = element.find("state_id")
                 level_el = content.find("message/message_level")
-                messages.append((int(sid_el.get("val")) if sid_el is not None else None,
-                                 level_el.get("val") if level_el is not None else "notice",
-                                 richpp_text(content.find("message/richpp")).strip()))
+                messages.append(
+                    (
+                        int(sid_el.get("val")) if sid_el is not None else None,
+                        level_el.get("val") if level_el is not None else "notice",
+                        richpp_text(content.find("message/richpp")).strip(),
+                    )
+                )
         if value is None:
             raise CoqFailure("malformed answer from coqidetop (no <value>)")
         return Reply(value, messages)
 
     @staticmethod
     def _add_xml(sentence: str, on: int) -> str:
-        return ('<call val="Add"><pair><pair><pair><pair>'
-                f'<string>{escape(sentence)}</string><int>-1</int></pair>'
-                f'<pair><state_id val="{on}"/><bool val="false"/></pair></pair><int>0</int></pair>'
-                '<pair><int>0</int><int>0</int></pair></pair></call>')
+        return (
+            '<call val="Add"><pair><pair><pair><pair>'
+            f"<string>{escape(sentence)}</string><int>-1</int></pair>"
+            f'<pair><state_id val="{on}"/><bool val="false"/></pair></pair><int>0</int></pair>'
+            "<pair><int>0</int><int>0</int></pair></pair></call>"
+        )
 
     def add(self, sentence: str, on: int, timeout: float) -> int:
         """Add ``sentence`` on top of state ``on`` (lazily) and return its new state id."""

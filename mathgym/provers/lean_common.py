@@ -5,6 +5,7 @@ proof can smuggle in ``sorry``, ``admit`` or an ``axiom``. Agent input containin
 before it reaches Lean; the final check (``verify``) independently rejects errors, ``sorry`` and axioms
 outside the allowed list.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,42 @@ from mathgym.provers.base import Goal, ProverError
 STANDARD_AXIOMS: tuple[str, ...] = ("propext", "Classical.choice", "Quot.sound")
 
 #: words refused in agent tactics (whole words; ``#``-commands by prefix)
-FORBIDDEN_WORDS: frozenset[str] = frozenset({
-    "sorry", "admit", "native_decide", "run_tac", "run_cmd", "run_elab", "run_meta", "axiom", "unsafe",
-    "implemented_by", "extern", "import", "elab", "elab_rules", "macro", "macro_rules", "syntax",
-    "initialize", "builtin_initialize", "IO", "ofReduceBool", "theorem", "lemma", "def", "instance",
-    "example", "namespace", "section", "end", "attribute", "opaque", "partial",
-})
+FORBIDDEN_WORDS: frozenset[str] = frozenset(
+    {
+        "sorry",
+        "admit",
+        "native_decide",
+        "run_tac",
+        "run_cmd",
+        "run_elab",
+        "run_meta",
+        "axiom",
+        "unsafe",
+        "implemented_by",
+        "extern",
+        "import",
+        "elab",
+        "elab_rules",
+        "macro",
+        "macro_rules",
+        "syntax",
+        "initialize",
+        "builtin_initialize",
+        "IO",
+        "ofReduceBool",
+        "theorem",
+        "lemma",
+        "def",
+        "instance",
+        "example",
+        "namespace",
+        "section",
+        "end",
+        "attribute",
+        "opaque",
+        "partial",
+    }
+)
 _HASH_COMMAND = re.compile(r"(?<![\w.])#[A-Za-z_]+")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_!?']*")
 _THEOREM_NAME = re.compile(r"\b(?:theorem|lemma)\s+([^\s:({\[]+)")
@@ -75,8 +106,10 @@ def lean_statement(problem: Problem) -> tuple[str, str, str]:
     meta = problem.meta
     formal = meta.get("formal_statement")
     if not formal or ":=" not in formal:
-        raise ProverError(f"problem {problem.id!r} is not a Lean theorem: meta['formal_statement'] must hold "
-                          "'theorem NAME ... := by'")
+        raise ProverError(
+            f"problem {problem.id!r} is not a Lean theorem: meta['formal_statement'] must hold "
+            "'theorem NAME ... := by'"
+        )
     name = meta.get("theorem_name")
     if not name:
         match = _THEOREM_NAME.search(formal)

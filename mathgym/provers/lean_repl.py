@@ -17,12 +17,14 @@ rejects errors, ``sorry`` and axioms outside the problem's list.
 The REPL has no per-request timeout: the client enforces one, kills the process and restarts it; REPL
 ids do not survive a restart, so states are rebuilt by replaying their tactic path.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import shutil
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.provers.base import (
@@ -75,8 +77,13 @@ def _messages(response: dict[str, Any], severity: str) -> list[str]:
     return [m.get("data", "") for m in response.get("messages", ()) if m.get("severity") == severity]
 
 
-def default_repl_command(repl_path: str | None = None, project_dir: str | None = None) -> tuple[list[str], str]:
-    """``(["lake", "env", <repl binary>], project_dir)``, or :class:`ProverUnavailableError` naming the fix."""
+def default_repl_command(
+    repl_path: str | None = None, project_dir: str | None = None
+) -> tuple[list[str], str]:
+    """``(["lake", "env", <repl binary>], project_dir)``.
+
+    :raises ProverUnavailableError: naming the fix, when Lean or the REPL is missing.
+    """
     lake = shutil.which("lake")
     if lake is None:
         raise ProverUnavailableError(f"Lean 4 is not installed: `lake` is not on PATH. {LEAN_SETUP_HINT}")
@@ -88,10 +95,13 @@ def default_repl_command(repl_path: str | None = None, project_dir: str | None =
     if os.path.isdir(repl_path):
         binary = os.path.join(repl_path, ".lake", "build", "bin", "repl")
     if not os.path.isfile(binary):
-        raise ProverUnavailableError(f"no REPL binary at {binary}: run `lake build` in the repl checkout. "
-                                     f"{LEAN_SETUP_HINT}")
+        raise ProverUnavailableError(
+            f"no REPL binary at {binary}: run `lake build` in the repl checkout. {LEAN_SETUP_HINT}"
+        )
     if not os.path.isdir(project_dir):
-        raise ProverUnavailableError(f"Lean project directory {project_dir} does not exist. {LEAN_SETUP_HINT}")
+        raise ProverUnavailableError(
+            f"Lean project directory {project_dir} does not exist. {LEAN_SETUP_HINT}"
+        )
     return [lake, "env", binary], project_dir
 
 
@@ -109,10 +119,17 @@ class LeanREPLBackend:
 
     name = "lean-repl"
 
-    def __init__(self, command: Sequence[str] | None = None, *, repl_path: str | None = None,
-                 project_dir: str | None = None, tactic_timeout: float = 60.0, command_timeout: float = 600.0,
-                 limits: ProcessLimits = ProcessLimits(memory_mb=None, cpu_s=7 * 24 * 3600, max_processes=64),
-                 isolation: str = "auto") -> None:
+    def __init__(
+        self,
+        command: Sequence[str] | None = None,
+        *,
+        repl_path: str | None = None,
+        project_dir: str | None = None,
+        tactic_timeout: float = 60.0,
+        command_timeout: float = 600.0,
+        limits: ProcessLimits = ProcessLimits(memory_mb=None, cpu_s=7 * 24 * 3600, max_processes=64),
+        isolation: str = "auto",
+    ) -> None:
         cwd = project_dir
         if command is None:
             command, cwd = default_repl_command(repl_path, project_dir)
@@ -121,8 +138,9 @@ class LeanREPLBackend:
         if lake is not None:
             env_extra["PATH"] = f"{os.path.dirname(lake)}:/usr/local/bin:/usr/bin:/bin"
         env_extra["ELAN_HOME"] = os.environ.get("ELAN_HOME", os.path.expanduser("~/.elan"))
-        self.process = ContainedProcess(list(command), limits=limits, isolation=isolation, cwd=cwd,
-                                        env_extra=env_extra)
+        self.process = ContainedProcess(
+            list(command), limits=limits, isolation=isolation, cwd=cwd, env_extra=env_extra
+        )
         self.tactic_timeout = float(tactic_timeout)
         self.command_timeout = float(command_timeout)
         self.table = StateTable()
@@ -157,7 +175,7 @@ class LeanREPLBackend:
         self._header_envs.clear()
         self._repl_states.clear()
 
-    def __enter__(self) -> "LeanREPLBackend":
+    def __enter__(self) -> LeanREPLBackend:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -178,8 +196,9 @@ class LeanREPLBackend:
     def _header_env(self, header: str) -> int:
         if header in self._header_envs:
             return self._header_envs[header]
-        response = self.request({"cmd": header} if header.strip() else {"cmd": "-- empty header"},
-                                self.command_timeout)
+        response = self.request(
+            {"cmd": header} if header.strip() else {"cmd": "-- empty header"}, self.command_timeout
+        )
         if "env" not in response or _errors(response):
             detail = "; ".join(_errors(response)) or response.get("message", str(response))
             raise ProverError(f"the Lean header failed: {detail}")
@@ -189,7 +208,9 @@ class LeanREPLBackend:
     def _open_in_repl(self, problem: Problem) -> tuple[int, str]:
         header, formal, _ = lean_statement(problem)
         env = self._header_env(header)
-        response = self.request({"cmd": statement_with_proof(formal, "sorry"), "env": env}, self.command_timeout)
+        response = self.request(
+            {"cmd": statement_with_proof(formal, "sorry"), "env": env}, self.command_timeout
+        )
         errors = _errors(response)
         sorries = response.get("sorries") or []
         if errors or not sorries or sorries[0].get("proofState") is None:
@@ -206,7 +227,9 @@ class LeanREPLBackend:
             ps, _ = self._open_in_repl(self.table.problem(state_id))
         else:
             parent_ps = self._repl_state(node.parent)
-            response = self.request({"tactic": node.proof[-1], "proofState": parent_ps}, 2 * self.tactic_timeout)
+            response = self.request(
+                {"tactic": node.proof[-1], "proofState": parent_ps}, 2 * self.tactic_timeout
+            )
             if "proofState" not in response or _errors(response):
                 raise ProverError(f"could not rebuild state {state_id} by replay: {response}")
             ps = int(response["proofState"])
@@ -248,8 +271,12 @@ class LeanREPLBackend:
         cached = self.table.children.get((node.id, tactic))
         if cached is not None:
             child = self.table.get(cached)
-            return StepResult("complete" if child.complete else "ok", child.id, child.goals,
-                              self._child_messages.get(child.id, ()))
+            return StepResult(
+                "complete" if child.complete else "ok",
+                child.id,
+                child.goals,
+                self._child_messages.get(child.id, ()),
+            )
         try:
             ps = self._repl_state(node.id)
             response = self.request({"tactic": tactic, "proofState": ps}, timeout)
@@ -273,13 +300,22 @@ class LeanREPLBackend:
             return unchanged("error", *errors)
         status_text = str(response.get("proofStatus", ""))
         goals_text = list(response.get("goals") or [])
-        if status_text.startswith("Error") or "contains sorry" in status_text or "metavariable" in status_text:
+        if (
+            status_text.startswith("Error")
+            or "contains sorry" in status_text
+            or "metavariable" in status_text
+        ):
             return unchanged("error", status_text)
         goals = tuple(parse_lean_goal(g) for g in goals_text)
         if not goals and status_text and not status_text.startswith("Completed"):
             return unchanged("error", status_text)
-        child = ProofState(id=child_state_id(node.id, tactic), problem_id=node.problem_id, goals=goals,
-                           proof=node.proof + (tactic,), parent=node.id)
+        child = ProofState(
+            id=child_state_id(node.id, tactic),
+            problem_id=node.problem_id,
+            goals=goals,
+            proof=node.proof + (tactic,),
+            parent=node.id,
+        )
         child = self.table.add(child, self.table.problem(node.id))
         self.table.children[(node.id, tactic)] = child.id
         self._repl_states[child.id] = int(response["proofState"])
@@ -297,14 +333,18 @@ class LeanREPLBackend:
         allowed = set(problem.meta.get("allowed_axioms", STANDARD_AXIOMS))
         try:
             env = self._header_env(header)
-            response = self.request({"cmd": statement_with_proof(formal, text), "env": env}, self.command_timeout)
+            response = self.request(
+                {"cmd": statement_with_proof(formal, text), "env": env}, self.command_timeout
+            )
             errors = _errors(response)
             if errors or "env" not in response:
                 return rejected(f"lean_error: {'; '.join(errors) or response.get('message', '')}", text)
             warnings = _messages(response, "warning")
             if response.get("sorries") or any("sorry" in w or "failed" in w for w in warnings):
                 return rejected("incomplete: the proof uses sorry", text)
-            check = self.request({"cmd": f"#print axioms {name}", "env": int(response["env"])}, self.command_timeout)
+            check = self.request(
+                {"cmd": f"#print axioms {name}", "env": int(response["env"])}, self.command_timeout
+            )
         except (ProcessTimeout, ProcessCrashed) as exc:
             self._restart_later()
             return rejected(f"prover_failure: {exc}", text)

@@ -11,11 +11,12 @@ returns ``TacticState`` (new goals), ``ProofFinished`` (no goals left, kernel-ch
 ``lean_dojo`` is imported lazily; pass ``dojo_module=`` (anything with the same names) to use another
 implementation, e.g. a test double.
 """
+
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
-from typing import Any, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.provers.base import (
@@ -40,8 +41,18 @@ LEANDOJO_HINT = (
     "git >= 2.25, elan with `lean`/`lake` on PATH, and network access to clone and trace the repository "
     "(set GITHUB_ACCESS_TOKEN). Without Lean, use the Coq environments (mathgym/Coq-Basic-v0)."
 )
-_NAMES = ("Dojo", "Theorem", "LeanGitRepo", "TacticState", "ProofFinished", "LeanError", "ProofGivenUp",
-          "DojoInitError", "DojoCrashError", "DojoTacticTimeoutError")
+_NAMES = (
+    "Dojo",
+    "Theorem",
+    "LeanGitRepo",
+    "TacticState",
+    "ProofFinished",
+    "LeanError",
+    "ProofGivenUp",
+    "DojoInitError",
+    "DojoCrashError",
+    "DojoTacticTimeoutError",
+)
 
 
 def import_lean_dojo() -> Any:
@@ -76,8 +87,9 @@ class LeanDojoBackend:
 
     name = "leandojo"
 
-    def __init__(self, *, dojo_module: Any | None = None, timeout: int = 600,
-                 additional_imports: Sequence[str] = ()) -> None:
+    def __init__(
+        self, *, dojo_module: Any | None = None, timeout: int = 600, additional_imports: Sequence[str] = ()
+    ) -> None:
         self.dojo = dojo_module if dojo_module is not None else import_lean_dojo()
         missing = [n for n in _NAMES if not hasattr(self.dojo, n)]
         if missing:
@@ -95,8 +107,10 @@ class LeanDojoBackend:
         spec = problem.meta.get("lean_dojo")
         keys = ("url", "commit", "file_path", "full_name")
         if not isinstance(spec, Mapping) or any(not spec.get(k) for k in keys):
-            raise ProverError(f"problem {problem.id!r} has no LeanDojo location: meta['lean_dojo'] must give "
-                              f"{keys} of a theorem in a traced repository")
+            raise ProverError(
+                f"problem {problem.id!r} has no LeanDojo location: meta['lean_dojo'] must give "
+                f"{keys} of a theorem in a traced repository"
+            )
         repo = self.dojo.LeanGitRepo(spec["url"], spec["commit"])
         return self.dojo.Theorem(repo, spec["file_path"], spec["full_name"])
 
@@ -104,15 +118,19 @@ class LeanDojoBackend:
         if problem.id in self._sessions:
             return self._sessions[problem.id]
         try:
-            context = self.dojo.Dojo(self._theorem(problem), timeout=self.timeout,
-                                     additional_imports=self.additional_imports)
+            context = self.dojo.Dojo(
+                self._theorem(problem), timeout=self.timeout, additional_imports=self.additional_imports
+            )
             dojo, initial = context.__enter__()
         except self.dojo.DojoInitError as exc:
-            raise ProverError(f"LeanDojo could not start on {problem.id!r}: {exc}. Is the repository traced "
-                              "(lean_dojo.trace(repo)) and its toolchain installed?") from None
+            raise ProverError(
+                f"LeanDojo could not start on {problem.id!r}: {exc}. Is the repository traced "
+                "(lean_dojo.trace(repo)) and its toolchain installed?"
+            ) from None
         except (FileNotFoundError, OSError) as exc:
-            raise ProverUnavailableError(f"LeanDojo could not start on {problem.id!r}: {exc}. "
-                                         f"{LEANDOJO_HINT}") from None
+            raise ProverUnavailableError(
+                f"LeanDojo could not start on {problem.id!r}: {exc}. {LEANDOJO_HINT}"
+            ) from None
         self._sessions[problem.id] = (context, dojo, initial)
         return self._sessions[problem.id]
 
@@ -130,7 +148,7 @@ class LeanDojoBackend:
         for problem_id in list(self._sessions):
             self._drop_session(problem_id)
 
-    def __enter__(self) -> "LeanDojoBackend":
+    def __enter__(self) -> LeanDojoBackend:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -191,8 +209,12 @@ class LeanDojoBackend:
         cached = self.table.children.get((node.id, tactic))
         if cached is not None:
             child = self.table.get(cached)
-            return StepResult("complete" if child.complete else "ok", child.id, child.goals,
-                              self._child_messages.get(child.id, ()))
+            return StepResult(
+                "complete" if child.complete else "ok",
+                child.id,
+                child.goals,
+                self._child_messages.get(child.id, ()),
+            )
         problem = self.table.problem(node.id)
         try:
             dojo, dojo_state = self._dojo_state(node.id)
@@ -218,16 +240,22 @@ class LeanDojoBackend:
             goals = dojo_goals(result)
         else:
             return unchanged("error", f"unexpected LeanDojo result {result!r}")
-        child = ProofState(id=child_state_id(node.id, tactic), problem_id=node.problem_id, goals=goals,
-                           proof=node.proof + (tactic,), parent=node.id)
+        child = ProofState(
+            id=child_state_id(node.id, tactic),
+            problem_id=node.problem_id,
+            goals=goals,
+            proof=node.proof + (tactic,),
+            parent=node.id,
+        )
         child = self.table.add(child, problem)
         self.table.children[(node.id, tactic)] = child.id
         if isinstance(result, self.dojo.TacticState):
             self._dojo_states[child.id] = result
         message = getattr(result, "message", None)
         self._child_messages[child.id] = (str(message),) if message else ()
-        return StepResult("complete" if child.complete else "ok", child.id, child.goals,
-                          self._child_messages[child.id])
+        return StepResult(
+            "complete" if child.complete else "ok", child.id, child.goals, self._child_messages[child.id]
+        )
 
     def verify(self, problem: Problem, proof: str | Sequence[str]) -> Verdict:
         """Run the whole proof as one tactic block on the theorem's initial state; accept ``ProofFinished``

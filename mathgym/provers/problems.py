@@ -8,6 +8,7 @@ A set file holds ``name``, ``description``, a ``header`` (sentences run once per
 :func:`check_known_proofs` compiles every known proof with ``coqc`` (one file per set, each problem in
 its own module) and reads ``Print Assumptions`` for each, so the sets stay valid.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.sources.base import ListSource
@@ -39,13 +41,17 @@ class CoqProblemSet:
     allowed_axioms: tuple[str, ...]
     problems: tuple[Problem, ...]
 
-    def source(self) -> "CoqSource":
+    def source(self) -> CoqSource:
         return CoqSource(self)
 
 
 def _set_files() -> dict[str, Any]:
     folder = resources.files(_PACKAGE).joinpath(_FOLDER)
-    return {entry.name[: -len(".json")].lower(): entry for entry in folder.iterdir() if entry.name.endswith(".json")}
+    return {
+        entry.name[: -len(".json")].lower(): entry
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    }
 
 
 def available_sets() -> list[str]:
@@ -53,8 +59,9 @@ def available_sets() -> list[str]:
     return sorted(_set_files())
 
 
-def problem_from_record(record: Mapping[str, Any], set_name: str, header: Sequence[str],
-                        allowed_axioms: Sequence[str]) -> Problem:
+def problem_from_record(
+    record: Mapping[str, Any], set_name: str, header: Sequence[str], allowed_axioms: Sequence[str]
+) -> Problem:
     """Build the :class:`Problem` for one set entry (validates the fields)."""
     for key in ("name", "statement", "proof", "difficulty", "topic"):
         if not record.get(key):
@@ -73,16 +80,25 @@ def problem_from_record(record: Mapping[str, Any], set_name: str, header: Sequen
 
     solution = [s.text for s in split_sentences(record["proof"])]
     meta = {
-        "source": f"coq-{set_name.lower()}", "prover": "coq", "set": set_name, "theorem_name": name,
-        "statement": statement, "header": list(header), "preamble": preamble,
+        "source": f"coq-{set_name.lower()}",
+        "prover": "coq",
+        "set": set_name,
+        "theorem_name": name,
+        "statement": statement,
+        "header": list(header),
+        "preamble": preamble,
         "allowed_axioms": list(record.get("allowed_axioms", allowed_axioms)),
-        "difficulty": record["difficulty"], "topic": record["topic"], "informal": informal,
-        "formal_statement": theorem, "proof": record["proof"], "solution": solution,
+        "difficulty": record["difficulty"],
+        "topic": record["topic"],
+        "informal": informal,
+        "formal_statement": theorem,
+        "proof": record["proof"],
+        "solution": solution,
     }
     return Problem(id=f"coq/{set_name.lower()}/{name}", prompt=prompt, answer=None, family=None, meta=meta)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_problem_set(name: str) -> CoqProblemSet:
     """Load a bundled set by name (case-insensitive: ``"basic"``, ``"Reals"``)."""
     files = _set_files()
@@ -101,8 +117,13 @@ def problem_set_from_dict(data: Mapping[str, Any]) -> CoqProblemSet:
     names = [p.meta["theorem_name"] for p in problems]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate theorem names in set {data['name']!r}")
-    return CoqProblemSet(name=data["name"], description=data.get("description", ""), header=header,
-                         allowed_axioms=axioms, problems=problems)
+    return CoqProblemSet(
+        name=data["name"],
+        description=data.get("description", ""),
+        header=header,
+        allowed_axioms=axioms,
+        problems=problems,
+    )
 
 
 class CoqSource(ListSource):
@@ -144,8 +165,15 @@ def _vernac_file(problems: Sequence[Problem], per_problem_axioms: bool) -> tuple
     for index, problem in enumerate(problems):
         meta = problem.meta
         start = len(lines) + 1
-        lines += [f"Module MathgymProblem{index}.", *meta["preamble"], meta["formal_statement"], "Proof.",
-                  *str(meta["proof"]).splitlines(), "Qed.", f"End MathgymProblem{index}."]
+        lines += [
+            f"Module MathgymProblem{index}.",
+            *meta["preamble"],
+            meta["formal_statement"],
+            "Proof.",
+            *str(meta["proof"]).splitlines(),
+            "Qed.",
+            f"End MathgymProblem{index}.",
+        ]
         names.append(f"MathgymProblem{index}.{meta['theorem_name']}")
         if per_problem_axioms:
             lines.append(f"Print Assumptions {names[-1]}.")
@@ -177,8 +205,9 @@ def _parse_assumption_blocks(stdout: str) -> list[list[str]]:
     return blocks
 
 
-def _compile(group: Sequence[Problem], tmp: str, number: int, coqc: str, timeout: float,
-             per_problem_axioms: bool) -> list[KnownProofCheck]:
+def _compile(
+    group: Sequence[Problem], tmp: str, number: int, coqc: str, timeout: float, per_problem_axioms: bool
+) -> list[KnownProofCheck]:
     text, spans = _vernac_file(group, per_problem_axioms)
     path = Path(tmp) / f"MathgymCheck{number}.v"
     path.write_text(text, encoding="utf-8")
@@ -199,17 +228,29 @@ def _compile(group: Sequence[Problem], tmp: str, number: int, coqc: str, timeout
         if proc.returncode == 0 or (per_problem_axioms and before and index < len(blocks)):
             results.append(KnownProofCheck(problem.id, True, tuple(blocks[index]), "", allowed))
         elif before:
-            results.append(KnownProofCheck(problem.id, True, (), "compiled; axioms unknown (the file failed "
-                                           "later)", allowed, axioms_known=False))
+            results.append(
+                KnownProofCheck(
+                    problem.id,
+                    True,
+                    (),
+                    "compiled; axioms unknown (the file failed later)",
+                    allowed,
+                    axioms_known=False,
+                )
+            )
         else:
-            message = (proc.stderr or proc.stdout).strip()[-800:] if here else \
-                "not reached (an earlier problem in the same file failed)"
+            message = (
+                (proc.stderr or proc.stdout).strip()[-800:]
+                if here
+                else "not reached (an earlier problem in the same file failed)"
+            )
             results.append(KnownProofCheck(problem.id, False, (), message, allowed))
     return results
 
 
-def check_known_proofs(problems: Sequence[Problem], *, timeout: float = 600.0,
-                       coqc: str = "coqc") -> list[KnownProofCheck]:
+def check_known_proofs(
+    problems: Sequence[Problem], *, timeout: float = 600.0, coqc: str = "coqc"
+) -> list[KnownProofCheck]:
     """Compile the known proofs of ``problems`` with ``coqc`` (problems sharing a header share one file).
 
     Axioms are read once per file (the union over its problems); when that union is not allowed for some

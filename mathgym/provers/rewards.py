@@ -10,6 +10,7 @@ Proof envs put the prover's outcome in :attr:`~mathgym.rewards.base.StepContext.
   forbidden input, crash);
 * the per-step cost is :class:`mathgym.rewards.StepPenalty`.
 """
+
 from __future__ import annotations
 
 from mathgym.provers.base import FAILED_STATUSES
@@ -38,7 +39,7 @@ class ProofAccepted(Reward):
 
 
 class TacticErrorPenalty(Reward):
-    """``-penalty`` when the prover rejected the step (any of ``error``/``timeout``/``forbidden``/``crashed``).
+    """``-penalty`` when the prover rejected the step (``error``, ``timeout``, ``forbidden``, ``crashed``).
 
     :param penalty: cost of a failed step (a positive number; the reward is its negative).
     :param name: component name.
@@ -59,10 +60,13 @@ class TacticErrorPenalty(Reward):
         return f"TacticErrorPenalty(penalty={self.penalty}, name={self.name!r})"
 
 
-def default_proof_reward(step_cost: float = 0.01, error_penalty: float = 0.1,
-                         accepted_value: float = 1.0) -> Reward:
+def default_proof_reward(
+    step_cost: float = 0.01, error_penalty: float = 0.1, accepted_value: float = 1.0
+) -> Reward:
     """``proof_accepted + step_penalty + tactic_error`` as a :class:`~mathgym.rewards.WeightedSum`."""
     from mathgym.rewards import StepPenalty, WeightedSum  # noqa: PLC0415
 
-    return WeightedSum([ProofAccepted(accepted_value), StepPenalty(step_cost), TacticErrorPenalty(error_penalty)],
-                       name="total")
+    return WeightedSum(
+        [ProofAccepted(accepted_value), StepPenalty(step_cost), TacticErrorPenalty(error_penalty)],
+        name="total",
+    )

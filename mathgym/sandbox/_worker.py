@@ -546,6 +546,7 @@ class Worker:
         self.uid = self.gid = None
         self.boxes_served = 0
         self.box_counter = 0
+        self.own_processes = 0
         self.t_prepare = 0.0  # cumulative seconds spent preparing / destroying boxes (for benchmarks)
         self.t_destroy = 0.0
         self.t_reap = 0.0
@@ -579,6 +580,11 @@ class Worker:
                 __import__(name)
             except Exception as exc:  # noqa: BLE001 - a missing optional module is not fatal
                 self.features.setdefault("preload_failed", []).append(f"{name}: {exc}")
+        if config.get("warmup"):
+            try:  # trusted code from the sandbox's owner: fills lazy imports and caches before forking
+                exec(compile(config["warmup"], "<warmup>", "exec"), {"__name__": "__warmup__"})
+            except Exception as exc:  # noqa: BLE001
+                self.features["warmup_failed"] = f"{type(exc).__name__}: {exc}"
         import gc
 
         gc.collect()
@@ -588,6 +594,8 @@ class Worker:
     def _setup_local(self, config: dict) -> None:
         want = config.get("isolation", "auto")
         is_root = os.geteuid() == 0
+        # RLIMIT_NPROC counts all processes of the real uid on the host: measured while /proc is the host's
+        self.own_processes = _count_own_processes()
         self.mode = "weak"
         if want != "weak":
             try:
@@ -632,6 +640,21 @@ class Worker:
         with open("/proc/self/gid_map", "w") as fh:
             fh.write(f"0 {gid} 1")
         self.features["userns"] = "yes"
+        # Boxes get their PID namespace by unshare + fork + setns back, and setns needs CAP_SYS_ADMIN over
+        # the worker's own PID namespace, which a user namespace does not give over the host's. So the
+        # worker moves once into a PID namespace owned by its user namespace: it forks, the child carries
+        # on as the worker (same stdio, same process group), the parent only waits for it.
+        unshare(CLONE_NEWPID)
+        child = os.fork()
+        if child:
+            while True:
+                try:
+                    _, status = os.waitpid(child, 0)
+                    break
+                except InterruptedError:
+                    continue
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     def _setup_cgroups(self, config: dict) -> None:
         base = "/sys/fs/cgroup"
@@ -761,6 +784,10 @@ class Worker:
         for d in ("proc", "scratch", ".oldroot"):
             os.makedirs(f"{new}/{d}", exist_ok=True)
         os.symlink("/scratch", f"{new}/tmp") if not os.path.lexists(f"{new}/tmp") else None
+        if self.features.get("userns"):
+            # in a user namespace a box may mount its /proc only where a proc is already visible: mount the
+            # worker's own PID namespace's proc here (each box mounts its own on top of it)
+            mount("proc", f"{new}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         pivot_root(new, new + "/.oldroot")
         os.chdir("/")
         _check(libc().umount2(b"/.oldroot", 2), "umount2")  # MNT_DETACH
@@ -956,7 +983,7 @@ class Worker:
                 # counts every process of the uid on the host, so it is only a loose backstop here
                 limits.append((resource.RLIMIT_NPROC, 4096))
             else:
-                limits.append((resource.RLIMIT_NPROC, max_proc + _count_own_processes()))
+                limits.append((resource.RLIMIT_NPROC, max_proc + self.own_processes))
             for which, value in limits:
                 try:
                     set_rlimit(which, value)

@@ -69,7 +69,8 @@ class WorkerPool:
                 if self._closed:
                     raise SandboxError("the sandbox is closed")
                 while self._idle:
-                    worker = self._idle.pop()
+                    # the worker idle the longest has most likely prepared its next box already
+                    worker = self._idle.pop(0)
                     if worker.alive:
                         return worker
                     self._forget(worker)

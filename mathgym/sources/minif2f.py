@@ -10,10 +10,12 @@ Each record has ``name``, ``split`` (valid/test), ``header`` (imports and ``open
 The data directory is found like the other dataset sources (``data_dir``, ``$MATHGYM_DATA_DIR``, then
 ``~/.cache/mathgym/data``); ``hub_id=`` loads the same fields through ``datasets`` instead.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.provers.lean_common import STANDARD_AXIOMS
@@ -21,8 +23,11 @@ from mathgym.sources.datasets import TableSource, dataset_file, read_jsonl
 
 PORT_FILES = {"deepseek": "minif2f.jsonl", "yangky11": "minif2f_yangky11.jsonl"}
 SPLITS = ("valid", "test", "all")
-HOW = ("Copy the miniF2F Lean 4 statements (datasets/minif2f.jsonl of github.com/deepseek-ai/DeepSeek-Prover-V1.5,"
-       " or one JSON line per theorem of github.com/yangky11/miniF2F-lean4) into minif2f_lean4/.")
+HOW = (
+    "Copy the miniF2F Lean 4 statements (datasets/minif2f.jsonl of "
+    "github.com/deepseek-ai/DeepSeek-Prover-V1.5,"
+    " or one JSON line per theorem of github.com/yangky11/miniF2F-lean4) into minif2f_lean4/."
+)
 
 
 def minif2f_problem(record: Mapping[str, Any], port: str) -> Problem:
@@ -34,9 +39,15 @@ def minif2f_problem(record: Mapping[str, Any], port: str) -> Problem:
     formal = str(record["formal_statement"])
     prompt = (f"/-- {informal} -/\n" if informal else "") + formal
     meta = {
-        "source": "minif2f", "prover": "lean4", "port": port, "split": record["split"],
-        "theorem_name": record["name"], "header": str(record.get("header", "")), "formal_statement": formal,
-        "informal_statement": informal, "goal": str(record.get("goal", "")),
+        "source": "minif2f",
+        "prover": "lean4",
+        "port": port,
+        "split": record["split"],
+        "theorem_name": record["name"],
+        "header": str(record.get("header", "")),
+        "formal_statement": formal,
+        "informal_statement": informal,
+        "goal": str(record.get("goal", "")),
         "allowed_axioms": list(STANDARD_AXIOMS),
     }
     return Problem(id=f"minif2f/{record['split']}/{record['name']}", prompt=prompt, answer=None, meta=meta)
@@ -55,8 +66,15 @@ class MiniF2FSource(TableSource):
 
     name = "minif2f"
 
-    def __init__(self, split: str = "test", data_dir: str | os.PathLike[str] | None = None, *,
-                 port: str = "deepseek", hub_id: str | None = None, hub_split: str = "train") -> None:
+    def __init__(
+        self,
+        split: str = "test",
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        port: str = "deepseek",
+        hub_id: str | None = None,
+        hub_split: str = "train",
+    ) -> None:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         if port not in PORT_FILES:
@@ -69,13 +87,21 @@ class MiniF2FSource(TableSource):
         self.path = None
         if hub_id is None:
             # resolved now so that a missing file is reported at construction, naming dir and file
-            self.path = dataset_file(f"minif2f_lean4/{PORT_FILES[port]}", data_dir,
-                                     what=f"miniF2F Lean 4 ({port} port)", how=HOW)
+            self.path = dataset_file(
+                f"minif2f_lean4/{PORT_FILES[port]}", data_dir, what=f"miniF2F Lean 4 ({port} port)", how=HOW
+            )
 
     def _cache_key(self) -> Any:
         if self.path is not None:
             stat = self.path.stat()
-            return ("minif2f", str(self.path.resolve()), stat.st_mtime_ns, stat.st_size, self.split, self.port)
+            return (
+                "minif2f",
+                str(self.path.resolve()),
+                stat.st_mtime_ns,
+                stat.st_size,
+                self.split,
+                self.port,
+            )
         return ("minif2f-hub", self.hub_id, self.hub_split, self.split, self.port)
 
     def _rows(self) -> Iterable[Mapping[str, Any]]:

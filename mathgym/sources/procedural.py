@@ -122,6 +122,7 @@ class ProceduralSource(Source):
             "seed": self.seed,
             "index": index,
             "answer_type": item.answer_type,
+            "answer_form": item.params.get("answer_form"),
             "params": item.params,
             "solution": list(item.solution),
         }

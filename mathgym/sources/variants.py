@@ -11,6 +11,7 @@ program family), ``dyn:10`` (ten program families spread over the topics), ``top
 families of a topic), or a family id; several specs are joined with commas, and a ``+<perturbation>``
 suffix applies to every family of the group.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ from mathgym.variants.perturb import PerturbedFamily, split_family_id
 _ID = re.compile(r"^(?P<family>.+)/v(?P<k>\d+)$")
 
 
-def resolve_family(family_id: str, *, data_dir: str | os.PathLike[str] | None = None,
-                   difficulty: int | None = None) -> VariantFamily:
+def resolve_family(
+    family_id: str, *, data_dir: str | os.PathLike[str] | None = None, difficulty: int | None = None
+) -> VariantFamily:
     """The family with this id (perturbation suffixes included)."""
     base, ops = split_family_id(family_id)
     family: VariantFamily
@@ -51,12 +53,16 @@ def resolve_family(family_id: str, *, data_dir: str | os.PathLike[str] | None = 
     return PerturbedFamily(family, ops) if ops else family
 
 
-def families_from_spec(spec: str | Sequence[str | VariantFamily], *,
-                       data_dir: str | os.PathLike[str] | None = None,
-                       difficulty: int | None = None) -> list[VariantFamily]:
+def families_from_spec(
+    spec: str | Sequence[str | VariantFamily],
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    difficulty: int | None = None,
+) -> list[VariantFamily]:
     """Expand a spec (see the module docstring) into families, in a stable order."""
-    items: list[str | VariantFamily] = [s.strip() for s in spec.split(",") if s.strip()] if isinstance(spec, str) \
-        else list(spec)
+    items: list[str | VariantFamily] = (
+        [s.strip() for s in spec.split(",") if s.strip()] if isinstance(spec, str) else list(spec)
+    )
     out: list[VariantFamily] = []
     for item in items:
         if isinstance(item, VariantFamily):
@@ -84,7 +90,7 @@ def families_from_spec(spec: str | Sequence[str | VariantFamily], *,
 
 
 def _spread_over_topics(n: int, difficulty: int | None) -> list[VariantFamily]:
-    """``n`` program families taken round-robin over the topics (``dyn:10``), so a short sweep sees them all."""
+    """``n`` program families taken round-robin over the topics (``dyn:10``): a short sweep sees them all."""
     from mathgym.variants.program import program_families  # noqa: PLC0415
 
     by_topic: dict[str, list[VariantFamily]] = {}
@@ -115,22 +121,33 @@ class VariantSource(Source):
 
     name = "variants"
 
-    def __init__(self, families: str | Sequence[str | VariantFamily] = "dyn", n_variants: int = 50, *,
-                 data_dir: str | os.PathLike[str] | None = None, difficulty: int | None = None,
-                 perturbations: Sequence[str] | str = ()) -> None:
+    def __init__(
+        self,
+        families: str | Sequence[str | VariantFamily] = "dyn",
+        n_variants: int = 50,
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        difficulty: int | None = None,
+        perturbations: Sequence[str] | str = (),
+    ) -> None:
         if n_variants < 1:
             raise ValueError(f"n_variants must be >= 1, got {n_variants}")
         self.data_dir = data_dir
         self.difficulty = difficulty
-        self.spec = families if isinstance(families, str) else ",".join(
-            f if isinstance(f, str) else f.id for f in families)
+        self.spec = (
+            families
+            if isinstance(families, str)
+            else ",".join(f if isinstance(f, str) else f.id for f in families)
+        )
         fams = families_from_spec(families, data_dir=data_dir, difficulty=difficulty)
         chain = [perturbations] if isinstance(perturbations, str) else list(perturbations)
         if chain:
             perturbed = [PerturbedFamily(f, chain) for f in fams]
             fams = [f for f in perturbed if f.applicable(0)]
         if not fams:
-            raise ValueError(f"no families match {self.spec!r}" + (f" with perturbations {chain}" if chain else ""))
+            raise ValueError(
+                f"no families match {self.spec!r}" + (f" with perturbations {chain}" if chain else "")
+            )
         self.families = fams
         self.n_variants = int(n_variants)
         self._by_id: dict[str, VariantFamily] = {f.id: f for f in fams}
@@ -148,10 +165,14 @@ class VariantSource(Source):
         """A family of this source, or any resolvable family id (cached)."""
         if family_id not in self._by_id:
             try:
-                self._by_id[family_id] = resolve_family(family_id, data_dir=self.data_dir, difficulty=self.difficulty)
+                self._by_id[family_id] = resolve_family(
+                    family_id, data_dir=self.data_dir, difficulty=self.difficulty
+                )
             except KeyError as exc:
                 known = ", ".join(list(self._by_id)[:5])
-                raise KeyError(f"{exc.args[0]} (this source has {len(self.families)} families, e.g. {known})") from None
+                raise KeyError(
+                    f"{exc.args[0]} (this source has {len(self.families)} families, e.g. {known})"
+                ) from None
         return self._by_id[family_id]
 
     def find(self, problem_id: str) -> Problem:

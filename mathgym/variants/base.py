@@ -1,4 +1,5 @@
 """The :class:`VariantFamily` protocol: one seed question, many deterministic variants."""
+
 from __future__ import annotations
 
 import math
@@ -129,7 +130,7 @@ def format_number(value: Any) -> str:
 
 
 def format_answer(value: Any) -> str:
-    """Gold-answer text: like :func:`format_number`, but terminating fractions become decimals (``161/2 -> 80.5``)."""
+    """Gold-answer text: :func:`format_number`, terminating fractions as decimals (``161/2 -> 80.5``)."""
     if isinstance(value, Fraction) and value.denominator != 1:
         den = value.denominator
         for p in (2, 5):

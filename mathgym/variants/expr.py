@@ -13,6 +13,7 @@ Semantics follow Python (``/`` is true division, ``//`` floors, ``int`` truncate
 difference: ``==`` and ``!=`` compare floats with a relative/absolute tolerance of ``1e-9`` so that
 template conditions such as ``price2 == frac * price1`` are not defeated by binary rounding.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,10 +31,21 @@ MAX_ITEMS = 1_000_000
 MAX_EXPONENT = 512
 FLOAT_TOLERANCE = 1e-9
 
-_SAFE_ATTRIBUTES = frozenset({
-    "numerator", "denominator", "real", "imag",
-    "upper", "lower", "capitalize", "title", "strip", "lstrip", "rstrip",
-})
+_SAFE_ATTRIBUTES = frozenset(
+    {
+        "numerator",
+        "denominator",
+        "real",
+        "imag",
+        "upper",
+        "lower",
+        "capitalize",
+        "title",
+        "strip",
+        "lstrip",
+        "rstrip",
+    }
+)
 
 
 class ExpressionError(ValueError):
@@ -50,8 +62,13 @@ def _is_float_like(value: Any) -> bool:
 def _equal(a: Any, b: Any) -> bool:
     if type(a) is int and type(b) is int:
         return a == b
-    if (_is_float_like(a) or _is_float_like(b)) and isinstance(a, (int, float, Fraction)) \
-            and isinstance(b, (int, float, Fraction)) and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        (_is_float_like(a) or _is_float_like(b))
+        and isinstance(a, (int, float, Fraction))
+        and isinstance(b, (int, float, Fraction))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return math.isclose(float(a), float(b), rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
     return bool(a == b)
 
@@ -74,18 +91,34 @@ def _pow(a: Any, b: Any) -> Any:
             raise ValueError(f"exponent {b} too large")
         if isinstance(a, int) and abs(a) > 1 and a.bit_length() * abs(b) > 8192:
             raise ValueError("power result too large")
-    return a ** b
+    return a**b
 
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: _mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: _pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: _mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: _pow,
 }
-_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.Not: operator.not_,
+}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: _equal, ast.NotEq: lambda a, b: not _equal(a, b), ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
-    ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.Eq: _equal,
+    ast.NotEq: lambda a, b: not _equal(a, b),
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
 }
 
 
@@ -116,8 +149,9 @@ class _Compiler:
         self.bound: list[set[str]] = []  # comprehension targets in scope
 
     def fail(self, node: ast.AST, what: str) -> ExpressionError:
-        return ExpressionError(f"{what} is not allowed in template expressions "
-                               f"(at column {getattr(node, 'col_offset', 0) + 1})")
+        return ExpressionError(
+            f"{what} is not allowed in template expressions (at column {getattr(node, 'col_offset', 0) + 1})"
+        )
 
     def compile(self, node: ast.AST) -> Evaluator:  # noqa: C901, PLR0911, PLR0912
         if isinstance(node, ast.Constant):
@@ -140,6 +174,7 @@ class _Compiler:
         if isinstance(node, ast.BoolOp):
             parts = [self.compile(v) for v in node.values]
             if isinstance(node.op, ast.And):
+
                 def all_of(env: Env) -> Any:
                     result: Any = True
                     for part in parts:
@@ -147,6 +182,7 @@ class _Compiler:
                         if not result:
                             return result
                     return result
+
                 return all_of
 
             def any_of(env: Env) -> Any:
@@ -156,6 +192,7 @@ class _Compiler:
                     if result:
                         return result
                 return result
+
             return any_of
         if isinstance(node, ast.Compare):
             return self._compare(node)
@@ -200,11 +237,13 @@ class _Compiler:
         if op_type is ast.FloorDiv:
             return lambda env: left(env) // right(env)
         if op_type is ast.Mod:
+
             def mod(env: Env) -> Any:
                 a = left(env)
                 if isinstance(a, (str, bytes)):  # printf-style formatting can build huge strings
                     raise TypeError("string formatting with % is not allowed")
                 return a % right(env)
+
             return mod
         guarded = _BINARY[op_type]
 
@@ -213,6 +252,7 @@ class _Compiler:
             if type(a) in _PLAIN_NUMBERS and type(b) in _PLAIN_NUMBERS and op_type is ast.Mult:
                 return a * b
             return guarded(a, b)
+
         return arith
 
     def _name(self, node: ast.Name) -> Evaluator:
@@ -237,6 +277,7 @@ class _Compiler:
                 if name in functions:
                     return functions[name]
                 raise NameError(f"variable {name!r} has no value") from None
+
         return lookup
 
     def _dotted(self, node: ast.AST) -> str | None:
@@ -262,6 +303,7 @@ class _Compiler:
             if not isinstance(obj, (str, int, float, Fraction)):
                 raise TypeError(f"attribute {attr!r} of a {type(obj).__name__} is not allowed")
             return getattr(obj, attr)
+
         return get
 
     def _call(self, node: ast.Call) -> Evaluator:
@@ -284,6 +326,7 @@ class _Compiler:
             if not callable(target):
                 raise TypeError(f"{ast.unparse(node.func)} is not a function")
             return target(*[a(env) for a in args], **{k: v(env) for k, v in keywords})
+
         return call
 
     def _constant_function(self, func: ast.AST) -> Callable[..., Any] | None:
@@ -291,8 +334,11 @@ class _Compiler:
         dotted = self._dotted(func)
         if dotted is None or dotted not in self.functions or not callable(self.functions[dotted]):
             return None
-        if isinstance(func, ast.Name) and (self.variables is None or func.id in self.variables
-                                           or any(func.id in scope for scope in self.bound)):
+        if isinstance(func, ast.Name) and (
+            self.variables is None
+            or func.id in self.variables
+            or any(func.id in scope for scope in self.bound)
+        ):
             return None
         return self.functions[dotted]
 
@@ -317,6 +363,7 @@ class _Compiler:
                     return False
                 a = b
             return True
+
         return compare
 
     def _target_names(self, target: ast.AST) -> list[str]:
@@ -337,7 +384,7 @@ class _Compiler:
             conditions = [self.compile(c) for c in gen.ifs]
             loops.append((names, iterable, conditions))
         element = self.compile(node.elt)
-        del self.bound[-len(loops):]
+        del self.bound[-len(loops) :]
 
         def run(env: Env) -> list[Any]:
             out: list[Any] = []
@@ -357,15 +404,18 @@ class _Compiler:
                         inner.update(zip(names, item))
                     if all(c(inner) for c in conditions):
                         loop(depth + 1, inner)
+
             loop(0, dict(env))
             return out
+
         if isinstance(node, ast.SetComp):
             return lambda env: set(run(env))
         return run
 
 
-def compile_expression(source: str, functions: Mapping[str, Any] | None = None, *,
-                       variables: Iterable[str] | None = None) -> CompiledExpression:
+def compile_expression(
+    source: str, functions: Mapping[str, Any] | None = None, *, variables: Iterable[str] | None = None
+) -> CompiledExpression:
     """Parse and check ``source`` and return a callable evaluating it.
 
     :param source: a single Python-like expression.
@@ -404,14 +454,45 @@ def bounded_range(*args: int) -> range:
 
 #: builtins that are safe and useful in expressions
 SAFE_BUILTINS: dict[str, Any] = {
-    "int": int, "float": float, "round": round, "abs": abs, "min": min, "max": max, "sum": sum,
-    "len": len, "str": str, "bool": bool, "list": list, "tuple": tuple, "sorted": sorted, "set": set,
-    "range": bounded_range, "Fraction": Fraction, "any": any, "all": all, "reversed": lambda x: list(reversed(x)),
-    "math.floor": math.floor, "math.ceil": math.ceil, "math.sqrt": math.sqrt, "math.gcd": math.gcd,
-    "math.lcm": math.lcm, "math.pi": math.pi, "math.e": math.e, "math.factorial": lambda n: math.factorial(_small(n)),
-    "math.comb": lambda n, k: math.comb(_small(n), k), "math.perm": lambda n, k=None: math.perm(_small(n), k), "math.log": math.log, "math.exp": math.exp,
-    "floor": math.floor, "ceil": math.ceil, "sqrt": math.sqrt, "gcd": math.gcd, "lcm": math.lcm,
-    "True": True, "False": False, "None": None,
+    "int": int,
+    "float": float,
+    "round": round,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "len": len,
+    "str": str,
+    "bool": bool,
+    "list": list,
+    "tuple": tuple,
+    "sorted": sorted,
+    "set": set,
+    "range": bounded_range,
+    "Fraction": Fraction,
+    "any": any,
+    "all": all,
+    "reversed": lambda x: list(reversed(x)),
+    "math.floor": math.floor,
+    "math.ceil": math.ceil,
+    "math.sqrt": math.sqrt,
+    "math.gcd": math.gcd,
+    "math.lcm": math.lcm,
+    "math.pi": math.pi,
+    "math.e": math.e,
+    "math.factorial": lambda n: math.factorial(_small(n)),
+    "math.comb": lambda n, k: math.comb(_small(n), k),
+    "math.perm": lambda n, k=None: math.perm(_small(n), k),
+    "math.log": math.log,
+    "math.exp": math.exp,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "sqrt": math.sqrt,
+    "gcd": math.gcd,
+    "lcm": math.lcm,
+    "True": True,
+    "False": False,
+    "None": None,
 }
 
 

@@ -8,6 +8,7 @@ Data layout (``shared/data/gsm_symbolic``, see its README)::
 variable, or ``<repo>/../shared/data``; a folder of template JSON files can also be given directly.
 The same loader reads the ``symbolic`` (main) and ``p1`` configurations, which share the format.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,8 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
             return path
     raise FileNotFoundError(
         f"data folder not found (looked at {', '.join(map(str, candidates))}); pass data_dir=... or set "
-        "MATHGYM_DATA_DIR to the folder that holds gsm_symbolic/templates/<config>/*.json")
+        "MATHGYM_DATA_DIR to the folder that holds gsm_symbolic/templates/<config>/*.json"
+    )
 
 
 def template_folder(config: str = "p2", data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -52,7 +54,8 @@ def template_folder(config: str = "p2", data_dir: str | os.PathLike[str] | None 
     if not folder.is_dir() or not any(folder.glob("*.json")):
         raise FileNotFoundError(
             f"no GSM-Symbolic templates at {folder}; put the template JSON files of configuration "
-            f"{config!r} there (from github.com/apple/ml-gsm-symbolic, templates/{config}/)")
+            f"{config!r} there (from github.com/apple/ml-gsm-symbolic, templates/{config}/)"
+        )
     return folder
 
 
@@ -99,8 +102,12 @@ class TemplateFamily(VariantFamily):
         a = self.assignment(k)
         solution, solution_error = t.render_solution(a)
         meta: dict[str, Any] = {
-            "source": "gsm-symbolic", "config": self.config, "template": t.id, "variant": k,
-            "topic": self.topic, "difficulty": self.config,
+            "source": "gsm-symbolic",
+            "config": self.config,
+            "template": t.id,
+            "variant": k,
+            "topic": self.topic,
+            "difficulty": self.config,
             "values": {var: a.displays.get(var, "") for var in sorted(t.question_vars)},
             "solution": solution if solution_error is None else [],
             "sentences": t.sentences(a),
@@ -121,15 +128,28 @@ class TemplateFamily(VariantFamily):
                 meta["note"] = t.default_note
         else:
             default = t.default.displays
-            changed = {v: [default.get(v, ""), a.displays.get(v, "")] for v in sorted(t.question_vars)
-                       if default.get(v) != a.displays.get(v)}
+            changed = {
+                v: [default.get(v, ""), a.displays.get(v, "")]
+                for v in sorted(t.question_vars)
+                if default.get(v) != a.displays.get(v)
+            }
             meta["perturbations"] = [{"kind": "resample", "changed": changed}]
-        return Problem(id=f"{self.id}/v{k}", prompt=t.render_question(a), answer=format_answer(a.answer),
-                       family=self.id, meta=meta)
+        return Problem(
+            id=f"{self.id}/v{k}",
+            prompt=t.render_question(a),
+            answer=format_answer(a.answer),
+            family=self.id,
+            meta=meta,
+        )
 
 
-def load_template(path: str | os.PathLike[str], *, config: str = "p2", lists: Mapping[str, Sequence[Any]] | None = None,
-                  integer_answers: bool | str = "auto") -> TemplateFamily:
+def load_template(
+    path: str | os.PathLike[str],
+    *,
+    config: str = "p2",
+    lists: Mapping[str, Sequence[Any]] | None = None,
+    integer_answers: bool | str = "auto",
+) -> TemplateFamily:
     """One template file as a family (id ``gsm-symbolic/<config>/<file stem>``)."""
     path = Path(path)
     record = json.loads(path.read_text(encoding="utf-8"))
@@ -138,9 +158,14 @@ def load_template(path: str | os.PathLike[str], *, config: str = "p2", lists: Ma
     return TemplateFamily(template, f"{FAMILY_PREFIX}/{template_id}", config)
 
 
-def load_templates(config: str = "p2", data_dir: str | os.PathLike[str] | None = None, *,
-                   extra_lists: Mapping[str, Sequence[Any]] | None = None,
-                   integer_answers: bool | str = "auto", strict: bool = True) -> list[TemplateFamily]:
+def load_templates(
+    config: str = "p2",
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    extra_lists: Mapping[str, Sequence[Any]] | None = None,
+    integer_answers: bool | str = "auto",
+    strict: bool = True,
+) -> list[TemplateFamily]:
     """All templates of a configuration as families, in file order.
 
     :param config: ``"p2"`` (in ``shared/data``), or ``"p1"`` / ``"symbolic"`` when their files are present.

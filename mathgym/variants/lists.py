@@ -10,21 +10,51 @@ Fractions are :class:`fractions.Fraction` so that ``is_int(frac * k)`` is exact 
 A template that names a list missing here fails to load with an error naming the list; pass your own
 with ``extra_lists={"name": [...]}`` (see :func:`mathgym.variants.gsm_symbolic.load_templates`).
 """
+
 from __future__ import annotations
 
 import re
 from fractions import Fraction
 from typing import Any
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
 _TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = [(1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"), (100, "hundred")]
 
-_ORDINAL_DENOMINATORS = {2: ("half", "halves"), 3: ("third", "thirds"), 4: ("fourth", "fourths"),
-                         5: ("fifth", "fifths"), 6: ("sixth", "sixths"), 7: ("seventh", "sevenths"),
-                         8: ("eighth", "eighths"), 9: ("ninth", "ninths"), 10: ("tenth", "tenths"),
-                         12: ("twelfth", "twelfths"), 100: ("hundredth", "hundredths")}
+_ORDINAL_DENOMINATORS = {
+    2: ("half", "halves"),
+    3: ("third", "thirds"),
+    4: ("fourth", "fourths"),
+    5: ("fifth", "fifths"),
+    6: ("sixth", "sixths"),
+    7: ("seventh", "sevenths"),
+    8: ("eighth", "eighths"),
+    9: ("ninth", "ninths"),
+    10: ("tenth", "tenths"),
+    12: ("twelfth", "twelfths"),
+    100: ("hundredth", "hundredths"),
+}
 
 
 def number_to_words(n: int) -> str:
@@ -47,11 +77,25 @@ def number_to_words(n: int) -> str:
 
 _WORD_VALUES: dict[str, int] = {w: i for i, w in enumerate(_ONES)}
 _WORD_VALUES.update({w: 10 * i for i, w in enumerate(_TENS) if w})
-_MULTIPLIER_WORDS: dict[str, int] = {"once": 1, "twice": 2, "thrice": 3, "double": 2, "triple": 3,
-                                     "quadruple": 4, "quintuple": 5, "dozen": 12, "a dozen": 12}
-_FRACTION_WORDS: dict[str, Fraction] = {"half": Fraction(1, 2), "a half": Fraction(1, 2),
-                                        "quarter": Fraction(1, 4), "a quarter": Fraction(1, 4),
-                                        "three quarters": Fraction(3, 4), "three-quarters": Fraction(3, 4)}
+_MULTIPLIER_WORDS: dict[str, int] = {
+    "once": 1,
+    "twice": 2,
+    "thrice": 3,
+    "double": 2,
+    "triple": 3,
+    "quadruple": 4,
+    "quintuple": 5,
+    "dozen": 12,
+    "a dozen": 12,
+}
+_FRACTION_WORDS: dict[str, Fraction] = {
+    "half": Fraction(1, 2),
+    "a half": Fraction(1, 2),
+    "quarter": Fraction(1, 4),
+    "a quarter": Fraction(1, 4),
+    "three quarters": Fraction(3, 4),
+    "three-quarters": Fraction(3, 4),
+}
 for _d, (_sing, _plur) in _ORDINAL_DENOMINATORS.items():
     _FRACTION_WORDS.setdefault(_sing, Fraction(1, _d))  # "gives {frac,third} of the popcorn"
     _FRACTION_WORDS[f"a {_sing}"] = Fraction(1, _d)
@@ -63,7 +107,7 @@ for _d, (_sing, _plur) in _ORDINAL_DENOMINATORS.items():
 
 
 def words_to_number(text: str) -> int | Fraction | None:
-    """Parse number words (``"forty-two"``, ``"a third"``, ``"twice"``, ``"three times"``); ``None`` if not."""
+    """Parse number words (``"forty-two"``, ``"a third"``, ``"twice"``, ``"three times"``), else ``None``."""
     t = re.sub(r"\s+", " ", text.strip().lower())
     if t in _FRACTION_WORDS:
         return _FRACTION_WORDS[t]
@@ -90,7 +134,7 @@ def words_to_number(text: str) -> int | Fraction | None:
 
 
 def parse_number(text: str) -> int | float | Fraction | None:
-    """Parse a number as written in a question: ``"1,200"``, ``"$1.50"``, ``"1/2"``, ``"25%"``, ``"forty"``."""
+    """Parse a number as a question writes it: ``"1,200"``, ``"$1.50"``, ``"1/2"``, ``"25%"``, ``"forty"``."""
     t = text.strip()
     core = re.sub(r"^[^\d\-.]+|[%\s]+$", "", t).replace(",", "")
     if re.fullmatch(r"-?\d+", core):
@@ -115,8 +159,26 @@ def _fraction_pairs(pairs: list[tuple[int, int]], words: bool, digits: bool) -> 
 
 
 _UNIT_FRACTIONS = [(1, d) for d in range(2, 11)]
-_PROPER_FRACTIONS = [(1, 2), (1, 3), (1, 4), (2, 3), (3, 4), (1, 5), (2, 5), (3, 5), (4, 5), (1, 6), (5, 6),
-                     (1, 8), (3, 8), (1, 10), (2, 4), (2, 6), (3, 6), (4, 6)]
+_PROPER_FRACTIONS = [
+    (1, 2),
+    (1, 3),
+    (1, 4),
+    (2, 3),
+    (3, 4),
+    (1, 5),
+    (2, 5),
+    (3, 5),
+    (4, 5),
+    (1, 6),
+    (5, 6),
+    (1, 8),
+    (3, 8),
+    (1, 10),
+    (2, 4),
+    (2, 6),
+    (3, 6),
+    (4, 6),
+]
 
 
 def _casual_fraction_words() -> list[tuple[str, Fraction]]:
@@ -129,18 +191,112 @@ def _casual_fraction_words() -> list[tuple[str, Fraction]]:
 
 
 NAMES_FEMALE = [
-    "Abena", "Adaeze", "Aiko", "Alejandra", "Amara", "Anika", "Astrid", "Bianca", "Carmen", "Chiara", "Dalia",
-    "Dana", "Elif", "Esme", "Farah", "Freya", "Greta", "Hana", "Ines", "Ingrid", "Isla", "Jia", "Kalani",
-    "Kiara", "Lakshmi", "Layla", "Leona", "Lucia", "Maite", "Malia", "Marisol", "Maya", "Mina", "Naledi",
-    "Nora", "Noor", "Paloma", "Rosa", "Ruth", "Saanvi", "Salma", "Selin", "Sienna", "Soo-ah", "Tamsin",
-    "Thandi", "Usha", "Vera", "Wren", "Ximena", "Yasmin", "Yetunde", "Zara", "Zoe",
+    "Abena",
+    "Adaeze",
+    "Aiko",
+    "Alejandra",
+    "Amara",
+    "Anika",
+    "Astrid",
+    "Bianca",
+    "Carmen",
+    "Chiara",
+    "Dalia",
+    "Dana",
+    "Elif",
+    "Esme",
+    "Farah",
+    "Freya",
+    "Greta",
+    "Hana",
+    "Ines",
+    "Ingrid",
+    "Isla",
+    "Jia",
+    "Kalani",
+    "Kiara",
+    "Lakshmi",
+    "Layla",
+    "Leona",
+    "Lucia",
+    "Maite",
+    "Malia",
+    "Marisol",
+    "Maya",
+    "Mina",
+    "Naledi",
+    "Nora",
+    "Noor",
+    "Paloma",
+    "Rosa",
+    "Ruth",
+    "Saanvi",
+    "Salma",
+    "Selin",
+    "Sienna",
+    "Soo-ah",
+    "Tamsin",
+    "Thandi",
+    "Usha",
+    "Vera",
+    "Wren",
+    "Ximena",
+    "Yasmin",
+    "Yetunde",
+    "Zara",
+    "Zoe",
 ]
 NAMES_MALE = [
-    "Aarav", "Abdul", "Adebayo", "Aleksander", "Amir", "Anton", "Bao", "Bruno", "Caleb", "Cyrus", "Dmitri",
-    "Duc", "Emeka", "Emil", "Enzo", "Felipe", "Finn", "Goran", "Hamza", "Henrik", "Hugo", "Idris", "Ivan",
-    "Jonas", "Jorge", "Kenji", "Kofi", "Lars", "Lorenzo", "Malik", "Marco", "Mateus", "Musa", "Nikhil",
-    "Omar", "Pablo", "Rafael", "Rohan", "Sami", "Sebastian", "Seun", "Stefan", "Taro", "Tomas", "Tunde",
-    "Vikram", "Wale", "Yannick", "Yosef", "Zane",
+    "Aarav",
+    "Abdul",
+    "Adebayo",
+    "Aleksander",
+    "Amir",
+    "Anton",
+    "Bao",
+    "Bruno",
+    "Caleb",
+    "Cyrus",
+    "Dmitri",
+    "Duc",
+    "Emeka",
+    "Emil",
+    "Enzo",
+    "Felipe",
+    "Finn",
+    "Goran",
+    "Hamza",
+    "Henrik",
+    "Hugo",
+    "Idris",
+    "Ivan",
+    "Jonas",
+    "Jorge",
+    "Kenji",
+    "Kofi",
+    "Lars",
+    "Lorenzo",
+    "Malik",
+    "Marco",
+    "Mateus",
+    "Musa",
+    "Nikhil",
+    "Omar",
+    "Pablo",
+    "Rafael",
+    "Rohan",
+    "Sami",
+    "Sebastian",
+    "Seun",
+    "Stefan",
+    "Taro",
+    "Tomas",
+    "Tunde",
+    "Vikram",
+    "Wale",
+    "Yannick",
+    "Yosef",
+    "Zane",
 ]
 
 #: every list a template can name, by name
@@ -157,23 +313,126 @@ LISTS: dict[str, list[Any]] = {
     "multiple_ice": [("twice", 2), ("thrice", 3)],
     "multiple": [("double", 2), ("triple", 3), ("quadruple", 4), ("quintuple", 5)],
     "weekdays": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December"],
+    "months": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
     "seasons": ["spring", "summer", "autumn", "winter"],
-    "sports": ["basketball", "football", "tennis", "volleyball", "cricket", "baseball", "badminton", "hockey",
-               "table tennis", "rugby", "handball", "softball"],
-    "colors": ["red", "blue", "green", "yellow", "orange", "purple", "pink", "brown", "black", "white", "gray",
-               "teal", "violet", "crimson", "turquoise", "silver"],
-    "fruits": ["apple", "banana", "orange", "pear", "peach", "plum", "mango", "kiwi", "apricot", "lemon",
-               "grapefruit", "papaya", "nectarine", "fig"],
-    "vegetables": ["carrot", "potato", "onion", "tomato", "cucumber", "pepper", "zucchini", "eggplant",
-                   "cabbage", "turnip"],
+    "sports": [
+        "basketball",
+        "football",
+        "tennis",
+        "volleyball",
+        "cricket",
+        "baseball",
+        "badminton",
+        "hockey",
+        "table tennis",
+        "rugby",
+        "handball",
+        "softball",
+    ],
+    "colors": [
+        "red",
+        "blue",
+        "green",
+        "yellow",
+        "orange",
+        "purple",
+        "pink",
+        "brown",
+        "black",
+        "white",
+        "gray",
+        "teal",
+        "violet",
+        "crimson",
+        "turquoise",
+        "silver",
+    ],
+    "fruits": [
+        "apple",
+        "banana",
+        "orange",
+        "pear",
+        "peach",
+        "plum",
+        "mango",
+        "kiwi",
+        "apricot",
+        "lemon",
+        "grapefruit",
+        "papaya",
+        "nectarine",
+        "fig",
+    ],
+    "vegetables": [
+        "carrot",
+        "potato",
+        "onion",
+        "tomato",
+        "cucumber",
+        "pepper",
+        "zucchini",
+        "eggplant",
+        "cabbage",
+        "turnip",
+    ],
     "animals": ["dog", "cat", "rabbit", "horse", "goat", "sheep", "cow", "pig", "duck", "chicken", "hamster"],
-    "cities": ["Accra", "Athens", "Bogota", "Chicago", "Dakar", "Dublin", "Hanoi", "Jakarta", "Kyoto", "Lagos",
-               "Lima", "Madrid", "Manila", "Montreal", "Nairobi", "Oslo", "Prague", "Quito", "Rome", "Santiago",
-               "Seoul", "Tunis", "Vancouver", "Warsaw", "Zurich"],
-    "countries": ["Brazil", "Canada", "Chile", "Egypt", "France", "Ghana", "India", "Japan", "Kenya", "Mexico",
-                  "Norway", "Peru", "Poland", "Spain", "Vietnam"],
+    "cities": [
+        "Accra",
+        "Athens",
+        "Bogota",
+        "Chicago",
+        "Dakar",
+        "Dublin",
+        "Hanoi",
+        "Jakarta",
+        "Kyoto",
+        "Lagos",
+        "Lima",
+        "Madrid",
+        "Manila",
+        "Montreal",
+        "Nairobi",
+        "Oslo",
+        "Prague",
+        "Quito",
+        "Rome",
+        "Santiago",
+        "Seoul",
+        "Tunis",
+        "Vancouver",
+        "Warsaw",
+        "Zurich",
+    ],
+    "countries": [
+        "Brazil",
+        "Canada",
+        "Chile",
+        "Egypt",
+        "France",
+        "Ghana",
+        "India",
+        "Japan",
+        "Kenya",
+        "Mexico",
+        "Norway",
+        "Peru",
+        "Poland",
+        "Spain",
+        "Vietnam",
+    ],
     "currencies_sym": ["$", "€", "£", "¥", "₹", "₩"],
     "currencies": ["dollar", "euro", "pound", "yen", "rupee", "franc"],
     "weights_sm": ["gram", "ounce"],

@@ -18,6 +18,7 @@ the answer before and after where it moves). Three groups:
 :class:`PerturbedFamily` applies a chain of operators to every variant of a family, so a sweep can treat
 ``dyn/word.savings+noop`` like any other family.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,17 +33,65 @@ from mathgym.seeding import derive_rng
 from mathgym.variants.base import NotApplicable, VariantFamily, format_number
 from mathgym.variants.lists import NAMES_FEMALE, NAMES_MALE
 
-_OBJECTS_PLURAL = ["marbles", "stickers", "stamps", "buttons", "pebbles", "postcards", "ribbons", "badges",
-                   "keychains", "seashells", "acorns", "crayons", "bottle caps", "paper cranes"]
-_OBJECTS_SINGULAR = ["marble", "sticker", "stamp", "button", "pebble", "postcard", "ribbon", "badge", "keychain",
-                     "seashell", "acorn", "crayon", "bottle cap", "paper crane"]
+_OBJECTS_PLURAL = [
+    "marbles",
+    "stickers",
+    "stamps",
+    "buttons",
+    "pebbles",
+    "postcards",
+    "ribbons",
+    "badges",
+    "keychains",
+    "seashells",
+    "acorns",
+    "crayons",
+    "bottle caps",
+    "paper cranes",
+]
+_OBJECTS_SINGULAR = [
+    "marble",
+    "sticker",
+    "stamp",
+    "button",
+    "pebble",
+    "postcard",
+    "ribbon",
+    "badge",
+    "keychain",
+    "seashell",
+    "acorn",
+    "crayon",
+    "bottle cap",
+    "paper crane",
+]
 #: unit words by kind, (singular, plural); relabelling stays within a kind
 _UNIT_GROUPS: list[list[tuple[str, str]]] = [
-    [("meter", "meters"), ("foot", "feet"), ("yard", "yards"), ("kilometer", "kilometers"), ("mile", "miles"),
-     ("centimeter", "centimeters"), ("inch", "inches"), ("millimeter", "millimeters")],
-    [("pound", "pounds"), ("kilogram", "kilograms"), ("gram", "grams"), ("ounce", "ounces"), ("ton", "tons"),
-     ("tonne", "tonnes")],
-    [("cup", "cups"), ("liter", "liters"), ("gallon", "gallons"), ("quart", "quarts"), ("milliliter", "milliliters")],
+    [
+        ("meter", "meters"),
+        ("foot", "feet"),
+        ("yard", "yards"),
+        ("kilometer", "kilometers"),
+        ("mile", "miles"),
+        ("centimeter", "centimeters"),
+        ("inch", "inches"),
+        ("millimeter", "millimeters"),
+    ],
+    [
+        ("pound", "pounds"),
+        ("kilogram", "kilograms"),
+        ("gram", "grams"),
+        ("ounce", "ounces"),
+        ("ton", "tons"),
+        ("tonne", "tonnes"),
+    ],
+    [
+        ("cup", "cups"),
+        ("liter", "liters"),
+        ("gallon", "gallons"),
+        ("quart", "quarts"),
+        ("milliliter", "milliliters"),
+    ],
     [("degree Celsius", "degrees Celsius"), ("degree Fahrenheit", "degrees Fahrenheit")],
 ]
 _CURRENCY_SYMBOLS = ["$", "€", "£", "¥", "₹", "₩"]
@@ -50,13 +99,25 @@ _CURRENCY_SYMBOLS = ["$", "€", "£", "¥", "₹", "₩"]
 JUDGE_YES_NO = "Reply with \\boxed{yes} or \\boxed{no}."
 
 
-def _record(problem: Problem, suffix: str, *, prompt: str | None = None, answer: str | None = None,
-            meta_updates: Mapping[str, Any] | None = None, record: Mapping[str, Any]) -> Problem:
+def _record(
+    problem: Problem,
+    suffix: str,
+    *,
+    prompt: str | None = None,
+    answer: str | None = None,
+    meta_updates: Mapping[str, Any] | None = None,
+    record: Mapping[str, Any],
+) -> Problem:
     meta = problem.to_dict()["meta"]
     meta.update(meta_updates or {})
     meta["perturbations"] = [*meta.get("perturbations", []), dict(record)]
-    return Problem(id=f"{problem.id}+{suffix}", prompt=problem.prompt if prompt is None else prompt,
-                   answer=problem.answer if answer is None else answer, family=problem.family, meta=meta)
+    return Problem(
+        id=f"{problem.id}+{suffix}",
+        prompt=problem.prompt if prompt is None else prompt,
+        answer=problem.answer if answer is None else answer,
+        family=problem.family,
+        meta=meta,
+    )
 
 
 def _sentences(problem: Problem) -> list[dict[str, Any]]:
@@ -90,6 +151,7 @@ def _replace_words(text: str, mapping: Mapping[str, str]) -> str:
 
         def sub(m: re.Match[str], new: str = new) -> str:
             return new[0].upper() + new[1:] if m.group(0)[0].isupper() and new[:1].islower() else new
+
         text = pattern.sub(sub, text)
     return text
 
@@ -99,10 +161,17 @@ def _apply_mapping(problem: Problem, mapping: Mapping[str, str], kind: str, suff
     meta = problem.to_dict()["meta"]
     entities = meta.get("entities", {})
     new_entities = {k: [mapping.get(v, v) for v in vals] for k, vals in entities.items()}
-    return _record(problem, suffix, prompt=_replace_words(problem.prompt, mapping),
-                   meta_updates={"sentences": sentences, "entities": new_entities,
-                                 "solution": [_replace_words(s, mapping) for s in meta.get("solution", [])]},
-                   record={"kind": kind, "replaced": dict(mapping)})
+    return _record(
+        problem,
+        suffix,
+        prompt=_replace_words(problem.prompt, mapping),
+        meta_updates={
+            "sentences": sentences,
+            "entities": new_entities,
+            "solution": [_replace_words(s, mapping) for s in meta.get("solution", [])],
+        },
+        record={"kind": kind, "replaced": dict(mapping)},
+    )
 
 
 class Perturbation(ABC):
@@ -112,7 +181,9 @@ class Perturbation(ABC):
     group: ClassVar[str] = "text"
 
     @abstractmethod
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         """The perturbed problem; raises :class:`NotApplicable` when this problem cannot take it."""
 
 
@@ -126,7 +197,9 @@ def _register(cls: type[Perturbation]) -> type[Perturbation]:
 
 def _needs_family(problem: Problem, family: VariantFamily | None, name: str) -> VariantFamily:
     if family is None:
-        raise NotApplicable(f"the {name} perturbation needs the family of {problem.id} (it recomputes the answer)")
+        raise NotApplicable(
+            f"the {name} perturbation needs the family of {problem.id} (it recomputes the answer)"
+        )
     return family
 
 
@@ -135,10 +208,20 @@ class Resample(Perturbation):
     name = "resample"
     group = "structural"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         new = _needs_family(problem, family, self.name).resample(problem, rng)
-        return _record(new, "resample", record={"kind": "resample", "from": problem.id, "answer_before": problem.answer,
-                                                "answer_after": new.answer})
+        return _record(
+            new,
+            "resample",
+            record={
+                "kind": "resample",
+                "from": problem.id,
+                "answer_before": problem.answer,
+                "answer_after": new.answer,
+            },
+        )
 
 
 @_register
@@ -146,7 +229,9 @@ class RelevantClause(Perturbation):
     name = "relevant_clause"
     group = "structural"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         new = _needs_family(problem, family, self.name).add_relevant_clause(problem, rng)
         return new.replace(id=f"{problem.id}+relevant_clause")
 
@@ -156,7 +241,9 @@ class Scenario(Perturbation):
     name = "scenario"
     group = "structural"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         new = _needs_family(problem, family, self.name).scenario(problem, rng)
         return new.replace(id=f"{problem.id}+scenario")
 
@@ -165,7 +252,9 @@ class Scenario(Perturbation):
 class Rename(Perturbation):
     name = "rename"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         entities = problem.meta.get("entities", {})
         people, objects = list(entities.get("people", ())), list(entities.get("objects", ()))
         if not people and not objects:
@@ -173,15 +262,23 @@ class Rename(Perturbation):
         text = problem.prompt.lower()
         mapping: dict[str, str] = {}
         for person in people:  # keep the gender of known names, since texts say "his brother"
-            group = NAMES_FEMALE if person in NAMES_FEMALE else NAMES_MALE if person in NAMES_MALE \
+            group = (
+                NAMES_FEMALE
+                if person in NAMES_FEMALE
+                else NAMES_MALE
+                if person in NAMES_MALE
                 else NAMES_FEMALE + NAMES_MALE
+            )
             pool = [n for n in group if n.lower() not in text and n not in mapping.values()]
             if pool:
                 mapping[person] = pool[int(rng.integers(len(pool)))]
         for obj in objects:
             plural = obj.endswith("s")
-            candidates = [o for o in (_OBJECTS_PLURAL if plural else _OBJECTS_SINGULAR)
-                          if o not in text and o not in mapping.values()]
+            candidates = [
+                o
+                for o in (_OBJECTS_PLURAL if plural else _OBJECTS_SINGULAR)
+                if o not in text and o not in mapping.values()
+            ]
             if candidates:
                 mapping[obj] = candidates[int(rng.integers(len(candidates)))]
         return _apply_mapping(problem, mapping, "rename", "rename")
@@ -191,7 +288,9 @@ class Rename(Perturbation):
 class ChangeUnits(Perturbation):
     name = "units"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         units = list(problem.meta.get("entities", {}).get("units", ()))
         mapping: dict[str, str] = {}
         for unit in units:
@@ -200,9 +299,9 @@ class ChangeUnits(Perturbation):
                 mapping[unit] = others[int(rng.integers(len(others)))]
                 continue
             for group in _UNIT_GROUPS:
-                forms = {f: (i, j) for i, pair in enumerate(group) for j, f in enumerate(pair)}
+                forms = {f: i for i, pair in enumerate(group) for f in pair}
                 if unit in forms:
-                    i, j = forms[unit]
+                    i = forms[unit]
                     choices = [pair for k, pair in enumerate(group) if k != i]
                     new = choices[int(rng.integers(len(choices)))]
                     mapping[group[i][1]] = new[1]
@@ -217,7 +316,9 @@ class ChangeUnits(Perturbation):
 class Reorder(Perturbation):
     name = "reorder"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         sentences = _sentences(problem)
         slots = [i for i, s in enumerate(sentences) if s.get("movable")]
         if len(slots) < 2:
@@ -228,18 +329,30 @@ class Reorder(Perturbation):
         new = list(sentences)
         for slot, source in zip(slots, order):
             new[slot] = sentences[source]
-        return _record(problem, "reorder", prompt=_join(new), meta_updates={"sentences": new},
-                       record={"kind": "reorder", "order": [int(o) for o in order], "slots": slots})
+        return _record(
+            problem,
+            "reorder",
+            prompt=_join(new),
+            meta_updates={"sentences": new},
+            record={"kind": "reorder", "order": [int(o) for o in order], "slots": slots},
+        )
 
 
-_NOOP_OBJECT = ["{k} of the {obj} were slightly smaller than the others.",
-                "{k} of the {obj} had a small scratch on them.",
-                "The {obj} came in {k} different colours."]
-_NOOP_PERSON = ["{person} mentioned that it was {k} degrees warmer than the day before.",
-                "{person}'s neighbour, who is {k} years old, watched for a while.",
-                "{person} had done something similar {k} years ago."]
-_NOOP_GENERIC = ["A poster on the wall showed {k} stars.", "It took {k} minutes to write all the numbers down.",
-                 "The room had {k} windows."]
+_NOOP_OBJECT = [
+    "{k} of the {obj} were slightly smaller than the others.",
+    "{k} of the {obj} had a small scratch on them.",
+    "The {obj} came in {k} different colours.",
+]
+_NOOP_PERSON = [
+    "{person} mentioned that it was {k} degrees warmer than the day before.",
+    "{person}'s neighbour, who is {k} years old, watched for a while.",
+    "{person} had done something similar {k} years ago.",
+]
+_NOOP_GENERIC = [
+    "A poster on the wall showed {k} stars.",
+    "It took {k} minutes to write all the numbers down.",
+    "The room had {k} windows.",
+]
 
 
 @_register
@@ -248,7 +361,9 @@ class NoOp(Perturbation):
 
     name = "noop"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         sentences = _sentences(problem)
         entities = problem.meta.get("entities", {})
         objects = [o for o in entities.get("objects", ()) if o.endswith("s")]
@@ -264,18 +379,29 @@ class NoOp(Perturbation):
             clause = _NOOP_GENERIC[int(rng.integers(len(_NOOP_GENERIC)))].format(k=k)
         clause = clause[0].upper() + clause[1:]
         at = _question_index(sentences)
-        new = [*sentences[:at], {"text": clause, "needed": False, "movable": False, "noop": True}, *sentences[at:]]
-        return _record(problem, "noop", prompt=_join(new), meta_updates={"sentences": new},
-                       record={"kind": "noop", "clause": clause, "position": at})
+        new = [
+            *sentences[:at],
+            {"text": clause, "needed": False, "movable": False, "noop": True},
+            *sentences[at:],
+        ]
+        return _record(
+            problem,
+            "noop",
+            prompt=_join(new),
+            meta_updates={"sentences": new},
+            record={"kind": "noop", "clause": clause, "position": at},
+        )
 
 
 @_register
 class Reword(Perturbation):
-    """MathCheck's problem understanding: the same problem restructured (sentences reordered, names changed)."""
+    """MathCheck's problem understanding: the problem restructured (sentences reordered, names changed)."""
 
     name = "reword"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         done = problem
         for op in (PERTURBATIONS["reorder"], PERTURBATIONS["rename"]):
             try:
@@ -322,7 +448,7 @@ def _replace_last_number(step: str, rng: np.random.Generator) -> str | None:
         wrong = wrong_answer(m.group(0).replace(",", ""), rng)
     except NotApplicable:
         return None
-    return step[: m.start()] + wrong + step[m.end():]
+    return step[: m.start()] + wrong + step[m.end() :]
 
 
 def _solution_steps(problem: Problem) -> list[str]:
@@ -340,12 +466,12 @@ _NUMBER_IN_TEXT = re.compile(r"(?P<cur>[$€£¥₹₩])?(?<![\w.])(?P<num>\d[\d
 
 
 def mask_number(sentence: str, rng: np.random.Generator) -> str | None:
-    """The sentence with one of its numbers made unknown ("4 pens" -> "some pens", "$4" -> "a certain amount")."""
+    """The sentence with one number made unknown ("4 pens" -> "some pens", "$4" -> "a certain amount")."""
     matches = list(_NUMBER_IN_TEXT.finditer(sentence))
     if not matches:
         return None
     m = matches[int(rng.integers(len(matches)))]
-    after = sentence[m.end():]
+    after = sentence[m.end() :]
     if m.group("cur"):
         phrase = "a certain amount"
     elif re.match(r"\s+[A-Za-z]", after) and not re.match(r"\s+(?:times|percent|%)\b", after):
@@ -366,11 +492,20 @@ class Answerable(Perturbation):
     name = "answerable"
     group = "task"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None,
-                 answerable: bool | None = None) -> Problem:
+    def __call__(
+        self,
+        problem: Problem,
+        rng: np.random.Generator,
+        family: VariantFamily | None = None,
+        answerable: bool | None = None,
+    ) -> Problem:
         sentences = _sentences(problem)
         q = _question_index(sentences)
-        maskable = [i for i, s in enumerate(sentences) if i != q and s.get("needed") and _NUMBER_IN_TEXT.search(s["text"])]
+        maskable = [
+            i
+            for i, s in enumerate(sentences)
+            if i != q and s.get("needed") and _NUMBER_IN_TEXT.search(s["text"])
+        ]
         if not maskable:
             raise NotApplicable(f"{problem.id} has no needed quantity that could be hidden")
         if answerable is None:
@@ -381,14 +516,24 @@ class Answerable(Perturbation):
             i = maskable[int(rng.integers(len(maskable)))]
             new_text = mask_number(sentences[i]["text"], rng)
             masked = {"sentence": sentences[i]["text"], "as": new_text}
-            shown = problem.replace(prompt=_join([*sentences[:i], {"text": new_text}, *sentences[i + 1:]]))
-        instruction = ("Decide whether the problem below gives enough information to determine the answer "
-                       "(you do not need to solve it). " + JUDGE_YES_NO)
-        return _record(problem, "answerable", prompt=_task_prompt(shown, instruction, ""),
-                       answer="yes" if answerable else "no",
-                       meta_updates={"task": "answerable", "answer_kind": "yes/no", "solution": []},
-                       record={"kind": "answerable", "answerable": answerable, "masked": masked,
-                               "original_answer": problem.answer})
+            shown = problem.replace(prompt=_join([*sentences[:i], {"text": new_text}, *sentences[i + 1 :]]))
+        instruction = (
+            "Decide whether the problem below gives enough information to determine the answer "
+            "(you do not need to solve it). " + JUDGE_YES_NO
+        )
+        return _record(
+            problem,
+            "answerable",
+            prompt=_task_prompt(shown, instruction, ""),
+            answer="yes" if answerable else "no",
+            meta_updates={"task": "answerable", "answer_kind": "yes/no", "solution": []},
+            record={
+                "kind": "answerable",
+                "answerable": answerable,
+                "masked": masked,
+                "original_answer": problem.answer,
+            },
+        )
 
 
 @_register
@@ -398,8 +543,13 @@ class OutcomeJudge(Perturbation):
     name = "outcome"
     group = "task"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None,
-                 correct: bool | None = None) -> Problem:
+    def __call__(
+        self,
+        problem: Problem,
+        rng: np.random.Generator,
+        family: VariantFamily | None = None,
+        correct: bool | None = None,
+    ) -> Problem:
         steps = _solution_steps(problem)
         if correct is None:
             correct = bool(rng.random() < 0.5)
@@ -410,16 +560,26 @@ class OutcomeJudge(Perturbation):
             gold = problem.answer or ""
             if gold and gold in last:
                 i = last.rfind(gold)
-                steps[-1] = last[:i] + shown_answer + last[i + len(gold):]
+                steps[-1] = last[:i] + shown_answer + last[i + len(gold) :]
             else:
                 steps.append(f"So the answer is {shown_answer}.")
         body = "Proposed solution:\n" + "\n".join(steps) + f"\nFinal answer: {shown_answer}"
-        instruction = "Is the final answer of the proposed solution to the problem below correct? " + JUDGE_YES_NO
-        return _record(problem, "outcome", prompt=_task_prompt(problem, instruction, body),
-                       answer="yes" if correct else "no",
-                       meta_updates={"task": "outcome", "answer_kind": "yes/no", "solution": []},
-                       record={"kind": "outcome", "shown_answer": shown_answer, "correct": correct,
-                               "original_answer": problem.answer})
+        instruction = (
+            "Is the final answer of the proposed solution to the problem below correct? " + JUDGE_YES_NO
+        )
+        return _record(
+            problem,
+            "outcome",
+            prompt=_task_prompt(problem, instruction, body),
+            answer="yes" if correct else "no",
+            meta_updates={"task": "outcome", "answer_kind": "yes/no", "solution": []},
+            record={
+                "kind": "outcome",
+                "shown_answer": shown_answer,
+                "correct": correct,
+                "original_answer": problem.answer,
+            },
+        )
 
 
 @_register
@@ -429,9 +589,13 @@ class ProcessJudge(Perturbation):
     name = "process"
     group = "task"
 
-    def __call__(self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None) -> Problem:
+    def __call__(
+        self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
+    ) -> Problem:
         steps = _solution_steps(problem)
-        candidates = [i for i, s in enumerate(steps) if _replace_last_number(s, np.random.default_rng(0)) is not None]
+        candidates = [
+            i for i, s in enumerate(steps) if _replace_last_number(s, np.random.default_rng(0)) is not None
+        ]
         if not candidates:
             raise NotApplicable(f"{problem.id} has no solution step with a number to corrupt")
         j = candidates[int(rng.integers(len(candidates)))]
@@ -440,12 +604,24 @@ class ProcessJudge(Perturbation):
         shown = list(steps)
         shown[j] = corrupted
         body = "Solution:\n" + "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(shown))
-        instruction = ("The solution to the problem below contains a mistake. Which step is the first incorrect "
-                       "one? Reply with the step number in \\boxed{}.")
-        return _record(problem, "process", prompt=_task_prompt(problem, instruction, body), answer=str(j + 1),
-                       meta_updates={"task": "process", "answer_kind": "step", "solution": []},
-                       record={"kind": "process", "step": j + 1, "original_step": steps[j], "corrupted_step": corrupted,
-                               "original_answer": problem.answer})
+        instruction = (
+            "The solution to the problem below contains a mistake. Which step is the first incorrect "
+            "one? Reply with the step number in \\boxed{}."
+        )
+        return _record(
+            problem,
+            "process",
+            prompt=_task_prompt(problem, instruction, body),
+            answer=str(j + 1),
+            meta_updates={"task": "process", "answer_kind": "step", "solution": []},
+            record={
+                "kind": "process",
+                "step": j + 1,
+                "original_step": steps[j],
+                "corrupted_step": corrupted,
+                "original_answer": problem.answer,
+            },
+        )
 
 
 _GROUP_ORDER = {"structural": 0, "text": 1, "task": 2}
@@ -464,15 +640,21 @@ def check_chain(names: Sequence[str]) -> list[Perturbation]:
         ops.append(PERTURBATIONS[name])
     groups = [_GROUP_ORDER[op.group] for op in ops]
     if groups != sorted(groups):
-        raise ValueError(f"perturbations {list(names)} are out of order: structural ones (resample, relevant_clause, "
-                         "scenario) come first, then text ones, then one task (answerable, outcome, process)")
+        raise ValueError(
+            f"perturbations {list(names)} are out of order: structural ones (resample, relevant_clause, "
+            "scenario) come first, then text ones, then one task (answerable, outcome, process)"
+        )
     if sum(op.group == "task" for op in ops) > 1:
         raise ValueError("at most one MathCheck task per chain")
     return ops
 
 
-def perturb(problem: Problem, names: str | Sequence[str], rng: np.random.Generator,
-            family: VariantFamily | None = None) -> Problem:
+def perturb(
+    problem: Problem,
+    names: str | Sequence[str],
+    rng: np.random.Generator,
+    family: VariantFamily | None = None,
+) -> Problem:
     """Apply one operator or a chain of them (``"noop"``, ``["rename", "outcome"]``)."""
     for op in check_chain([names] if isinstance(names, str) else list(names)):
         problem = op(problem, rng, family)
@@ -501,7 +683,9 @@ class PerturbedFamily(VariantFamily):
             problem = op(problem, rng, self.base)
         meta = problem.to_dict()["meta"]
         meta.update({"base_family": self.base.id, "variant": k, "chain": self.names})
-        return Problem(id=f"{self.id}/v{k}", prompt=problem.prompt, answer=problem.answer, family=self.id, meta=meta)
+        return Problem(
+            id=f"{self.id}/v{k}", prompt=problem.prompt, answer=problem.answer, family=self.id, meta=meta
+        )
 
     def applicable(self, k: int = 0) -> bool:
         try:

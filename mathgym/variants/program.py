@@ -10,10 +10,11 @@ Families register themselves by subclassing with a ``key`` (``"alg.linear-equati
 perturbation operators may touch: facts that can be reordered, people, objects and units named in the
 text, and (optionally) a relevant clause or a different question about the same scenario.
 """
+
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -169,31 +170,52 @@ class ProgramFamily(VariantFamily):
         """Parameters of variant ``k``: the seed for ``k == 0`` at the default difficulty."""
         if k == 0 and self.difficulty == self.default_difficulty and self.seed_params:
             return dict(self.seed_params)
-        return self.make_params(Draw(derive_rng("mathgym.program", self.key, self.difficulty, k)), self.difficulty)
+        return self.make_params(
+            Draw(derive_rng("mathgym.program", self.key, self.difficulty, k)), self.difficulty
+        )
 
     def make(self, rng: np.random.Generator) -> Problem:
         """A variant drawn with ``rng`` (the generator interface: ``make(rng) -> Problem``)."""
         p = self.make_params(Draw(rng), self.difficulty)
-        return self.to_problem(self.build(p), p, variant=-1, problem_id=f"{self.id}/r{int(rng.integers(2**62))}")
+        return self.to_problem(
+            self.build(p), p, variant=-1, problem_id=f"{self.id}/r{int(rng.integers(2**62))}"
+        )
 
     def _make_variant(self, k: int) -> Problem:
         p = self.params(k)
         problem = self.to_problem(self.build(p), p, variant=k)
         if k > 0 and self.seed_params and self.difficulty == self.default_difficulty:
             seed = self.seed_params
-            changed = {name: [_jsonable(seed.get(name)), _jsonable(value)] for name, value in p.items()
-                       if seed.get(name) != value}
-            problem = problem.replace(meta={**problem.to_dict()["meta"],
-                                            "perturbations": [{"kind": "resample", "changed": changed}]})
+            changed = {
+                name: [_jsonable(seed.get(name)), _jsonable(value)]
+                for name, value in p.items()
+                if seed.get(name) != value
+            }
+            problem = problem.replace(
+                meta={
+                    **problem.to_dict()["meta"],
+                    "perturbations": [{"kind": "resample", "changed": changed}],
+                }
+            )
         elif k > 0:
-            problem = problem.replace(meta={**problem.to_dict()["meta"],
-                                            "perturbations": [{"kind": "resample", "changed": {}}]})
+            problem = problem.replace(
+                meta={**problem.to_dict()["meta"], "perturbations": [{"kind": "resample", "changed": {}}]}
+            )
         return problem
 
-    def to_problem(self, s: Statement, p: Mapping[str, Any], *, variant: int, problem_id: str | None = None,
-                   extra_meta: Mapping[str, Any] | None = None) -> Problem:
-        sentences = [{"text": f, "needed": i not in s.flavour, "movable": i in s.movable}
-                     for i, f in enumerate(s.facts)]
+    def to_problem(
+        self,
+        s: Statement,
+        p: Mapping[str, Any],
+        *,
+        variant: int,
+        problem_id: str | None = None,
+        extra_meta: Mapping[str, Any] | None = None,
+    ) -> Problem:
+        sentences = [
+            {"text": f, "needed": i not in s.flavour, "movable": i in s.movable}
+            for i, f in enumerate(s.facts)
+        ]
         sentences.append({"text": s.question, "needed": True, "movable": False, "question": True})
         solution = list(s.solution)
         if isinstance(s.answer, str):
@@ -203,23 +225,37 @@ class ProgramFamily(VariantFamily):
         if not solution or answer not in solution[-1]:
             solution.append(f"The answer is {answer}.")
         meta = {
-            "source": "program", "program": self.key, "variant": variant, "topic": self.topic,
-            "difficulty": self.difficulty, "title": self.title, "params": _jsonable(dict(p)),
-            "solution": solution, "sentences": sentences,
+            "source": "program",
+            "program": self.key,
+            "variant": variant,
+            "topic": self.topic,
+            "difficulty": self.difficulty,
+            "title": self.title,
+            "params": _jsonable(dict(p)),
+            "solution": solution,
+            "sentences": sentences,
             "entities": {"people": list(s.people), "objects": list(s.objects), "units": list(s.units)},
-            "perturbations": [], "answer_kind": s.answer_kind,
+            "perturbations": [],
+            "answer_kind": s.answer_kind,
         }
         meta.update(extra_meta or {})
-        return Problem(id=problem_id or f"{self.id}/v{variant}", prompt=s.prompt, answer=answer, family=self.id,
-                       meta=meta)
+        return Problem(
+            id=problem_id or f"{self.id}/v{variant}",
+            prompt=s.prompt,
+            answer=answer,
+            family=self.id,
+            meta=meta,
+        )
 
     # ------------------------------------------------------------------------ hooks
     def _variant_of(self, problem: Problem) -> int:
         k = problem.meta.get("variant")
         kinds = {p.get("kind") for p in problem.meta.get("perturbations", ())}
         if problem.family != self.id or not isinstance(k, int) or k < 0 or kinds - {"resample"}:
-            raise NotApplicable(f"{problem.id} is not an unmodified variant of {self.id} "
-                                "(apply structural perturbations before text perturbations)")
+            raise NotApplicable(
+                f"{problem.id} is not an unmodified variant of {self.id} "
+                "(apply structural perturbations before text perturbations)"
+            )
         return k
 
     def add_relevant_clause(self, problem: Problem, rng: np.random.Generator) -> Problem:
@@ -228,10 +264,20 @@ class ProgramFamily(VariantFamily):
         if p is None:
             raise NotApplicable(f"{self.id} has no relevant clause to add")
         new = self.to_problem(self.build(p), p, variant=k, problem_id=problem.id)
-        return new.replace(meta={**new.to_dict()["meta"], "perturbations": [
-            *problem.to_dict()["meta"].get("perturbations", []),
-            {"kind": "relevant_clause", "added": _added_sentences(problem.prompt, new.prompt),
-             "answer_before": problem.answer, "answer_after": new.answer}]})
+        return new.replace(
+            meta={
+                **new.to_dict()["meta"],
+                "perturbations": [
+                    *problem.to_dict()["meta"].get("perturbations", []),
+                    {
+                        "kind": "relevant_clause",
+                        "added": _added_sentences(problem.prompt, new.prompt),
+                        "answer_before": problem.answer,
+                        "answer_after": new.answer,
+                    },
+                ],
+            }
+        )
 
     def scenario(self, problem: Problem, rng: np.random.Generator) -> Problem:
         k = self._variant_of(problem)
@@ -240,10 +286,19 @@ class ProgramFamily(VariantFamily):
             raise NotApplicable(f"{self.id} has no other question about the same scenario")
         p = self.params(k)
         new = self.to_problem(s, p, variant=k, problem_id=problem.id)
-        return new.replace(meta={**new.to_dict()["meta"], "perturbations": [
-            *problem.to_dict()["meta"].get("perturbations", []),
-            {"kind": "scenario", "question_before": problem.meta["sentences"][-1]["text"],
-             "question_after": s.question}]})
+        return new.replace(
+            meta={
+                **new.to_dict()["meta"],
+                "perturbations": [
+                    *problem.to_dict()["meta"].get("perturbations", []),
+                    {
+                        "kind": "scenario",
+                        "question_before": problem.meta["sentences"][-1]["text"],
+                        "question_after": s.question,
+                    },
+                ],
+            }
+        )
 
 
 def _added_sentences(before: str, after: str) -> list[str]:
@@ -255,7 +310,7 @@ def _added_sentences(before: str, after: str) -> list[str]:
 
 
 def program_family(key: str, difficulty: int | None = None) -> ProgramFamily:
-    """Instantiate a registered program family by key (``"alg.linear-equation"`` or ``"dyn/alg.linear-equation@d2"``)."""
+    """A registered program family by key (``"alg.linear-equation"`` or ``"dyn/alg.linear-equation@d2"``)."""
     import mathgym.variants.programs  # noqa: F401, PLC0415  (registers the built-in families)
 
     key = key.removeprefix("dyn/")
@@ -276,7 +331,11 @@ def program_families(topic: str | None = None, difficulty: int | None = None) ->
     import mathgym.variants.programs  # noqa: F401, PLC0415
 
     wanted = None if topic is None else _topic_name(topic)
-    return [cls(difficulty) for key, cls in sorted(PROGRAM_FAMILIES.items()) if wanted is None or cls.topic == wanted]
+    return [
+        cls(difficulty)
+        for key, cls in sorted(PROGRAM_FAMILIES.items())
+        if wanted is None or cls.topic == wanted
+    ]
 
 
 def _topic_name(topic: str) -> str:

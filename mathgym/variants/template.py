@@ -26,6 +26,7 @@ Values satisfying every condition are found by a randomised depth-first search w
 checks each condition as soon as its variables are bound, which finds rare equality constraints
 (``total == x + y + ...``) that plain rejection sampling would need millions of draws for.
 """
+
 from __future__ import annotations
 
 import ast
@@ -104,7 +105,7 @@ def is_int(x: Any) -> bool:
 
 
 def divides(a: Any, b: Any) -> bool:
-    """Template helper ``divides(a, b)``: ``a`` is a multiple of ``b`` (``a % b == 0``); false when ``b == 0``."""
+    """Template helper: is ``a`` a multiple of ``b`` (``a % b == 0``; false when ``b == 0``)?"""
     if b == 0:
         return False
     if isinstance(a, int) and isinstance(b, int):
@@ -120,7 +121,9 @@ def _fraction(a: Any, b: Any = None) -> Fraction:
     return Fraction(a, b) if isinstance(a, int) and isinstance(b, int) else Fraction(a) / Fraction(b)
 
 
-def template_functions(lists: Mapping[str, Sequence[Any]], rng: np.random.Generator | None = None) -> dict[str, Any]:
+def template_functions(
+    lists: Mapping[str, Sequence[Any]], rng: np.random.Generator | None = None
+) -> dict[str, Any]:
     """Every name a template expression can use: safe builtins, the format's helpers and the lists."""
     shuffle_rng = rng if rng is not None else np.random.default_rng(0)
 
@@ -130,12 +133,25 @@ def template_functions(lists: Mapping[str, Sequence[Any]], rng: np.random.Genera
         return [out[i] for i in order]
 
     functions: dict[str, Any] = dict(SAFE_BUILTINS)
-    functions.update({
-        "sample": _sample, "sample_sequential": _sample_sequential, "numbers_within": numbers_within,
-        "frange": _arange, "arange": _arange, "np.arange": _arange, "numpy.arange": _arange,
-        "fix_floats": _fix_floats, "shuffle_list": shuffle_list, "divides": divides, "is_int": is_int,
-        "Fraction": _fraction, "np.floor": math.floor, "np.ceil": math.ceil, "np.round": round,
-    })
+    functions.update(
+        {
+            "sample": _sample,
+            "sample_sequential": _sample_sequential,
+            "numbers_within": numbers_within,
+            "frange": _arange,
+            "arange": _arange,
+            "np.arange": _arange,
+            "numpy.arange": _arange,
+            "fix_floats": _fix_floats,
+            "shuffle_list": shuffle_list,
+            "divides": divides,
+            "is_int": is_int,
+            "Fraction": _fraction,
+            "np.floor": math.floor,
+            "np.ceil": math.ceil,
+            "np.round": round,
+        }
+    )
     for name, items in lists.items():
         functions[name] = list(items)
     return functions
@@ -209,9 +225,13 @@ def _items(section: str) -> list[str]:
     return items
 
 
-_SECTION = re.compile(r"^[ \t]*#[ \t]*(init|conditions?|answer)\b[ \t]*[:=]?[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
+_SECTION = re.compile(
+    r"^[ \t]*#[ \t]*(init|conditions?|answer)\b[ \t]*[:=]?[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE
+)
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_ASSIGN = re.compile(r"^(?P<targets>\$?\s*[A-Za-z_]\w*(?:\s*,\s*\$?\s*[A-Za-z_]\w*)*)\s*=(?!=)\s*(?P<expr>.+)$", re.S)
+_ASSIGN = re.compile(
+    r"^(?P<targets>\$?\s*[A-Za-z_]\w*(?:\s*,\s*\$?\s*[A-Za-z_]\w*)*)\s*=(?!=)\s*(?P<expr>.+)$", re.S
+)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9$\x00])|\n+")
 _CALC = re.compile(r"<<[^<>]*>>")
 
@@ -224,8 +244,12 @@ def _sections(text: str) -> tuple[str, dict[str, str]]:
     sections: dict[str, str] = {}
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        name = m.group(1).lower().rstrip("s") if m.group(1).lower().startswith("condition") else m.group(1).lower()
-        content = (m.group(2) + "\n" + text[m.end():end]).strip("\n")
+        name = (
+            m.group(1).lower().rstrip("s")
+            if m.group(1).lower().startswith("condition")
+            else m.group(1).lower()
+        )
+        content = (m.group(2) + "\n" + text[m.end() : end]).strip("\n")
         sections[name] = (sections.get(name, "") + "\n" + content).strip("\n")
     return body, sections
 
@@ -373,8 +397,14 @@ class GSMTemplate:
     #: candidate values tried per search level before backtracking
     level_cap = 256
 
-    def __init__(self, record: Mapping[str, Any], template_id: str = "template", *,
-                 lists: Mapping[str, Sequence[Any]] | None = None, integer_answers: bool | str = "auto") -> None:
+    def __init__(
+        self,
+        record: Mapping[str, Any],
+        template_id: str = "template",
+        *,
+        lists: Mapping[str, Sequence[Any]] | None = None,
+        integer_answers: bool | str = "auto",
+    ) -> None:
         self.record = dict(record)
         self.id = template_id
         self.lists = dict(LISTS if lists is None else lists)
@@ -410,7 +440,9 @@ class GSMTemplate:
         for item in _items(section):
             m = _ASSIGN.match(item)
             if not m:
-                raise TemplateError(f"{self.id}: cannot read init line {item!r} (expected 'name = expression')")
+                raise TemplateError(
+                    f"{self.id}: cannot read init line {item!r} (expected 'name = expression')"
+                )
             targets = tuple(t.strip().lstrip("$").strip() for t in m.group("targets").split(","))
             raw.append((targets, "$" in m.group("targets"), m.group("expr").strip()))
         self.variables: set[str] = {t for targets, _, _ in raw for t in targets}
@@ -420,9 +452,13 @@ class GSMTemplate:
             deps = frozenset(expr.names & self.variables)
             unknown = deps - seen
             if unknown:
-                raise TemplateError(f"{self.id}: init line {source!r} uses {sorted(unknown)} before they are defined")
+                raise TemplateError(
+                    f"{self.id}: init line {source!r} uses {sorted(unknown)} before they are defined"
+                )
             list_names = [n for n in re.findall(r"\b([A-Za-z_]\w*)\b", source) if n in self.lists]
-            self.lines.append(InitLine(targets, numeric, expr, deps, source, list_names[0] if list_names else None))
+            self.lines.append(
+                InitLine(targets, numeric, expr, deps, source, list_names[0] if list_names else None)
+            )
             seen.update(targets)
         self.line_of = {t: i for i, line in enumerate(self.lines) for t in line.targets}
 
@@ -435,21 +471,28 @@ class GSMTemplate:
             if not re.fullmatch(r"[A-Za-z_]\w*", name):
                 continue  # literal braces in the text
             if name not in self.variables:
-                raise TemplateError(f"{self.id}: placeholder {{{inner}}} names {name!r}, which #init does not define")
+                raise TemplateError(
+                    f"{self.id}: placeholder {{{inner}}} names {name!r}, which #init does not define"
+                )
             before = self.body[: m.start()].rstrip(" \t")
             at_start = before == "" or bool(re.search(r"([.!?][\"')\]]*|\n)$", before))
-            self.placeholders.append(Placeholder(name, default.strip() if comma else None, m.start(), m.end(),
-                                                 at_start))
+            self.placeholders.append(
+                Placeholder(name, default.strip() if comma else None, m.start(), m.end(), at_start)
+            )
         self.question_vars = {p.var for p in self.placeholders}
 
     def _parse_answer(self, section: str | None) -> None:
         source = None
         if section is not None and section.strip():
-            source = " ".join(_items(section)) if section.lstrip().startswith("-") else " ".join(section.split())
+            source = (
+                " ".join(_items(section)) if section.lstrip().startswith("-") else " ".join(section.split())
+            )
         if not source:
             finals = re.findall(r"^\s*####\s*(.+?)\s*$", self.answer_annotated, re.MULTILINE)
             if not finals:
-                raise TemplateError(f"{self.id}: no '#answer:' section and no final '#### {{expr}}' in answer_annotated")
+                raise TemplateError(
+                    f"{self.id}: no '#answer:' section and no final '#### {{expr}}' in answer_annotated"
+                )
             source = finals[-1]
         source = source.strip()
         if source.startswith("{") and source.endswith("}") and _balanced(source[1:-1]):
@@ -466,9 +509,13 @@ class GSMTemplate:
             equality = None
             tree = ast.parse(source.strip(), mode="eval").body
             if isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], ast.Eq):
-                equality = (self._compile(ast.unparse(tree.left)), self._compile(ast.unparse(tree.comparators[0])))
-            self.conditions.append(Condition(item, check, frozenset(check.names & (self.variables | {"ans"})),
-                                             equality))
+                equality = (
+                    self._compile(ast.unparse(tree.left)),
+                    self._compile(ast.unparse(tree.comparators[0])),
+                )
+            self.conditions.append(
+                Condition(item, check, frozenset(check.names & (self.variables | {"ans"})), equality)
+            )
 
     # ------------------------------------------------------------------------------ search
     def _cond_vars(self, cond: Condition) -> frozenset[str]:
@@ -566,7 +613,7 @@ class GSMTemplate:
                     if i in order or not self.lines[i].deps <= state[0]:
                         continue
                     new_state = step(state, i)
-                    key = (frozenset(order + (i,)))
+                    key = frozenset(order + (i,))
                     score = new_state[3] + new_state[4]
                     if key not in expanded or score < expanded[key][0]:
                         expanded[key] = (score, new_state, order + (i,))
@@ -653,7 +700,9 @@ class GSMTemplate:
                 return found
             break  # the search space was exhausted: no solution exists
         hint = f" (last error: {last_error[-1]})" if last_error else ""
-        raise TemplateError(f"{self.id}: no values satisfy the conditions (searched {spent} candidates){hint}")
+        raise TemplateError(
+            f"{self.id}: no values satisfy the conditions (searched {spent} candidates){hint}"
+        )
 
     def _search(self, rng: np.random.Generator, budget: int, errors: list[str]) -> Assignment | None:
         """One randomised depth-first search; ``None`` when the whole space was searched without success."""
@@ -721,7 +770,11 @@ class GSMTemplate:
         if not line.deps:
             try:
                 for display, value in self._domain(self.line_of[var], {}).elements():
-                    if isinstance(display, str) and display.casefold() == text.casefold() and display != value:
+                    if (
+                        isinstance(display, str)
+                        and display.casefold() == text.casefold()
+                        and display != value
+                    ):
                         return value
             except TemplateError:
                 pass
@@ -746,7 +799,9 @@ class GSMTemplate:
         unresolved = self._solve_missing(values)
         for var in self.variables - set(displays):
             if var in values:
-                displays[var] = format_number(values[var]) if not isinstance(values[var], str) else values[var]
+                displays[var] = (
+                    format_number(values[var]) if not isinstance(values[var], str) else values[var]
+                )
         self.default_note = ""
         try:
             answer = self.answer_expr(values)
@@ -757,8 +812,12 @@ class GSMTemplate:
             try:
                 answer = self._exact_answer_expr()(values)
             except Exception:  # noqa: BLE001
-                raise TemplateError(f"{self.id}: the answer expression fails on the default values: {exc}") from None
-            self.default_note = f"answer expression failed on the defaults ({exc}); evaluated with exact division"
+                raise TemplateError(
+                    f"{self.id}: the answer expression fails on the default values: {exc}"
+                ) from None
+            self.default_note = (
+                f"answer expression failed on the defaults ({exc}); evaluated with exact division"
+            )
         assignment = Assignment(values, displays, answer, defaults=True, occurrence_text=occurrence)
         self.default_unresolved = unresolved
         return assignment
@@ -768,9 +827,11 @@ class GSMTemplate:
             def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
                 self.generic_visit(node)
                 if isinstance(node.op, ast.FloorDiv):
-                    return ast.copy_location(ast.Call(ast.Name("Fraction", ast.Load()), [node.left, node.right], []),
-                                             node)
+                    return ast.copy_location(
+                        ast.Call(ast.Name("Fraction", ast.Load()), [node.left, node.right], []), node
+                    )
                 return node
+
         tree = _Exact().visit(ast.parse(_strip_dollars(self.answer_source), mode="eval"))
         return self._compile(ast.unparse(ast.fix_missing_locations(tree)))
 
@@ -854,7 +915,7 @@ class GSMTemplate:
         """The question text for these values (sentence-initial values are capitalised)."""
         out, pos = [], 0
         for i, ph in enumerate(self.placeholders):
-            out.append(self.body[pos: ph.start])
+            out.append(self.body[pos : ph.start])
             out.append(self._text_of(i, ph, assignment))
             pos = ph.end
         out.append(self.body[pos:])
@@ -878,7 +939,7 @@ class GSMTemplate:
             out, cursor, vars_here = [], start, set()
             for i, ph in enumerate(self.placeholders):
                 if start <= ph.start < end:
-                    out.append(self.body[cursor: ph.start])
+                    out.append(self.body[cursor : ph.start])
                     out.append(self._text_of(i, ph, assignment))
                     cursor = ph.end
                     vars_here.add(ph.var)
@@ -889,7 +950,7 @@ class GSMTemplate:
         return sentences
 
     def render_solution(self, assignment: Assignment) -> tuple[list[str], str | None]:
-        """Solution steps (the ``{expr}`` spans evaluated, ``<<calc>>`` marks removed); error text if a span fails."""
+        """Solution steps (``{expr}`` spans evaluated, ``<<calc>>`` removed); the error of a failing span."""
         if not self.answer_annotated.strip():
             return [], "no answer_annotated"
         env = dict(assignment.values)

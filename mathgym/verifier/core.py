@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from mathgym.verifier.compare import ValueCache, is_multiple, shape, shapes_equal
 from mathgym.verifier.evaluate import free_symbols
+from mathgym.verifier.forms import check_form
 from mathgym.verifier.extract import extract_answer, fallback_answers, final_answers
 from mathgym.verifier.lexer import (CONNECTIVES, FUNCTIONS, NUMBER_WORDS, UNITS, LookalikeCharacter, ParseError,
                                     screen_unicode)
@@ -225,19 +226,20 @@ def _as_text(value: Any) -> str | None:
     return None
 
 
-def _gold_text(gold: Any) -> tuple[str | None, str | None]:
-    hint = None
+def _gold_text(gold: Any) -> tuple[str | None, str | None, str | None]:
+    """Gold answer text, ``answer_type`` hint and required ``answer_form`` (the last two from a Problem)."""
+    hint = form = None
     if hasattr(gold, "answer") and hasattr(gold, "meta"):
         meta = getattr(gold, "meta", None) or {}
         try:
-            hint = meta.get("answer_type")
+            hint, form = meta.get("answer_type"), meta.get("answer_form")
         except AttributeError:
-            hint = None
+            hint = form = None
         gold = gold.answer
     text = _as_text(gold)
     if text is not None and not text.strip():
         text = None
-    return text, hint if isinstance(hint, str) else None
+    return (text, hint if isinstance(hint, str) else None, form if isinstance(form, str) else None)
 
 
 def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
@@ -260,7 +262,7 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
             text = _as_text(response)
             if text is None:
                 return Verdict(False, 0.0, None, "invalid_input")
-            gold_text, hint = _gold_text(gold)
+            gold_text, hint, form = _gold_text(gold)
             found = final_answers(text)
             if found is None:
                 return Verdict(False, 0.0, None, "ambiguous:too_many_answers")
@@ -273,7 +275,10 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
                 return Verdict(False, 0.0, extracted, "unparseable:gold")
             gold_parsed = gold_answer(gold_text, hint)
             if marker == "none":
-                return _verify_unmarked(text, gold_parsed)
+                verdict = _verify_unmarked(text, gold_parsed)
+                if verdict.correct and not check_form(verdict.extracted or "", form):
+                    return Verdict(False, 0.0, verdict.extracted, f"wrong_form:{form}")
+                return verdict
             if len(answers) > MAX_CANDIDATES:
                 return Verdict(False, 0.0, extracted, "ambiguous:too_many_answers")
             final_ok, final_reason = compare_answer(answers[-1][0], gold_parsed)
@@ -285,6 +290,8 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
                 if ok or (not strict and (reason.startswith("unparseable") or _is_text_answer(answer))):
                     continue
                 return Verdict(False, 0.0, extracted, "ambiguous:multiple_answers")
+            if not check_form(answers[-1][0], form):
+                return Verdict(False, 0.0, extracted, f"wrong_form:{form}")
             return Verdict(True, 1.0, extracted, final_reason)
     except VerifierTimeout:
         return Verdict(False, 0.0, extracted, "timeout")

@@ -1,12 +1,13 @@
 """The noisy reference agent errs at the set rates, more on perturbed variants, reproducibly."""
+
 from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
 import pytest
-
 from mathgym.agents import make_agent
 from mathgym.agents.noisy import SKIP_TEXT, NoisyReferenceAgent, wrong_final_answer
+
 from mathgym.verifier import verify
 
 
@@ -36,13 +37,17 @@ def test_registered_and_validated() -> None:
 
 def test_error_rates_and_more_errors_on_perturbed_variants() -> None:
     quiet = {"family_spread": 0.0, "skip_rate": 0.0}
-    perfect, _ = accuracy({"error_rate": 0.0, "perturbed_error_rate": 0.0, "kind_error_rates": {}, **quiet},
-                          "dyn/alg.ages+noop")
+    perfect, _ = accuracy(
+        {"error_rate": 0.0, "perturbed_error_rate": 0.0, "kind_error_rates": {}, **quiet}, "dyn/alg.ages+noop"
+    )
     assert perfect == 1.0
-    base, _ = accuracy({"error_rate": 0.1, "perturbed_error_rate": 0.0, "kind_error_rates": {}, **quiet},
-                       "dyn/word.savings")
-    noop, _ = accuracy({"error_rate": 0.1, "perturbed_error_rate": 0.0, "kind_error_rates": {"noop": 0.4}, **quiet},
-                       "dyn/word.savings+noop")
+    base, _ = accuracy(
+        {"error_rate": 0.1, "perturbed_error_rate": 0.0, "kind_error_rates": {}, **quiet}, "dyn/word.savings"
+    )
+    noop, _ = accuracy(
+        {"error_rate": 0.1, "perturbed_error_rate": 0.0, "kind_error_rates": {"noop": 0.4}, **quiet},
+        "dyn/word.savings+noop",
+    )
     assert 0.8 <= base <= 0.97 and 0.35 <= noop <= 0.65
 
 
@@ -50,8 +55,18 @@ def test_skips_give_no_answer_and_step_mode_works() -> None:
     acc, responses = accuracy({"skip_rate": 1.0}, "dyn/seq.fibonacci-like", n=5)
     assert acc == 0 and set(responses) == {SKIP_TEXT}
     assert verify(SKIP_TEXT, "3").extracted is None
-    acc, _ = accuracy({"error_rate": 0.0, "perturbed_error_rate": 0.0, "family_spread": 0.0, "skip_rate": 0.0,
-                       "kind_error_rates": {}}, "dyn/word.reading-days", n=10, mode="step")
+    acc, _ = accuracy(
+        {
+            "error_rate": 0.0,
+            "perturbed_error_rate": 0.0,
+            "family_spread": 0.0,
+            "skip_rate": 0.0,
+            "kind_error_rates": {},
+        },
+        "dyn/word.reading-days",
+        n=10,
+        mode="step",
+    )
     assert acc == 1.0
 
 

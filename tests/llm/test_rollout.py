@@ -123,3 +123,11 @@ def test_policy_agent_plays_the_same_greedy_episode_as_the_driver(hf_policy):
 def test_driver_rejects_mismatched_seeds(hf_policy):
     with pytest.raises(ValueError, match="one of each per env"):
         RolloutDriver(hf_policy).run([gym.make("mathgym/Arithmetic-v0")], seeds=[1, 2])
+
+
+def test_sync_vector_env_sub_envs_are_driven_directly(hf_policy):
+    from gymnasium.vector import SyncVectorEnv
+
+    vec = SyncVectorEnv([lambda: gym.make("mathgym/Arithmetic-v0", level=0)] * 2)
+    trajectories = RolloutDriver(hf_policy, sampling=Sampling(max_tokens=4, seed=0)).run(vec, seeds=[1, 2])
+    assert len(trajectories) == 2 and all(t.terminated for t in trajectories)

@@ -1,4 +1,5 @@
 """Robustness metrics reproduce the worked examples of methods.md §6."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,11 +65,13 @@ def test_macro_f1_and_mathcheck_grid() -> None:
     assert macro_f1(["yes", "no", "yes", "no"], ["yes", "no", "yes", "no"]) == 1.0
     # yes: tp=1 fp=1 fn=1 -> 0.5 ; no: tp=1 fp=1 fn=1 -> 0.5
     assert macro_f1(["yes", "yes", "no", "no"], ["yes", "no", "yes", "no"]) == pytest.approx(0.5)
-    items = [{"task": "solve", "robustness": "original", "correct": True},
-             {"task": "solve", "robustness": "original", "correct": False},
-             {"task": "outcome", "robustness": "disturbance", "gold": "yes", "pred": "yes"},
-             {"task": "outcome", "robustness": "disturbance", "gold": "no", "pred": "no"},
-             {"task": "process", "robustness": "scenario", "correct": True}]
+    items = [
+        {"task": "solve", "robustness": "original", "correct": True},
+        {"task": "solve", "robustness": "original", "correct": False},
+        {"task": "outcome", "robustness": "disturbance", "gold": "yes", "pred": "yes"},
+        {"task": "outcome", "robustness": "disturbance", "gold": "no", "pred": "no"},
+        {"task": "process", "robustness": "scenario", "correct": True},
+    ]
     out = mathcheck_grid(items)
     assert out["grid"]["solve"]["original"] == 0.5
     assert out["grid"]["outcome"]["disturbance"] == 1.0
@@ -92,7 +95,10 @@ def test_bootstrap_intervals_contain_the_point_estimate_and_shrink_with_data() -
 
 
 def test_correctness_matrix_pivots_and_drops_incomplete_seeds() -> None:
-    rows = [{"family": "a", "variant": 0, "correct": True}, {"family": "a", "variant": 1, "correct": False},
-            {"family": "b", "variant": 0, "correct": True}]
+    rows = [
+        {"family": "a", "variant": 0, "correct": True},
+        {"family": "a", "variant": 1, "correct": False},
+        {"family": "b", "variant": 0, "correct": True},
+    ]
     m, seeds, variants = correctness_matrix(rows)
     assert seeds == ["a"] and variants == [0, 1] and m.tolist() == [[1.0, 0.0]]

@@ -12,6 +12,7 @@ the protocol in ``shared/docs/provers.md`` §1a (our own transcripts, not copied
   ``{"message": "Lean error: ..."}``. ``exact my_fake_premise`` reproduces the upstream trap: no goals,
   an error message and ``"Incomplete: contains sorry"``. ``sleep`` never answers; ``crash`` exits.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,12 +47,20 @@ def apply_tactic(goals: list[str], tactic: str) -> tuple[list[str] | None, list[
     if tactic == "all_goals simp":
         return [], [], None
     if tactic == "exact my_fake_premise":
-        message = {"severity": "error", "pos": {"line": 1, "column": 6}, "endPos": {"line": 1, "column": 21},
-                   "data": "unknown identifier 'my_fake_premise'"}
+        message = {
+            "severity": "error",
+            "pos": {"line": 1, "column": 6},
+            "endPos": {"line": 1, "column": 21},
+            "data": "unknown identifier 'my_fake_premise'",
+        }
         return [], [message], "TRAP"
     if tactic == "sorry":
-        warning = {"severity": "warning", "pos": {"line": 1, "column": 0}, "endPos": None,
-                   "data": "declaration uses 'sorry'"}
+        warning = {
+            "severity": "warning",
+            "pos": {"line": 1, "column": 0},
+            "endPos": None,
+            "data": "declaration uses 'sorry'",
+        }
         return goals[1:], [warning], "SORRY"
     return None, [], "Lean error:\n<input>:1:1: unknown tactic"
 
@@ -76,7 +85,9 @@ def main() -> None:
         sys.stdout.flush()
 
 
-def handle(request: dict, proof_states: dict[int, list[str]], defined: dict[int, set[str]], envs: int) -> dict:
+def handle(
+    request: dict, proof_states: dict[int, list[str]], defined: dict[int, set[str]], envs: int
+) -> dict:
     if "tactic" in request:
         tactic = request["tactic"]
         if tactic.strip() == "sleep":
@@ -94,8 +105,9 @@ def handle(request: dict, proof_states: dict[int, list[str]], defined: dict[int,
         answer = {"proofState": new_id, "goals": list(new_goals or [])}
         if messages:
             answer["messages"] = messages
-        answer["proofStatus"] = ("Incomplete: contains sorry" if failure in ("TRAP", "SORRY")
-                                 else status(new_goals or []))
+        answer["proofStatus"] = (
+            "Incomplete: contains sorry" if failure in ("TRAP", "SORRY") else status(new_goals or [])
+        )
         return answer
     cmd = request.get("cmd", "")
     if "env" in request and request["env"] not in defined:
@@ -108,28 +120,66 @@ def handle(request: dict, proof_states: dict[int, list[str]], defined: dict[int,
     if axioms_query:
         name = axioms_query.group(1)
         if name not in base:
-            return {"env": envs, "messages": [{"severity": "error", "pos": {"line": 1, "column": 15},
-                                               "endPos": None, "data": f"unknown constant '{name}'"}]}
+            return {
+                "env": envs,
+                "messages": [
+                    {
+                        "severity": "error",
+                        "pos": {"line": 1, "column": 15},
+                        "endPos": None,
+                        "data": f"unknown constant '{name}'",
+                    }
+                ],
+            }
         defined[envs] = set(base)
         axioms = THEOREMS[name][1]
-        text = (f"'{name}' depends on axioms: [{', '.join(axioms)}]" if axioms
-                else f"'{name}' does not depend on any axioms")
-        return {"env": envs, "messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": None,
-                                           "data": text}]}
+        text = (
+            f"'{name}' depends on axioms: [{', '.join(axioms)}]"
+            if axioms
+            else f"'{name}' does not depend on any axioms"
+        )
+        return {
+            "env": envs,
+            "messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": None, "data": text}],
+        }
     match = re.match(r"\s*theorem\s+(\S+).*?:=\s*by\s*\n(.*)\Z", cmd, flags=re.S)
     if not match or match.group(1) not in THEOREMS:
-        return {"env": envs, "messages": [{"severity": "error", "pos": {"line": 1, "column": 0}, "endPos": None,
-                                           "data": "unknown theorem (fake REPL)"}]}
+        return {
+            "env": envs,
+            "messages": [
+                {
+                    "severity": "error",
+                    "pos": {"line": 1, "column": 0},
+                    "endPos": None,
+                    "data": "unknown theorem (fake REPL)",
+                }
+            ],
+        }
     name, body = match.group(1), match.group(2)
     goals = list(THEOREMS[name][0])
     defined[envs] = set(base) | {name}
     if body.strip() == "sorry":
         new_id = len(proof_states)
         proof_states[new_id] = goals
-        return {"env": envs, "sorries": [{"proofState": new_id, "goal": goals[0],
-                                          "pos": {"line": 2, "column": 2}, "endPos": {"line": 2, "column": 7}}],
-                "messages": [{"severity": "warning", "pos": {"line": 1, "column": 8}, "endPos": None,
-                              "data": "declaration uses 'sorry'"}]}
+        return {
+            "env": envs,
+            "sorries": [
+                {
+                    "proofState": new_id,
+                    "goal": goals[0],
+                    "pos": {"line": 2, "column": 2},
+                    "endPos": {"line": 2, "column": 7},
+                }
+            ],
+            "messages": [
+                {
+                    "severity": "warning",
+                    "pos": {"line": 1, "column": 8},
+                    "endPos": None,
+                    "data": "declaration uses 'sorry'",
+                }
+            ],
+        }
     messages: list[dict] = []
     for tactic in [line for line in body.splitlines() if line.strip()]:
         new_goals, step_messages, failure = apply_tactic(goals, tactic)
@@ -137,13 +187,21 @@ def handle(request: dict, proof_states: dict[int, list[str]], defined: dict[int,
         if failure not in (None, "SORRY"):
             text = failure.replace("Lean error:\n<input>:1:1: ", "") if failure != "TRAP" else ""
             if text:
-                messages.append({"severity": "error", "pos": {"line": 2, "column": 2}, "endPos": None, "data": text})
+                messages.append(
+                    {"severity": "error", "pos": {"line": 2, "column": 2}, "endPos": None, "data": text}
+                )
             defined[envs] = set(base)
             return {"env": envs, "messages": messages}
         goals = new_goals or []
     if goals:
-        messages.append({"severity": "error", "pos": {"line": 1, "column": 0}, "endPos": None,
-                         "data": "unsolved goals\n" + "\n\n".join(goals)})
+        messages.append(
+            {
+                "severity": "error",
+                "pos": {"line": 1, "column": 0},
+                "endPos": None,
+                "data": "unsolved goals\n" + "\n\n".join(goals),
+            }
+        )
     answer: dict = {"env": envs}
     if messages:
         answer["messages"] = messages

@@ -1,7 +1,8 @@
 """The Coq backend against real Coq 8.16 (coqidetop): stepping, branching, failures, verification."""
+
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -14,11 +15,26 @@ from mathgym.testing import require
 HEADER = ("Require Import Arith.", "Require Import Lia.")
 
 
-def coq_problem(name: str, statement: str, *, preamble: Sequence[str] = (), allowed: Sequence[str] = (),
-                header: Sequence[str] = HEADER) -> Problem:
-    return Problem(id=f"test/{name}", prompt=statement, answer=None,
-                   meta={"theorem_name": name, "statement": statement, "header": list(header),
-                         "preamble": list(preamble), "allowed_axioms": list(allowed)})
+def coq_problem(
+    name: str,
+    statement: str,
+    *,
+    preamble: Sequence[str] = (),
+    allowed: Sequence[str] = (),
+    header: Sequence[str] = HEADER,
+) -> Problem:
+    return Problem(
+        id=f"test/{name}",
+        prompt=statement,
+        answer=None,
+        meta={
+            "theorem_name": name,
+            "statement": statement,
+            "header": list(header),
+            "preamble": list(preamble),
+            "allowed_axioms": list(allowed),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +98,18 @@ def test_timeout_is_reported_and_the_prover_keeps_working(backend: CoqBackend) -
     assert backend.step(root, "intros; split; lia.").status == "complete"
 
 
-@pytest.mark.parametrize("action", ["admit.", "Admitted.", "intros. give_up.", "Abort.", "Axiom x : False.",
-                                    'Redirect "/tmp/mathgym_x" Print nat.', "Qed."])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "admit.",
+        "Admitted.",
+        "intros. give_up.",
+        "Abort.",
+        "Axiom x : False.",
+        'Redirect "/tmp/mathgym_x" Print nat.',
+        "Qed.",
+    ],
+)
 def test_forbidden_input_never_reaches_coq(backend: CoqBackend, action: str) -> None:
     root = backend.open(COMM)
     before = backend.round_trips
@@ -136,6 +162,8 @@ def test_a_statement_that_does_not_check_is_a_clear_error(backend: CoqBackend) -
 
 def test_parse_assumptions() -> None:
     assert parse_assumptions("Closed under the global context") == []
-    text = ("Axioms:\nClassicalDedekindReals.sig_forall_dec\n  : forall P : nat -> Prop,\n    P 0\n"
-            "cheat : forall P : Prop, P")
+    text = (
+        "Axioms:\nClassicalDedekindReals.sig_forall_dec\n  : forall P : nat -> Prop,\n    P 0\n"
+        "cheat : forall P : Prop, P"
+    )
     assert parse_assumptions(text) == ["ClassicalDedekindReals.sig_forall_dec", "cheat"]

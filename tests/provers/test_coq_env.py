@@ -1,7 +1,8 @@
-"""The Coq environments through gym.make: acceptance test 2 of issue 7, check_env, snapshots, whole-proof mode."""
+"""The Coq environments through gym.make: acceptance test 2 of issue 7, check_env, snapshots, whole proofs."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import gymnasium as gym
 import pytest
@@ -53,7 +54,12 @@ def test_prove_step_by_step_with_a_failure_a_branch_and_rejections(env: gym.Env)
     assert terminated and not truncated
     assert info["status"] == "complete" and info["verdict"]["correct"]
     assert reward == pytest.approx(1 - 0.01)
-    assert info["proof"] == ["intros n.", "induction n as [| n IH].", "- reflexivity.", "- cbn [sum_to]. lia."]
+    assert info["proof"] == [
+        "intros n.",
+        "induction n as [| n IH].",
+        "- reflexivity.",
+        "- cbn [sum_to]. lia.",
+    ]
     assert "No more goals." in obs
 
 
@@ -61,7 +67,10 @@ def test_a_proof_using_an_axiom_outside_the_allowed_list_earns_nothing(env: gym.
     from mathgym.problem import Problem  # noqa: PLC0415
 
     base = env.unwrapped.source.find(GAUSS)
-    meta = {**base.to_dict()["meta"], "preamble": [*base.meta["preamble"], "Axiom gauss : forall n, 2 * sum_to n = n * (n + 1)."]}
+    meta = {
+        **base.to_dict()["meta"],
+        "preamble": [*base.meta["preamble"], "Axiom gauss : forall n, 2 * sum_to n = n * (n + 1)."],
+    }
     problem = Problem.from_dict({**base.to_dict(), "id": "coq/test/gauss_with_axiom", "meta": meta})
     verdict = env.unwrapped.backend.verify(problem, "exact gauss.")
     assert not verdict.correct and verdict.reason == "axioms_not_allowed: gauss"
@@ -114,7 +123,9 @@ def test_whole_proof_mode_checks_once() -> None:
         env.close()
 
 
-@pytest.mark.parametrize("env_id", ["mathgym/Coq-Basic-v0", "mathgym/Coq-Reals-v0", "mathgym/Coq-Basic-WholeProof-v0"])
+@pytest.mark.parametrize(
+    "env_id", ["mathgym/Coq-Basic-v0", "mathgym/Coq-Reals-v0", "mathgym/Coq-Basic-WholeProof-v0"]
+)
 def test_check_env(env_id: str) -> None:
     require("coq")
     env = gym.make(env_id)

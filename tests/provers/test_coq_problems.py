@@ -1,4 +1,5 @@
 """mathgym's Coq problem sets: their shape, and every known proof checked with coqc (runs in CI)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -50,7 +51,13 @@ def test_source_and_lookup() -> None:
 
 
 def test_malformed_records_are_refused() -> None:
-    good = {"name": "t", "statement": "1 = 1", "proof": "reflexivity.", "difficulty": "easy", "topic": "arithmetic"}
+    good = {
+        "name": "t",
+        "statement": "1 = 1",
+        "proof": "reflexivity.",
+        "difficulty": "easy",
+        "topic": "arithmetic",
+    }
     problem_set_from_dict({"name": "X", "problems": [good]})
     with pytest.raises(ValueError, match="difficulty"):
         problem_set_from_dict({"name": "X", "problems": [{**good, "difficulty": "trivial"}]})
@@ -74,8 +81,10 @@ def test_coqc_check_pins_down_a_broken_proof_and_a_forbidden_axiom() -> None:
     require("coq")
     basic = load_problem_set("basic").problems
     meta = basic[1].to_dict()["meta"]
-    cheat = basic[1].replace(id="coq/test/cheat", meta={**meta, "preamble": ["Axiom cheat : forall P : Prop, P."],
-                                                         "proof": "apply cheat."})
+    cheat = basic[1].replace(
+        id="coq/test/cheat",
+        meta={**meta, "preamble": ["Axiom cheat : forall P : Prop, P."], "proof": "apply cheat."},
+    )
     broken = basic[1].replace(meta={**meta, "proof": "exact I."})  # not a proof of 17 * 23 = 391
     results = check_known_proofs([basic[0], cheat, broken, basic[2]])
     # problems before the failure compiled; their axioms come from the per-problem re-run

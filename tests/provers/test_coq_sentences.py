@@ -1,4 +1,5 @@
 """Splitting agent text into Coq sentences and screening them (no Coq needed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,10 @@ def texts(text: str) -> list[str]:
 
 def test_sentences_end_at_period_followed_by_space_or_end() -> None:
     assert texts("intros n m. rewrite Nat.add_comm.\nreflexivity.") == [
-        "intros n m.", "rewrite Nat.add_comm.", "reflexivity."]
+        "intros n m.",
+        "rewrite Nat.add_comm.",
+        "reflexivity.",
+    ]
 
 
 def test_qualified_names_and_strings_do_not_end_sentences() -> None:
@@ -21,7 +25,17 @@ def test_qualified_names_and_strings_do_not_end_sentences() -> None:
 
 def test_bullets_and_braces_are_sentences_of_their_own() -> None:
     assert texts("split. - lia. + ring. { auto. } ** simpl.") == [
-        "split.", "-", "lia.", "+", "ring.", "{", "auto.", "}", "**", "simpl."]
+        "split.",
+        "-",
+        "lia.",
+        "+",
+        "ring.",
+        "{",
+        "auto.",
+        "}",
+        "**",
+        "simpl.",
+    ]
 
 
 def test_comments_are_dropped_even_nested_and_with_periods() -> None:
@@ -42,21 +56,48 @@ def test_unclosed_comment_or_string_is_an_error() -> None:
         split_sentences('idtac "oops.')
 
 
-@pytest.mark.parametrize("action", [
-    "Admitted.", "admit.", "intros. admit.", "try admit.", "solve [give_up].", "Abort.", "Axiom cheat : False.",
-    'Redirect "/tmp/x" Print nat.', 'Load "/etc/passwd".', 'Cd "/tmp".', "Require Import Classical.",
-    "Set Printing All.", "Timeout 100 lia.", "Qed.", "Print Assumptions foo.", "native_compute.",
-    "Declare ML Module \"evil\".", "intros. Undo.", "(* hi *) Load x.",
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "Admitted.",
+        "admit.",
+        "intros. admit.",
+        "try admit.",
+        "solve [give_up].",
+        "Abort.",
+        "Axiom cheat : False.",
+        'Redirect "/tmp/x" Print nat.',
+        'Load "/etc/passwd".',
+        'Cd "/tmp".',
+        "Require Import Classical.",
+        "Set Printing All.",
+        "Timeout 100 lia.",
+        "Qed.",
+        "Print Assumptions foo.",
+        "native_compute.",
+        'Declare ML Module "evil".',
+        "intros. Undo.",
+        "(* hi *) Load x.",
+    ],
+)
 def test_screen_refuses_vernacular_and_giving_up(action: str) -> None:
     sentences, reason = screen(action)
     assert sentences == [] and reason
 
 
-@pytest.mark.parametrize("action", [
-    "intros n. induction n as [| n IH].", "- simpl. rewrite IH. reflexivity.", "all: lia.", "2: { lia. }",
-    "(split; lia).", 'idtac "Admitted is just a word in a string".', "[goal]: lia.", "assert (H : 0 <= x) by lia.",
-])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "intros n. induction n as [| n IH].",
+        "- simpl. rewrite IH. reflexivity.",
+        "all: lia.",
+        "2: { lia. }",
+        "(split; lia).",
+        'idtac "Admitted is just a word in a string".',
+        "[goal]: lia.",
+        "assert (H : 0 <= x) by lia.",
+    ],
+)
 def test_screen_accepts_tactics(action: str) -> None:
     sentences, reason = screen(action)
     assert reason is None and sentences
@@ -68,4 +109,12 @@ def test_screen_refuses_empty_and_oversized_actions() -> None:
 
 
 def test_goal_selector_with_brace_is_one_focusing_sentence() -> None:
-    assert texts("split. 2: { lia. } [h]: {auto. }") == ["split.", "2: {", "lia.", "}", "[h]: {", "auto.", "}"]
+    assert texts("split. 2: { lia. } [h]: {auto. }") == [
+        "split.",
+        "2: {",
+        "lia.",
+        "}",
+        "[h]: {",
+        "auto.",
+        "}",
+    ]

@@ -1,16 +1,22 @@
 """The Lean REPL backend against a FAKE REPL process (a test double: no Lean toolchain can be installed here),
 plus real-Lean checks that run wherever `lake` is on PATH."""
+
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from mathgym.problem import Problem
 from mathgym.provers.base import ProverError, ProverUnavailableError
-from mathgym.provers.lean_common import parse_axioms_message, parse_lean_goal, screen_lean_tactic, statement_with_proof
+from mathgym.provers.lean_common import (
+    parse_axioms_message,
+    parse_lean_goal,
+    screen_lean_tactic,
+    statement_with_proof,
+)
 from mathgym.provers.lean_repl import LeanREPLBackend
 from mathgym.testing import require
 
@@ -18,9 +24,16 @@ FAKE_REPL = [sys.executable, str(Path(__file__).with_name("fake_lean_repl.py"))]
 
 
 def lean_problem(name: str, **meta: object) -> Problem:
-    return Problem(id=f"lean/{name}", prompt=name, answer=None,
-                   meta={"header": "import Mathlib", "formal_statement": f"theorem {name} (n : Nat) : n + 0 = n := by\n",
-                         **meta})
+    return Problem(
+        id=f"lean/{name}",
+        prompt=name,
+        answer=None,
+        meta={
+            "header": "import Mathlib",
+            "formal_statement": f"theorem {name} (n : Nat) : n + 0 = n := by\n",
+            **meta,
+        },
+    )
 
 
 @pytest.fixture()
@@ -82,8 +95,18 @@ def test_crash_restarts_the_repl(backend: LeanREPLBackend) -> None:
     assert backend.restarts == 1
 
 
-@pytest.mark.parametrize("tactic", ["sorry", "admit", "native_decide", "run_tac (IO.println \"x\")", "#eval 1",
-                                    "simp\ntheorem evil : False := sorry", "exact (axiom_of_doom)"])
+@pytest.mark.parametrize(
+    "tactic",
+    [
+        "sorry",
+        "admit",
+        "native_decide",
+        'run_tac (IO.println "x")',
+        "#eval 1",
+        "simp\ntheorem evil : False := sorry",
+        "exact (axiom_of_doom)",
+    ],
+)
 def test_forbidden_tactics_are_refused_before_lean(backend: LeanREPLBackend, tactic: str) -> None:
     root = backend.open(ADD_ZERO)
     result = backend.step(root, tactic)
@@ -109,6 +132,7 @@ def test_a_statement_that_does_not_elaborate_is_a_clear_error(backend: LeanREPLB
 
 def test_lean_env_end_to_end_with_the_fake_repl(backend: LeanREPLBackend) -> None:
     from mathgym.envs.lean_env import LeanEnv  # noqa: PLC0415
+
     from mathgym.sources.base import ListSource  # noqa: PLC0415
 
     env = LeanEnv(source=ListSource([ADD_ZERO]), backend=backend)
@@ -128,7 +152,10 @@ def test_lean_helpers() -> None:
     assert goal.target == "x + y = 1"
     assert parse_axioms_message("'t' depends on axioms: [propext, Quot.sound]") == ["propext", "Quot.sound"]
     assert parse_axioms_message("'t' does not depend on any axioms") == []
-    assert statement_with_proof("theorem t : True := by\n", "trivial\nsimp") == "theorem t : True := by\n  trivial\n  simp"
+    assert (
+        statement_with_proof("theorem t : True := by\n", "trivial\nsimp")
+        == "theorem t : True := by\n  trivial\n  simp"
+    )
     assert screen_lean_tactic("-- sorry in a comment\nsimp") is None
 
 
@@ -144,8 +171,12 @@ def test_without_lean_the_env_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch
 
 def test_real_lean_repl_proves_a_trivial_theorem() -> None:
     require("lean")
-    problem = Problem(id="lean/real_true", prompt="", answer=None,
-                      meta={"header": "", "formal_statement": "theorem real_true : True := by\n"})
+    problem = Problem(
+        id="lean/real_true",
+        prompt="",
+        answer=None,
+        meta={"header": "", "formal_statement": "theorem real_true : True := by\n"},
+    )
     with LeanREPLBackend(tactic_timeout=120) as repl:
         root = repl.open(problem)
         assert repl.step(root, "trivial").status == "complete"

@@ -1,5 +1,6 @@
 """The LeanDojo adapter against a MOCKED `lean_dojo` module (a test double at the adapter boundary:
 LeanDojo needs Lean, git and a traced repository, none of which can be set up here)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -84,7 +85,7 @@ class FakeDojo:
         self.theorem = theorem
         self.next_id = 1
 
-    def __enter__(self) -> tuple["FakeDojo", TacticState]:
+    def __enter__(self) -> tuple[FakeDojo, TacticState]:
         FakeDojo.entered += 1
         return self, TacticState("root", 0)
 
@@ -98,7 +99,11 @@ class FakeDojo:
         if tactic == "crash_me":
             raise DojoCrashError("Unexpected EOF")
         if tactic in ("simp", "induction n <;> simp"):
-            return ProofFinished(self.next_id) if state.pp in ("root", "one") else TacticState("one", self.next_id)
+            return (
+                ProofFinished(self.next_id)
+                if state.pp in ("root", "one")
+                else TacticState("one", self.next_id)
+            )
         if tactic == "cases n" and state.pp == "root":
             return TacticState("cases", self.next_id)
         if tactic == "cases n\nall_goals simp" and state.pp == "root":
@@ -111,17 +116,33 @@ class FakeDojo:
 def fake_module() -> SimpleNamespace:
     FakeDojo.entered = 0
     return SimpleNamespace(
-        Dojo=FakeDojo, TacticState=TacticState, ProofFinished=ProofFinished, LeanError=LeanError,
-        ProofGivenUp=ProofGivenUp, DojoInitError=DojoInitError, DojoCrashError=DojoCrashError,
+        Dojo=FakeDojo,
+        TacticState=TacticState,
+        ProofFinished=ProofFinished,
+        LeanError=LeanError,
+        ProofGivenUp=ProofGivenUp,
+        DojoInitError=DojoInitError,
+        DojoCrashError=DojoCrashError,
         DojoTacticTimeoutError=DojoTacticTimeoutError,
         LeanGitRepo=lambda url, commit: SimpleNamespace(url=url, commit=commit),
-        Theorem=lambda repo, path, name: SimpleNamespace(repo=repo, file_path=path, full_name=name))
+        Theorem=lambda repo, path, name: SimpleNamespace(repo=repo, file_path=path, full_name=name),
+    )
 
 
 def dojo_problem(full_name: str = "add_zero") -> Problem:
-    return Problem(id=f"dojo/{full_name}", prompt="", answer=None,
-                   meta={"lean_dojo": {"url": "https://github.com/example/lean4-example", "commit": "abc123",
-                                       "file_path": "Example.lean", "full_name": full_name}})
+    return Problem(
+        id=f"dojo/{full_name}",
+        prompt="",
+        answer=None,
+        meta={
+            "lean_dojo": {
+                "url": "https://github.com/example/lean4-example",
+                "commit": "abc123",
+                "file_path": "Example.lean",
+                "full_name": full_name,
+            }
+        },
+    )
 
 
 # -- tests ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """miniF2F Lean 4 statements as a source (local directory, errors, hub-style local copies)."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ def test_splits_load_from_the_shared_data_dir(data_dir: Path) -> None:
     problem = test.find("minif2f/test/imo_1959_p1")
     assert problem.meta["formal_statement"].startswith("theorem imo_1959_p1")
     assert problem.meta["formal_statement"].rstrip().endswith(":= by")
-    assert problem.meta["header"].startswith("import Mathlib") and problem.meta["theorem_name"] == "imo_1959_p1"
+    assert (
+        problem.meta["header"].startswith("import Mathlib") and problem.meta["theorem_name"] == "imo_1959_p1"
+    )
     assert problem.meta["informal_statement"] and problem.answer is None
     assert problem.meta["formal_statement"] in problem.prompt
 
@@ -44,7 +47,10 @@ def test_bad_arguments() -> None:
 
 def test_hub_id_with_a_local_copy(tmp_path: Path, data_dir: Path) -> None:
     require("datasets")
-    rows = [json.loads(line) for line in (data_dir / "minif2f_lean4" / "minif2f.jsonl").read_text().splitlines()[:3]]
+    rows = [
+        json.loads(line)
+        for line in (data_dir / "minif2f_lean4" / "minif2f.jsonl").read_text().splitlines()[:3]
+    ]
     local = tmp_path / "hub" / "someone" / "minif2f"
     local.mkdir(parents=True)
     (local / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows))

@@ -1,13 +1,15 @@
 """Proof-search agents on the real Coq env: the scripted prover and best-first search (and its LLM seam)."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import gymnasium as gym
 import pytest
-
 from mathgym.agents import make_agent
-from mathgym.agents.provers import SearchNode, ScriptedProver, best_first_search, solve_rate
+from mathgym.agents.provers import ScriptedProver, SearchNode, best_first_search, solve_rate
+
 from mathgym.testing import require
 
 

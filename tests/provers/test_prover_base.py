@@ -1,4 +1,5 @@
 """The prover protocol's records and the proof reward parts (no prover needed)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -32,9 +33,13 @@ def test_state_ids_are_content_addressed_and_process_independent() -> None:
     root = root_state_id("coq", PROBLEM, "Theorem t : True.")
     assert root == root_state_id("coq", PROBLEM, "Theorem t : True.") != root_state_id("coq", PROBLEM, "x")
     assert child_state_id(root, "lia.") != child_state_id(root, "ring.")
-    code = ("from mathgym.problem import Problem; from mathgym.provers.base import root_state_id; "
-            "print(root_state_id('coq', Problem(id='p', prompt='', answer=None), 'Theorem t : True.'))")
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "from mathgym.problem import Problem; from mathgym.provers.base import root_state_id; "
+        "print(root_state_id('coq', Problem(id='p', prompt='', answer=None), 'Theorem t : True.'))"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert other == root  # no salted hash(): the same id in another process
 
 
@@ -51,10 +56,12 @@ def test_proof_reward_comes_only_from_an_accepted_verdict() -> None:
 
 def test_error_penalty_and_default_sum() -> None:
     penalty = TacticErrorPenalty(0.2)
-    assert [penalty(ctx(s)).value for s in ("ok", "complete", "error", "timeout", "forbidden", "crashed")] == [
-        0.0, 0.0, -0.2, -0.2, -0.2, -0.2]
+    assert [
+        penalty(ctx(s)).value for s in ("ok", "complete", "error", "timeout", "forbidden", "crashed")
+    ] == [0.0, 0.0, -0.2, -0.2, -0.2, -0.2]
     reward = default_proof_reward(step_cost=0.05, error_penalty=0.5)
     out = reward(ctx("error"))
     assert out.value == pytest.approx(-0.55)
-    assert out.components == pytest.approx({"proof_accepted": 0.0, "step_penalty": -0.05, "tactic_error": -0.5,
-                                            "total": -0.55})
+    assert out.components == pytest.approx(
+        {"proof_accepted": 0.0, "step_penalty": -0.05, "tactic_error": -0.5, "total": -0.55}
+    )

@@ -1,4 +1,5 @@
 """Containment of prover processes: hostile agent input changes nothing outside, limits hold."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,16 @@ from mathgym.provers.containment import ContainedProcess, ProcessLimits, detect_
 from mathgym.testing import require
 
 
-def run_python(code: str, *, limits: ProcessLimits = ProcessLimits(), isolation: str = "auto",
-               env_extra: dict | None = None) -> tuple[str, int | None, str]:
-    process = ContainedProcess([sys.executable, "-c", code], limits=limits, isolation=isolation, env_extra=env_extra)
+def run_python(
+    code: str,
+    *,
+    limits: ProcessLimits = ProcessLimits(),
+    isolation: str = "auto",
+    env_extra: dict | None = None,
+) -> tuple[str, int | None, str]:
+    process = ContainedProcess(
+        [sys.executable, "-c", code], limits=limits, isolation=isolation, env_extra=env_extra
+    )
     process.start()
     try:
         output, code_ = process.read_to_end(timeout=60)
@@ -32,7 +40,10 @@ def outside(tmp_path: Path) -> Path:
 
 
 def _unchanged(outside: Path) -> bool:
-    return sorted(p.name for p in outside.iterdir()) == ["keep.txt"] and (outside / "keep.txt").read_text() == "original"
+    return (
+        sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+        and (outside / "keep.txt").read_text() == "original"
+    )
 
 
 def test_hostile_commands_through_the_env_change_nothing_outside(outside: Path) -> None:
@@ -41,14 +52,23 @@ def test_hostile_commands_through_the_env_change_nothing_outside(outside: Path) 
     cwd = os.getcwd()
     try:
         env.reset(options={"problem_id": "coq/basic/arith_add_comm"})
-        hostile = [f'Redirect "{outside}/leak" Print nat.', f'Load "{outside}/keep.txt".', f'Cd "{outside}".',
-                   f'intros. Redirect "{outside}/leak2" Print nat.', 'Extraction "/tmp/x.ml" nat.',
-                   'Declare ML Module "unix".', "Set Printing All.", f'idtac. (* *) Cd "{outside}".']
+        hostile = [
+            f'Redirect "{outside}/leak" Print nat.',
+            f'Load "{outside}/keep.txt".',
+            f'Cd "{outside}".',
+            f'intros. Redirect "{outside}/leak2" Print nat.',
+            'Extraction "/tmp/x.ml" nat.',
+            'Declare ML Module "unix".',
+            "Set Printing All.",
+            f'idtac. (* *) Cd "{outside}".',
+        ]
         for action in hostile:
             _, _, terminated, _, info = env.step(action)
             assert info["status"] == "forbidden", action
             assert not terminated
-        verdict = env.unwrapped.backend.verify(env.unwrapped.problem, f'Redirect "{outside}/leak3" Print nat.')
+        verdict = env.unwrapped.backend.verify(
+            env.unwrapped.problem, f'Redirect "{outside}/leak3" Print nat.'
+        )
         assert not verdict.correct and verdict.reason.startswith("forbidden")
         # the prover is still healthy after all of it
         _, _, terminated, _, info = env.step("intros n m. lia.")
@@ -68,7 +88,11 @@ def test_even_unscreened_commands_cannot_write_outside_the_scratch_dir(outside: 
     state = coq.start()
     outcomes = []
     try:
-        for command in (f'Redirect "{outside}/leak" Print nat.', f'Cd "{outside}".', 'Redirect "leak" Print nat.'):
+        for command in (
+            f'Redirect "{outside}/leak" Print nat.',
+            f'Cd "{outside}".',
+            'Redirect "leak" Print nat.',
+        ):
             try:
                 state, _, _ = coq.run(command, state, timeout=30)
                 outcomes.append("ran")
@@ -100,18 +124,22 @@ def test_cpu_limit_stops_a_spinning_process() -> None:
 
 def test_no_network_and_a_scrubbed_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     if detect_isolation() == "rlimits":
-        pytest.fail("neither bubblewrap nor `unshare --net` works here: prover processes would have network access")
+        pytest.fail(
+            "neither bubblewrap nor `unshare --net` works here: prover processes would have network access"
+        )
     monkeypatch.setenv("MATHGYM_TEST_SECRET", "hunter2")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
     port = server.getsockname()[1]
     try:
-        code = ("import os, socket\n"
-                "print('secret' if 'MATHGYM_TEST_SECRET' in os.environ else 'clean')\n"
-                f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')\n"
-                "except OSError as e:\n    print('refused')\n"
-                "print(os.getcwd() == os.environ['HOME'])\n")
+        code = (
+            "import os, socket\n"
+            "print('secret' if 'MATHGYM_TEST_SECRET' in os.environ else 'clean')\n"
+            f"try:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')\n"
+            "except OSError as e:\n    print('refused')\n"
+            "print(os.getcwd() == os.environ['HOME'])\n"
+        )
         output, code_, err = run_python(code)
     finally:
         server.close()
@@ -126,7 +154,8 @@ def test_writes_outside_scratch_do_not_reach_the_host(outside: Path) -> None:
         "    try:\n        open(path, 'w').write('x'); print('wrote', path)\n"
         "    except OSError:\n        print('blocked', path)\n"
         f"try:\n    open({str(outside / 'leak')!r}, 'w').write('x'); print('wrote outside')\n"
-        "except OSError:\n    print('blocked outside')\n")
+        "except OSError:\n    print('blocked outside')\n"
+    )
     output, _, err = run_python(code, isolation="bwrap")
     assert "blocked outside" in output and "wrote here.txt" in output, err
     assert not Path("/tmp/mathgym_leak_test").exists()  # the prover's /tmp is private

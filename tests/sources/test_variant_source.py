@@ -1,4 +1,5 @@
 """VariantSource and the variant env ids: indexing, pinning a variant with reset options, specs."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -30,8 +31,10 @@ def test_specs() -> None:
     assert len(families_from_spec("gsm-symbolic/p2")) == 50
     spread = families_from_spec("dyn:10")
     assert len(spread) == 10 and {f.topic for f in spread} == set(TOPICS)
-    assert [f.id for f in families_from_spec("dyn/alg.ages@d2+noop, gsm-symbolic/p2/0001")] == \
-        ["dyn/alg.ages@d2+noop", "gsm-symbolic/p2/0001"]
+    assert [f.id for f in families_from_spec("dyn/alg.ages@d2+noop, gsm-symbolic/p2/0001")] == [
+        "dyn/alg.ages@d2+noop",
+        "gsm-symbolic/p2/0001",
+    ]
     with pytest.raises(ValueError, match="twice"):
         families_from_spec("dyn/alg.ages,dyn/alg.ages")
     only_units = VariantSource("topic:word problems", perturbations="units")
@@ -48,7 +51,7 @@ def test_env_pins_a_variant_with_reset_options() -> None:
     assert problem.prompt in obs
     _, reward, terminated, _, info = env.step(f"\\boxed{{{problem.answer}}}")
     assert terminated and info["verdict"]["correct"] and reward > 0
-    obs0, _ = env.reset(options={"family": "gsm-symbolic/p2/0003", "variant": 0})
+    env.reset(options={"family": "gsm-symbolic/p2/0003", "variant": 0})
     assert env.unwrapped.problem.meta["default_instance"]
     env.close()
 

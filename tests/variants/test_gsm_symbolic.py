@@ -1,5 +1,6 @@
 """GSM-Symbolic templates: every P2 template loads, variant 0 is the default instance, and sampled variants
 are real instances of their template (values read back out of the question text)."""
+
 from __future__ import annotations
 
 import itertools
@@ -53,7 +54,7 @@ def read_back(t: GSMTemplate, question: str) -> dict[str, list[str]]:
     """The text shown for every placeholder occurrence, by variable, matched against the template body."""
     regex, pos, groups = "", 0, []
     for i, ph in enumerate(t.placeholders):
-        regex += re.escape(t.body[pos: ph.start]) + f"(?P<g{i}>{_pattern(t, ph.var)})"
+        regex += re.escape(t.body[pos : ph.start]) + f"(?P<g{i}>{_pattern(t, ph.var)})"
         groups.append(ph.var)
         pos = ph.end
     regex += re.escape(t.body[pos:])
@@ -101,5 +102,7 @@ def test_sampled_variants_are_instances_of_the_template(data_dir: Path, index: i
                 if t.integer_answers:
                     assert is_integral(answer), f"{family.id} v{k}: answer {answer} is not an integer"
                 break
-        assert ok, f"{family.id} v{k}: values read from the question violate the conditions or give another answer"
+        assert ok, (
+            f"{family.id} v{k}: values read from the question violate the conditions or give another answer"
+        )
         assert problem.meta["perturbations"][0]["kind"] == "resample"

@@ -1,4 +1,5 @@
-"""Program families: at least 40, over all topics, deterministic, with verified answers and a difficulty knob."""
+"""Program families: at least 40, over all topics, deterministic, verified answers, a difficulty knob."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from mathgym.verifier import verify
 from mathgym.variants.program import PROGRAM_FAMILIES, TOPICS, program_families, program_family
+from mathgym.verifier import verify
 
 FAMILIES = program_families()
 
@@ -55,7 +56,9 @@ def test_difficulty_knob(key: str) -> None:
 
 def test_harder_means_bigger_numbers_on_average() -> None:
     family = "arith.multiplication"
-    sizes = [np.mean([int(program_family(family, d).variant(k).answer) for k in range(1, 30)]) for d in (1, 2, 3)]
+    sizes = [
+        np.mean([int(program_family(family, d).variant(k).answer) for k in range(1, 30)]) for d in (1, 2, 3)
+    ]
     assert sizes[0] < sizes[1] < sizes[2]
 
 

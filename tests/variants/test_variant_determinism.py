@@ -2,6 +2,7 @@
 (templates, programs at several difficulties, perturbed families) hashes to a pinned value, also in a fresh
 process with a different hash seed. If a deliberate change to the generators alters variants, re-pin
 ``PINNED`` and say so in the change log: stored sweeps of older versions then describe other questions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,13 +13,25 @@ import sys
 from pathlib import Path
 
 VARIANTS = [
-    ("gsm-symbolic/p2/0000", 1), ("gsm-symbolic/p2/0000", 2), ("gsm-symbolic/p2/0009", 3),
-    ("gsm-symbolic/p2/0021", 5), ("gsm-symbolic/p2/0030", 7), ("gsm-symbolic/p2/0038", 11),
-    ("gsm-symbolic/p2/0004+rename", 4), ("gsm-symbolic/p2/0017+noop+outcome", 2),
-    ("dyn/alg.linear-equation", 1), ("dyn/alg.linear-equation@d3", 2), ("dyn/arith.fraction-sum", 3),
-    ("dyn/calc.definite-integral@d2", 4), ("dyn/count.committees", 5), ("dyn/geo.path-area@d3", 6),
-    ("dyn/nt.power-remainder", 7), ("dyn/prob.dice-sum@d3", 8), ("dyn/seq.geometric-term", 9),
-    ("dyn/word.shopping-change+relevant_clause", 10), ("dyn/word.savings+reword+process", 11),
+    ("gsm-symbolic/p2/0000", 1),
+    ("gsm-symbolic/p2/0000", 2),
+    ("gsm-symbolic/p2/0009", 3),
+    ("gsm-symbolic/p2/0021", 5),
+    ("gsm-symbolic/p2/0030", 7),
+    ("gsm-symbolic/p2/0038", 11),
+    ("gsm-symbolic/p2/0004+rename", 4),
+    ("gsm-symbolic/p2/0017+noop+outcome", 2),
+    ("dyn/alg.linear-equation", 1),
+    ("dyn/alg.linear-equation@d3", 2),
+    ("dyn/arith.fraction-sum", 3),
+    ("dyn/calc.definite-integral@d2", 4),
+    ("dyn/count.committees", 5),
+    ("dyn/geo.path-area@d3", 6),
+    ("dyn/nt.power-remainder", 7),
+    ("dyn/prob.dice-sum@d3", 8),
+    ("dyn/seq.geometric-term", 9),
+    ("dyn/word.shopping-change+relevant_clause", 10),
+    ("dyn/word.savings+reword+process", 11),
     ("dyn/word.journey-distance+units+answerable", 12),
 ]
 PINNED = "b2846d85cc556be7b566a65ae8544ad121f7ae2fbabbd38177d04e8b7ec637cf"
@@ -36,8 +49,13 @@ print(digest.hexdigest())
 
 def variant_hash(extra_env: dict[str, str] | None = None) -> str:
     env = {**os.environ, **(extra_env or {})}
-    out = subprocess.run([sys.executable, "-c", CODE, json.dumps(VARIANTS)], capture_output=True, text=True,
-                         env=env, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", CODE, json.dumps(VARIANTS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 

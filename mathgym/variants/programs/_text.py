@@ -1,4 +1,5 @@
 """Text helpers shared by the program families."""
+
 from __future__ import annotations
 
 from typing import Sequence

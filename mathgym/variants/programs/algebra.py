@@ -1,4 +1,5 @@
 """Algebra program families."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -19,15 +20,21 @@ class LinearEquation(ProgramFamily):
         c = draw.int(-3 * difficulty, 3 * difficulty) if difficulty > 1 else 0
         while c == a:
             c = draw.int(-3 * difficulty, 3 * difficulty)
-        return {"a": a, "b": draw.int(-10 * difficulty, 10 * difficulty), "c": c,
-                "x": draw.int(-6 * difficulty, 6 * difficulty)}
+        return {
+            "a": a,
+            "b": draw.int(-10 * difficulty, 10 * difficulty),
+            "c": c,
+            "x": draw.int(-6 * difficulty, 6 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, b, c, x = p["a"], p["b"], p["c"], p["x"]
         d = a * x + b - c * x
         right = polynomial([c, d]) if c else f"{d}"
-        steps = [f"Move the x terms to the left: {a - c}x = {d} {_signed(-b)} = {d - b}.",
-                 f"Divide by {a - c}: x = {d - b}/{a - c} = {x}."]
+        steps = [
+            f"Move the x terms to the left: {a - c}x = {d} {_signed(-b)} = {d - b}.",
+            f"Divide by {a - c}: x = {d - b}/{a - c} = {x}.",
+        ]
         return Statement([], f"Solve for x: {polynomial([a, b])} = {right}.", x, steps)
 
 
@@ -38,15 +45,23 @@ class NumberPuzzle(ProgramFamily):
     seed_params = {"name": "Ines", "m": 3, "add": 7, "x": 9}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"name": draw.name(), "m": draw.int(2, 4 + 3 * difficulty), "add": draw.int(1, 20 * difficulty),
-                "x": draw.int(2, 15 * difficulty)}
+        return {
+            "name": draw.name(),
+            "m": draw.int(2, 4 + 3 * difficulty),
+            "add": draw.int(1, 20 * difficulty),
+            "x": draw.int(2, 15 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         result = p["m"] * p["x"] + p["add"]
-        facts = [f"{p['name']} thinks of a number, multiplies it by {p['m']} and then adds {p['add']}.",
-                 f"The result is {result}."]
-        steps = [f"Undo the addition: {result} - {p['add']} = {result - p['add']}.",
-                 f"Undo the multiplication: {result - p['add']} ÷ {p['m']} = {p['x']}."]
+        facts = [
+            f"{p['name']} thinks of a number, multiplies it by {p['m']} and then adds {p['add']}.",
+            f"The result is {result}.",
+        ]
+        steps = [
+            f"Undo the addition: {result} - {p['add']} = {result - p['add']}.",
+            f"Undo the multiplication: {result - p['add']} ÷ {p['m']} = {p['x']}.",
+        ]
         return Statement(facts, f"What number did {p['name']} think of?", p["x"], steps, people=[p["name"]])
 
 
@@ -63,15 +78,24 @@ class SumDifference(ProgramFamily):
     def build(self, p: Mapping[str, Any]) -> Statement:
         x, y = p["x"], p["y"]
         facts = [f"The sum of two numbers is {x + y}.", f"Their difference is {x - y}."]
-        steps = [f"Adding the equations: 2 × larger = {x + y} + {x - y} = {2 * x}.", f"The larger number is {x}."]
+        steps = [
+            f"Adding the equations: 2 × larger = {x + y} + {x - y} = {2 * x}.",
+            f"The larger number is {x}.",
+        ]
         return Statement(facts, "What is the larger number?", x, steps, movable=[0, 1])
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         x, y = p["x"], p["y"]
-        return Statement([f"The sum of two numbers is {x + y}.", f"Their difference is {x - y}."],
-                         "What is the smaller number?", y,
-                         [f"Subtracting the equations: 2 × smaller = {x + y} - {x - y} = {2 * y}.",
-                          f"The smaller number is {y}."], movable=[0, 1])
+        return Statement(
+            [f"The sum of two numbers is {x + y}.", f"Their difference is {x - y}."],
+            "What is the smaller number?",
+            y,
+            [
+                f"Subtracting the equations: 2 × smaller = {x + y} - {x - y} = {2 * y}.",
+                f"The smaller number is {y}.",
+            ],
+            movable=[0, 1],
+        )
 
 
 class QuadraticRoot(ProgramFamily):
@@ -93,15 +117,22 @@ class QuadraticRoot(ProgramFamily):
         lead = "" if a == 1 else str(a)
         eq = f"{lead}x^2 {_signed(b)}x {_signed(c)} = 0"
         big = max(r1, r2)
-        steps = [f"Factor: {lead}(x {_signed(-r1)})(x {_signed(-r2)}) = 0.", f"The roots are {r1} and {r2}.",
-                 f"The larger root is {big}."]
+        steps = [
+            f"Factor: {lead}(x {_signed(-r1)})(x {_signed(-r2)}) = 0.",
+            f"The roots are {r1} and {r2}.",
+            f"The larger root is {big}.",
+        ]
         return Statement([], f"What is the larger solution of {eq}?", big, steps)
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         s = self.build(p)
         r1, r2 = p["r1"], p["r2"]
-        return Statement([], s.question.replace("larger", "smaller"), min(r1, r2),
-                         [s.solution[0], s.solution[1], f"The smaller root is {min(r1, r2)}."])
+        return Statement(
+            [],
+            s.question.replace("larger", "smaller"),
+            min(r1, r2),
+            [s.solution[0], s.solution[1], f"The smaller root is {min(r1, r2)}."],
+        )
 
 
 class EvaluatePolynomial(ProgramFamily):
@@ -133,22 +164,35 @@ class AgesProblem(ProgramFamily):
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
         parent, child = draw.names(2)
-        return {"parent": parent, "child": child, "ratio": draw.int(2, 3 + difficulty),
-                "child_age": draw.int(3, 6 + 4 * difficulty), "years": draw.int(1, 5 * difficulty)}
+        return {
+            "parent": parent,
+            "child": child,
+            "ratio": draw.int(2, 3 + difficulty),
+            "child_age": draw.int(3, 6 + 4 * difficulty),
+            "years": draw.int(1, 5 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         c, r, y = p["child_age"], p["ratio"], p["years"]
         total = c * r + c + 2 * y
-        facts = [f"{p['parent']} is {r} times as old as {p['child']}.",
-                 f"In {y} years, the sum of their ages will be {total}."]
-        steps = [f"Let {p['child']}'s age be a. Then {r}a + a + 2 × {y} = {total}.",
-                 f"{r + 1}a = {total - 2 * y}, so a = {c}.", f"{p['parent']} is {r} × {c} = {r * c} years old."]
-        return Statement(facts, f"How old is {p['parent']} now?", r * c, steps, people=[p["parent"], p["child"]])
+        facts = [
+            f"{p['parent']} is {r} times as old as {p['child']}.",
+            f"In {y} years, the sum of their ages will be {total}.",
+        ]
+        steps = [
+            f"Let {p['child']}'s age be a. Then {r}a + a + 2 × {y} = {total}.",
+            f"{r + 1}a = {total - 2 * y}, so a = {c}.",
+            f"{p['parent']} is {r} × {c} = {r * c} years old.",
+        ]
+        return Statement(
+            facts, f"How old is {p['parent']} now?", r * c, steps, people=[p["parent"], p["child"]]
+        )
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         s = self.build(p)
-        return Statement(s.facts, f"How old is {p['child']} now?", p["child_age"], s.solution[:2],
-                         people=s.people)
+        return Statement(
+            s.facts, f"How old is {p['child']} now?", p["child_age"], s.solution[:2], people=s.people
+        )
 
 
 class ConsecutiveIntegers(ProgramFamily):
@@ -158,19 +202,28 @@ class ConsecutiveIntegers(ProgramFamily):
     seed_params = {"n": 3, "first": 17}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"n": draw.int(2, 2 + 2 * difficulty), "first": draw.int(-5 * (difficulty - 1), 30 * difficulty)}
+        return {
+            "n": draw.int(2, 2 + 2 * difficulty),
+            "first": draw.int(-5 * (difficulty - 1), 30 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         n, a = p["n"], p["first"]
         total = n * a + n * (n - 1) // 2
-        steps = [f"Let the smallest be m: the sum is {n}m + {n * (n - 1) // 2} = {total}.",
-                 f"{n}m = {total - n * (n - 1) // 2}, so m = {a}."]
-        return Statement([f"The sum of {n} consecutive integers is {total}."], "What is the smallest of them?", a,
-                         steps)
+        steps = [
+            f"Let the smallest be m: the sum is {n}m + {n * (n - 1) // 2} = {total}.",
+            f"{n}m = {total - n * (n - 1) // 2}, so m = {a}.",
+        ]
+        return Statement(
+            [f"The sum of {n} consecutive integers is {total}."], "What is the smallest of them?", a, steps
+        )
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         n, a = p["n"], p["first"]
         s = self.build(p)
-        return Statement(s.facts, "What is the largest of them?", a + n - 1,
-                         [*s.solution, f"The largest is {a} + {n - 1} = {a + n - 1}."])
-
+        return Statement(
+            s.facts,
+            "What is the largest of them?",
+            a + n - 1,
+            [*s.solution, f"The largest is {a} + {n - 1} = {a + n - 1}."],
+        )

@@ -1,4 +1,5 @@
 """Calculus program families (answers are exact numbers, computed with sympy)."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -58,10 +59,16 @@ class DefiniteIntegral(ProgramFamily):
         f = _poly(p["coeffs"])
         antiderivative = sympy.integrate(f, _X)
         value = _number(sympy.integrate(f, (_X, p["lo"], p["hi"])))
-        steps = [f"An antiderivative is F(x) = {sympy.sstr(antiderivative).replace('**', '^')}.",
-                 f"F({p['hi']}) - F({p['lo']}) = {format_number(value)}."]
-        return Statement([], f"Evaluate the integral of {polynomial(p['coeffs'])} dx from x = {p['lo']} to "
-                             f"x = {p['hi']}.", value, steps)
+        steps = [
+            f"An antiderivative is F(x) = {sympy.sstr(antiderivative).replace('**', '^')}.",
+            f"F({p['hi']}) - F({p['lo']}) = {format_number(value)}.",
+        ]
+        return Statement(
+            [],
+            f"Evaluate the integral of {polynomial(p['coeffs'])} dx from x = {p['lo']} to x = {p['hi']}.",
+            value,
+            steps,
+        )
 
 
 class RemovableLimit(ProgramFamily):
@@ -80,10 +87,13 @@ class RemovableLimit(ProgramFamily):
         coeffs = [int(c) for c in sympy.Poly(numerator, _X).all_coeffs()]
         value = r - s
         sign = f"- {r}" if r >= 0 else f"+ {-r}"
-        steps = [f"Factor: {polynomial(coeffs)} = (x {sign})(x {'- ' + str(s) if s >= 0 else '+ ' + str(-s)}).",
-                 f"Cancel (x {sign}); the limit is {r} {'- ' + str(s) if s >= 0 else '+ ' + str(-s)} = {value}."]
-        return Statement([], f"Find the limit of ({polynomial(coeffs)}) / (x {sign}) as x approaches {r}.", value,
-                         steps)
+        steps = [
+            f"Factor: {polynomial(coeffs)} = (x {sign})(x {'- ' + str(s) if s >= 0 else '+ ' + str(-s)}).",
+            f"Cancel (x {sign}); the limit is {r} {'- ' + str(s) if s >= 0 else '+ ' + str(-s)} = {value}.",
+        ]
+        return Statement(
+            [], f"Find the limit of ({polynomial(coeffs)}) / (x {sign}) as x approaches {r}.", value, steps
+        )
 
 
 class FenceOptimisation(ProgramFamily):
@@ -93,20 +103,33 @@ class FenceOptimisation(ProgramFamily):
     seed_params = {"L": 100, "unit": "meters", "name": "Farah"}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"L": 4 * draw.int(5, 25 * difficulty), "unit": draw.choice(["meters", "feet", "yards"]),
-                "name": draw.name()}
+        return {
+            "L": 4 * draw.int(5, 25 * difficulty),
+            "unit": draw.choice(["meters", "feet", "yards"]),
+            "name": draw.name(),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         L, u = p["L"], p["unit"]
         area = Fraction(L * L, 8)
-        facts = [f"{p['name']} has {L} {u} of fencing to enclose a rectangular field along a straight river.",
-                 "No fence is needed along the river."]
-        steps = [f"With sides x, x and {L} - 2x, the area is A(x) = x({L} - 2x).",
-                 f"A'(x) = {L} - 4x = 0 gives x = {format_number(Fraction(L, 4))}.",
-                 f"The largest area is {format_number(Fraction(L, 4))} × {format_number(Fraction(L, 2))} = "
-                 f"{format_number(area)} square {u}."]
-        return Statement(facts, f"What is the largest area, in square {u}, that can be enclosed?", area, steps,
-                         people=[p["name"]], units=[u])
+        facts = [
+            f"{p['name']} has {L} {u} of fencing to enclose a rectangular field along a straight river.",
+            "No fence is needed along the river.",
+        ]
+        steps = [
+            f"With sides x, x and {L} - 2x, the area is A(x) = x({L} - 2x).",
+            f"A'(x) = {L} - 4x = 0 gives x = {format_number(Fraction(L, 4))}.",
+            f"The largest area is {format_number(Fraction(L, 4))} × {format_number(Fraction(L, 2))} = "
+            f"{format_number(area)} square {u}.",
+        ]
+        return Statement(
+            facts,
+            f"What is the largest area, in square {u}, that can be enclosed?",
+            area,
+            steps,
+            people=[p["name"]],
+            units=[u],
+        )
 
 
 class Velocity(ProgramFamily):
@@ -116,12 +139,25 @@ class Velocity(ProgramFamily):
     seed_params = {"a": 2, "b": 3, "c": 5, "t": 4}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"a": draw.int(1, 3 * difficulty), "b": draw.int(-5, 10), "c": draw.int(0, 20), "t": draw.int(1, 5 * difficulty)}
+        return {
+            "a": draw.int(1, 3 * difficulty),
+            "b": draw.int(-5, 10),
+            "c": draw.int(0, 20),
+            "t": draw.int(1, 5 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, b, c, t = p["a"], p["b"], p["c"], p["t"]
         v = 2 * a * t + b
         pos = polynomial([a, b, c], "t")
-        steps = [f"v(t) = s'(t) = {polynomial([2 * a, b], 't')}.", f"v({t}) = {2 * a} × {t} {'+' if b >= 0 else '-'} {abs(b)} = {v}."]
-        return Statement([f"A particle moves along a line so that its position at time t seconds is s(t) = {pos} meters."],
-                         f"What is its velocity, in meters per second, at t = {t}?", v, steps, units=[])
+        steps = [
+            f"v(t) = s'(t) = {polynomial([2 * a, b], 't')}.",
+            f"v({t}) = {2 * a} × {t} {'+' if b >= 0 else '-'} {abs(b)} = {v}.",
+        ]
+        return Statement(
+            [f"A particle moves along a line so that its position at time t seconds is s(t) = {pos} meters."],
+            f"What is its velocity, in meters per second, at t = {t}?",
+            v,
+            steps,
+            units=[],
+        )

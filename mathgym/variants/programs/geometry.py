@@ -1,4 +1,5 @@
 """Geometry-in-words program families (lengths share one unit, so relabelling the unit keeps the answer)."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -19,20 +20,42 @@ class RectangleArea(ProgramFamily):
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
         w = draw.int(2, 10 * difficulty)
-        return {"w": w, "l": w + draw.int(1, 10 * difficulty), "unit": draw.choice(_LENGTHS), "name": draw.name()}
+        return {
+            "w": w,
+            "l": w + draw.int(1, 10 * difficulty),
+            "unit": draw.choice(_LENGTHS),
+            "name": draw.name(),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         w, l, u = p["w"], p["l"], p["unit"]
         per = 2 * (w + l)
-        facts = [f"{p['name']} fences a rectangular garden with {per} {u} of fence.", f"The garden is {w} {u} wide."]
+        facts = [
+            f"{p['name']} fences a rectangular garden with {per} {u} of fence.",
+            f"The garden is {w} {u} wide.",
+        ]
         steps = [f"Length = {per}/2 - {w} = {l} {u}.", f"Area = {l} × {w} = {l * w} square {u}."]
-        return Statement(facts, f"What is the area of the garden in square {u}?", l * w, steps,
-                         movable=[0, 1], people=[p["name"]], units=[u])
+        return Statement(
+            facts,
+            f"What is the area of the garden in square {u}?",
+            l * w,
+            steps,
+            movable=[0, 1],
+            people=[p["name"]],
+            units=[u],
+        )
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         s = self.build(p)
-        return Statement(s.facts, f"How long is the garden in {p['unit']}?", p["l"], s.solution[:1],
-                         movable=[0, 1], people=s.people, units=s.units)
+        return Statement(
+            s.facts,
+            f"How long is the garden in {p['unit']}?",
+            p["l"],
+            s.solution[:1],
+            movable=[0, 1],
+            people=s.people,
+            units=s.units,
+        )
 
 
 class Hypotenuse(ProgramFamily):
@@ -42,14 +65,20 @@ class Hypotenuse(ProgramFamily):
     seed_params = {"triple": [3, 4, 5], "scale": 2, "unit": "meters"}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"triple": list(draw.choice(_TRIPLES[: 2 + 2 * difficulty])), "scale": draw.int(1, 2 + difficulty),
-                "unit": draw.choice(_LENGTHS[:3])}
+        return {
+            "triple": list(draw.choice(_TRIPLES[: 2 + 2 * difficulty])),
+            "scale": draw.int(1, 2 + difficulty),
+            "unit": draw.choice(_LENGTHS[:3]),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, b, c = (v * p["scale"] for v in p["triple"])
         u = p["unit"]
-        facts = [f"A ladder leans against a vertical wall.", f"Its foot is {a} {u} from the wall.",
-                 f"Its top touches the wall {b} {u} above the ground."]
+        facts = [
+            "A ladder leans against a vertical wall.",
+            f"Its foot is {a} {u} from the wall.",
+            f"Its top touches the wall {b} {u} above the ground.",
+        ]
         steps = [f"Ladder² = {a}² + {b}² = {a * a} + {b * b} = {c * c}.", f"Ladder = √{c * c} = {c} {u}."]
         return Statement(facts, f"How long is the ladder in {u}?", c, steps, movable=[1, 2], units=[u])
 
@@ -67,8 +96,13 @@ class TriangleAngle(ProgramFamily):
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, b = p["a"], p["b"]
         facts = [f"One angle of a triangle measures {a} degrees.", f"Another angle measures {b} degrees."]
-        return Statement(facts, "How many degrees does the third angle measure?", 180 - a - b,
-                         [f"The angles add up to 180: 180 - {a} - {b} = {180 - a - b}."], movable=[0, 1])
+        return Statement(
+            facts,
+            "How many degrees does the third angle measure?",
+            180 - a - b,
+            [f"The angles add up to 180: 180 - {a} - {b} = {180 - a - b}."],
+            movable=[0, 1],
+        )
 
 
 class BoxVolume(ProgramFamily):
@@ -79,16 +113,25 @@ class BoxVolume(ProgramFamily):
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
         side = 1 if difficulty == 1 else draw.int(2, difficulty + 1)
-        return {"l": side * draw.int(2, 4 * difficulty), "w": side * draw.int(2, 4 * difficulty),
-                "h": side * draw.int(1, 3 * difficulty), "side": side, "unit": draw.choice(_LENGTHS)}
+        return {
+            "l": side * draw.int(2, 4 * difficulty),
+            "w": side * draw.int(2, 4 * difficulty),
+            "h": side * draw.int(1, 3 * difficulty),
+            "side": side,
+            "unit": draw.choice(_LENGTHS),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         l, w, h, s, u = p["l"], p["w"], p["h"], p["side"], p["unit"]
         n = (l // s) * (w // s) * (h // s)
-        facts = [f"A box is {l} {u} long, {w} {u} wide and {h} {u} tall.",
-                 f"It is packed with cubes whose edges are {s} {u} long."]
-        steps = [f"Along each edge: {l // s}, {w // s} and {h // s} cubes.",
-                 f"{l // s} × {w // s} × {h // s} = {n} cubes."]
+        facts = [
+            f"A box is {l} {u} long, {w} {u} wide and {h} {u} tall.",
+            f"It is packed with cubes whose edges are {s} {u} long.",
+        ]
+        steps = [
+            f"Along each edge: {l // s}, {w // s} and {h // s} cubes.",
+            f"{l // s} × {w // s} × {h // s} = {n} cubes.",
+        ]
         return Statement(facts, "How many cubes fit in the box?", n, steps, movable=[0, 1], units=[u])
 
 
@@ -99,18 +142,33 @@ class PathAroundGarden(ProgramFamily):
     seed_params = {"l": 12, "w": 8, "d": 2, "unit": "meters", "name": "Hugo"}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"l": draw.int(5, 15 * difficulty), "w": draw.int(3, 10 * difficulty), "d": draw.int(1, 2 * difficulty),
-                "unit": draw.choice(_LENGTHS[:3]), "name": draw.name()}
+        return {
+            "l": draw.int(5, 15 * difficulty),
+            "w": draw.int(3, 10 * difficulty),
+            "d": draw.int(1, 2 * difficulty),
+            "unit": draw.choice(_LENGTHS[:3]),
+            "name": draw.name(),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         l, w, d, u = p["l"], p["w"], p["d"], p["unit"]
         outer = (l + 2 * d) * (w + 2 * d)
-        facts = [f"{p['name']}'s lawn is a rectangle {l} {u} long and {w} {u} wide.",
-                 f"A path {d} {u} wide runs all the way around the outside of the lawn."]
-        steps = [f"Lawn with path: ({l} + 2×{d}) × ({w} + 2×{d}) = {l + 2 * d} × {w + 2 * d} = {outer}.",
-                 f"Path = {outer} - {l} × {w} = {outer - l * w} square {u}."]
-        return Statement(facts, f"What is the area of the path in square {u}?", outer - l * w, steps,
-                         people=[p["name"]], units=[u])
+        facts = [
+            f"{p['name']}'s lawn is a rectangle {l} {u} long and {w} {u} wide.",
+            f"A path {d} {u} wide runs all the way around the outside of the lawn.",
+        ]
+        steps = [
+            f"Lawn with path: ({l} + 2×{d}) × ({w} + 2×{d}) = {l + 2 * d} × {w + 2 * d} = {outer}.",
+            f"Path = {outer} - {l} × {w} = {outer - l * w} square {u}.",
+        ]
+        return Statement(
+            facts,
+            f"What is the area of the path in square {u}?",
+            outer - l * w,
+            steps,
+            people=[p["name"]],
+            units=[u],
+        )
 
 
 class CircleArea(ProgramFamily):
@@ -120,16 +178,26 @@ class CircleArea(ProgramFamily):
     seed_params = {"r": 5, "unit": "meters", "diameter": False}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"r": draw.int(1, 6 * difficulty), "unit": draw.choice(_LENGTHS), "diameter": difficulty >= 2 and draw.int(0, 1) == 1}
+        return {
+            "r": draw.int(1, 6 * difficulty),
+            "unit": draw.choice(_LENGTHS),
+            "diameter": difficulty >= 2 and draw.int(0, 1) == 1,
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         r, u = p["r"], p["unit"]
         area = Fraction(314, 100) * r * r
         given = f"a diameter of {2 * r} {u}" if p["diameter"] else f"a radius of {r} {u}"
-        steps = ([f"The radius is {2 * r}/2 = {r} {u}."] if p["diameter"] else []) + \
-            [f"Area = 3.14 × {r}² = 3.14 × {r * r} = {format_number(area)} square {u}."]
-        return Statement([f"A circular pond has {given}."],
-                         f"Using 3.14 for pi, what is the area of the pond in square {u}?", area, steps, units=[u])
+        steps = ([f"The radius is {2 * r}/2 = {r} {u}."] if p["diameter"] else []) + [
+            f"Area = 3.14 × {r}² = 3.14 × {r * r} = {format_number(area)} square {u}."
+        ]
+        return Statement(
+            [f"A circular pond has {given}."],
+            f"Using 3.14 for pi, what is the area of the pond in square {u}?",
+            area,
+            steps,
+            units=[u],
+        )
 
 
 class RegularPolygon(ProgramFamily):
@@ -145,11 +213,22 @@ class RegularPolygon(ProgramFamily):
     def build(self, p: Mapping[str, Any]) -> Statement:
         n = p["n"]
         total = (n - 2) * 180
-        steps = [f"Sum of interior angles: ({n} - 2) × 180 = {total}.", f"Each angle: {total} ÷ {n} = {total // n}."]
-        return Statement([f"A regular polygon has {n} sides."], "How many degrees is each interior angle?",
-                         total // n, steps)
+        steps = [
+            f"Sum of interior angles: ({n} - 2) × 180 = {total}.",
+            f"Each angle: {total} ÷ {n} = {total // n}.",
+        ]
+        return Statement(
+            [f"A regular polygon has {n} sides."],
+            "How many degrees is each interior angle?",
+            total // n,
+            steps,
+        )
 
     def alternative_question(self, p: Mapping[str, Any]) -> Statement | None:
         n = p["n"]
-        return Statement([f"A regular polygon has {n} sides."], "How many degrees is each exterior angle?",
-                         360 // n, [f"The exterior angles add up to 360: 360 ÷ {n} = {360 // n}."])
+        return Statement(
+            [f"A regular polygon has {n} sides."],
+            "How many degrees is each exterior angle?",
+            360 // n,
+            [f"The exterior angles add up to 360: 360 ÷ {n} = {360 // n}."],
+        )

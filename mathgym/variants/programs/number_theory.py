@@ -1,4 +1,5 @@
 """Number-theory program families."""
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,12 @@ class GcdGroups(ProgramFamily):
     topic = "number theory"
     title = "largest equal groups (greatest common divisor)"
     seed_params = {"g": 6, "a": 4, "b": 7, "x": "pencils", "y": "erasers", "name": "Zara"}
-    _pairs = [("pencils", "erasers"), ("apples", "oranges"), ("red beads", "blue beads"), ("stickers", "stamps")]
+    _pairs = [
+        ("pencils", "erasers"),
+        ("apples", "oranges"),
+        ("red beads", "blue beads"),
+        ("stickers", "stamps"),
+    ]
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
         a = draw.int(2, 6 * difficulty)
@@ -27,11 +33,19 @@ class GcdGroups(ProgramFamily):
     def build(self, p: Mapping[str, Any]) -> Statement:
         g, a, b = p["g"], p["a"], p["b"]
         m, n = g * a, g * b
-        facts = [f"{p['name']} has {m} {p['x']} and {n} {p['y']}.",
-                 f"{p['name']} wants to pack them into identical gift bags, with nothing left over."]
+        facts = [
+            f"{p['name']} has {m} {p['x']} and {n} {p['y']}.",
+            f"{p['name']} wants to pack them into identical gift bags, with nothing left over.",
+        ]
         steps = [f"The number of bags must divide both {m} and {n}.", f"gcd({m}, {n}) = {g}."]
-        return Statement(facts, "What is the greatest number of gift bags that can be made?", g, steps,
-                         people=[p["name"]], objects=[p["x"], p["y"]])
+        return Statement(
+            facts,
+            "What is the greatest number of gift bags that can be made?",
+            g,
+            steps,
+            people=[p["name"]],
+            objects=[p["x"], p["y"]],
+        )
 
 
 class BusesLcm(ProgramFamily):
@@ -45,10 +59,18 @@ class BusesLcm(ProgramFamily):
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, b = p["a"], p["b"]
-        facts = [f"Bus A leaves the station every {a} minutes.", f"Bus B leaves the station every {b} minutes.",
-                 "Both buses leave together at 8:00."]
-        return Statement(facts, "After how many minutes do they next leave together?", math.lcm(a, b),
-                         [f"lcm({a}, {b}) = {math.lcm(a, b)}."], movable=[0, 1])
+        facts = [
+            f"Bus A leaves the station every {a} minutes.",
+            f"Bus B leaves the station every {b} minutes.",
+            "Both buses leave together at 8:00.",
+        ]
+        return Statement(
+            facts,
+            "After how many minutes do they next leave together?",
+            math.lcm(a, b),
+            [f"lcm({a}, {b}) = {math.lcm(a, b)}."],
+            movable=[0, 1],
+        )
 
 
 class PowerRemainder(ProgramFamily):
@@ -58,7 +80,11 @@ class PowerRemainder(ProgramFamily):
     seed_params = {"a": 3, "n": 10, "m": 7}
 
     def make_params(self, draw: Draw, difficulty: int) -> dict[str, Any]:
-        return {"a": draw.int(2, 9), "n": draw.int(5, 20 * difficulty ** 2), "m": draw.int(3, 6 + 5 * difficulty)}
+        return {
+            "a": draw.int(2, 9),
+            "n": draw.int(5, 20 * difficulty**2),
+            "m": draw.int(3, 6 + 5 * difficulty),
+        }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
         a, n, m = p["a"], p["n"], p["m"]
@@ -68,8 +94,10 @@ class PowerRemainder(ProgramFamily):
         for _ in range(min(n, 12)):
             value = value * a % m
             cycle.append(value)
-        steps = [f"Powers of {a} modulo {m}: " + ", ".join(map(str, cycle)) + ", ...",
-                 f"So {a}^{n} leaves remainder {r} when divided by {m}."]
+        steps = [
+            f"Powers of {a} modulo {m}: " + ", ".join(map(str, cycle)) + ", ...",
+            f"So {a}^{n} leaves remainder {r} when divided by {m}.",
+        ]
         return Statement([], f"What is the remainder when {a}^{n} is divided by {m}?", r, steps)
 
 
@@ -87,8 +115,12 @@ class DivisorCount(ProgramFamily):
         factors = sympy.factorint(n)
         text = " × ".join(f"{q}^{e}" if e > 1 else str(q) for q, e in sorted(factors.items()))
         count = math.prod(e + 1 for e in factors.values())
-        steps = [f"{n} = {text}.", "Divisor count = " + " × ".join(f"({e} + 1)" for _, e in sorted(factors.items()))
-                 + f" = {count}."]
+        steps = [
+            f"{n} = {text}.",
+            "Divisor count = "
+            + " × ".join(f"({e} + 1)" for _, e in sorted(factors.items()))
+            + f" = {count}.",
+        ]
         return Statement([], f"How many positive divisors does {n} have?", count, steps)
 
 
@@ -106,8 +138,12 @@ class PrimeSum(ProgramFamily):
         primes = list(sympy.primerange(p["lo"], p["hi"] + 1))
         total = sum(primes)
         listing = " + ".join(map(str, primes)) if primes else "nothing"
-        return Statement([], f"What is the sum of all prime numbers between {p['lo']} and {p['hi']}, inclusive?",
-                         total, [f"The primes are {', '.join(map(str, primes)) or 'none'}.", f"{listing} = {total}."])
+        return Statement(
+            [],
+            f"What is the sum of all prime numbers between {p['lo']} and {p['hi']}, inclusive?",
+            total,
+            [f"The primes are {', '.join(map(str, primes)) or 'none'}.", f"{listing} = {total}."],
+        )
 
 
 class LastDigit(ProgramFamily):
@@ -126,6 +162,8 @@ class LastDigit(ProgramFamily):
             cycle.append(value)
             value = value * a % 10
         digit = pow(a, n, 10)
-        steps = [f"Last digits of powers of {a} repeat: {', '.join(map(str, cycle))}.",
-                 f"The last digit of {a}^{n} is {digit}."]
+        steps = [
+            f"Last digits of powers of {a} repeat: {', '.join(map(str, cycle))}.",
+            f"The last digit of {a}^{n} is {digit}.",
+        ]
         return Statement([], f"What is the last digit of {a}^{n}?", digit, steps)
