@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System components the test suite exercises for real: Docker (daemon + sandbox image) and Coq.
+# System components the test suite exercises for real: Docker (daemon + sandbox image), Coq, bubblewrap.
 # Idempotent: installs only what is missing, starts dockerd only when it is not answering.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v coqtop >/dev/null || need+=(coq)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v bwrap >/dev/null || need+=(bubblewrap)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "system-deps: need root to apt-get install ${need[*]}" >&2; exit 1; fi
   apt-get update -qq

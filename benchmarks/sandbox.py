@@ -21,14 +21,14 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mathgym.sandbox import LocalSandbox  # noqa: E402
-from mathgym.sandbox.docker_image import DEFAULT_IMAGE  # noqa: E402
+from mathgym.sandbox import LocalSandbox
+from mathgym.sandbox.docker_image import DEFAULT_IMAGE
 
 SNIPPETS = {
     "print": "print(sum(range(1000)))",

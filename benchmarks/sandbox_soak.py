@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psutil  # noqa: E402
+import psutil
 
-from mathgym.sandbox import make_sandbox  # noqa: E402
+from mathgym.sandbox import make_sandbox
 
 ORDINARY = [
     "print(sum(range(1000)))",

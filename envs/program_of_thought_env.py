@@ -1,9 +1,11 @@
 """Program-of-thought math: the action is a program, its printed output is the answer."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.envs.math_env import MathEnv
+
 from mathgym.rewards.base import Reward, StepContext
 
 POT_INSTRUCTION = (
@@ -87,7 +89,7 @@ class ProgramOfThoughtEnv(MathEnv):
         self.last_result = None
 
     @property
-    def sandbox(self):  # noqa: ANN201 - created on first use
+    def sandbox(self):
         if self._sandbox is None:
             from mathgym.sandbox import Sandbox, make_sandbox
             from mathgym.sandbox.shared import shared_sandbox
@@ -105,7 +107,7 @@ class ProgramOfThoughtEnv(MathEnv):
         if self.problem is None or self.done:
             raise RuntimeError("the episode has ended (or never started): call reset() first")
         from mathgym.sandbox.tora import extract_program, strip_stop_string
-        from mathgym.verifier import verify  # noqa: PLC0415
+        from mathgym.verifier import verify
 
         text = strip_stop_string(str(action)[: self.action_space.max_length])
         history = tuple(self.steps)

@@ -1,9 +1,11 @@
 """Tool-integrated math reasoning (ToRA / Qwen2.5-Math TIR style): the policy writes programs, the env runs them."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.envs.math_env import MathEnv
+
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sandbox import tora
@@ -126,7 +128,7 @@ class ToolMathEnv(MathEnv):
 
     # -------------------------------------------------------------------------------- sandbox
     @property
-    def sandbox(self):  # noqa: ANN201 - created on the first program, so envs that never run code stay cheap
+    def sandbox(self):
         if self._sandbox is None:
             from mathgym.sandbox import Sandbox, make_sandbox
             from mathgym.sandbox.shared import shared_sandbox
@@ -145,7 +147,7 @@ class ToolMathEnv(MathEnv):
             self._session.close()
             self._session = None
 
-    def _execute(self, program: str):  # noqa: ANN202 - ExecResult
+    def _execute(self, program: str):
         if self._session is None:
             self._session = self.sandbox.session(timeout_s=self.timeout_s, memory_mb=self.memory_mb)
         if self._replay_pending:  # after set_state: rebuild the namespace by re-running earlier programs
@@ -170,7 +172,7 @@ class ToolMathEnv(MathEnv):
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
         if self.problem is None or self.done:
             raise RuntimeError("the episode has ended (or never started): call reset() first")
-        from mathgym.verifier import extract_answer, verify  # noqa: PLC0415
+        from mathgym.verifier import extract_answer, verify
 
         text = tora.strip_stop_string(str(action)[: self.action_space.max_length])
         history = tuple(self.steps)
@@ -224,7 +226,7 @@ class ToolMathEnv(MathEnv):
 
     def set_state(self, state: Mapping[str, Any]) -> str:
         self._close_session()
-        obs = super().set_state(state)
+        super().set_state(state)
         self.outputs = list(state.get("outputs", ["" for _ in self.steps]))
         self.cells = list(state.get("cells", []))
         self._replay_pending = bool(self.cells)

@@ -6,7 +6,8 @@ run in the local sandbox by default; pass ``sandbox="docker"`` to ``gym.make`` f
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mathgym.envs.math_registry import DATASET_IDS, GENERATOR_IDS
 

@@ -151,17 +151,30 @@ _ENVS: dict[tuple[str, str], Any] = {}
 _AGENTS: dict[tuple[str, str, str], Any] = {}
 
 
-def _env(env_id: str, mode: str, data_dir: str | None) -> Any:
+def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
+    """The worker's env for ``env_id`` (built once per process).
+
+    Template sets without a registered id (``gsm-symbolic/p1`` from a user's data folder) get a
+    :class:`~mathgym.envs.math_env.MathEnv` over their family; rows still name ``env_id``.
+    """
     key = (env_id, mode)
     if key not in _ENVS:
         import gymnasium as gym  # noqa: PLC0415
 
-        import mathgym.envs  # noqa: F401, PLC0415  (registers the ids)
+        from mathgym.envs.registration import register_envs  # noqa: PLC0415
 
+        register_envs()
         kwargs: dict[str, Any] = {"mode": mode}
         if data_dir and "GSMSymbolic" in env_id:
             kwargs["data_dir"] = data_dir
-        _ENVS[key] = gym.make(env_id, **kwargs)
+        if env_id in gym.registry:
+            _ENVS[key] = gym.make(env_id, **kwargs)
+        else:
+            from mathgym.envs.math_env import MathEnv  # noqa: PLC0415
+            from mathgym.sources.variants import VariantSource  # noqa: PLC0415
+
+            source = VariantSource([family.split("+")[0]], n_variants=1, data_dir=data_dir)
+            _ENVS[key] = MathEnv(source=source, mode=mode)
     return _ENVS[key]
 
 
@@ -205,7 +218,7 @@ def run_episode(
         "seed": item.seed,
         "episode": 0,
     }
-    env = _env(item.env, mode, data_dir)
+    env = _env(item.env, mode, data_dir, item.family)
     agent = _agent(item.agent, env, item.env + "|" + mode, agent_kwargs or {})
     episode_seed = derive_seed("mathgym.sweep.env", item.family, item.variant, item.seed)
     started, t0 = time.time(), time.perf_counter()
@@ -340,33 +353,44 @@ def run_sweep(
         done = run.done_keys()
         todo = [item for item in items if item.key not in done]
         done_before = len(items) - len(todo)
-        bar = tqdm(
-            total=len(items),
-            initial=done_before,
-            desc=f"sweep {run.id}",
-            unit="ep",
-            disable=not progress,
-            dynamic_ncols=True,
-            smoothing=0.1,
-        )
         added = errors = 0
+        bars: list[Any] = []
+
+        def start_bar() -> None:
+            # created once the pool's workers are forked: no tqdm monitor thread exists at fork time
+            if not bars:
+                bars.append(
+                    tqdm(
+                        total=len(items),
+                        initial=done_before,
+                        desc=f"sweep {run.id}",
+                        unit="ep",
+                        disable=not progress,
+                        dynamic_ncols=True,
+                        smoothing=0.1,
+                    )
+                )
 
         def store_rows(rows: list[dict[str, Any]]) -> None:
             nonlocal added, errors
+            start_bar()
             added += run.add_many(rows)
             errors += sum(1 for r in rows if r.get("error"))
-            bar.update(len(rows))
+            bars[0].update(len(rows))
 
         chunks = _chunks(todo)
         kwargs = {k: dict(v) for k, v in dict(spec.agent_kwargs).items()}
         if backend == "serial" or (backend == "process" and workers == 1):
+            start_bar()
             for chunk in chunks:
                 store_rows(run_chunk(chunk, spec.mode, data, kwargs, throttle))
         elif backend == "process":
-            _run_pool(chunks, workers, spec.mode, data, kwargs, throttle, store_rows)
+            _run_pool(chunks, workers, spec.mode, data, kwargs, throttle, store_rows, start_bar)
         else:
+            start_bar()
             _run_ray(chunks, workers, spec.mode, data, kwargs, throttle, store_rows)
-        bar.close()
+        start_bar()
+        bars[0].close()
         if run.count() >= len(items):
             run.finish()
         return SweepResult(
@@ -384,10 +408,12 @@ def _run_pool(
     kwargs: Mapping[str, Mapping[str, Any]],
     throttle: float,
     store_rows: Any,
+    started: Any = None,
 ) -> None:
     import multiprocessing as mp  # noqa: PLC0415
 
-    # fork is fast (workers inherit the imports); elsewhere spawn. Workers never touch the store.
+    # fork is fast (workers inherit the imports); elsewhere spawn. Workers never touch the store, and
+    # they are all forked at the first submit, before the progress bar starts its monitor thread.
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(
         max_workers=min(workers, max(1, len(chunks))),
@@ -406,6 +432,8 @@ def _run_pool(
                 pending.add(pool.submit(run_chunk, chunk, mode, data, kwargs, throttle))
 
         fill()
+        if started is not None:
+            started()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:

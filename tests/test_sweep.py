@@ -73,3 +73,19 @@ def test_ray_backend_gives_the_same_rows(serial_store: Path, tmp_path: Path) -> 
     assert result.complete and result.added == 72
     expected = [r for r in comparable(serial_store) if r["family"].split("+")[0] in small.families]
     assert comparable(tmp_path / "ray.sqlite") == expected
+
+
+def test_other_template_configurations_sweep_from_a_data_folder(data_dir: Path, tmp_path: Path) -> None:
+    """GSM-Symbolic's main and p1 sets share the format; a user's folder with them sweeps like p2."""
+    folder = tmp_path / "data" / "gsm_symbolic" / "templates" / "p1"
+    folder.mkdir(parents=True)
+    for name in ("0005.json", "0031.json"):
+        (folder / name).write_bytes((data_dir / "gsm_symbolic" / "templates" / "p2" / name).read_bytes())
+    spec = SweepSpec(agents=["reference"], families=["gsm-symbolic/p1"], n_variants=3, perturbations=["noop"])
+    result = run_sweep(
+        spec, tmp_path / "p1.sqlite", backend="serial", data_dir=tmp_path / "data", progress=False
+    )
+    assert result.complete and result.added == 12 and result.errors == 0
+    rows = comparable(tmp_path / "p1.sqlite")
+    assert {r["env"] for r in rows} == {"mathgym/GSMSymbolic-P1-v0"} and all(r["correct"] for r in rows)
+    assert {r["family"] for r in rows} >= {"gsm-symbolic/p1/0005", "gsm-symbolic/p1/0031+noop"}

@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -195,6 +196,34 @@ def contained_argv(argv: Sequence[str], scratch: str, isolation: str, cwd: str |
     raise ValueError(f"isolation must be one of {ISOLATION_LEVELS} or 'auto', got {isolation!r}")
 
 
+def _drain(stream, tail: bytearray) -> None:  # noqa: ANN001
+    """Read ``stream`` to its end, keeping the last 8 KiB in ``tail`` (a chatty prover never blocks)."""
+    while True:
+        try:
+            chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+        except (OSError, ValueError):
+            return
+        if not chunk:
+            return
+        tail += chunk
+        del tail[:-8192]
+
+
+def _cleanup(proc: subprocess.Popen | None, scratch: str | None) -> None:
+    """Kill ``proc``'s process group and remove ``scratch`` (also run at interpreter exit)."""
+    if proc is not None and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 class ContainedProcess:
     """A long-lived child process with pipes, contained as described in the module docstring.
 
@@ -228,6 +257,7 @@ class ContainedProcess:
         self._stderr_tail = bytearray()
         self._stderr_thread: threading.Thread | None = None
         self._selector: selectors.BaseSelector | None = None
+        self._finalizer: weakref.finalize | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -247,25 +277,17 @@ class ContainedProcess:
             start_new_session=True,
             close_fds=True,
         )
+        # runs on kill(), on garbage collection or at exit: no prover or scratch dir is left behind
+        self._finalizer = weakref.finalize(self, _cleanup, self.proc, self.scratch)
         self._buffer.clear()
         self._stderr_tail.clear()
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.proc.stdout, selectors.EVENT_READ)
-        self._stderr_thread = threading.Thread(target=self._drain_stderr, args=(self.proc,), daemon=True)
+        # a function, not a bound method: the thread must not keep this object alive
+        self._stderr_thread = threading.Thread(
+            target=_drain, args=(self.proc.stderr, self._stderr_tail), daemon=True
+        )
         self._stderr_thread.start()
-
-    def _drain_stderr(self, proc: subprocess.Popen) -> None:
-        # stderr is drained continuously so a chatty prover never blocks on a full pipe
-        stream = proc.stderr
-        while True:
-            try:
-                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
-            except (OSError, ValueError):
-                return
-            if not chunk:
-                return
-            self._stderr_tail += chunk
-            del self._stderr_tail[:-8192]
 
     @property
     def alive(self) -> bool:
@@ -281,15 +303,10 @@ class ContainedProcess:
     def kill(self) -> None:
         """Kill the process and everything it started (its process group), remove the scratch dir."""
         proc, self.proc = self.proc, None
+        if self._finalizer is not None:
+            self._finalizer()  # kills the process group, removes the scratch dir (once)
+            self._finalizer = None
         if proc is not None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
             for stream in (proc.stdin, proc.stdout, proc.stderr):
                 try:
                     stream.close()
@@ -298,9 +315,7 @@ class ContainedProcess:
         if self._selector is not None:
             self._selector.close()
             self._selector = None
-        if self.scratch is not None:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
+        self.scratch = None
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the process group (0 when unknown)."""
@@ -382,9 +397,3 @@ class ContainedProcess:
         code = self.proc.poll() if self.proc is not None else None
         tail = self.stderr_tail().strip()[-600:]
         return f"prover process exited (code {code})" + (f": {tail}" if tail else "")
-
-    def __del__(self) -> None:  # never leave a prover behind
-        try:
-            self.kill()
-        except Exception:
-            pass

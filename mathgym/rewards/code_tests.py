@@ -29,8 +29,9 @@ from __future__ import annotations
 import ast
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
@@ -153,7 +154,7 @@ class CodeTests(Reward):
         self.last_report: TestReport | None = None
 
     @property
-    def sandbox(self):  # noqa: ANN201
+    def sandbox(self):
         from mathgym.sandbox.shared import resolve_sandbox
 
         return resolve_sandbox(self._sandbox_spec)

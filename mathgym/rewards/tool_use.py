@@ -9,7 +9,8 @@ call have no ``"tool"`` entry (or ``None``). These parts compose with the outcom
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, RewardOutput, StepContext

@@ -186,7 +186,7 @@ def setns(fd: int, flags: int) -> None:
 def mount(source, target: str, fstype, flags: int, data=None) -> None:
     import ctypes
 
-    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    enc = lambda s: None if s is None else s.encode()
     _check(libc().mount(enc(source), target.encode(), enc(fstype), ctypes.c_ulong(flags), enc(data)),
            f"mount {target}")
 
@@ -264,7 +264,7 @@ def install_seccomp() -> bool:
         return False
     ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     allow, kill = 0x7FFF0000, 0x80000000
-    errno_ = lambda e: 0x00050000 | e  # noqa: E731 - SECCOMP_RET_ERRNO
+    errno_ = lambda e: 0x00050000 | e
     prog = [(ld_abs, 0, 0, 4),  # arch
             (jeq, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
             (ret, 0, 0, kill),
@@ -1081,7 +1081,7 @@ class Worker:
                 pass
             while True:
                 try:
-                    pid, _ = os.waitpid(-1, 0)
+                    os.waitpid(-1, 0)
                 except ChildProcessError:
                     break
                 except InterruptedError:
@@ -1528,7 +1528,7 @@ def _rmtree_contents(path: str) -> None:
     import shutil
     import stat
 
-    def onerror(func, p, _exc):  # noqa: ANN001 - a snippet may have removed its own write permission
+    def onerror(func, p, _exc):
         try:
             os.chmod(os.path.dirname(p), stat.S_IRWXU)
             if os.path.isdir(p) and not os.path.islink(p):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from mathgym.sandbox import _worker as proto
 
@@ -246,7 +247,7 @@ class Sandbox(ABC):
         """
 
     @abstractmethod
-    def session(self, *, timeout_s: float | None = None, memory_mb: int | None = None) -> "Session":
+    def session(self, *, timeout_s: float | None = None, memory_mb: int | None = None) -> Session:
         """A persistent Python namespace for the cells of one episode (``with sandbox.session() as s``)."""
 
     @abstractmethod
@@ -258,14 +259,14 @@ class Sandbox(ABC):
     def isolation(self) -> str:
         """The isolation level the workers run with (starts one worker if none runs yet)."""
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _rebuild_sandbox(cls: type, settings: dict[str, Any]) -> "Sandbox":
+def _rebuild_sandbox(cls: type, settings: dict[str, Any]) -> Sandbox:
     return cls(**settings)
 
 
@@ -283,7 +284,7 @@ class Session:
     :param cpu_s: total CPU seconds the session may use over all its cells.
     """
 
-    def __init__(self, sandbox: "PooledSandbox", *, timeout_s: float, memory_mb: int, cpu_s: float) -> None:
+    def __init__(self, sandbox: PooledSandbox, *, timeout_s: float, memory_mb: int, cpu_s: float) -> None:
         self._sandbox = sandbox
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
@@ -296,7 +297,7 @@ class Session:
         self.restarts = 0
 
     @property
-    def _pool(self) -> "WorkerPool":
+    def _pool(self) -> WorkerPool:
         return self._sandbox._pools["full"]
 
     def _ensure_open(self) -> WorkerHandle:
@@ -389,7 +390,7 @@ class Session:
                     self._pool.discard(self._worker)
                 self._worker = None
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -474,7 +475,7 @@ class PooledSandbox(Sandbox):
                 "max_output_bytes": self.max_output_bytes, "preload": list(preload),
                 "warmup": "".join(WARMUP_CODE.get(name, "") for name in preload)}
 
-    def _pool_for(self, code: str) -> "WorkerPool":
+    def _pool_for(self, code: str) -> WorkerPool:
         if self.lean_workers and imports_only_stdlib(code):
             return self._pools["lean"]
         return self._pools["full"]
@@ -542,10 +543,10 @@ class PooledSandbox(Sandbox):
 
     # A sandbox is a handle on live workers: copies share them, and a pickled sandbox (an env's argument
     # sent to a spawned vector-env worker) becomes a new sandbox with the same settings over there.
-    def __copy__(self) -> "PooledSandbox":
+    def __copy__(self) -> PooledSandbox:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> "PooledSandbox":
+    def __deepcopy__(self, memo: dict[int, Any]) -> PooledSandbox:
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:

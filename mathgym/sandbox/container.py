@@ -14,7 +14,8 @@ import os
 import select
 import socket
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mathgym.sandbox import _worker as proto
 from mathgym.sandbox.base import PooledSandbox, SandboxUnavailable, WorkerHandle
@@ -30,7 +31,7 @@ WORKER_OVERHEAD_MB = {True: 192, False: 48}
 class ContainerWorker(WorkerHandle):
     """One sandbox container, driven over its attached stdin/stdout."""
 
-    def __init__(self, sandbox: "DockerSandbox", preload: Sequence[str]) -> None:
+    def __init__(self, sandbox: DockerSandbox, preload: Sequence[str]) -> None:
         super().__init__()
         self._sandbox = sandbox
         self._raw = bytearray()  # Docker's multiplexed stream, not yet demultiplexed
@@ -177,7 +178,7 @@ class DockerSandbox(PooledSandbox):
         self._settings = {"image": image, "user": user, "cpus": cpus, "base_url": base_url}
         super().__init__(lean_workers=lean_workers, **kwargs)
 
-    def _api(self):  # noqa: ANN202 - docker.APIClient; one per process (not shared across forks)
+    def _api(self):
         if self._client is None or self._client_pid != os.getpid():
             import docker
 

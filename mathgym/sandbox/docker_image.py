@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 #: image every DockerSandbox uses unless told otherwise (``mathgym.testing`` checks for it)
 DEFAULT_IMAGE = "mathgym-sandbox:bookworm"
@@ -43,7 +43,7 @@ def _require_tools() -> None:
     missing = [tool for tool in ("debootstrap", "docker", "tar") if shutil.which(tool) is None]
     if missing:
         raise FileNotFoundError(f"missing {', '.join(missing)}: apt-get install -y debootstrap docker.io")
-    probe = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30)
+    probe = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30, check=False)
     if probe.returncode != 0:
         raise RuntimeError("the Docker daemon is not reachable; start it (e.g. `nohup dockerd "
                            ">/tmp/dockerd.log 2>&1 &`) and wait until `docker info` works")
@@ -53,7 +53,7 @@ def _debootstrap(root: str, suite: str, mirror: str, packages: Sequence[str],
                  log: Callable[[str], None]) -> None:
     cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(packages)}", suite, root, mirror]
     log(f"$ {' '.join(cmd)}")
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise RuntimeError(f"debootstrap failed (exit {proc.returncode}):\n{tail}")
@@ -104,13 +104,13 @@ def build_image(image: str = DEFAULT_IMAGE, *, suite: str = DEFAULT_SUITE, mirro
         tar = subprocess.Popen(["tar", "-C", root, "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
         imp = subprocess.run(["docker", "import", "--change", 'CMD ["python3"]',
                               "--change", "USER 65534:65534", "-", image],
-                             stdin=tar.stdout, capture_output=True, text=True)
+                             stdin=tar.stdout, capture_output=True, text=True, check=False)
         tar.stdout.close()
         if tar.wait() != 0 or imp.returncode != 0:
             raise RuntimeError(f"docker import failed: {imp.stderr.strip()}")
         check = subprocess.run(["docker", "run", "--rm", "--network", "none", image, "python3", "-c",
                                 "import sys; print(sys.version.split()[0])"],
-                               capture_output=True, text=True, timeout=120)
+                               capture_output=True, text=True, timeout=120, check=False)
         if check.returncode != 0:
             raise RuntimeError(f"the new image does not run python3: {check.stderr.strip()}")
         log(f"built {image} (python {check.stdout.strip()}) in {time.monotonic() - start:.0f} s")

@@ -17,9 +17,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.sandbox import _worker as proto
 from mathgym.sandbox.base import PooledSandbox, SandboxError, WorkerHandle
@@ -53,7 +54,7 @@ def python_binds(preload: Sequence[str] = ()) -> list[str]:
         except (ImportError, ValueError):
             spec = None
         if spec is not None and spec.submodule_search_locations:
-            paths.add(os.path.dirname(list(spec.submodule_search_locations)[0]))
+            paths.add(os.path.dirname(next(iter(spec.submodule_search_locations))))
     resolved = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
     return sorted(p for p in resolved if p != "/")
 

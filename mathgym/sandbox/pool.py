@@ -11,12 +11,13 @@ import os
 import threading
 import time
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mathgym.sandbox import _worker as proto
 from mathgym.sandbox.base import SandboxError, WorkerDied, WorkerHandle
 
-_POOLS: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
+_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
 
 def _stop_all(workers: list[WorkerHandle], owner_pid: list[int]) -> None:

@@ -10,6 +10,7 @@ Sources and envs: :class:`mathgym.sources.variants.VariantSource`, ids ``mathgym
 ``mathgym/Dynamic-<Topic>-v0``. Sweeps, store, metrics and reports: :mod:`mathgym.sweep`,
 :mod:`mathgym.store`, :mod:`mathgym.metrics.robustness`, :mod:`mathgym.report`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,11 +18,16 @@ from typing import Any
 from mathgym.variants.base import NotApplicable, VariantFamily
 
 _LAZY = {
-    "TemplateFamily": "mathgym.variants.gsm_symbolic", "load_templates": "mathgym.variants.gsm_symbolic",
-    "GSMTemplate": "mathgym.variants.template", "TemplateError": "mathgym.variants.template",
-    "ProgramFamily": "mathgym.variants.program", "program_family": "mathgym.variants.program",
-    "program_families": "mathgym.variants.program", "perturb": "mathgym.variants.perturb",
-    "PerturbedFamily": "mathgym.variants.perturb", "PERTURBATIONS": "mathgym.variants.perturb",
+    "TemplateFamily": "mathgym.variants.gsm_symbolic",
+    "load_templates": "mathgym.variants.gsm_symbolic",
+    "GSMTemplate": "mathgym.variants.template",
+    "TemplateError": "mathgym.variants.template",
+    "ProgramFamily": "mathgym.variants.program",
+    "program_family": "mathgym.variants.program",
+    "program_families": "mathgym.variants.program",
+    "perturb": "mathgym.variants.perturb",
+    "PerturbedFamily": "mathgym.variants.perturb",
+    "PERTURBATIONS": "mathgym.variants.perturb",
 }
 
 __all__ = ["NotApplicable", "VariantFamily", *_LAZY]

@@ -121,16 +121,14 @@ def _fraction(a: Any, b: Any = None) -> Fraction:
     return Fraction(a, b) if isinstance(a, int) and isinstance(b, int) else Fraction(a) / Fraction(b)
 
 
-def template_functions(
-    lists: Mapping[str, Sequence[Any]], rng: np.random.Generator | None = None
-) -> dict[str, Any]:
+def template_functions(lists: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
     """Every name a template expression can use: safe builtins, the format's helpers and the lists."""
-    shuffle_rng = rng if rng is not None else np.random.default_rng(0)
 
     def shuffle_list(items: Any) -> list[Any]:
+        # A fixed shuffle: a domain is drawn from uniformly, so its order only has to be reproducible,
+        # whatever was generated before in this process.
         out = list(items)
-        order = shuffle_rng.permutation(len(out))
-        return [out[i] for i in order]
+        return [out[i] for i in np.random.default_rng(len(out)).permutation(len(out))]
 
     functions: dict[str, Any] = dict(SAFE_BUILTINS)
     functions.update(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,7 +22,16 @@ SANDBOX_GROUP = pytest.mark.xdist_group("sandbox")  # one xdist worker starts th
 
 
 def _cgroup_dirs() -> set[str]:
-    return set(glob.glob("/sys/fs/cgroup/*/**/mathgym-sbx-*", recursive=True))
+    """Worker cgroups whose worker is gone or is ours (other processes' live sandboxes are not counted)."""
+    import psutil
+
+    ours = {p.pid for p in psutil.Process().children(recursive=True)}
+    found = set()
+    for path in glob.glob("/sys/fs/cgroup/*/**/mathgym-sbx-*", recursive=True):
+        pid = int(path.rsplit("-", 1)[1])
+        if pid in ours or not psutil.pid_exists(pid):
+            found.add(path)
+    return found
 
 
 def _sysv_shm_of(uid: int) -> list[str]:
@@ -51,10 +60,20 @@ def _files_of(uid: int) -> set[str]:
 
 
 def _containers() -> set[str]:
+    """Sandbox containers started by this process."""
     try:
-        from mathgym.sandbox.container import leftover_containers
+        import socket
 
-        return set(leftover_containers())
+        import docker
+
+        from mathgym.sandbox.container import LABEL
+
+        client = docker.from_env(timeout=10)
+        try:
+            owner = f"{LABEL}.owner={socket.gethostname()}:{os.getpid()}"
+            return {c.id for c in client.containers.list(all=True, filters={"label": owner})}
+        finally:
+            client.close()
     except Exception:  # noqa: BLE001 - no Docker here: nothing can be left there either
         return set()
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SANDBOX_GROUP
+
 from mathgym.problem import Problem
 from mathgym.rewards import make_reward
 from mathgym.rewards.base import StepContext

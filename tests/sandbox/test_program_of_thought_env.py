@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from gymnasium.utils.env_checker import check_env
-
 from conftest import SANDBOX_GROUP
+from gymnasium.utils.env_checker import check_env
 
 pytestmark = SANDBOX_GROUP
 

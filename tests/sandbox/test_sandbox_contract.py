@@ -6,8 +6,8 @@ import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from conftest import SANDBOX_GROUP, leftover_processes
+
 from mathgym.sandbox import ExecResult, LocalSandbox, SandboxError, make_sandbox
 from mathgym.sandbox.base import imports_only_stdlib
 
@@ -130,7 +130,7 @@ def test_forked_child_gets_its_own_workers(local_sandbox) -> None:
         finally:
             os._exit(0)
     os.close(write)
-    _, status = os.waitpid(pid, 0)
+    os.waitpid(pid, 0)
     assert os.read(read, 100) == b"child\n"
     os.close(read)
     assert local_sandbox.run("print('parent')").stdout == "parent\n"

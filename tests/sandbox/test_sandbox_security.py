@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import SANDBOX_GROUP, SECRET_ENV, SECRET_VALUE, leftover_processes
 
 pytestmark = SANDBOX_GROUP

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
+from conftest import SANDBOX_GROUP
 from gymnasium.utils.env_checker import check_env
 
-from conftest import SANDBOX_GROUP
 from mathgym.sandbox import tora
 from mathgym.sandbox.base import ExecResult
 
@@ -75,7 +75,7 @@ def test_call_limit(local_sandbox) -> None:
     env = gym.make("mathgym/ToolMath-Arithmetic-v0", sandbox=local_sandbox, max_calls=4, finish_on_text=True)
     env.reset(seed=2)
     for i in range(4):
-        obs, _, terminated, truncated, info = env.step(program(f"print({i})"))
+        obs, _, terminated, _, info = env.step(program(f"print({i})"))
         assert info["tool_calls"] == i + 1 and not terminated
     assert obs.endswith(f"```output\n3\n```\n{tora.MAX_CALLS_MESSAGE}\n")
     obs, _, terminated, _, info = env.step(program("print('never')"))
@@ -125,7 +125,7 @@ def test_async_vector_env_runs_tool_episodes() -> None:
                         vector_kwargs={"shared_memory": False})
     try:
         obs, infos = envs.reset(seed=11)
-        obs, rewards, terminated, truncated, infos = envs.step([program("print(2 ** 10)")] * 2)
+        obs, _, _, _, infos = envs.step([program("print(2 ** 10)")] * 2)
         assert all("```output\n1024\n```" in o for o in obs)
         assert list(infos["tool"]["output"]) == ["\n```output\n1024\n```\n"] * 2
         assert list(infos["tool_calls"]) == [1, 1]

@@ -207,8 +207,10 @@ class ExactDivision(ProgramFamily):
     def build(self, p: Mapping[str, Any]) -> Statement:
         total = p["groups"] * p["each"]
         facts = [f"{p['name']} has {total} {p['item']}."]
-        q = (f"{p['name']} shares them equally among {p['groups']} friends. "
-             f"How many {p['item']} does each friend get?")
+        q = (
+            f"{p['name']} shares them equally among {p['groups']} friends. "
+            f"How many {p['item']} does each friend get?"
+        )
         return Statement(
             facts,
             q,
