@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/pip install -q --upgrade pip
 	# CPU machines: torch comes from the pinned CPU wheel (an unpinned torch pulls a multi-GB CUDA build)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[rl,llm,docker,report,dev]'
+	$(BIN)/pip install -q -e '.[rl,llm,docker,ray,hub,report,dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -45,6 +45,7 @@ class DSOConfig:
     hidden_size: int = 32         # one-layer LSTM of 32 units, as in DSR
     max_length: int = 64
     min_length: int = 4
+    uniform_arity_prior: bool = True
     torch_threads: int = 1
     stop_on_success: bool = True
 
@@ -68,13 +69,17 @@ class DSOResult:
 
 
 class Policy(nn.Module):
-    """LSTM over one-hot (parent, sibling) inputs, with a linear head to token logits."""
+    """LSTM over one-hot (parent, sibling) inputs, with a linear head to token logits plus fixed prior
+    logits (DSO's "uniform arity" prior: terminals, unary and binary operators start equally likely
+    as groups, which keeps untrained samples from running into the length limit)."""
 
-    def __init__(self, n_tokens: int, hidden_size: int) -> None:
+    def __init__(self, n_tokens: int, hidden_size: int, prior_logits: np.ndarray | None = None) -> None:
         super().__init__()
         self.n_tokens = n_tokens
         self.cell = nn.LSTMCell(2 * (n_tokens + 1), hidden_size)
         self.head = nn.Linear(hidden_size, n_tokens)
+        prior = torch.zeros(n_tokens) if prior_logits is None else torch.as_tensor(prior_logits, dtype=torch.float32)
+        self.register_buffer("prior", prior)
 
     def encode(self, parent: torch.Tensor, sibling: torch.Tensor) -> torch.Tensor:
         width = self.n_tokens + 1
@@ -82,7 +87,14 @@ class Policy(nn.Module):
 
     def step(self, parent: torch.Tensor, sibling: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         h, c = self.cell(self.encode(parent, sibling), state)
-        return self.head(h), (h, c)
+        return self.head(h) + self.prior, (h, c)
+
+
+def uniform_arity_prior(arities: tuple[int, ...]) -> np.ndarray:
+    """Log-prior giving each arity class the same total probability: ``-log(#tokens of that arity)``."""
+    arities_array = np.array(arities)
+    counts = {a: int((arities_array == a).sum()) for a in set(arities)}
+    return np.array([-np.log(counts[a]) for a in arities])
 
 
 @torch.no_grad()
@@ -147,7 +159,8 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
     env.reset(seed=config.seed)
     constraints = Constraints(max_length=config.max_length, min_length=config.min_length)
     builders = [PrefixBuilder(env.library, constraints) for _ in range(config.batch_size)]
-    policy = Policy(len(env.library), config.hidden_size)
+    prior = uniform_arity_prior(env.library.arities) if config.uniform_arity_prior else None
+    policy = Policy(len(env.library), config.hidden_size, prior)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
 
     cache: dict[tuple[int, ...], Score] = {}  # DSO caches rewards of repeated expressions

@@ -254,6 +254,29 @@ def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Seq
     return visit()
 
 
+def prefix_to_infix(tokens: Sequence[int], library: TokenLibrary, constants: Sequence[float] = ()) -> str:
+    """A fully parenthesised infix string (``((x1 * x1) + x1)``), cheap enough for every episode
+    (use :func:`prefix_to_sympy` for a simplified form)."""
+    symbols = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+    consts = iter(constants)
+    position = 0
+
+    def visit() -> str:
+        nonlocal position
+        name = library.names[tokens[position]]
+        position += 1
+        if name in _BINARY:
+            left = visit()
+            return f"({left} {symbols[name]} {visit()})"
+        if name in _UNARY:
+            return f"{name}({visit()})"
+        if name == "const":
+            return f"{float(next(consts, 1.0)):.6g}"
+        return name
+
+    return visit()
+
+
 def prefix_to_text(tokens: Sequence[int], library: TokenLibrary) -> str:
     """The token names joined by spaces (``add x1 mul x1 x1``)."""
     return " ".join(library.names[t] for t in tokens)

@@ -14,7 +14,7 @@ from mathgym.envs.expression_tokens import (
     PrefixBuilder,
     TokenLibrary,
     evaluate_prefix,
-    prefix_to_sympy,
+    prefix_to_infix,
     prefix_to_text,
 )
 from mathgym.envs.nguyen import Benchmark, get_benchmark
@@ -32,7 +32,8 @@ class Score:
     :param nrmse: RMSE / std(y) on the training points (inf when invalid).
     :param nmse_test: MSE / var(y) on the test points (inf when invalid).
     :param success: ``nmse_test < 1e-12``.
-    :param expression: the expression as sympy text.
+    :param expression: the expression in infix form (``((x1 * x1) + x1)``; see
+        :func:`~envs.expression_tokens.prefix_to_sympy` for a simplified one).
     :param constants: fitted values of the ``const`` tokens.
     """
 
@@ -141,10 +142,7 @@ class SymbolicRegressionEnv(gym.Env):
         constants = self._fit_constants(tokens)
         y_hat = evaluate_prefix(tokens, self.library, self.X_train, constants)
         y = self.y_train
-        try:
-            expression = str(prefix_to_sympy(tokens, self.library, constants))
-        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
-            expression = prefix_to_text(tokens, self.library)
+        expression = prefix_to_infix(tokens, self.library, constants)
         if y_hat.shape != y.shape or not np.all(np.isfinite(y_hat)):
             return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
         nrmse = float(np.sqrt(np.mean((y - y_hat) ** 2)) / np.std(y))

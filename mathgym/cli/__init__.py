@@ -156,6 +156,14 @@ def demo(
     _report(records, out)
 
 
+# --- sub-commands that live with their areas ------------------------------------------------------------
+from mathgym.cli import report as _report_cli  # noqa: E402
+from mathgym.cli import sweep as _sweep_cli  # noqa: E402
+
+app.command("sweep")(_sweep_cli.sweep)
+app.command("report")(_report_cli.report)
+
+
 def main() -> None:
     try:
         app()

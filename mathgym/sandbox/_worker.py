@@ -856,18 +856,17 @@ class Worker:
         for name in order:
             self._cgroup_write(slot, "memory", name, str(new))
 
-    def prepare(self, session: bool = False) -> Box:
+    def prepare(self) -> Box:
         """Fork and confine a new box; returns once its payload process reports ready."""
         t0 = time.monotonic()
         try:
-            return self._prepare(session)
+            return self._prepare()
         finally:
             self.t_prepare += time.monotonic() - t0
 
-    def _prepare(self, session: bool) -> Box:
+    def _prepare(self) -> Box:
         cfg = self.config
         box = Box()
-        box.session = session
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         cmd_r, cmd_w = os.pipe()
@@ -879,7 +878,6 @@ class Worker:
             # the worker itself, S and P count too
             self._cgroup_write(slot, "pids", "pids.max", str(int(cfg.get("max_processes", 64)) + 2))
         box.cgroup_slot = slot
-        procs_fds = []
         worker_pid = os.getpid()
         self.box_counter += 1
         if self.mode == "local":
@@ -892,12 +890,12 @@ class Worker:
             raise
         if pid == 0:  # never return into the worker's code from here
             try:
-                self._box_init(out_w, err_w, cmd_r, st_w, in_r, procs_fds, session, worker_pid)
+                self._box_init(out_w, err_w, cmd_r, st_w, in_r, worker_pid)
             finally:
                 os._exit(111)
         if self.mode == "local":  # later children of the worker go back to its own PID namespace
             setns(self.pidns_fd, CLONE_NEWPID)
-        for fd in (out_w, err_w, cmd_r, st_w, in_r, *procs_fds):
+        for fd in (out_w, err_w, cmd_r, st_w, in_r):
             os.close(fd)
         box.init_pid = pid
         box.out_r, box.err_r, box.cmd_w, box.status_r, box.stdin_w = out_r, err_r, cmd_w, st_r, in_w
@@ -944,7 +942,7 @@ class Worker:
                 return None
             box.status_fb.feed(chunk)
 
-    def _box_init(self, out_w, err_w, cmd_r, st_w, in_r, procs_fds, session, worker_pid) -> None:
+    def _box_init(self, out_w: int, err_w: int, cmd_r: int, st_w: int, in_r: int, worker_pid: int) -> None:
         """Runs in the child: become the box's init ``S`` (local/weak) or its payload (container)."""
         import resource
 

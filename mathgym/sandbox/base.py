@@ -10,7 +10,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mathgym.sandbox import _worker as proto
@@ -354,8 +354,6 @@ class Session:
                     self._open = False
                     self.restarts += 1
                     note = "session state was lost; the next cell starts with an empty namespace"
-                    from dataclasses import replace
-
                     result = replace(result, error=f"{result.error or 'session process ended'} ({note})")
                 if worker.poisoned:
                     self._pool.discard(worker)

@@ -84,6 +84,11 @@ _CHOICE_RESPONSE = re.compile(r"(?:option|choice|answer)?\s*[(\[]?([A-Ea-e])[)\]
 _CHOICE_LETTERS = re.compile(r"(?<![A-Za-z\\])[A-E](?![A-Za-z])")
 
 
+# answers that are words, not products of variables: compared without case ("No" is "no", not N*o)
+_WORD_ANSWERS = frozenset({"yes", "no", "true", "false", "none", "neither", "both", "always", "never",
+                           "undefined", "impossible", "odd", "even"})
+
+
 def _strip_text_commands(text: str) -> str:
     return _TEXT_NOISE.sub("", _TEXT_WRAPPER.sub("", text))
 
@@ -191,6 +196,8 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
         if resp_fast is not None:
             return (True, "match:numeric") if _numbers_equal(gold.fast, resp_fast) else (False, "mismatch")
     resp_key = text_key(screened)
+    if gold.key.lower() in _WORD_ANSWERS and resp_key.lower() == gold.key.lower():
+        return True, "match:exact"
     if resp_key == gold.key or (gold.shape is not None and gold.shape[0] == "X" and resp_key.lower() == gold.key):
         return True, "match:exact"
     if gold.shape is None:

@@ -157,3 +157,37 @@ def test_weak_isolation_is_reported() -> None:
                           timeout_s=10)
         assert orphan.ok
         assert leftover_processes(weak) == 0
+
+
+def test_a_crashed_worker_is_replaced(sandbox) -> None:
+    """The worker (process or container) dies under a running snippet: an error result, then a new worker."""
+    import threading
+    import time
+
+    code = "import time\ntime.sleep(5)\nprint('finished')"
+    sandbox.run(code, timeout_s=0.1)  # make sure the worker kind that runs this snippet is started
+    victims = sandbox.stats()  # the idle workers: one of them serves the next snippet
+
+    def kill_workers() -> None:
+        time.sleep(1.0)
+        for row in victims:
+            if "worker_pid" in row:
+                os.kill(row["worker_pid"], 9)
+            else:
+                import docker
+
+                client = docker.from_env()
+                try:
+                    client.api.kill(row["container"])
+                except docker.errors.APIError:
+                    pass
+                finally:
+                    client.close()
+
+    killer = threading.Thread(target=kill_workers)
+    killer.start()
+    result = sandbox.run(code, timeout_s=20)
+    killer.join()
+    assert not result.ok and "crashed" in result.error and "finished" not in result.stdout
+    assert sandbox.run("print('again')", timeout_s=30).stdout == "again\n"
+    assert leftover_processes(sandbox) == 0

@@ -25,3 +25,9 @@ def test_unfactored_answers_fail(response: str) -> None:
 
 def test_form_is_not_enforced_without_the_hint() -> None:
     assert verify("\\boxed{2x^2 + 6x + 4}", "2*(x + 1)*(x + 2)").correct
+
+
+@pytest.mark.parametrize("response,gold,expected", [("\\boxed{No}", "no", True), ("\\boxed{YES}", "yes", True),
+                                                    ("\\boxed{\\text{True}}", "true", True), ("\\boxed{yes}", "no", False)])
+def test_word_answers_ignore_case(response: str, gold: str, expected: bool) -> None:
+    assert verify(response, gold).correct is expected

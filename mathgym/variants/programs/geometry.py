@@ -28,17 +28,17 @@ class RectangleArea(ProgramFamily):
         }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
-        w, l, u = p["w"], p["l"], p["unit"]
-        per = 2 * (w + l)
+        w, ln, u = p["w"], p["l"], p["unit"]
+        per = 2 * (w + ln)
         facts = [
             f"{p['name']} fences a rectangular garden with {per} {u} of fence.",
             f"The garden is {w} {u} wide.",
         ]
-        steps = [f"Length = {per}/2 - {w} = {l} {u}.", f"Area = {l} × {w} = {l * w} square {u}."]
+        steps = [f"Length = {per}/2 - {w} = {ln} {u}.", f"Area = {ln} × {w} = {ln * w} square {u}."]
         return Statement(
             facts,
             f"What is the area of the garden in square {u}?",
-            l * w,
+            ln * w,
             steps,
             movable=[0, 1],
             people=[p["name"]],
@@ -122,15 +122,15 @@ class BoxVolume(ProgramFamily):
         }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
-        l, w, h, s, u = p["l"], p["w"], p["h"], p["side"], p["unit"]
-        n = (l // s) * (w // s) * (h // s)
+        ln, w, h, s, u = p["l"], p["w"], p["h"], p["side"], p["unit"]
+        n = (ln // s) * (w // s) * (h // s)
         facts = [
-            f"A box is {l} {u} long, {w} {u} wide and {h} {u} tall.",
+            f"A box is {ln} {u} long, {w} {u} wide and {h} {u} tall.",
             f"It is packed with cubes whose edges are {s} {u} long.",
         ]
         steps = [
-            f"Along each edge: {l // s}, {w // s} and {h // s} cubes.",
-            f"{l // s} × {w // s} × {h // s} = {n} cubes.",
+            f"Along each edge: {ln // s}, {w // s} and {h // s} cubes.",
+            f"{ln // s} × {w // s} × {h // s} = {n} cubes.",
         ]
         return Statement(facts, "How many cubes fit in the box?", n, steps, movable=[0, 1], units=[u])
 
@@ -151,20 +151,20 @@ class PathAroundGarden(ProgramFamily):
         }
 
     def build(self, p: Mapping[str, Any]) -> Statement:
-        l, w, d, u = p["l"], p["w"], p["d"], p["unit"]
-        outer = (l + 2 * d) * (w + 2 * d)
+        ln, w, d, u = p["l"], p["w"], p["d"], p["unit"]
+        outer = (ln + 2 * d) * (w + 2 * d)
         facts = [
-            f"{p['name']}'s lawn is a rectangle {l} {u} long and {w} {u} wide.",
+            f"{p['name']}'s lawn is a rectangle {ln} {u} long and {w} {u} wide.",
             f"A path {d} {u} wide runs all the way around the outside of the lawn.",
         ]
         steps = [
-            f"Lawn with path: ({l} + 2×{d}) × ({w} + 2×{d}) = {l + 2 * d} × {w + 2 * d} = {outer}.",
-            f"Path = {outer} - {l} × {w} = {outer - l * w} square {u}.",
+            f"Lawn with path: ({ln} + 2×{d}) × ({w} + 2×{d}) = {ln + 2 * d} × {w + 2 * d} = {outer}.",
+            f"Path = {outer} - {ln} × {w} = {outer - ln * w} square {u}.",
         ]
         return Statement(
             facts,
             f"What is the area of the path in square {u}?",
-            outer - l * w,
+            outer - ln * w,
             steps,
             people=[p["name"]],
             units=[u],
