@@ -49,3 +49,6 @@ def register_envs() -> None:
 def mathgym_ids() -> list[str]:
     register_envs()
     return sorted(i for i in gymnasium.registry if i.startswith(f"{NAMESPACE}/"))
+
+
+register_envs()

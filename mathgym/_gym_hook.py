@@ -24,10 +24,10 @@ class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
 
         def exec_module(module):  # noqa: ANN001, ANN202
             real_exec(module)
+            if "mathgym.envs.registration" in sys.modules:
+                return  # it is being imported right now (it imports gymnasium) and registers at its end
             try:
-                from mathgym.envs.registration import register_envs
-
-                register_envs()
+                import mathgym.envs.registration  # noqa: F401  (registers on import)
             except Exception as exc:  # never break `import gymnasium` for other users
                 print(f"mathgym: could not register environments: {exc!r}", file=sys.stderr)
 
@@ -37,9 +37,7 @@ class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
 
 def install() -> None:
     if "gymnasium" in sys.modules:
-        from mathgym.envs.registration import register_envs
-
-        register_envs()
+        import mathgym.envs.registration  # noqa: F401  (registers on import)
     elif not any(isinstance(f, _RegisterAfterGymnasium) for f in sys.meta_path):
         sys.meta_path.insert(0, _RegisterAfterGymnasium())
 
