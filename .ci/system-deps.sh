@@ -20,3 +20,8 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /tmp/mathgym-dockerd.log" >&2; exit 1; }
 fi
+
+# The Docker sandbox image, built from a Debian root filesystem (no registry is reachable); a no-op when present.
+if [ -x .venv/bin/python ]; then
+  .venv/bin/python -m mathgym.cli.sandbox build-image
+fi

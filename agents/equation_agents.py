@@ -5,7 +5,8 @@ any :class:`~envs.equation_solve_env.EquationSolveEnv` configuration without tou
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class EquationSolverAgent(Agent):
         return int(valid_actions[0])
 
 
-def _term_checker(tree: EquationTree):  # noqa: ANN202
+def _term_checker(tree: EquationTree):
     nodes = tree.nodes
 
     def is_term(node: Node) -> bool:

@@ -1,8 +1,9 @@
 """A trained stable-baselines3 model behind the :class:`~agents.base.Agent` interface."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -239,7 +240,7 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
 class _TimeLimit:
     """A callback that stops training after ``seconds`` of wall time (built lazily on SB3's base class)."""
 
-    def __new__(cls, seconds: float):  # noqa: ANN204
+    def __new__(cls, seconds: float):
         from stable_baselines3.common.callbacks import BaseCallback
 
         class TimeLimitCallback(BaseCallback):

@@ -39,7 +39,7 @@ EXPECTED = {"print": "499500", "sympy": "(x - 1)*(x + 1)"}
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def build_methods(use_docker: bool, threads: int) -> tuple[dict[str, Callable[[str], str]], list[Callable[[], None]]]:

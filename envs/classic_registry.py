@@ -4,7 +4,8 @@ Static table: Gymnasium imports this module in every process, so nothing heavy i
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 EQUATION_SOLVE = "mathgym.envs.equation_solve_env:EquationSolveEnv"
 SYMBOLIC_REGRESSION = "mathgym.envs.symbolic_regression_env:SymbolicRegressionEnv"

@@ -6,8 +6,6 @@ so one ``Box`` carries the tree and the valid moves (SB3's ``MlpPolicy`` takes i
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from mathgym.envs.equation_tree import EquationTree
@@ -30,33 +28,35 @@ FEATURES = (
     "has_x",           # the subtree contains the unknown
 )
 NUM_FEATURES = len(FEATURES)
-_PARENT_COLUMN = {1: 8, 2: 9, 3: 10, 4: 11}
+# column of the parent-type one-hot for each node kind (-1: no column)
+_PARENT_COLUMNS = np.array([-1, 8, 9, 10, 11, -1, -1, -1, -1])
 
 
 def encode_nodes(tree: EquationTree, max_nodes: int) -> np.ndarray:
     """The ``(max_nodes, NUM_FEATURES)`` float32 matrix of the tree's first ``max_nodes`` nodes."""
     rows = np.zeros((max_nodes, NUM_FEATURES), dtype=np.float32)
     nodes = tree.nodes[:max_nodes]
-    kinds = [node.kind for node in nodes]
-    for index, node in enumerate(nodes):
-        row = rows[index]
-        kind = kinds[index]
-        row[kind - 1] = 1.0
-        if node.parent >= 0:
-            column = _PARENT_COLUMN.get(kinds[node.parent])
-            if column is not None:
-                row[column] = 1.0
-            row[12 + node.path[0]] = 1.0
-            row[15] = node.parent / max_nodes
-            row[16] = min(node.path[-1] / 4.0, 1.0)
-        row[14] = min(node.depth / 8.0, 1.0)
-        if kind in (6, 7):  # integer, rational
-            value = node.expr
-            number = float(value)  # a sympy Rational: exact to float
-            row[17] = (number > 0) - (number < 0)
-            magnitude = abs(number)
-            row[18] = math.tanh(magnitude / 10.0)
-            row[19] = 1.0 if magnitude == 1.0 else 0.0
-        row[20] = min(node.size / max_nodes, 1.0)
-        row[21] = 1.0 if node.has_x else 0.0
+    n = len(nodes)
+    index = np.arange(n)
+    kinds = np.fromiter((node.kind for node in nodes), dtype=np.int64, count=n)
+    parents = np.fromiter((node.parent for node in nodes), dtype=np.int64, count=n)
+    rows[index, kinds - 1] = 1.0
+    child = index[1:]  # every node but the root has a parent
+    parent_column = _PARENT_COLUMNS[kinds[parents[child]]]
+    has_column = parent_column >= 0
+    rows[child[has_column], parent_column[has_column]] = 1.0
+    rows[child, 12 + np.fromiter((node.path[0] for node in nodes[1:]), dtype=np.int64, count=n - 1)] = 1.0
+    rows[child, 15] = parents[child] / max_nodes
+    rows[child, 16] = np.minimum(np.fromiter((node.path[-1] for node in nodes[1:]), dtype=np.float32,
+                                             count=n - 1) / 4.0, 1.0)
+    rows[:n, 14] = np.minimum(np.fromiter((node.depth for node in nodes), dtype=np.float32, count=n) / 8.0, 1.0)
+    rows[:n, 20] = np.minimum(np.fromiter((node.size for node in nodes), dtype=np.float32, count=n) / max_nodes, 1.0)
+    rows[:n, 21] = np.fromiter((node.has_x for node in nodes), dtype=np.float32, count=n)
+    numbers = index[(kinds == 6) | (kinds == 7)]  # integer and rational nodes
+    if numbers.size:
+        values = np.array([float(nodes[i].expr) for i in numbers])  # exact rationals to float
+        magnitude = np.abs(values)
+        rows[numbers, 17] = np.sign(values)
+        rows[numbers, 18] = np.tanh(magnitude / 10.0)
+        rows[numbers, 19] = magnitude == 1.0
     return rows

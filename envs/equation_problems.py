@@ -7,8 +7,8 @@ turns any problem that states an equation in x into an :class:`~envs.equation_tr
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 import sympy
 

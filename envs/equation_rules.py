@@ -23,13 +23,16 @@ simplify            any subtree           sympy's evaluation of the subtree (ari
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from functools import lru_cache
 
 import numpy as np
 import sympy
 
 from mathgym.envs.equation_tree import (
+    KIND_INDEX,
+    NODE_KINDS,
     ONE,
     ZERO,
     EquationTree,
@@ -53,6 +56,10 @@ class Rule:
     :param applies: ``(tree, node_index) -> bool``, cheap and structural (it runs for every node every step).
     :param apply: ``(tree, node_index) -> EquationTree``; called only where ``applies`` is true.
     :param growth: ``(tree, node_index) -> int``, an upper bound on the nodes the rule adds.
+    :param kinds: the node kinds (indices of :data:`~envs.equation_tree.NODE_KINDS`) the rule can target;
+        the mask only asks ``applies`` about those.
+    :param rewrite: for rules that rewrite the target subtree in place, ``expr -> new expr`` (cached);
+        when the growth bound would overflow the node budget, the mask then counts the real result.
     """
 
     name: str
@@ -60,6 +67,8 @@ class Rule:
     applies: Callable[[EquationTree, int], bool]
     apply: Callable[[EquationTree, int], EquationTree]
     growth: Callable[[EquationTree, int], int]
+    kinds: frozenset[int]
+    rewrite: Callable[[sympy.Basic], sympy.Basic] | None = None
 
 
 def _no_growth(tree: EquationTree, index: int) -> int:
@@ -159,16 +168,18 @@ def _expand_applies(tree: EquationTree, index: int) -> bool:
     return False
 
 
-def _expand(tree: EquationTree, index: int) -> EquationTree:
-    node = tree.nodes[index]
-    expr = node.expr
+@lru_cache(maxsize=65_536)
+def _expanded(expr: sympy.Basic) -> sympy.Basic:
     if expr.is_Mul:
         # distribute by hand: sympy.expand runs its whole hint machinery and is ~50x slower here
         factors = [arg.args if arg.is_Add else (arg,) for arg in expr.args]
-        expanded = sympy.Add(*(sympy.Mul(*(evaluate(f) for f in combo)) for combo in itertools.product(*factors)))
-    else:
-        expanded = sympy.expand(evaluate(expr))
-    return tree.replace(node.path, expanded)
+        return sympy.Add(*(sympy.Mul(*(evaluate(f) for f in combo)) for combo in itertools.product(*factors)))
+    return sympy.expand(evaluate(expr))
+
+
+def _expand(tree: EquationTree, index: int) -> EquationTree:
+    node = tree.nodes[index]
+    return tree.replace(node.path, _expanded(node.expr))
 
 
 def _subtree_growth(tree: EquationTree, index: int) -> int:
@@ -212,24 +223,41 @@ def _simplify_applies(tree: EquationTree, index: int) -> bool:
     return index > 0 and tree.nodes[index].reducible
 
 
+_evaluated = lru_cache(maxsize=65_536)(evaluate)  # subtrees recur from step to step
+
+
 def _simplify(tree: EquationTree, index: int) -> EquationTree:
     node = tree.nodes[index]
-    return tree.replace(node.path, evaluate(node.expr))
+    return tree.replace(node.path, _evaluated(node.expr))
 
 
+@lru_cache(maxsize=65_536)
+def count_nodes(expr: sympy.Basic) -> int:
+    """Number of nodes of a sympy tree."""
+    return 1 + sum(count_nodes(arg) for arg in expr.args)
+
+
+_ANY = frozenset(range(2, len(NODE_KINDS)))  # every node but padding and the equation root
 RULES: tuple[Rule, ...] = (
-    Rule("swap_sides", "swap the two sides of the equation", _swap_applies, _swap, _no_growth),
-    Rule("move_term", "move a term to the other side, changing its sign", _is_term, _move_term, _term_growth),
+    Rule("swap_sides", "swap the two sides of the equation", _swap_applies, _swap, _no_growth,
+         frozenset({KIND_INDEX["equation"]})),
+    Rule("move_term", "move a term to the other side, changing its sign", _is_term, _move_term, _term_growth, _ANY),
     Rule("add_subtract_term", "add the opposite of a term to both sides", _is_term, _add_subtract_term,
-         _add_subtract_growth),
+         _add_subtract_growth, _ANY),
     Rule("multiply_both", "multiply both sides by the denominator of a fraction", _multiply_applies,
-         _multiply_both, _scale_growth),
+         _multiply_both, _scale_growth, frozenset({KIND_INDEX["rational"]})),
     Rule("divide_both", "divide both sides by a coefficient of the unknown", _divide_applies, _divide_both,
-         _scale_growth),
-    Rule("expand", "distribute a product over a sum", _expand_applies, _expand, _subtree_growth),
-    Rule("collect", "combine like terms of a sum", _collect_applies, _collect, _no_growth),
-    Rule("simplify", "evaluate the arithmetic of a subtree", _simplify_applies, _simplify, _subtree_growth),
+         _scale_growth, frozenset({KIND_INDEX["integer"]})),
+    Rule("expand", "distribute a product over a sum", _expand_applies, _expand, _subtree_growth,
+         frozenset({KIND_INDEX["mul"], KIND_INDEX["pow"]}), _expanded),
+    Rule("collect", "combine like terms of a sum", _collect_applies, _collect, _no_growth,
+         frozenset({KIND_INDEX["add"]})),
+    Rule("simplify", "evaluate the arithmetic of a subtree", _simplify_applies, _simplify, _subtree_growth,
+         frozenset({KIND_INDEX["add"], KIND_INDEX["mul"], KIND_INDEX["pow"]}), _evaluated),
 )
+#: for each node kind, the (rule index, rule) pairs that can target it
+_RULES_BY_KIND = {kind: [(r, rule) for r, rule in enumerate(RULES) if kind in rule.kinds]
+                  for kind in range(len(NODE_KINDS))}
 RULE_NAMES = tuple(rule.name for rule in RULES)
 SWAP = RULE_NAMES.index("swap_sides")
 
@@ -243,10 +271,17 @@ def action_mask(tree: EquationTree, max_nodes: int, *, allow_swap: bool = True) 
         anyway when it is the only applicable move, so the mask is never empty.
     """
     mask = np.zeros(len(RULES) * max_nodes, dtype=bool)
-    size = tree.size
-    for index in range(min(len(tree.nodes), max_nodes)):
-        for rule_index, rule in enumerate(RULES):
-            if rule.applies(tree, index) and size + rule.growth(tree, index) <= max_nodes:
+    nodes = tree.nodes
+    budget = max_nodes - tree.size
+    for index in range(min(len(nodes), max_nodes)):
+        node = nodes[index]
+        for rule_index, rule in _RULES_BY_KIND[node.kind]:
+            if not rule.applies(tree, index):
+                continue
+            fits = rule.growth(tree, index) <= budget
+            if not fits and rule.rewrite is not None:  # near the budget only: count the real result
+                fits = count_nodes(rule.rewrite(node.expr)) - node.size <= budget
+            if fits:
                 mask[rule_index * max_nodes + index] = True
     if not allow_swap and mask.sum() > 1:  # swapping back stays allowed when it is the only move left
         mask[SWAP * max_nodes] = False
@@ -264,4 +299,4 @@ def encode_action(rule: int | str, node: int, max_nodes: int) -> int:
     return rule_index * max_nodes + int(node)
 
 
-__all__ = ["RULES", "RULE_NAMES", "Rule", "Node", "action_mask", "decode_action", "encode_action"]
+__all__ = ["RULES", "RULE_NAMES", "Node", "Rule", "action_mask", "decode_action", "encode_action"]

@@ -1,7 +1,8 @@
 """EquationSolve: solve a linear equation in x by choosing algebraic rewrite rules and where to apply them."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -74,9 +75,9 @@ class EquationSolveEnv(gym.Env):
     ## Starting State
 
     A problem drawn from ``source`` with the env's ``np_random`` (by default the project's procedural
-    ``LinearEquation`` generator mixed over ``levels``, see :class:`~envs.equation_problems.MixedLevelSource`). ``reset(options=...)`` may
-    pin one: ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or
-    ``{"equation": "3*x + 5 = 14"}``.
+    ``LinearEquation`` generator mixed over ``levels``, see
+    :class:`~envs.equation_problems.MixedLevelSource`). ``reset(options=...)`` may pin one:
+    ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or ``{"equation": "3*x + 5 = 14"}``.
 
     ## Episode End
 
@@ -137,6 +138,8 @@ class EquationSolveEnv(gym.Env):
             self.tree = parse_equation(options["equation"])
         else:
             self.tree = equation_from_problem(self.problem)
+        if not self.tree.nodes[0].has_x:
+            raise ValueError(f"the equation {self.tree} does not contain the unknown x")
         if self.tree.size > self.max_nodes:
             raise ValueError(f"the equation {self.tree} has {self.tree.size} nodes but max_nodes is "
                              f"{self.max_nodes}: raise max_nodes")
@@ -160,10 +163,12 @@ class EquationSolveEnv(gym.Env):
         valid = bool(self._mask[action])
         before = self.tree.size
         if valid:
-            self.tree = rule.apply(self.tree, node_index)
-            self._last_rule = rule_index
-            if self.tree.size > self.max_nodes:  # the growth bounds make this impossible
-                raise RuntimeError(f"rule {rule.name} grew the tree past max_nodes: {self.tree}")
+            new_tree = rule.apply(self.tree, node_index)
+            if new_tree.size <= self.max_nodes:
+                self.tree = new_tree
+                self._last_rule = rule_index
+            else:  # the mask's growth bounds exclude this; stay safe if a bound is ever too tight
+                valid = False
         self._moves += 1
         solved_value = self.tree.solved_value()
         terminated = solved_value is not None
@@ -249,10 +254,9 @@ class EquationSolveEnv(gym.Env):
 
     def _info(self) -> dict[str, Any]:
         return {"problem_id": self.problem.id, "equation_tree": self.tree,
-                "action_mask": self._mask.copy(), "level": self.problem.meta.get("level"),
-                "answer": self.problem.answer}
+                "action_mask": self._mask.copy(), "level": self.problem.meta.get("level")}
 
-    def _verify(self, value) -> Verdict:  # noqa: ANN001
+    def _verify(self, value) -> Verdict:
         from mathgym import verify  # the verifier loads sympy parsers: import it on first use
 
         return verify(format_answer(value), self.problem)
@@ -260,7 +264,6 @@ class EquationSolveEnv(gym.Env):
 
 def _solve_exactly(tree: EquationTree) -> str:
     import sympy
-
     from mathgym.envs.equation_tree import X, evaluate
 
     solutions = sympy.solve(sympy.Eq(evaluate(tree.lhs), evaluate(tree.rhs)), X)

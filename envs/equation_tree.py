@@ -9,7 +9,6 @@ subtree contains the unknown, and whether sympy's evaluation would change it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import sympy
@@ -115,7 +114,7 @@ def _locally_reducible(expr: sympy.Basic) -> bool:
     return False
 
 
-def rebuild(expr: sympy.Basic, args: "list[sympy.Basic] | tuple[sympy.Basic, ...]") -> sympy.Basic:
+def rebuild(expr: sympy.Basic, args: list[sympy.Basic] | tuple[sympy.Basic, ...]) -> sympy.Basic:
     """A node of ``expr``'s type with new ``args``, unevaluated and in the given order.
 
     ``Add``/``Mul`` are built with ``_from_args``: even with ``evaluate=False`` sympy's constructors
@@ -186,11 +185,12 @@ def parse_side(text: str) -> sympy.Basic:
     """Parse one side of an equation without evaluating it.
 
     Plain arithmetic in x goes through the fast :mod:`envs.equation_parser`; anything else through
-    sympy's parser, after which purely numeric sub-expressions are folded: sympy's parser writes ``x - 5`` as ``x + (-1)*5`` and ``x/3`` as ``x*3**-1``; folding constant
-    subtrees gives the student's reading (``x - 5`` with the number -5, ``x*(1/3)``) without solving
-    anything that involves the unknown.
+    sympy's parser, after which purely numeric sub-expressions are folded: sympy's parser writes
+    ``x - 5`` as ``x + (-1)*5`` and ``x/3`` as ``x*3**-1``; folding constant subtrees gives the
+    student's reading (``x - 5`` with the number -5, ``x*(1/3)``) without solving anything that
+    involves the unknown.
     """
-    from mathgym.envs.equation_parser import parse_linear_side  # noqa: PLC0415  (it imports this module)
+    from mathgym.envs.equation_parser import parse_linear_side
 
     try:
         return parse_linear_side(text)
@@ -229,7 +229,7 @@ def _fold_constants(expr: sympy.Basic) -> sympy.Basic:
 
 
 @lru_cache(maxsize=4096)
-def parse_equation(text: str) -> "EquationTree":
+def parse_equation(text: str) -> EquationTree:
     """An :class:`EquationTree` from ``"lhs = rhs"`` (``==`` also accepted).
 
     Cached: trees are immutable, and sympy's parser takes milliseconds per equation.
@@ -243,9 +243,9 @@ def parse_equation(text: str) -> "EquationTree":
         raise ValueError(f"cannot parse the equation {text!r}: {error}") from error
 
 
-@dataclass(frozen=True)
 class Node:
-    """One node of an :class:`EquationTree` in pre-order.
+    """One node of an :class:`EquationTree` in pre-order (read-only by convention; a slotted class
+    rather than a frozen dataclass because trees are rebuilt on every step).
 
     :param expr: the sympy subtree (``None`` for the equation root).
     :param parent: index of the parent node (-1 for the root).
@@ -257,22 +257,26 @@ class Node:
     :param reducible: sympy's evaluation of the subtree would change it (the "simplify" rule applies).
     """
 
-    expr: sympy.Basic | None
-    parent: int
-    path: tuple[int, ...]
-    depth: int
-    size: int
-    has_x: bool
-    reducible: bool
+    __slots__ = ("depth", "expr", "has_x", "kind", "parent", "path", "reducible", "size")
 
-    @property
-    def kind(self) -> int:
-        return node_kind(self.expr)
+    def __init__(self, expr: sympy.Basic | None, parent: int, path: tuple[int, ...], depth: int, size: int,
+                 has_x: bool, reducible: bool) -> None:
+        self.expr = expr
+        self.parent = parent
+        self.path = path
+        self.depth = depth
+        self.size = size
+        self.has_x = has_x
+        self.reducible = reducible
+        self.kind = node_kind(expr)  #: index into NODE_KINDS
 
     @property
     def side(self) -> int:
         """0 for the left side, 1 for the right side, -1 for the root."""
         return self.path[0] if self.path else -1
+
+    def __repr__(self) -> str:
+        return f"Node({self.expr!s}, parent={self.parent}, path={self.path})"
 
 
 class EquationTree:
@@ -290,10 +294,10 @@ class EquationTree:
     def sides(self) -> tuple[sympy.Basic, sympy.Basic]:
         return self.lhs, self.rhs
 
-    def with_sides(self, lhs: sympy.Basic, rhs: sympy.Basic) -> "EquationTree":
+    def with_sides(self, lhs: sympy.Basic, rhs: sympy.Basic) -> EquationTree:
         return EquationTree(lhs, rhs)
 
-    def replace(self, path: tuple[int, ...], new: sympy.Basic) -> "EquationTree":
+    def replace(self, path: tuple[int, ...], new: sympy.Basic) -> EquationTree:
         """The tree with the node at ``path`` replaced by ``new``."""
         side = replace_at(self.sides[path[0]], path[1:], new)
         return EquationTree(side, self.rhs) if path[0] == 0 else EquationTree(self.lhs, side)
@@ -316,7 +320,7 @@ class EquationTree:
                out: list[Node]) -> tuple[int, bool, bool]:
         slot = len(out)
         out.append(None)  # type: ignore[arg-type]
-        size, has_x, reducible = 1, expr == X, False
+        size, has_x, reducible = 1, expr.is_Symbol and expr == X, False
         for position, arg in enumerate(expr.args):
             s, hx, red = self._visit(arg, slot, path + (position,), depth + 1, out)
             size += s

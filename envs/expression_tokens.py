@@ -8,8 +8,8 @@ numpy; :func:`prefix_to_sympy` gives its readable form.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -88,7 +88,7 @@ class Constraints:
 
 
 class _Frame:
-    __slots__ = ("token", "arity", "filled", "first_child", "first_has_var", "has_var")
+    __slots__ = ("arity", "filled", "first_child", "first_has_var", "has_var", "token")
 
     def __init__(self, token: int, arity: int) -> None:
         self.token = token
@@ -227,7 +227,7 @@ def evaluate_prefix(tokens: Sequence[int], library: TokenLibrary, X: np.ndarray,
         return np.asarray(visit(), dtype=float)
 
 
-def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Sequence[float] = ()):  # noqa: ANN201
+def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Sequence[float] = ()):
     """The expression as a sympy object (variables ``x1..xn``, constants rounded to 6 digits)."""
     import sympy
 
@@ -238,7 +238,7 @@ def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Seq
            "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
            "neg": lambda a: -a}
 
-    def visit():  # noqa: ANN202
+    def visit():
         nonlocal position
         name = library.names[tokens[position]]
         position += 1

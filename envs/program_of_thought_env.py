@@ -56,7 +56,8 @@ class ProgramOfThoughtEnv(MathEnv):
     * ``timeout_s`` (5 s) and ``memory_mb`` (512) of the run.
 
     ``info`` carries the MathEnv keys plus ``tool`` (``ok``, ``exit_code``, ``timed_out``, ``error``,
-    ``truncated``, ``stdout`` (last 400 characters), ``isolation``) and ``answer_text``.
+    ``truncated``, ``stdout`` (last 400 characters), ``isolation``) and ``answer_text``; the full
+    :class:`~mathgym.sandbox.ExecResult` (timings included) is ``env.unwrapped.last_result``.
     """
 
     def __init__(

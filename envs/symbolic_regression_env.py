@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -145,11 +146,13 @@ class SymbolicRegressionEnv(gym.Env):
         expression = prefix_to_infix(tokens, self.library, constants)
         if y_hat.shape != y.shape or not np.all(np.isfinite(y_hat)):
             return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
-        nrmse = float(np.sqrt(np.mean((y - y_hat) ** 2)) / np.std(y))
         y_test_hat = evaluate_prefix(tokens, self.library, self.X_test, constants)
-        if np.all(np.isfinite(y_test_hat)):
+        with np.errstate(all="ignore"):  # huge finite predictions overflow to inf: a score of 0, not a warning
+            nrmse = float(np.sqrt(np.mean((y - y_hat) ** 2)) / np.std(y))
             nmse_test = float(np.mean((self.y_test - y_test_hat) ** 2) / np.var(self.y_test))
-        else:
+        if not np.isfinite(nrmse):
+            return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
+        if not np.isfinite(nmse_test):
             nmse_test = float("inf")
         return Score(1.0 / (1.0 + nrmse), nrmse, nmse_test, nmse_test < SUCCESS_NMSE, expression, tuple(constants))
 

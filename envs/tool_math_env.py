@@ -77,7 +77,9 @@ class ToolMathEnv(MathEnv):
     ``info`` carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"code"``, ``"reasoning"``,
     ``"answer"``), ``step_index``, ``verdict``, ``reward_components``, ``tool_calls`` (executions so far) and
     ``tool`` (the step's execution: ``ok``, ``exit_code``, ``timed_out``, ``error``,
-    ``truncated``, ``output``, ``isolation``; ``None`` when the step ran nothing).
+    ``truncated``, ``output``, ``isolation``; ``None`` when the step ran nothing). The full
+    :class:`~mathgym.sandbox.ExecResult` of the last call, timings included, is ``env.unwrapped.last_result``
+    (``info`` stays deterministic for ``check_env``).
     """
 
     def __init__(

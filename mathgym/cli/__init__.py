@@ -158,10 +158,12 @@ def demo(
 
 # --- sub-commands that live with their areas ------------------------------------------------------------
 from mathgym.cli import report as _report_cli  # noqa: E402
+from mathgym.cli import sandbox as _sandbox_cli  # noqa: E402
 from mathgym.cli import sweep as _sweep_cli  # noqa: E402
 
 app.command("sweep")(_sweep_cli.sweep)
 app.command("report")(_report_cli.report)
+app.add_typer(_sandbox_cli.app, name="sandbox", help="Build and check the code-execution sandbox.")
 
 
 def main() -> None:

@@ -2,15 +2,15 @@
 and probabilities of improvement (the figures of rliable, drawn with matplotlib's Agg backend)."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 
 Interval = tuple[float, float, float]
 
 
-def _pyplot():  # noqa: ANN202
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
@@ -19,7 +19,7 @@ def _pyplot():  # noqa: ANN202
     return plt
 
 
-def _save(fig, path: str | Path) -> Path:  # noqa: ANN001
+def _save(fig, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
@@ -101,7 +101,7 @@ def plot_per_task(per_task: Mapping[str, Sequence[Interval]], task_names: Sequen
                yerr=[points - lows, highs - points], capsize=3, label=name)
     ax.set_xticks(x, task_names)
     ax.set(ylabel=ylabel, ylim=(0, 1.05), title=title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(algorithms))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
 

@@ -14,7 +14,7 @@ with :func:`normalize`. Several algorithms are passed as ``{name: matrix}``.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 

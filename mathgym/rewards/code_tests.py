@@ -262,13 +262,3 @@ class CodeTests(Reward):
     def __repr__(self) -> str:
         return (f"CodeTests(timeout_s={self.timeout_s}, memory_mb={self.memory_mb}, tests_key={self.tests_key!r}, "
                 f"runtime_weight={self.runtime_weight}, name={self.name!r})")
-
-
-def _register() -> None:
-    from mathgym.rewards.registry import REWARDS, register_reward
-
-    if REWARDS.get("code_tests") is not CodeTests:
-        register_reward("code_tests", CodeTests)
-
-
-_register()

@@ -103,6 +103,13 @@ REWARDS: dict[str, RewardFactory] = {
     "clip": _clip,
     "default": default_reward,
     "default_step": default_step_reward,
+    # parts whose modules pull in more (the sandbox): imported on first use
+    "code_tests": "mathgym.rewards.code_tests:CodeTests",
+    "tool_success": "mathgym.rewards.tool_use:ToolSuccessReward",
+    "tool_error": "mathgym.rewards.tool_use:ToolErrorPenalty",
+    "default_tool": "mathgym.rewards.tool_use:default_tool_reward",
+    "complexity_decrease": "mathgym.rewards.complexity:ComplexityDecrease",
+    "invalid_action": "mathgym.rewards.invalid_action:InvalidActionPenalty",
 }
 
 
@@ -122,10 +129,11 @@ def register_reward(name: str, factory: RewardFactory | None = None) -> Any:
 
 
 def _resolve(name: str) -> RewardFactory:
-    if name in REWARDS:
-        return REWARDS[name]
-    if ":" in name:
-        module, _, attr = name.partition(":")
+    target = REWARDS.get(name, name)
+    if not isinstance(target, str):
+        return target
+    if ":" in target:
+        module, _, attr = target.partition(":")
         try:
             return getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as error:

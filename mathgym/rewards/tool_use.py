@@ -98,15 +98,3 @@ def default_tool_reward() -> Reward:
 
     return WeightedSum([(OutcomeReward(), 1.0), (FormatReward(), DEFAULT_FORMAT_BONUS),
                         (ToolSuccessReward(), 1.0), (ToolErrorPenalty(), 1.0)], name="total")
-
-
-def _register() -> None:
-    from mathgym.rewards.registry import REWARDS, register_reward
-
-    for name, factory in (("tool_success", ToolSuccessReward), ("tool_error", ToolErrorPenalty),
-                          ("default_tool", default_tool_reward)):
-        if REWARDS.get(name) is not factory:
-            register_reward(name, factory)
-
-
-_register()

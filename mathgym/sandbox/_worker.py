@@ -1187,10 +1187,10 @@ class Worker:
                         box.stdin_w = -1
                 elif fd == box.pidfd:
                     finished = True
-                elif fd == self.ctl_in:
-                    if ev & (select.POLLHUP | select.POLLERR) or not self._peek_ctl():
-                        self.destroy(box)
-                        os._exit(0)
+                elif fd == self.ctl_in and (ev & (select.POLLHUP | select.POLLERR) or not self._peek_ctl()):
+                    self.destroy(box)  # the controller is gone: stop everything and remove what we made
+                    self.shutdown()
+                    os._exit(0)
             if status is not None:
                 break
             if box.pidfd < 0 and self._box_exited(box):
@@ -1239,7 +1239,7 @@ class Worker:
             error = f"output limit exceeded ({hard_cap} bytes)"
         if oom and not timed_out:
             error = f"MemoryError: memory limit exceeded ({hdr.get('memory_mb') or self.config.get('memory_mb')} MB)"
-            if exit_code is None or exit_code == 0:
+            if exit_code is None:  # P itself was killed (else only some of its children were)
                 exit_code = -signal.SIGKILL
         if hdr.get("mode") == "script" and error is None and exit_code not in (0, None):
             error = f"exited with code {exit_code}"

@@ -105,6 +105,20 @@ class WorkerHandle(ABC):
     def set_memory(self, memory_mb: int) -> None:
         """Adjust limits kept outside the worker before a request with ``memory_mb`` (container cap)."""
 
+    def probe(self) -> bool:
+        """Whether an idle worker is still there (its channel has not reached end-of-file)."""
+        if not self.alive:
+            return False
+        try:
+            chunk = self._recv(0.0)
+        except OSError:
+            chunk = b""
+        if chunk == b"":
+            self.alive = False
+        elif chunk:
+            self._fb.feed(chunk)
+        return self.alive
+
     def abandon(self) -> None:
         """Forget the worker without stopping it (a forked child must not touch its parent's workers)."""
         self.alive = False

@@ -208,6 +208,12 @@ class DockerSandbox(PooledSandbox):
     def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
         return ContainerWorker(self, preload)
 
+    def close(self) -> None:
+        super().close()
+        if self._client is not None and self._client_pid == os.getpid():
+            self._client.close()
+        self._client = None
+
 
 def leftover_containers(base_url: str | None = None) -> list[str]:
     """Ids of sandbox containers that exist now (for tests and cleanup scripts)."""

@@ -72,9 +72,10 @@ class WorkerPool:
                 while self._idle:
                     # the worker idle the longest has most likely prepared its next box already
                     worker = self._idle.pop(0)
-                    if worker.alive:
+                    if worker.probe():
                         return worker
-                    self._forget(worker)
+                    self._forget(worker)  # died while idle (killed, OOM, container stopped)
+                    worker.kill()
                 if len(self._all) + self._starting < self.max_workers:
                     self._starting += 1
                     break

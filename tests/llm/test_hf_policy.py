@@ -78,3 +78,14 @@ def test_unknown_model_path_names_the_fix(tmp_path):
 
     with pytest.raises(PolicyError, match="checkpoint directory"):
         make_policy(f"hf:{tmp_path / 'missing'}")
+
+
+def test_tiny_model_files_are_reproducible(tiny_model_dir, tmp_path):
+    import hashlib
+
+    from mathgym.agents.llm.tiny import build_tiny_model
+
+    again = build_tiny_model(tmp_path / "again")
+    for name in ("tokenizer.json", "model.safetensors", "config.json"):
+        digest = [hashlib.sha256((d / name).read_bytes()).hexdigest() for d in (tiny_model_dir, again)]
+        assert digest[0] == digest[1], name

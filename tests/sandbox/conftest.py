@@ -21,6 +21,20 @@ os.environ[SECRET_ENV] = SECRET_VALUE
 SANDBOX_GROUP = pytest.mark.xdist_group("sandbox")  # one xdist worker starts the sandboxes once
 
 
+def _sandbox_processes() -> list[int]:
+    """This process's descendants that are sandbox workers or boxes (other fixtures' processes excluded)."""
+    import psutil
+
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if any("<mathgym-sandbox-worker>" in part for part in proc.cmdline()):
+                found.append(proc.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
 def _cgroup_dirs() -> set[str]:
     """Worker cgroups whose worker is gone or is ours (other processes' live sandboxes are not counted)."""
     import psutil
@@ -82,7 +96,6 @@ def _containers() -> set[str]:
 def nothing_left_behind() -> Iterator[None]:
     """After all sandbox tests (and every sandbox closed): no process, cgroup, container, file or
     SysV segment that a test's snippets could have created is left."""
-    import psutil
 
     before_cgroups = _cgroup_dirs()
     before_files = _files_of(65534)
@@ -91,8 +104,13 @@ def nothing_left_behind() -> Iterator[None]:
     yield
     import gc
 
+    from mathgym.sandbox import shared
+
+    for sandbox in list(shared._SHARED.values()):  # envs' shared sandboxes live until the process ends
+        sandbox.close()
+    shared._SHARED.clear()
     gc.collect()
-    assert psutil.Process().children(recursive=True) == [], "sandbox processes are still running"
+    assert _sandbox_processes() == [], "sandbox processes are still running"
     assert _cgroup_dirs() - before_cgroups == set(), "sandbox cgroups were left behind"
     assert _containers() - before_containers == set(), "sandbox containers were left behind"
     assert _files_of(65534) - before_files == set(), "snippets left files on the host"

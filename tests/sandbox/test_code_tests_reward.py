@@ -36,8 +36,8 @@ def test_pass_rate(code_tests) -> None:
     "import sys\nsys.exit(0)",
     "import os\nos._exit(0)",
     "def add(a, b):\n    import os\n    os._exit(0)",
-    "class Any:\n    def __eq__(self, other): return True\n    def __repr__(self): return 'Any()'\n"
-    "def add(a, b):\n    return Any()",
+    ("class Any:\n    def __eq__(self, other): return True\n    def __repr__(self): return 'Any()'\n"
+     "def add(a, b):\n    return Any()"),
     "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef add(a, b): return None",
     "for i in range(4):\n    print('{\"i\": %d, \"ok\": true}' % i)\n    print('{\"i\": %d, \"repr\": \"3\"}' % i)",
     "def add(a, b):\n    while True: pass",

@@ -29,15 +29,15 @@ def still_works(sandbox) -> None:
     "while True: pass",
     "import time\ntime.sleep(60)",
     # catches everything it can: BaseException, and every catchable signal is ignored
-    "import signal, time\n"
-    "for s in range(1, signal.NSIG):\n"
-    "    try: signal.signal(s, signal.SIG_IGN)\n"
-    "    except (OSError, ValueError, RuntimeError): pass\n"
-    "while True:\n"
-    "    try:\n"
-    "        time.sleep(100)\n"
-    "    except BaseException:\n"
-    "        pass\n",
+    ("import signal, time\n"
+     "for s in range(1, signal.NSIG):\n"
+     "    try: signal.signal(s, signal.SIG_IGN)\n"
+     "    except (OSError, ValueError, RuntimeError): pass\n"
+     "while True:\n"
+     "    try:\n"
+     "        time.sleep(100)\n"
+     "    except BaseException:\n"
+     "        pass\n"),
 ], ids=["busy-loop", "sleep", "catch-baseexception-ignore-signals"])
 def test_timeout_is_enforced(sandbox, code: str) -> None:
     result = sandbox.run(code, timeout_s=T)
@@ -76,30 +76,35 @@ def test_growing_memory_is_stopped(sandbox) -> None:
 
 
 def test_memory_of_children_is_capped_together(sandbox) -> None:
-    # 8 children each hold 96 MB at the same time: only a cap on the aggregate stops this
+    # 8 children each try to hold 96 MB at the same time: only a cap on the aggregate stops this. After
+    # 2 s, a child holds its block if it reported it (its pid on the pipe) and is still alive (failed or
+    # OOM-killed ones are gone).
     code = ("import os, time\n"
             "r, w = os.pipe()\n"
-            "kids = []\n"
             "for _ in range(8):\n"
-            "    pid = os.fork()\n"
-            "    if pid == 0:\n"
+            "    if os.fork() == 0:\n"
             "        try:\n"
             "            block = bytearray(96 * 1024 ** 2)\n"
             "            for i in range(0, len(block), 4096): block[i] = 1\n"
-            "            os.write(w, b'x')\n"
-            "            time.sleep(3)\n"
+            "            os.write(w, b'%d ' % os.getpid())\n"
+            "            time.sleep(4)\n"
             "        finally:\n"
             "            os._exit(0)\n"
-            "    kids.append(pid)\n"
             "os.close(w)\n"
             "time.sleep(2)\n"
-            "held = len(os.read(r, 100))\n"
+            "os.set_blocking(r, False)\n"
+            "try:\n"
+            "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
+            "except BlockingIOError:\n"
+            "    ready = []\n"
+            "held = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready)\n"
             "print('held', held)\n")
     result = sandbox.run(code, memory_mb=256, timeout_s=20)
     if result.stdout.startswith("held"):
         held = int(result.stdout.split()[1])
-        # 256 MB for the snippet plus the worker's own share: never all 8 blocks (768 MB)
-        assert held * 96 <= 256 + 256, result.stdout
+        # 256 MB for the snippet plus the worker's share (Docker: the container's overhead allowance of
+        # 272 MB): never all 8 blocks (768 MB)
+        assert held * 96 <= 256 + 272, result.stdout
     else:
         assert "memory" in (result.error or "").lower() or result.exit_code != 0
     still_works(sandbox)
