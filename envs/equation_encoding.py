@@ -6,7 +6,11 @@ so one ``Box`` carries the tree and the valid moves (SB3's ``MlpPolicy`` takes i
 """
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
+import sympy
 
 from mathgym.envs.equation_tree import EquationTree
 
@@ -28,35 +32,40 @@ FEATURES = (
     "has_x",           # the subtree contains the unknown
 )
 NUM_FEATURES = len(FEATURES)
-# column of the parent-type one-hot for each node kind (-1: no column)
-_PARENT_COLUMNS = np.array([-1, 8, 9, 10, 11, -1, -1, -1, -1])
+# column of the parent-type one-hot for each node kind (None: no column)
+_PARENT_COLUMN = (None, 8, 9, 10, 11, None, None, None, None)
+_ZERO_ROW = [0.0] * NUM_FEATURES
+
+
+@lru_cache(maxsize=65_536)
+def _number_features(value: sympy.Rational) -> tuple[float, float, float]:
+    number = float(value)  # exact rationals to float
+    magnitude = abs(number)
+    return float((number > 0) - (number < 0)), math.tanh(magnitude / 10.0), float(magnitude == 1.0)
 
 
 def encode_nodes(tree: EquationTree, max_nodes: int) -> np.ndarray:
     """The ``(max_nodes, NUM_FEATURES)`` float32 matrix of the tree's first ``max_nodes`` nodes."""
-    rows = np.zeros((max_nodes, NUM_FEATURES), dtype=np.float32)
     nodes = tree.nodes[:max_nodes]
-    n = len(nodes)
-    index = np.arange(n)
-    kinds = np.fromiter((node.kind for node in nodes), dtype=np.int64, count=n)
-    parents = np.fromiter((node.parent for node in nodes), dtype=np.int64, count=n)
-    rows[index, kinds - 1] = 1.0
-    child = index[1:]  # every node but the root has a parent
-    parent_column = _PARENT_COLUMNS[kinds[parents[child]]]
-    has_column = parent_column >= 0
-    rows[child[has_column], parent_column[has_column]] = 1.0
-    rows[child, 12 + np.fromiter((node.path[0] for node in nodes[1:]), dtype=np.int64, count=n - 1)] = 1.0
-    rows[child, 15] = parents[child] / max_nodes
-    rows[child, 16] = np.minimum(np.fromiter((node.path[-1] for node in nodes[1:]), dtype=np.float32,
-                                             count=n - 1) / 4.0, 1.0)
-    rows[:n, 14] = np.minimum(np.fromiter((node.depth for node in nodes), dtype=np.float32, count=n) / 8.0, 1.0)
-    rows[:n, 20] = np.minimum(np.fromiter((node.size for node in nodes), dtype=np.float32, count=n) / max_nodes, 1.0)
-    rows[:n, 21] = np.fromiter((node.has_x for node in nodes), dtype=np.float32, count=n)
-    numbers = index[(kinds == 6) | (kinds == 7)]  # integer and rational nodes
-    if numbers.size:
-        values = np.array([float(nodes[i].expr) for i in numbers])  # exact rationals to float
-        magnitude = np.abs(values)
-        rows[numbers, 17] = np.sign(values)
-        rows[numbers, 18] = np.tanh(magnitude / 10.0)
-        rows[numbers, 19] = magnitude == 1.0
-    return rows
+    rows = []
+    # one plain-Python pass: for a few dozen nodes this beats assembling columns with numpy
+    for node in nodes:
+        row = _ZERO_ROW.copy()
+        kind = node.kind
+        row[kind - 1] = 1.0
+        if node.parent >= 0:
+            column = _PARENT_COLUMN[nodes[node.parent].kind]
+            if column is not None:
+                row[column] = 1.0
+            row[12 + node.path[0]] = 1.0
+            row[15] = node.parent / max_nodes
+            row[16] = min(node.path[-1] / 4.0, 1.0)
+        row[14] = min(node.depth / 8.0, 1.0)
+        if kind == 6 or kind == 7:  # integer, rational
+            row[17], row[18], row[19] = _number_features(node.expr)
+        row[20] = min(node.size / max_nodes, 1.0)
+        row[21] = 1.0 if node.has_x else 0.0
+        rows.append(row)
+    out = np.zeros((max_nodes, NUM_FEATURES), dtype=np.float32)
+    out[:len(rows)] = rows
+    return out

@@ -148,9 +148,7 @@ class EquationSolveEnv(gym.Env):
         self._moves = 0
         self._last_rule = -1
         self._observe()
-        info = self._info()
-        info["equation"] = self.tree.text()
-        return self._obs.copy(), info
+        return self._obs.copy(), self._info()  # render() prints the equation; printing is slow in sympy
 
     def step(self, action: int):
         if self.tree is None:

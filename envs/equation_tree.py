@@ -347,7 +347,10 @@ class EquationTree:
         return None
 
     def text(self) -> str:
-        return f"{sympy.sstr(self.lhs, order='none')} = {sympy.sstr(self.rhs, order='none')}"
+        """``lhs = rhs`` with the arguments in tree order (cached: sympy's printer is slow)."""
+        if "_text" not in self.__dict__:
+            self.__dict__["_text"] = f"{sympy.sstr(self.lhs, order='none')} = {sympy.sstr(self.rhs, order='none')}"
+        return self.__dict__["_text"]
 
     def __str__(self) -> str:
         return self.text()
@@ -360,6 +363,13 @@ class EquationTree:
 
     def __hash__(self) -> int:
         return hash((self.lhs, self.rhs))
+
+    def __copy__(self) -> "EquationTree":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "EquationTree":
+        # immutable: sharing is a correct copy, and SB3's DummyVecEnv deep-copies every step's info
+        return self
 
     def __getstate__(self) -> dict:
         return {"lhs": self.lhs, "rhs": self.rhs}

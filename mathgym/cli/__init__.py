@@ -15,7 +15,7 @@ app = typer.Typer(help="mathgym: reasoning tasks as Gymnasium environments.", no
                   pretty_exceptions_enable=False, add_completion=False)
 console = Console(width=None if sys.stdout.isatty() else 120)
 
-DEMO_ENVS = ["mathgym/Arithmetic-v0", "mathgym/LinearEquation-v0", "mathgym/Fractions-v0", "mathgym/MultiStepWord-v0"]
+BASELINE_ENVS = ["mathgym/Arithmetic-v0", "mathgym/LinearEquation-v0", "mathgym/Fractions-v0", "mathgym/MultiStepWord-v0"]
 
 
 def _env_kwargs(env_arg: list[str] | None, data_dir: Path | None, mode: str | None) -> dict[str, Any]:
@@ -134,18 +134,37 @@ def _report(records: list, out: Path) -> None:  # noqa: ANN001
 
 @app.command()
 def demo(
+    out: Path = typer.Option(Path("results/demo"), help="output folder (report.md, PNG plots, trained model)"),
+    minutes: float = typer.Option(9.0, help="wall-time budget of the whole demo"),
+    steps: int = typer.Option(50_000, help="training environment steps"),
+    seed: int = typer.Option(0, help="training seed"),
+) -> None:
+    """The main job on embedded defaults: train PPO on EquationSolve, compare it with the random and
+    reference agents on held-out seeds and difficulty levels, write a report with plots."""
+    from rich.markdown import Markdown
+
+    from mathgym.agents.demo import run_demo
+
+    report = Path(run_demo(out, minutes=minutes, steps=steps, seed=seed))
+    table = report.read_text(encoding="utf-8").split("## Solve rate by level")[-1].split("\n## ")[0]
+    console.print(Markdown("## Solve rate by level" + table))
+    console.print(f"full report with plots: {report}")
+
+
+@app.command()
+def baselines(
     n: int = typer.Option(50, "-n", help="episodes per env and agent"),
     seed: int = typer.Option(0, help="seed"),
-    out: Path = typer.Option(Path("results/demo"), help="output folder"),
+    out: Path = typer.Option(Path("results/baselines"), help="output folder"),
 ) -> None:
-    """The main job on embedded defaults: baseline agents over a few envs, table printed and written."""
+    """Baseline agents (reference, random) over a few text envs in both modes; table printed and written."""
     import gymnasium as gym
 
     from mathgym.agents import make_agent
     from mathgym.evaluation import run_episodes
 
     records = []
-    for env_id in DEMO_ENVS:
+    for env_id in BASELINE_ENVS:
         for mode in ("single", "step"):
             env = gym.make(env_id, mode=mode)
             for agent_name in ("reference", "random"):
@@ -161,6 +180,9 @@ from mathgym.cli import report as _report_cli  # noqa: E402
 from mathgym.cli import sandbox as _sandbox_cli  # noqa: E402
 from mathgym.cli import sweep as _sweep_cli  # noqa: E402
 
+from mathgym.cli.train import train_command  # noqa: E402
+
+app.command("train")(train_command)
 app.command("sweep")(_sweep_cli.sweep)
 app.command("report")(_report_cli.report)
 app.add_typer(_sandbox_cli.app, name="sandbox", help="Build and check the code-execution sandbox.")
