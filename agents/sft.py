@@ -7,10 +7,12 @@ mean cross-entropy over target tokens only.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from mathgym.agents.llm.chat import ObservationFormat, render_input
+
 from mathgym.seeding import derive_seed
 
 
@@ -33,7 +35,7 @@ class SFTConfig:
 def reference_examples(env: Any, tokenizer: Any, count: int, seed: int,
                        fmt: ObservationFormat | None = None) -> list[tuple[list[int], list[int]]]:
     """``count`` (prompt ids, target ids) pairs from resets of ``env`` with held-apart seeds."""
-    from mathgym.agents.baselines import reference_steps  # noqa: PLC0415
+    from mathgym.agents.baselines import reference_steps
 
     fmt = fmt or ObservationFormat()
     examples = []
@@ -59,7 +61,7 @@ def sft_on_reference(model: Any, tokenizer: Any, env: Any, config: SFTConfig | N
     :param fmt: observation format (use the one the rollouts will use).
     :param log: called with ``{"step", "loss"}`` every 20 steps.
     """
-    import torch  # noqa: PLC0415
+    import torch
 
     config = config or SFTConfig()
     examples = reference_examples(env, tokenizer, config.steps * config.batch_size, config.seed, fmt)

@@ -20,9 +20,8 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=4)
     args = parser.parse_args()
 
-    from trl import GRPOConfig, GRPOTrainer
-
     from mathgym.agents.adapters.trl import trl_dataset, trl_reward_funcs
+    from trl import GRPOConfig, GRPOTrainer
 
     work = Path(tempfile.mkdtemp(prefix="mathgym-trl-"))
     model = args.model

@@ -19,9 +19,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("data/verl"))
     args = parser.parse_args()
 
-    import pandas as pd
-
     import mathgym.agents.adapters.verl as adapter
+    import pandas as pd
 
     args.out.mkdir(parents=True, exist_ok=True)
     for split, n, seed in (("train", args.train, 0), ("test", args.test, 1)):

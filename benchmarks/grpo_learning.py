@@ -17,8 +17,16 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--updates", type=int, default=30)
-    parser.add_argument("--sft-steps", type=int, default=60)
+    parser.add_argument("--updates", type=int, default=60)
+    parser.add_argument("--sft-steps", type=int, default=150)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--temperature", type=float, default=0.7)
+    parser.add_argument("--prompts", type=int, default=16)
+    parser.add_argument("--group", type=int, default=8)
+    parser.add_argument("--scale-rewards", action="store_true")
+    parser.add_argument("--kl", type=float, default=0.0, help="KL coefficient to the SFT model")
+    parser.add_argument("--eval-every", type=int, default=10)
+    parser.add_argument("--eval-episodes", type=int, default=128)
     parser.add_argument("--generator", choices=["hf", "vllm"], default="hf")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden", type=int, default=128)
@@ -28,12 +36,11 @@ def main() -> None:
 
     import gymnasium as gym
     import torch
-    from transformers import AutoModelForCausalLM
-
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm.hf import load_tokenizer
     from mathgym.agents.llm.tiny import build_tiny_model
     from mathgym.agents.sft import SFTConfig, sft_on_reference
+    from transformers import AutoModelForCausalLM
 
     torch.manual_seed(args.seed)
     work = Path(tempfile.mkdtemp(prefix="mathgym-grpo-"))
@@ -52,7 +59,10 @@ def main() -> None:
     tokenizer.save_pretrained(work / "sft")
 
     config = GRPOConfig(env_id="mathgym/Arithmetic-v0", env_kwargs=env_kwargs, model_path=str(work / "sft"),
-                        generator=args.generator, seed=args.seed, total_updates=args.updates)
+                        generator=args.generator, seed=args.seed, total_updates=args.updates,
+                        learning_rate=args.lr, temperature=args.temperature, prompts_per_step=args.prompts,
+                        group_size=args.group, scale_rewards=args.scale_rewards, eval_every=args.eval_every,
+                        eval_episodes=args.eval_episodes, kl_coef=args.kl)
     args.out.mkdir(parents=True, exist_ok=True)
     curve = args.out / "curve.jsonl"
     with curve.open("w") as f:

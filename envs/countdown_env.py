@@ -1,6 +1,7 @@
 """Countdown with numeric spaces: combine two of the available numbers per step until the target appears."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -15,6 +16,23 @@ from mathgym.verifier.verdict import Verdict
 
 #: features per number slot in the observation
 SLOT_FEATURES = 4
+
+
+def choose_countdown_problem(source: Source, options: Mapping[str, Any], rng: np.random.Generator) -> Problem:
+    """The problem a Countdown env's ``reset(options=...)`` pins, or one drawn with ``rng``.
+
+    Shared by the numeric and the text env so both read options alike. Unlike
+    :func:`mathgym.sources.base.choose_problem` it also takes a whole ``{"problem": Problem | dict}``
+    (hand-made puzzles) and leaves ``index`` unchecked: the procedural source answers any index.
+    """
+    if "problem" in options:
+        problem = options["problem"]
+        return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
+    if "problem_id" in options:
+        return source.find(options["problem_id"])
+    if "index" in options:
+        return source[int(options["index"])]
+    return source.sample(rng)
 
 
 def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> Reward:
@@ -107,16 +125,7 @@ class CountdownEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = options or {}
-        if "problem" in options:
-            problem = options["problem"]
-            self.problem = problem if isinstance(problem, Problem) else Problem.from_dict(problem)
-        elif "problem_id" in options:
-            self.problem = self.source.find(options["problem_id"])
-        elif "index" in options:
-            self.problem = self.source[int(options["index"])]
-        else:
-            self.problem = self.source.sample(self.np_random)
+        self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
         numbers = [int(v) for v in self.problem.meta["numbers"]]
         if len(numbers) > self.n:
             raise ValueError(f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots")

@@ -6,6 +6,7 @@ from typing import Any
 import gymnasium as gym
 
 from mathgym.envs.countdown import CountdownSource, verify_countdown_problem
+from mathgym.envs.countdown_env import choose_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sources.base import Source
@@ -83,16 +84,7 @@ class CountdownTextEnv(gym.Env[str, str]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
-        options = options or {}
-        if "problem" in options:
-            problem = options["problem"]
-            self.problem = problem if isinstance(problem, Problem) else Problem.from_dict(problem)
-        elif "problem_id" in options:
-            self.problem = self.source.find(options["problem_id"])
-        elif "index" in options:
-            self.problem = self.source[int(options["index"])]
-        else:
-            self.problem = self.source.sample(self.np_random)
+        self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
         self.response = None
         self.reward.reset(self.problem)
         return self._prompt(), {"problem_id": self.problem.id, "family": self.problem.family,

@@ -7,7 +7,7 @@ import gymnasium as gym
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.sources.base import Source
+from mathgym.sources.base import Source, choose_problem
 from mathgym.sources.registry import make_source
 from mathgym.spaces import UnicodeText
 
@@ -130,7 +130,7 @@ class MathEnv(gym.Env[str, str]):
     # ----------------------------------------------------------------------------------- episode
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
-        self._start(self._choose_problem(options or {}), steps=[])
+        self._start(choose_problem(self.source, options or {}, self.np_random), steps=[])
         return self._observation(), self._info("prompt", verdict=None, components={})
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
@@ -175,17 +175,6 @@ class MathEnv(gym.Env[str, str]):
         return self._observation()
 
     # -------------------------------------------------------------------------------- helpers
-    def _choose_problem(self, options: Mapping[str, Any]) -> Problem:
-        if "problem_id" in options:
-            return self.source.find(str(options["problem_id"]))
-        if "index" in options:
-            index = int(options["index"])
-            if not 0 <= index < len(self.source):
-                raise IndexError(f"index {index} out of range for a source of {len(self.source)} problems")
-            return self.source[index]
-        chosen = self.source.select(options)
-        return chosen if chosen is not None else self.source.sample(self.np_random)
-
     def _start(self, problem: Problem, steps: list[str]) -> None:
         self.problem = problem
         self.steps = steps

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mathgym.envs.math_env import MathEnv
+from mathgym.envs.tool_math_env import SandboxedEnvMixin, tool_info
 
 from mathgym.rewards.base import Reward, StepContext
 
@@ -14,7 +15,7 @@ POT_INSTRUCTION = (
 )
 
 
-class ProgramOfThoughtEnv(MathEnv):
+class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
     """
     ## Description
 
@@ -81,46 +82,19 @@ class ProgramOfThoughtEnv(MathEnv):
                          render_mode=render_mode, **source_kwargs)
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
-        self.timeout_s = float(timeout_s)
-        self.memory_mb = int(memory_mb)
-        self._sandbox_spec = sandbox
-        self._sandbox_kwargs = dict(sandbox_kwargs or {})
-        self._sandbox = None
-        self._owns_sandbox = False
-        self.last_result = None
-
-    @property
-    def sandbox(self):
-        if self._sandbox is None:
-            from mathgym.sandbox import Sandbox, make_sandbox
-            from mathgym.sandbox.shared import shared_sandbox
-
-            if isinstance(self._sandbox_spec, Sandbox):
-                self._sandbox = self._sandbox_spec
-            elif self._sandbox_kwargs:
-                self._sandbox = make_sandbox(self._sandbox_spec, **self._sandbox_kwargs)
-                self._owns_sandbox = True
-            else:
-                self._sandbox = shared_sandbox(self._sandbox_spec)
-        return self._sandbox
+        self._init_sandbox(sandbox, sandbox_kwargs, timeout_s, memory_mb)
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
-        if self.problem is None or self.done:
-            raise RuntimeError("the episode has ended (or never started): call reset() first")
-        from mathgym.sandbox.tora import extract_program, strip_stop_string
+        text, history = self._take_action(action)
+        from mathgym.sandbox.tora import extract_program
         from mathgym.verifier import verify
 
-        text = strip_stop_string(str(action)[: self.action_space.max_length])
-        history = tuple(self.steps)
-        self.steps.append(text)
         result = self.sandbox.run(extract_program(text), timeout_s=self.timeout_s, memory_mb=self.memory_mb)
         self.last_result = result  # the full ExecResult (with timings, not in info: info must be deterministic)
         lines = [line.strip() for line in result.stdout.splitlines() if line.strip()] if result.ok else []
         answer_text = lines[-1] if lines else ""
         verdict = verify(answer_text, self.problem)
-        tool = {"ok": result.ok, "exit_code": result.exit_code, "timed_out": result.timed_out,
-                "error": result.error, "truncated": result.truncated,
-                "stdout": result.stdout[-400:], "isolation": result.isolation}
+        tool = tool_info(result, stdout=result.stdout[-400:])
         out = self.reward(StepContext(problem=self.problem, action=text, history=history,
                                       step_index=len(history), final=True, verdict=verdict,
                                       extra={"tool": tool, "answer_text": answer_text, "program": text}))
@@ -134,7 +108,5 @@ class ProgramOfThoughtEnv(MathEnv):
         return self._observation(), float(out.value), True, False, info
 
     def close(self) -> None:
-        if self._owns_sandbox and self._sandbox is not None:
-            self._sandbox.close()
-        self._sandbox = None
+        self._close_sandbox()
         super().close()

@@ -10,7 +10,7 @@ import gymnasium as gym
 from mathgym.problem import Problem
 from mathgym.provers.base import ProofState, ProverBackend, StepResult, render_goals
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.sources.base import Source
+from mathgym.sources.base import Source, choose_problem
 from mathgym.spaces import UnicodeText
 from mathgym.verifier.verdict import Verdict
 
@@ -150,7 +150,7 @@ class ProverEnv(gym.Env[str, str]):
     # ----------------------------------------------------------------------------------- episode
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
-        problem = self._choose_problem(options or {})
+        problem = choose_problem(self.source, options or {}, self.np_random)
         root = self.backend.open(problem)
         self._start(problem, root, actions=[])
         return self._observation(), self._info("prompt", verdict=None, components={})
@@ -263,17 +263,6 @@ class ProverEnv(gym.Env[str, str]):
         return node
 
     # -------------------------------------------------------------------------------- helpers
-    def _choose_problem(self, options: Mapping[str, Any]) -> Problem:
-        if "problem_id" in options:
-            return self.source.find(str(options["problem_id"]))
-        if "index" in options:
-            index = int(options["index"])
-            if not 0 <= index < len(self.source):
-                raise IndexError(f"index {index} out of range for a source of {len(self.source)} problems")
-            return self.source[index]
-        chosen = self.source.select(options)
-        return chosen if chosen is not None else self.source.sample(self.np_random)
-
     def _start(self, problem: Problem, node: ProofState, actions: list[str]) -> None:
         self.problem = problem
         self.state_id = node.id

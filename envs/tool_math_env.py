@@ -17,7 +17,75 @@ TOOL_INSTRUCTION = (
 )
 
 
-class ToolMathEnv(MathEnv):
+class SandboxedEnvMixin:
+    """Sandbox plumbing shared by the math envs that run the policy's programs (ToolMathEnv, PoT).
+
+    The sandbox is resolved lazily, so building an env (``check_env``, registry listings) starts no
+    process; a dedicated sandbox (``sandbox_kwargs`` given) is owned and closed by the env, a shared one
+    (:func:`mathgym.sandbox.shared.shared_sandbox`) outlives it.
+    """
+
+    def _init_sandbox(
+        self, sandbox: Any, sandbox_kwargs: Mapping[str, Any] | None, timeout_s: float, memory_mb: int
+    ) -> None:
+        """:param sandbox: a backend name or a :class:`~mathgym.sandbox.Sandbox` object.
+        :param sandbox_kwargs: options for a dedicated sandbox; empty for the process's shared one.
+        :param timeout_s: the run time limit of one program.
+        :param memory_mb: the memory cap of one run (or of the session).
+        """
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self._sandbox_spec = sandbox
+        self._sandbox_kwargs = dict(sandbox_kwargs or {})
+        self._sandbox = None
+        self._owns_sandbox = False
+        self.last_result = None
+
+    @property
+    def sandbox(self):
+        if self._sandbox is None:
+            from mathgym.sandbox import Sandbox, make_sandbox
+            from mathgym.sandbox.shared import shared_sandbox
+
+            if isinstance(self._sandbox_spec, Sandbox):
+                self._sandbox = self._sandbox_spec
+            elif self._sandbox_kwargs:
+                self._sandbox = make_sandbox(self._sandbox_spec, **self._sandbox_kwargs)
+                self._owns_sandbox = True
+            else:
+                self._sandbox = shared_sandbox(self._sandbox_spec)
+        return self._sandbox
+
+    def _close_sandbox(self) -> None:
+        if self._owns_sandbox and self._sandbox is not None:
+            self._sandbox.close()
+        self._sandbox = None
+
+    def _take_action(self, action: str) -> tuple[str, tuple[str, ...]]:
+        """Record ``action`` as the episode's next step; returns ``(text, history before it)``.
+
+        The text is cut to the action space and loses the output fence a stop string leaves, so what is
+        stored and verified is the policy's own text only.
+        """
+        if self.problem is None or self.done:
+            raise RuntimeError("the episode has ended (or never started): call reset() first")
+        text = tora.strip_stop_string(str(action)[: self.action_space.max_length])
+        history = tuple(self.steps)
+        self.steps.append(text)
+        return text, history
+
+
+def tool_info(result: Any, **shown: str) -> dict[str, Any]:
+    """The deterministic part of an :class:`~mathgym.sandbox.ExecResult` for ``info`` and reward parts.
+
+    Timings are left out so ``info`` stays reproducible; ``shown`` adds the text the env exposes
+    (``stdout`` or ``output``), placed before ``isolation`` as both envs have always reported it.
+    """
+    return {"ok": result.ok, "exit_code": result.exit_code, "timed_out": result.timed_out,
+            "error": result.error, "truncated": result.truncated, **shown, "isolation": result.isolation}
+
+
+class ToolMathEnv(SandboxedEnvMixin, MathEnv):
     """
     ## Description
 
@@ -113,37 +181,16 @@ class ToolMathEnv(MathEnv):
         if max_calls < 0 or timeout_s <= 0:
             raise ValueError("max_calls must be >= 0 and timeout_s > 0")
         self.max_calls = int(max_calls)
-        self.timeout_s = float(timeout_s)
-        self.memory_mb = int(memory_mb)
+        self._init_sandbox(sandbox, sandbox_kwargs, timeout_s, memory_mb)
         self.max_output_chars = int(max_output_chars)
         self.last_line_errors = bool(last_line_errors)
         self.finish_on_text = bool(finish_on_text)
-        self._sandbox_spec = sandbox
-        self._sandbox_kwargs = dict(sandbox_kwargs or {})
-        self._sandbox = None
-        self._owns_sandbox = False
         self._session = None
         self.outputs: list[str] = []  # per action: the appended text (output block, limit message, or "")
         self.cells: list[str] = []  # programs executed this episode, in order (replayed after set_state)
         self._replay_pending = False
-        self.last_result = None
 
     # -------------------------------------------------------------------------------- sandbox
-    @property
-    def sandbox(self):
-        if self._sandbox is None:
-            from mathgym.sandbox import Sandbox, make_sandbox
-            from mathgym.sandbox.shared import shared_sandbox
-
-            if isinstance(self._sandbox_spec, Sandbox):
-                self._sandbox = self._sandbox_spec
-            elif self._sandbox_kwargs:
-                self._sandbox = make_sandbox(self._sandbox_spec, **self._sandbox_kwargs)
-                self._owns_sandbox = True
-            else:
-                self._sandbox = shared_sandbox(self._sandbox_spec)
-        return self._sandbox
-
     def _close_session(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -172,13 +219,9 @@ class ToolMathEnv(MathEnv):
         self._replay_pending = False
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
-        if self.problem is None or self.done:
-            raise RuntimeError("the episode has ended (or never started): call reset() first")
+        text, history = self._take_action(action)
         from mathgym.verifier import extract_answer, verify
 
-        text = tora.strip_stop_string(str(action)[: self.action_space.max_length])
-        history = tuple(self.steps)
-        self.steps.append(text)
         # ToRA's rule: run the program when the text ends with one and has no boxed answer; program text
         # such as ``answer = 5`` must not count as a final answer
         runs_program = "boxed" not in text and tora.ends_with_program(text)
@@ -193,9 +236,7 @@ class ToolMathEnv(MathEnv):
                                                           last_line_errors=self.last_line_errors))
             if len(self.cells) == self.max_calls:
                 appended += tora.MAX_CALLS_MESSAGE + "\n"
-            tool = {"ok": result.ok, "exit_code": result.exit_code, "timed_out": result.timed_out,
-                    "error": result.error, "truncated": result.truncated,
-                    "output": appended, "isolation": result.isolation}
+            tool = tool_info(result, output=appended)
         elif runs_program:
             runs_program = False  # the call limit was reached: the program is not run
         self.outputs.append(appended)
@@ -251,7 +292,5 @@ class ToolMathEnv(MathEnv):
 
     def close(self) -> None:
         self._close_session()
-        if self._owns_sandbox and self._sandbox is not None:
-            self._sandbox.close()
-        self._sandbox = None
+        self._close_sandbox()
         super().close()

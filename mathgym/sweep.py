@@ -26,7 +26,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from mathgym.seeding import derive_seed
 
@@ -385,10 +385,10 @@ def run_sweep(
             for chunk in chunks:
                 store_rows(run_chunk(chunk, spec.mode, data, kwargs, throttle))
         elif backend == "process":
-            _run_pool(chunks, workers, spec.mode, data, kwargs, throttle, store_rows, start_bar)
+            _run_pool(chunks, workers, (spec.mode, data, kwargs, throttle), store_rows, start_bar)
         else:
             start_bar()
-            _run_ray(chunks, workers, spec.mode, data, kwargs, throttle, store_rows)
+            _run_ray(chunks, workers, (spec.mode, data, kwargs, throttle), store_rows)
         start_bar()
         bars[0].close()
         if run.count() >= len(items):
@@ -400,15 +400,57 @@ def run_sweep(
         db.close()
 
 
+#: what every chunk runs with besides its items: ``run_chunk``'s mode, data_dir, agent_kwargs, throttle
+ChunkArgs = tuple[str, str | None, Mapping[str, Mapping[str, Any]], float]
+
+
+def _keep_busy(
+    chunks: Iterable[list[WorkItem]],
+    workers: int,
+    submit: Callable[[list[WorkItem]], Any],
+    wait_some: Callable[[list[Any]], tuple[Iterable[Any], Iterable[Any]]],
+    result: Callable[[Any], list[dict[str, Any]]],
+    store_rows: Callable[[list[dict[str, Any]]], None],
+    started: Callable[[], None] | None = None,
+) -> None:
+    """Run ``chunks`` with at most ``2 * workers`` in flight, storing rows as each chunk finishes.
+
+    Two per worker keeps every worker fed while the parent stores rows, without queueing the whole sweep
+    (memory stays flat however many chunks there are). Both parallel backends use this loop; they differ
+    only in how a chunk is submitted, waited for and read back.
+
+    :param submit: starts one chunk and returns its handle (a future, a Ray ref).
+    :param wait_some: ``(finished, still_pending)`` once at least one handle has finished.
+    :param result: the rows of a finished handle.
+    :param started: called once the first chunks are submitted.
+    """
+    pending: list[Any] = []
+    queue = iter(chunks)
+
+    def fill() -> None:
+        while len(pending) < 2 * workers:
+            chunk = next(queue, None)
+            if chunk is None:
+                return
+            pending.append(submit(chunk))
+
+    fill()
+    if started is not None:
+        started()
+    while pending:
+        finished, still_pending = wait_some(pending)
+        pending[:] = still_pending
+        for handle in finished:
+            store_rows(result(handle))
+        fill()
+
+
 def _run_pool(
     chunks: list[list[WorkItem]],
     workers: int,
-    mode: str,
-    data: str | None,
-    kwargs: Mapping[str, Mapping[str, Any]],
-    throttle: float,
-    store_rows: Any,
-    started: Any = None,
+    args: ChunkArgs,
+    store_rows: Callable[[list[dict[str, Any]]], None],
+    started: Callable[[], None] | None = None,
 ) -> None:
     import multiprocessing as mp  # noqa: PLC0415
 
@@ -421,35 +463,22 @@ def _run_pool(
         initializer=_watch_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        pending: set[Future] = set()
-        queue = iter(chunks)
-
-        def fill() -> None:
-            while len(pending) < 2 * workers:
-                chunk = next(queue, None)
-                if chunk is None:
-                    return
-                pending.add(pool.submit(run_chunk, chunk, mode, data, kwargs, throttle))
-
-        fill()
-        if started is not None:
-            started()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                pending.discard(future)
-                store_rows(future.result())
-            fill()
+        _keep_busy(
+            chunks,
+            workers,
+            submit=lambda chunk: pool.submit(run_chunk, chunk, *args),
+            wait_some=lambda pending: wait(pending, return_when=FIRST_COMPLETED),
+            result=Future.result,
+            store_rows=store_rows,
+            started=started,
+        )
 
 
 def _run_ray(
     chunks: list[list[WorkItem]],
     workers: int,
-    mode: str,
-    data: str | None,
-    kwargs: Mapping[str, Mapping[str, Any]],
-    throttle: float,
-    store_rows: Any,
+    args: ChunkArgs,
+    store_rows: Callable[[list[dict[str, Any]]], None],
 ) -> None:
     try:
         import ray  # noqa: PLC0415
@@ -466,19 +495,14 @@ def _run_ray(
         )
     try:
         remote = ray.remote(num_cpus=1)(run_chunk)
-        pending = []
-        queue = iter(chunks)
-        while True:
-            while len(pending) < 2 * workers:
-                chunk = next(queue, None)
-                if chunk is None:
-                    break
-                pending.append(remote.remote(chunk, mode, data, kwargs, throttle))
-            if not pending:
-                break
-            ready, pending = ray.wait(pending, num_returns=1)
-            for ref in ready:
-                store_rows(ray.get(ref))
+        _keep_busy(
+            chunks,
+            workers,
+            submit=lambda chunk: remote.remote(chunk, *args),
+            wait_some=lambda pending: ray.wait(pending, num_returns=1),
+            result=ray.get,
+            store_rows=store_rows,
+        )
     finally:
         if started_here:
             ray.shutdown()

@@ -8,8 +8,9 @@ texts (prompt + response), the prompts and the labels (``--label_key``). Build t
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.agents.adapters.scoring import DEFAULT_ENV_ID, EnvScorer, dataset_rows, problem_from_label
 
@@ -24,12 +25,12 @@ def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence
 
     The response is the query after its prompt (OpenRLHF's queries are prompt + response).
     """
-    import torch  # noqa: PLC0415
+    import torch
 
     scorer = _scorer(os.environ.get("MATHGYM_ENV_ID", DEFAULT_ENV_ID))
     rewards, correct = [], []
     for query, prompt, label in zip(queries, prompts, labels):
-        response = query[len(prompt):] if query.startswith(prompt) else query
+        response = query.removeprefix(prompt)
         score = scorer.score(problem_from_label(label, prompt), response)
         rewards.append(score.reward)
         correct.append(float(score.correct))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.seeding import derive_seed, stable_hash
@@ -60,7 +61,7 @@ class EnvScorer:
     def _env(self) -> Any:
         env = getattr(self._local, "env", None)
         if env is None:
-            import gymnasium as gym  # noqa: PLC0415
+            import gymnasium as gym
 
             env = gym.make(self.env_id, **self.env_kwargs).unwrapped
             env.reset(seed=derive_seed("mathgym.adapters.scorer") % 2**31)
@@ -83,7 +84,7 @@ def dataset_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[
 
     Problem ``i`` comes from a reset with seed ``derive_seed("mathgym.adapters.dataset", seed, i)``.
     """
-    import gymnasium as gym  # noqa: PLC0415
+    import gymnasium as gym
 
     env = gym.make(env_id, **env_kwargs)
     rows = []

@@ -12,7 +12,8 @@ the reward use the exact gold answer and metadata. Without it, an ``answer`` col
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from mathgym.agents.adapters.scoring import DEFAULT_ENV_ID, EnvScorer, dataset_rows, problem_from_label
 
@@ -65,7 +66,7 @@ def trl_dataset(env_id: str, n: int, seed: int = 0, *, conversational: bool = Tr
     :param conversational: prompts as chats (``[{"role": "user", ...}]``, TRL applies the chat template)
         or plain strings.
     """
-    from datasets import Dataset  # noqa: PLC0415
+    from datasets import Dataset
 
     rows = dataset_rows(env_id, n, seed, **env_kwargs)
     if conversational:

@@ -1,13 +1,15 @@
 """An :class:`~mathgym.agents.base.Agent` that acts with an LLM policy, one observation at a time."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.agents.base import Agent
 from mathgym.agents.llm.chat import ObservationFormat, transcript_from_observation
 from mathgym.agents.llm.policy import Policy
-from mathgym.agents.llm.rollout import EpisodeStyle, STYLES, episode_style
+from mathgym.agents.llm.rollout import STYLES, EpisodeStyle, episode_style
 from mathgym.agents.llm.types import Sampling
+
 from mathgym.seeding import derive_seed
 
 
@@ -34,7 +36,7 @@ class PolicyAgent(Agent):
         if policy is None:
             raise ValueError("the policy agent needs a policy: --policy vllm:PATH|hf:PATH|openai:URL#MODEL")
         if isinstance(policy, str):
-            from mathgym.agents.llm.spec import make_policy  # noqa: PLC0415
+            from mathgym.agents.llm.spec import make_policy
 
             policy = make_policy(policy)
         self.policy = policy

@@ -8,8 +8,9 @@ as a single-turn answer would, and prefix caching reuses the shared beginning.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.agents.llm.types import Chat, PromptOrChat
 

@@ -5,12 +5,13 @@ from typing import Any
 
 from mathgym.agents.llm.policy import Policy, PolicyError, make_completion
 from mathgym.agents.llm.types import Completion, Sampling
+
 from mathgym.seeding import derive_seed
 
 
 def load_tokenizer(path: str) -> Any:
     """A left-padding tokenizer (decoder-only batched generation pads on the left)."""
-    from transformers import AutoTokenizer  # noqa: PLC0415
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path, padding_side="left")
     if tokenizer.pad_token is None:
@@ -33,11 +34,11 @@ class HFPolicy(Policy):
 
     def __init__(self, model: Any, tokenizer: Any = None, *, device: str | None = None, dtype: str | None = None,
                  max_batch_size: int = 64) -> None:
-        import torch  # noqa: PLC0415
+        import torch
 
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         if isinstance(model, str):
-            from transformers import AutoModelForCausalLM  # noqa: PLC0415
+            from transformers import AutoModelForCausalLM
 
             dtype = dtype or ("float32" if self.device == "cpu" else "bfloat16")
             try:
@@ -66,7 +67,7 @@ class HFPolicy(Policy):
         return {i for i in ids if i is not None}
 
     def _generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:
-        import torch  # noqa: PLC0415
+        import torch
 
         # Greedy decoding gives one answer: compute it once and repeat it n times.
         per_call_n = 1 if sampling.greedy else n
@@ -88,7 +89,7 @@ class HFPolicy(Policy):
         return results
 
     def _generate_chunk(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:
-        import torch  # noqa: PLC0415
+        import torch
 
         enc = self.tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt").to(self.device)
         kwargs: dict[str, Any] = dict(max_new_tokens=sampling.max_tokens, num_return_sequences=n,

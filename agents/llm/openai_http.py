@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.agents.llm.chat import continues_assistant, is_chat
 from mathgym.agents.llm.policy import Policy, PolicyError, as_batch
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
+
 from mathgym.seeding import derive_seed
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -39,7 +41,7 @@ class OpenAIPolicy(Policy):
     def __init__(self, base_url: str, model: str, *, api_key: str | None = None, timeout_s: float = 120.0,
                  max_retries: int = 3, backoff_s: float = 0.5, max_concurrency: int = 16,
                  vllm_extensions: bool | None = None) -> None:
-        import httpx  # noqa: PLC0415
+        import httpx
 
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
@@ -99,7 +101,7 @@ class OpenAIPolicy(Policy):
     @property
     def is_vllm(self) -> bool:
         if self._vllm is None:
-            root = self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
+            root = self.base_url.removesuffix("/v1")
             try:
                 response = self._client.get(root + "/version", timeout=10)
                 self._vllm = response.status_code == 200 and "version" in response.json()

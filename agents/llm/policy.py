@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from mathgym.agents.llm.chat import is_chat, render_input
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
@@ -68,10 +69,10 @@ class Policy(ABC):
     def close(self) -> None:
         """Free the backend's resources (engine, connections)."""
 
-    def __enter__(self) -> "Policy":
+    def __enter__(self) -> Policy:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -83,7 +84,7 @@ def make_completion(tokenizer: Any, token_ids: list[int], logprobs: list[float] 
                     eos_ids: set[int], prompt_token_ids: Sequence[int] = ()) -> Completion:
     """Build a completion from raw generated ids the way vLLM does: text cut at a stop string, ids kept
     up to the token that completed it (so training sees what the model emitted)."""
-    from mathgym.agents.llm.types import cut_at_stop  # noqa: PLC0415
+    from mathgym.agents.llm.types import cut_at_stop
 
     ids = list(token_ids)
     for i, t in enumerate(ids):  # everything after the first end-of-sequence token is padding

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from mathgym.agents.llm.chat import ObservationFormat, transcript_from_observation
 from mathgym.agents.llm.policy import Policy
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
+
 from mathgym.seeding import derive_seed
 
 

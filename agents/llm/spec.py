@@ -29,14 +29,14 @@ def make_policy(spec: str, **kwargs: Any) -> Policy:
     """
     backend, where, model = parse_policy_spec(spec)
     if backend == "hf":
-        from mathgym.agents.llm.hf import HFPolicy  # noqa: PLC0415
+        from mathgym.agents.llm.hf import HFPolicy
 
         return HFPolicy(where, **kwargs)
     if backend == "vllm":
-        from mathgym.agents.llm.vllm_backend import VLLMPolicy  # noqa: PLC0415
+        from mathgym.agents.llm.vllm_backend import VLLMPolicy
 
         return VLLMPolicy(where, **kwargs)
-    from mathgym.agents.llm.openai_http import OpenAIPolicy  # noqa: PLC0415
+    from mathgym.agents.llm.openai_http import OpenAIPolicy
 
     assert model is not None
     return OpenAIPolicy(where, model, **kwargs)

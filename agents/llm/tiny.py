@@ -9,8 +9,8 @@ benchmark fits it on reference solutions first). Same arguments ⇒ same files, 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from mathgym.seeding import derive_rng, derive_seed
 
@@ -30,7 +30,7 @@ CHAT_TEMPLATE = (
 
 def default_corpus(size: int = 3000, seed: int = 0) -> list[str]:
     """Text the tokenizer is trained on: math-env prompts, reference solutions and chat markup."""
-    from mathgym.sources.procedural import ProceduralSource  # noqa: PLC0415
+    from mathgym.sources.procedural import ProceduralSource
 
     lines = [
         "Solve the following problem. Put your final answer within \\boxed{}.",
@@ -50,12 +50,12 @@ def default_corpus(size: int = 3000, seed: int = 0) -> list[str]:
     return lines
 
 
-def train_tokenizer(corpus: Iterable[str], vocab_size: int = 512):  # noqa: ANN201
+def train_tokenizer(corpus: Iterable[str], vocab_size: int = 512):
     """A byte-level BPE tokenizer (any unicode text encodes) whose digits are single tokens.
 
     Splitting digits keeps numbers readable to a tiny model (``127`` is ``1 2 7``), as Qwen2 does.
     """
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: PLC0415
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
@@ -94,8 +94,8 @@ def build_tiny_model(
         untrained model's next-token choice is decisive (greedy texts vary and agree across backends).
     :param seed: weights and tokenizer corpus seed.
     """
-    import torch  # noqa: PLC0415
-    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM  # noqa: PLC0415
+    import torch
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -135,8 +135,8 @@ def build_tiny_reward_model(path: str | Path, *, tokenizer_from: str | Path | No
 
     :param tokenizer_from: a checkpoint whose tokenizer to reuse (default: train one).
     """
-    import torch  # noqa: PLC0415
-    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForSequenceClassification  # noqa: PLC0415
+    import torch
+    from transformers import AutoTokenizer, Qwen2Config, Qwen2ForSequenceClassification
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Union
 
 #: one chat message, e.g. ``{"role": "user", "content": "..."}``
 Message = Mapping[str, str]
@@ -60,7 +61,7 @@ class Sampling:
     def greedy(self) -> bool:
         return self.temperature == 0
 
-    def replace(self, **changes: Any) -> "Sampling":
+    def replace(self, **changes: Any) -> Sampling:
         return dataclasses.replace(self, **changes)
 
 

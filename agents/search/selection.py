@@ -8,8 +8,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 Equivalence = Callable[[str, str], bool]
 
@@ -19,7 +19,7 @@ def math_equivalent(a: str, b: str) -> bool:
     for numbers and expressions)."""
     if a == b:
         return True
-    from mathgym.verifier import verify  # noqa: PLC0415
+    from mathgym.verifier import verify
 
     return bool(verify(f"\\boxed{{{b}}}", a).correct)
 

@@ -1,7 +1,6 @@
 """The ``mathgym`` command line: list, sample, eval, demo, plus the sub-commands of each area."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, List, Optional
@@ -11,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from mathgym.cli.options import parse_key_values
+
 app = typer.Typer(help="mathgym: reasoning tasks as Gymnasium environments.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 console = Console(width=None if sys.stdout.isatty() else 120)
@@ -19,15 +20,7 @@ BASELINE_ENVS = ["mathgym/Arithmetic-v0", "mathgym/LinearEquation-v0", "mathgym/
 
 
 def _env_kwargs(env_arg: list[str] | None, data_dir: Path | None, mode: str | None) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    for item in env_arg or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--env-arg wants KEY=VALUE, got {item!r}")
-        try:
-            kwargs[key] = json.loads(value)
-        except json.JSONDecodeError:
-            kwargs[key] = value
+    kwargs = parse_key_values(env_arg, "--env-arg")
     if data_dir is not None:
         kwargs["data_dir"] = str(data_dir)
     if mode is not None:
@@ -99,7 +92,7 @@ def evaluate(
 ) -> None:
     """Run episodes of an agent (or an LLM policy) in an env; print a table and write JSONL."""
     from mathgym.agents import make_agent
-    from mathgym.evaluation import run_episodes, summarize, write_jsonl, write_markdown_table
+    from mathgym.evaluation import run_episodes
 
     kwargs = _env_kwargs(env_arg, data_dir, mode)
     if policy is not None:

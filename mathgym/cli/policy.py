@@ -6,8 +6,9 @@ The lead's ``eval`` command calls :func:`evaluate_policy`; ``make_policy_agent``
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from mathgym.agents.llm.agent import PolicyAgent
 from mathgym.agents.llm.policy import Policy
@@ -34,7 +35,7 @@ def episode_problem_ids(env: Any, n: int, seed: int) -> list[str]:
 def trajectory_records(trajectories: list[Trajectory], *, env_id: str, agent: str, seed: int,
                        seconds: float) -> list[Any]:
     """The eval command's episode records (``mathgym.evaluation.EpisodeRecord``) for trajectories."""
-    from mathgym.evaluation import EpisodeRecord  # noqa: PLC0415
+    from mathgym.evaluation import EpisodeRecord
 
     per_episode = seconds / max(1, len(trajectories))
     return [EpisodeRecord(env_id=env_id, agent=agent, episode=t.slot, seed=seed, problem_id=t.problem_id or "",
@@ -62,14 +63,14 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     :param max_turns: turn limit per episode.
     :returns: the episode records.
     """
-    import gymnasium as gym  # noqa: PLC0415
+    import gymnasium as gym
 
-    from mathgym.evaluation import resolve_env_id, summarize, write_jsonl, write_markdown_table  # noqa: PLC0415
+    from mathgym.evaluation import resolve_env_id, summarize, write_jsonl, write_markdown_table
 
     env_id = resolve_env_id(env_id)
     kwargs = dict(env_kwargs or {})
     if isinstance(spec, str):
-        from mathgym.agents.llm.spec import make_policy  # noqa: PLC0415
+        from mathgym.agents.llm.spec import make_policy
 
         policy, owned, name = make_policy(spec), True, spec
     else:

@@ -7,25 +7,13 @@ Mount in the main app with::
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from mathgym.cli.options import parse_key_values
+
 app = typer.Typer(help="Train classic RL agents on mathgym environments.", add_completion=False)
-
-
-def _parse_pairs(items: list[str] | None, flag: str) -> dict:
-    values: dict = {}
-    for item in items or []:
-        key, sep, text = item.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"{flag} wants KEY=VALUE, got {item!r}")
-        try:
-            values[key] = json.loads(text)
-        except json.JSONDecodeError:
-            values[key] = text
-    return values
 
 
 @app.command("train")
@@ -56,7 +44,7 @@ def train_command(
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(2) from None
     config = TrainConfig(env_id=env_id, algo=algo, steps=steps, seed=seed, n_envs=n_envs, out_dir=str(out),
-                         env_kwargs=_parse_pairs(env_arg, "--env-arg"), hyperparams=_parse_pairs(hp, "--hp"),
+                         env_kwargs=parse_key_values(env_arg, "--env-arg"), hyperparams=parse_key_values(hp, "--hp"),
                          eval_freq=eval_freq, eval_episodes=eval_episodes, checkpoint_freq=checkpoint_freq,
                          torch_threads=threads, progress_bar=progress, max_seconds=max_seconds)
     result = train(config)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from mathgym.problem import Problem
 from mathgym.verifier.verdict import Verdict
@@ -126,6 +126,19 @@ class StepResult:
     def failed(self) -> bool:
         return self.status in FAILED_STATUSES
 
+    @classmethod
+    def unchanged(cls, state: ProofState, status: Status, *messages: str) -> StepResult:
+        """A step that did not move: ``state`` stays current (empty messages are dropped).
+
+        Every backend reports rejections, timeouts and crashes this way, so they share one constructor.
+        """
+        return cls(status, state.id, state.goals, tuple(m for m in messages if m))
+
+    @classmethod
+    def reached(cls, child: ProofState, messages: Sequence[str] = ()) -> StepResult:
+        """A step that arrived at ``child``: ``complete`` when no goals remain, else ``ok``."""
+        return cls("complete" if child.complete else "ok", child.id, child.goals, tuple(messages))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
@@ -200,6 +213,8 @@ class StateTable:
     problems: dict[StateId, Problem] = field(default_factory=dict)
     #: successful transitions, so stepping the same tactic from the same state costs nothing twice
     children: dict[tuple[StateId, str], StateId] = field(default_factory=dict)
+    #: the prover's notes (warnings) from the step that reached each state, replayed on a cache hit
+    notes: dict[StateId, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, state: ProofState, problem: Problem) -> ProofState:
         self.states.setdefault(state.id, state)
@@ -217,3 +232,63 @@ class StateTable:
 
     def problem(self, state_id: StateId) -> Problem:
         return self.problems[state_id]
+
+    def path(self, state_id: StateId) -> list[ProofState]:
+        """The states from the root down to ``state_id`` (what a backend replays after a restart)."""
+        path = []
+        node: ProofState | None = self.get(state_id)
+        while node is not None:
+            path.append(node)
+            node = self.get(node.parent) if node.parent is not None else None
+        return path[::-1]
+
+    def cached_step(self, state_id: StateId, action: str) -> StepResult | None:
+        """The result of ``action`` (normalised) taken from ``state_id`` before, or ``None`` if never taken."""
+        child_id = self.children.get((state_id, action))
+        if child_id is None:
+            return None
+        return StepResult.reached(self.get(child_id), self.notes.get(child_id, ()))
+
+    def add_child(
+        self, parent: ProofState, action: str, goals: Sequence[Goal], notes: Sequence[str] = ()
+    ) -> ProofState:
+        """Record the state ``action`` reached from ``parent`` (its id is content-addressed).
+
+        Returns the table's copy: a state reached before keeps its first record, so ids stay stable.
+        ``notes`` replace the earlier ones and are what :meth:`cached_step` reports later.
+        """
+        child = ProofState(
+            id=child_state_id(parent.id, action),
+            problem_id=parent.problem_id,
+            goals=tuple(goals),
+            proof=parent.proof + (action,),
+            parent=parent.id,
+        )
+        child = self.add(child, self.problem(parent.id))
+        self.children[(parent.id, action)] = child.id
+        self.notes[child.id] = tuple(notes)
+        return child
+
+
+_Backend = TypeVar("_Backend", bound="TableBackend")
+
+
+class TableBackend:
+    """Plumbing every concrete backend shares: states live in ``self.table``; ``with`` closes the prover.
+
+    Subclasses set ``table`` in ``__init__`` and implement the rest of :class:`ProverBackend`.
+    """
+
+    table: StateTable
+
+    def state(self, state_id: StateId) -> ProofState:
+        return self.table.get(state_id)
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Backend) -> _Backend:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from mathgym.problem import Problem
@@ -31,8 +32,8 @@ from mathgym.provers.base import (
     StateId,
     StateTable,
     StepResult,
+    TableBackend,
     accepted,
-    child_state_id,
     rejected,
     root_state_id,
     state_key,
@@ -110,7 +111,7 @@ def _statement_error(problem: Problem, message: str) -> ProverError:
     return ProverError(f"the statement of problem {problem.id!r} does not check in Coq: {message}")
 
 
-class CoqBackend:
+class CoqBackend(TableBackend):
     """Coq 8.16 through ``coqidetop`` (see the module docstring).
 
     :param tactic_timeout: default seconds per tactic (sent as ``Timeout N``, rounded up to whole seconds).
@@ -154,7 +155,6 @@ class CoqBackend:
         self._header: tuple[str, ...] | None = None
         self._header_state: int | None = None
         self._trail: list[tuple[StateId, int]] = []  # (our state id, coq state id) along the document
-        self._child_messages: dict[StateId, tuple[str, ...]] = {}
         self.restarts = 0
         self.round_trips = 0
 
@@ -166,12 +166,6 @@ class CoqBackend:
     def close(self) -> None:
         self.coq.close()
         self._forget_document()
-
-    def __enter__(self) -> CoqBackend:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     def _forget_document(self) -> None:
         self._header = None
@@ -234,18 +228,10 @@ class CoqBackend:
                 raise _statement_error(problem, exc.message) from None
         return state, goals
 
-    def _path(self, state_id: StateId) -> list[ProofState]:
-        path = []
-        node: ProofState | None = self.table.get(state_id)
-        while node is not None:
-            path.append(node)
-            node = self.table.get(node.parent) if node.parent is not None else None
-        return path[::-1]
-
     def _goto(self, state_id: StateId) -> int:
         """Make the document end at ``state_id`` (rewind and/or replay); return its Coq state."""
         self._ensure_process()
-        path = self._path(state_id)
+        path = self.table.path(state_id)
         problem = self.table.problem(state_id)
         spec = CoqTheorem.from_problem(problem)
         if self._header != spec.header:
@@ -302,29 +288,20 @@ class CoqBackend:
         self._trail = [(root_id, coq_state)]
         return root
 
-    def state(self, state_id: StateId) -> ProofState:
-        return self.table.get(state_id)
-
     def step(self, state: ProofState | StateId, tactic: str, timeout: float | None = None) -> StepResult:
         """Run ``tactic`` (one or more sentences) on ``state``; see :class:`StepResult`."""
         node = self.table.get(state_key(state))
         timeout = self.tactic_timeout if timeout is None else float(timeout)
-
-        def unchanged(status: str, *messages: str) -> StepResult:
-            return StepResult(status, node.id, node.goals, tuple(m for m in messages if m))
-
+        unchanged = partial(StepResult.unchanged, node)
         sentences, reason = screen(tactic)
         if reason is not None:
             return unchanged("forbidden", reason)
         if node.complete:
             return unchanged("error", "No more goals: the proof is already complete.")
         normalized = " ".join(s.text for s in sentences)
-        cached = self.table.children.get((node.id, normalized)) if self.memoize else None
+        cached = self.table.cached_step(node.id, normalized) if self.memoize else None
         if cached is not None:
-            child = self.table.get(cached)
-            return StepResult(
-                "complete" if child.complete else "ok", child.id, child.goals, self._notes(child)
-            )
+            return cached
         try:
             coq_state = self._goto(node.id)
             goals: GoalsSnapshot | None = None
@@ -341,30 +318,15 @@ class CoqBackend:
         except ProcessTimeout:
             self._kill()  # the process ignored Coq's own Timeout: kill it; the next call restarts and replays
             return unchanged("timeout", f"no answer within {timeout + self.grace_s:.0f}s; prover restarted")
-        except ProcessCrashed as exc:
-            self._kill()
-            return unchanged("crashed", str(exc))
-        except ProverError as exc:
+        except (ProcessCrashed, ProverError) as exc:
             self._kill()
             return unchanged("crashed", str(exc))
         open_goals = tuple(goals.all_open) if goals is not None else ()
-        child = ProofState(
-            id=child_state_id(node.id, normalized),
-            problem_id=node.problem_id,
-            goals=open_goals,
-            proof=node.proof + (normalized,),
-            parent=node.id,
-        )
-        child = self.table.add(child, self.table.problem(node.id))
-        self.table.children[(node.id, normalized)] = child.id
-        self._trail.append((child.id, coq_state))
         if goals is not None and not goals.focused and goals.background:
             messages.append(UNFOCUSED_NOTE)
-        self._child_messages[child.id] = tuple(messages)
-        return StepResult("complete" if child.complete else "ok", child.id, child.goals, tuple(messages))
-
-    def _notes(self, child: ProofState) -> tuple[str, ...]:
-        return self._child_messages.get(child.id, ())
+        child = self.table.add_child(node, normalized, open_goals, messages)
+        self._trail.append((child.id, coq_state))
+        return StepResult.reached(child, messages)
 
     def _rewind_to(self, state_id: StateId) -> None:
         for index, (sid, coq_state) in enumerate(self._trail):

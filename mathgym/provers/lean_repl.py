@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from mathgym.problem import Problem
@@ -34,8 +35,8 @@ from mathgym.provers.base import (
     StateId,
     StateTable,
     StepResult,
+    TableBackend,
     accepted,
-    child_state_id,
     rejected,
     root_state_id,
     state_key,
@@ -105,7 +106,7 @@ def default_repl_command(
     return [lake, "env", binary], project_dir
 
 
-class LeanREPLBackend:
+class LeanREPLBackend(TableBackend):
     """Lean 4 through the REPL (see the module docstring).
 
     :param command: the REPL command line; default ``lake env <repl>`` run in ``project_dir``.
@@ -146,7 +147,6 @@ class LeanREPLBackend:
         self.table = StateTable()
         self._header_envs: dict[str, int] = {}
         self._repl_states: dict[StateId, int] = {}
-        self._child_messages: dict[StateId, tuple[str, ...]] = {}
         self.restarts = 0
         self._started = False
 
@@ -174,12 +174,6 @@ class LeanREPLBackend:
         self.process.kill()
         self._header_envs.clear()
         self._repl_states.clear()
-
-    def __enter__(self) -> LeanREPLBackend:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and return the parsed answer (the process is started on demand)."""
@@ -252,31 +246,19 @@ class LeanREPLBackend:
         self._repl_states[root_id] = ps
         return root
 
-    def state(self, state_id: StateId) -> ProofState:
-        return self.table.get(state_id)
-
     def step(self, state: ProofState | StateId, tactic: str, timeout: float | None = None) -> StepResult:
         node = self.table.get(state_key(state))
         timeout = self.tactic_timeout if timeout is None else float(timeout)
-
-        def unchanged(status: str, *messages: str) -> StepResult:
-            return StepResult(status, node.id, node.goals, tuple(m for m in messages if m))
-
+        unchanged = partial(StepResult.unchanged, node)
         reason = screen_lean_tactic(tactic)
         if reason is not None:
             return unchanged("forbidden", reason)
         if node.complete:
             return unchanged("error", "no goals: the proof is already complete")
         tactic = tactic.strip()
-        cached = self.table.children.get((node.id, tactic))
+        cached = self.table.cached_step(node.id, tactic)
         if cached is not None:
-            child = self.table.get(cached)
-            return StepResult(
-                "complete" if child.complete else "ok",
-                child.id,
-                child.goals,
-                self._child_messages.get(child.id, ()),
-            )
+            return cached
         try:
             ps = self._repl_state(node.id)
             response = self.request({"tactic": tactic, "proofState": ps}, timeout)
@@ -287,10 +269,7 @@ class LeanREPLBackend:
         except ProcessTimeout:
             self._restart_later()
             return unchanged("timeout", f"no answer within {timeout:.0f}s; the Lean REPL was restarted")
-        except ProcessCrashed as exc:
-            self._restart_later()
-            return unchanged("crashed", str(exc))
-        except ProverError as exc:
+        except (ProcessCrashed, ProverError) as exc:
             self._restart_later()
             return unchanged("crashed", str(exc))
         if "proofState" not in response:
@@ -309,19 +288,10 @@ class LeanREPLBackend:
         goals = tuple(parse_lean_goal(g) for g in goals_text)
         if not goals and status_text and not status_text.startswith("Completed"):
             return unchanged("error", status_text)
-        child = ProofState(
-            id=child_state_id(node.id, tactic),
-            problem_id=node.problem_id,
-            goals=goals,
-            proof=node.proof + (tactic,),
-            parent=node.id,
-        )
-        child = self.table.add(child, self.table.problem(node.id))
-        self.table.children[(node.id, tactic)] = child.id
-        self._repl_states[child.id] = int(response["proofState"])
         notes = tuple(_messages(response, "warning"))
-        self._child_messages[child.id] = notes
-        return StepResult("complete" if child.complete else "ok", child.id, child.goals, notes)
+        child = self.table.add_child(node, tactic, goals, notes)
+        self._repl_states[child.id] = int(response["proofState"])
+        return StepResult.reached(child, notes)
 
     def verify(self, problem: Problem, proof: str | Sequence[str]) -> Verdict:
         """Re-elaborate the whole proof as one command; reject errors, ``sorry`` and disallowed axioms."""

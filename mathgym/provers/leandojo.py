@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from mathgym.problem import Problem
@@ -27,8 +28,8 @@ from mathgym.provers.base import (
     StateId,
     StateTable,
     StepResult,
+    TableBackend,
     accepted,
-    child_state_id,
     rejected,
     root_state_id,
     state_key,
@@ -77,7 +78,7 @@ def dojo_goals(state: Any) -> tuple[Goal, ...]:
     return tuple(goals)
 
 
-class LeanDojoBackend:
+class LeanDojoBackend(TableBackend):
     """Lean 4 through LeanDojo (see the module docstring).
 
     :param dojo_module: the ``lean_dojo`` module or a stand-in with the same names (default: import it).
@@ -99,7 +100,6 @@ class LeanDojoBackend:
         self.table = StateTable()
         self._sessions: dict[str, tuple[Any, Any, Any]] = {}  # problem id -> (context, dojo, initial state)
         self._dojo_states: dict[StateId, Any] = {}  # our id -> TacticState of the live session
-        self._child_messages: dict[StateId, tuple[str, ...]] = {}
         self.restarts = 0
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -148,19 +148,13 @@ class LeanDojoBackend:
         for problem_id in list(self._sessions):
             self._drop_session(problem_id)
 
-    def __enter__(self) -> LeanDojoBackend:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
     def _dojo_state(self, state_id: StateId) -> tuple[Any, Any]:
         """``(dojo, TacticState)`` for one of our states, re-entering and replaying after a crash."""
         node = self.table.get(state_id)
         problem = self.table.problem(state_id)
         if problem.id not in self._sessions:
             _, dojo, initial = self._enter(problem)
-            root = self._path(state_id)[0]
+            root = self.table.path(state_id)[0]
             self._dojo_states[root.id] = initial
         dojo = self._sessions[problem.id][1]
         if state_id not in self._dojo_states:
@@ -170,13 +164,6 @@ class LeanDojoBackend:
                 raise ProverError(f"could not rebuild state {state_id} by replay: {result!r}")
             self._dojo_states[state_id] = result
         return dojo, self._dojo_states[state_id]
-
-    def _path(self, state_id: StateId) -> list[ProofState]:
-        path, node = [], self.table.get(state_id)
-        while node is not None:
-            path.append(node)
-            node = self.table.get(node.parent) if node.parent is not None else None
-        return path[::-1]
 
     # -- the protocol -----------------------------------------------------------------------------
     def open(self, problem: Problem) -> ProofState:
@@ -190,31 +177,19 @@ class LeanDojoBackend:
         self._dojo_states[root_id] = initial
         return root
 
-    def state(self, state_id: StateId) -> ProofState:
-        return self.table.get(state_id)
-
     def step(self, state: ProofState | StateId, tactic: str, timeout: float | None = None) -> StepResult:
         """Run ``tactic``; ``timeout`` is LeanDojo's own (set at construction), so it is ignored here."""
         node = self.table.get(state_key(state))
-
-        def unchanged(status: str, *messages: str) -> StepResult:
-            return StepResult(status, node.id, node.goals, tuple(m for m in messages if m))
-
+        unchanged = partial(StepResult.unchanged, node)
         reason = screen_lean_tactic(tactic)
         if reason is not None:
             return unchanged("forbidden", reason)
         if node.complete:
             return unchanged("error", "no goals: the proof is already complete")
         tactic = tactic.strip()
-        cached = self.table.children.get((node.id, tactic))
+        cached = self.table.cached_step(node.id, tactic)
         if cached is not None:
-            child = self.table.get(cached)
-            return StepResult(
-                "complete" if child.complete else "ok",
-                child.id,
-                child.goals,
-                self._child_messages.get(child.id, ()),
-            )
+            return cached
         problem = self.table.problem(node.id)
         try:
             dojo, dojo_state = self._dojo_state(node.id)
@@ -240,22 +215,12 @@ class LeanDojoBackend:
             goals = dojo_goals(result)
         else:
             return unchanged("error", f"unexpected LeanDojo result {result!r}")
-        child = ProofState(
-            id=child_state_id(node.id, tactic),
-            problem_id=node.problem_id,
-            goals=goals,
-            proof=node.proof + (tactic,),
-            parent=node.id,
-        )
-        child = self.table.add(child, problem)
-        self.table.children[(node.id, tactic)] = child.id
+        message = getattr(result, "message", None)
+        notes = (str(message),) if message else ()
+        child = self.table.add_child(node, tactic, goals, notes)
         if isinstance(result, self.dojo.TacticState):
             self._dojo_states[child.id] = result
-        message = getattr(result, "message", None)
-        self._child_messages[child.id] = (str(message),) if message else ()
-        return StepResult(
-            "complete" if child.complete else "ok", child.id, child.goals, self._child_messages[child.id]
-        )
+        return StepResult.reached(child, notes)
 
     def verify(self, problem: Problem, proof: str | Sequence[str]) -> Verdict:
         """Run the whole proof as one tactic block on the theorem's initial state; accept ``ProofFinished``

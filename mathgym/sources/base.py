@@ -50,14 +50,36 @@ class Source(ABC):
     def select(self, options: Mapping[str, Any]) -> Problem | None:
         """Resolve source-specific ``reset(options=...)`` keys to a problem (``None``: not handled).
 
-        Envs handle ``problem_id`` and ``index`` themselves; variant sources use this hook for
-        ``{"family": ..., "variant": k}``.
+        :func:`choose_problem` handles ``problem_id`` and ``index`` before asking; variant sources use
+        this hook for ``{"family": ..., "variant": k}``.
         """
         return None
 
     def describe(self) -> str:
         """One line for ``mathgym list``."""
         return (self.__doc__ or self.name).strip().splitlines()[0]
+
+
+def choose_problem(source: Source, options: Mapping[str, Any], rng: np.random.Generator) -> Problem:
+    """The problem a text env's ``reset(options=...)`` asks for, or one drawn with ``rng``.
+
+    One rule for every env over a :class:`Source`, so ``{"problem_id": ...}``, ``{"index": i}`` and the
+    source's own keys (:meth:`Source.select`) mean the same in all of them.
+
+    :param source: where the problem comes from.
+    :param options: the reset options (``problem_id`` wins over ``index``, which wins over ``select``).
+    :param rng: the env's ``np_random``, used only when the options pin nothing.
+    :raises IndexError: ``index`` outside ``0 <= index < len(source)``.
+    """
+    if "problem_id" in options:
+        return source.find(str(options["problem_id"]))
+    if "index" in options:
+        index = int(options["index"])
+        if not 0 <= index < len(source):
+            raise IndexError(f"index {index} out of range for a source of {len(source)} problems")
+        return source[index]
+    chosen = source.select(options)
+    return chosen if chosen is not None else source.sample(rng)
 
 
 class ListSource(Source):

@@ -25,7 +25,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -378,7 +378,32 @@ class MATH500Source(TableSource):
 
 
 # ------------------------------------------------------------------------------------ JSONL files
-class JsonlSource(TableSource):
+class _FieldMappedSource(TableSource):
+    """A table whose raw records become problems through a field mapping (JSONL files, hub datasets).
+
+    Subclasses set ``fields``, ``answer_fn``, ``name`` and ``split`` and feed their records to
+    :meth:`_problems`, so both read records by the same rules.
+    """
+
+    fields: dict[str, str | None]
+    answer_fn: AnswerFn | None
+    split: str | None
+
+    def _problems(self, records: Iterable[Mapping[str, Any]], where: str) -> Iterator[Problem]:
+        """:param where: names the record in error messages; the record's index is appended."""
+        for index, record in enumerate(records):
+            yield problem_from_record(
+                record,
+                index,
+                fields=self.fields,
+                name=self.name,
+                split=self.split,
+                answer_fn=self.answer_fn,
+                where=f"{where}{index}",
+            )
+
+
+class JsonlSource(_FieldMappedSource):
     """Problems from any JSON-lines file, through a field mapping.
 
     ``fields`` maps Problem parts to record fields (defaults: ``prompt`` ← ``"question"``, ``answer`` ←
@@ -439,20 +464,11 @@ class JsonlSource(TableSource):
         )
 
     def _build(self) -> Iterable[Problem]:
-        for index, record in enumerate(read_jsonl(self.path)):
-            yield problem_from_record(
-                record,
-                index,
-                fields=self.fields,
-                name=self.name,
-                split=self.split,
-                answer_fn=self.answer_fn,
-                where=f"{self.path} record {index}",
-            )
+        yield from self._problems(read_jsonl(self.path), f"{self.path} record ")
 
 
 # -------------------------------------------------------------------------------- Hugging Face hub
-class HubSource(TableSource):
+class HubSource(_FieldMappedSource):
     """A dataset from the Hugging Face hub, through ``datasets.load_dataset`` and a field mapping.
 
     A local copy is used first when one exists, so offline machines never reach for the network:
@@ -548,16 +564,7 @@ class HubSource(TableSource):
             ) from error
 
     def _build(self) -> Iterable[Problem]:
-        for index, record in enumerate(self._load_rows()):
-            yield problem_from_record(
-                record,
-                index,
-                fields=self.fields,
-                name=self.name,
-                split=self.split,
-                answer_fn=self.answer_fn,
-                where=f"{self.hub_id} [{self.split}] row {index}",
-            )
+        yield from self._problems(self._load_rows(), f"{self.hub_id} [{self.split}] row ")
 
 
 __all__ = [

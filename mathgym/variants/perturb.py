@@ -462,6 +462,51 @@ def _task_prompt(problem: Problem, task: str, body: str) -> str:
     return f"{task}\n\nProblem: {problem.prompt}" + (f"\n\n{body}" if body else "")
 
 
+def _fair_coin(rng: np.random.Generator, forced: bool | None) -> bool:
+    """``forced`` when the caller fixed the outcome, else a fair draw (yes/no tasks stay balanced)."""
+    return bool(rng.random() < 0.5) if forced is None else forced
+
+
+class _MathCheckTask(Perturbation):
+    """A MathCheck task operator: the problem becomes a question about it (judge it, find its flaw).
+
+    The item drops the reference solution (it would give the judgement away) and its record always keeps
+    the original answer, so a report can relate the task back to the problem it came from.
+    """
+
+    group = "task"
+    #: what the solver is asked, put before the problem
+    instruction: ClassVar[str] = ""
+    #: ``meta["answer_kind"]``: how a verifier should read the answer
+    answer_kind: ClassVar[str] = "yes/no"
+
+    def _item(
+        self,
+        problem: Problem,
+        answer: str | bool,
+        details: Mapping[str, Any],
+        body: str = "",
+        shown: Problem | None = None,
+    ) -> Problem:
+        """The task item for ``problem``.
+
+        :param answer: the gold answer of the task: a step number, or a bool for a yes/no judgement.
+        :param details: the operator's own record fields, between ``kind`` and ``original_answer``.
+        :param body: text shown after the problem (a proposed solution), empty for none.
+        :param shown: the problem as shown to the solver when it differs from ``problem`` (a masked one).
+        """
+        if isinstance(answer, bool):
+            answer = "yes" if answer else "no"
+        return _record(
+            problem,
+            self.name,
+            prompt=_task_prompt(problem if shown is None else shown, self.instruction, body),
+            answer=answer,
+            meta_updates={"task": self.name, "answer_kind": self.answer_kind, "solution": []},
+            record={"kind": self.name, **details, "original_answer": problem.answer},
+        )
+
+
 _NUMBER_IN_TEXT = re.compile(r"(?P<cur>[$€£¥₹₩])?(?<![\w.])(?P<num>\d[\d,]*(?:\.\d+)?(?:/\d+)?)(?![\w/])")
 
 
@@ -482,7 +527,7 @@ def mask_number(sentence: str, rng: np.random.Generator) -> str | None:
 
 
 @_register
-class Answerable(Perturbation):
+class Answerable(_MathCheckTask):
     """MathCheck answerable judging: yes when the problem is intact, no when a needed quantity is unknown.
 
     The unanswerable version replaces one number of a needed sentence by "some" / "a certain number" /
@@ -490,7 +535,10 @@ class Answerable(Perturbation):
     (drop one leg of a two-leg trip and the distance of the other leg is still a valid answer)."""
 
     name = "answerable"
-    group = "task"
+    instruction = (
+        "Decide whether the problem below gives enough information to determine the answer "
+        "(you do not need to solve it). " + JUDGE_YES_NO
+    )
 
     def __call__(
         self,
@@ -508,8 +556,7 @@ class Answerable(Perturbation):
         ]
         if not maskable:
             raise NotApplicable(f"{problem.id} has no needed quantity that could be hidden")
-        if answerable is None:
-            answerable = bool(rng.random() < 0.5)
+        answerable = _fair_coin(rng, answerable)
         masked = None
         shown = problem
         if not answerable:
@@ -517,31 +564,15 @@ class Answerable(Perturbation):
             new_text = mask_number(sentences[i]["text"], rng)
             masked = {"sentence": sentences[i]["text"], "as": new_text}
             shown = problem.replace(prompt=_join([*sentences[:i], {"text": new_text}, *sentences[i + 1 :]]))
-        instruction = (
-            "Decide whether the problem below gives enough information to determine the answer "
-            "(you do not need to solve it). " + JUDGE_YES_NO
-        )
-        return _record(
-            problem,
-            "answerable",
-            prompt=_task_prompt(shown, instruction, ""),
-            answer="yes" if answerable else "no",
-            meta_updates={"task": "answerable", "answer_kind": "yes/no", "solution": []},
-            record={
-                "kind": "answerable",
-                "answerable": answerable,
-                "masked": masked,
-                "original_answer": problem.answer,
-            },
-        )
+        return self._item(problem, answerable, {"answerable": answerable, "masked": masked}, shown=shown)
 
 
 @_register
-class OutcomeJudge(Perturbation):
+class OutcomeJudge(_MathCheckTask):
     """MathCheck outcome judging: is the final answer of a shown solution correct?"""
 
     name = "outcome"
-    group = "task"
+    instruction = "Is the final answer of the proposed solution to the problem below correct? " + JUDGE_YES_NO
 
     def __call__(
         self,
@@ -551,8 +582,7 @@ class OutcomeJudge(Perturbation):
         correct: bool | None = None,
     ) -> Problem:
         steps = _solution_steps(problem)
-        if correct is None:
-            correct = bool(rng.random() < 0.5)
+        correct = _fair_coin(rng, correct)
         shown_answer = problem.answer or ""
         if not correct:
             shown_answer = wrong_answer(problem.answer or "", rng)
@@ -564,30 +594,19 @@ class OutcomeJudge(Perturbation):
             else:
                 steps.append(f"So the answer is {shown_answer}.")
         body = "Proposed solution:\n" + "\n".join(steps) + f"\nFinal answer: {shown_answer}"
-        instruction = (
-            "Is the final answer of the proposed solution to the problem below correct? " + JUDGE_YES_NO
-        )
-        return _record(
-            problem,
-            "outcome",
-            prompt=_task_prompt(problem, instruction, body),
-            answer="yes" if correct else "no",
-            meta_updates={"task": "outcome", "answer_kind": "yes/no", "solution": []},
-            record={
-                "kind": "outcome",
-                "shown_answer": shown_answer,
-                "correct": correct,
-                "original_answer": problem.answer,
-            },
-        )
+        return self._item(problem, correct, {"shown_answer": shown_answer, "correct": correct}, body)
 
 
 @_register
-class ProcessJudge(Perturbation):
+class ProcessJudge(_MathCheckTask):
     """MathCheck process judging: the solution has one corrupted step; which is the first wrong one?"""
 
     name = "process"
-    group = "task"
+    instruction = (
+        "The solution to the problem below contains a mistake. Which step is the first incorrect "
+        "one? Reply with the step number in \\boxed{}."
+    )
+    answer_kind = "step"
 
     def __call__(
         self, problem: Problem, rng: np.random.Generator, family: VariantFamily | None = None
@@ -604,24 +623,8 @@ class ProcessJudge(Perturbation):
         shown = list(steps)
         shown[j] = corrupted
         body = "Solution:\n" + "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(shown))
-        instruction = (
-            "The solution to the problem below contains a mistake. Which step is the first incorrect "
-            "one? Reply with the step number in \\boxed{}."
-        )
-        return _record(
-            problem,
-            "process",
-            prompt=_task_prompt(problem, instruction, body),
-            answer=str(j + 1),
-            meta_updates={"task": "process", "answer_kind": "step", "solution": []},
-            record={
-                "kind": "process",
-                "step": j + 1,
-                "original_step": steps[j],
-                "corrupted_step": corrupted,
-                "original_answer": problem.answer,
-            },
-        )
+        details = {"step": j + 1, "original_step": steps[j], "corrupted_step": corrupted}
+        return self._item(problem, str(j + 1), details, body)
 
 
 _GROUP_ORDER = {"structural": 0, "text": 1, "task": 2}

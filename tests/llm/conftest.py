@@ -13,8 +13,6 @@ import pytest
 
 from mathgym.testing import require
 
-VLLM_GROUP = pytest.mark.xdist_group("vllm")
-
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -21,7 +21,6 @@ def test_group_advantages_are_relative_to_the_group():
 def test_loss_gradient_clipping_and_averaging():
     require("torch")
     import torch
-
     from mathgym.agents.grpo import grpo_loss
 
     old = torch.tensor([[-1.0, -2.0, 0.0], [-1.0, 0.0, 0.0]])
@@ -33,9 +32,9 @@ def test_loss_gradient_clipping_and_averaging():
     loss.backward()
     # at ratio 1 the gradient is -A / (number of tokens) on every completion token, 0 on padding
     assert torch.allclose(logp.grad, torch.tensor([[-2 / 3, -2 / 3, 0], [1 / 3, 0, 0]]))
-    assert float(loss) == pytest.approx(-(2 + 2 - 1) / 3)
+    assert loss.item() == pytest.approx(-(2 + 2 - 1) / 3)
     seq_loss, _, _ = grpo_loss(old, old, None, adv, mask, token_level=False, **kwargs)
-    assert float(seq_loss) == pytest.approx(-(2 - 1) / 2)  # mean per sequence, then over sequences
+    assert seq_loss.item() == pytest.approx(-(2 - 1) / 2)  # mean per sequence, then over sequences
     # a ratio beyond 1 + eps with a positive advantage gets no gradient (clipped)
     far = (old + 0.5).requires_grad_(True)
     loss, _, _ = grpo_loss(far, old, None, adv, mask, token_level=True, **kwargs)
@@ -50,17 +49,16 @@ def test_loss_gradient_clipping_and_averaging():
 def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
     require("transformers")
     import torch
-    from transformers import AutoModelForCausalLM
-
     from mathgym.agents.grpo import GRPOConfig, group_advantages, train
     from mathgym.agents.llm.hf import load_tokenizer
+    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
     before = {k: v.clone() for k, v in model.state_dict().items()}
     config = GRPOConfig(model_path=str(tiny_model_dir), env_kwargs={"level": 0, "mode": "step", "max_steps": 2},
                         total_updates=2, prompts_per_step=2, group_size=3, max_new_tokens=6, eval_every=0,
-                        eval_episodes=3, kl_coef=0.05, learning_rate=1e-3, seed=0)
+                        eval_episodes=3, kl_coef=0.05, learning_rate=1e-3, seed=0, scale_rewards=True)
     result = train(config, model=model, tokenizer=tokenizer, log=None)
     rows = [r for r in result.history if r["update"] > 0]
     assert [r["update"] for r in rows] == [1, 2]
@@ -76,23 +74,25 @@ def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
         replay = [env.step(a)[1] for a in t.actions]
         assert t.rewards == replay
     assert result.last_advantages == pytest.approx(
-        group_advantages([t.total_reward for t in trajectories], 3, scale=True))
+        group_advantages([t.total_reward for t in trajectories], 3, scale=config.scale_rewards))
     assert rows[-1]["reward"] == pytest.approx(sum(t.total_reward for t in trajectories) / 6)
 
 
 def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy):
-    """One update generating with the session's vLLM engine; afterwards the engine generates what the
-    trained weights generate. The engine's original weights are restored at the end."""
+    """One update generating with the session's vLLM engine, starting from other weights than the
+    engine's; afterwards the engine generates what the trained weights generate. The engine's original weights are restored at the end."""
     require("vllm")
     import torch
-    from transformers import AutoModelForCausalLM
-
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm import GREEDY
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
+    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     original = {k: v.clone() for k, v in model.state_dict().items()}
+    with torch.no_grad():  # the trainer's weights differ from the engine's: train() must sync them in
+        for p in model.parameters():
+            p.mul_(1.5)
     tokenizer = load_tokenizer(str(tiny_model_dir))
     config = GRPOConfig(model_path=str(tiny_model_dir), total_updates=1, prompts_per_step=2, group_size=4,
                         max_new_tokens=8, eval_every=0, eval_episodes=2, learning_rate=5e-2, generator="vllm")

@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import pytest
+from mathgym.agents.search import (
+    HFRewardModel,
+    SampleAndSelect,
+    StepRewardModel,
+    VerifierRewardModel,
+    aggregate_step_scores,
+    best_of_n,
+    cluster_answers,
+    majority_vote,
+    weighted_majority_vote,
+)
 
-from mathgym.agents.search import (HFRewardModel, SampleAndSelect, StepRewardModel, VerifierRewardModel,
-                                   aggregate_step_scores, best_of_n, cluster_answers, majority_vote,
-                                   weighted_majority_vote)
 from mathgym.testing import require
 
 

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import VLLM_GROUP
+VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 from mathgym.agents.llm import GREEDY, PolicyError, Sampling, make_policy
 
 CHAT = [{"role": "user", "content": "Calculate 12 + 7."}]
@@ -55,7 +55,7 @@ class _Flaky(BaseHTTPRequestHandler):
     max_concurrent = 0
     lock = threading.Lock()
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         cls = type(self)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         with cls.lock:

@@ -6,8 +6,9 @@ import json
 import gymnasium as gym
 import pytest
 
-from conftest import VLLM_GROUP
+VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 from mathgym.agents.llm import Sampling
+
 from mathgym.cli.policy import episode_problem_ids, evaluate_policy, make_policy_agent
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-
 from mathgym.agents.llm import GREEDY, PolicyAgent, RolloutDriver, Sampling
+
 from mathgym.spaces import UnicodeText
 
 
@@ -131,3 +131,39 @@ def test_sync_vector_env_sub_envs_are_driven_directly(hf_policy):
     vec = SyncVectorEnv([lambda: gym.make("mathgym/Arithmetic-v0", level=0)] * 2)
     trajectories = RolloutDriver(hf_policy, sampling=Sampling(max_tokens=4, seed=0)).run(vec, seeds=[1, 2])
     assert len(trajectories) == 2 and all(t.terminated for t in trajectories)
+
+
+class _ScriptedPolicy:
+    """Test double for a trained model (the tiny random model never writes code): returns canned texts in
+    order, cut at the call's stop strings like a real backend."""
+
+    backend = "scripted"
+
+    def __init__(self, texts):
+        self.texts, self.inputs = list(texts), []
+
+    def generate(self, items, n=1, sampling=None, *, stop=None):
+        from mathgym.agents.llm.types import Completion, cut_at_stop
+
+        self.inputs += list(items)
+        out = []
+        for _ in items:
+            text, found = cut_at_stop(self.texts.pop(0), list(stop or ()))
+            out.append([Completion(text, finish_reason="stop", stop_reason=found)] * n)
+        return out
+
+
+def test_tool_math_env_runs_the_program_and_the_model_continues_after_its_output():
+    env = gym.make("mathgym/ToolMath-Arithmetic-v0", level=0)
+    env.reset(seed=0)
+    gold = env.unwrapped.problem.answer
+    expression = env.unwrapped.problem.meta["params"]["expression"]
+    code = f"Let me compute.\n```python\nprint({expression})\n```\n"
+    policy = _ScriptedPolicy([code + "```output\nmade-up output", f"So the answer is \\boxed{{{gold}}}."])
+    (t,) = RolloutDriver(policy).run([env], seeds=[0])
+    assert t.actions[0] == code  # generation stopped at the output fence
+    continued = policy.inputs[1][-1]
+    # ToRA's convention: the env appends "\n```output\n" + result + "\n```\n" and the model continues after it
+    assert continued["role"] == "assistant" and continued["content"] == f"{code}\n```output\n{gold}\n```\n"
+    assert t.terminated and t.correct and len(t.turns) == 2
+    env.close()
