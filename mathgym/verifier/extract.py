@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from mathgym.verifier.lexer import matching_brace
 from mathgym.verifier.limits import MAX_ANSWER_CHARS, check_deadline
 
 # Possessive quantifiers (*+) everywhere a run of spaces could otherwise be re-split: no regex here may
@@ -25,26 +26,6 @@ correct wrong incorrect in at because of for on the a an we i it its which what 
 below above given as clearly obviously simply just""".split())
 _PHRASE_WINDOW = 100_000
 _MAX_BOXES = 64
-
-
-def _matching_brace(text: str, open_index: int, limit: int) -> int:
-    """Index of the brace closing the one at ``open_index``, -1 when unbalanced or beyond ``limit``."""
-    depth = 0
-    index = open_index
-    end = min(len(text), open_index + limit)
-    while index < end:
-        ch = text[index]
-        if ch == "\\":
-            index += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
 
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
@@ -68,7 +49,7 @@ def boxed_answers(text: str) -> list[tuple[int, str]] | None:
         while cursor < len(text) and text[cursor] in " \t":
             cursor += 1
         if cursor < len(text) and text[cursor] == "{":
-            close = _matching_brace(text, cursor, MAX_ANSWER_CHARS * 4)
+            close = matching_brace(text, cursor, MAX_ANSWER_CHARS * 4)
             if close < 0:
                 content = text[cursor + 1:cursor + 1 + MAX_ANSWER_CHARS + 1]  # unbalanced: unparseable later
                 found.append((len(text), content))

@@ -226,12 +226,16 @@ def _classify_word(word: str, text_mode: bool, spaced: bool, out: list) -> None:
             out.append(("word", word, spaced))
 
 
-def _matching_brace(text: str, open_index: int) -> int:
-    """Index of the ``}`` matching the ``{`` at ``open_index`` (escaped braces do not count)."""
+def matching_brace(text: str, open_index: int, limit: int | None = None) -> int:
+    """Index of the ``}`` matching the ``{`` at ``open_index`` (escaped braces do not count).
+
+    :param limit: look at most this many characters ahead (all of ``text`` when ``None``).
+    :returns: the index, or -1 when the braces are unbalanced within the limit.
+    """
     depth = 0
     index = open_index
-    length = len(text)
-    while index < length:
+    end = len(text) if limit is None else min(len(text), open_index + limit)
+    while index < end:
         ch = text[index]
         if ch == "\\":
             index += 2
@@ -243,7 +247,7 @@ def _matching_brace(text: str, open_index: int) -> int:
             if depth == 0:
                 return index
         index += 1
-    raise ParseError("unbalanced braces")
+    return -1
 
 
 def tokenize(text: str) -> list[Token]:
@@ -273,7 +277,9 @@ def _tokenize_into(text: str, out: list, text_mode: bool) -> None:
             check_deadline()
         text_cmd = _TEXT_CMD.match(text, pos)
         if text_cmd is not None:
-            close = _matching_brace(text, text_cmd.end() - 1)
+            close = matching_brace(text, text_cmd.end() - 1)
+            if close < 0:
+                raise ParseError("unbalanced braces")
             inner = text[text_cmd.end():close]
             if inner.strip():
                 first = len(out)
