@@ -1,13 +1,19 @@
 """mathgym's outcome verifier against math-verify on the same labeled cases.
 
 Prints accuracy, false-positive rate, false-negative rate, accepted hacking attempts and checks/s of each
-verifier, and the throughput ratio. The cases are ``tests/verifier/verifier_cases.py``'s: hand-labeled
-formats and hacks plus rule-made rewrites and near-misses of GSM8K and MATH-500 gold answers.
+verifier, and the throughput ratio, for each labelled set:
+
+* ``dataset``: ``tests/verifier/verifier_cases.py``'s hand-labeled formats and hacks plus rule-made rewrites
+  and near-misses of GSM8K and MATH-500 gold answers;
+* ``traps``: ``tests/verifier/trap_cases.py``'s generated traps (upright constants, units, percent signs,
+  negation, hedging, unmarked chains of work, display math, relations, multi-box answers, labelled golds,
+  chat debris, long decimals, deep nests, and hacks in all those styles).
 
 math-verify is an anchor, not a mathgym dependency: when it is not importable the script installs it into
 ``benchmarks/.anchors-venv`` and re-runs itself there (see ``benchmarks/_anchors.py``).
 
-Usage: ``python benchmarks/verifier.py [--limit N] [--gsm8k-limit N] [--data-dir DIR] [--json PATH]``
+Usage: ``python benchmarks/verifier.py [--set dataset|traps|all] [--limit N] [--gsm8k-limit N] [--data-dir DIR]
+[--json PATH]``
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ ensure_anchors(["math_verify"])
 
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "tests" / "verifier"))
+import trap_cases  # noqa: E402
 import verifier_cases  # noqa: E402
 from mathgym.verifier import clear_caches, verify  # noqa: E402
 
@@ -87,19 +94,9 @@ def _metrics(name: str, predictions: list[bool], elapsed: float, cases: list[dic
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_data = os.environ.get("MATHGYM_DATA_DIR", str(HERE.parent.parent / "shared" / "data"))
-    parser.add_argument("--data-dir", default=default_data, help="folder with gsm8k/ and math500/")
-    parser.add_argument("--gsm8k-limit", type=int, default=400, help="GSM8K test items to use")
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N cases (0: all)")
-    parser.add_argument("--json", default="", help="also write the results to this JSON file")
-    args = parser.parse_args()
-
-    cases = verifier_cases.all_cases(args.data_dir, gsm8k_limit=args.gsm8k_limit)
-    if args.limit:
-        cases = cases[:args.limit]
-    print(f"{len(cases)} labeled cases ({sum(c['label'] for c in cases)} correct, "
+def _run_set(name: str, cases: list[dict]) -> list[dict]:
+    """Both verifiers over one labelled set; prints the table and mathgym's errors, returns the rows."""
+    print(f"\n=== set {name!r}: {len(cases)} labeled cases ({sum(c['label'] for c in cases)} correct, "
           f"{sum(c['kind'] == 'hack' for c in cases)} hacking attempts) "
           f"kinds: {dict(Counter(c['kind'] for c in cases))}")
 
@@ -111,6 +108,7 @@ def main() -> None:
     # a second mathgym pass: every gold parse is cached (as in RL training, where golds recur)
     warm = _interleaved({"mathgym": _mathgym_check}, cases)
     mathgym_warm = _metrics("mathgym (warm gold cache)", *warm["mathgym"], cases)
+    slowest = max(_timed(case) for case in cases)
 
     rows = [mathgym_cold, mathgym_warm, anchor]
     print(f"\n{'verifier':28} {'accuracy':>9} {'FP rate':>8} {'FN rate':>8} {'hacks ok':>9} {'checks/s':>10}")
@@ -120,7 +118,8 @@ def main() -> None:
               f"{row['checks_per_s']:10.1f}")
     print(f"\nthroughput ratio mathgym/math-verify: {mathgym_cold['checks_per_s'] / anchor['checks_per_s']:.1f}x "
           f"(same pass, mathgym caches empty at start), "
-          f"{mathgym_warm['checks_per_s'] / anchor['checks_per_s']:.1f}x (mathgym second pass, warm gold cache)")
+          f"{mathgym_warm['checks_per_s'] / anchor['checks_per_s']:.1f}x (mathgym second pass, warm gold cache); "
+          f"slowest mathgym case {slowest * 1000:.1f} ms")
     print("\naccuracy by kind:")
     for kind in mathgym_cold["per_kind"]:
         print(f"  {kind:12} mathgym {mathgym_cold['per_kind'][kind]:.3f}   math-verify {anchor['per_kind'][kind]:.3f}")
@@ -130,11 +129,42 @@ def main() -> None:
     print(f"\n{len(disagreements)} disagreements; mathgym wrong on {len(wrong)} cases"
           + (":" if wrong else ""))
     for case, prediction in wrong[:20]:
-        print(f"  label={case['label']} mathgym={prediction} gold={case['gold']!r} "
+        print(f"  [{case['kind']}] label={case['label']} mathgym={prediction} gold={case['gold']!r} "
               f"response={case['response'][-100:]!r}")
+    for row in rows:
+        row["set"] = name
+        row["slowest_s"] = slowest
+    return rows
+
+
+def _timed(case: dict) -> float:
+    """Seconds of one mathgym check (warm caches), for the slowest-case report."""
+    start = time.perf_counter()
+    verify(case["response"], case["gold"])
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_data = os.environ.get("MATHGYM_DATA_DIR", str(HERE.parent.parent / "shared" / "data"))
+    parser.add_argument("--data-dir", default=default_data, help="folder with gsm8k/ and math500/")
+    parser.add_argument("--set", choices=["dataset", "traps", "all"], default="all", help="labelled set(s) to run")
+    parser.add_argument("--gsm8k-limit", type=int, default=400, help="GSM8K test items to use")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N cases of each set (0: all)")
+    parser.add_argument("--json", default="", help="also write the results to this JSON file")
+    args = parser.parse_args()
+
+    sets = {}
+    if args.set in ("dataset", "all"):
+        sets["dataset"] = verifier_cases.all_cases(args.data_dir, gsm8k_limit=args.gsm8k_limit)
+    if args.set in ("traps", "all"):
+        sets["traps"] = trap_cases.trap_cases()
+    summary = []
+    for name, cases in sets.items():
+        summary += _run_set(name, cases[:args.limit] if args.limit else cases)
     if args.json:
-        summary = [{k: v for k, v in row.items() if k != "predictions"} for row in rows]
-        Path(args.json).write_text(json.dumps(summary, indent=2))
+        Path(args.json).write_text(json.dumps([{k: v for k, v in row.items() if k != "predictions"}
+                                               for row in summary], indent=2))
 
 
 if __name__ == "__main__":
