@@ -1,0 +1,1 @@
+"""Multi-agent reasoning games on PettingZoo (installed as ``mathgym.envs.multiagent``)."""
