@@ -75,6 +75,19 @@ def last_boxed(text: str) -> str | None:
     return found[-1].strip() if found else None
 
 
+def fit_text(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters by dropping its middle, so the task statement at the head and the
+    latest moves at the tail both stay visible.
+
+    :param text: an observation text.
+    :param limit: the observation space's limit.
+    """
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    return text[:head] + "\n...\n" + text[len(text) - (limit - head - 5):]
+
+
 def as_text(action: Any, max_length: int) -> str:
     """An action as the string a text game reads: ``None`` becomes ``""``, anything else ``str()``, cut to
     ``max_length`` (a model that rambles past the limit loses the tail, not the turn).

@@ -46,8 +46,18 @@ def _make_env(env_id: str, kwargs: dict[str, Any]):  # noqa: ANN202
 
 
 @app.command("list")
-def list_envs() -> None:
+def list_envs(
+    multiagent: bool = typer.Option(False, "--multiagent", help="list the PettingZoo multi-agent games instead"),
+) -> None:
     """List every registered mathgym environment id with a one-line description."""
+    if multiagent:
+        from mathgym.envs.multiagent import GAMES
+
+        table = Table("module (mathgym.envs.multiagent.*)", "description")
+        for name, description in GAMES.items():
+            table.add_row(name, description)
+        console.print(table)
+        return
     from mathgym.envs.registration import DESCRIPTIONS, mathgym_ids
 
     table = Table("id", "description")
