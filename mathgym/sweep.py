@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from mathgym.parallel import keep_busy, watch_parent
 from mathgym.seeding import derive_seed
 
 BACKENDS = ("process", "ray", "serial")
@@ -290,18 +290,6 @@ def run_chunk(
     ]
 
 
-def _watch_parent(parent: int) -> None:
-    """Pool workers exit when the sweep process dies (even by SIGKILL) instead of lingering as orphans."""
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent:
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True, name="mathgym-parent-watch").start()
-
-
 def _chunks(items: Iterable[WorkItem]) -> list[list[WorkItem]]:
     by_family: dict[tuple[str, str], list[WorkItem]] = {}
     for item in items:
@@ -404,47 +392,6 @@ def run_sweep(
 ChunkArgs = tuple[str, str | None, Mapping[str, Mapping[str, Any]], float]
 
 
-def _keep_busy(
-    chunks: Iterable[list[WorkItem]],
-    workers: int,
-    submit: Callable[[list[WorkItem]], Any],
-    wait_some: Callable[[list[Any]], tuple[Iterable[Any], Iterable[Any]]],
-    result: Callable[[Any], list[dict[str, Any]]],
-    store_rows: Callable[[list[dict[str, Any]]], None],
-    started: Callable[[], None] | None = None,
-) -> None:
-    """Run ``chunks`` with at most ``2 * workers`` in flight, storing rows as each chunk finishes.
-
-    Two per worker keeps every worker fed while the parent stores rows, without queueing the whole sweep
-    (memory stays flat however many chunks there are). Both parallel backends use this loop; they differ
-    only in how a chunk is submitted, waited for and read back.
-
-    :param submit: starts one chunk and returns its handle (a future, a Ray ref).
-    :param wait_some: ``(finished, still_pending)`` once at least one handle has finished.
-    :param result: the rows of a finished handle.
-    :param started: called once the first chunks are submitted.
-    """
-    pending: list[Any] = []
-    queue = iter(chunks)
-
-    def fill() -> None:
-        while len(pending) < 2 * workers:
-            chunk = next(queue, None)
-            if chunk is None:
-                return
-            pending.append(submit(chunk))
-
-    fill()
-    if started is not None:
-        started()
-    while pending:
-        finished, still_pending = wait_some(pending)
-        pending[:] = still_pending
-        for handle in finished:
-            store_rows(result(handle))
-        fill()
-
-
 def _run_pool(
     chunks: list[list[WorkItem]],
     workers: int,
@@ -460,16 +407,16 @@ def _run_pool(
     with ProcessPoolExecutor(
         max_workers=min(workers, max(1, len(chunks))),
         mp_context=context,
-        initializer=_watch_parent,
+        initializer=watch_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        _keep_busy(
+        keep_busy(
             chunks,
             workers,
             submit=lambda chunk: pool.submit(run_chunk, chunk, *args),
             wait_some=lambda pending: wait(pending, return_when=FIRST_COMPLETED),
             result=Future.result,
-            store_rows=store_rows,
+            on_result=store_rows,
             started=started,
         )
 
@@ -495,13 +442,13 @@ def _run_ray(
         )
     try:
         remote = ray.remote(num_cpus=1)(run_chunk)
-        _keep_busy(
+        keep_busy(
             chunks,
             workers,
             submit=lambda chunk: remote.remote(chunk, *args),
             wait_some=lambda pending: ray.wait(pending, num_returns=1),
             result=ray.get,
-            store_rows=store_rows,
+            on_result=store_rows,
         )
     finally:
         if started_here:
