@@ -104,7 +104,14 @@ class SingleAgentView(gym.Env):
                 if hasattr(policy, "reseed"):
                     policy.reseed(derive_seed(seed, "opponent", k))
         self.env.reset(seed=seed, options=options)
-        observation, _, _, _, info = self._advance()
+        observation, _, terminated, truncated, info = self._advance()
+        for _ in range(100):  # a game the other seats end before the learner moves is no episode for it
+            if not (terminated or truncated):
+                break
+            self.env.reset(options=options)
+            observation, _, terminated, truncated, info = self._advance()
+        else:
+            raise RuntimeError(f"{self.env} ended 100 times before {self.agent} could move; check the options")
         self._mask = observation["action_mask"].astype(bool)
         return observation["observation"], dict(info)
 
