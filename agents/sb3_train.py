@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,16 +125,19 @@ def algorithm_class(algo: str) -> type:
 
 
 def make_env_fn(env_id: str, env_kwargs: dict[str, Any], seed: int, monitor_dir: str | None = None,
-                rank: int = 0) -> Callable[[], Any]:
+                rank: int = 0, wrappers: Sequence[Callable[[Any], Any]] = ()) -> Callable[[], Any]:
     """A factory of one monitored env whose RNG is seeded with ``derive_seed(seed, rank)``.
 
     Seeding once at creation (later resets continue the stream) replaces SB3's ``seed + rank``.
+    ``wrappers`` are applied in order between ``gymnasium.make`` and the ``Monitor``.
     """
     def make() -> Any:
         import gymnasium as gym
         from stable_baselines3.common.monitor import Monitor
 
         env = gym.make(env_id, **env_kwargs)
+        for wrap in wrappers:
+            env = wrap(env)
         filename = str(Path(monitor_dir) / str(rank)) if monitor_dir else None
         env = Monitor(env, filename=filename, info_keywords=("is_success",) if _reports_success(env) else ())
         env.reset(seed=derive_seed(seed, rank))
@@ -150,11 +153,13 @@ def _reports_success(env: Any) -> bool:
 
 
 def make_vec_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any] | None = None,
-                 monitor_dir: str | None = None) -> Any:
-    """``n_envs`` monitored copies of ``env_id`` in a ``DummyVecEnv``, seeded from ``seed``."""
+                 monitor_dir: str | None = None, wrappers: Sequence[Callable[[Any], Any]] = ()) -> Any:
+    """``n_envs`` monitored copies of ``env_id`` in a ``DummyVecEnv``, seeded from ``seed`` (``wrappers``: see
+    :func:`make_env_fn`)."""
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    return DummyVecEnv([make_env_fn(env_id, env_kwargs or {}, seed, monitor_dir, rank) for rank in range(n_envs)])
+    return DummyVecEnv([make_env_fn(env_id, env_kwargs or {}, seed, monitor_dir, rank, wrappers)
+                        for rank in range(n_envs)])
 
 
 def resolve_env_id(env_id: str) -> str:

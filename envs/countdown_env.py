@@ -1,6 +1,7 @@
 """Countdown with numeric spaces: combine two of the available numbers per step until the target appears."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from gymnasium import spaces
 from mathgym.envs.countdown import OPERATORS, CountdownSource, apply, verify_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
+from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.sources.base import Source
 from mathgym.verifier.verdict import Verdict
 
@@ -42,6 +44,43 @@ def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float =
 
     return WeightedSum([OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
                         InvalidActionPenalty(invalid_penalty)], name="total")
+
+
+COUNTDOWN_STATE_FIELDS = (
+    ViewField("numbers", "list[int]", "the numbers still available, in slot order", "positive integers"),
+    ViewField("count", "int", "how many numbers are still available", "[1, n_numbers]"),
+    ViewField("target", "int", "the number to reach", ">= 1"),
+    ViewField("distance", "int", "smallest |number - target| over the available numbers", ">= 0"),
+    ViewField("closest", "int", "the available number closest to the target", ">= 1"),
+    ViewField("reached", "bool", "an available number equals the target"),
+    ViewField("moves_left", "bool", "at least one legal combination remains"),
+    ViewField("steps", "int", "actions taken so far in the episode", "[0, max_steps]"),
+    ViewField("max_steps", "int", "actions before the episode is truncated", ">= 1"),
+)
+COUNTDOWN_ACTION_FIELDS = (
+    ViewField("a", "int", "the first number combined (0 for an empty slot)", ">= 0"),
+    ViewField("b", "int", "the second number combined (0 for an empty slot)", ">= 0"),
+    ViewField("op", "str", "the operator", "'+', '-', '*' or '/'"),
+    ViewField("result", "int | None", "a op b when that is a legal move (a positive integer), else None"),
+)
+
+
+def countdown_view_spec(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> RewardViewSpec:
+    """The reward view of :class:`CountdownEnv`; its hand-written reward is the env's default one."""
+    hand = ("def compute_reward(prev, action, state, info):\n"
+            f"    solved = {solve_reward!r} if info[\"is_success\"] else 0.0\n"
+            f"    invalid_action = 0.0 if info[\"valid\"] else -{invalid_penalty!r}\n"
+            "    parts = {\"solved\": solved, \"invalid_action\": invalid_action}\n"
+            "    return sum(parts.values()), parts\n")
+    return RewardViewSpec(
+        name="CountdownState",
+        task="Reach the target number by combining the given numbers with + - * /, two at a time; each "
+             "number is used at most once and every intermediate result must be a positive integer.",
+        success="an available number equals the target and its expression, checked by the verifier, uses "
+                "only the given numbers, within max_steps actions",
+        action="combines two available numbers a and b with an operator; the result replaces a and b is used up. "
+               "An illegal combination leaves the numbers unchanged and info['valid'] is false",
+        state_fields=COUNTDOWN_STATE_FIELDS, action_fields=COUNTDOWN_ACTION_FIELDS, hand_reward=hand)
 
 
 class CountdownEnv(gym.Env):
@@ -112,6 +151,8 @@ class CountdownEnv(gym.Env):
         self.max_steps = max_steps or 4 * n_numbers
         self.reward = reward if reward is not None else default_countdown_reward(solve_reward, invalid_penalty)
         self.render_mode = render_mode
+        self.reward_view_spec = countdown_view_spec(solve_reward, invalid_penalty) if reward is None else \
+            dataclasses.replace(countdown_view_spec(), hand_reward="")
         self.action_space = spaces.Discrete(self.n * self.n * len(OPERATORS))
         self.observation_space = spaces.Box(0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,),
                                             dtype=np.float32)
@@ -178,6 +219,23 @@ class CountdownEnv(gym.Env):
     def action_masks(self) -> np.ndarray:
         """Valid actions as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
         return self._mask.copy()
+
+    def reward_view(self) -> dict[str, Any]:
+        """The state as reward code sees it (fields: :data:`COUNTDOWN_STATE_FIELDS`)."""
+        numbers = [self.values[k] for k in range(self.n) if self.available[k]]
+        closest = min(numbers, key=lambda v: (abs(v - self.target), v))
+        return {"numbers": numbers, "count": len(numbers), "target": self.target,
+                "distance": abs(closest - self.target), "closest": closest, "reached": closest == self.target,
+                "moves_left": bool(self._mask.any()), "steps": self._steps, "max_steps": self.max_steps}
+
+    def reward_view_action(self, action: int) -> dict[str, Any]:
+        """The action as reward code sees it (fields: :data:`COUNTDOWN_ACTION_FIELDS`), before the step."""
+        pair, op_index = divmod(int(action), len(OPERATORS))
+        i, j = divmod(pair, self.n)
+        a = self.values[i] if self.available[i] else 0
+        b = self.values[j] if self.available[j] else 0
+        op = OPERATORS[op_index]
+        return {"a": a, "b": b, "op": op, "result": apply(op, a, b) if self._mask[int(action)] else None}
 
     def render(self) -> str | None:
         if self.problem is None:

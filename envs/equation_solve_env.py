@@ -1,6 +1,7 @@
 """EquationSolve: solve a linear equation in x by choosing algebraic rewrite rules and where to apply them."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,9 +12,10 @@ from gymnasium import spaces
 from mathgym.envs.equation_encoding import NUM_FEATURES, encode_nodes
 from mathgym.envs.equation_problems import MixedLevelSource, equation_from_problem, format_answer
 from mathgym.envs.equation_rules import RULES, SWAP, action_mask, decode_action
-from mathgym.envs.equation_tree import EquationTree, parse_equation
+from mathgym.envs.equation_tree import KIND_INDEX, X, EquationTree, parse_equation
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
+from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.sources.base import Source
 from mathgym.verifier.verdict import Verdict
 
@@ -33,6 +35,57 @@ def default_equation_reward(solve_reward: float = 1.0, step_cost: float = 0.01, 
     if complexity_weight:
         parts.append(ComplexityDecrease(complexity_weight))
     return WeightedSum(parts, name="total")
+
+
+EQUATION_STATE_FIELDS = (
+    ViewField("equation", "str", "the equation as text, `lhs = rhs` in sympy syntax", "e.g. '3*x + 5 = 14'"),
+    ViewField("size", "int", "nodes in the equation tree, the root `=` included", "[3, max_nodes]"),
+    ViewField("depth", "int", "edges on the longest root-to-leaf path", ">= 1"),
+    ViewField("lhs_size", "int", "nodes of the left side", ">= 1"),
+    ViewField("rhs_size", "int", "nodes of the right side", ">= 1"),
+    ViewField("x_count", "int", "occurrences of the unknown x", ">= 1"),
+    ViewField("x_sides", "int", "sides that contain x", "{1, 2}"),
+    ViewField("x_isolated", "bool", "one side is exactly x"),
+    ViewField("x_left", "bool", "the left side contains x"),
+    ViewField("numbers", "int", "numeric leaves (integers and fractions)", ">= 0"),
+    ViewField("fractions", "int", "non-integer rational leaves", ">= 0"),
+    ViewField("brackets", "int", "products or powers that contain a sum (need expanding)", ">= 0"),
+    ViewField("reducible", "bool", "some arithmetic in the tree can still be evaluated (`simplify` applies)"),
+    ViewField("solved", "bool", "the equation reads x = <number>"),
+    ViewField("moves", "int", "actions taken so far in the episode", "[0, max_moves]"),
+    ViewField("max_moves", "int", "actions before the episode is truncated", ">= 1"),
+)
+EQUATION_ACTION_FIELDS = (
+    ViewField("rule", "str", "the rewrite rule: " + ", ".join(rule.name for rule in RULES)),
+    ViewField("node", "int", "pre-order index of the node the rule is applied to (0 is the `=` root)",
+              "[0, max_nodes)"),
+)
+
+
+def equation_view_spec(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
+                       complexity_weight: float = 0.0) -> RewardViewSpec:
+    """The reward view of :class:`EquationSolveEnv`; its hand-written reward is the env's default one."""
+    shaping = ""
+    if complexity_weight:
+        shaping = (f"    complexity_decrease = {complexity_weight!r} * (prev[\"size\"] - state[\"size\"])\n"
+                   "    parts[\"complexity_decrease\"] = complexity_decrease\n")
+    hand = (
+        "def compute_reward(prev, action, state, info):\n"
+        f"    solved = {solve_reward!r} if info[\"is_success\"] else 0.0\n"
+        f"    step_penalty = -{step_cost!r}\n"
+        f"    invalid_action = 0.0 if info[\"valid\"] else -{invalid_penalty!r}\n"
+        "    parts = {\"solved\": solved, \"step_penalty\": step_penalty, \"invalid_action\": invalid_action}\n"
+        + shaping +
+        "    return sum(parts.values()), parts\n")
+    return RewardViewSpec(
+        name="EquationState",
+        task="Solve a linear equation in x by applying algebraic rewrite rules to nodes of its expression tree, "
+             "until it reads x = <number>.",
+        success="the episode ends with the equation in the form x = <number> and that number is the solution "
+                "(checked by the verifier against the gold answer) within max_moves actions",
+        action="applies one equivalence-preserving rewrite rule to one node of the tree; an illegal (rule, node) "
+               "pair leaves the equation unchanged and info['valid'] is false",
+        state_fields=EQUATION_STATE_FIELDS, action_fields=EQUATION_ACTION_FIELDS, hand_reward=hand)
 
 
 class EquationSolveEnv(gym.Env):
@@ -117,6 +170,8 @@ class EquationSolveEnv(gym.Env):
         self.reward = reward if reward is not None else default_equation_reward(
             solve_reward, step_cost, invalid_penalty, complexity_weight)
         self.render_mode = render_mode
+        self.reward_view_spec = equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight) \
+            if reward is None else dataclasses.replace(equation_view_spec(), hand_reward="")
         self.num_rules = len(RULES)
         self.action_space = spaces.Discrete(self.num_rules * max_nodes)
         self.observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + self.num_rules * max_nodes,),
@@ -209,6 +264,32 @@ class EquationSolveEnv(gym.Env):
             print(text)
             return None
         return text
+
+    # -- reward view (mathgym.rewards.view) ----------------------------------------------------------------
+
+    def reward_view(self) -> dict[str, Any]:
+        """The state as reward code sees it (fields: :data:`EQUATION_STATE_FIELDS`)."""
+        tree = self.tree
+        nodes = tree.nodes
+        lhs, rhs = nodes[1], nodes[nodes[1].size + 1]
+        kinds = [node.kind for node in nodes]
+        return {
+            "equation": tree.text(), "size": tree.size, "depth": tree.depth, "lhs_size": lhs.size,
+            "rhs_size": rhs.size, "x_count": sum(1 for k in kinds if k == KIND_INDEX["variable"]),
+            "x_sides": int(lhs.has_x) + int(rhs.has_x), "x_isolated": tree.lhs == X or tree.rhs == X,
+            "x_left": lhs.has_x,
+            "numbers": sum(1 for k in kinds if k in (KIND_INDEX["integer"], KIND_INDEX["rational"])),
+            "fractions": sum(1 for k in kinds if k == KIND_INDEX["rational"]),
+            "brackets": sum(1 for node in nodes[1:] if node.expr.is_Mul or node.expr.is_Pow
+                            if any(arg.is_Add for arg in node.expr.args)),
+            "reducible": nodes[0].reducible,
+            "solved": tree.solved_value() is not None, "moves": self._moves, "max_moves": self.max_moves,
+        }
+
+    def reward_view_action(self, action: int) -> dict[str, Any]:
+        """The action as reward code sees it (fields: :data:`EQUATION_ACTION_FIELDS`)."""
+        rule_index, node_index = decode_action(int(action), self.max_nodes)
+        return {"rule": RULES[rule_index].name, "node": node_index}
 
     # -- snapshots for search -------------------------------------------------------------------------
 

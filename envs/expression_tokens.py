@@ -280,3 +280,76 @@ def prefix_to_infix(tokens: Sequence[int], library: TokenLibrary, constants: Seq
 def prefix_to_text(tokens: Sequence[int], library: TokenLibrary) -> str:
     """The token names joined by spaces (``add x1 mul x1 x1``)."""
     return " ".join(library.names[t] for t in tokens)
+
+
+def expression_to_prefix(expression: str, library: TokenLibrary) -> list[int] | None:
+    """Token ids of a prefix expression for a sympy-syntax ``expression`` over ``x1..xn``, or ``None`` when
+    the library cannot write it without constants (e.g. ``x2**2/2`` with no ``const`` token).
+
+    Integer powers become repeated products, integer coefficients repeated sums, ``1`` is ``x1 / x1`` and
+    ``a - b`` the ``sub`` token, so a benchmark's target can be replayed as actions (a demonstration of success).
+    """
+    import sympy
+
+    names = library.names
+    symbols = sympy.symbols(f"x1:{library.n_variables + 1}")
+    local = {f"x{i + 1}": s for i, s in enumerate(symbols)}
+
+    def token(name: str) -> list[str]:
+        if name not in names:
+            raise _NotWritable(name)
+        return [name]
+
+    def chain(op: str, parts: list[list[str]]) -> list[str]:
+        out = parts[-1]
+        for part in reversed(parts[:-1]):
+            out = token(op) + part + out
+        return out
+
+    def visit(expr: sympy.Basic) -> list[str]:
+        if expr.is_Symbol:
+            return token(str(expr))
+        if expr == 1:  # x1 / x1: a constant-free one (the Nguyen sets' "+ 1" and "- 1")
+            return token("div") + token("x1") + token("x1")
+        if expr.is_Add:
+            positive = [a for a in expr.args if not a.could_extract_minus_sign()]
+            negative = [-a for a in expr.args if a.could_extract_minus_sign()]
+            out = chain("add", [visit(a) for a in positive]) if positive else None
+            for term in negative:
+                out = token("sub") + out + visit(term) if out is not None else token("neg") + visit(term)
+            return out
+        if expr.is_Mul:
+            coeff, rest = expr.as_coeff_Mul()
+            if coeff == -1:
+                return token("neg") + visit(rest)
+            if coeff.is_Integer and coeff > 1:
+                return chain("add", [visit(rest)] * int(coeff))
+            if coeff != 1:
+                raise _NotWritable(str(coeff))
+            numerator, denominator = expr.as_numer_denom()
+            if denominator != 1:
+                return token("div") + visit(numerator) + visit(denominator)
+            return chain("mul", [visit(a) for a in expr.args])
+        if expr.is_Pow:
+            base, exponent = expr.args
+            if exponent == sympy.Rational(1, 2):
+                return token("sqrt") + visit(base)
+            if exponent.is_Integer and exponent > 1:
+                return chain("mul", [visit(base)] * int(exponent))
+            if exponent.is_Integer and exponent < 0:
+                raise _NotWritable(str(expr))
+            return token("exp") + token("mul") + visit(exponent) + token("log") + visit(base)
+        for fn in ("sin", "cos", "exp", "log"):
+            if isinstance(expr, getattr(sympy, fn)):
+                return token(fn) + visit(expr.args[0])
+        raise _NotWritable(str(expr))
+
+    try:
+        tree = sympy.sympify(expression, locals=local)
+        return [library.index(name) for name in visit(tree)]
+    except _NotWritable:
+        return None
+
+
+class _NotWritable(Exception):
+    """The expression needs a token the library does not have."""

@@ -7,6 +7,7 @@ import gymnasium as gym
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
+from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.sources.base import Source, choose_problem
 from mathgym.sources.registry import make_source
 from mathgym.spaces import UnicodeText
@@ -25,6 +26,46 @@ def build_reward(spec: Reward | str | Mapping[str, Any] | None, mode: str) -> Re
     if spec is not None:
         return rewards.make_reward(spec)
     return rewards.default_reward() if mode == "single" else rewards.default_step_reward()
+
+
+MATH_STATE_FIELDS = (
+    ViewField("steps", "list[str]", "the reasoning steps written so far, oldest first"),
+    ViewField("n_steps", "int", "number of steps written so far", "[0, max_steps]"),
+    ViewField("last_step", "str", "the latest step ('' before the first)"),
+    ViewField("has_answer", "bool", "the latest step states a final answer (\\boxed{}, '#### N', 'The answer is')"),
+    ViewField("final", "bool", "the episode is over (a final answer was given or the step limit reached)"),
+    ViewField("answer", "str | None", "the extracted final answer once final, else None"),
+    ViewField("correct", "bool | None", "the verifier's verdict on the final answer once final, else None"),
+    ViewField("max_steps", "int", "steps before the episode is truncated", ">= 1"),
+)
+MATH_ACTION_FIELDS = (
+    ViewField("text", "str", "the step (or whole response in single-turn mode) the agent wrote"),
+    ViewField("chars", "int", "its length in characters", ">= 0"),
+)
+
+
+def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
+    """The reward view of :class:`MathEnv`; the hand-written reward is the mode's default reward
+    (:func:`mathgym.rewards.default_reward` / :func:`~mathgym.rewards.default_step_reward`)."""
+    from mathgym.rewards.registry import DEFAULT_FORMAT_BONUS, DEFAULT_STEP_COST  # noqa: PLC0415
+
+    hand = ""
+    if default_reward:
+        step_cost = f"    parts[\"step_penalty\"] = -{DEFAULT_STEP_COST!r}\n" if mode == "step" else ""
+        hand = ("def compute_reward(prev, action, state, info):\n"
+                "    outcome = 1.0 if info[\"is_success\"] else 0.0\n"
+                f"    well_formed = {DEFAULT_FORMAT_BONUS!r} if state[\"final\"] and state[\"answer\"] is not None else 0.0\n"
+                "    parts = {\"outcome\": outcome, \"format\": well_formed}\n"
+                + step_cost +
+                "    return sum(parts.values()), parts\n")
+    return RewardViewSpec(
+        name="SolutionState",
+        task="Solve a math word or symbolic problem, writing " + (
+            "one reasoning step per action and a final answer within \\boxed{}." if mode == "step"
+            else "a whole solution ending in a final answer within \\boxed{}."),
+        success="the final answer is verified equal to the gold answer",
+        action="appends one reasoning step to the solution" if mode == "step" else "submits a whole solution",
+        state_fields=MATH_STATE_FIELDS, action_fields=MATH_ACTION_FIELDS, hand_reward=hand)
 
 
 class MathEnv(gym.Env[str, str]):
@@ -83,7 +124,12 @@ class MathEnv(gym.Env[str, str]):
 
     ``info`` always carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"reasoning"``
     or ``"answer"``), ``step_index``, ``verdict`` (a dict, or ``None`` before the final answer) and
-    ``reward_components``.
+    ``reward_components``; the last step's also carries ``is_success`` (the verdict's ``correct``).
+
+    ## Reward View
+
+    :meth:`reward_view` and :meth:`reward_view_action` give the state and action as plain data for
+    generated reward code (:mod:`mathgym.rewards.view`; fields in :data:`MATH_STATE_FIELDS`).
     """
 
     metadata = {"render_modes": ["ansi", "human"]}
@@ -116,6 +162,7 @@ class MathEnv(gym.Env[str, str]):
             self.source = make_source(source, **source_kwargs)
         self.mode = mode
         self.reward = build_reward(reward, mode)
+        self.reward_view_spec = math_view_spec(mode, default_reward=reward is None)
         self.max_steps = max_steps
         if instruction is None:
             instruction = SINGLE_TURN_INSTRUCTION if mode == "single" else STEP_INSTRUCTION
@@ -126,6 +173,7 @@ class MathEnv(gym.Env[str, str]):
         self.problem: Problem | None = None
         self.steps: list[str] = []
         self.done = True
+        self._verdict: Any = None
 
     # ----------------------------------------------------------------------------------- episode
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
@@ -151,6 +199,7 @@ class MathEnv(gym.Env[str, str]):
         out = self.reward(StepContext(problem=self.problem, action=text, history=history,
                                       step_index=len(history), final=final, verdict=verdict))
         self.done = final
+        self._verdict = verdict
         if final and hasattr(self.source, "record_outcome"):  # curriculum sources step their schedule
             self.source.record_outcome(verdict)
         kind = "answer" if has_answer else "reasoning"
@@ -158,6 +207,23 @@ class MathEnv(gym.Env[str, str]):
         if self.render_mode == "human":
             self.render()
         return self._observation(), float(out.value), has_answer, truncated, info
+
+    # ---------------------------------------------------------------- reward view (mathgym.rewards.view)
+    def reward_view(self) -> dict[str, Any]:
+        """The state as reward code sees it (fields: :data:`MATH_STATE_FIELDS`)."""
+        from mathgym.verifier import extract_answer  # noqa: PLC0415
+
+        last = self.steps[-1] if self.steps else ""
+        verdict = self._verdict if self.done else None
+        return {"steps": list(self.steps), "n_steps": len(self.steps), "last_step": last,
+                "has_answer": bool(last) and extract_answer(last) is not None, "final": self.done and bool(self.steps),
+                "answer": None if verdict is None else verdict.extracted,
+                "correct": None if verdict is None else bool(verdict.correct), "max_steps": self.max_steps}
+
+    def reward_view_action(self, action: str) -> dict[str, Any]:
+        """The action as reward code sees it (fields: :data:`MATH_ACTION_FIELDS`)."""
+        text = str(action)[: self.action_space.max_length]
+        return {"text": text, "chars": len(text)}
 
     # ------------------------------------------------------------------------------ snapshots
     def get_state(self) -> dict[str, Any]:
@@ -179,6 +245,7 @@ class MathEnv(gym.Env[str, str]):
         self.problem = problem
         self.steps = steps
         self.done = False
+        self._verdict = None
         self.reward.reset(problem)
 
     def _observation(self) -> str:
@@ -195,7 +262,7 @@ class MathEnv(gym.Env[str, str]):
 
     def _info(self, step_kind: str, *, verdict: Any, components: dict[str, float]) -> dict[str, Any]:
         assert self.problem is not None
-        return {
+        info = {
             "problem_id": self.problem.id,
             "family": self.problem.family,
             "step_kind": step_kind,
@@ -203,6 +270,9 @@ class MathEnv(gym.Env[str, str]):
             "verdict": verdict.to_dict() if verdict is not None else None,
             "reward_components": components,
         }
+        if verdict is not None:  # the episode's last step
+            info["is_success"] = bool(verdict.correct)
+        return info
 
     def render(self) -> str | None:
         if self.problem is None:

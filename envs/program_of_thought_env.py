@@ -99,6 +99,7 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
                                       step_index=len(history), final=True, verdict=verdict,
                                       extra={"tool": tool, "answer_text": answer_text, "program": text}))
         self.done = True
+        self._verdict = verdict
         if hasattr(self.source, "record_outcome"):
             self.source.record_outcome(verdict)
         info = self._info("answer", verdict=verdict, components=dict(out.components))

@@ -19,10 +19,41 @@ from mathgym.envs.expression_tokens import (
     prefix_to_text,
 )
 from mathgym.envs.nguyen import Benchmark, get_benchmark
+from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.seeding import derive_rng
 
 #: NMSE on the noiseless test set below which an expression counts as recovered
 SUCCESS_NMSE = 1e-12
+
+
+SR_STATE_FIELDS = (
+    ViewField("tokens", "list[str]", "the expression so far, in prefix order", "e.g. ['add', 'mul', 'x1', 'x1']"),
+    ViewField("length", "int", "tokens placed so far", "[0, max_length]"),
+    ViewField("open_slots", "int", "arguments still missing before the expression is complete (arity deficit)",
+              "[0, max_length]"),
+    ViewField("complete", "bool", "the expression is complete and was scored"),
+    ViewField("fit_error", "float | None", "NRMSE (RMSE / std(y)) on the training points once complete "
+                                           "(inf for a non-finite expression); None before", ">= 0"),
+    ViewField("fit", "float | None", "1 / (1 + fit_error) once complete, None before", "[0, 1]"),
+    ViewField("max_length", "int", "most tokens an expression may have", ">= 2"),
+)
+SR_ACTION_FIELDS = (
+    ViewField("token", "str", "the token appended: an operator, an input variable (x1, x2) or const"),
+    ViewField("arity", "int", "arguments the token takes (0 for a variable or constant)", "{0, 1, 2}"),
+)
+
+SR_VIEW_SPEC = RewardViewSpec(
+    name="ExpressionState",
+    task="Build a symbolic expression token by token, in prefix order, that reproduces an unknown function "
+         "from its sampled (x, y) points.",
+    success="the completed expression matches the benchmark's function on held-out points (NMSE < 1e-12), "
+            "i.e. the exact formula is recovered",
+    action="appends one token to the expression; an illegal token (masked by the constraints) ends the episode "
+           "with info['valid'] false",
+    state_fields=SR_STATE_FIELDS, action_fields=SR_ACTION_FIELDS,
+    hand_reward=("def compute_reward(prev, action, state, info):\n"
+                 "    fit = state[\"fit\"] if state[\"complete\"] and info[\"valid\"] else 0.0\n"
+                 "    return fit, {\"fit\": fit}\n"))
 
 
 @dataclass(frozen=True)
@@ -113,6 +144,8 @@ class SymbolicRegressionEnv(gym.Env):
         n = len(self.library)
         self.action_space = spaces.Discrete(n)
         self.observation_space = spaces.MultiDiscrete([n + 1, n + 1, max_length + 1, max_length + 1])
+        self.reward_view_spec = SR_VIEW_SPEC
+        self._last_score: Score | None = None
         self.fixed_data_seed = data_seed
         self.data_seed: int | None = None
         self.X_train = self.y_train = self.X_test = self.y_test = None
@@ -183,6 +216,7 @@ class SymbolicRegressionEnv(gym.Env):
             self.draw_data(int(self.np_random.integers(2 ** 31)))
         self.builder.reset()
         self._mask = self.builder.mask()
+        self._last_score = None
         return self._observation(), self._info()
 
     def step(self, action: int):
@@ -203,6 +237,7 @@ class SymbolicRegressionEnv(gym.Env):
         if not self.builder.done:
             return self._observation(), 0.0, False, False, info
         result = self.score(self.builder.tokens)
+        self._last_score = result
         info.update(success=result.success, is_success=result.success, expression=result.expression,
                     nrmse=result.nrmse, nmse_test=result.nmse_test, constants=list(result.constants),
                     tokens=prefix_to_text(self.builder.tokens, self.library), spec=self.task_spec())
@@ -211,6 +246,18 @@ class SymbolicRegressionEnv(gym.Env):
     def action_masks(self) -> np.ndarray:
         """Valid tokens as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
         return self._mask.copy()
+
+    def reward_view(self) -> dict[str, Any]:
+        """The state as reward code sees it (fields: :data:`SR_STATE_FIELDS`)."""
+        score = self._last_score
+        fit_error = None if score is None else (score.nrmse if np.isfinite(score.nrmse) else float("inf"))
+        return {"tokens": [self.library.names[t] for t in self.builder.tokens], "length": len(self.builder.tokens),
+                "open_slots": self.builder.open_slots, "complete": score is not None, "fit_error": fit_error,
+                "fit": None if score is None else score.reward, "max_length": self.max_length}
+
+    def reward_view_action(self, action: int) -> dict[str, Any]:
+        """The action as reward code sees it (fields: :data:`SR_ACTION_FIELDS`)."""
+        return {"token": self.library.names[int(action)], "arity": int(self.library.arities[int(action)])}
 
     def render(self) -> str | None:
         return prefix_to_text(self.builder.tokens, self.library)

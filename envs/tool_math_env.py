@@ -248,6 +248,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
                                       step_index=len(history), final=final, verdict=verdict,
                                       extra={"tool": tool, "tool_calls": len(self.cells)}))
         self.done = final
+        self._verdict = verdict
         if final:
             self._close_session()
             if hasattr(self.source, "record_outcome"):

@@ -183,11 +183,13 @@ from mathgym.cli import report as _report_cli  # noqa: E402
 from mathgym.cli import sandbox as _sandbox_cli  # noqa: E402
 from mathgym.cli import sweep as _sweep_cli  # noqa: E402
 
+from mathgym.cli.reward_design import design_reward_command  # noqa: E402
 from mathgym.cli.train import train_command  # noqa: E402
 
 app.command("train")(train_command)
 app.command("sweep")(_sweep_cli.sweep)
 app.command("report")(_report_cli.report)
+app.command("design-reward")(design_reward_command)
 app.add_typer(_sandbox_cli.app, name="sandbox", help="Build and check the code-execution sandbox.")
 
 

@@ -1,4 +1,5 @@
-"""``mathgym report STORE``: robustness report (Markdown + HTML + PNG plots) of a sweep store.
+"""``mathgym report STORE|DIR``: robustness report (Markdown + HTML + PNG plots) of a sweep store, or the
+report of a reward-design run directory.
 
 Mount in the main app with ``app.command("report")(mathgym.cli.report.report)``; standalone:
 ``python -m mathgym.cli.report --help``.
@@ -14,13 +15,24 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, help="Wr
 
 
 def report(
-    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep`"),
+    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep`, or a run directory of "
+                                            "`mathgym design-reward`"),
     out: Path | None = typer.Option(None, help="output folder (default: <store folder>/report)"),
     run_id: str | None = typer.Option(None, help="run to report (default: the latest)"),
     reps: int = typer.Option(1000, help="bootstrap replicates per confidence interval"),
     plots: bool = typer.Option(True, help="draw PNG plots (matplotlib)"),
 ) -> None:
-    """Accuracy distributions, average vs worst case, perturbation drops, MathCheck and DIA metrics."""
+    """Accuracy distributions, average vs worst case, perturbation drops, MathCheck and DIA metrics (a sweep
+    store); fitness per iteration and the final comparison (a reward-design run)."""
+    if store.is_dir():
+        from mathgym.reward_design.report import write_report as write_design_report
+
+        try:
+            typer.echo(f"report: {write_design_report(store, plots=plots)}")
+        except FileNotFoundError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        return
     from mathgym.report import write_report
 
     if not store.is_file():
