@@ -12,10 +12,19 @@
   equations, inequalities, matrices, multiple choice and text answers have their own rules.
 
 Anti-hacking rules (all give an incorrect verdict): several different final answers (every boxed answer
-must be right), "3 or 4" / "3, 4" / ``\\pm`` for a single gold value, ``\\boxed{3 = 4}``, every option
-listed, a variable the gold does not have (``\\boxed{x}`` for a number), an interval or set for a scalar,
-undefined values (``0/0``, ``\\infty - \\infty``), tiny perturbations (``\\pi + 10^{-100}``, precision
-grows with the magnitudes involved). Unicode: digits of other scripts (Arabic-Indic, fullwidth,
+must be right), "3 or 4" / "3, 4" / ``\\pm`` for a single gold value, another candidate offered after the
+final answer ("\\boxed{3}. Or maybe 4."), a negated or retracted answer ("not 2", "\\boxed{2} is wrong"),
+``\\boxed{3 = 4}``, every option listed, a variable the gold does not have (``\\boxed{x}`` for a number,
+``y = 3`` for ``x = 3``), a different unit (``5 kg`` for ``5 g``; units are never converted), a percent sign
+the gold does not have (``0.5\\%`` for ``0.5``), an interval or set for a scalar, undefined values (``0/0``,
+``\\infty - \\infty``), tiny perturbations (``\\pi + 10^{-100}``, precision grows with the magnitudes
+involved), decimals shorter than 12 significant digits for a non-terminating fraction.
+
+Without an answer marker the last stated result counts (never the first number of a chain of work, never a
+digit inside a word); chat-template debris after the answer (``<|im_start|>user ...``) is ignored. Boxes that
+together form a multi-valued gold (``\\boxed{1}, \\boxed{2}`` for ``\\{1, 2\\}``) are accepted; equations are
+compared as equations (``y = -x/2 + 3/4`` is ``2x + 4y - 3 = 0``), inequalities as solution sets, and labelled
+golds (``AB = 4``, ``|AB| = 1``) by their values. Unicode: digits of other scripts (Arabic-Indic, fullwidth,
 mathematical bold...) and invisible format characters make an answer unparseable, hence incorrect, even
 when they would stand for the gold; common math symbols (−, ×, π, √, ², ½, ...) are understood.
 

@@ -4,6 +4,12 @@ Values are compared exactly when both are (Gaussian) rationals, otherwise with m
 whose precision grows with the spread of magnitudes met (so ``\\pi + 10^{-100}`` is not ``\\pi``).
 Expressions with variables are compared by evaluation at fixed pseudo-random rational points (polynomial
 identity testing); a response may not use a variable the gold does not have.
+
+Equations that name what they give (``x = 3``, ``AB = 4``, ``|AB| = 1``, ``A:B = 1``) are *named values*: they
+match the bare value, and another named value only under the same name (``y = 3`` is not ``x = 3``).
+Inequalities in one variable are compared as solution sets (``5 \\geq x`` is ``x \\leq 5``, ``-x > -1`` is
+``x < 1``). A decimal of 12 or more significant digits matches a rational gold it was rounded or truncated from
+(``0.0833333333333333`` is ``1/12``), see :func:`long_decimal_matches`.
 """
 from __future__ import annotations
 
@@ -250,6 +256,8 @@ def shape(node: tuple) -> tuple:
         return ("L", tuple(items))
     if head == "tuple":
         return ("T", node[1], node[2], tuple(shape(item) for item in node[3]))
+    if head == "ratio":  # A:B and clock times: ordered, compared entry by entry
+        return ("T", ":", ":", tuple(shape(item) for item in node[1]))
     if head == "mat":
         return ("M", tuple(tuple(shape(cell) for cell in row) for row in node[1]))
     if head == "text":
@@ -258,6 +266,8 @@ def shape(node: tuple) -> tuple:
         return ("B", node[1], node[2])
     if head == "rel":
         ops, exprs = node[1], node[2]
+        if ops[0] == "~=" and label_name(exprs[0]) is not None:  # "x \\approx 11" names the value 11
+            return ("E", exprs[0], exprs[1], exprs[:2])
         if "~=" in ops:  # "20000/pi ~= 6366.2": the exact part before the approximation counts
             cut = ops.index("~=")
             ops, exprs = ops[:cut], exprs[:cut + 1]
@@ -271,18 +281,41 @@ def shape(node: tuple) -> tuple:
     return ("S", node)
 
 
-def _lone_variable_value(eq: tuple) -> tuple | None:
-    """``x = 5`` / ``5 = x`` / ``x = y = 5`` → the value side, when the other side is a bare variable."""
+def label_name(node: tuple) -> str | None:
+    """The name an equation's side gives to its value, or None when that side is an expression.
+
+    Names: a variable (``x``, ``a_1``), a segment or angle written in capitals (``AB``, ``ABC``) and its
+    length ``|AB|``, a ratio of names (``A:B``). A product of small letters (``ab``) is an expression.
+    """
+    kind = node[0]
+    if kind == "v":
+        return node[1]
+    if kind == "mul" and len(node[1]) <= 4 and all(
+            f[0] == "v" and len(f[1]) == 1 and f[1].isupper() for f in node[1]):
+        return "".join(f[1] for f in node[1])
+    if kind == "abs" and node[1][0] == "mul":
+        return label_name(node[1])
+    if kind == "ratio":
+        names = [label_name(item) for item in node[1]]
+        return None if None in names else ":".join(names)  # type: ignore[arg-type]
+    return None
+
+
+def named_value(eq: tuple) -> tuple[str, tuple] | None:
+    """``x = 5`` / ``5 = x`` / ``x = y = 5`` / ``AB = 4`` → (name, value side), when one side names the other."""
     lhs, rhs, chain = eq[1], eq[2], eq[3]
     if lhs[0] == "v" and lhs[1] not in free_symbols(rhs):
-        return rhs
+        return lhs[1], rhs
     if lhs[0] == "tuple" and all(item[0] == "v" for item in lhs[3]) and not free_symbols(rhs):
-        return rhs  # (a, b) = (2, 3)
+        return ",".join(item[1] for item in lhs[3]), rhs  # (a, b) = (2, 3)
     if lhs[0] == "mul" and len(lhs[1]) == 2 and lhs[1][0][0] == "v" and lhs[1][1][0] == "v" \
             and lhs[1][0][1] in _FUNCTION_NAMES and lhs[1][0][1] not in free_symbols(rhs):
-        return rhs  # f(x) = 2x + 1 (parsed as the product f*x)
+        return lhs[1][0][1], rhs  # f(x) = 2x + 1 (parsed as the product f*x)
     if rhs[0] == "v" and len(chain) == 2 and rhs[1] not in free_symbols(lhs):
-        return lhs
+        return rhs[1], lhs
+    name = label_name(lhs)
+    if name is not None and not free_symbols(rhs):
+        return name, rhs  # AB = 4, |AB| = 1, A:B = 1
     return None
 
 
@@ -293,38 +326,103 @@ def _chain_consistent(eq: tuple, cache: ValueCache | None) -> bool:
 
 
 def _as_value_shape(s: tuple) -> tuple:
-    """Reduce ``x = v`` to ``v`` (recursively inside collections)."""
+    """Reduce ``x = v`` to the named value ``('N', 'x', shape of v)``, and a consistent chain of numbers
+    (``6 \\cdot 7 = 42``) to its value (recursively inside collections)."""
     if s[0] == "E":
-        value = _lone_variable_value(s)
-        if value is not None and _chain_consistent(s, None):
-            return shape(value)
+        if not _chain_consistent(s, None):
+            return s
+        named = named_value(s)
+        if named is not None:
+            return ("N", named[0], shape(named[1]))
+        if not any(free_symbols(part) for part in s[3]):
+            return shape(s[3][-1])
         return s
     if s[0] == "L":
         return ("L", tuple(_as_value_shape(item) for item in s[1]))
     return s
 
 
-def _interval_of(rel: tuple) -> tuple | None:
-    """``x > 5`` → ``(5, inf)``; ``-2 <= x <= 7`` → ``[-2, 7]``; None for other relations."""
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _number(value: Fraction) -> tuple:
+    return ("n", value, str(value))
+
+
+def _interval(low: tuple, high: tuple, low_op: str, high_op: str) -> tuple:
+    """The interval ``low op x op high`` (ops ``<``/``<=``) as a tuple shape."""
+    return ("T", "(" if low_op == "<" else "[", ")" if high_op == "<" else "]", (("S", low), ("S", high)))
+
+
+def _linear(node: tuple, var: str) -> tuple[Fraction, Fraction] | None:
+    """``(a, b)`` with ``node = a*var + b`` exactly (a != 0), checked at four points; None otherwise."""
+    values = []
+    for point in (Fraction(0), Fraction(1), Fraction(2), Fraction(7, 3)):
+        try:
+            value = exact(node, {var: point})
+        except (NotExact, Undefined):
+            return None
+        if not isinstance(value, Fraction):
+            return None
+        values.append(value)
+    b, a = values[0], values[1] - values[0]
+    if a == 0 or values[2] != 2 * a + b or values[3] != Fraction(7, 3) * a + b:
+        return None
+    return a, b
+
+
+def _constant(node: tuple) -> Fraction | None:
+    try:
+        value = exact(node, {})
+    except (NotExact, Undefined):
+        return None
+    return value if isinstance(value, Fraction) else None
+
+
+def solution_set(rel: tuple) -> tuple[str, tuple] | None:
+    """The solution set of an inequality chain in one variable, as ``(variable, interval shape)``.
+
+    ``x > 5`` and ``5 < x`` → ``(5, inf)``; ``-2 <= x <= 7`` → ``[-2, 7]``; linear sides are solved exactly
+    (``-x > -1`` → ``x < 1``, ``2 < 2x + 4 <= 8``); None for anything else.
+    """
     ops, exprs = rel[1], rel[2]
-    if any(op not in ("<", "<=", ">", ">=") for op in ops):
+    if any(op not in _FLIP for op in ops):
         return None
-    increasing = all(op in ("<", "<=") for op in ops)
-    decreasing = all(op in (">", ">=") for op in ops)
-    if not (increasing or decreasing):
-        return None
-    if decreasing:
+    if all(op in (">", ">=") for op in ops):  # read decreasing chains backwards
         exprs = exprs[::-1]
-        ops = tuple({">": "<", ">=": "<="}[op] for op in ops[::-1])
-    if len(exprs) == 2:
-        if exprs[0][0] == "v":
-            return ("T", "(", ")" if ops[0] == "<" else "]", (("S", _NEG_INF), ("S", exprs[1])))
-        if exprs[1][0] == "v":
-            return ("T", "(" if ops[0] == "<" else "[", ")", (("S", exprs[0]), ("S", _INF)))
+        ops = tuple(_FLIP[op] for op in ops[::-1])
+    if not all(op in ("<", "<=") for op in ops):
         return None
-    if len(exprs) == 3 and exprs[1][0] == "v":
-        return ("T", "(" if ops[0] == "<" else "[", ")" if ops[1] == "<" else "]",
-                (("S", exprs[0]), ("S", exprs[2])))
+    symbols = set().union(*(free_symbols(e) for e in exprs))
+    if len(symbols) != 1:
+        return None
+    (var,) = symbols
+    if len(exprs) == 2:
+        if exprs[0] == ("v", var):
+            return var, _interval(_NEG_INF, exprs[1], "<", ops[0])
+        if exprs[1] == ("v", var):
+            return var, _interval(exprs[0], _INF, ops[0], "<")
+        coefficients = _linear(("add", (exprs[0], ("neg", exprs[1]))), var)
+        if coefficients is None:
+            return None
+        a, b = coefficients  # a*x + b op 0
+        root = _number(-b / a)
+        op = ops[0] if a > 0 else _FLIP[ops[0]]
+        if op in ("<", "<="):
+            return var, _interval(_NEG_INF, root, "<", op)
+        return var, _interval(root, _INF, {">": "<", ">=": "<="}[op], "<")
+    if len(exprs) == 3 and not free_symbols(exprs[0]) and not free_symbols(exprs[2]):
+        if exprs[1] == ("v", var):
+            return var, _interval(exprs[0], exprs[2], ops[0], ops[1])
+        coefficients = _linear(exprs[1], var)
+        low, high = _constant(exprs[0]), _constant(exprs[2])
+        if coefficients is None or low is None or high is None:
+            return None
+        a, b = coefficients
+        ends = [(low - b) / a, (high - b) / a]
+        if a > 0:
+            return var, _interval(_number(ends[0]), _number(ends[1]), ops[0], ops[1])
+        return var, _interval(_number(ends[1]), _number(ends[0]), ops[1], ops[0])
     return None
 
 
@@ -342,16 +440,66 @@ def _strip_scalar_marks(node: tuple) -> tuple[tuple, bool]:
 
 
 def scalar_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:
-    """Scalar equality with the percent convention: ``25\\%`` matches ``25`` and ``0.25``."""
+    """Scalar equality with the percent convention.
+
+    A percent sign in the response always divides by 100 (``50\\%`` is ``1/2``; ``0.5\\%`` is not ``0.5``). A
+    percent gold (``25\\%``) takes its number of percent with the unit left out (``25``, as ``15`` answers
+    ``15 cm``) or the fraction (``0.25``).
+    """
     gold_plain, gold_pct = _strip_scalar_marks(gold)
     resp_plain, resp_pct = _strip_scalar_marks(resp)
-    if values_equal(gold_plain, resp_plain, cache):
-        return True
-    if gold_pct and not resp_pct:
-        return values_equal(("pct", gold_plain), resp_plain, cache)
-    if resp_pct and not gold_pct:
+    if gold_pct == resp_pct:
+        return values_equal(gold_plain, resp_plain, cache) or long_decimal_equal(gold_plain, resp_plain)
+    if resp_pct:
         return values_equal(gold_plain, ("pct", resp_plain), cache)
-    return False
+    return values_equal(gold_plain, resp_plain, cache) or values_equal(("pct", gold_plain), resp_plain, cache)
+
+
+#: fewest significant digits of a decimal that may stand for a non-terminating fraction
+LONG_DECIMAL_DIGITS = 12
+
+
+def long_decimal_matches(raw: str, value: Fraction) -> bool:
+    """Whether the decimal literal ``raw`` (``"0.0833333333333333"``) stands for the fraction ``value``.
+
+    The rule: the decimal has at least :data:`LONG_DECIMAL_DIGITS` significant digits and round-trips, i.e.
+    it is ``value`` rounded or truncated to the decimal's number of places, or it is the shortest printout
+    of the double nearest to ``value`` (what ``repr(float)``, numpy and JavaScript print). Shorter decimals
+    (``0.3333``) and decimals that differ in any written digit are wrong.
+
+    :param raw: the literal as written (sign, digits, one ``.``).
+    :param value: the exact gold value.
+    """
+    text = raw.strip()
+    negative = text.startswith("-")
+    text = text.lstrip("+-")
+    whole, dot, places = text.partition(".")
+    if not dot or not (whole + places).isdigit() or not places:
+        return False
+    significant = (whole + places).lstrip("0")
+    if len(significant) < LONG_DECIMAL_DIGITS or (negative != (value < 0)):
+        return False
+    written = Fraction(int(whole + places), 10 ** len(places))
+    target = abs(value)
+    scaled = target * 10 ** len(places)
+    truncated = Fraction(scaled.numerator // scaled.denominator, 10 ** len(places))
+    rounded = Fraction((2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator), 10 ** len(places))
+    if written in (truncated, rounded):
+        return True
+    try:
+        return written == Fraction(repr(float(target)))
+    except (OverflowError, ValueError):
+        return False
+
+
+def long_decimal_equal(gold: tuple, resp: tuple) -> bool:
+    """:func:`long_decimal_matches` for parsed nodes: a decimal literal response against a rational gold."""
+    negative = resp[0] == "neg"
+    literal = resp[1] if negative else resp
+    if literal[0] != "n" or "." not in literal[2] or free_symbols(gold):
+        return False
+    value = _constant(gold)
+    return value is not None and long_decimal_matches(("-" if negative else "") + literal[2], value)
 
 
 def _unordered_equal(gold_items: tuple, resp_items: tuple, cache: ValueCache | None) -> bool:
@@ -448,15 +596,30 @@ def _vector_items(s: tuple) -> tuple | None:
     return None
 
 
+def _labelled(items: tuple) -> bool:
+    """Whether every item of a collection is a named value, with distinct names (``AB=4, CD=5``)."""
+    names = [item[1] for item in items if item[0] == "N"]
+    return len(names) == len(items) and len(set(names)) == len(names)
+
+
 def shapes_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:
     """Whether a response answer shape is equivalent to the gold's (see :func:`shape`)."""
     check_deadline()
+    if gold[0] == "E" and resp[0] == "E" and _equations_equal(gold, resp, cache):
+        return True  # the same equation, possibly rearranged or scaled (y = -x/2 + 3/4 and 2x + 4y - 3 = 0)
     gold = _as_value_shape(gold)
     resp = _as_value_shape(resp)
     g_kind, r_kind = gold[0], resp[0]
+    if g_kind == "N" or r_kind == "N":
+        if g_kind == "N" and r_kind == "N":  # two named values: the same name and value
+            return gold[1] == resp[1] and shapes_equal(gold[2], resp[2], cache)
+        return shapes_equal(gold[2] if g_kind == "N" else gold, resp[2] if r_kind == "N" else resp, cache)
     if g_kind == "S" and r_kind == "S":
         return scalar_equal(gold[1], resp[1], cache)
     if g_kind == "L" and r_kind == "L":
+        if _labelled(gold[1]) and not any(item[0] == "N" for item in resp[1]):
+            # bare values for a labelled gold (AB=4, CD=5 answered 4, 5): the gold's order gives the labels
+            return _ordered_equal(gold[1], resp[1], cache)
         return _unordered_equal(gold[1], resp[1], cache)
     if g_kind == "T" and r_kind == "T":
         return gold[1] == resp[1] and gold[2] == resp[2] and _ordered_equal(gold[3], resp[3], cache)
@@ -466,8 +629,12 @@ def shapes_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:
     if g_kind == "E" and r_kind == "E":
         return _equations_equal(gold, resp, cache)
     if g_kind == "R" and r_kind == "R":
-        return gold[1] == resp[1] and _ordered_equal(tuple(("S", e) for e in gold[2]),
-                                                     tuple(("S", e) for e in resp[2]), cache)
+        if gold[1] == resp[1] and _ordered_equal(tuple(("S", e) for e in gold[2]),
+                                                 tuple(("S", e) for e in resp[2]), cache):
+            return True
+        gold_set, resp_set = solution_set(gold), solution_set(resp)
+        return gold_set is not None and resp_set is not None and gold_set[0] == resp_set[0] and \
+            shapes_equal(gold_set[1], resp_set[1], cache)
     if g_kind == "X" and r_kind == "X":
         return gold[1] == resp[1]
     if g_kind == "B":
@@ -492,11 +659,11 @@ def shapes_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:
         return False
     # intervals written as inequalities
     if g_kind == "T" and r_kind == "R":
-        interval = _interval_of(resp)
-        return interval is not None and shapes_equal(gold, interval, cache)
+        solutions = solution_set(resp)
+        return solutions is not None and shapes_equal(gold, solutions[1], cache)
     if g_kind == "R" and r_kind == "T":
-        interval = _interval_of(gold)
-        return interval is not None and shapes_equal(interval, resp, cache)
+        solutions = solution_set(gold)
+        return solutions is not None and shapes_equal(solutions[1], resp, cache)
     return False
 
 

@@ -6,21 +6,29 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from mathgym.verifier.compare import ValueCache, is_multiple, shape, shapes_equal
+from mathgym.verifier.compare import (ValueCache, is_multiple, long_decimal_matches, named_value, shape,
+                                      shapes_equal)
 from mathgym.verifier.evaluate import free_symbols
+from mathgym.verifier.extract import (FinalAnswer, extract_answer, final_answers, strip_chat_debris,
+                                      unmarked_answers)
 from mathgym.verifier.forms import check_form
-from mathgym.verifier.extract import extract_answer, fallback_answers, final_answers
 from mathgym.verifier.lexer import (CONNECTIVES, FUNCTIONS, NUMBER_WORDS, UNITS, LookalikeCharacter, ParseError,
                                     screen_unicode)
 from mathgym.verifier.limits import (MAX_ANSWER_CHARS, MAX_CANDIDATES, MAX_GOLD_CHARS, LimitExceeded,
                                      VerifierTimeout, deadline_scope)
-from mathgym.verifier.parser import parse
+from mathgym.verifier.parser import parse_with_units
 from mathgym.verifier.verdict import Verdict
 
 # --- fast paths ------------------------------------------------------------------------------------------
 _FAST_NUMBER = re.compile(r"(-)?(?:\\\$|\$)?(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?(\\?%)?")
 _FAST_FRACTION = re.compile(r"(-)?(?:\\[dt]?frac\{(\d+)\}\{(\d+)\}|(\d+)/(\d+))")
 _DIGIT_SPACE_DIGIT = re.compile(r"\d\s+\d")
+
+
+def _compact(text: str) -> str:
+    """A number answer without spaces, thin spaces and a final full stop (the spelling fast paths read)."""
+    compact = text.replace(" ", "").replace("\\!", "").replace("\\,", "")
+    return compact[:-1] if compact.endswith(".") else compact
 
 
 def fast_number(text: str) -> tuple[Fraction, bool] | None:
@@ -35,9 +43,7 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
         return Fraction(int(text)), False
     if _DIGIT_SPACE_DIGIT.search(text):  # "2 1/2" is a mixed number, "1 000" is ambiguous: parser decides
         return None
-    compact = text.replace(" ", "").replace("\\!", "").replace("\\,", "")
-    if compact.endswith("."):
-        compact = compact[:-1]
+    compact = _compact(text)
     match = _FAST_NUMBER.fullmatch(compact)
     if match is not None:
         sign, whole, decimals, percent = match.groups()
@@ -57,14 +63,14 @@ def fast_number(text: str) -> tuple[Fraction, bool] | None:
 
 
 def _numbers_equal(gold: tuple[Fraction, bool], resp: tuple[Fraction, bool]) -> bool:
+    """Exact equality with the percent convention of :func:`mathgym.verifier.compare.scalar_equal`: a percent
+    sign in the response divides by 100; a percent gold takes its number of percent or the fraction."""
     (g, g_pct), (r, r_pct) = gold, resp
-    if g == r:
-        return True
-    if g_pct and not r_pct:
-        return r == g / 100
-    if r_pct and not g_pct:
+    if g_pct == r_pct:
+        return g == r
+    if r_pct:
         return r / 100 == g
-    return False
+    return r == g or r == g / 100
 
 
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textrm|textit|mbox|mathrm|mathbf|operatorname)\s*\{")
@@ -114,6 +120,7 @@ class GoldAnswer(NamedTuple):
     choice: str | None
     key: str
     shape: tuple | None
+    units: str
     match_reason: str
     cache: ValueCache
 
@@ -151,26 +158,29 @@ def gold_answer(gold: str, hint: str | None = None) -> GoldAnswer:
         if letter is not None:
             choice = letter.upper()
     fast = fast_number(screened)
-    gold_shape = None
+    gold_shape, units = None, ""
     try:
-        gold_shape = shape(parse(screened))
+        node, units = parse_with_units(screened)
+        gold_shape = shape(node)
     except (ParseError, LimitExceeded):
         gold_shape = None
     key = text_key(screened)
     if gold_shape is not None and gold_shape[0] == "X":
         key = key.lower()
-    return GoldAnswer(raw, fast, choice, key, gold_shape, _match_reason(gold_shape), ValueCache())
+    return GoldAnswer(raw, fast, choice, key, gold_shape, units, _match_reason(gold_shape), ValueCache())
 
 
 _PARSE_FAILED = ("parse-failed",)
 
 
 @lru_cache(maxsize=8192)
-def _response_shape(answer: str) -> tuple:
+def _response_shape(answer: str) -> tuple[tuple, str]:
+    """The shape of a response answer and its unit (``(_PARSE_FAILED, "")`` outside the grammar)."""
     try:
-        return shape(parse(answer))
+        node, units = parse_with_units(answer)
     except ParseError:
-        return _PARSE_FAILED
+        return _PARSE_FAILED, ""
+    return shape(node), units
 
 
 def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
@@ -194,7 +204,9 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
     if gold.fast is not None:
         resp_fast = fast_number(screened)
         if resp_fast is not None:
-            return (True, "match:numeric") if _numbers_equal(gold.fast, resp_fast) else (False, "mismatch")
+            equal = _numbers_equal(gold.fast, resp_fast) or (
+                not gold.fast[1] and not resp_fast[1] and long_decimal_matches(_compact(screened), gold.fast[0]))
+            return (True, "match:numeric") if equal else (False, "mismatch")
     resp_key = text_key(screened)
     if gold.key.lower() in _WORD_ANSWERS and resp_key.lower() == gold.key.lower():
         return True, "match:exact"
@@ -203,11 +215,13 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
     if gold.shape is None:
         return False, "unparseable:gold"
     try:
-        resp_shape = _response_shape(screened)
+        resp_shape, resp_units = _response_shape(screened)
     except LimitExceeded:
         return False, "unparseable:limit"
     if resp_shape is _PARSE_FAILED:
         return False, "unparseable"
+    if gold.units and resp_units and gold.units != resp_units:
+        return False, "mismatch:units"  # 5 kg is not 5 g (no conversions: see mathgym.verifier.units)
     try:
         if shapes_equal(gold.shape, resp_shape, gold.cache):
             return True, gold.match_reason
@@ -259,7 +273,8 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
     :param gold: the gold answer string, or a :class:`~mathgym.problem.Problem` (its ``answer`` and
         ``meta["answer_type"]`` hint are used).
     :param timeout_s: hard time limit in seconds.
-    :returns: a :class:`Verdict`; ``reason`` is one of ``match:<kind>``, ``mismatch``, ``no_answer``,
+    :returns: a :class:`Verdict`; ``reason`` is one of ``match:<kind>``, ``mismatch``, ``mismatch:units``,
+        ``no_answer``, ``negated`` (the only answer stated is denied: "not 2", "\\boxed{2} is wrong"),
         ``ambiguous:multiple_answers``, ``ambiguous:too_many_answers``, ``unparseable[:detail]``,
         ``invalid_input``, ``no_gold``, ``timeout``, ``error:<type>``.
     """
@@ -269,18 +284,21 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
             text = _as_text(response)
             if text is None:
                 return Verdict(False, 0.0, None, "invalid_input")
+            text = strip_chat_debris(text)
             gold_text, hint, form = _gold_text(gold)
             found = final_answers(text)
             if found is None:
                 return Verdict(False, 0.0, None, "ambiguous:too_many_answers")
             answers, marker = found
             if answers:
-                extracted = answers[-1][0]
+                extracted = answers[-1].text
             if gold_text is None:
                 return Verdict(False, 0.0, extracted, "no_gold")
             if len(gold_text) > MAX_GOLD_CHARS:
                 return Verdict(False, 0.0, extracted, "unparseable:gold")
             gold_parsed = gold_answer(gold_text, hint)
+            if marker == "retracted":
+                return Verdict(False, 0.0, extracted, "negated")
             if marker == "none":
                 verdict = _verify_unmarked(text, gold_parsed)
                 if verdict.correct and not check_form(verdict.extracted or "", form):
@@ -288,18 +306,10 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
                 return verdict
             if len(answers) > MAX_CANDIDATES:
                 return Verdict(False, 0.0, extracted, "ambiguous:too_many_answers")
-            final_ok, final_reason = compare_answer(answers[-1][0], gold_parsed)
-            if not final_ok:
-                several = final_reason == "mismatch" and any(strict for _, strict in answers[:-1])
-                return Verdict(False, 0.0, extracted, "ambiguous:multiple_answers" if several else final_reason)
-            for answer, strict in answers[:-1]:
-                ok, reason = compare_answer(answer, gold_parsed)
-                if ok or (not strict and (reason.startswith("unparseable") or _is_text_answer(answer))):
-                    continue
-                return Verdict(False, 0.0, extracted, "ambiguous:multiple_answers")
-            if not check_form(answers[-1][0], form):
+            ok, reason = _verify_marked(answers, gold_parsed)
+            if ok and not check_form(answers[-1].text, form):
                 return Verdict(False, 0.0, extracted, f"wrong_form:{form}")
-            return Verdict(True, 1.0, extracted, final_reason)
+            return Verdict(ok, 1.0 if ok else 0.0, extracted, reason)
     except VerifierTimeout:
         return Verdict(False, 0.0, extracted, "timeout")
     except LimitExceeded:
@@ -310,12 +320,59 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
         return Verdict(False, 0.0, extracted, f"error:{type(error).__name__}")
 
 
+def _verify_marked(answers: list[FinalAnswer], gold: GoldAnswer) -> tuple[bool, str]:
+    """Every strict answer must match the gold; loose ones may also be prose. Several boxes may together form
+    a multi-valued gold (``\\boxed{1}, \\boxed{2}`` for ``\\{1, 2\\}``; ``\\boxed{x = 2} or \\boxed{x = 3}`` for
+    the solutions ``2, 3``), but boxes offered as alternatives ("or") never make up a point ``(2, 3)``."""
+    final_ok, final_reason = compare_answer(answers[-1].text, gold)
+    matched = [final_ok]
+    offending = []  # answers that contradict the gold on their own
+    for answer in answers[:-1]:
+        ok, reason = compare_answer(answer.text, gold)
+        matched.append(ok)
+        if not ok and (answer.strict or not (reason.startswith("unparseable") or _is_text_answer(answer.text))):
+            offending.append(answer)
+    if final_ok and not offending:
+        return True, final_reason
+    parts = [a for a, ok in zip([answers[-1]] + answers[:-1], matched) if not ok and a.strict]
+    ordered = gold.shape is not None and gold.shape[0] == "T"
+    if _multi_valued(gold) and len(parts) >= 2 and all(a.kind == "box" and not (ordered and a.after_or)
+                                                       for a in parts) and all(a.strict for a in offending):
+        parts.sort(key=answers.index)
+        combined_ok, combined_reason = compare_answer(", ".join(a.text for a in parts), gold)
+        if combined_ok:
+            return True, combined_reason
+    if not final_ok:
+        several = final_reason == "mismatch" and any(a.strict for a in answers[:-1])
+        return False, "ambiguous:multiple_answers" if several else final_reason
+    return False, "ambiguous:multiple_answers"
+
+
+def _multi_valued(gold: GoldAnswer) -> bool:
+    """Whether the gold has several parts that separate boxes could give (a set or list, a point)."""
+    if gold.shape is None:
+        return False
+    kind = gold.shape[0]
+    return (kind == "L" and len(gold.shape[1]) > 1) or (
+        kind == "T" and gold.shape[1] == "(" and gold.shape[2] == ")" and len(gold.shape[3]) > 1)
+
+
 def _is_text_answer(answer: str) -> bool:
     try:
-        parsed = _response_shape(screen_unicode(answer))
+        parsed = _response_shape(screen_unicode(answer))[0]
     except (ParseError, LimitExceeded):
         return True
     return parsed is _PARSE_FAILED or parsed[0] == "X"
+
+
+def _states_work(answer: str) -> bool:
+    """Whether a short response is a computation (``6*7 = 42``) rather than a stated answer (``x = 3``)."""
+    try:
+        parsed = _response_shape(screen_unicode(answer))[0]
+    except (ParseError, LimitExceeded):
+        return False
+    items = parsed[1] if parsed[0] == "L" else (parsed,)
+    return any(item[0] == "E" and named_value(item) is None for item in items)
 
 
 _WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
@@ -328,26 +385,20 @@ def _looks_like_prose(answer: str) -> bool:
     return any(word.lower() not in _MATH_WORDS for word in _WORD.findall(answer))
 
 
-def _cut_prose(answer: str) -> str:
-    """``4 so far`` → ``4``: keep what precedes the first English word (units are dropped later anyway)."""
-    for match in _WORD.finditer(answer):
-        if match.group().lower() not in _MATH_WORDS and answer[:match.start()].strip():
-            return answer[:match.start()].rstrip()
-    return answer
-
-
 def _verify_unmarked(text: str, gold: GoldAnswer) -> Verdict:
-    """A response without answer markers: a short bare answer, or the last sentence's value."""
-    guesses = fallback_answers(text)
+    """A response without answer markers: a short bare answer, or the last stated result (nothing when it
+    is negated; ambiguous when it is offered together with another candidate)."""
+    found = unmarked_answers(text)
     gold_is_text = gold.shape is not None and gold.shape[0] == "X"
-    for guess, whole_response in guesses:
-        if not whole_response:
-            guess = _cut_prose(guess)
-        if not gold_is_text and ((whole_response and _looks_like_prose(guess)) or _is_text_answer(guess)):
-            continue
-        ok, reason = compare_answer(guess, gold)
-        return Verdict(ok, 1.0 if ok else 0.0, guess, reason)
-    return Verdict(False, 0.0, None, "no_answer")
+    whole = found.whole
+    if whole is not None and (gold_is_text or not (
+            _looks_like_prose(whole) or _is_text_answer(whole) or _states_work(whole))):
+        ok, reason = compare_answer(whole, gold)
+        return Verdict(ok, 1.0 if ok else 0.0, whole, reason)
+    if found.result is None:
+        return Verdict(False, 0.0, None, "negated" if found.negated else "no_answer")
+    ok, reason = compare_answer(found.result, gold)
+    return Verdict(ok, 1.0 if ok else 0.0, found.result, reason)
 
 
 def clear_caches() -> None:

@@ -5,11 +5,20 @@ Markers, strongest first: ``\\boxed{...}`` / ``\\fbox{...}``, a GSM8K line ``###
 ("Final Answer: ...", "the final answer is ...", "the answer is ...", "Answer: ..."). :func:`extract_answer`
 returns only what a marker introduces, so an environment can use it to tell whether a reasoning step gives
 a final answer. :func:`final_answers` returns every final answer a response commits to, so that the
-verifier can refuse responses that give several different ones.
+verifier can refuse responses that give several different ones: the boxes, and any other candidate offered
+after the final answer ("\\boxed{3}. Or maybe 4.", "\\boxed{3} (or possibly 4)").
+
+Without any marker, :func:`unmarked_answers` takes the last stated result (the last number or math span of
+the last sentence that has one), never the first number of a chain of work nor a digit inside a word, and
+nothing when that result is negated ("not 2", "2 is wrong").
+
+Chat-template debris is not part of the answer: the text from the first special token on
+(``<|im_start|>user ...``, ``<|eot_id|>``, ``</s>``) is dropped (:func:`strip_chat_debris`).
 """
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from mathgym.verifier.lexer import matching_brace
 from mathgym.verifier.limits import MAX_ANSWER_CHARS, check_deadline
@@ -26,6 +35,45 @@ correct wrong incorrect in at because of for on the a an we i it its which what 
 below above given as clearly obviously simply just""".split())
 _PHRASE_WINDOW = 100_000
 _MAX_BOXES = 64
+#: how far after the final answer a hedged second candidate is looked for
+_HEDGE_WINDOW = 300
+
+
+class FinalAnswer(NamedTuple):
+    """One answer a response commits to.
+
+    :param text: the answer text (delimiters removed).
+    :param strict: it must be right for the response to be right (boxes, ``####`` lines, the last phrase,
+        hedged alternatives); loose answers count only when they parse as mathematics.
+    :param kind: ``"box"``, ``"hash"``, ``"phrase"`` or ``"hedge"`` (a candidate offered after the final answer).
+    :param after_or: a box that follows the previous one after an "or" (an alternative, not another part).
+    """
+
+    text: str
+    strict: bool
+    kind: str
+    after_or: bool = False
+
+
+# --- chat-template debris -----------------------------------------------------------------------------------
+_CHAT_TOKEN = re.compile(r"<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|</s>|<start_of_turn>|<end_of_turn>|\[INST\]"
+                         r"|\n[ \t]*+(?:Human|User|USER)[ \t]*+:")  # a plain-text transcript's next user turn
+_LEADING_HEADER = re.compile(
+    r"(?:\s*+(?:<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|<s>|<start_of_turn>)[ \t]*+(?:assistant|model)?)+\s*+")
+
+
+def strip_chat_debris(text: str) -> str:
+    """The response without chat-template debris: a leading assistant header is skipped, and everything from
+    the next special token on (an end-of-turn marker, a new user turn the model went on to write) is dropped.
+
+    :param text: a whole response.
+    """
+    if "<" not in text and "[INST]" not in text and "\nHuman" not in text and "ser" not in text:
+        return text
+    header = _LEADING_HEADER.match(text)
+    start = header.end() if header else 0
+    debris = _CHAT_TOKEN.search(text, start)
+    return text[start:debris.start()] if debris else text[start:]
 
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
@@ -112,6 +160,15 @@ def _phrase_capture(text: str, start: int) -> str:
     return rest[:end.start()] if end else rest
 
 
+_NEGATED_ALTERNATIVE = re.compile(r"\s*+,?\s++(?:and\s++)?not\s.*", re.IGNORECASE | re.DOTALL)
+
+
+def _drop_negated_alternative(capture: str) -> str:
+    """``5, not 6`` → ``5``: the answer stated, without the value it is contrasted with."""
+    match = _NEGATED_ALTERNATIVE.search(capture)
+    return capture[:match.start()] if match and capture[:match.start()].strip() else capture
+
+
 def _answer_like(capture: str) -> bool:
     """Conservative filter: the capture of an answer phrase looks like an answer, not prose."""
     if not capture or len(capture) > MAX_ANSWER_CHARS:
@@ -137,9 +194,10 @@ def phrase_answers(text: str) -> list[tuple[int, str]]:
     matches = list(_PHRASE.finditer(window))[-_MAX_BOXES:]  # only the last phrases can be final answers
     for match in matches:
         check_deadline()
-        capture = _clean(_phrase_capture(window, match.end()))
+        raw = _phrase_capture(window, match.end())
+        capture = _clean(_drop_negated_alternative(raw))
         if _answer_like(capture):
-            found.append((lowered_start + match.end(), capture))
+            found.append((lowered_start + match.end() + len(raw), capture))
     return found
 
 
@@ -185,46 +243,83 @@ def tag_answers(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def final_answers(text: str) -> tuple[list[tuple[str, bool]], str] | None:
-    """Every final answer a response commits to, the last one last, each with a ``strict`` flag.
+# A second candidate offered after the final answer: "or (maybe) 4", "perhaps 4", "it could also be 4".
+_HEDGE = re.compile(
+    r"(?:\b(?:or|maybe|perhaps|possibly|alternatively|otherwise)\b|\b(?:could|might|may|would)\s++(?:also\s++|even\s++)?be\b)"
+    r"(?:[\s,:;(\-]++|\b(?:maybe|perhaps|possibly|probably|even|is|it|be|also|equivalently|rather|else|just|"
+    r"simply|instead|the|answer|it's)\b)*?"
+    r"(?P<candidate>\$[^$\n]{1,200}+\$|\\\(.{1,200}?\\\)|\\boxed\{[^{}]{1,200}+\}|"
+    r"-?(?:\\?\$)?\d[\d,]*+(?:\.\d++)?(?:/\d++)?(?:\\?%)?)",
+    re.IGNORECASE)
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+# A final answer taken back right after it is given: "\boxed{2} is wrong".
+_RETRACTION = re.compile(
+    r"[\s.,:;)*$]{0,4}(?:(?:but\s++)?(?:that|it|this|which)(?:['\u2019]s|\s+is|\s+was)\s++"
+    r"|(?:is|was|would\s+be|seems)\s++)?(?:not\s+(?:correct|right|the\s+answer)|wrong|incorrect)\b", re.IGNORECASE)
+
+
+def hedged_answers(tail: str) -> list[str]:
+    """Candidates offered right after a final answer (in ``tail``, the text that follows it)."""
+    window = tail[:_HEDGE_WINDOW]
+    return [_clean(match.group("candidate")) for match in _HEDGE.finditer(window)]
+
+
+def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
+    """Every final answer a response commits to, the final one last.
 
     Every boxed answer is strict (all of them must be right); so is every ``####`` line and, without
-    those, the last answer phrase. Answer phrases after the last box or ``####`` line, and earlier
-    phrases, are not strict: they count only when they parse as mathematics.
+    those, the last answer phrase; so is every candidate offered after the final answer ("\\boxed{3}. Or
+    maybe 4."; listed before the final answer). Answer phrases after the last box or ``####`` line, and
+    earlier phrases, are not strict: they count only when they parse as mathematics.
 
-    :param text: a whole response.
-    :returns: ``(answers, marker)`` with marker ``"boxed"``, ``"hashes"``, ``"phrase"`` or ``"none"``;
-        None when the response has more boxed answers than the verifier compares.
+    :param text: a whole response (chat debris already stripped).
+    :returns: ``(answers, marker)`` with marker ``"boxed"``, ``"hashes"``, ``"phrase"``, ``"retracted"`` (the
+        final answer is called wrong right after it) or ``"none"``; None when the response has more boxed
+        answers than the verifier compares.
     """
     boxes = boxed_answers(text)
     if boxes is None:
         return None
     if boxes:
-        last_end = boxes[-1][0]
-        later = [(capture, False) for _, capture in phrase_answers(text[last_end:])]
-        return _distinct([(_clean(content), True) for _, content in boxes] + later), "boxed"
-    hashes = hash_answers(text) or tag_answers(text)
-    if hashes:
-        last_end = hashes[-1][0]
-        later = [(capture, False) for _, capture in phrase_answers(text[last_end:])]
-        return _distinct([(a, True) for _, a in hashes] + later), "hashes"
-    phrases = phrase_answers(text)
-    if phrases:
-        marked = [(a, False) for _, a in phrases[:-1]] + [(phrases[-1][1], True)]
-        return _distinct(marked), "phrase"
-    return [], "none"
+        marked, previous_end = [], 0
+        for end, content in boxes:
+            between = text[previous_end:max(previous_end, end - len(content) - 1)]
+            marked.append(FinalAnswer(_clean(content), True, "box", _OR.search(between) is not None))
+            previous_end = end
+        marker, last_end = "boxed", boxes[-1][0]
+        marked += [FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])]
+    else:
+        hashes = hash_answers(text) or tag_answers(text)
+        if hashes:
+            marker, last_end = "hashes", hashes[-1][0]
+            marked = [FinalAnswer(a, True, "hash") for _, a in hashes]
+            marked += [FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])]
+        else:
+            phrases = phrase_answers(text)
+            if not phrases:
+                return [], "none"
+            marker, last_end = "phrase", phrases[-1][0]
+            marked = [FinalAnswer(a, False, "phrase") for _, a in phrases[:-1]]
+            marked.append(FinalAnswer(phrases[-1][1], True, "phrase"))
+    tail = text[last_end:]
+    if _RETRACTION.match(tail):
+        return _distinct(marked), "retracted"
+    hedges = [FinalAnswer(candidate, True, "hedge") for candidate in hedged_answers(tail) if candidate]
+    return _distinct(marked[:-1] + hedges + marked[-1:]), marker
 
 
-def _distinct(answers: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+def _distinct(answers: list[FinalAnswer]) -> list[FinalAnswer]:
     """Distinct answers (by whitespace-insensitive text) in the order of their last appearance; an answer
     given both strictly and loosely is strict."""
-    seen: dict[str, tuple[str, bool]] = {}
-    for answer, strict in answers:
-        if not answer:
+    seen: dict[str, FinalAnswer] = {}
+    for answer in answers:
+        if not answer.text:
             continue
-        key = "".join(answer.split())
+        key = "".join(answer.text.split())
         previous = seen.pop(key, None)
-        seen[key] = (answer, strict or (previous is not None and previous[1]))
+        if previous is not None and previous.strict and not answer.strict:
+            answer = answer._replace(strict=True)
+        seen[key] = answer
     return list(seen.values())
 
 
@@ -239,6 +334,7 @@ def extract_answer(text: str) -> str | None:
     """
     if not isinstance(text, str) or not text:
         return None
+    text = strip_chat_debris(text)
     boxes = boxed_answers(text)
     if boxes is None:
         return _clean(text[text.rfind("\\boxed"):][:MAX_ANSWER_CHARS]) or None
@@ -253,31 +349,115 @@ def extract_answer(text: str) -> str | None:
     return None
 
 
-_LAST_NUMBER = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?%?")
+# --- responses without any marker --------------------------------------------------------------------------
+_UNMARKED_WINDOW = 2000
+_WHOLE_ANSWER_CHARS = 120
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$([^$]+?)\$", re.DOTALL)
+# a stated number: not part of a word or of another number ("abc5def", "x2"), with its currency, percent,
+# fraction or clock-time parts
+_RESULT_NUMBER = re.compile(r"(?<![\w.,/\\^_])(?:\\?\$)?-?(?:\d{1,3}(?:,\d{3})++|\d++)(?!,\d)(?:\.\d++)?"
+                            r"(?:/\d++|:\d\d)?(?:\\?%)?(?![\w])")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s++|\n++")
+_PROSE_WORDS = re.compile(r"(?:^|[\s,])[A-Za-z]{3,}[\s,]++[A-Za-z]{2,}")
+_COMMAND = re.compile(r"\\[A-Za-z]++(?:\{[A-Za-z*]*+\})?")
+# a negation that governs the result next to it: "not 2", "isn't 2", "can't be 2", "rule out 2" ...
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no|cannot|rule\s+out|ruled\s+out|exclude|excluding|except)|n't)\s++"
+    r"(?:(?:be|equal|equals|to|exactly|the|answer|is|possibly|definitely|just|simply|quite|even|that|it|this)"
+    r"\s++){0,3}[$(\\\[]*+$", re.IGNORECASE)
+# ... or that follows it: "2 is wrong", "2 is not the answer", "2 - but that's wrong" (", not 3" after a
+# number negates the 3, not the number before it)
+_NEGATION_AFTER = re.compile(
+    r"[\s$)\]]*+(?:(?:is|was|are|were|would\s+be|seems|must\s+be|will\s+be)\s++)?"
+    r"(?:not\b|wrong\b|incorrect\b|false\b|impossible\b|invalid\b|ruled\s+out)"
+    r"|[\s$)\],;:(\-\u2013\u2014]*+(?:but\s++)?(?:(?:that|it|this|which)(?:['\u2019]s|\s+is|\s+was|\s+would\s+be)"
+    r"\s++)?(?:wrong|incorrect|false|invalid)\b",
+    re.IGNORECASE)
+# what joins the results of one list: "2 and 3", "3, 4", "3, or maybe 4"
+_LIST_SEPARATOR = re.compile(r"[\s,;$]*+(?:(?P<connective>and/or|or|and)\b"
+                             r"(?:\s++(?:maybe|perhaps|possibly|probably|even|else|also))?)?[\s,;$]*+", re.IGNORECASE)
 
 
-def fallback_answers(text: str) -> list[tuple[str, bool]]:
-    """Guesses, best first, for a response without any answer marker: the whole response when it is
-    short, then the value after the last ``=`` of the last sentence, or that sentence's only number.
+class UnmarkedAnswers(NamedTuple):
+    """What a response without answer markers states.
 
-    :param text: a response without answer markers.
-    :returns: ``[(guess, is_whole_response), ...]``.
+    :param whole: the whole response, when it is short enough to be a bare answer (``18``, ``x = 3``).
+    :param result: the last stated result, with the results listed together with it ("the roots are 2 and
+        3" → ``2, 3``; "3, or maybe 4" → ``3 or 4``, which a single-valued gold then finds ambiguous); None
+        when there is none.
+    :param negated: the last stated results were all negated ("not 2", "2 is wrong").
+    """
+
+    whole: str | None
+    result: str | None
+    negated: bool
+
+
+def _is_math_span(content: str, after: str) -> bool:
+    """Whether a ``$...$`` pair delimits mathematics rather than two dollar amounts with prose between."""
+    if after[:1].isdigit():  # "$18 and $20": the closing $ starts the next amount
+        return False
+    return _PROSE_WORDS.search(_COMMAND.sub(" ", content)) is None
+
+
+def unmarked_answers(text: str) -> UnmarkedAnswers:
+    """The answer of a response without any answer marker: the whole response when it is short, else the last
+    stated result (see :class:`UnmarkedAnswers`).
+
+    :param text: a response without answer markers (chat debris already stripped).
     """
     stripped = text.strip()
-    guesses: list[tuple[str, bool]] = []
-    if not stripped:
-        return guesses
-    if len(stripped) <= 120 and "\n" not in stripped:
-        guesses.append((_clean(stripped), True))
-    tail = stripped[-2000:]
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", tail) if s.strip()]
-    if sentences:
-        last = sentences[-1].strip()
-        if "=" in last:
-            value = _clean(last.rsplit("=", 1)[1])
-            if value and len(value) <= 60:
-                guesses.append((value, False))
-        numbers = _LAST_NUMBER.findall(last)
-        if len(numbers) == 1:
-            guesses.append((numbers[0].replace("$", "").rstrip(","), False))
-    return [(g, whole) for g, whole in guesses if g]
+    whole = None
+    if stripped and len(stripped) <= _WHOLE_ANSWER_CHARS and "\n" not in stripped:
+        whole = _clean(stripped) or None
+    tail = stripped[-_UNMARKED_WINDOW:]
+    spans: list[tuple[int, int, str]] = []
+    for match in _MATH_SPAN.finditer(tail):
+        check_deadline()
+        content = next(group for group in match.groups() if group is not None)
+        if match.group(4) is None or _is_math_span(content, tail[match.end():match.end() + 1]):
+            spans.append((match.start(), match.end(), content.strip()))
+    inside = _covered(spans)
+    candidates = spans + [(m.start(), m.end(), m.group()) for m in _RESULT_NUMBER.finditer(tail)
+                          if not inside(m.start())]
+    candidates.sort()
+    if not candidates:
+        return UnmarkedAnswers(whole, None, False)
+    breaks = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(tail) if not inside(m.start())] + [len(tail) + 1]
+    # the last sentence that states anything
+    for left, right in zip(reversed(breaks[:-1]), reversed(breaks[1:])):
+        here = [c for c in candidates if left <= c[0] < right]
+        if here:
+            break
+    sentence_end = min(right, len(tail))
+    kept = [c for c in here if not _negated(tail, left, sentence_end, c)]
+    if not kept:
+        return UnmarkedAnswers(whole, None, True)
+    first = kept[-1]
+    result = _result_text(first[2])
+    for previous in reversed(kept[:-1]):  # a list: "2 and 3", "3, or maybe 4"
+        separator = _LIST_SEPARATOR.fullmatch(tail[previous[1]:first[0]])
+        if separator is None:
+            break
+        joiner = " or " if (separator.group("connective") or "").lower() == "or" else ", "
+        result = _result_text(previous[2]) + joiner + result
+        first = previous
+    return UnmarkedAnswers(whole, result, False)
+
+
+def _covered(spans: list[tuple[int, int, str]]):
+    """A test whether a position lies inside one of the (sorted, disjoint) spans."""
+    def inside(position: int) -> bool:
+        return any(start <= position < end for start, end, _ in spans)
+    return inside
+
+
+def _negated(tail: str, left: int, right: int, candidate: tuple[int, int, str]) -> bool:
+    start, end, _ = candidate
+    return bool(_NEGATION_BEFORE.search(tail[max(left, start - 60):start])
+                or _NEGATION_AFTER.match(tail[end:min(right, end + 60)]))
+
+
+def _result_text(raw: str) -> str:
+    """A candidate as an answer string (``$18`` → ``18``)."""
+    return _clean(raw.replace("\\$", "").lstrip("$"))

@@ -35,6 +35,7 @@ FUNCTIONS = frozenset(("sin cos tan cot sec csc arcsin arccos arctan arccot arcs
 CONNECTIVES = frozenset(("or", "and"))
 UNITS = frozenset("""
 cm mm km m meter meters metre metres centimeter centimeters millimeter millimeters kilometer kilometers
+centimetre centimetres millimetre millimetres kilometre kilometres milligram milligrams
 in inch inches ft foot feet yd yard yards mi mile miles mph kph kmh
 sq square squared cubic cu units unit
 g kg gram grams kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons
@@ -108,8 +109,10 @@ def screen_unicode(text: str) -> str:
 # --- pre-normalisation of number formats (before tokenizing) ---------------------------------------------
 _THOUSANDS_LATEX = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*+|\\,|\\;|\\ )(?=\d{3}(?!\d))")
 _DEGREE = re.compile(r"\^\s*+\{?\s*+\\circ\s*+\}?|\\circ|\\degree")
-_TEXT_CMD = re.compile(r"\\(?:text|textbf|textrm|textit|textsf|texttt|textnormal|mbox|hbox|mathrm|operatorname)"
-                       r"\s*\{")
+# \text{} holds words; \mathrm{} and \operatorname{} hold upright *mathematics* (\mathrm{e} is Euler's number,
+# \operatorname{lcm} a function, \mathrm{kg} a unit), so their content is tokenized as math, word by word.
+_TEXT_CMD = re.compile(r"\\(?:(?P<text>text|textbf|textrm|textit|textsf|texttt|textnormal|mbox|hbox)"
+                       r"|mathrm|operatorname\*?)\s*\{")
 
 _MASTER = re.compile(r"""
  (?P<ws>\s+)
@@ -182,6 +185,33 @@ def number_value(raw: str) -> Fraction:
     if text.endswith("."):
         text = text[:-1]
     return Fraction(text)
+
+
+#: upright single letters with a fixed meaning (ISO 80000-2): Euler's number, the imaginary unit, and the
+#: differential d, which is an ordinary symbol to the verifier
+_UPRIGHT_LETTERS = {"e": ("const", "e"), "i": ("const", "i"), "d": ("id", "d")}
+
+
+def _classify_upright(word: str, spaced: bool, out: list) -> None:
+    """A run of letters inside ``\\mathrm{}``/``\\operatorname{}``: one name, never a product of letters."""
+    low = word.lower()
+    if word in _UPRIGHT_LETTERS:
+        kind, value = _UPRIGHT_LETTERS[word]
+        out.append((kind, value, spaced))
+    elif low in UNITS and (len(word) > 1 or low in _SINGLE_LETTER_UNITS):
+        out.append(("unit", low, spaced))
+    elif low in FUNCTIONS:
+        out.append(("func", low, spaced))
+    elif low == "pi":
+        out.append(("const", "pi", spaced))
+    elif len(word) == 1:
+        out.append(("id", word, spaced))
+    else:  # an operator name the grammar does not know (Var, Tr, sgn): a word, compared as text
+        out.append(("word", word, spaced))
+
+
+#: one-letter units, recognised only where a unit is expected (text and upright mode)
+_SINGLE_LETTER_UNITS = frozenset("mgslh")
 
 
 def _classify_word(word: str, text_mode: bool, spaced: bool, out: list) -> None:
@@ -265,7 +295,12 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-def _tokenize_into(text: str, out: list, text_mode: bool) -> None:
+def _tokenize_into(text: str, out: list, text_mode: bool, upright: bool = False) -> None:
+    """Tokenize ``text`` onto ``out``.
+
+    :param text_mode: inside ``\\text{}``: letters form words (units, number words, names).
+    :param upright: inside ``\\mathrm{}``/``\\operatorname{}``: mathematics whose letter runs are names.
+    """
     pos = 0
     length = len(text)
     spaced = False
@@ -283,7 +318,8 @@ def _tokenize_into(text: str, out: list, text_mode: bool) -> None:
             inner = text[text_cmd.end():close]
             if inner.strip():
                 first = len(out)
-                _tokenize_into(inner, out, text_mode=True)
+                is_text = text_cmd.group("text") is not None
+                _tokenize_into(inner, out, text_mode=is_text, upright=not is_text)
                 if len(out) > first:
                     kind, value, _ = out[first]
                     out[first] = (kind, value, spaced or inner[:1].isspace())
@@ -315,7 +351,10 @@ def _tokenize_into(text: str, out: list, text_mode: bool) -> None:
         if kind == "num":
             out.append(("num", (number_value(raw), raw), spaced))
         elif kind == "word":
-            _classify_word(raw, text_mode, spaced, out)
+            if upright:
+                _classify_upright(raw, spaced, out)
+            else:
+                _classify_word(raw, text_mode, spaced, out)
         elif kind == "cmd":
             name = raw[1:]
             if name == "begin" or name == "end":

@@ -18,7 +18,10 @@ MAX_GOLD_CHARS = 4000
 #: most tokens and AST nodes in one parsed answer.
 MAX_TOKENS = 1200
 MAX_NODES = 1500
-#: deepest nesting (brackets, exponents, unary signs) the recursive parser follows.
+#: deepest nesting of constructs (brackets, braced arguments such as \frac's, exponents, signs, |..|,
+#: function applications) the recursive parser follows. Each construct costs at most about ten Python frames
+#: in the parser and a few in the evaluator, so 48 stays well inside the interpreter's recursion limit even
+#: when verify is called from deep inside a trainer (a 24-level \frac nest with parentheses parses).
 MAX_DEPTH = 48
 #: most distinct final answers compared in one response before it is called ambiguous.
 MAX_CANDIDATES = 8

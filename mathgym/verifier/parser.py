@@ -9,7 +9,13 @@ Nodes are tuples whose first item names the kind:
 ``('deg', a)``, ``('based', digits, base)`` (e.g. ``204_5``), ``('rel', ops, exprs)`` (a chain such as
 ``a = b`` or ``-2 \\le x \\le 7``), ``('in', a, b)``, ``('list', items)`` (an unbracketed list: ``1, 2`` or
 ``3 or 4``), ``('tuple', open, close, items)`` (points and intervals), ``('set', items)``,
-``('union', items)``, ``('mat', rows)``, ``('text', words)``.
+``('union', items)``, ``('mat', rows)``, ``('ratio', items)`` (``A:B``, ``12:00``), ``('text', words)``.
+
+:func:`parse_with_units` also returns the canonical unit written around the answer (:mod:`.units`).
+
+Nesting is bounded per *construct* (a bracket, a braced argument, an exponent, an absolute value, a function
+application, a sign), not per grammar rule, so ``MAX_DEPTH`` counts what a reader sees as nesting and a
+legitimately deep ``\\frac`` nest parses; each construct costs a bounded number of Python frames.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from fractions import Fraction
 
 from mathgym.verifier.lexer import ParseError, Token, tokenize
 from mathgym.verifier.limits import MAX_DEPTH, MAX_ITEMS, LimitExceeded, check_deadline
+from mathgym.verifier.units import PERCENT_WORDS, unit_key
 
 _RELATIONS = frozenset(("=", "<", ">", "<=", ">=", "!=", "~=", "in"))
 _LIST_SEPARATORS = frozenset((",", ";", "or", "and"))
@@ -58,6 +65,7 @@ class _Parser:
             raise ParseError(f"expected {value!r}, found {token[1]!r}")
 
     def enter(self) -> None:
+        """Open one nesting construct (the caller closes it with ``self.depth -= 1``)."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise LimitExceeded("nesting too deep")
@@ -80,7 +88,7 @@ class _Parser:
         return items[0] if len(items) == 1 else ("list", tuple(items))
 
     def relation(self) -> tuple:
-        first = self.union()
+        first = self.ratio()
         if not self.at_op(*_RELATIONS):
             return first
         ops, exprs = [], [first]
@@ -89,25 +97,34 @@ class _Parser:
             if op == "in":
                 if len(exprs) != 1:
                     raise ParseError("'in' inside a chain")
-                return ("in", first, self.union())
+                return ("in", first, self.ratio())
             ops.append(op)
-            exprs.append(self.union())
+            exprs.append(self.ratio())
         return ("rel", tuple(ops), tuple(exprs))
 
+    def ratio(self) -> tuple:
+        """``A:B`` and clock times ``12:00``: an ordered pair (``3:4`` is not ``6:8``, ``12:00`` not ``12:30``)."""
+        first = self.union()
+        if not self.at_op(":"):
+            return first
+        items = [first]
+        while self.at_op(":"):
+            self.take()
+            items.append(self.union())
+            if len(items) > MAX_ITEMS:
+                raise LimitExceeded("too many items")
+        return ("ratio", tuple(items))
+
     def union(self) -> tuple:
-        self.enter()
-        try:
-            first = self.sum()
-            if not self.at_op("cup", "cap"):
-                return first
-            items = [first]
-            while self.at_op("cup", "cap"):
-                if self.take()[1] == "cap":
-                    raise ParseError("intersections are not normalised")
-                items.append(self.sum())
-            return ("union", tuple(items))
-        finally:
-            self.depth -= 1
+        first = self.sum()
+        if not self.at_op("cup", "cap"):
+            return first
+        items = [first]
+        while self.at_op("cup", "cap"):
+            if self.take()[1] == "cap":
+                raise ParseError("intersections are not normalised")
+            items.append(self.sum())
+        return ("union", tuple(items))
 
     def sum(self) -> tuple:
         if self.at_op("pm", "mp"):
@@ -206,26 +223,27 @@ class _Parser:
         return None
 
     def unary(self) -> tuple:
-        self.enter()
-        try:
-            if self.at_op("-"):
-                self.take()
-                return ("neg", self.unary())
-            if self.at_op("+"):
-                self.take()
-                return self.unary()
-            if self.at_op("pm", "mp"):
-                self.take()
-                return ("pm", None, self.unary())
+        if not self.at_op("-", "+", "pm", "mp"):
             return self.power()
+        op = self.take()[1]
+        self.enter()  # a sign applies to a nested unary: "- - - 1" nests
+        try:
+            operand = self.unary()
         finally:
             self.depth -= 1
+        if op == "-":
+            return ("neg", operand)
+        return operand if op == "+" else ("pm", None, operand)
 
     def power(self) -> tuple:
         base = self.postfix()
         if self.at_op("^"):
             self.take()
-            exponent = self.group_or_unary()
+            self.enter()  # exponents nest: x^{y^{z}}
+            try:
+                exponent = self.group_or_unary()
+            finally:
+                self.depth -= 1
             base = ("pow", base, exponent)
             while self.at_op("!", "%", "deg"):
                 base = self._postfix_op(self.take()[1], base)
@@ -253,7 +271,11 @@ class _Parser:
             raise ParseError("missing argument")
         if token[0] == "open" and token[1] == "{":
             self.take()
-            inner = self.relation()
+            self.enter()
+            try:
+                inner = self.relation()
+            finally:
+                self.depth -= 1
             self.expect("close", "}")
             return inner
         if token[0] == "num":
@@ -326,14 +348,20 @@ class _Parser:
             return self.bracketed(value)
         if kind == "op" and value == "|":
             self.abs_depth += 1
+            self.enter()
             try:
                 inner = self.union()
             finally:
                 self.abs_depth -= 1
+                self.depth -= 1
             self.expect("op", "|")
             return ("abs", inner)
         if kind == "begin":
-            return self.matrix()
+            self.enter()
+            try:
+                return self.matrix()
+            finally:
+                self.depth -= 1
         raise ParseError(f"unexpected {value!r}")
 
     def function(self, name: str) -> tuple:
@@ -431,8 +459,9 @@ class _Parser:
         return ("mat", tuple(rows))
 
 
-def _strip_trailing_text(tokens: list[Token]) -> list[Token]:
-    """Drop units and other words after the mathematical part (``18 dollars``, ``15 cm^2``, ``5.``)."""
+def _strip_trailing_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Split off units and other words after the mathematical part (``18 dollars``, ``15 cm^2``, ``60 km/h``,
+    ``5.``): returns ``(kept, stripped)``."""
     end = len(tokens)
     while end > 0:
         kind, value = tokens[end - 1][0], tokens[end - 1][1]
@@ -443,32 +472,47 @@ def _strip_trailing_text(tokens: list[Token]) -> list[Token]:
         elif kind == "num" and end >= 3 and tokens[end - 2][0] == "op" and tokens[end - 2][1] == "^" \
                 and tokens[end - 3][0] == "unit":
             end -= 2  # cm^2
+        elif kind == "op" and value == "/" and end < len(tokens) and tokens[end][0] == "unit" \
+                and end >= 2 and tokens[end - 2][0] == "unit":
+            end -= 1  # km/h
         else:
             break
     if end == len(tokens) or end == 0:
-        return tokens
-    return tokens[:end]
+        return tokens, []
+    return tokens[:end], tokens[end:]
 
 
-def _strip_leading_text(tokens: list[Token]) -> list[Token]:
-    """Drop a leading currency word or similar (``USD 5``), never a number or operator."""
+def _strip_leading_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
+    """Split off a leading currency word or similar (``USD 5``), never a number or operator."""
     start = 0
     while start < len(tokens) and tokens[start][0] == "unit":
         start += 1
-    return tokens[start:] if 0 < start < len(tokens) else tokens
+    if 0 < start < len(tokens):
+        return tokens[start:], tokens[:start]
+    return tokens, []
+
+
+#: operators that keep their meaning in a text answer (``\\operatorname{Var}(X) + 2`` is not ``... - 2``)
+_TEXT_OPERATORS = frozenset("+ - * / ^ _ = < > <= >= != ~= , | || % pm mp or and in cup".split())
 
 
 def text_of(tokens: list[Token]) -> str:
-    """A canonical text form of tokens (for answers that are words, e.g. ``\\text{Evelyn}``)."""
+    """A canonical text form of tokens, for answers that are words (``\\text{Evelyn}``, ``\\operatorname{Var}(X)
+    + 2``): words in lower case, numbers, brackets and mathematical operators (dropping an operator would
+    make ``a + b`` and ``a - b`` the same text); sentence punctuation is left out."""
     parts = []
     for kind, value, _ in tokens:
         if kind == "num":
             parts.append(value[1])
         elif kind in ("word", "unit", "id", "const", "func"):
             parts.append(str(value).lower())
-        elif kind == "op" and value in ("or", "and"):
-            parts.append(value)
+        elif kind in ("open", "close", "cmd") or (kind == "op" and value in _TEXT_OPERATORS):
+            parts.append(str(value))
     return " ".join(parts)
+
+
+#: shapes a trailing "percent" can turn into a percentage
+_NOT_SCALAR = frozenset(("list", "set", "tuple", "rel", "mat", "text", "union", "in", "ratio"))
 
 
 def parse(text: str) -> tuple:
@@ -480,11 +524,28 @@ def parse(text: str) -> tuple:
     :raises ParseError: when the answer is outside the grammar.
     :raises LimitExceeded: when it exceeds a size cap.
     """
+    return parse_with_units(text)[0]
+
+
+def parse_with_units(text: str) -> tuple[tuple, str]:
+    """:func:`parse`, and the canonical unit written around the answer (``""`` when none; see :mod:`.units`).
+
+    A trailing ``percent`` makes the value a percentage (``25 percent`` is ``25\\%``), it is not dropped.
+
+    :param text: the answer, screened by :func:`mathgym.verifier.lexer.screen_unicode`.
+    """
     tokens = tokenize(text)
     if not tokens:
         raise ParseError("empty answer")
-    tokens = _strip_leading_text(_strip_trailing_text(tokens))
+    tokens, trailing = _strip_trailing_text(tokens)
+    tokens, leading = _strip_leading_text(tokens)
+    stripped = leading + trailing
+    units = unit_key(stripped)
+    if "\\$" in text:  # an escaped dollar sign is the currency (a bare $ delimits math)
+        units = "$" if units in ("", "$") else units + "*$"
     if any(token[0] in _TRAILING_TEXT for token in tokens):
-        return ("text", text_of(tokens))
-    parser = _Parser(tokens)
-    return parser.answer()
+        return ("text", text_of(tokens)), units
+    node = _Parser(tokens).answer()
+    if node[0] not in _NOT_SCALAR and any(t[0] == "unit" and t[1] in PERCENT_WORDS for t in stripped):
+        node = ("pct", node)
+    return node, units

@@ -83,6 +83,8 @@ def _build(node: Any) -> Any:
         if len(items) == 2 and (node[1] == "[" or node[2] == "]" or any(i in (sympy.oo, -sympy.oo) for i in items)):
             return sympy.Interval(items[0], items[1], left_open=node[1] == "(", right_open=node[2] == ")")
         return sympy.Tuple(*items)
+    if kind == "ratio":
+        return sympy.Tuple(*[_build(i) for i in node[1]])
     if kind == "mat":
         return sympy.Matrix([[_build(c) for c in row] for row in node[1]])
     if kind == "text":

@@ -42,7 +42,7 @@ _HAND: list[tuple[str, str, bool, str]] = [
     ("\\boxed{\\$18.90}", "\\$18.90", True, "decimal"), ("\\boxed{18.9}", "\\$18.90", True, "decimal"),
     ("\\boxed{.35625}", ".35625", True, "decimal"), ("\\boxed{0.35625}", ".35625", True, "decimal"),
     ("\\boxed{\\frac{57}{160}}", ".35625", True, "decimal"), ("\\boxed{0.0000672}", ".0000672", True, "decimal"),
-    ("\\boxed{25\\%}", "25", True, "percent"), ("\\boxed{0.25}", "25\\%", True, "percent"),
+    ("\\boxed{25\\%}", "25", False, "percent"), ("\\boxed{0.25}", "25\\%", True, "percent"),
     ("\\boxed{25}", "25\\%", True, "percent"), ("\\boxed{25}", "0.25", False, "percent"),
     ("\\boxed{106}", "106^\\circ", True, "degrees"), ("\\boxed{106^{\\circ}}", "106^\\circ", True, "degrees"),
     ("\\boxed{106 \\text{ degrees}}", "106^\\circ", True, "degrees"), ("\\boxed{106°}", "106^\\circ", True, "degrees"),
