@@ -3,11 +3,11 @@
 ## Description
 
 ``proposer_0`` emits a problem *specification*, never free text: a mathgym generator name with a preset
-level or difficulty knobs (``task="math"``), or a Countdown difficulty from the menu (``task="countdown"``).
-The game draws a concrete problem from that specification with its random stream, so every problem has a
-ground-truth answer. ``solver_0`` then answers: one text action checked by mathgym's verifier (math), or a
-sequence of Countdown moves in the numeric Countdown env (:class:`~mathgym.envs.countdown_env.CountdownEnv`),
-which a classic-RL solver can learn.
+level or difficulty knobs (``task="math"``), a Countdown difficulty from the menu (``task="countdown"``) or a
+linear-equation level (``task="equation"``). The game draws a concrete problem from that specification with
+its random stream, so every problem has a ground-truth answer. ``solver_0`` then answers: one text action
+checked by mathgym's verifier (math), or a sequence of moves in a numeric env that classic-RL solvers learn —
+:class:`~mathgym.envs.countdown_env.CountdownEnv` or :class:`~mathgym.envs.equation_solve_env.EquationSolveEnv`.
 
 The proposer is rewarded for problems at the edge of the solver's ability (self-play curricula; Absolute
 Zero's learnability ``1 - p`` for ``0 < p < 1``). The game keeps, per specification, the solver's last
@@ -21,21 +21,21 @@ game across resets (it is the proposer's view of the solver); ``reset(options={"
 
 Proposer: ``task="math"``: a ``str`` holding JSON ``{"generator": "Arithmetic", "level": 2}`` or
 ``{"generator": "Arithmetic", "config": {"digits": 3}}`` (any registered generator and knobs);
-``proposer_action="discrete"``: ``Discrete(len(menu))``, an index into ``menu``. ``task="countdown"`` is
-always discrete. Solver: ``str`` (math), or ``Discrete(n_numbers * n_numbers * 4)`` Countdown moves
-(``task="countdown"``, see :class:`~mathgym.envs.countdown_env.CountdownEnv`).
+``proposer_action="discrete"``: ``Discrete(len(menu))``, an index into ``menu``. The numeric tasks are
+always discrete. Solver: ``str`` (math), or the inner env's ``Discrete`` moves (Countdown: combine two
+numbers; equation: a rewrite rule at a node).
 
 ## Observation Space
 
 Proposer, discrete: ``Dict({"observation": Box(0, 1, (2 * len(menu),)), "action_mask": Box(int8)})``: each
 menu entry's estimated success rate (0.5 before any attempt) and how full its window is. Proposer, text:
 ``Dict({"text": UnicodeText})`` listing the menu with the estimates. Solver: ``Dict({"text": ...})`` with the
-problem (math), or ``Dict({"observation": Box, "action_mask": Box(int8)})`` of the Countdown env.
+problem (math), or ``Dict({"observation": Box, "action_mask": Box(int8)})`` from the inner numeric env.
 
 ## Rewards
 
-Solver: 1 when its answer verifies correct (math) or it reaches the target (Countdown), else 0, at the
-end. Proposer: the learnability reward above, at the end; ``invalid_penalty`` (negative) for a
+Solver: 1 when its answer verifies correct (math) or the inner env reports success (Countdown target
+reached, equation solved and verified), else 0, at the end. Proposer: the learnability reward above, at the end; ``invalid_penalty`` (negative) for a
 specification that names no generator, a level out of range or bad knobs, which ends the episode.
 ``infos`` carry ``spec``, ``spec_key``, ``problem_id``, ``solved`` and ``success_estimate``.
 
@@ -45,22 +45,23 @@ The proposer moves first; the success history carries over from earlier episodes
 
 ## Episode End
 
-Terminated when the solver's answer is judged (math), when the Countdown episode ends (target reached or
-no move left), or at once after an invalid specification. Truncated when a Countdown solver uses up
-``max_solver_steps`` moves.
+Terminated when the solver's answer is judged (math), when the inner numeric episode ends by its rules,
+or at once after an invalid specification. Truncated when a numeric solver uses up ``max_solver_steps``
+moves.
 
 ## Arguments
 
-:param task: ``"math"`` or ``"countdown"``.
+:param task: ``"math"``, ``"countdown"`` or ``"equation"``.
 :param menu: the specifications on offer, as dicts (math: ``{"generator", "level"}``; countdown:
-    ``{"n_numbers", "max_number", "max_target"}``); default :data:`MATH_MENU` or :data:`COUNTDOWN_MENU`.
-:param proposer_action: ``"text"`` or ``"discrete"`` (math; countdown is always discrete).
+    ``{"n_numbers", "max_number", "max_target"}``; equation: ``{"level"}``); default :data:`MATH_MENU`,
+    :data:`COUNTDOWN_MENU` or :data:`EQUATION_MENU`.
+:param proposer_action: ``"text"`` or ``"discrete"`` (math; the numeric tasks are always discrete).
 :param window: outcomes per specification kept for the success estimate.
 :param min_success: the guard: estimates below it pay the proposer nothing.
 :param invalid_penalty: proposer reward for an invalid specification.
 :param seed: seed of the problem streams the specifications draw from (problems also depend on the env's
     random stream).
-:param max_solver_steps: Countdown moves before truncation (default ``4 * n_numbers``).
+:param max_solver_steps: numeric moves before truncation (default: the inner env's own limit).
 :param max_action_length: longest text action in characters.
 :param render_mode: ``"ansi"`` or ``None``.
 
@@ -102,6 +103,8 @@ COUNTDOWN_MENU: tuple[dict[str, int], ...] = (
     {"n_numbers": 4, "max_number": 25, "max_target": 200},
     {"n_numbers": 4, "max_number": 50, "max_target": 500},
 )
+#: default equation menu: every preset level of LinearEquation, solved by rewrite rules
+EQUATION_MENU: tuple[dict[str, int], ...] = tuple({"level": level} for level in range(5))
 SOLVER_INSTRUCTION = "Solve the following problem. Put your final answer within \\boxed{}."
 
 
@@ -140,7 +143,7 @@ def math_spec_key(spec: Mapping[str, Any]) -> str:
 class ProposerSolver(Game):
     """The rules; see the module docstring.
 
-    :param task: ``"math"`` or ``"countdown"``.
+    :param task: ``"math"``, ``"countdown"`` or ``"equation"``.
     :param menu: specifications on offer.
     :param proposer_action: ``"text"`` or ``"discrete"``.
     :param window: outcomes kept per specification.
@@ -158,16 +161,17 @@ class ProposerSolver(Game):
                  proposer_action: str = "text", window: int = 20, min_success: float = 0.1,
                  invalid_penalty: float = -1.0, seed: int = 0, max_solver_steps: int | None = None,
                  max_action_length: int = MAX_ACTION_CHARS, render_mode: str | None = None) -> None:
-        if task not in ("math", "countdown"):
-            raise ValueError(f"task must be 'math' or 'countdown', got {task!r}")
+        if task not in ("math", "countdown", "equation"):
+            raise ValueError(f"task must be 'math', 'countdown' or 'equation', got {task!r}")
         if proposer_action not in ("text", "discrete"):
             raise ValueError(f"proposer_action must be 'text' or 'discrete', got {proposer_action!r}")
         if window < 1 or not 0.0 <= min_success < 1.0:
             raise ValueError(f"need window >= 1 and 0 <= min_success < 1, got {window} and {min_success}")
         self.check_render_mode(render_mode)
         self.task = task
-        self.proposer_action = "discrete" if task == "countdown" else proposer_action
-        self.menu = [dict(m) for m in (menu if menu is not None else (MATH_MENU if task == "math" else COUNTDOWN_MENU))]
+        self.proposer_action = "discrete" if task != "math" else proposer_action
+        default_menu = {"math": MATH_MENU, "countdown": COUNTDOWN_MENU, "equation": EQUATION_MENU}[task]
+        self.menu = [dict(m) for m in (menu if menu is not None else default_menu)]
         if not self.menu:
             raise ValueError("the menu needs at least one specification")
         self.window, self.min_success, self.invalid_penalty = window, min_success, invalid_penalty
@@ -183,18 +187,29 @@ class ProposerSolver(Game):
         else:
             self.observation_spaces[PROPOSER] = text_observation_space(8192)
             self.action_spaces[PROPOSER] = text_action_space(max_action_length)
+        self.inner: Any = None  # the numeric solver's env
         if task == "math":
             self.observation_spaces[SOLVER] = text_observation_space(8192)
             self.action_spaces[SOLVER] = text_action_space(max_action_length)
-            self.countdown = None
         else:
-            from mathgym.envs.countdown_env import CountdownEnv
+            if task == "countdown":
+                from mathgym.envs.countdown_env import CountdownEnv
 
-            n = max(int(m["n_numbers"]) for m in self.menu)
-            self.countdown = CountdownEnv(n_numbers=n, max_steps=max_solver_steps or 4 * n)
-            size = self.countdown.observation_space.shape[0]
-            self.observation_spaces[SOLVER] = masked_observation_space(size, int(self.countdown.action_space.n))
-            self.action_spaces[SOLVER] = spaces.Discrete(int(self.countdown.action_space.n))
+                n = max(int(m["n_numbers"]) for m in self.menu)
+                self.inner = CountdownEnv(n_numbers=n, max_steps=max_solver_steps or 4 * n)
+            else:
+                from mathgym.envs.equation_solve_env import EquationSolveEnv
+
+                self.inner = EquationSolveEnv(levels=(0,), **({"max_moves": max_solver_steps} if max_solver_steps else {}))
+            size = self.inner.observation_space.shape[0]
+            # the inner env's Box may exceed [0, 1] (EquationSolve's features): take its bounds as they are
+            self.observation_spaces[SOLVER] = spaces.Dict({
+                "observation": self.inner.observation_space,
+                "action_mask": spaces.Box(0, 1, (int(self.inner.action_space.n),), dtype=np.int8)})
+            self.action_spaces[SOLVER] = spaces.Discrete(int(self.inner.action_space.n))
+        self._inner_obs: np.ndarray | None = None
+        #: the numeric env's latest info (its own keys, e.g. EquationSolve's tree), for scripted solvers
+        self.inner_info: dict[str, Any] = {}
         self.history: dict[str, deque[float]] = {}
         self._sources: dict[str, Any] = {}
         self._rng: np.random.Generator | None = None
@@ -209,10 +224,16 @@ class ProposerSolver(Game):
         self.done = False
         self.cut = False
         self.estimate: float | None = None
+        self._inner_obs = None
 
     def _key(self, spec: Mapping[str, Any]) -> str:
         if self.task == "math":
             return math_spec_key(spec)
+        if self.task == "equation":
+            level = spec.get("level")
+            if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level < len(EQUATION_MENU):
+                raise ValueError(f"an equation specification is {{'level': 0..{len(EQUATION_MENU) - 1}}}, got {spec!r}")
+            return f"LinearEquation/L{level}"
         return "Countdown/n{n_numbers}m{max_number}t{max_target}".format(**{k: int(spec[k]) for k in (
             "n_numbers", "max_number", "max_target")})
 
@@ -267,16 +288,17 @@ class ProposerSolver(Game):
         self.spec, self.spec_key = dict(spec), key
         assert self._rng is not None
         self.problem = self._source(spec, key).sample(self._rng)
-        if self.countdown is not None:
-            self.countdown.reset(options={"problem": self.problem})
+        if self.inner is not None:
+            self._inner_obs, self.inner_info = self.inner.reset(options={"problem": self.problem})
         return {}
 
     def _source(self, spec: Mapping[str, Any], key: str) -> Any:
         if key not in self._sources:
-            if self.task == "math":
+            if self.task in ("math", "equation"):
                 from mathgym.sources.procedural import ProceduralSource
 
-                self._sources[key] = ProceduralSource(spec["generator"], seed=self.seed, level=spec.get("level"),
+                generator = spec["generator"] if self.task == "math" else "LinearEquation"
+                self._sources[key] = ProceduralSource(generator, seed=self.seed, level=spec.get("level"),
                                                       config=spec.get("config") or None)
             else:
                 from mathgym.envs.countdown import CountdownSource
@@ -286,12 +308,13 @@ class ProposerSolver(Game):
         return self._sources[key]
 
     def _solve(self, action: Any) -> dict[str, float]:
-        if self.countdown is None:
+        if self.inner is None:
             from mathgym.verifier import verify  # noqa: PLC0415
 
             self.solved = bool(verify(as_text(action, self.max_action_length), self.problem).correct)
         else:
-            _, _, terminated, truncated, info = self.countdown.step(int(action))
+            self._inner_obs, _, terminated, truncated, info = self.inner.step(int(action))
+            self.inner_info = info
             if not (terminated or truncated):
                 return {}
             self.solved = bool(info.get("is_success"))
@@ -316,16 +339,15 @@ class ProposerSolver(Game):
                 mask = np.full(len(self.menu), int(self.to_act() == (PROPOSER,)), dtype=np.int8)
                 return {"observation": features, "action_mask": mask}
             return {"text": self._proposer_text()}
-        if self.countdown is not None:
-            if self.problem is None or self.done:
-                size = self.observation_spaces[SOLVER]["observation"].shape[0]
-                n_actions = int(self.countdown.action_space.n)
-                features = np.zeros(size, dtype=np.float32)
-                if self.problem is not None:
-                    features = self.countdown._observation()
-                return {"observation": features, "action_mask": np.zeros(n_actions, dtype=np.int8)}
-            return {"observation": self.countdown._observation(),
-                    "action_mask": self.countdown.action_masks().astype(np.int8)}
+        if self.inner is not None:
+            space = self.observation_spaces[SOLVER]
+            features = self._inner_obs if self._inner_obs is not None else np.clip(
+                np.zeros(space["observation"].shape, dtype=space["observation"].dtype),
+                space["observation"].low, space["observation"].high)
+            waiting = self.problem is None or self.done or self.spec is None
+            mask = (np.zeros(int(self.inner.action_space.n), dtype=np.int8) if waiting
+                    else self.inner.action_masks().astype(np.int8))
+            return {"observation": features, "action_mask": mask}
         if self.problem is None:
             return {"text": "Waiting for the proposer's problem."}
         return {"text": fit_text(f"{SOLVER_INSTRUCTION}\n\n{self.problem.prompt}", 8192)}

@@ -20,6 +20,7 @@ CONFIGS = [
     ("proposer_solver_v0", {}),
     ("proposer_solver_v0", {"proposer_action": "discrete"}),
     ("proposer_solver_v0", {"task": "countdown"}),
+    ("proposer_solver_v0", {"task": "equation", "max_solver_steps": 6}),
     ("debate_v0", {"rounds": 1}),
     ("debate_v0", {"rounds": 2, "reward_mode": "zero_sum", "max_action_length": 512}),
 ]

@@ -288,10 +288,26 @@ def test_countdown_solver_is_rewarded_for_reaching_the_target():
     env.reset(seed=0)
     _, _, _, _, infos = env.step({"proposer_0": 1})
     problem = env.game.problem
-    plan = _countdown_plan(problem.meta["numbers"], problem.meta["target"], env.game.countdown.n)
+    plan = _countdown_plan(problem.meta["numbers"], problem.meta["target"], env.game.inner.n)
     for action in plan:
         obs, rewards, terminations, truncations, infos = env.step({"solver_0": action})
     assert all(terminations.values()) and rewards["solver_0"] == 1.0 and infos["solver_0"]["solved"]
+
+
+def test_equation_solver_is_rewarded_when_the_equation_is_solved():
+    from mathgym.agents.equation_agents import EquationSolverAgent
+
+    env = proposer_solver_v0.parallel_env(task="equation")
+    env.reset(seed=0)
+    env.step({"proposer_0": 2})
+    assert env.game.spec_key == "LinearEquation/L2"
+    agent = EquationSolverAgent(env=env.game.inner)  # the reference solver of the equation env
+    rewards, terminations = {}, {}
+    for _ in range(env.game.inner.max_moves):
+        rewards, terminations = env.step({"solver_0": agent.act(None, env.game.inner_info)})[1:3]
+        if all(terminations.values()):
+            break
+    assert rewards == {"proposer_0": 0.0, "solver_0": 1.0} and env.game.solved
 
 
 # ------------------------------------------------------------------------------------------------ Debate
