@@ -140,7 +140,9 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
             for agent, r in trajectory.returns.items():
                 by_role[agent].append(r)
         row: dict[str, float] = {"update": float(update), "loss": float(loss.item()),
-                                 "advantage_var": float(np.var(advantages)), "moves": float(len(samples))}
+                                 "advantage_var": float(np.var(advantages)),
+                                 # E[A^2] scales the policy gradient's variance; a role's constant return gap lives here
+                                 "advantage_ms": float(np.mean(np.square(advantages))), "moves": float(len(samples))}
         for agent, values in sorted(by_role.items()):
             row[f"return_{agent}"] = float(np.mean(values))
             if baseline is not None:

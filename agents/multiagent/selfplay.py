@@ -100,8 +100,10 @@ class RegretMatchingSelfPlay:
         self.regrets: dict[str, np.ndarray] = {}
         self.strategy_sum: dict[str, np.ndarray] = {}
         self.episodes = 0
-        #: sampled counterfactual values (the importance-weighted return) of recent updates, per role
+        #: sampled counterfactual values (the importance-weighted, baseline-centred return) of recent updates
         self.samples: dict[str, list[float]] = defaultdict(list)
+        #: the same without the baseline, on the same episodes (a paired measure of the baseline's effect)
+        self.raw_samples: dict[str, list[float]] = defaultdict(list)
 
     def policy(self, key: str, mask: np.ndarray) -> np.ndarray:
         """The current (regret-matching) policy at information set ``key``.
@@ -153,6 +155,7 @@ class RegretMatchingSelfPlay:
             others = np.prod([r for a, r in reach.items() if a != role]) if len(reach) > 1 else 1.0
             weight = centred * others / sample_prob  # the sampled counterfactual value of the terminal
             self.samples[role].append(weight)
+            self.raw_samples[role].append(ret * others / sample_prob)
             tail = 1.0  # the role's own probability of playing from after the move to the terminal
             for agent, key, action, sigma, own_reach, prob_before in reversed(path):
                 if agent != role:
@@ -171,7 +174,8 @@ class RegretMatchingSelfPlay:
     def train(self, env: Any, episodes: int, *, seed: int = 0, every: int = 0,
               evaluate: Callable[[RegretMatchingSelfPlay], float] | None = None) -> list[dict[str, float]]:
         """Play ``episodes`` self-play episodes; every ``every`` episodes record the evaluation and the variance
-        of the sampled counterfactual values since the last record.
+        of the sampled counterfactual values since the last record: ``var`` as used (centred by the baseline
+        when there is one) and ``var_raw`` without the baseline, on the same episodes.
 
         :param env: an AEC env (``kuhn_poker_v0.env()``).
         :param episodes: episodes to play.
@@ -189,7 +193,9 @@ class RegretMatchingSelfPlay:
                 for role, values in sorted(self.samples.items()):
                     row[f"var_{role}"] = float(np.var(values)) if values else float("nan")
                 row["var"] = float(np.mean([np.var(v) for v in self.samples.values() if v]))
+                row["var_raw"] = float(np.mean([np.var(v) for v in self.raw_samples.values() if v]))
                 self.samples.clear()
+                self.raw_samples.clear()
                 if evaluate is not None:
                     row["exploitability"] = float(evaluate(self))
                 history.append(row)
