@@ -154,19 +154,24 @@ def play_episodes(env: ViewRecorder, agent: Any, n: int, seed: int, policy: str,
 
 
 def record_pool(env_id: str, env_kwargs: dict[str, Any] | None = None, *, episodes_per_policy: int = 24,
-                seed: int = 0) -> list[Episode]:
+                seed: int = 0, min_transitions: int = 64) -> list[Episode]:
     """Episodes of every behaviour policy of the env (see :func:`behaviour_agents`), reproducible from ``seed``.
 
     :param env_id: a Gymnasium id with a reward view.
     :param env_kwargs: keyword arguments of ``gymnasium.make``.
-    :param episodes_per_policy: episodes each behaviour policy plays.
+    :param episodes_per_policy: episodes each behaviour policy plays per round.
     :param seed: seeds the problems and the policies (disjoint from training and evaluation streams).
+    :param min_transitions: more rounds are played until the pool has this many steps (short episodes).
     """
     env = ViewRecorder(gym.make(env_id, **(env_kwargs or {})))
     try:
         pool: list[Episode] = []
-        for name, agent in behaviour_agents(env, derive_seed(seed, "agents") % 2 ** 31).items():
-            pool += play_episodes(env, agent, episodes_per_policy, derive_seed(seed, "pool", name), name)
+        agents = behaviour_agents(env, derive_seed(seed, "agents") % 2 ** 31)
+        for round_ in range(1000):
+            for name, agent in agents.items():
+                pool += play_episodes(env, agent, episodes_per_policy, derive_seed(seed, "pool", name, round_), name)
+            if sum(len(e.transitions) for e in pool) >= min_transitions:
+                break
         return pool
     finally:
         env.close()

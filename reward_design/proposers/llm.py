@@ -55,17 +55,22 @@ class LLMProposer:
     :param seed: sampling seed (each iteration derives its own).
     :param temperature: sampling temperature (Eureka uses 1.0).
     :param max_tokens: most tokens per response.
+    :param policy: an already-built :class:`~mathgym.agents.llm.Policy` to use instead of building one from
+        ``spec`` (it is not closed by :meth:`close`).
     :param policy_kwargs: passed to the backend's constructor.
     """
 
-    def __init__(self, spec: str, *, seed: int = 0, temperature: float = 1.0, max_tokens: int = 1024,
-                 **policy_kwargs: Any) -> None:
+    def __init__(self, spec: str = "", *, seed: int = 0, temperature: float = 1.0, max_tokens: int = 1024,
+                 policy: Any = None, **policy_kwargs: Any) -> None:
+        if not spec and policy is None:
+            raise ValueError("LLMProposer needs a policy spec (vllm:PATH, hf:PATH, openai:URL#MODEL) or policy=")
         self.spec = spec
         self.seed = seed
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.policy_kwargs = policy_kwargs
-        self._policy: Any = None
+        self._policy: Any = policy
+        self._owns_policy = policy is None
 
     @property
     def policy(self) -> Any:
@@ -89,6 +94,6 @@ class LLMProposer:
         pass  # sampling is seeded per iteration: nothing to fast-forward
 
     def close(self) -> None:
-        if self._policy is not None:
+        if self._policy is not None and self._owns_policy:
             self._policy.close()
             self._policy = None
