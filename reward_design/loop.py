@@ -231,7 +231,7 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
                 "execute_rate": _execute_rate(records),
             })
             feedback = _next_feedback(run, i, records, history, feedback)
-        best = max((r for r in history if r.selectable), key=lambda r: (r.fitness, -r.iteration), default=None)
+        best = select_best(history)
         final = _final_comparison(run, config, context, best, executor)
     finally:
         executor.close()
@@ -412,6 +412,11 @@ def _conclude(run: RunDirectory, i: int, k: int, record: CandidateRecord, config
         "flagged": record.flagged, "hacking": hacking, "critic": critic, "prefilter": screened or None,
         "code_path": run.rel(folder / "reward.py") if record.code is not None else None})
     return record
+
+
+def select_best(history: Sequence[CandidateRecord]) -> CandidateRecord | None:
+    """The trained, unflagged candidate of highest fitness (the earliest among equals), or ``None``."""
+    return max((r for r in history if r.selectable), key=lambda r: (r.fitness, -r.iteration), default=None)
 
 
 def _execute_rate(records: Sequence[CandidateRecord]) -> float:
