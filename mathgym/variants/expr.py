@@ -12,6 +12,11 @@ sizes of ranges, repeated lists and powers are bounded so a template cannot exha
 Semantics follow Python (``/`` is true division, ``//`` floors, ``int`` truncates), with one deliberate
 difference: ``==`` and ``!=`` compare floats with a relative/absolute tolerance of ``1e-9`` so that
 template conditions such as ``price2 == frac * price1`` are not defeated by binary rounding.
+
+``compile_expression(..., exact=True)`` evaluates with exact rationals instead: ``/`` of integers gives a
+:class:`~fractions.Fraction`, and a float (a literal such as ``1.13`` or a value drawn from ``np.arange``) is
+read as the decimal it prints as (``Fraction("1.13")``). Templates need this where a tolerance cannot help:
+``price * 1.13 % 100 == 0`` is true or false, and ``375750.00000000006 % 100`` is neither 0 nor close to it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,20 @@ class ExpressionError(ValueError):
 
 
 _PLAIN_NUMBERS = frozenset({int, float, Fraction, bool})
+
+
+def exact_number(value: Any) -> Any:
+    """A float as the exact decimal it prints as (``0.1`` → ``1/10``); any other value unchanged."""
+    if isinstance(value, float) and math.isfinite(value):
+        return Fraction(repr(value))
+    return value
+
+
+def _exact_div(a: Any, b: Any) -> Any:
+    a, b = exact_number(a), exact_number(b)
+    if isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction)) and not isinstance(b, bool):
+        return Fraction(a) / Fraction(b)
+    return a / b
 
 
 def _is_float_like(value: Any) -> bool:
@@ -142,11 +161,12 @@ class CompiledExpression:
 
 
 class _Compiler:
-    def __init__(self, functions: Mapping[str, Any], variables: Iterable[str] | None) -> None:
+    def __init__(self, functions: Mapping[str, Any], variables: Iterable[str] | None, exact: bool = False) -> None:
         self.functions = functions
         self.variables = set(variables) if variables is not None else None
         self.names: set[str] = set()
         self.bound: list[set[str]] = []  # comprehension targets in scope
+        self.exact = exact
 
     def fail(self, node: ast.AST, what: str) -> ExpressionError:
         return ExpressionError(
@@ -160,6 +180,8 @@ class _Compiler:
                 raise self.fail(node, f"constant of type {type(value).__name__}")
             if isinstance(value, str) and len(value) > MAX_ITEMS:
                 raise self.fail(node, "a huge string constant")
+            if self.exact:
+                value = exact_number(value)
             return lambda env: value
         if isinstance(node, ast.Name):
             return self._name(node)
@@ -227,6 +249,8 @@ class _Compiler:
         if op_type not in _BINARY:
             raise self.fail(node, f"operator {op_type.__name__}")
         left, right = self.compile(node.left), self.compile(node.right)
+        if self.exact:
+            return self._exact_binop(node, op_type, left, right)
         # specialised closures: this runs millions of times while searching template values
         if op_type is ast.Add:
             return lambda env: left(env) + right(env)
@@ -254,6 +278,18 @@ class _Compiler:
             return guarded(a, b)
 
         return arith
+
+    def _exact_binop(self, node: ast.BinOp, op_type: type, left: Evaluator, right: Evaluator) -> Evaluator:
+        """Arithmetic on exact rationals: float operands are read as decimals, ``/`` gives Fractions."""
+        operation = _exact_div if op_type is ast.Div else _BINARY[op_type]
+
+        def exact_arith(env: Env) -> Any:
+            a, b = exact_number(left(env)), exact_number(right(env))
+            if op_type is ast.Mod and isinstance(a, (str, bytes)):
+                raise TypeError("string formatting with % is not allowed")
+            return operation(a, b)
+
+        return exact_arith
 
     def _name(self, node: ast.Name) -> Evaluator:
         name = node.id
@@ -414,7 +450,11 @@ class _Compiler:
 
 
 def compile_expression(
-    source: str, functions: Mapping[str, Any] | None = None, *, variables: Iterable[str] | None = None
+    source: str,
+    functions: Mapping[str, Any] | None = None,
+    *,
+    variables: Iterable[str] | None = None,
+    exact: bool = False,
 ) -> CompiledExpression:
     """Parse and check ``source`` and return a callable evaluating it.
 
@@ -423,6 +463,7 @@ def compile_expression(
         ``"np.arange"`` make attribute calls possible).
     :param variables: when given, the only other names allowed (unknown names then fail at compile
         time); when ``None`` any other name is read from the environment at call time.
+    :param exact: evaluate arithmetic with exact rationals (see the module docstring).
     :raises ExpressionError: on syntax errors and anything outside the whitelist.
     """
     text = source.strip()
@@ -432,7 +473,7 @@ def compile_expression(
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from None
-    compiler = _Compiler(functions or {}, variables)
+    compiler = _Compiler(functions or {}, variables, exact)
     evaluator = compiler.compile(tree.body)
     return CompiledExpression(text, evaluator, frozenset(compiler.names))
 

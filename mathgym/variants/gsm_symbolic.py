@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -20,7 +21,7 @@ from mathgym.problem import Problem
 from mathgym.seeding import derive_rng
 from mathgym.variants.base import VariantFamily, format_answer
 from mathgym.variants.lists import LISTS
-from mathgym.variants.template import Assignment, GSMTemplate, TemplateError
+from mathgym.variants.template import Assignment, GSMTemplate, TemplateError, encode_value
 
 FAMILY_PREFIX = "gsm-symbolic"
 _PEOPLE_LISTS = {"names", "names_male", "names_female"}
@@ -109,6 +110,8 @@ class TemplateFamily(VariantFamily):
             "topic": self.topic,
             "difficulty": self.config,
             "values": {var: a.displays.get(var, "") for var in sorted(t.question_vars)},
+            # every sampled value, shown or not, so that the gold can be recomputed (answer_from_meta)
+            "sampled": {var: encode_value(value) for var, value in sorted(a.values.items())},
             "solution": solution if solution_error is None else [],
             "sentences": t.sentences(a),
             "entities": self._entities(a),
@@ -117,6 +120,8 @@ class TemplateFamily(VariantFamily):
         }
         if solution_error:
             meta["solution_error"] = solution_error
+        if t.redefined:
+            meta["redefined"] = t.redefined
         if "id_orig" in t.record:
             meta["gsm8k_index"] = t.record["id_orig"]
         if k == 0:
@@ -150,12 +155,32 @@ def load_template(
     lists: Mapping[str, Sequence[Any]] | None = None,
     integer_answers: bool | str = "auto",
 ) -> TemplateFamily:
-    """One template file as a family (id ``gsm-symbolic/<config>/<file stem>``)."""
+    """One template file as a family (id ``gsm-symbolic/<config>/<file stem>``).
+
+    :param path: the template JSON file.
+    :param config: the template set it belongs to (``p2``, ``p1``, ``symbolic``).
+    :param lists: the replacement lists (default :data:`mathgym.variants.lists.LISTS`).
+    :param integer_answers: see :class:`~mathgym.variants.template.GSMTemplate`.
+    :raises TemplateError: when the file is not a template the loader can use.
+    """
     path = Path(path)
     record = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(record, dict):
+        raise TemplateError(f"{path.name}: a template file holds one JSON object, found {type(record).__name__}")
     template_id = f"{config}/{path.stem}"
     template = GSMTemplate(record, template_id, lists=lists, integer_answers=integer_answers)
     return TemplateFamily(template, f"{FAMILY_PREFIX}/{template_id}", config)
+
+
+class TemplateSet(list):
+    """The families of a template set, in file order, with the templates that failed to load.
+
+    :param failures: ``{file name: error}`` of every template that could not be loaded.
+    """
+
+    def __init__(self, families: list[TemplateFamily], failures: dict[str, str]) -> None:
+        super().__init__(families)
+        self.failures = failures
 
 
 def load_templates(
@@ -164,26 +189,32 @@ def load_templates(
     *,
     extra_lists: Mapping[str, Sequence[Any]] | None = None,
     integer_answers: bool | str = "auto",
-    strict: bool = True,
-) -> list[TemplateFamily]:
+    strict: bool = False,
+) -> TemplateSet:
     """All templates of a configuration as families, in file order.
+
+    Every file is tried: a bad template never stops the others from loading. The bad ones are reported by
+    name, in a warning and in the returned set's ``failures`` (or in the error, with ``strict=True``).
 
     :param config: ``"p2"`` (in ``shared/data``), or ``"p1"`` / ``"symbolic"`` when their files are present.
     :param data_dir: the data folder, or a folder of template JSON files.
     :param extra_lists: replacement lists to add to (or override) :data:`mathgym.variants.lists.LISTS`.
     :param integer_answers: see :class:`~mathgym.variants.template.GSMTemplate`.
-    :param strict: raise on the first template that fails to load (else skip it with a warning).
+    :param strict: after trying every file, raise :class:`TemplateError` naming all that failed.
     """
     lists = dict(LISTS)
     lists.update(extra_lists or {})
-    families = []
+    families: list[TemplateFamily] = []
+    failures: dict[str, str] = {}
     for path in sorted(template_folder(config, data_dir).glob("*.json")):
         try:
             families.append(load_template(path, config=config, lists=lists, integer_answers=integer_answers))
-        except (TemplateError, json.JSONDecodeError) as exc:
-            if strict:
-                raise
-            import warnings
-
-            warnings.warn(f"skipping template {path.name}: {exc}", stacklevel=2)
-    return families
+        except Exception as exc:  # noqa: BLE001 - any fault of one file is that file's failure, reported by name
+            failures[path.name] = f"{type(exc).__name__}: {exc}"
+    if failures:
+        report = "; ".join(f"{name}: {error}" for name, error in failures.items())
+        message = f"{len(failures)} of {len(failures) + len(families)} {config} templates failed to load: {report}"
+        if strict:
+            raise TemplateError(message)
+        warnings.warn(message, stacklevel=2)
+    return TemplateSet(families, failures)

@@ -13,13 +13,21 @@ is a question whose variable parts are written ``{var,default}``, followed by th
 
 and a solution whose ``{expr}`` spans are evaluated with the sampled values, ending in ``#### {expr}``.
 
-The parser accepts the irregularities found across Apple's files: ``$`` marks on targets and inside
-expressions, ``-item`` without a space, several targets assigned from one ``sample(list, k)``,
-``(text, value)`` tuples (the question shows the text, the arithmetic uses the value), conditions that
-mention ``ans`` (the answer), a missing ``#conditions:`` section, a missing ``#answer:`` section (the
-final ``#### {expr}`` is used), ``#answer = expr`` and ``#answer: {expr}``, expressions split over
-lines, bare list literals, ``np.arange``/``frange``/``fix_floats``/``shuffle_list``/``numbers_within``/
-``sample_sequential`` domains, chained comparisons and ``Fraction``.
+The parser accepts every construct of Apple's published files (the ``symbolic``, ``p1`` and ``p2`` sets):
+``$`` marks on targets and inside expressions, and numeric variables without the mark (a variable is numeric
+when its domain holds numbers: ``x = range(1, 9)``); ``-item`` without a space; several targets assigned
+from one ``sample(list, k)``; ``(text, value)`` pairs (the question shows the text, the arithmetic uses the
+value, and ``x[0]``/``x[1]`` index the pair), also when the text part is a number (``(5, 5)``); conditions
+that mention ``ans`` (the answer); a missing ``#conditions:`` section; a missing ``#answer:`` section (the
+final ``#### {expr}`` is used); ``#answer = expr`` and ``#answer: {expr}``; expressions split over lines;
+bare list literals; ``np.arange``/``frange``/``fix_floats``/``shuffle_list``/``numbers_within``/
+``sample_sequential`` domains; random draws (``np.random.randint(low, high, size)``, ``np.random.choice``,
+``random.randint``), whose domain is every value they can draw; a variable defined twice in ``#init`` (the
+later definition is the variable, as in Python; lines in between read the earlier one); chained comparisons
+and ``Fraction``.
+
+Conditions that use ``%`` are evaluated with exact rationals (:mod:`mathgym.variants.expr`, ``exact=True``):
+``price * 1.13 % 100 == 0`` must not depend on binary rounding.
 
 Expressions are evaluated by :mod:`mathgym.variants.expr` (a whitelist compiler, never ``eval``).
 Values satisfying every condition are found by a randomised depth-first search with restarts that
@@ -33,6 +41,7 @@ import ast
 import itertools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterator, Mapping, Sequence
@@ -40,7 +49,8 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from mathgym.variants.base import format_answer, format_number, is_integral
-from mathgym.variants.expr import SAFE_BUILTINS, CompiledExpression, ExpressionError, compile_expression
+from mathgym.variants.expr import (SAFE_BUILTINS, CompiledExpression, ExpressionError, bounded_range,
+                                   compile_expression)
 from mathgym.variants.lists import LISTS, numbers_within, parse_number
 
 
@@ -148,6 +158,12 @@ def template_functions(lists: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
             "np.floor": math.floor,
             "np.ceil": math.ceil,
             "np.round": round,
+            "np.random.randint": _random_integers,
+            "numpy.random.randint": _random_integers,
+            "np.random.choice": _random_choice,
+            "numpy.random.choice": _random_choice,
+            "random.randint": _random_integers_inclusive,
+            "random.choice": _random_choice,
         }
     )
     for name, items in lists.items():
@@ -155,13 +171,105 @@ def template_functions(lists: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
     return functions
 
 
+class _Labelled:
+    """A number drawn from a ``(text, value)`` pair: it computes as the value and indexes as the pair
+    (``x[0]`` is the text, ``x[1]`` the value), because templates use both (``n * frac`` and ``frac[1]``)."""
+
+    text: str
+
+    def __getitem__(self, index: int) -> Any:
+        return (self.text, self._plain())[index]
+
+    def _plain(self) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"({self.text!r}, {self._plain()!r})"
+
+
+class LabelledInt(_Labelled, int):
+    def _plain(self) -> int:
+        return int(self)
+
+
+class LabelledFloat(_Labelled, float):
+    def _plain(self) -> float:
+        return float(self)
+
+
+class LabelledFraction(_Labelled, Fraction):
+    def _plain(self) -> Fraction:
+        return Fraction(self.numerator, self.denominator)
+
+
+_LABELLED = {int: LabelledInt, float: LabelledFloat, Fraction: LabelledFraction}
+
+
+def labelled(text: str, value: Any) -> Any:
+    """``value`` carrying its display ``text`` (numbers only; other values are returned unchanged)."""
+    kind = _LABELLED.get(type(value))
+    if kind is None:
+        return value
+    out = kind(value)
+    out.text = text
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Fraction, np.number)) and not isinstance(value, bool)
+
+
 def split_element(element: Any) -> tuple[str, Any]:
-    """``(display text, value)`` of a list element: ``("a third", 1/3)`` stays, ``5`` becomes ``("5", 5)``."""
-    if isinstance(element, tuple) and len(element) == 2 and isinstance(element[0], str):
-        return element[0], element[1]
+    """``(display text, value)`` of a list element: ``("a third", 1/3)`` stays (the value remembers its text),
+    a pair whose text part is a number shows that number (``(5, 5)`` → ``("5", 5)``), ``5`` becomes
+    ``("5", 5)``."""
+    if isinstance(element, tuple) and len(element) == 2 and (
+            isinstance(element[0], str) or (_is_number(element[0]) and _is_number(element[1]))):
+        text = element[0] if isinstance(element[0], str) else format_number(element[0])
+        return text, labelled(text, element[1])
     if isinstance(element, str):
         return element, element
     return format_number(element), element
+
+
+def _random_integers(low: int, high: int | None = None, size: Any = None) -> range:
+    """``np.random.randint(low, high, size)`` in ``#init``: the domain it draws from, ``[low, high)``."""
+    return bounded_range(0, low) if high is None else bounded_range(low, high)
+
+
+def _random_choice(items: Any, size: Any = None, replace: bool = True) -> list[Any]:
+    """``np.random.choice(items, size)`` in ``#init``: the domain it draws from."""
+    return list(bounded_range(items)) if isinstance(items, int) else list(items)
+
+
+def _random_integers_inclusive(low: int, high: int) -> range:
+    """``random.randint(low, high)`` in ``#init``: the domain it draws from, ``[low, high]``."""
+    return bounded_range(low, high + 1)
+
+
+def encode_value(value: Any) -> Any:
+    """A sampled value as JSON (for ``Problem.meta["sampled"]``): Fractions as ``"p/q"``, pairs as
+    ``{"text", "value"}``, lists element-wise; :func:`decode_value` inverts it."""
+    if isinstance(value, _Labelled):
+        return {"text": value.text, "value": encode_value(value._plain())}
+    if isinstance(value, Fraction):
+        return {"fraction": f"{value.numerator}/{value.denominator}"}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    return value
+
+
+def decode_value(data: Any) -> Any:
+    """The sampled value that :func:`encode_value` wrote."""
+    if isinstance(data, dict) and "fraction" in data:
+        return Fraction(data["fraction"])
+    if isinstance(data, dict) and "text" in data:
+        return labelled(data["text"], decode_value(data["value"]))
+    if isinstance(data, list):
+        return [decode_value(v) for v in data]
+    return data
 
 
 def _strip_dollars(text: str) -> str:
@@ -223,6 +331,22 @@ def _items(section: str) -> list[str]:
     return items
 
 
+_TRUNCATING_CALLS = frozenset(("int", "round", "floor", "ceil", "math.floor", "math.ceil", "np.floor", "np.ceil",
+                               "np.round"))
+
+
+def _truncates(tree: ast.AST) -> bool:
+    """Whether an expression jumps at integers (``%``, ``//``, ``int()``, ``round()``...): such a condition is
+    exact or meaningless (``375750.00000000006 % 100`` is neither 0 nor close to it), so it is evaluated
+    with exact rationals."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.FloorDiv)):
+            return True
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in _TRUNCATING_CALLS:
+            return True
+    return False
+
+
 _SECTION = re.compile(
     r"^[ \t]*#[ \t]*(init|conditions?|answer)\b[ \t]*[:=]?[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE
 )
@@ -273,6 +397,8 @@ class InitLine:
     deps: frozenset[str]
     source: str
     list_name: str | None = None
+    #: names the expression reads that refer to an earlier definition of a redefined variable
+    renames: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -421,6 +547,7 @@ class GSMTemplate:
         except ExpressionError as exc:
             raise TemplateError(f"{template_id}: {exc}") from None
         self._static_domains: dict[int, _Domain] = {}
+        self._mark_numeric_lines()
         self.default = self._default_assignment()
         if integer_answers == "auto":
             self.integer_answers = is_integral(self.default.answer)
@@ -429,10 +556,18 @@ class GSMTemplate:
         self._prepared = False  # the search order is chosen on the first sample() (loading stays cheap)
 
     # ---------------------------------------------------------------------------- parsing
-    def _compile(self, source: str) -> CompiledExpression:
-        return compile_expression(_strip_dollars(source), self.functions, variables=self.variables | {"ans"})
+    def _compile(self, source: str, exact: bool = False) -> CompiledExpression:
+        return compile_expression(_strip_dollars(source), self.functions, variables=self.variables | {"ans"},
+                                  exact=exact)
 
     def _parse_init(self, section: str) -> None:
+        """Read the ``#init`` lines.
+
+        A variable defined twice is the *later* definition everywhere after it (question, conditions,
+        answer), as in Python; the earlier one becomes a hidden variable ``name__1`` that only the lines
+        between the two definitions read. (Drawing both under one name checked the conditions with one
+        value and showed the other.)
+        """
         self.lines: list[InitLine] = []
         raw: list[tuple[tuple[str, ...], bool, str]] = []
         for item in _items(section):
@@ -443,22 +578,45 @@ class GSMTemplate:
                 )
             targets = tuple(t.strip().lstrip("$").strip() for t in m.group("targets").split(","))
             raw.append((targets, "$" in m.group("targets"), m.group("expr").strip()))
-        self.variables: set[str] = {t for targets, _, _ in raw for t in targets}
-        seen: set[str] = set()
+        names = [t for targets, _, _ in raw for t in targets]
+        self.variables: set[str] = set(names)
+        definitions = Counter(names)
+        self.redefined = sorted(name for name, count in definitions.items() if count > 1)
+        defined: Counter[str] = Counter()
+        current: dict[str, str] = {}  # variable -> internal name of its latest definition so far
         for targets, numeric, source in raw:
             expr = self._compile(source)
-            deps = frozenset(expr.names & self.variables)
-            unknown = deps - seen
+            reads = expr.names & self.variables
+            unknown = reads - set(current)
             if unknown:
                 raise TemplateError(
                     f"{self.id}: init line {source!r} uses {sorted(unknown)} before they are defined"
                 )
+            renames = {name: current[name] for name in reads if current[name] != name}
+            internal = []
+            for target in targets:
+                defined[target] += 1
+                last = defined[target] == definitions[target]
+                internal.append(target if last else f"{target}__{defined[target]}")
             list_names = [n for n in re.findall(r"\b([A-Za-z_]\w*)\b", source) if n in self.lists]
-            self.lines.append(
-                InitLine(targets, numeric, expr, deps, source, list_names[0] if list_names else None)
-            )
-            seen.update(targets)
+            self.lines.append(InitLine(tuple(internal), numeric, expr, frozenset(current[n] for n in reads), source,
+                                       list_names[0] if list_names else None, renames))
+            current.update(zip(targets, internal))
+        self.variables |= {t for line in self.lines for t in line.targets}
         self.line_of = {t: i for i, line in enumerate(self.lines) for t in line.targets}
+
+    def _mark_numeric_lines(self) -> None:
+        """A variable is numeric when its domain holds numbers, with or without the ``$`` mark
+        (``x = range(1, 9)`` is as numeric as ``$x = range(1, 9)``)."""
+        for i, line in enumerate(self.lines):
+            if line.numeric or line.deps:
+                continue
+            try:
+                elements = self._domain(i, {}).elements()
+            except TemplateError:
+                continue
+            if all(_is_number(value) for _, value in elements):
+                line.numeric = True
 
     def _parse_placeholders(self) -> None:
         self.placeholders: list[Placeholder] = []
@@ -496,20 +654,22 @@ class GSMTemplate:
         if source.startswith("{") and source.endswith("}") and _balanced(source[1:-1]):
             source = source[1:-1].strip()
         self.answer_source = source
-        self.answer_expr = self._compile(source)
+        # the gold is computed exactly: in floats, int(86 - 0.1 * 10) is 85 (85.99999999999999 truncated)
+        self.answer_expr = self._compile(source, exact=True)
         self.answer_deps = frozenset(self.answer_expr.names & self.variables)
 
     def _parse_conditions(self, section: str) -> None:
         self.conditions: list[Condition] = []
         for item in _items(section):
             source = _strip_dollars(item)
-            check = self._compile(source)
-            equality = None
             tree = ast.parse(source.strip(), mode="eval").body
+            exact = _truncates(tree)
+            check = self._compile(source, exact=exact)
+            equality = None
             if isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], ast.Eq):
                 equality = (
-                    self._compile(ast.unparse(tree.left)),
-                    self._compile(ast.unparse(tree.comparators[0])),
+                    self._compile(ast.unparse(tree.left), exact=exact),
+                    self._compile(ast.unparse(tree.comparators[0]), exact=exact),
                 )
             self.conditions.append(
                 Condition(item, check, frozenset(check.names & (self.variables | {"ans"})), equality)
@@ -639,6 +799,8 @@ class GSMTemplate:
         line = self.lines[line_index]
         if not line.deps and line_index in self._static_domains:
             return self._static_domains[line_index]
+        if line.renames:  # the line reads earlier definitions of redefined variables
+            env = {**env, **{name: env[hidden] for name, hidden in line.renames.items()}}
         try:
             result = line.expr(env)
         except TemplateError:
@@ -658,7 +820,12 @@ class GSMTemplate:
         return self._domain(i, {}).elements()
 
     def evaluate_answer(self, values: Mapping[str, Any]) -> Any:
+        """The answer for these variable values."""
         return self.answer_expr(values)
+
+    def answer_from_meta(self, sampled: Mapping[str, Any]) -> Any:
+        """Recompute the gold answer from ``Problem.meta["sampled"]`` (every sampled value, JSON-encoded)."""
+        return self.answer_expr({name: decode_value(value) for name, value in sampled.items()})
 
     def failed_conditions(self, values: Mapping[str, Any], answer: Any = None) -> list[str]:
         """Sources of the conditions ``values`` violate (errors count as violations)."""
@@ -764,10 +931,14 @@ class GSMTemplate:
 
     # ----------------------------------------------------------------------------- defaults
     def _default_value(self, var: str, text: str) -> Any:
+        """The value of ``var`` that the question's default ``text`` shows (a domain element, else the number
+        the text spells, which carries the text when the domain's values are ``(text, value)`` pairs)."""
         line = self.lines[self.line_of[var]]
+        pairs = False
         if not line.deps:
             try:
                 for display, value in self._domain(self.line_of[var], {}).elements():
+                    pairs = pairs or isinstance(value, _Labelled)
                     if (
                         isinstance(display, str)
                         and display.casefold() == text.casefold()
@@ -779,7 +950,7 @@ class GSMTemplate:
         if line.numeric:
             number = parse_number(text)
             if number is not None:
-                return number
+                return labelled(text, number) if pairs else number
             raise TemplateError(f"{self.id}: cannot read the default {text!r} of numeric variable {var!r}")
         return text
 
@@ -831,7 +1002,7 @@ class GSMTemplate:
                 return node
 
         tree = _Exact().visit(ast.parse(_strip_dollars(self.answer_source), mode="eval"))
-        return self._compile(ast.unparse(ast.fix_missing_locations(tree)))
+        return self._compile(ast.unparse(ast.fix_missing_locations(tree)), exact=True)
 
     def _solve_missing(self, values: dict[str, Any]) -> list[str]:
         """Give variables that the question does not show a value consistent with the defaults.
@@ -958,7 +1129,7 @@ class GSMTemplate:
         def span(m: re.Match[str]) -> str:
             source = m.group(1)
             try:
-                value = compile_expression(_strip_dollars(source), self.functions)(env)
+                value = compile_expression(_strip_dollars(source), self.functions, exact=True)(env)
             except Exception as exc:  # noqa: BLE001
                 error.append(f"{{{source}}}: {exc}")
                 return m.group(0)

@@ -34,7 +34,9 @@ VARIANTS = [
     ("dyn/word.savings+reword+process", 11),
     ("dyn/word.journey-distance+units+answerable", 12),
 ]
-PINNED = "b2846d85cc556be7b566a65ae8544ad121f7ae2fbabbd38177d04e8b7ec637cf"
+# re-pinned for issue 11: template answers and truncating conditions are computed exactly (p2/0019 v8's gold
+# was 23, the right count is 24; p2/0030 and p2/0032 draw other values) and meta records every sampled value
+PINNED = "9d1d22fa73c6b6399750f40e155d944bd04ee739417977fcbcf94db2cba66851"
 
 CODE = """
 import hashlib, json, sys
