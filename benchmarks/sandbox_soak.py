@@ -58,7 +58,7 @@ def descendants() -> list[psutil.Process]:
 
 
 def cgroup_usage(worker_pid: int) -> int:
-    total = 0
+    total = 0  # the worker's group holds one group per box (hierarchical usage: counted once, here)
     for root, _, files in os.walk("/sys/fs/cgroup/memory"):
         if root.endswith(f"mathgym-sbx-{worker_pid}") and "memory.usage_in_bytes" in files:
             with open(os.path.join(root, "memory.usage_in_bytes")) as fh:
@@ -75,7 +75,8 @@ def checkpoint(sandbox, backend: str, done: int) -> dict:
     row["worker_fds"] = sum(int(s.get("fds", 0)) for s in stats)
     if backend == "local":
         kids = descendants()
-        workers = [s["worker_pid"] for s in stats if "worker_pid" in s]
+        # each worker and its box template (which must not grow either: boxes are forked from it)
+        workers = [p for s in stats if "worker_pid" in s for p in (s["worker_pid"], s.get("zygote_pid")) if p]
         row["processes"] = len(kids)
         row["worker_rss_mb"] = sum(psutil.Process(p).memory_info().rss for p in workers) / 2**20
         row["worker_proc_fds"] = sum(psutil.Process(p).num_fds() for p in workers)

@@ -6,26 +6,45 @@ This one file is the worker of both backends. The controller starts ``python3 -I
 nothing from mathgym, only the standard library, and runs on any CPython >= 3.9. The controller also
 imports it as a module for the framing helpers (:func:`encode_frame`, :class:`FrameBuffer`).
 
-Layout of a *box* (what one snippet or one session runs in):
+Three kinds of process, so that no snippet can see another's data or speak for the worker:
 
-``local`` mode (root on the host, or a user namespace where the kernel allows it)
-    The worker unshares network, mount, IPC and UTS namespaces once, pivots into a read-only root made
-    of bind mounts of the system and Python directories, preloads modules (numpy, sympy), and then, per
-    box, forks an init process ``S`` as PID 1 of a fresh PID namespace (plus a fresh mount and IPC
-    namespace, its own /proc and a size-capped tmpfs scratch), moves it into the box's memory and pids
-    cgroup, drops to an unprivileged uid, and forks the payload ``P`` that executes code. Killing ``S``
-    (SIGKILL from the worker, outside the box) makes the kernel kill every process of the box, however it
-    was forked; the box's tmpfs, IPC objects and processes vanish with it.
-``container`` mode (PID 1 of a container started with no network, read-only root, no capabilities)
-    ``P`` is forked directly; after each box the worker, as PID 1, SIGKILLs every other process of the
-    container, reaps them, wipes the writable tmpfs mounts and SysV IPC objects, and reports itself
-    poisoned if anything survives (the controller then replaces the container).
-``weak`` mode (no namespaces available)
-    ``S`` is a child subreaper that kills the whole descendant tree after each box; no network
+``W``, the worker
+    Reads requests (code, stdin) from the controller, hands code to a ready box, collects its output
+    and reports. W never forks a box: its memory holds earlier requests' data.
+``Z``, the box template ("zygote")
+    Forked from W once, after set-up and module preloading and before W reads any request, so its
+    memory holds no snippet's data. Z prepares boxes ahead of time (two in flight in local mode, so
+    a caller never waits for one) and tears them down; it talks to W over a socketpair, passing each
+    box's pipe ends with SCM_RIGHTS, and never sees code or output.
+A box: ``S`` and ``P``
+    ``S`` (local and weak modes) is forked by Z; it becomes PID 1 of a fresh PID namespace (plus a
+    fresh mount and IPC namespace, its own /proc and a size-capped tmpfs scratch), joins a memory and
+    pids cgroup created for this box alone (its cap is exactly the request's ``memory_mb``; nothing an
+    earlier box charged counts), drops to an unprivileged uid and forks the payload ``P`` that executes
+    code. Killing ``S`` makes the kernel kill every process of the box. In container mode ``P`` is
+    forked by Z directly.
+
+What a box's processes hold: ``P`` has its stdio pipes (0-2), the command pipe it reads code from
+(3, closed before a script runs) and its own *report* pipe (4). Nothing ``P`` writes is trusted for
+the result: a script's exit code is the kernel's wait status, relayed by ``S`` (or Z in container mode)
+over a status pipe ``P`` never holds; the report pipe only supplies the text of the error line, used
+when it matches that wait status. Session cells (one namespace for many cells) can only report their
+own outcome, so each cell's report must carry the random nonce its request came with; anything else
+ends the session.
+
+Modes:
+
+``local`` (root on the host, or a user namespace where the kernel allows it)
+    W unshares network, mount, IPC and UTS namespaces once and pivots into a read-only root made of
+    bind mounts of the system and Python directories; boxes are as described above.
+``container`` (PID 1 of a container started with no network, read-only root, no capabilities)
+    One box at a time: after each, Z (a child subreaper) SIGKILLs every process but W and itself,
+    reaps them, wipes the writable tmpfs mounts and SysV IPC objects, and reports the worker poisoned
+    if anything survives (the controller then replaces the container). A seccomp rule keeps snippets
+    from signalling W or Z.
+``weak`` (no namespaces available)
+    ``S`` is a child subreaper whose whole descendant tree is killed after each box; no network
     isolation, no filesystem confinement beyond a scratch working directory. Reported as ``weak``.
-
-A box is prepared (forked, confined, limits set) *before* its request arrives, so a request only pays
-for executing the code. ``P`` lowers its rlimits per request (address space, CPU) before running code.
 """
 from __future__ import annotations
 
@@ -40,7 +59,7 @@ import time
 MAGIC = b"MGSB"
 #: modules boxes use; imported once by the worker instead of in every box
 _WORKER_IMPORTS = ["ast", "atexit", "builtins", "ctypes", "fcntl", "io", "linecache", "platform", "resource",
-                   "shutil", "stat", "tempfile", "traceback"]
+                   "socket", "tempfile", "traceback"]
 _HEAD = struct.Struct(">4sII")
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 256 << 20
@@ -73,7 +92,7 @@ class ProtocolError(Exception):
 
 
 class FrameBuffer:
-    """Accumulates bytes and cuts them into frames; payload bytes are wiped from the buffer once used."""
+    """Accumulates bytes and cuts them into frames."""
 
     def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
         self.buf = bytearray()
@@ -101,17 +120,10 @@ class FrameBuffer:
             raise ProtocolError(f"bad frame: {exc}") from None
         parts, at = [], _HEAD.size + hlen
         for n in lengths:
-            parts.append(bytearray(self.buf[at:at + n]))
+            parts.append(bytes(self.buf[at:at + n]))
             at += n
-        _wipe(self.buf, 0, total)
         del self.buf[:total]
         return header, parts
-
-
-def _wipe(buf: bytearray, start: int = 0, end: int | None = None) -> None:
-    """Zero a buffer so that later forks of this process do not inherit earlier snippets' code or output."""
-    end = len(buf) if end is None else end
-    buf[start:end] = bytes(end - start)
 
 
 def read_frame_blocking(fd: int, fb: FrameBuffer, timeout: float | None = None):
@@ -255,8 +267,18 @@ _SYS_CLONE_X86_64, _SYS_CLONE3_X86_64 = 56, 435
 _CLONE_NAMESPACE_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
 
 
-def install_seccomp() -> bool:
-    """Install the deny-list filter in this process (inherited by its children); False if unsupported."""
+#: system calls that act on another process named by their first argument (a pid or thread group id)
+_PID_TARGETED_X86_64 = {"kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129,
+                        "rt_tgsigqueueinfo": 297, "pidfd_open": 434, "prlimit64": 302}
+
+
+def install_seccomp(protect: tuple = ()) -> bool:
+    """Install the deny-list filter in this process (inherited by its children); False if unsupported.
+
+    :param protect: pids no snippet may signal, open a pidfd on or change the limits of (W and Z where
+        they share the snippet's PID namespace and uid); ``kill(-1, …)`` and ``kill(-pid, …)`` are
+        refused too, since they would reach them.
+    """
     import ctypes
     import platform
 
@@ -271,6 +293,17 @@ def install_seccomp() -> bool:
             (ld_abs, 0, 0, 0),  # syscall number
             (jge, 0, 1, 0x40000000),  # the x32 ABI: not used by CPython
             (ret, 0, 0, errno_(1))]
+    pids = sorted({int(p) for p in protect if int(p) > 1})
+    if pids:
+        for name, nr in sorted(_PID_TARGETED_X86_64.items()):
+            values = [p & 0xFFFFFFFF for p in pids]
+            if name == "kill":  # process groups of the protected pids, and "every process"
+                values += [(-p) & 0xFFFFFFFF for p in pids] + [0xFFFFFFFF]
+            # block: reload the number; skip the body unless it is this call; compare the first argument
+            prog += [(ld_abs, 0, 0, 0), (jeq, 0, 1 + 2 * len(values), nr), (ld_abs, 0, 0, 16)]
+            for value in values:
+                prog += [(jeq, 0, 1, value), (ret, 0, 0, errno_(1))]
+        prog.append((ld_abs, 0, 0, 0))  # the syscall number again, for the deny-list
     for nr in sorted(_SECCOMP_DENY_X86_64.values()):
         prog += [(jeq, 0, 1, nr), (ret, 0, 0, errno_(1))]
     prog += [(jeq, 0, 1, _SYS_CLONE3_X86_64), (ret, 0, 0, errno_(38)),  # ENOSYS: libc falls back to clone
@@ -355,14 +388,18 @@ def _run_code(code: str, namespace: dict, filename: str, display: bool):
         return 1, last_line[:2000]
 
 
-def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
-    """The code-running process ``P``: serve code frames from ``cmd_fd`` until the box is closed."""
+def _payload_main(cmd_fd: int, report_fd: int, env: dict, protect: tuple) -> None:
+    """The code-running process ``P``: serve code frames from ``cmd_fd`` until the box is closed.
+
+    Reports (``ready``, then one ``done`` per code frame) go to ``report_fd``; see the module docstring
+    for why the worker trusts them only as far as it must.
+    """
     import builtins
     import io
 
     os.setsid()  # own session and process group
     try:
-        prctl(PR_SET_DUMPABLE, 1)  # its own /proc/self is readable again (the worker is not dumpable)
+        prctl(PR_SET_DUMPABLE, 1)  # its own /proc/self is readable again (S, W and Z are not dumpable)
     except OSError:
         pass
     try:
@@ -393,8 +430,8 @@ def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
     sys.argv = ["-c"]
     base_vm = _vm_size()
-    seccomp = install_seccomp()
-    write_all(status_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm,
+    seccomp = install_seccomp(protect)
+    write_all(report_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm,
                                        "seccomp": seccomp}))
     namespace = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None}
     fb = FrameBuffer()
@@ -406,12 +443,14 @@ def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
             os._exit(0)
         hdr, parts = frame
         code = bytes(parts[0]).decode("utf-8", "replace") if parts else ""
-        _wipe(parts[0]) if parts else None
+        del frame, parts
+        script = hdr.get("mode") == "script"
+        if script:  # the box's one program: nothing more comes, and the snippet has no use for the pipe
+            os.close(cmd_fd)
         if not limited:  # a session keeps the limits of its first cell: rlimits only go down
             _apply_request_limits(hdr, base_vm)
             limited = True
         cells += 1
-        script = hdr.get("mode") == "script"
         filename = "<string>" if script else f"<cell-{cells}>"
         exit_code, error = _run_code(code, namespace, filename, display=not script)
         del code
@@ -427,17 +466,22 @@ def _payload_main(cmd_fd: int, status_fd: int, env: dict) -> None:
                 stream.flush()
             except BaseException:  # noqa: BLE001
                 pass
-        write_all(status_fd, encode_frame({"done": True, "exit_code": exit_code, "error": error}))
+        try:
+            write_all(report_fd, encode_frame({"done": True, "nonce": hdr.get("nonce"), "exit_code": exit_code,
+                                               "error": error}))
+        except OSError:  # the snippet closed or broke its report pipe: its own loss
+            pass
         if script:
             os._exit(exit_code)
 
 
-def _payload_start(in_r: int, out_w: int, err_w: int, cmd_r: int, st_w: int, env: dict) -> None:
+def _payload_start(in_r: int, out_w: int, err_w: int, cmd_r: int, report_w: int, env: dict,
+                   protect: tuple) -> None:
     """Become the payload ``P``: stdio and the box's pipes on fds 0-4, then serve code. Never returns."""
     try:
-        _install_fds(in_r, out_w, err_w, cmd_r, st_w)
-        _payload_main(3, 4, env)
-    except BaseException as exc:  # noqa: BLE001 - report set-up failures on the status pipe (fd 4)
+        _install_fds(in_r, out_w, err_w, cmd_r, report_w)
+        _payload_main(3, 4, env, protect)
+    except BaseException as exc:  # noqa: BLE001 - report set-up failures on the report pipe (fd 4)
         try:
             write_all(4, encode_frame({"ready": False, "error": f"payload: {type(exc).__name__}: {exc}"}))
         except OSError:
@@ -468,29 +512,398 @@ def _close_fds_except(keep: set) -> None:
                 pass
 
 
+# ------------------------------------------------------------------------------------------------ zygote
+class Zygote:
+    """The box template ``Z``: prepares boxes ahead of time and tears them down, on W's request.
+
+    It runs in a process forked from W after set-up and before W reads any request (so a box, a fork
+    of Z, inherits no snippet's data). Messages are JSON objects over a ``SOCK_SEQPACKET`` socketpair,
+    one per packet; a prepared box's pipe ends travel to W in the same packet (SCM_RIGHTS):
+
+    * ``{"op": "prepare", "id", "memory_mb"}`` → ``{"box": id, "pid"}`` + descriptors, or
+      ``{"box": id, "error"}``;
+    * ``{"op": "destroy", "id"}`` → nothing, or ``{"poisoned": reason}`` when a clean-up failed;
+    * ``{"op": "sync"}`` → ``{"synced": true}`` once every earlier message was handled;
+    * ``{"op": "exit"}`` (or W gone) → every box is destroyed and Z exits.
+
+    :param worker: the set-up worker (its mode, configuration, namespaces and cgroups are inherited).
+    :param sock: Z's end of the socketpair.
+    """
+
+    def __init__(self, worker: Worker, sock) -> None:
+        self.mode = worker.mode
+        self.config = worker.config
+        self.uid, self.gid = worker.uid, worker.gid
+        self.pidns_fd = worker.pidns_fd
+        self.cgroup = worker.cgroup  # controller -> dir fd of the worker's cgroup, parent of the box groups
+        self.scratch_root = worker.scratch_root
+        self.own_processes = worker.own_processes
+        self.pid = os.getpid()
+        # W and Z share a PID namespace and (in a container, or weak mode without root) a uid with the
+        # snippets there: the payload's seccomp filter keeps them out of reach
+        self.protect = (worker.pid, self.pid) if self.mode in ("container", "weak") else ()
+        self.sock = sock
+        self.boxes: dict = {}  # id -> record of a box Z made and has not destroyed
+        self.poller = select.poll()
+        self.watch: dict = {}  # container mode: pidfd of a payload -> box id, to relay its wait status
+
+    # ---- loop
+    def serve(self) -> None:
+        import socket
+
+        self.poller.register(self.sock.fileno(), select.POLLIN)
+        while True:
+            for fd, _ in self.poller.poll():
+                if fd != self.sock.fileno():
+                    if fd in self.watch:  # (a destroy handled just before may have closed it)
+                        self._relay(fd)
+                    continue
+                try:
+                    data, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
+                except OSError:
+                    data, fds = b"", []
+                for extra in fds:  # W never sends descriptors
+                    os.close(extra)
+                if not data:
+                    self.shutdown()
+                    os._exit(0)
+                if not self.handle(json.loads(data)):
+                    self.shutdown()
+                    os._exit(0)
+
+    def send(self, message: dict, fds: list = ()) -> None:
+        import socket
+
+        socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+
+    def handle(self, msg: dict) -> bool:
+        op = msg.get("op")
+        if op == "prepare":
+            try:
+                self.prepare(int(msg["id"]), int(msg.get("memory_mb") or self.config.get("memory_mb", 512)))
+            except Exception as exc:  # noqa: BLE001 - reported to W, which fails the request that waits
+                self.send({"box": msg.get("id"), "error": f"{type(exc).__name__}: {exc}"})
+        elif op == "destroy":
+            try:
+                problem = self.destroy(int(msg["id"]))
+            except Exception as exc:  # noqa: BLE001 - a clean-up that raises must not end Z
+                problem = f"clean-up failed: {type(exc).__name__}: {exc}"
+            if problem:
+                self.send({"poisoned": problem})
+        elif op == "sync":
+            self.send({"synced": True})
+        elif op == "exit":
+            return False
+        return True
+
+    # ---- boxes
+    def prepare(self, box_id: int, memory_mb: int) -> None:
+        """Fork box ``box_id`` (its init ``S``, or the payload in container mode); send W its pipe ends."""
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        cmd_r, cmd_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        st_r, st_w = os.pipe()
+        in_r, in_w = os.pipe()
+        groups = self._make_cgroups(box_id, memory_mb)
+        if self.mode == "local":
+            unshare(CLONE_NEWPID)  # the next child is PID 1 of a fresh PID namespace
+        try:
+            pid = os.fork()
+        except BaseException:
+            if self.mode == "local":
+                setns(self.pidns_fd, CLONE_NEWPID)
+            raise
+        if pid == 0:  # never return into Z's code from here
+            try:
+                self._box_init(box_id, out_w, err_w, cmd_r, rep_w, st_w, in_r, groups)
+            finally:
+                os._exit(111)
+        if self.mode == "local":  # later children of Z go back to its own PID namespace
+            setns(self.pidns_fd, CLONE_NEWPID)
+        for fd in (out_w, err_w, cmd_r, rep_w, in_r):
+            os.close(fd)
+        pidfd = os.pidfd_open(pid)
+        record = {"pid": pid, "status_w": -1, "pidfd": -1, "pids_cg": groups.pop("pids", -1)}
+        if self.mode == "container":  # Z is the payload's parent: it relays the payload's wait status
+            record["status_w"], record["pidfd"] = st_w, os.dup(pidfd)
+            self.watch[record["pidfd"]] = box_id
+            self.poller.register(record["pidfd"], select.POLLIN)
+        else:
+            os.close(st_w)
+        self.boxes[box_id] = record
+        memory_cg = groups.pop("memory", -1)
+        sent = [out_r, err_r, cmd_w, rep_r, st_r, in_w, pidfd] + ([memory_cg] if memory_cg >= 0 else [])
+        try:
+            self.send({"box": box_id, "pid": pid, "memory_cg": memory_cg >= 0}, sent)
+        finally:
+            for fd in sent:
+                os.close(fd)
+
+    def _box_init(self, box_id: int, out_w: int, err_w: int, cmd_r: int, rep_w: int, st_w: int, in_r: int,
+                  groups: dict) -> None:
+        """Runs in the child: become the box's init ``S`` (local/weak) or its payload (container)."""
+        import resource
+
+        cfg = self.config
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the box dies with Z
+            if self.mode != "local" and os.getppid() != self.pid:  # (in a new PID namespace it reads 0)
+                os._exit(112)  # Z died before PDEATHSIG was armed
+            if self.mode != "container":  # (the container payload makes its own session)
+                os.setsid()
+            for fd in groups.values():  # the box's own cgroups: its children are born in them
+                _write_at(fd, "cgroup.procs", "0")
+                os.close(fd)
+            if self.mode == "local":
+                unshare(CLONE_NEWNS | CLONE_NEWIPC)
+                size = int(cfg.get("scratch_mb", 64))
+                owner = f",uid={self.uid},gid={self.gid}" if self.uid is not None else ""
+                mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
+                      f"size={size}m,nr_inodes={int(cfg.get('scratch_inodes', 4096))},mode=0700{owner}")
+                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+                home = "/scratch"
+            elif self.mode == "weak":
+                home = os.path.join(self.scratch_root, f"box{box_id}")
+                os.mkdir(home, 0o700)
+                if self.uid is not None:
+                    os.chown(home, self.uid, self.gid)
+                prctl(PR_SET_CHILD_SUBREAPER, 1)
+            else:
+                home = "/scratch"
+            if groups:
+                with open("/proc/self/oom_score_adj", "w") as fh:  # Z is exempt; the box is not
+                    fh.write("0")
+            max_proc = int(cfg.get("max_processes", 64))
+            limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, int(cfg.get("max_open_files", 256))),
+                      (resource.RLIMIT_FSIZE, int(cfg.get("scratch_mb", 64)) << 20),
+                      (resource.RLIMIT_MSGQUEUE, 1 << 16)]
+            if self.mode == "container" or groups:
+                # the pids cgroup (or the container's pids limit) is the real per-box cap; RLIMIT_NPROC
+                # counts every process of the uid on the host, so it is only a loose backstop here
+                limits.append((resource.RLIMIT_NPROC, 4096))
+            else:
+                limits.append((resource.RLIMIT_NPROC, max_proc + self.own_processes))
+            for which, value in limits:
+                try:
+                    set_rlimit(which, value)
+                except (OSError, ValueError):
+                    pass
+            if self.uid is not None and os.geteuid() == 0:
+                drop_capabilities_before_setuid()
+                os.setgroups([])
+                os.setresgid(self.gid, self.gid, self.gid)
+                os.setresuid(self.uid, self.uid, self.uid)
+            elif self.mode == "local":
+                drop_capabilities()
+            try:
+                prctl(PR_SET_NO_NEW_PRIVS, 1)
+            except OSError:
+                pass
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home,
+                   "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
+                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+            if self.mode == "container":
+                os.close(st_w)  # Z relays this payload's wait status
+                _payload_start(in_r, out_w, err_w, cmd_r, rep_w, env, self.protect)
+            try:
+                prctl(PR_SET_DUMPABLE, 0)  # the payload (same uid) cannot ptrace or read the init
+            except OSError:
+                pass
+            child = os.fork()
+            if child == 0:
+                _payload_start(in_r, out_w, err_w, cmd_r, rep_w, env, self.protect)
+            # S keeps only the status pipe (to relay P's wait status) and reaps orphans until P exits
+            st_keep = os.dup(st_w)
+            _close_fds_except({st_keep})
+            if self.mode == "weak":
+                _reap_tree_until(child, st_keep)
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, 0)
+                except ChildProcessError:
+                    os._exit(0)
+                except InterruptedError:
+                    continue
+                if pid == child:
+                    try:
+                        write_all(st_keep, encode_frame({"exit_status": status}))
+                    except OSError:
+                        pass
+                    os._exit(0)
+        except BaseException as exc:  # noqa: BLE001 - report any set-up failure to the worker
+            try:
+                write_all(rep_w, encode_frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"}))
+            except OSError:
+                pass
+            os._exit(111)
+
+    def _relay(self, pidfd: int) -> None:
+        """Container mode: a payload ended; reap it and pass its wait status to W over the status pipe."""
+        box_id = self.watch.pop(pidfd, None)
+        self.poller.unregister(pidfd)
+        os.close(pidfd)
+        record = self.boxes.get(box_id)
+        if record is None:
+            return
+        record["pidfd"] = -1
+        try:
+            _, status = os.waitpid(record["pid"], 0)
+        except ChildProcessError:
+            status = None
+        if status is not None:
+            try:
+                write_all(record["status_w"], encode_frame({"exit_status": status}))
+            except OSError:
+                pass
+        os.close(record["status_w"])
+        record["status_w"] = -1
+
+    def destroy(self, box_id: int) -> str | None:
+        """Kill every process of box ``box_id``, reap, release what it held; a problem, or ``None``."""
+        record = self.boxes.pop(box_id, None)
+        if record is None:
+            return None
+        problem = None
+        if self.mode == "container":
+            if record["pidfd"] >= 0:
+                self.watch.pop(record["pidfd"], None)
+                self.poller.unregister(record["pidfd"])
+                os.close(record["pidfd"])
+            if record["status_w"] >= 0:
+                os.close(record["status_w"])
+            problem = self._container_cleanup()
+        else:
+            if self.mode == "weak":
+                # S is a child subreaper: its tree is killed while S still holds every orphan
+                _kill_tree(record["pid"], record["pids_cg"])
+            try:
+                os.kill(record["pid"], signal.SIGKILL)  # local: PID 1 of the box, so all of it dies
+            except ProcessLookupError:
+                pass
+            while True:
+                try:
+                    os.waitpid(record["pid"], 0)
+                    break
+                except InterruptedError:
+                    continue
+                except ChildProcessError:
+                    break
+            if self.mode == "weak" and not remove_tree(os.path.join(self.scratch_root, f"box{box_id}")):
+                problem = f"could not remove the scratch directory of box {box_id}"
+        if record["pids_cg"] >= 0:
+            os.close(record["pids_cg"])
+        self._remove_cgroups(box_id)
+        return problem
+
+    def _container_cleanup(self) -> str | None:
+        """Container mode: kill every process but W (PID 1) and Z, reap, wipe writable mounts and SysV IPC."""
+        for _ in range(20):
+            try:
+                os.kill(-1, signal.SIGKILL)  # everything this uid may signal, except PID 1 and Z itself
+            except ProcessLookupError:
+                pass
+            while True:
+                try:
+                    os.waitpid(-1, 0)  # Z is a child subreaper: every orphan of a box comes here
+                except ChildProcessError:
+                    break
+                except InterruptedError:
+                    continue
+            if not _other_processes(keep=(1, self.pid)):
+                break
+        else:
+            return "processes survived SIGKILL"
+        problem = None
+        for d in self.config.get("wipe_dirs", ["/scratch", "/tmp", "/dev/shm", "/dev/mqueue"]):
+            if not remove_tree(d, keep_top=True):
+                problem = f"could not wipe {d}"
+        _remove_sysv_ipc()
+        return problem
+
+    def _make_cgroups(self, box_id: int, memory_mb: int) -> dict:
+        """Memory and pids cgroups of this box alone: the cap is ``memory_mb``, nothing earlier counts."""
+        if not self.cgroup:
+            return {}
+        name = f"box-{box_id}"
+        made = {}
+        try:
+            for ctl, parent in self.cgroup.items():
+                os.mkdir(name, dir_fd=parent)
+                made[ctl] = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=parent)
+            limit = str(int(memory_mb) << 20)
+            _write_at(made["memory"], "memory.limit_in_bytes", limit)
+            try:  # memory + swap (where swap is accounted): the same cap, so swapping out does not help
+                _write_at(made["memory"], "memory.memsw.limit_in_bytes", limit)
+            except OSError:
+                pass
+            # S and P count too
+            _write_at(made["pids"], "pids.max", str(int(self.config.get("max_processes", 64)) + 2))
+        except OSError:
+            for fd in made.values():
+                os.close(fd)
+            self._remove_cgroups(box_id)
+            raise
+        return made
+
+    def _remove_cgroups(self, box_id: int) -> None:
+        name = f"box-{box_id}"
+        for parent in self.cgroup.values():
+            deadline = time.monotonic() + 2.0
+            while True:
+                try:
+                    os.rmdir(name, dir_fd=parent)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # busy for a moment while the last processes are torn down
+                    if time.monotonic() > deadline:
+                        break  # left for the controller's sweep (LocalWorker.kill)
+                    time.sleep(0.005)
+
+    def shutdown(self) -> None:
+        for box_id in list(self.boxes):
+            try:
+                self.destroy(box_id)
+            except Exception:  # noqa: BLE001 - shutting down; keep destroying the others
+                pass
+
+
 # --------------------------------------------------------------------------------------------- worker
 class Box:
-    """Worker-side record of one prepared or running box."""
+    """Worker-side handle of one box prepared by Z: its pipe ends and what is known about it.
 
-    def __init__(self) -> None:
-        self.init_pid = 0  # S (local/weak) or P (container): the process whose death ends the box
-        self.pidfd = -1
-        self.out_r = self.err_r = self.cmd_w = self.status_r = self.stdin_w = -1
-        self.status_fb = FrameBuffer(max_payload=1 << 20)
-        self.cgroup_slot = None
+    :param box_id: Z's number for the box.
+    :param pid: the box's init ``S`` (local/weak) or payload ``P`` (container), in W's PID namespace.
+    :param fds: stdout, stderr, command, report, status, stdin pipe ends, the pidfd, and the box's
+        memory cgroup directory (when there is one).
+    """
+
+    def __init__(self, box_id: int, pid: int, fds: list, memory_cg: bool) -> None:
+        self.id = box_id
+        self.pid = pid
+        self.out_r, self.err_r, self.cmd_w, self.report_r, self.status_r, self.stdin_w, self.pidfd = fds[:7]
+        self.memory_cg = fds[7] if memory_cg and len(fds) > 7 else -1
+        for fd in (self.out_r, self.err_r, self.report_r, self.status_r):
+            os.set_blocking(fd, False)
+        self.report_fb = FrameBuffer(max_payload=1 << 16)
+        self.status_fb = FrameBuffer(max_payload=1 << 16)
+        self.report_bytes = 0
+        self.report_broken = False
+        self.ready: dict | None = None
         self.session = False
-        self.dead = False
-        self.exit_status = None
+        self.exit_status = None  # the payload's wait status: from S or Z, never from the payload
+        self.claim: dict | None = None  # the payload's own last "done" report (script mode)
         self.base_vm = 0
-        self.used = False
-        self.cleaned = False
-        self.killed = False
-        self.p_status = None
         self.oom_before = 0
+        self.killed = False
+        self.destroy_sent = False
+        self.closed = False
 
-    def fds(self):
-        return [fd for fd in (self.out_r, self.err_r, self.cmd_w, self.status_r, self.stdin_w, self.pidfd)
-                if fd >= 0]
+    def fds(self) -> list:
+        return [fd for fd in (self.out_r, self.err_r, self.cmd_w, self.report_r, self.status_r, self.stdin_w,
+                              self.pidfd, self.memory_cg) if fd >= 0]
 
 
 class OutputCapture:
@@ -524,13 +937,13 @@ class OutputCapture:
         skipped = self.total - len(self.head) - len(self.tail)
         return bytes(self.head) + f"\n...[{skipped} bytes truncated]...\n".encode() + bytes(self.tail)
 
-    def wipe(self) -> None:
-        _wipe(self.head)
-        _wipe(self.tail)
+
+#: bytes of a payload's report pipe the worker reads per box (a snippet could flood it)
+REPORT_CAP = 1 << 20
 
 
 class Worker:
-    """The fork server's main loop: one box at a time, requests from the controller over ``ctl_in``."""
+    """The fork server's main loop: requests from the controller over ``ctl_in``, boxes from Z."""
 
     def __init__(self, mode: str, ctl_in: int, ctl_out: int) -> None:
         self.requested_mode = mode
@@ -539,19 +952,25 @@ class Worker:
         self.config: dict = {}
         self.features: dict = {}
         self.mode = mode
-        self.box: Box | None = None
+        self.pid = os.getpid()
+        self.box: Box | None = None  # the box of the open session
+        self.ready_boxes: list = []  # prepared by Z, not yet used (oldest first)
+        self.requested = 0  # prepare messages Z has not answered yet
+        self.in_use = 0  # boxes taken and not yet destroyed
+        self.next_box = 0
+        self.box_errors: list = []
+        self.synced = False
         self.pidns_fd = -1
         self.cgroup_dirs: dict = {}
-        self.cgroup: dict = {}  # controller name -> dir fd of the worker's box cgroup
+        self.cgroup: dict = {}  # controller name -> dir fd of the worker's cgroup (parent of box groups)
         self.uid = self.gid = None
         self.boxes_served = 0
-        self.box_counter = 0
         self.own_processes = 0
-        self.t_prepare = 0.0  # cumulative seconds spent preparing / destroying boxes (for benchmarks)
-        self.t_destroy = 0.0
-        self.t_reap = 0.0
+        self.t_wait = 0.0  # cumulative seconds requests waited for a box (for benchmarks)
         self.scratch_root = None
         self.poisoned = None
+        self.z_pid = 0
+        self.z_sock = None
 
     # ---- set-up
     def setup(self, config: dict) -> None:
@@ -568,13 +987,13 @@ class Worker:
             self.mode = "container"
             self.features = {"network": "none (container)", "pid": "container", "fs": "read-only root",
                              "capabilities": "none", "memory": "container limit", "uid": str(os.getuid())}
-            try:
-                prctl(PR_SET_DUMPABLE, 0)
-                self.features["dumpable"] = "no"
-            except OSError:
-                pass
         else:
             self._setup_local(config)
+        try:
+            prctl(PR_SET_DUMPABLE, 0)  # snippets of the same uid cannot ptrace or read W (and Z)
+            self.features["dumpable"] = "no"
+        except OSError:
+            pass
         for name in _WORKER_IMPORTS + list(config.get("preload", [])):
             try:
                 __import__(name)
@@ -589,7 +1008,42 @@ class Worker:
 
         gc.collect()
         gc.freeze()  # keep the collector off the preloaded heap, so forks share its pages
-        self._join_cgroups()
+        if self.cgroup:
+            try:  # never the OOM killer's choice (boxes live in cgroups of their own)
+                with open("/proc/self/oom_score_adj", "w") as fh:
+                    fh.write("-1000")
+            except OSError:
+                pass
+        self._start_zygote()
+
+    def _start_zygote(self) -> None:
+        """Fork Z now, while this process has seen no request (see the module docstring)."""
+        import socket
+
+        w_end, z_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                w_end.close()
+                for fd in (self.ctl_in, self.ctl_out):
+                    os.close(fd)  # Z never talks to the controller
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != self.pid:
+                    os._exit(112)
+                os.setsid()  # its own process group: out of reach of signals to W's group
+                if self.mode == "container":
+                    prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of boxes come to Z, not to W
+                Zygote(self, z_end).serve()
+            except BaseException:  # noqa: BLE001 - W sees Z's end as a poisoned worker; say why on stderr
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        z_end.close()
+        w_end.setblocking(False)  # recv_fds ignores its flags argument on some Pythons: no MSG_DONTWAIT
+        self.z_pid, self.z_sock = pid, w_end
+        self.features["template"] = "zygote forked before any request"
 
     def _setup_local(self, config: dict) -> None:
         want = config.get("isolation", "auto")
@@ -655,8 +1109,10 @@ class Worker:
                     continue
             os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        self.pid = os.getpid()
 
     def _setup_cgroups(self, config: dict) -> None:
+        """Create the worker's cgroup (memory and pids, v1): each box gets a group of its own inside it."""
         base = "/sys/fs/cgroup"
         try:
             with open("/proc/self/cgroup") as fh:
@@ -688,36 +1144,15 @@ class Worker:
             return
         self.cgroup_dirs = made
         self.cgroup = {ctl: v[2] for ctl, v in made.items()}
-        self.features["cgroup"] = "memory+pids per box"
-
-    def _join_cgroups(self) -> None:
-        """Move the worker into its box cgroup, so boxes are born in it.
-
-        Moving a process between cgroup v1 groups costs an RCU grace period (~10 ms here); a child
-        forked inside the group costs nothing. The worker joins after preloading, so the memory it
-        already uses stays charged to its parent group; it can never be the OOM killer's choice.
-        """
-        if not self.cgroup:
-            return
-        for fd in self.cgroup.values():
-            _write_at(fd, "cgroup.procs", "0")
-        try:
-            with open("/proc/self/oom_score_adj", "w") as fh:
-                fh.write("-1000")
-        except OSError:
-            pass
+        self.features["cgroup"] = "memory+pids of its own per box"
 
     def _remove_cgroups(self) -> None:
         for _, pfd, tfd, name in self.cgroup_dirs.values():
-            try:
-                _write_at(pfd, "cgroup.procs", "0")  # leave the group before removing it
-            except OSError:
-                pass
             os.close(tfd)
             try:
                 os.rmdir(name, dir_fd=pfd)
             except OSError:
-                pass
+                pass  # a box group Z could not remove yet: the controller's sweep removes both
             os.close(pfd)
         self.cgroup_dirs = {}
         self.cgroup = {}
@@ -725,7 +1160,7 @@ class Worker:
     def _build_root(self, config: dict) -> None:
         """Pivot into a tmpfs root holding read-only binds of system and Python directories only."""
         mount(None, "/", None, MS_REC | MS_PRIVATE)
-        sources = [p for p in config.get("binds", []) if os.path.exists(p)]
+        sources = [p for p in config.get("binds", []) if os.path.lexists(p)]
         for d in ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin"):
             if os.path.lexists(d):
                 sources.append(d)
@@ -812,366 +1247,294 @@ class Worker:
         details = ", ".join(f"{k}={v}" for k, v in sorted(f.items()) if not k.endswith("_failed"))
         return f"{self.mode}:{level} ({details})"
 
-    # ---- boxes
-    def _cgroup_write(self, slot: dict, ctl: str, name: str, value: str) -> bool:
+    # ---- talking to Z
+    @property
+    def _boxes_ahead(self) -> int:
+        """Boxes kept prepared: two in flight where boxes are independent; one container box at a time."""
+        return 1 if self.mode == "container" else 2
+
+    def _z_send(self, message: dict) -> None:
         try:
-            _write_at(slot[ctl], name, value)
-            return True
+            self.z_sock.send(json.dumps(message).encode())
         except OSError:
+            self.poisoned = self.poisoned or "the box template process (zygote) is gone"
+
+    def _z_receive(self, timeout: float) -> bool:
+        """Handle Z's messages that arrive within ``timeout`` seconds; False once Z is gone."""
+        import socket
+
+        if self.z_sock is None:
             return False
+        if not select.select([self.z_sock], [], [], max(0.0, timeout))[0]:
+            return True
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.z_sock, 1 << 16, 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                for fd in fds:
+                    os.close(fd)
+                self.poisoned = self.poisoned or f"the box template process (zygote) died{self._z_death()}"
+                return False
+            msg = json.loads(data)
+            if "box" in msg:
+                self.requested -= 1
+                if msg.get("error"):
+                    self.box_errors.append(str(msg["error"]))
+                else:
+                    self.ready_boxes.append(Box(int(msg["box"]), int(msg["pid"]), fds, bool(msg.get("memory_cg"))))
+            elif fds:  # not expected with other messages
+                for fd in fds:
+                    os.close(fd)
+            if msg.get("poisoned"):
+                self.poisoned = self.poisoned or str(msg["poisoned"])
+            if msg.get("synced"):
+                self.synced = True
 
-    def _cgroup_read(self, slot: dict, ctl: str, name: str) -> str:
+    def _z_death(self) -> str:
+        """How Z ended, for the poison message (reaps it)."""
+        for _ in range(100):
+            try:
+                pid, status = os.waitpid(self.z_pid, os.WNOHANG)
+            except ChildProcessError:
+                return ""
+            if pid:
+                self.z_pid = 0
+                if os.WIFSIGNALED(status):
+                    return f" (killed by signal {os.WTERMSIG(status)})"
+                return f" (exit code {os.WEXITSTATUS(status)})"
+            time.sleep(0.01)
+        return ""
+
+    def _refill(self) -> None:
+        """Ask Z for boxes until enough are ready or on their way (never on the caller's critical path)."""
+        if self.poisoned:
+            return
+        if self.mode == "container":  # the next container box may only start once the last one is gone
+            want = 1 - self.in_use - len(self.ready_boxes) - self.requested
+        else:
+            want = self._boxes_ahead - len(self.ready_boxes) - self.requested
+        for _ in range(max(0, want)):
+            self.next_box += 1
+            self.requested += 1
+            self._z_send({"op": "prepare", "id": self.next_box, "memory_mb": self.config.get("memory_mb", 512)})
+
+    def _sync(self, timeout: float = 60.0) -> None:
+        """Wait until Z handled everything sent so far (destroyed boxes are gone, prepared ones arrived)."""
+        self.synced = False
+        self._z_send({"op": "sync"})
+        deadline = time.monotonic() + timeout
+        while not self.synced and time.monotonic() < deadline:
+            if not self._z_receive(deadline - time.monotonic()):
+                return
+
+    def _take_box(self) -> Box:
+        """A prepared box whose payload reported ready; raises RuntimeError when none can be had."""
+        t0 = time.monotonic()
         try:
-            fd = os.open(name, os.O_RDONLY, dir_fd=slot[ctl])
-        except OSError:
-            return ""
-        try:
-            return os.read(fd, 65536).decode()
-        except OSError:
-            return ""
+            while True:
+                deadline = time.monotonic() + 60.0
+                self._refill()
+                while not self.ready_boxes and not self.box_errors:
+                    if self.poisoned:
+                        raise RuntimeError(self.poisoned)
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise RuntimeError("no sandbox box became ready within 60 s")
+                    self._z_receive(left)
+                if self.box_errors:
+                    raise RuntimeError(f"sandbox box failed to start: {self.box_errors.pop(0)}")
+                box = self.ready_boxes.pop(0)
+                self.in_use += 1
+                self._refill()  # a replacement is prepared while this box runs
+                self._await_ready(box)
+                return box
         finally:
-            os.close(fd)
+            self.t_wait += time.monotonic() - t0
 
-    def _oom_kills(self, slot) -> int:
-        for line in self._cgroup_read(slot, "memory", "memory.oom_control").splitlines():
+    def _await_ready(self, box: Box, timeout: float = 30.0) -> None:
+        """Read the payload's ready report (written before any untrusted code ran in the box)."""
+        if box.ready is not None:
+            return
+        deadline = time.monotonic() + timeout
+        frame = None
+        while frame is None:
+            try:
+                frame = box.report_fb.next_frame()
+            except ProtocolError:
+                break
+            if frame is not None:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([box.report_r], [], [], left)[0]:
+                break
+            chunk = _read_some(box.report_r)
+            if not chunk:
+                break
+            box.report_fb.feed(chunk)
+        if not frame or not frame[0].get("ready"):
+            err = (frame[0].get("error") if frame else None) or "box did not start"
+            err += " " + (_read_some(box.err_r) or b"").decode("utf-8", "replace")[-500:]
+            self._release(box)
+            raise RuntimeError(f"sandbox box failed to start: {err.strip()}")
+        box.ready = frame[0]
+        box.base_vm = int(frame[0].get("base_vm", 0))
+        self.features["seccomp"] = "deny-list" if frame[0].get("seccomp") else "unavailable"
+
+    def _kill_box(self, box: Box) -> None:
+        """Stop the box now; Z reaps it and removes what it held when the destroy message arrives."""
+        if box.killed:
+            return
+        box.killed = True
+        if self.mode == "weak":
+            self._send_destroy(box)  # S's whole tree must die while S still holds its orphans: Z does it
+            return
+        try:  # local: S, PID 1 of the box's namespace, so all of it dies; container: the payload
+            signal.pidfd_send_signal(box.pidfd, signal.SIGKILL)
+        except (ProcessLookupError, OSError):
+            pass
+
+    def _send_destroy(self, box: Box) -> None:
+        if not box.destroy_sent:
+            box.destroy_sent = True
+            self._z_send({"op": "destroy", "id": box.id})
+
+    def _release(self, box: Box) -> None:
+        """Done with ``box``: Z destroys it, W closes its ends, and a replacement is prepared."""
+        self._send_destroy(box)
+        if not box.closed:
+            box.closed = True
+            self.in_use -= 1
+            for fd in box.fds():
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        if self.box is box:
+            self.box = None
+        self._refill()
+
+    # ---- cgroup of a box
+    def _oom_kills(self, box: Box) -> int:
+        for line in _read_at(box.memory_cg, "memory.oom_control").splitlines():
             if line.startswith("oom_kill "):
                 return int(line.split()[1])
         return 0
 
-    def _set_memory_limit(self, slot: dict, memory_mb: int) -> None:
-        """Cap the box at ``memory_mb`` on top of what the worker itself holds in the group."""
-        if self.box is None or not self.box.init_pid:
-            try:
-                self.worker_usage = int(self._cgroup_read(slot, "memory", "memory.usage_in_bytes") or 0)
-            except ValueError:
-                self.worker_usage = 0
-        new = (int(memory_mb) << 20) + getattr(self, "worker_usage", 0)
+    def _set_memory_limit(self, box: Box, memory_mb: int) -> None:
+        """The box's cgroup cap, exactly ``memory_mb`` (the group holds this box and nothing else)."""
+        new = int(memory_mb) << 20
         try:
-            cur = int(self._cgroup_read(slot, "memory", "memory.limit_in_bytes") or 0)
+            cur = int(_read_at(box.memory_cg, "memory.limit_in_bytes") or 0)
         except ValueError:
             cur = 0
-        order = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]
+        if new == cur:
+            return
+        order = ["memory.memsw.limit_in_bytes", "memory.limit_in_bytes"]  # raising: memory + swap first
         if new < cur:
             order.reverse()
         for name in order:
-            self._cgroup_write(slot, "memory", name, str(new))
-
-    def prepare(self) -> Box:
-        """Fork and confine a new box; returns once its payload process reports ready."""
-        t0 = time.monotonic()
-        try:
-            return self._prepare()
-        finally:
-            self.t_prepare += time.monotonic() - t0
-
-    def _prepare(self) -> Box:
-        cfg = self.config
-        box = Box()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        cmd_r, cmd_w = os.pipe()
-        st_r, st_w = os.pipe()
-        in_r, in_w = os.pipe()
-        slot = self.cgroup or None
-        if slot:
-            self._set_memory_limit(slot, int(cfg.get("memory_mb", 512)))
-            # the worker itself, S and P count too
-            self._cgroup_write(slot, "pids", "pids.max", str(int(cfg.get("max_processes", 64)) + 2))
-        box.cgroup_slot = slot
-        worker_pid = os.getpid()
-        self.box_counter += 1
-        if self.mode == "local":
-            unshare(CLONE_NEWPID)  # the next child is PID 1 of a fresh PID namespace
-        try:
-            pid = os.fork()
-        except BaseException:
-            if self.mode == "local":
-                setns(self.pidns_fd, CLONE_NEWPID)
-            raise
-        if pid == 0:  # never return into the worker's code from here
             try:
-                self._box_init(out_w, err_w, cmd_r, st_w, in_r, worker_pid)
-            finally:
-                os._exit(111)
-        if self.mode == "local":  # later children of the worker go back to its own PID namespace
-            setns(self.pidns_fd, CLONE_NEWPID)
-        for fd in (out_w, err_w, cmd_r, st_w, in_r):
-            os.close(fd)
-        box.init_pid = pid
-        box.out_r, box.err_r, box.cmd_w, box.status_r, box.stdin_w = out_r, err_r, cmd_w, st_r, in_w
-        for fd in (out_r, err_r, st_r):
-            os.set_blocking(fd, False)
-        try:
-            box.pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            box.pidfd = -1
-        frame = self._read_status(box, timeout=30.0)
-        if not frame or not frame[0].get("ready"):
-            err = (frame[0].get("error") if frame else None) or "box did not start"
-            if frame and "exit_status" in frame[0]:
-                err += f" (payload wait status {frame[0]['exit_status']})"
-            if box.err_r >= 0:
-                err += " " + (_read_some(box.err_r) or b"").decode("utf-8", "replace")[-500:]
-            self.destroy(box)
-            raise RuntimeError(f"sandbox box failed to start: {err}")
-        box.base_vm = int(frame[0].get("base_vm", 0))
-        self.features["seccomp"] = "deny-list" if frame[0].get("seccomp") else "unavailable"
-        self.box = box
-        return box
-
-    def _read_status(self, box: Box, timeout: float):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                frame = box.status_fb.next_frame()
-            except ProtocolError:
-                return None
-            if frame is not None:
-                return frame
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([box.status_r], [], [], left)
-            if not r:
-                continue
-            try:
-                chunk = os.read(box.status_r, 65536)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                return None
-            box.status_fb.feed(chunk)
-
-    def _box_init(self, out_w: int, err_w: int, cmd_r: int, st_w: int, in_r: int, worker_pid: int) -> None:
-        """Runs in the child: become the box's init ``S`` (local/weak) or its payload (container)."""
-        import resource
-
-        cfg = self.config
-        try:
-            if self.mode != "container":
-                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the box dies with the worker
-                if self.mode == "weak" and os.getppid() != worker_pid:
-                    os._exit(112)  # the worker died before PDEATHSIG was armed
-                os.setsid()
-            if self.mode == "local":
-                unshare(CLONE_NEWNS | CLONE_NEWIPC)
-                size = int(cfg.get("scratch_mb", 64))
-                owner = f",uid={self.uid},gid={self.gid}" if self.uid is not None else ""
-                mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
-                      f"size={size}m,nr_inodes={int(cfg.get('scratch_inodes', 4096))},mode=0700{owner}")
-                mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-                home = "/scratch"
-            elif self.mode == "weak":
-                home = os.path.join(self.scratch_root, f"box{self.box_counter}")
-                os.mkdir(home, 0o700)
-                if self.uid is not None:
-                    os.chown(home, self.uid, self.gid)
-                prctl(PR_SET_CHILD_SUBREAPER, 1)
-            else:
-                home = "/scratch"
-            if self.cgroup:
-                with open("/proc/self/oom_score_adj", "w") as fh:
-                    fh.write("0")
-            max_proc = int(cfg.get("max_processes", 64))
-            limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, int(cfg.get("max_open_files", 256))),
-                      (resource.RLIMIT_FSIZE, int(cfg.get("scratch_mb", 64)) << 20),
-                      (resource.RLIMIT_MSGQUEUE, 1 << 16)]
-            if self.mode == "container" or self.cgroup:
-                # the pids cgroup (or the container's pids limit) is the real per-box cap; RLIMIT_NPROC
-                # counts every process of the uid on the host, so it is only a loose backstop here
-                limits.append((resource.RLIMIT_NPROC, 4096))
-            else:
-                limits.append((resource.RLIMIT_NPROC, max_proc + self.own_processes))
-            for which, value in limits:
-                try:
-                    set_rlimit(which, value)
-                except (OSError, ValueError):
-                    pass
-            if self.uid is not None and os.geteuid() == 0:
-                drop_capabilities_before_setuid()
-                os.setgroups([])
-                os.setresgid(self.gid, self.gid, self.gid)
-                os.setresuid(self.uid, self.uid, self.uid)
-            elif self.mode == "local":
-                drop_capabilities()
-            try:
-                prctl(PR_SET_NO_NEW_PRIVS, 1)
+                _write_at(box.memory_cg, name, str(new))
             except OSError:
                 pass
-            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home,
-                   "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
-                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
-            if self.mode == "container":
-                _payload_start(in_r, out_w, err_w, cmd_r, st_w, env)
-            try:
-                prctl(PR_SET_DUMPABLE, 0)  # the payload (same uid) cannot ptrace or read the init
-            except OSError:
-                pass
-            child = os.fork()
-            if child == 0:
-                _payload_start(in_r, out_w, err_w, cmd_r, st_w, env)
-            # S keeps only the status pipe (to relay P's wait status) and reaps orphans until P exits
-            st_keep = os.dup(st_w)
-            _close_fds_except({st_keep})
-            if self.mode == "weak":
-                _reap_tree_until(child, st_keep)
-            while True:
-                try:
-                    pid, status = os.waitpid(-1, 0)
-                except ChildProcessError:
-                    os._exit(0)
-                except InterruptedError:
-                    continue
-                if pid == child:
-                    try:
-                        write_all(st_keep, encode_frame({"exit_status": status}))
-                    except OSError:
-                        pass
-                    os._exit(0)
-        except BaseException as exc:  # noqa: BLE001 - report any set-up failure to the worker
-            try:
-                write_all(st_w, encode_frame({"ready": False, "error": f"{type(exc).__name__}: {exc}"}))
-            except OSError:
-                pass
-            os._exit(111)
-
-    def destroy(self, box: Box) -> None:
-        """Kill every process of ``box``, reap, and release its resources."""
-        t0 = time.monotonic()
-        try:
-            self._destroy(box)
-        finally:
-            self.t_destroy += time.monotonic() - t0
-
-    def _destroy(self, box: Box) -> None:
-        if box.init_pid:
-            self._kill_box(box)
-        if self.mode == "container":
-            if not box.cleaned:
-                self._container_cleanup()
-                box.cleaned = True
-        elif box.init_pid and box.exit_status is None:
-            t0 = time.monotonic()
-            try:
-                _, status = os.waitpid(box.init_pid, 0)
-                box.exit_status = status
-            except ChildProcessError:
-                pass
-            self.t_reap += time.monotonic() - t0
-        for fd in box.fds():
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        if self.mode == "weak" and self.scratch_root:
-            _rmtree_contents(self.scratch_root)
-        box.cgroup_slot = None
-        if self.box is box:
-            self.box = None
-
-    def _container_cleanup(self) -> None:
-        """Container mode: kill every process but PID 1, reap, wipe writable mounts and SysV IPC."""
-        for _ in range(20):
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            while True:
-                try:
-                    os.waitpid(-1, 0)
-                except ChildProcessError:
-                    break
-                except InterruptedError:
-                    continue
-            if not _other_processes():
-                break
-        else:
-            self.poisoned = "processes survived SIGKILL"
-        for d in self.config.get("wipe_dirs", ["/scratch", "/tmp", "/dev/shm", "/dev/mqueue"]):
-            _rmtree_contents(d)
-            try:
-                if os.listdir(d):
-                    self.poisoned = f"could not wipe {d}"
-            except OSError:
-                pass
-        _remove_sysv_ipc()
 
     # ---- requests
+    def _read_report(self, box: Box) -> dict | None:
+        """Read the payload's report pipe; return the newest complete frame (``None`` if none)."""
+        newest = None
+        while box.report_bytes < REPORT_CAP:
+            chunk = _read_some(box.report_r)
+            if not chunk:
+                break
+            box.report_bytes += len(chunk)
+            if not box.report_broken:
+                box.report_fb.feed(chunk)
+        while not box.report_broken:
+            try:
+                frame = box.report_fb.next_frame()
+            except ProtocolError:
+                box.report_broken = True
+                box.report_fb = FrameBuffer()
+                break
+            if frame is None:
+                break
+            newest = frame[0]
+        return newest
+
     def run_in_box(self, box: Box, hdr: dict, code, stdin) -> dict:
         """Send one code frame to the box and collect output until done, death or deadline."""
         timeout = float(hdr.get("timeout_s", 5.0))
         cap = int(self.config.get("max_output_bytes", 65536))
         hard_cap = int(self.config.get("max_output_total", 16 << 20))
         out, err = OutputCapture(cap), OutputCapture(cap)
-        slot = box.cgroup_slot
-        if slot and not box.session and hdr.get("memory_mb"):
-            self._set_memory_limit(slot, int(hdr["memory_mb"]))
-        if slot:
-            box.oom_before = self._oom_kills(slot)
-        req = {"mode": hdr.get("mode", "script"), "memory_mb": hdr.get("memory_mb"),
-               "cpu_s": hdr.get("cpu_s", timeout + 1)}
-        frame = encode_frame(req, [code])
-        _wipe(code)
+        if box.memory_cg >= 0 and not box.session and hdr.get("memory_mb"):
+            self._set_memory_limit(box, int(hdr["memory_mb"]))
+        if box.memory_cg >= 0:
+            box.oom_before = self._oom_kills(box)
+        script = not box.session
+        nonce = None if script else os.urandom(8).hex()
+        req = {"mode": "script" if script else "cell", "memory_mb": hdr.get("memory_mb"),
+               "cpu_s": hdr.get("cpu_s", timeout + 1), "nonce": nonce}
         start = time.monotonic()
         deadline = start + timeout
         try:
-            write_all(box.cmd_w, frame)
+            write_all(box.cmd_w, encode_frame(req, [code]))
         except OSError:
             pass
         stdin_view = memoryview(bytes(stdin)) if stdin else None
-        if box.stdin_w >= 0 and not stdin_view and not box.session:
+        if box.stdin_w >= 0 and not stdin_view and script:
             os.close(box.stdin_w)
             box.stdin_w = -1
         elif box.stdin_w >= 0 and stdin_view:
             os.set_blocking(box.stdin_w, False)
-        status = None
+        done = None  # a session cell's report
+        violated = False
         timed_out = False
         output_exceeded = False
         poller = select.poll()
         watch = {box.out_r: out, box.err_r: err}
-        for fd in watch:
+        for fd in (*watch, box.report_r, box.status_r, box.pidfd, self.ctl_in):
             poller.register(fd, select.POLLIN)
-        poller.register(box.status_r, select.POLLIN)
-        poller.register(self.ctl_in, select.POLLIN)
-        if box.pidfd >= 0:
-            poller.register(box.pidfd, select.POLLIN)
         if stdin_view is not None and box.stdin_w >= 0:
             poller.register(box.stdin_w, select.POLLOUT)
-        while True:
+        finished = False
+        while not finished:
             now = time.monotonic()
             if now >= deadline:
                 timed_out = True
                 break
-            wait_ms = (deadline - now) * 1000
-            if box.pidfd < 0:
-                wait_ms = min(wait_ms, 5)
-            events = poller.poll(max(1, int(wait_ms) + 1))
-            finished = False
-            for fd, ev in events:
+            for fd, ev in poller.poll(max(1, int((deadline - now) * 1000) + 1)):
                 if fd in watch:
                     chunk = _read_some(fd)
                     if chunk:
                         watch[fd].add(chunk)
                     elif chunk == b"":
                         poller.unregister(fd)
+                elif fd == box.report_r:
+                    report = self._read_report(box)
+                    if script:
+                        if report is not None and report.get("done"):
+                            box.claim = report  # the snippet's word: used only to name its error
+                    elif report is not None:
+                        if report.get("done") and report.get("nonce") == nonce:
+                            done = report
+                        else:  # a frame this cell's process was not asked for
+                            violated = True
+                    if box.report_broken and not script:
+                        violated = True
+                    if ev & (select.POLLHUP | select.POLLERR) and _read_some(fd) in (b"", None):
+                        poller.unregister(fd)
+                        if not script:  # the cell closed its report pipe: it cannot answer any more
+                            violated = True
                 elif fd == box.status_r:
-                    chunk = _read_some(fd)
-                    if chunk:
-                        box.status_fb.feed(chunk)
-                        try:
-                            while True:
-                                fr = box.status_fb.next_frame()
-                                if fr is None:
-                                    break
-                                h = fr[0]
-                                if "exit_status" in h:
-                                    box.p_status = h["exit_status"]
-                                elif h.get("done"):
-                                    status = h
-                        except ProtocolError:
-                            finished = True
-                    elif chunk == b"":
+                    self._read_status(box)
+                    if box.exit_status is not None:
+                        finished = True
+                    elif ev & (select.POLLHUP | select.POLLERR):
                         poller.unregister(fd)
                 elif fd == box.stdin_w:
                     try:
@@ -1186,43 +1549,39 @@ class Worker:
                         os.close(box.stdin_w)
                         box.stdin_w = -1
                 elif fd == box.pidfd:
-                    finished = True
+                    finished = True  # the box's init (or payload) is gone
                 elif fd == self.ctl_in and (ev & (select.POLLHUP | select.POLLERR) or not self._peek_ctl()):
-                    self.destroy(box)  # the controller is gone: stop everything and remove what we made
+                    self._release(box)  # the controller is gone: stop everything and remove what we made
                     self.shutdown()
                     os._exit(0)
-            if status is not None:
-                break
-            if box.pidfd < 0 and self._box_exited(box):
+            if done is not None or violated:
                 finished = True
             if out.total + err.total > hard_cap:
                 output_exceeded = True
                 break
-            if finished:
-                break
         duration = time.monotonic() - start
-        dead = status is None
-        if dead or not box.session or timed_out or output_exceeded:
+        dead = script or done is None or timed_out or output_exceeded or violated
+        if dead:
             self._finish_dead_box(box, watch)
-            dead = True
         else:
-            for fd, cap_ in watch.items():  # everything the snippet wrote before its status
+            for fd, cap_ in watch.items():  # everything the cell wrote before its report
                 while True:
                     chunk = _read_some(fd)
                     if not chunk:
                         break
                     cap_.add(chunk)
         exit_code, error = None, None
-        oom = bool(slot) and self._oom_kills(slot) > box.oom_before
-        if status is not None and not timed_out:
-            exit_code = status.get("exit_code")
+        oom = box.memory_cg >= 0 and self._oom_kills(box) > box.oom_before
+        if done is not None and not timed_out:  # a session cell: only its own process can say
+            exit_code = done.get("exit_code")
             exit_code = exit_code if isinstance(exit_code, int) else 1
-            error = status.get("error")
+            error = done.get("error")
             error = str(error)[:2000] if error is not None else None
+        elif violated and not timed_out:
+            exit_code = 1
+            error = "the cell wrote to the session's report channel; the session was reset"
         elif not timed_out:
-            raw = box.p_status
-            if raw is None and self.mode == "container":
-                raw = box.exit_status
+            raw = box.exit_status
             if raw is not None:
                 if os.WIFSIGNALED(raw):
                     sig = os.WTERMSIG(raw)
@@ -1230,7 +1589,13 @@ class Worker:
                     error = f"killed by signal {sig} ({_signame(sig)})"
                 else:
                     exit_code = os.WEXITSTATUS(raw)
-                    error = None if exit_code == 0 else f"exited with code {exit_code}"
+                    claim = box.claim or {}
+                    if exit_code == 0:
+                        error = None
+                    elif claim.get("exit_code") == exit_code and isinstance(claim.get("error"), str):
+                        error = claim["error"][:2000]
+                    else:
+                        error = f"exited with code {exit_code}"
             else:
                 error = "the snippet's process ended without a status"
         if timed_out:
@@ -1241,28 +1606,31 @@ class Worker:
             error = f"MemoryError: memory limit exceeded ({hdr.get('memory_mb') or self.config.get('memory_mb')} MB)"
             if exit_code is None:  # P itself was killed (else only some of its children were)
                 exit_code = -signal.SIGKILL
-        if hdr.get("mode") == "script" and error is None and exit_code not in (0, None):
-            error = f"exited with code {exit_code}"
         result = {"exit_code": exit_code, "timed_out": timed_out, "error": error,
                   "duration_s": duration, "truncated": out.truncated or err.truncated,
                   "box_alive": not dead, "oom": oom}
         result["_out"], result["_err"] = out, err
         return result
 
-    def _finish_dead_box(self, box: Box, watch: dict) -> None:
-        """SIGKILL the box now and collect what it wrote; reaping waits until after the reply.
+    def _read_status(self, box: Box) -> None:
+        """The payload's wait status, relayed by S (or Z in container mode) over a pipe P never held."""
+        while True:
+            chunk = _read_some(box.status_r)
+            if not chunk:
+                break
+            box.status_fb.feed(chunk)
+        try:
+            while True:
+                frame = box.status_fb.next_frame()
+                if frame is None:
+                    break
+                if "exit_status" in frame[0] and box.exit_status is None:
+                    box.exit_status = int(frame[0]["exit_status"])
+        except (ProtocolError, TypeError, ValueError):
+            pass
 
-        The kill is immediate (the kernel tears the PID namespace down on its own); waiting for that
-        teardown (several ms) happens in :meth:`destroy`, after the result went out, so it is not on the
-        caller's critical path. The worker reaps before it serves the next request.
-        """
-        if self.mode == "container" and box.exit_status is None:
-            try:  # P's own status first (a zombie when it died by itself), then everybody else
-                pid, status = os.waitpid(box.init_pid, os.WNOHANG)
-                if pid:
-                    box.exit_status = status
-            except ChildProcessError:
-                pass
+    def _finish_dead_box(self, box: Box, watch: dict) -> None:
+        """SIGKILL the box now and collect what it wrote; Z reaps it after the reply."""
         self._kill_box(box)
         # what the snippet wrote before it ended is in the pipes; dying processes may add a little more
         end = time.monotonic() + 0.05
@@ -1270,45 +1638,21 @@ class Worker:
             while time.monotonic() < end:
                 chunk = _read_some(fd)
                 if not chunk:
+                    if chunk is None and select.select([fd], [], [], max(0.0, end - time.monotonic()))[0]:
+                        continue
                     break
                 cap_.add(chunk)
-        try:  # the exit status S relayed for P, if P died on its own
-            while True:
-                chunk = _read_some(box.status_r)
-                if not chunk:
+        if box.exit_status is None:  # the status S (or Z) relayed, if P ended on its own
+            deadline = time.monotonic() + 0.05
+            while box.exit_status is None and time.monotonic() < deadline:
+                if not select.select([box.status_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
                     break
-                box.status_fb.feed(chunk)
-            while True:
-                fr = box.status_fb.next_frame()
-                if fr is None:
+                self._read_status(box)
+                if not box.status_fb.buf and _read_some(box.status_r) == b"":
                     break
-                if "exit_status" in fr[0]:
-                    box.p_status = fr[0]["exit_status"]
-        except ProtocolError:
-            pass
-        box.dead = True
-
-    def _kill_box(self, box: Box) -> None:
-        if box.killed:
-            return
-        box.killed = True
-        try:
-            if self.mode == "container":
-                os.kill(-1, signal.SIGKILL)  # PID 1 is spared: everything else in the container dies
-            else:
-                os.kill(box.init_pid, signal.SIGKILL)  # init of the box's PID namespace: all of it dies
-        except ProcessLookupError:
-            pass
-
-    def _box_exited(self, box: Box) -> bool:
-        try:
-            pid, status = os.waitpid(box.init_pid, os.WNOHANG)
-        except ChildProcessError:
-            return True
-        if pid:
-            box.exit_status = status
-            return True
-        return False
+        report = self._read_report(box)
+        if not box.session and report is not None and report.get("done"):
+            box.claim = report
 
     def _peek_ctl(self) -> bool:
         """The controller sent data while a box runs (not expected) or closed: False means EOF."""
@@ -1329,24 +1673,35 @@ class Worker:
         if op == "exit":
             return False
         if op == "ping":
+            self._sync()
+            for box in list(self.ready_boxes):  # so that the box processes counted below all exist
+                try:
+                    self._await_ready(box)
+                except RuntimeError:
+                    self.ready_boxes.remove(box)
+                    self.in_use += 1  # _release counts it out again
+            per_box = 1 if self.mode == "container" else 2  # P, or S and P
             self.reply({"ok": True, "boxes": self.boxes_served, "fds": _count_fds(), "max_rss_kb": _rss(),
-                        "prepare_s": round(self.t_prepare, 4), "destroy_s": round(self.t_destroy, 4),
-                        "reap_s": round(self.t_reap, 4)})
+                        "wait_s": round(self.t_wait, 4), "ready_boxes": len(self.ready_boxes),
+                        "idle_processes": 1 + per_box * len(self.ready_boxes), "zygote_pid": self.z_pid,
+                        "poisoned": self.poisoned})
             return True
         if op in ("run", "open"):
-            if self.box is not None and (self.box.session or self.box.used):
-                self.destroy(self.box)
-            box = self.box or self._prepare_or_report()
-            if box is None:
+            if self.box is not None:  # a session left open: it is over
+                self._release(self.box)
+            try:
+                box = self._take_box()
+            except RuntimeError as exc:
+                self.reply({"ok": False, "error": str(exc), "fatal": True})
                 return True
-            box.used = True
             if op == "open":
                 box.session = True
+                self.box = box
                 if box.stdin_w >= 0:  # session cells read an empty stdin
                     os.close(box.stdin_w)
                     box.stdin_w = -1
-                if box.cgroup_slot and hdr.get("memory_mb"):
-                    self._set_memory_limit(box.cgroup_slot, int(hdr["memory_mb"]))
+                if box.memory_cg >= 0 and hdr.get("memory_mb"):
+                    self._set_memory_limit(box, int(hdr["memory_mb"]))
                 self.reply({"ok": True, "box_alive": True})
                 return True
             return self._run_and_reply(box, hdr, parts)
@@ -1357,63 +1712,49 @@ class Worker:
                 return True
             return self._run_and_reply(box, hdr, parts)
         if op == "close":
-            if self.box is not None and self.box.session:
-                self.destroy(self.box)
+            if self.box is not None:
+                self._release(self.box)
             self.reply({"ok": True, "poisoned": self.poisoned})
-            self._after_box()
             return True
         self.reply({"ok": False, "error": f"unknown op {op!r}"})
         return True
 
-    def _prepare_or_report(self):
-        try:
-            return self.prepare()
-        except Exception as exc:  # noqa: BLE001
-            self.reply({"ok": False, "error": str(exc), "fatal": True})
-            return None
-
     def _run_and_reply(self, box: Box, hdr: dict, parts: list) -> bool:
-        code = parts[0] if parts else bytearray()
+        code = parts[0] if parts else b""
         stdin = parts[1] if len(parts) > 1 else None
-        hdr["mode"] = "cell" if box.session else "script"
         result = self.run_in_box(box, hdr, code, stdin)
         out, err = result.pop("_out"), result.pop("_err")
         self.boxes_served += 0 if box.session else 1
+        # Z's messages so far (a failed clean-up) decide whether this worker may serve the next request
+        self._z_receive(0.0)
         result["poisoned"] = self.poisoned
         result["ok"] = True
         self.reply(result, [out.render(), err.render()])
-        out.wipe()
-        err.wipe()
-        # reaping and cleaning up come after the reply (off the caller's critical path) but before the
-        # next request is read; a cleanup that fails marks the worker poisoned for the next request
-        if not box.session or not result["box_alive"]:
-            self.destroy(box)
-        if not box.session:
-            self._after_box()
+        if not result["box_alive"]:  # reaping and cleaning up happen in Z, off the caller's path
+            self._release(box)
         return True
 
-    def _after_box(self) -> None:
-        if self.poisoned:
-            return
-        if self.box is None:
-            try:
-                self.prepare()
-            except Exception as exc:  # noqa: BLE001 - reported at the next request
-                self.poisoned = f"cannot prepare a box: {exc}"
-
     def serve(self) -> None:
-        try:
-            self.prepare()
-        except Exception as exc:  # noqa: BLE001
+        self._refill()
+        try:  # the first box: its payload reports the seccomp filter, and a broken set-up shows up now
+            self.ready_boxes.insert(0, self._take_box())
+            self.in_use -= 1
+        except RuntimeError as exc:
             self.poisoned = f"cannot prepare a box: {exc}"
         self.reply({"ready": True, "isolation": self.isolation, "mode": self.mode,
                     "features": self.features, "cgroups": [v[0] for v in self.cgroup_dirs.values()],
-                    "pid": os.getpid(), "poisoned": self.poisoned, "scratch_root": self.scratch_root})
+                    "pid": self.pid, "poisoned": self.poisoned, "scratch_root": self.scratch_root})
         os.set_blocking(self.ctl_in, False)
         while True:
             frame = self.ctl_fb.next_frame()
             if frame is None:
-                select.select([self.ctl_in], [], [])
+                ready = select.select([self.ctl_in, self.z_sock], [], [])[0]
+                if self.z_sock in ready:
+                    self._z_receive(0.0)
+                if self.mode == "container":
+                    _reap_orphans(self.z_pid)  # W is PID 1: orphans land here if Z is gone
+                if self.ctl_in not in ready:
+                    continue
                 try:
                     chunk = os.read(self.ctl_in, 1 << 16)
                 except BlockingIOError:
@@ -1432,21 +1773,51 @@ class Worker:
 
     def shutdown(self) -> None:
         if self.box is not None:
-            self.destroy(self.box)
-        if self.box is None:
-            self._remove_cgroups()
-        if self.scratch_root:
-            _rmtree_contents(self.scratch_root)
+            self._release(self.box)
+        for box in self.ready_boxes:
+            box.closed = True
+            for fd in box.fds():
+                os.close(fd)
+        self.ready_boxes = []
+        if self.z_pid:
+            self._z_send({"op": "exit"})  # Z destroys every box it made, then exits
+            deadline = time.monotonic() + 10.0
+            while True:
+                try:
+                    pid, _ = os.waitpid(self.z_pid, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid or time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
             try:
-                os.rmdir(self.scratch_root)
-            except OSError:
+                os.kill(self.z_pid, signal.SIGKILL)  # its boxes die with it (PR_SET_PDEATHSIG)
+                os.waitpid(self.z_pid, 0)
+            except (ProcessLookupError, ChildProcessError):
                 pass
+            self.z_pid = 0
+        self._remove_cgroups()
+        if self.scratch_root:
+            remove_tree(self.scratch_root)
 
 
 def _write_at(dir_fd: int, name: str, value: str) -> None:
     fd = os.open(name, os.O_WRONLY, dir_fd=dir_fd)
     try:
         os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def _read_at(dir_fd: int, name: str) -> str:
+    try:
+        fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+    except OSError:
+        return ""
+    try:
+        return os.read(fd, 65536).decode()
+    except OSError:
+        return ""
     finally:
         os.close(fd)
 
@@ -1514,40 +1885,95 @@ def _count_own_processes() -> int:
     return n
 
 
-def _other_processes() -> list:
-    me = os.getpid()
+def _other_processes(keep: tuple = ()) -> list:
     try:
-        return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) != me]
+        return [int(n) for n in os.listdir("/proc") if n.isdigit() and int(n) not in keep]
     except OSError:
         return []
 
 
-def _rmtree_contents(path: str) -> None:
-    import shutil
-    import stat
-
-    def onerror(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), stat.S_IRWXU)
-            if os.path.isdir(p) and not os.path.islink(p):
-                os.chmod(p, stat.S_IRWXU)
-            func(p)
-        except OSError:
-            pass
-
+def _reap_orphans(keep: int) -> None:
+    """Reap exited children other than ``keep`` without blocking (W as PID 1 of a container)."""
     try:
-        names = os.listdir(path)
+        with open("/proc/self/task/%d/children" % os.getpid()) as fh:
+            kids = [int(x) for x in fh.read().split() if int(x) != keep]
     except OSError:
         return
-    for name in names:
-        p = os.path.join(path, name)
+    for kid in kids:
         try:
-            if os.path.isdir(p) and not os.path.islink(p):
-                shutil.rmtree(p, onerror=onerror)
-            else:
-                os.unlink(p)
+            os.waitpid(kid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+
+def remove_tree(path: str, keep_top: bool = False) -> bool:
+    """Delete ``path`` (or, with ``keep_top``, everything inside it); True when nothing is left.
+
+    A snippet can nest directories far deeper than Python's recursion limit and ``PATH_MAX``, make
+    them unreadable or plant symlinks: the walk is iterative, holds one directory descriptor at a time
+    (climbing back with ``..``), never follows a symlink, and gives itself permission where it may.
+    It runs only once every process that could change the tree is dead.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    names: list = []  # directory names from ``path`` down to the current directory
+    stuck: list = [set()]  # per level: entries that could not be removed (not retried)
+    ok = True
+    try:
+        while True:
+            try:
+                os.fchmod(fd, 0o700)  # listing and unlinking need rwx on the directory itself
+            except OSError:
+                pass
+            child = -1
+            try:
+                entries = [e for e in os.scandir(fd) if e.name not in stuck[-1]]
+            except OSError:
+                entries, ok = [], False
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        try:
+                            child = os.open(entry.name, flags, dir_fd=fd)
+                        except PermissionError:
+                            os.chmod(entry.name, 0o700, dir_fd=fd)  # a directory, never a symlink here
+                            child = os.open(entry.name, flags, dir_fd=fd)
+                        names.append(entry.name)
+                        break
+                    os.unlink(entry.name, dir_fd=fd)
+                except OSError:
+                    stuck[-1].add(entry.name)
+                    ok = False
+            if child >= 0:
+                os.close(fd)
+                fd = child
+                stuck.append(set())
+                continue
+            if not names:
+                break
+            parent = os.open("..", flags, dir_fd=fd)  # climb back up
+            os.close(fd)
+            fd = parent
+            stuck.pop()
+            name = names.pop()
+            try:
+                os.rmdir(name, dir_fd=fd)
+            except OSError:
+                stuck[-1].add(name)
+                ok = False
+    finally:
+        os.close(fd)
+    if not keep_top:
+        try:
+            os.rmdir(path)
         except OSError:
-            onerror(os.unlink, p, None)
+            ok = False
+    return ok
 
 
 def _remove_sysv_ipc() -> None:
@@ -1604,6 +2030,38 @@ def _reap_tree_until(child: int, st_fd: int) -> None:
                 break
             time.sleep(0.001)
     os._exit(0)
+
+
+def _kill_tree(root: int, pids_cg: int = -1) -> None:
+    """Weak mode: SIGKILL every process of a box below its init ``root`` (a child subreaper, so
+    orphans stay below it), and whatever is left in its pids cgroup."""
+    for _ in range(100):
+        pending = []
+        stack = [root]
+        while stack:
+            for kid in _children_of(stack.pop()):
+                pending.append(kid)
+                stack.append(kid)
+        if pids_cg >= 0:
+            pending += [int(p) for p in _read_at(pids_cg, "cgroup.procs").split() if int(p) != root]
+        alive = [pid for pid in pending if _state(pid) not in ("Z", "")]
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.001)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``Z`` for a zombie, ``""`` when gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return ""
 
 
 def _children_of(pid: int) -> list:

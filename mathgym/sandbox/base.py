@@ -479,7 +479,7 @@ class PooledSandbox(Sandbox):
     # -- backend hooks
     @abstractmethod
     def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
-        """Start one worker that imports ``preload`` before forking boxes."""
+        """Start one worker that imports ``preload`` before it forks its box template."""
 
     def _worker_config(self, preload: Sequence[str]) -> dict[str, Any]:
         return {"memory_mb": self.memory_mb, "scratch_mb": self.scratch_mb, "scratch_inodes": 8192,
@@ -546,7 +546,9 @@ class PooledSandbox(Sandbox):
                        cpu_s=self.session_cpu_s)
 
     def stats(self) -> list[dict[str, Any]]:
-        """Per-worker counters (boxes served, open fds, peak RSS, time preparing boxes) of idle workers."""
+        """Per-worker counters of idle workers: boxes served, open fds, peak RSS, seconds requests waited
+        for a prepared box, boxes ready ahead and the processes an idle worker keeps (``idle_processes``:
+        its box template and the ready boxes)."""
         return [{"kind": kind, **row} for kind, pool in self._pools.items() for row in pool.stats()]
 
     def close(self) -> None:

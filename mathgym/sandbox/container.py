@@ -3,10 +3,11 @@
 Each worker is a container of :data:`~mathgym.sandbox.docker_image.DEFAULT_IMAGE` started with no
 network, a read-only root, tmpfs scratch, memory and pids limits, every capability dropped,
 ``no-new-privileges`` and a non-root user. Its PID 1 is the same worker program as the local backend
-(:mod:`mathgym.sandbox._worker`, sent over the attached stdin), which forks one process per snippet and,
-after each snippet, SIGKILLs everything else in the container, wipes the tmpfs mounts and SysV IPC, and
-reports itself poisoned if anything survived; a poisoned or crashed container is replaced transparently.
-A snippet therefore pays neither ``docker run`` nor ``exec_run`` (which has no per-call timeout).
+(:mod:`mathgym.sandbox._worker`, sent over the attached stdin): a box template forked before any
+request forks one process per snippet and, after each snippet, SIGKILLs everything else in the
+container, wipes the tmpfs mounts and SysV IPC, and reports the worker poisoned if anything survived;
+a poisoned or crashed container is replaced transparently. A snippet therefore pays neither
+``docker run`` nor ``exec_run`` (which has no per-call timeout).
 """
 from __future__ import annotations
 

@@ -2,10 +2,12 @@
 
 Each worker is this interpreter started as ``python -s -c BOOTSTRAP local`` with a scrubbed environment.
 As root it unshares network/mount/IPC/UTS namespaces, pivots into a read-only root of system and Python
-directories, creates a memory+pids cgroup per box, and runs every snippet in a fresh PID namespace as an
-unprivileged uid (see :mod:`mathgym.sandbox._worker`). Without root it uses a user namespace where the
-kernel allows one (no cgroup: the aggregate memory of a snippet's children is then not capped), and
-otherwise falls back to rlimits only; ``ExecResult.isolation`` always says which level is in force.
+directories, and runs every snippet in a fresh PID namespace, in a memory+pids cgroup of the box's own
+(capped at exactly the request's ``memory_mb``), as an unprivileged uid; boxes are forked ahead of time
+by a template process that never saw a request (see :mod:`mathgym.sandbox._worker`). Without root it
+uses a user namespace where the kernel allows one (no cgroup: the aggregate memory of a snippet's
+children is then not capped), and otherwise falls back to rlimits only; ``ExecResult.isolation`` always
+says which level is in force.
 """
 from __future__ import annotations
 
@@ -123,15 +125,14 @@ class LocalWorker(WorkerHandle):
 def _sweep_cgroups(dirs: Sequence[str]) -> None:
     """After killing a worker: SIGKILL whatever is left in its cgroups, then remove them (deepest first).
 
-    The boxes also die on their own (PR_SET_PDEATHSIG); this makes it certain and leaves no directories.
+    The boxes also die on their own (PR_SET_PDEATHSIG, through the worker's box template); this makes
+    it certain and leaves no directories. The walk repeats until the worker's group is gone: the
+    template may still be creating a box's group while it dies.
     """
     for top in dirs:
-        if not os.path.isdir(top):
-            continue
-        subdirs = sorted((root for root, _, _ in os.walk(top)), key=len, reverse=True)
         deadline = time.monotonic() + 5.0
-        for d in subdirs:
-            while True:
+        while os.path.isdir(top) and time.monotonic() < deadline:
+            for d in sorted((root for root, _, _ in os.walk(top)), key=len, reverse=True):
                 try:
                     with open(os.path.join(d, "cgroup.procs")) as fh:
                         pids = [int(x) for x in fh.read().split()]
@@ -144,13 +145,10 @@ def _sweep_cgroups(dirs: Sequence[str]) -> None:
                         pass
                 try:
                     os.rmdir(d)
-                    break
-                except FileNotFoundError:
-                    break
                 except OSError:
-                    if time.monotonic() > deadline:
-                        break
-                    time.sleep(0.01)
+                    pass  # still busy: the next pass
+            if os.path.isdir(top):
+                time.sleep(0.01)
 
 
 class LocalSandbox(PooledSandbox):

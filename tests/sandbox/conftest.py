@@ -146,9 +146,10 @@ def sandbox(request: pytest.FixtureRequest) -> object:
 
 
 def leftover_processes(sandbox: object) -> int:
-    """Processes in the sandbox's workers beyond an idle worker's own (the prepared next box).
+    """Processes in the sandbox's workers beyond an idle worker's own (its box template and the boxes it
+    prepared ahead, which the worker counts in ``idle_processes``).
 
-    ``stats()`` pings every idle worker; a worker answers only after it reaped its last box.
+    ``stats()`` pings every idle worker; a worker answers only after its finished boxes are gone.
     """
     import psutil
 
@@ -156,7 +157,7 @@ def leftover_processes(sandbox: object) -> int:
     for row in sandbox.stats():
         if "worker_pid" in row:
             kids = psutil.Process(row["worker_pid"]).children(recursive=True)
-            extra += len(kids) - 2  # the prepared box: its init S and payload P
+            extra += len(kids) - row["idle_processes"]
         else:
             import docker
 
@@ -165,5 +166,5 @@ def leftover_processes(sandbox: object) -> int:
                 top = client.api.top(row["container"])
             finally:
                 client.close()
-            extra += len(top["Processes"]) - 2  # the worker (PID 1) and the prepared box's payload
+            extra += len(top["Processes"]) - 1 - row["idle_processes"]  # the worker itself is PID 1
     return extra

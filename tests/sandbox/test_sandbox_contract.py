@@ -112,10 +112,13 @@ def test_imports_only_stdlib() -> None:
 
 
 def test_lean_and_full_workers_give_the_same_results(local_sandbox) -> None:
-    dynamic = local_sandbox.run("m = __import__('fractions')\nprint(m.Fraction(1, 3) + m.Fraction(1, 6))")
-    assert dynamic.stdout == "1/2\n"
-    kinds = {row["kind"] for row in local_sandbox.stats()}
-    assert kinds == {"lean", "full"}
+    """The same code on a lean worker (it imports only the standard library, dynamically here) and on a
+    full one (the added ``import numpy`` routes it there) gives the same output; both kinds served."""
+    code = "m = __import__('fractions')\nprint(m.Fraction(1, 3) + m.Fraction(1, 6))"
+    lean = local_sandbox.run(code)
+    full = local_sandbox.run("import numpy\n" + code)
+    assert lean.stdout == full.stdout == "1/2\n"
+    assert {row["kind"] for row in local_sandbox.stats()} == {"lean", "full"}
 
 
 def test_forked_child_gets_its_own_workers(local_sandbox) -> None:

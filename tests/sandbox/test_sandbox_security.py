@@ -447,3 +447,195 @@ def test_session_survives_hostile_cells(sandbox) -> None:
         assert session.run("x = 1\nx + 1").stdout == "2\n"
     still_works(sandbox)
     assert leftover_processes(sandbox) == 0
+
+
+# --------------------------------------------------------------------------- worker protocol integrity
+#: a snippet that writes a well-formed "done, exit 0, no error" frame (the worker's framing) to every
+#: descriptor it has, then fails in its own way
+FORGE = ("import json, os, struct\n"
+         "head = json.dumps({'done': True, 'exit_code': 0, 'error': None, 'ready': True,\n"
+         "                   'exit_status': 0, '_p': []}).encode()\n"
+         "frame = b'MGSB' + struct.pack('>II', len(head), 0) + head\n"
+         "for fd in range(3, 64):\n"
+         "    try:\n"
+         "        os.write(fd, frame)\n"
+         "    except OSError:\n"
+         "        pass\n")
+
+
+@pytest.mark.parametrize("ending, exit_code, error", [
+    ("1 / 0", 1, "ZeroDivisionError: division by zero"),
+    ("import os\nos._exit(7)", 7, "exited with code 7"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", -9, "killed by signal 9 (SIGKILL)"),
+], ids=["raise", "exit-7", "sigkill"])
+def test_forged_status_frames_are_not_trusted(sandbox, ending: str, exit_code: int, error: str) -> None:
+    result = sandbox.run(FORGE + ending, timeout_s=10)
+    assert not result.ok
+    assert (result.exit_code, result.error) == (exit_code, error), result
+    still_works(sandbox)
+
+
+def test_forged_frames_in_a_session_do_not_answer_for_other_cells(sandbox) -> None:
+    with sandbox.session(timeout_s=10) as session:
+        forged = session.run(FORGE + "1 / 0")
+        assert not forged.ok, forged
+        after = session.run("print('mine')")
+        assert after.ok and after.stdout == "mine\n", after
+
+
+def test_later_snippets_cannot_find_earlier_snippets_data(sandbox) -> None:
+    """Snippet 1's source, stdin and output hold a marker; snippet 2 scans its whole address space for it.
+
+    The marker is ``HEAD + TAIL``; snippet 2 holds the two halves as separate constants and looks for
+    ``HEAD`` immediately followed by ``TAIL``, so its own code never contains the marker.
+    """
+    head, tail = "MGLEAK-" + os.urandom(4).hex(), os.urandom(4).hex()
+    marker = head + tail
+    first = sandbox.run(f"secret = {marker!r}\nprint(secret, input())\n", stdin=marker + "\n", timeout_s=10)
+    assert first.ok and first.stdout == f"{marker} {marker}\n"
+    scan = ("import re\n"
+            f"HEAD = {head.encode()!r}\n"
+            f"TAIL = {tail.encode()!r}\n"
+            "found = 0\n"
+            "with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', buffering=0) as mem:\n"
+            "    for line in maps:\n"
+            "        fields = line.split()\n"
+            "        if 'r' not in fields[1] or (len(fields) > 5 and fields[5] in ('[vvar]', '[vsyscall]')):\n"
+            "            continue\n"
+            "        start, end = (int(x, 16) for x in fields[0].split('-'))\n"
+            "        try:\n"
+            "            mem.seek(start)\n"
+            "            chunk = mem.read(end - start)\n"
+            "        except (OSError, OverflowError, ValueError):\n"
+            "            continue\n"
+            "        at = chunk.find(HEAD)\n"
+            "        while at >= 0:\n"
+            "            if chunk[at + len(HEAD):at + len(HEAD) + len(TAIL)] == TAIL:\n"
+            "                found += 1\n"
+            "            at = chunk.find(HEAD, at + 1)\n"
+            "        del chunk\n"
+            "print('found', found)\n")
+    for _ in range(3):  # whichever worker and box serves it
+        result = sandbox.run(scan, timeout_s=60, memory_mb=1024)
+        assert result.ok, result
+        assert result.stdout == "found 0\n"
+
+
+DEEP_TREE = ("import os\n"
+             "fd = os.open('.', os.O_RDONLY)\n"
+             "for _ in range(3000):\n"
+             "    os.mkdir('d', dir_fd=fd)\n"
+             "    nxt = os.open('d', os.O_RDONLY, dir_fd=fd)\n"
+             "    os.close(fd)\n"
+             "    fd = nxt\n"
+             "os.mkdir('locked')\n"
+             "open('locked/f', 'w').close()\n"
+             "os.chmod('locked', 0)\n"
+             "print('deep')\n")
+
+
+def test_deep_directory_trees_are_cleaned_without_crashing_the_worker(sandbox) -> None:
+    assert sandbox.run(DEEP_TREE, timeout_s=30).stdout == "deep\n"
+    workers = {row.get("worker_pid") or row.get("container") for row in sandbox.stats()}
+    after = sandbox.run("import os\nprint(os.listdir('.'))", timeout_s=10)
+    assert after.ok and after.stdout == "[]\n", after  # a clean scratch dir
+    assert not after.error
+    assert {row.get("worker_pid") or row.get("container") for row in sandbox.stats()} == workers
+    still_works(sandbox)
+
+
+def test_deep_directory_trees_in_weak_mode() -> None:
+    from mathgym.sandbox import LocalSandbox
+
+    with LocalSandbox(isolation="weak", preload=(), max_workers=1) as weak:
+        assert weak.run(DEEP_TREE, timeout_s=30).stdout == "deep\n"
+        pid = weak.stats()[0]["worker_pid"]
+        after = weak.run("import os\nprint(os.listdir('.'))", timeout_s=10)
+        assert after.ok and after.stdout == "[]\n", after
+        assert weak.stats()[0]["worker_pid"] == pid  # the worker survived the cleanup
+
+
+def _memory_cgroup(proc_self_cgroup: str) -> str:
+    """The host path of the memory cgroup named in a box's ``/proc/self/cgroup``."""
+    for row in proc_self_cgroup.splitlines():
+        _, controllers, path = row.split(":", 2)
+        if "memory" in controllers.split(","):
+            return "/sys/fs/cgroup/memory" + path
+    raise AssertionError(f"no memory cgroup in {proc_self_cgroup!r}")
+
+
+def test_each_box_gets_a_fresh_cgroup_of_its_own(local_sandbox) -> None:
+    if ":full" not in local_sandbox.isolation:
+        pytest.skip("per-box cgroups need root")
+    groups = []
+    for _ in range(3):
+        result = local_sandbox.run("print(open('/proc/self/cgroup').read())", timeout_s=10)
+        assert result.ok, result
+        groups.append(_memory_cgroup(result.stdout))
+    assert len(set(groups)) == 3  # nothing charged by one box stays in the next one's group
+    local_sandbox.stats()  # answers once the worker removed its finished boxes
+    assert not any(os.path.exists(group) for group in groups)
+
+
+def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
+    """Earlier snippets charge page cache; then children of one snippet hold 48 MB blocks under a
+    128 MB cap: never more than the cap's worth may be held at once."""
+    import sys
+
+    from mathgym.sandbox import LocalSandbox
+
+    files, total = [], 0  # the largest files the box can read, evicted from the page cache first
+    for root, _, names in os.walk(sys.prefix):
+        for name in names:
+            path = os.path.join(root, name)
+            try:
+                if os.path.isfile(path) and not os.path.islink(path):
+                    files.append((os.path.getsize(path), path))
+            except OSError:
+                pass
+    chosen = []
+    for size, path in sorted(files, reverse=True):
+        if total > (700 << 20):
+            break
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        chosen.append(path)
+        total += size
+    hog = ("import sys\n"
+           f"for path in {chosen!r}:\n"
+           "    with open(path, 'rb') as fh:\n"
+           "        while fh.read(1 << 20):\n"
+           "            pass\n")
+    hold = ("import os, time\n"
+            "r, w = os.pipe()\n"
+            "for _ in range(8):\n"
+            "    if os.fork() == 0:\n"
+            "        try:\n"
+            "            block = bytearray(48 * 1024 ** 2)\n"
+            "            for i in range(0, len(block), 4096): block[i] = 1\n"
+            "            os.write(w, b'%d ' % os.getpid())\n"
+            "            time.sleep(4)\n"
+            "        finally:\n"
+            "            os._exit(0)\n"
+            "os.close(w)\n"
+            "time.sleep(2)\n"
+            "os.set_blocking(r, False)\n"
+            "try:\n"
+            "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
+            "except BlockingIOError:\n"
+            "    ready = []\n"
+            "print('held', sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready))\n")
+    with LocalSandbox(preload=(), max_workers=1, memory_mb=128, lean_workers=False) as box:
+        if ":full" not in box.isolation:
+            pytest.skip("per-box cgroups need root")
+        for _ in range(3):
+            assert box.run(hog, timeout_s=120, memory_mb=128).ok
+        result = box.run(hold, timeout_s=30, memory_mb=128)
+        assert result.stdout.startswith("held"), result
+        assert int(result.stdout.split()[1]) * 48 <= 128, result
