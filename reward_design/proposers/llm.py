@@ -87,7 +87,14 @@ class LLMProposer:
         iteration = 0 if feedback is None else feedback.iteration
         sampling = Sampling(temperature=self.temperature, max_tokens=self.max_tokens,
                             seed=derive_seed("mathgym.reward_design.llm", self.seed, iteration) % 2 ** 31)
-        rows = self.policy.generate([build_messages(context, feedback)], n=n, sampling=sampling)
+        from mathgym.agents.llm.policy import PolicyError
+
+        try:
+            rows = self.policy.generate([build_messages(context, feedback)], n=n, sampling=sampling)
+        except PolicyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - engines raise their own types (e.g. prompt longer than the context)
+            raise PolicyError(f"the proposer's model could not answer: {type(exc).__name__}: {exc}") from exc
         return [completion.text for completion in rows[0]]
 
     def skip(self, n: int) -> None:

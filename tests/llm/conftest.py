@@ -20,7 +20,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require("transformers")
     from mathgym.agents.llm.tiny import build_tiny_model
 
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "qwen2-tiny")
+    # 8192 positions: reward-design prompts (env classes, rules, example, feedback) run to ~4.5k tiny-tokenizer tokens
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "qwen2-tiny", max_position_embeddings=8192)
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +37,7 @@ def vllm_policy(tiny_model_dir: Path):
     require("vllm")
     from mathgym.agents.llm import make_policy
 
-    policy = make_policy(f"vllm:{tiny_model_dir}", max_model_len=1024)
+    policy = make_policy(f"vllm:{tiny_model_dir}", max_model_len=8192)
     yield policy
     policy.close()
 
