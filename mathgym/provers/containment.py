@@ -5,7 +5,10 @@ run IO. Agent input is screened before it reaches a prover (see the backends), a
 itself runs contained, as strongly as this machine allows:
 
 * ``bwrap``: bubblewrap with the whole file system read-only, a private ``/tmp``, only a per-process
-  scratch directory writable, no network, its own PID/IPC namespaces, killed with its parent;
+  scratch directory writable, no network, its own PID/IPC namespaces, killed with its parent. What the
+  process needs from under ``/tmp`` (a virtualenv's interpreter, the project, a Lean project, a REPL
+  binary, a script named on the command line) is bound back read-only on top of the private ``/tmp``,
+  so checkouts and virtualenvs under ``/tmp`` work; other files there stay hidden;
 * ``unshare-net``: ``unshare --net`` (no network), files unrestricted beyond the rlimits;
 * ``rlimits``: resource limits only.
 
@@ -22,6 +25,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -93,6 +97,61 @@ _BWRAP_BASE = [
     "--die-with-parent",
     "--new-session",
 ]
+
+
+#: directories bwrap replaces with an empty tmpfs (their contents are hidden unless bound back)
+_BWRAP_HIDDEN = tuple(_BWRAP_BASE[i + 1] for i, arg in enumerate(_BWRAP_BASE) if arg == "--tmpfs")
+
+
+def _hidden(path: str) -> bool:
+    return any(path == root or path.startswith(root + "/") for root in _BWRAP_HIDDEN)
+
+
+def visible_paths(
+    argv: Sequence[str],
+    cwd: str | None = None,
+    env: Mapping[str, str] | None = None,
+    binds: Sequence[str] = (),
+) -> list[str]:
+    """The paths under bwrap's private directories (``/tmp``) that the contained process needs.
+
+    They are: the executable (found on ``env``'s PATH) and, when it is a virtualenv's interpreter, that
+    virtualenv (and for this very interpreter also its prefixes and ``sys.path``: the project); every
+    absolute path on the command line (a script, a REPL binary); the working directory (a Lean project);
+    absolute paths in the environment's values (``PATH`` entries, ``ELAN_HOME``); and ``binds``. A path
+    counts when it or the file it resolves to lies in a hidden directory; nested ones are dropped.
+
+    :param argv: the command.
+    :param cwd: its working directory.
+    :param env: its environment.
+    :param binds: further paths the caller knows the process needs.
+    """
+    env = dict(env or {})
+    candidates: list[str] = []
+    exe = argv[0] if argv and "/" in argv[0] else shutil.which(argv[0], path=env.get("PATH")) if argv else None
+    if exe:
+        exe = os.path.abspath(exe)
+        candidates.append(exe)
+        venv = os.path.dirname(os.path.dirname(exe))
+        if os.path.isfile(os.path.join(venv, "pyvenv.cfg")):
+            candidates.append(venv)  # the interpreter finds its site-packages through pyvenv.cfg there
+        if os.path.realpath(exe) == os.path.realpath(sys.executable):
+            candidates += [sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path]
+    candidates += [arg for arg in argv[1:] if arg.startswith("/")]
+    if cwd:
+        candidates.append(cwd)
+    for value in env.values():
+        candidates += [part for part in value.split(":") if part.startswith("/")]
+    candidates += list(binds)
+    found: set[str] = set()
+    for candidate in candidates:
+        if not candidate or not os.path.exists(candidate):
+            continue
+        for path in {os.path.abspath(candidate), os.path.realpath(candidate)}:
+            if _hidden(path) and path not in _BWRAP_HIDDEN:
+                found.add(path)
+    ordered = sorted(found)
+    return [p for p in ordered if not any(p.startswith(q + "/") for q in ordered if q != p)]
 
 
 @cache
@@ -181,11 +240,21 @@ def _limit_setter(limits: ProcessLimits) -> Callable[[], None]:
     return apply
 
 
-def contained_argv(argv: Sequence[str], scratch: str, isolation: str, cwd: str | None = None) -> list[str]:
-    """``argv`` wrapped for ``isolation`` (see the module docstring)."""
+def contained_argv(
+    argv: Sequence[str],
+    scratch: str,
+    isolation: str,
+    cwd: str | None = None,
+    visible: Sequence[str] = (),
+) -> list[str]:
+    """``argv`` wrapped for ``isolation`` (see the module docstring).
+
+    :param visible: paths in bwrap's hidden directories to bind back read-only (see :func:`visible_paths`).
+    """
     if isolation == "bwrap":
-        # the scratch bind comes after --tmpfs /tmp so that a scratch dir under /tmp stays visible
-        return ["bwrap", *_BWRAP_BASE, "--bind", scratch, scratch, "--chdir", cwd or scratch, "--", *argv]
+        # binds come after --tmpfs /tmp, so that they (and a scratch dir under /tmp) stay visible on top
+        ro = [arg for path in visible if path != scratch for arg in ("--ro-bind", path, path)]
+        return ["bwrap", *_BWRAP_BASE, *ro, "--bind", scratch, scratch, "--chdir", cwd or scratch, "--", *argv]
     if isolation == "unshare-net":
         prefix = _unshare_prefix()
         if prefix is None:
@@ -233,6 +302,7 @@ class ContainedProcess:
     :param cwd: working directory (default: the scratch dir, which is always created).
     :param env_keep: environment variable names passed through from this process.
     :param env_extra: environment variables to set.
+    :param binds: paths the process needs that :func:`visible_paths` cannot guess (bwrap only).
     """
 
     def __init__(
@@ -244,8 +314,10 @@ class ContainedProcess:
         cwd: str | None = None,
         env_keep: Sequence[str] = (),
         env_extra: Mapping[str, str] | None = None,
+        binds: Sequence[str] = (),
     ) -> None:
         self.argv = list(argv)
+        self.binds = tuple(binds)
         self.limits = limits
         self.isolation = detect_isolation() if isolation == "auto" else isolation
         self.cwd = cwd
@@ -264,7 +336,9 @@ class ContainedProcess:
         if self.proc is not None:
             self.kill()
         self.scratch = tempfile.mkdtemp(prefix="mathgym-prover-")
-        argv = contained_argv(self.argv, self.scratch, self.isolation, self.cwd)
+        env = scrubbed_env(self.scratch, self.env_keep, self.env_extra)
+        visible = visible_paths(self.argv, self.cwd, env, self.binds) if self.isolation == "bwrap" else []
+        argv = contained_argv(self.argv, self.scratch, self.isolation, self.cwd, visible)
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -272,7 +346,7 @@ class ContainedProcess:
             stderr=subprocess.PIPE,
             bufsize=0,
             cwd=self.cwd or self.scratch,
-            env=scrubbed_env(self.scratch, self.env_keep, self.env_extra),
+            env=env,
             preexec_fn=_limit_setter(self.limits),
             start_new_session=True,
             close_fds=True,
@@ -395,5 +469,16 @@ class ContainedProcess:
 
     def _death_note(self) -> str:
         code = self.proc.poll() if self.proc is not None else None
-        tail = self.stderr_tail().strip()[-600:]
+        if self._stderr_thread is not None:  # bwrap's own complaint may still be on its way
+            self._stderr_thread.join(timeout=1.0)
+        tail = self.stderr_tail().strip()
+        if self.isolation == "bwrap":
+            complaints = [line for line in tail.splitlines() if line.startswith("bwrap:")]
+            if complaints:
+                return (
+                    f"the prover could not start inside bubblewrap ({complaints[-1]}); paths under "
+                    f"{', '.join(_BWRAP_HIDDEN)} are hidden by its private {_BWRAP_HIDDEN[0]} unless bound "
+                    "(ContainedProcess(binds=[...])), or choose isolation='unshare-net'"
+                )
+        tail = tail[-600:]
         return f"prover process exited (code {code})" + (f": {tail}" if tail else "")

@@ -167,3 +167,73 @@ def test_scrubbed_env_keeps_only_what_is_asked(monkeypatch: pytest.MonkeyPatch) 
     env = scrubbed_env("/scratch", keep=("ELAN_HOME",), extra={"X": "1"})
     assert env["HOME"] == "/scratch" and env["ELAN_HOME"] == "/opt/elan" and env["X"] == "1"
     assert "MATHGYM_TEST_SECRET" not in env
+
+
+# ------------------------------------------------------------------------------- checkouts under /tmp
+def test_a_virtualenv_and_a_script_under_tmp_stay_visible(tmp_path: Path) -> None:
+    """bwrap's private /tmp must not hide what the prover runs from (a virtualenv, a script, a project
+    under /tmp), and must keep hiding everything else there."""
+    require("bwrap")
+    import subprocess
+
+    assert str(tmp_path).startswith("/tmp/")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (tmp_path / "secret.txt").write_text("hidden")
+    script = tmp_path / "show.py"
+    script.write_text(f"import os, sys\nprint(sys.prefix, os.path.exists({str(tmp_path / 'secret.txt')!r}))\n")
+    process = ContainedProcess([str(venv / "bin" / "python"), str(script)], isolation="bwrap")
+    process.start()
+    try:
+        output, code = process.read_to_end(timeout=60)
+        err = process.stderr_tail()
+    finally:
+        process.kill()
+    assert code == 0, err
+    assert output.decode().split() == [str(venv), "False"]
+
+
+def test_a_prover_that_cannot_start_in_bwrap_says_why() -> None:
+    require("bwrap")
+    from mathgym.provers.containment import ProcessCrashed  # noqa: PLC0415
+
+    process = ContainedProcess(["/tmp/mathgym-no-such-dir/bin/prover"], isolation="bwrap")
+    process.start()
+    try:
+        with pytest.raises(ProcessCrashed, match="could not start inside bubblewrap.*execvp"):
+            process.read_until(lambda buffer: None, timeout=30)
+    finally:
+        process.kill()
+
+
+@pytest.mark.slow
+def test_the_prover_checks_pass_from_a_copy_under_tmp(tmp_path: Path) -> None:
+    """The suite's prover checks (fake Lean REPL, Coq containment) from a copy of the project under
+    /tmp, run by an interpreter whose path lies under /tmp too (a symlinked virtualenv)."""
+    require("bwrap")
+    require("coq")
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "mathgym-copy"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    for name in ("mathgym", "envs", "agents", "reward_design"):
+        shutil.copytree(root / name, copy / name, ignore=ignore)
+    shutil.copytree(root / "tests" / "provers", copy / "tests" / "provers", ignore=ignore)
+    for name in ("tests/conftest.py", "pyproject.toml"):
+        shutil.copy(root / name, copy / name)
+    (copy / ".venv").symlink_to(sys.prefix)
+    # the shared test data stays where it is (tests/conftest.py exports its folder as MATHGYM_DATA_DIR)
+    data = os.environ.get("MATHGYM_TEST_DATA") or os.environ.get("MATHGYM_DATA_DIR", "")
+    env = dict(os.environ, MATHGYM_TEST_DATA=data, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_XDIST_WORKER", None)
+    run = subprocess.run(
+        [str(copy / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:xdist", "-q", "-p", "no:cacheprovider",
+         f"--basetemp={tmp_path / 'inner'}", "tests/provers/test_lean_repl.py",
+         "tests/provers/test_prover_containment.py", "-k", "not from_a_copy"],
+        cwd=copy, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    tail = (run.stdout + run.stderr)[-3000:]
+    assert run.returncode == 0, tail
+    assert "bwrap: execvp" not in tail and " passed" in tail
