@@ -4,8 +4,9 @@
   outcome reward model layout); the prompt and response are laid out with the model's chat template.
 * :class:`VerifierRewardModel` — the oracle: 1.0 when mathgym's verifier accepts the response against
   the gold answer, else 0.0 (best-of-N with it is the pass@N upper bound).
-* :class:`StepRewardModel` — the seam for process reward models (PRM-guided beam search and MCTS come
-  with the process-reward work): per-step scores, aggregated by :func:`aggregate_step_scores`.
+* :class:`AggregatedPRM` — any process reward model (:mod:`mathgym.process.prm`, ``score_steps(problem, steps)``)
+  as an outcome model: per-step scores aggregated by :func:`aggregate_step_scores` (``StepRewardModel`` is
+  the PRM interface itself, for beam search and MCTS).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mathgym.agents.search.selection import aggregate_step_scores
+from mathgym.process.prm.base import ProcessRewardModel
 
 
 class RewardModel(ABC):
@@ -109,20 +111,26 @@ class HFRewardModel(RewardModel):
         return scores
 
 
-class StepRewardModel(ABC):
-    """A process reward model: one score per reasoning step (the PRM seam for beam search / MCTS)."""
+class AggregatedPRM(RewardModel):
+    """A process reward model used as an outcome reward model: the response is split into steps, each
+    step scored by the PRM, the scores aggregated by ``min``, ``last`` or ``prod`` (methods.md §7.2).
 
-    @abstractmethod
-    def score_steps(self, prompt: str, steps: Sequence[str]) -> list[float]:
-        """Score of each prefix ``steps[:k+1]`` of a solution."""
+    :param prm: any :class:`~mathgym.process.prm.base.ProcessRewardModel`.
+    :param how: the aggregation.
+    :param separator: what separates steps in a response.
+    """
 
-    def as_outcome(self, how: str = "min", separator: str = "\n") -> RewardModel:
-        """An outcome reward model that splits a response into steps and aggregates their scores."""
-        prm = self
+    def __init__(self, prm: Any, how: str = "min", separator: str = "\n") -> None:
+        aggregate_step_scores([1.0], how)  # reject an unknown aggregation now
+        self.prm, self.how, self.separator = prm, how, separator
 
-        class _Aggregated(RewardModel):
-            def score(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
-                return [aggregate_step_scores(prm.score_steps(p, [s for s in r.split(separator) if s.strip()] or [r]),
-                                              how) for p, r in zip(prompts, responses)]
+    def steps(self, response: str) -> list[str]:
+        return [s for s in response.split(self.separator) if s.strip()] or [response]
 
-        return _Aggregated()
+    def score(self, prompts: Sequence[Any], responses: Sequence[str]) -> list[float]:
+        step_scores = self.prm.score_batch([(p, self.steps(r)) for p, r in zip(prompts, responses)])
+        return [aggregate_step_scores(s, self.how) if s else 0.0 for s in step_scores]
+
+
+#: the process reward model interface (kept under its earlier name for search code)
+StepRewardModel = ProcessRewardModel

@@ -110,6 +110,12 @@ REWARDS: dict[str, RewardFactory] = {
     "default_tool": "mathgym.rewards.tool_use:default_tool_reward",
     "complexity_decrease": "mathgym.rewards.complexity:ComplexityDecrease",
     "invalid_action": "mathgym.rewards.invalid_action:InvalidActionPenalty",
+    # process rewards (step mode): PRM scores, MC values, implicit PRM, PAV and MRT progress
+    "prm": "mathgym.rewards.process:ProcessReward",
+    "mc_value": "mathgym.rewards.process:MCValueReward",
+    "implicit_process": "mathgym.rewards.process:ImplicitProcessReward",
+    "pav_progress": "mathgym.rewards.process:PAVProgress",
+    "mrt_progress": "mathgym.rewards.process:MRTProgressBonus",
 }
 
 
