@@ -184,9 +184,11 @@ from mathgym.cli import sandbox as _sandbox_cli  # noqa: E402
 from mathgym.cli import sweep as _sweep_cli  # noqa: E402
 
 from mathgym.cli.reward_design import design_reward_command  # noqa: E402
+from mathgym.cli.prm import train_prm_command  # noqa: E402
 from mathgym.cli.train import train_command  # noqa: E402
 
 app.command("train")(train_command)
+app.command("train-prm")(train_prm_command)
 app.command("sweep")(_sweep_cli.sweep)
 app.command("report")(_report_cli.report)
 app.command("design-reward")(design_reward_command)
