@@ -8,12 +8,21 @@ whole algorithm, top to bottom. Per update:
    env's reward parts (single-turn, step-level or tool-integrated alike);
 2. advantage of an episode = its return minus its group's mean (divided by the group's std when
    ``scale_rewards``); every generated token of the episode gets it;
-3. recompute the log-probabilities of the generated tokens under the current weights (``old``),
-   and under the frozen reference model when ``kl_coef > 0``;
+3. recompute the log-probabilities of the generated tokens under the current weights (``old``, taken
+   once, before the first pass), and under the frozen reference model when ``kl_coef > 0``. Logits are
+   divided by the sampling temperature first, as TRL and verl do: the rollouts were drawn from
+   ``softmax(logits / T)``, so that is the distribution whose ratios and KL the loss needs (top-p
+   truncation is not modelled, as in both);
 4. for ``epochs`` passes: loss per token = ``-min(r·A, clip(r, 1-ε, 1+ε)·A) + β·KL`` with
    ``r = exp(logp - old)`` and the k3 estimator ``KL = exp(ref - logp) - (ref - logp) - 1``, averaged
    over all tokens of the batch (``token_level_loss=True``, as in DAPO) or per sequence
-   then over sequences (the original GRPO); one AdamW step per pass;
+   then over sequences (the original GRPO); one AdamW step per pass. In the first pass the weights are
+   still those that produced ``old``, so ``r = 1`` and clipping cannot act: with ``epochs=1`` the update is
+   the plain (unclipped) policy gradient. The default of 2 passes makes the clip bound the second step.
+   A batch in which every advantage is 0 (every group's rewards equal) carries no signal: no step is
+   taken on it (AdamW's weight decay would still move the weights), and ``signal_groups`` reports the
+   share of groups whose rewards differ. Without a KL term, sequences whose advantage is 0 add nothing
+   to the loss, so they skip the forward and backward passes (they still count in the averages);
 5. when generating with vLLM, copy the new weights into the engine.
 
 Run it: ``python -m mathgym.agents.grpo --env-id mathgym/Arithmetic-v0 --model-path PATH``.
@@ -67,8 +76,8 @@ class GRPOConfig:
     """PPO clip range ε"""
     kl_coef: float = 0.0
     """β of the KL penalty to the initial (reference) model; 0 disables it and the reference model"""
-    epochs: int = 1
-    """optimisation passes over each batch"""
+    epochs: int = 2
+    """optimisation passes over each batch; the first has ratio 1 (no clipping), later ones are clipped"""
     minibatch_size: int = 64
     """sequences per forward/backward (gradients are accumulated over the batch)"""
     token_level_loss: bool = True
@@ -84,15 +93,22 @@ class GRPOConfig:
     """updates between evaluations on held-out seeds (0: only at the start and the end)"""
     eval_episodes: int = 64
     """held-out episodes per evaluation (greedy decoding)"""
+    eval_at_start: bool = True
+    """evaluate before the first update (a benchmark that already has that evaluation can skip it)"""
     system_prompt: str | None = None
     """system message of the chat format"""
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int) -> tuple[Any, Any]:
+def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int,
+                   temperature: float = 1.0) -> tuple[Any, Any]:
     """Log-probabilities of each completion token given its prompt, as a padded ``(B, T)`` tensor and mask.
 
+    :param model: a causal LM.
     :param samples: (prompt ids, completion ids) pairs.
+    :param pad_id: the padding token id.
+    :param temperature: the sampling temperature of the completions: log-probabilities are those of
+        ``softmax(logits / temperature)``, the distribution the tokens were drawn from.
     """
     import torch
 
@@ -105,6 +121,8 @@ def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_i
         ids[row, :len(p) + len(c)] = torch.tensor(p + c)
         attention[row, :len(p) + len(c)] = 1
     logits = model(input_ids=ids.to(device), attention_mask=attention.to(device)).logits.float()
+    if temperature != 1.0:
+        logits = logits / temperature
     logp_all = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:].to(device).unsqueeze(-1)).squeeze(-1)
     out = torch.zeros((len(samples), width), device=device)
     mask = torch.zeros((len(samples), width), device=device)
@@ -155,9 +173,18 @@ def group_advantages(rewards: list[float], group_size: int, scale: bool) -> list
     return adv.reshape(-1).tolist()
 
 
-def evaluate(driver: RolloutDriver, envs: list[Any], seed: int, episodes: int) -> dict[str, float]:
-    """Greedy episodes on held-out seeds (a key namespace disjoint from training's)."""
-    seeds = [derive_seed("mathgym.grpo.eval", seed, i) % 2**31 for i in range(episodes)]
+def eval_seeds(episodes: int) -> list[int]:
+    """Reset seeds of the held-out episodes (a key namespace disjoint from training's), the same for every
+    training seed, so that runs with different seeds are judged on the same problems."""
+    return [derive_seed("mathgym.grpo.eval", i) % 2**31 for i in range(episodes)]
+
+
+def evaluate(driver: RolloutDriver, envs: list[Any], episodes: int) -> dict[str, Any]:
+    """Greedy episodes on the held-out seeds of :func:`eval_seeds`.
+
+    :returns: mean reward and accuracy, and ``eval_correct`` (one 0/1 per episode, for paired statistics).
+    """
+    seeds = eval_seeds(episodes)
     saved, driver.sampling = driver.sampling, driver.sampling.replace(temperature=0.0, seed=None)
     try:
         trajectories: list[Trajectory] = []
@@ -167,7 +194,8 @@ def evaluate(driver: RolloutDriver, envs: list[Any], seed: int, episodes: int) -
     finally:
         driver.sampling = saved
     return {"eval_reward": sum(t.total_reward for t in trajectories) / len(trajectories),
-            "eval_accuracy": sum(t.correct for t in trajectories) / len(trajectories)}
+            "eval_accuracy": sum(t.correct for t in trajectories) / len(trajectories),
+            "eval_correct": [int(t.correct) for t in trajectories]}
 
 
 @dataclass
@@ -239,7 +267,8 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
         if log is not None:
             log(row)
 
-    record({"update": 0, **evaluate(driver, eval_envs, config.seed, config.eval_episodes)})
+    if config.eval_at_start:
+        record({"update": 0, **evaluate(driver, eval_envs, config.eval_episodes)})
     trajectories: list[Trajectory] = []
     advantages: list[float] = []
     for update in range(1, config.total_updates + 1):
@@ -262,21 +291,30 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
                     sample_adv.append(advantage)
         if not samples:
             raise RuntimeError("the policy backend returned no token ids; GRPO needs a local backend (hf or vllm)")
-        # 3. old (and reference) log-probabilities, no gradient
-        chunks = [range(i, min(i + config.minibatch_size, len(samples)))
-                  for i in range(0, len(samples), config.minibatch_size)]
-        with torch.no_grad():
-            old = [token_logprobs(model, [samples[i] for i in c], pad_id)[0] for c in chunks]
-            ref = [token_logprobs(reference, [samples[i] for i in c], pad_id)[0] for c in chunks] \
-                if reference is not None else None
         total_tokens = sum(len(c) for _, c in samples)
-        # 4. clipped policy-gradient passes
+        # groups whose rewards differ: only these carry a learning signal
+        signal = sum(len(set(rewards[g:g + config.group_size])) > 1
+                     for g in range(0, len(rewards), config.group_size)) / config.prompts_per_step
+        stats = {"loss": 0.0, "kl": 0.0, "clip_frac": 0.0, "skipped": 0.0}
+        # without a KL term a zero-advantage sequence has zero loss and gradient: leave it out of the passes
+        # (the token and sequence totals that scale the loss still count it, so the gradient is unchanged)
+        active = [i for i in range(len(samples)) if sample_adv[i] != 0 or reference is not None]
+        if not any(sample_adv):
+            stats["skipped"] = 1.0  # no signal: no optimizer step, so weight decay does not act either
+            active = []
+        chunks = [active[i:i + config.minibatch_size] for i in range(0, len(active), config.minibatch_size)]
+        temperature = config.temperature if config.temperature > 0 else 1.0
+        # 3. old (and reference) log-probabilities, once, before the first pass; no gradient
+        with torch.no_grad():
+            old = [token_logprobs(model, [samples[i] for i in c], pad_id, temperature)[0] for c in chunks]
+            ref = [token_logprobs(reference, [samples[i] for i in c], pad_id, temperature)[0] for c in chunks] \
+                if reference is not None else None
+        # 4. clipped policy-gradient passes (the first at ratio 1)
         model.train()
-        stats = {"loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
-        for _ in range(config.epochs):
+        for _ in range(config.epochs if chunks else 0):
             optimizer.zero_grad()
             for k, c in enumerate(chunks):
-                logp, mask = token_logprobs(model, [samples[i] for i in c], pad_id)
+                logp, mask = token_logprobs(model, [samples[i] for i in c], pad_id, temperature)
                 adv = torch.tensor([sample_adv[i] for i in c], device=logp.device).unsqueeze(1)
                 loss, kl, ratio = grpo_loss(logp, old[k], None if ref is None else ref[k], adv, mask,
                                             clip_eps=config.clip_eps, kl_coef=config.kl_coef,
@@ -284,8 +322,9 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
                                             total_sequences=len(samples))
                 loss.backward()
                 stats["loss"] += loss.item() / config.epochs
-                stats["kl"] += float((kl * mask).sum()) / total_tokens / config.epochs
-                stats["clip_frac"] += float((((ratio - 1).abs() > config.clip_eps) * mask).sum()) / total_tokens / config.epochs
+                stats["kl"] += float((kl.detach() * mask).sum()) / total_tokens / config.epochs
+                stats["clip_frac"] += float((((ratio.detach() - 1).abs() > config.clip_eps) * mask).sum()) \
+                    / total_tokens / config.epochs
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
         model.eval()
@@ -294,13 +333,11 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
             sync(model.state_dict().items())
         row = {"update": update, "reward": sum(rewards) / len(rewards),
                "accuracy": sum(t.correct for t in trajectories) / len(trajectories),
-               # groups whose rewards differ: only these carry a learning signal
-               "signal_groups": sum(len(set(rewards[g:g + config.group_size])) > 1
-                                    for g in range(0, len(rewards), config.group_size)) / config.prompts_per_step,
+               "signal_groups": signal,
                "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
                **stats, "rollout_s": rollout_s, "update_s": time.perf_counter() - started - rollout_s}
         if update == config.total_updates or (config.eval_every and update % config.eval_every == 0):
-            row.update(evaluate(driver, eval_envs, config.seed, config.eval_episodes))
+            row.update(evaluate(driver, eval_envs, config.eval_episodes))
         record(row)
     for env in envs:
         env.close()

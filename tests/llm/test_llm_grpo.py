@@ -78,6 +78,127 @@ def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
     assert rows[-1]["reward"] == pytest.approx(sum(t.total_reward for t in trajectories) / 6)
 
 
+def test_token_logprobs_are_those_of_the_temperature_the_rollouts_sampled_at(tiny_model_dir):
+    """The log-probabilities the loss uses are the sampler's: ``log_softmax(logits / T)``, as transformers'
+    temperature warper computes them while sampling (read back from ``generate``'s processed scores)."""
+    require("transformers")
+    import torch
+    from mathgym.agents.grpo import token_logprobs
+    from mathgym.agents.llm.hf import load_tokenizer
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    prompt = tokenizer.encode("Calculate 3 + 4.", add_special_tokens=False)
+    for temperature in (0.5, 0.7, 1.3):
+        torch.manual_seed(0)
+        out = model.generate(torch.tensor([prompt]), do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
+                             max_new_tokens=8, output_scores=True, return_dict_in_generate=True,
+                             pad_token_id=tokenizer.pad_token_id, use_cache=False)
+        completion = out.sequences[0, len(prompt):].tolist()
+        sampler = torch.log_softmax(torch.stack(out.scores, dim=1).float(), dim=-1)[0]
+        sampler = sampler.gather(-1, torch.tensor(completion).unsqueeze(-1)).squeeze(-1)
+        with torch.no_grad():
+            ours, mask = token_logprobs(model, [(prompt, completion)], tokenizer.pad_token_id, temperature)
+            raw, _ = token_logprobs(model, [(prompt, completion)], tokenizer.pad_token_id)
+        assert mask.sum() == len(completion)
+        assert torch.allclose(ours[0], sampler, atol=1e-4)
+        assert float((raw[0] - sampler).abs().max()) > 0.05  # the raw logits' log-probabilities are not the sampler's
+
+
+class _ConstantReward:
+    """Every step earns the same reward: no group has a learning signal."""
+
+    def __new__(cls, value: float):  # noqa: ANN204 - built lazily so the module imports without mathgym.rewards
+        from mathgym.rewards.base import Reward, RewardOutput
+
+        class Constant(Reward):
+            name = "constant"
+
+            def __call__(self, ctx):  # noqa: ANN001, ANN204
+                return RewardOutput(value, {"constant": value})
+
+        return Constant()
+
+
+class _LengthParityReward:
+    """A reward that differs within groups (the response length's parity), so every update has signal."""
+
+    def __new__(cls):  # noqa: ANN204
+        from mathgym.rewards.base import Reward, RewardOutput
+
+        class Parity(Reward):
+            name = "parity"
+
+            def __call__(self, ctx):  # noqa: ANN001, ANN204
+                value = float(len(ctx.action) % 2)
+                return RewardOutput(value, {"parity": value})
+
+        return Parity()
+
+
+def _train_tiny(tiny_model_dir, **overrides):  # noqa: ANN001, ANN003, ANN202
+    import torch
+    from mathgym.agents.grpo import GRPOConfig, train
+    from mathgym.agents.llm.hf import load_tokenizer
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    tokenizer = load_tokenizer(str(tiny_model_dir))
+    settings = dict(model_path=str(tiny_model_dir), total_updates=2, prompts_per_step=2, group_size=4,
+                    max_new_tokens=6, eval_every=0, eval_episodes=2, eval_at_start=False, learning_rate=5e-3, seed=0)
+    settings.update(overrides)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    result = train(GRPOConfig(**settings), model=model, tokenizer=tokenizer, log=None)
+    changed = any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+    return [r for r in result.history if r["update"] > 0], changed
+
+
+def test_batches_without_signal_take_no_optimizer_step(tiny_model_dir):
+    require("transformers")
+    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _ConstantReward(0.5)})
+    assert [r["skipped"] for r in rows] == [1.0, 1.0] and [r["signal_groups"] for r in rows] == [0.0, 0.0]
+    assert not changed  # not even AdamW's weight decay moved a weight
+    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _LengthParityReward()})
+    assert all(r["skipped"] == 0.0 and r["signal_groups"] > 0 for r in rows) and changed
+
+
+def test_zero_advantage_sequences_change_neither_loss_nor_gradient():
+    """Leaving zero-advantage sequences out of the passes (no KL term) keeps the loss and gradient exact."""
+    require("torch")
+    import torch
+    from mathgym.agents.grpo import grpo_loss
+
+    torch.manual_seed(0)
+    old = -torch.rand(4, 5)
+    mask = torch.tensor([[1.0] * 5, [1.0] * 3 + [0.0] * 2, [1.0] * 4 + [0.0], [1.0] * 2 + [0.0] * 3])
+    adv = torch.tensor([[1.5], [0.0], [-0.5], [0.0]])
+    kwargs = dict(clip_eps=0.2, kl_coef=0.0, total_tokens=int(mask.sum()), total_sequences=4)
+    for token_level in (True, False):
+        full = (old + 0.1 * torch.randn(4, 5)).requires_grad_(True)
+        loss, _, _ = grpo_loss(full, old, None, adv, mask, token_level=token_level, **kwargs)
+        loss.backward()
+        kept = [0, 2]
+        part = full.detach()[kept].clone().requires_grad_(True)
+        partial, _, _ = grpo_loss(part, old[kept], None, adv[kept], mask[kept], token_level=token_level, **kwargs)
+        partial.backward()
+        assert partial.item() == pytest.approx(loss.item(), abs=1e-7)
+        assert torch.allclose(part.grad, full.grad[kept]) and float(full.grad[[1, 3]].abs().max()) == 0
+
+
+def test_the_first_pass_has_ratio_one_and_the_second_is_clipped(tiny_model_dir):
+    """With one pass the ratio is 1 and nothing is clipped; the default passes (>= 2) let the clip act."""
+    require("transformers")
+    from mathgym.agents.grpo import GRPOConfig
+
+    assert GRPOConfig().epochs >= 2
+    reward = {"level": 0, "reward": _LengthParityReward()}
+    one, _ = _train_tiny(tiny_model_dir, env_kwargs=reward, epochs=1, learning_rate=5e-2)
+    assert all(r["clip_frac"] == 0.0 for r in one)
+    two, _ = _train_tiny(tiny_model_dir, env_kwargs=reward, epochs=2, learning_rate=5e-2)
+    assert any(r["clip_frac"] > 0.0 for r in two)
+
+
 def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy):
     """One update generating with the session's vLLM engine, starting from other weights than the
     engine's; afterwards the engine generates what the trained weights generate. The engine's original weights are restored at the end."""
