@@ -122,6 +122,12 @@ class CountdownEnv(gym.Env):
     Terminated when a number equals the target (success) or no valid move is left; truncated after
     ``max_steps`` actions.
 
+    ## Reward View
+
+    :meth:`reward_view` and :meth:`reward_view_action` give the state and the action as plain data for
+    generated reward code (:mod:`mathgym.rewards.view`; fields in :data:`COUNTDOWN_STATE_FIELDS`); the env's
+    own reward, written against them, is ``reward_view_spec.hand_reward``.
+
     ## Arguments
 
     :param n_numbers: numbers per problem (default source).

@@ -137,6 +137,12 @@ class EquationSolveEnv(gym.Env):
     Terminated when the equation reads ``x = <number>`` (``info["is_success"]`` is the verdict);
     truncated after ``max_moves`` actions.
 
+    ## Reward View
+
+    :meth:`reward_view` and :meth:`reward_view_action` give the state and the action as plain data for
+    generated reward code (:mod:`mathgym.rewards.view`; fields in :data:`EQUATION_STATE_FIELDS`); the env's
+    own reward, written against them, is ``reward_view_spec.hand_reward``.
+
     ## Arguments
 
     :param levels: levels of the ``LinearEquation`` generator to draw from (0 easiest: ``ax + b = c``;

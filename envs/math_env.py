@@ -54,7 +54,8 @@ def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
         step_cost = f"    parts[\"step_penalty\"] = -{DEFAULT_STEP_COST!r}\n" if mode == "step" else ""
         hand = ("def compute_reward(prev, action, state, info):\n"
                 "    outcome = 1.0 if info[\"is_success\"] else 0.0\n"
-                f"    well_formed = {DEFAULT_FORMAT_BONUS!r} if state[\"final\"] and state[\"answer\"] is not None else 0.0\n"
+                "    answered = state[\"final\"] and state[\"answer\"] is not None\n"
+                f"    well_formed = {DEFAULT_FORMAT_BONUS!r} if answered else 0.0\n"
                 "    parts = {\"outcome\": outcome, \"format\": well_formed}\n"
                 + step_cost +
                 "    return sum(parts.values()), parts\n")

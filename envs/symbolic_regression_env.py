@@ -117,6 +117,12 @@ class SymbolicRegressionEnv(gym.Env):
     Terminated when the expression is complete (or on an invalid token). ``info["success"]`` (and
     ``info["is_success"]``) is true when the NMSE on the noiseless test draw is below 1e-12.
 
+    ## Reward View
+
+    :meth:`reward_view` and :meth:`reward_view_action` give the state and the action as plain data for
+    generated reward code (:mod:`mathgym.rewards.view`; fields in :data:`SR_STATE_FIELDS`); the env's
+    own reward, written against them, is ``reward_view_spec.hand_reward``.
+
     ## Arguments
 
     :param benchmark: a benchmark name (``"Nguyen-1"`` ... ``"Nguyen-12"``) or a :class:`Benchmark`.

@@ -53,6 +53,8 @@ _rows = _req["rows"]
 def _emit(payload):
     _out.write("\n%s%s\n" % (MARKER, json.dumps(payload)))
     _out.flush()
+def _line(exc):
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-300:]
 def _trace(exc):
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "reward.py"]
     lines = ["Traceback (most recent call last):"] + traceback.format_list(frames[-6:])
@@ -65,7 +67,7 @@ try:
     _fn = _ns["compute_reward"]
 except BaseException as exc:
     sys.stdout = _out
-    _emit({"ok": False, "stage": "define", "error": "".join(traceback.format_exception_only(type(exc), exc)).strip()[-300:], "trace": _trace(exc)})
+    _emit({"ok": False, "stage": "define", "error": _line(exc), "trace": _trace(exc)})
     raise SystemExit(0)
 _totals, _comps = [], {}
 for _i, (_prev, _action, _state, _info) in enumerate(_rows):
@@ -82,7 +84,7 @@ for _i, (_prev, _action, _state, _info) in enumerate(_rows):
             _c[str(_k)[:MAX_NAME]] = float(_v)
     except BaseException as exc:
         sys.stdout = _out
-        _emit({"ok": False, "stage": "call", "index": _i, "error": "".join(traceback.format_exception_only(type(exc), exc)).strip()[-300:], "trace": _trace(exc)})
+        _emit({"ok": False, "stage": "call", "index": _i, "error": _line(exc), "trace": _trace(exc)})
         raise SystemExit(0)
     _totals.append(_total)
     for _k, _v in _c.items():

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from mathgym.reward_design.code import check_code, extract_code
+from mathgym.reward_design.code import extract_code
 from mathgym.reward_design.context import EnvContext, describe_env
 from mathgym.reward_design.critic import critique
 from mathgym.reward_design.executor import make_executor

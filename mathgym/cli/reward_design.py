@@ -81,7 +81,8 @@ def design_reward_command(
     for name in ("sparse", "hand", "best"):
         if name in final:
             e = final[name]
-            typer.echo(f"{name:>7}: success IQM {e['iqm']:.3f} [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] over {e['seeds']} seeds")
+            low, high = e["ci"]
+            typer.echo(f"{name:>7}: success IQM {e['iqm']:.3f} [{low:.3f}, {high:.3f}] over {e['seeds']} seeds")
     if best:
         hns = final.get("hns")
         typer.echo(f"best reward: {result.out / best['code_path']} (fitness {best['fitness']:.3f}"
