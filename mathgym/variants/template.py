@@ -49,8 +49,13 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from mathgym.variants.base import format_answer, format_number, is_integral
-from mathgym.variants.expr import (SAFE_BUILTINS, CompiledExpression, ExpressionError, bounded_range,
-                                   compile_expression)
+from mathgym.variants.expr import (
+    SAFE_BUILTINS,
+    CompiledExpression,
+    ExpressionError,
+    bounded_range,
+    compile_expression,
+)
 from mathgym.variants.lists import LISTS, numbers_within, parse_number
 
 

@@ -37,6 +37,8 @@ _PHRASE_WINDOW = 100_000
 _MAX_BOXES = 64
 #: how far after the final answer a hedged second candidate is looked for
 _HEDGE_WINDOW = 300
+#: how far before a box the connective to the previous box ("or", "and") is looked for
+_CONNECTIVE_WINDOW = 40
 
 
 class FinalAnswer(NamedTuple):
@@ -283,7 +285,8 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
     if boxes:
         marked, previous_end = [], 0
         for end, content in boxes:
-            between = text[previous_end:max(previous_end, end - len(content) - 1)]
+            # the words just before this box: "\\boxed{2} or \\boxed{3}" offers alternatives
+            between = text[previous_end:max(previous_end, end - len(content) - 1)][-_CONNECTIVE_WINDOW:]
             marked.append(FinalAnswer(_clean(content), True, "box", _OR.search(between) is not None))
             previous_end = end
         marker, last_end = "boxed", boxes[-1][0]

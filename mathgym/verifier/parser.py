@@ -493,7 +493,8 @@ def _strip_leading_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
 
 
 #: operators that keep their meaning in a text answer (``\\operatorname{Var}(X) + 2`` is not ``... - 2``)
-_TEXT_OPERATORS = frozenset("+ - * / ^ _ = < > <= >= != ~= , | || % pm mp or and in cup".split())
+_TEXT_OPERATORS = frozenset(("+", "-", "*", "/", "^", "_", "=", "<", ">", "<=", ">=", "!=", "~=", ",", "|", "||", "%",
+                             "pm", "mp", "or", "and", "in", "cup"))
 
 
 def text_of(tokens: list[Token]) -> str:

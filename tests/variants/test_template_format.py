@@ -238,14 +238,14 @@ def test_meta_records_every_sampled_value_and_recomputes_the_gold() -> None:
         "#conditions:\n- is_int(n * frac)\n#answer: n - n * frac[1] + 0 * hidden"
     )
     fam = TemplateFamily(t, "gsm-symbolic/test/meta")
-    for k in range(0, 15):
+    for k in range(15):
         problem = fam.variant(k)
         sampled = json.loads(problem.to_json())["meta"]["sampled"]  # as stored
         assert set(sampled) == {"name", "n", "frac", "hidden"}  # shown or not
         assert format_answer(t.answer_from_meta(sampled)) == problem.answer
 
 
-def test_a_bad_template_never_stops_the_others(tmp_path) -> None:  # noqa: ANN001
+def test_a_bad_template_never_stops_the_others(tmp_path) -> None:
     import json
     import warnings
 

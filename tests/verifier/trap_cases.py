@@ -25,8 +25,8 @@ Used by ``tests/verifier/test_verifier_traps.py`` and ``benchmarks/verifier.py``
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def _units(rng) -> list[Case]:
     for index in range(40):
         gold_unit, other = _DIFFERENT_UNITS[index % len(_DIFFERENT_UNITS)]
         value = int(rng.integers(1, 500))
-        spell = lambda unit: _UNIT_SPELLINGS[unit][int(rng.integers(len(_UNIT_SPELLINGS[unit])))]  # noqa: E731
+        spell = lambda unit: _UNIT_SPELLINGS[unit][int(rng.integers(len(_UNIT_SPELLINGS[unit])))]
         gold = f"{value}{spell(gold_unit)}"
         out.append(_case(_box(f"{value}{spell(other)}", rng), gold, False, "units"))
         out.append(_case(_box(f"{value}{spell(gold_unit)}", rng), gold, True, "units"))
@@ -225,7 +225,8 @@ def _unmarked(rng) -> list[Case]:
     for template, final_key in _CHAINS:
         for _ in range(4):
             x, y, k = int(rng.integers(2, 30)), int(rng.integers(2, 30)), int(rng.integers(1, 9))
-            values = dict(x=x, y=y, k=k, p=x * y, s=x + y, r=x * y - k, r2=x + y - k, r3=x * y + k, d=2 * (x + y))
+            values = {"x": x, "y": y, "k": k, "p": x * y, "s": x + y, "r": x * y - k, "r2": x + y - k,
+                      "r3": x * y + k, "d": 2 * (x + y)}
             text = template.format(**values)
             final = values[final_key]
             first = values["p"] if "{p}" in template else values["s"]
