@@ -209,7 +209,9 @@ class GRPOResult:
 
 # ---------------------------------------------------------------------------------------------- train
 def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, policy: Any = None,
-          log: Callable[[dict[str, float]], None] | None = print) -> GRPOResult:
+          log: Callable[[dict[str, float]], None] | None = print,
+          env_wrapper: Callable[[Any], Any] | None = None,
+          returns: Callable[[list[Trajectory], list[Any]], list[float]] | None = None) -> GRPOResult:
     """Run GRPO; returns the per-update history (reward, loss, KL, clip fraction, eval numbers).
 
     :param config: hyper-parameters.
@@ -218,6 +220,10 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
     :param policy: a generation backend to use instead of building one (e.g. a running vLLM engine with
         the same starting weights); it is synced after each update when it has ``load_weights``.
     :param log: called with each history row.
+    :param env_wrapper: applied to every env after ``gymnasium.make`` (e.g. a recorder of reward views).
+    :param returns: each training episode's return computed from the update's trajectories and the envs that
+        played them, in place of the env's own rewards (a reward computed in one batch per update, as the
+        reward-design loop does); evaluations still report the env's reward and the verifier's accuracy.
     """
     import copy
 
@@ -255,6 +261,8 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
 
     n_envs = config.prompts_per_step * config.group_size
     envs = [gym.make(config.env_id, **config.env_kwargs) for _ in range(n_envs)]
+    if env_wrapper is not None:
+        envs = [env_wrapper(env) for env in envs]
     eval_envs = envs[:min(n_envs, config.eval_episodes)]
     fmt = ObservationFormat(system=config.system_prompt)
     driver = RolloutDriver(policy, fmt=fmt, max_turns=config.max_turns,
@@ -279,7 +287,7 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
         driver.sampling = driver.sampling.replace(seed=derive_seed("mathgym.grpo.sample", config.seed, update) % 2**31)
         trajectories = driver.run(envs, seeds=seeds)
         rollout_s = time.perf_counter() - started
-        rewards = [t.total_reward for t in trajectories]
+        rewards = [t.total_reward for t in trajectories] if returns is None else list(returns(trajectories, envs))
         # 2. group-relative advantages, shared by every token of the episode
         advantages = group_advantages(rewards, config.group_size, config.scale_rewards)
         samples, sample_adv = [], []

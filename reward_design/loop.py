@@ -43,7 +43,13 @@ from mathgym.reward_design.executor import make_executor
 from mathgym.reward_design.prefilter import prefilter
 from mathgym.reward_design.proposers.base import CandidateRecord, Feedback, Proposer, make_proposer
 from mathgym.reward_design.reflection import epoch_series, error_feedback, hacking_check, reflection_text
-from mathgym.reward_design.training import TrainerConfig, TrainingOutcome, train_candidate, write_json_atomic
+from mathgym.reward_design.training import (
+    TrainerConfig,
+    TrainingOutcome,
+    train_candidate,
+    train_candidate_grpo,
+    write_json_atomic,
+)
 from mathgym.reward_design.transitions import critic_transitions, load_pool, record_pool, save_pool
 from mathgym.seeding import derive_seed
 
@@ -51,7 +57,7 @@ SPARSE_REWARD = '''def compute_reward(prev, action, state, info):
     success = 1.0 if info["is_success"] else 0.0
     return success, {"success": success}
 '''
-TRAINERS = ("sb3", "prefilter")
+TRAINERS = ("sb3", "grpo", "prefilter")
 #: settings that may change between a run and its resumption (they do not change results)
 RESUMABLE_CHANGES = ("workers", "backend", "progress", "feedback_file")
 
@@ -70,8 +76,10 @@ class RewardDesignConfig:
     :param workers: training processes at once.
     :param backend: ``local`` (process pool) or ``ray``.
     :param sandbox: where candidate code runs: ``local`` or ``docker``.
-    :param trainer: ``sb3`` (PPO / MaskablePPO; numeric envs) or ``prefilter`` (no RL: fitness is the
-        preference accuracy on a held-out trajectory pool, for envs where training is too dear).
+    :param trainer: ``sb3`` (PPO / MaskablePPO; numeric envs), ``grpo`` (mathgym's GRPO on ``model_path``; text
+        envs; ``budget`` counts episodes) or ``prefilter`` (no RL: fitness is the preference accuracy on a
+        held-out trajectory pool, for envs where training is too dear).
+    :param model_path: the language model the ``grpo`` trainer trains.
     :param algo: SB3 algorithm (``None``: MaskablePPO when the env has action masks, else PPO).
     :param n_envs: environments per training run.
     :param eval_episodes: held-out episodes per fitness measurement.
@@ -99,6 +107,7 @@ class RewardDesignConfig:
     backend: str = "local"
     sandbox: str = "local"
     trainer: str = "sb3"
+    model_path: str = ""
     algo: str | None = None
     n_envs: int = 4
     eval_episodes: int = 100
@@ -125,13 +134,16 @@ class RewardDesignConfig:
             raise ValueError(f"sandbox must be local or docker, got {self.sandbox!r}")
         if self.trainer not in TRAINERS:
             raise ValueError(f"trainer must be one of {', '.join(TRAINERS)}, got {self.trainer!r}")
+        if self.trainer == "grpo" and not self.model_path:
+            raise ValueError("trainer='grpo' needs model_path (a checkpoint directory or hub id)")
         if not 0 <= self.prefilter_threshold <= 1:
             raise ValueError(f"prefilter_threshold must be in [0, 1], got {self.prefilter_threshold}")
 
     @property
     def trainer_config(self) -> TrainerConfig:
         return TrainerConfig(budget=self.budget, algo=self.algo, n_envs=self.n_envs,
-                             eval_episodes=self.eval_episodes, hyperparams=dict(self.hyperparams))
+                             eval_episodes=self.eval_episodes, hyperparams=dict(self.hyperparams),
+                             model_path=self.model_path)
 
 
 @dataclass
@@ -255,8 +267,8 @@ def _check_sb3_spaces(config: RewardDesignConfig) -> None:
     finally:
         env.close()
     if not numeric:
-        raise ValueError(f"{config.env_id} is a text env: stable-baselines3 cannot train it; use trainer='prefilter' "
-                         "(--trainer prefilter), which ranks recorded episodes instead of training")
+        raise ValueError(f"{config.env_id} is a text env: stable-baselines3 cannot train it; use trainer='grpo' with "
+                         "a model (--trainer grpo --model PATH) or trainer='prefilter' (ranks recorded episodes)")
 
 
 def _check_or_write_config(run: RunDirectory, config: RewardDesignConfig) -> None:
@@ -354,14 +366,15 @@ def _train_all(run: RunDirectory, i: int, records: list[CandidateRecord], config
             write_json_atomic(run.candidate(i, k) / "training.json", outcome.to_dict())
         return
     seed = derive_seed(config.seed, "candidates", i) % 2 ** 31
-    tasks = [(config.env_id, config.env_kwargs, record.code, seed, config.trainer_config, config.sandbox,
-              str(run.candidate(i, k) / "training.json")) for k, record in todo]
+    tasks = [(config.trainer, config.env_id, config.env_kwargs, record.code, seed, config.trainer_config,
+              config.sandbox, str(run.candidate(i, k) / "training.json")) for k, record in todo]
     _run_trainings(tasks, config, f"iteration {i}: training {len(tasks)} candidate(s)")
 
 
-def _train_task(env_id: str, env_kwargs: dict[str, Any], code: str, seed: int, trainer: TrainerConfig,
+def _train_task(kind: str, env_id: str, env_kwargs: dict[str, Any], code: str, seed: int, trainer: TrainerConfig,
                 sandbox: str, out_path: str) -> str:
-    train_candidate(env_id, env_kwargs, code, seed=seed, config=trainer, executor=sandbox, out_path=out_path)
+    fn = train_candidate_grpo if kind == "grpo" else train_candidate
+    fn(env_id, env_kwargs, code, seed=seed, config=trainer, executor=sandbox, out_path=out_path)
     return out_path
 
 
@@ -454,16 +467,16 @@ def _final_comparison(run: RunDirectory, config: RewardDesignConfig, context: En
         variants["hand"] = context.spec.hand_reward
     if best is not None and best.code is not None:
         variants["best"] = best.code
-    if config.trainer != "sb3":
-        return {"variants": list(variants), "note": "no RL trainer: the final comparison needs trainer='sb3'"}
+    if config.trainer == "prefilter":
+        return {"variants": list(variants), "note": "no RL trainer: the final comparison needs trainer='sb3' or 'grpo'"}
     tasks = []
     for name, code in variants.items():
         for s in range(config.seeds):
             path = run.final(name, s)
             if not path.exists():
                 seed = derive_seed(config.seed, "final", s) % 2 ** 31
-                tasks.append((config.env_id, config.env_kwargs, code, seed, config.trainer_config, config.sandbox,
-                              str(path)))
+                tasks.append((config.trainer, config.env_id, config.env_kwargs, code, seed, config.trainer_config,
+                              config.sandbox, str(path)))
     if tasks:
         _run_trainings(tasks, config, f"final comparison: {len(tasks)} run(s)")
     scores = {}

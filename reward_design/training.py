@@ -47,6 +47,7 @@ class TrainerConfig:
     :param eval_episodes: held-out episodes that measure fitness.
     :param hyperparams: SB3 keyword arguments over :data:`mathgym.agents.sb3_train.DEFAULT_HYPERPARAMS`.
     :param torch_threads: torch CPU threads per training process.
+    :param model_path: the language model GRPO trains (text envs; a checkpoint directory or hub id).
     """
 
     budget: int = 20_000
@@ -55,6 +56,7 @@ class TrainerConfig:
     eval_episodes: int = 100
     hyperparams: dict[str, Any] = field(default_factory=dict)
     torch_threads: int = 1
+    model_path: str = ""
 
     def __post_init__(self) -> None:
         if self.budget < 1 or self.n_envs < 1 or self.eval_episodes < 1:
@@ -239,6 +241,79 @@ def train_candidate(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed:
         venv.close()
         reward_executor.close()
     outcome.epochs = relabel.epochs
+    outcome.seconds = time.perf_counter() - start
+    outcome.reward_seconds, outcome.reward_calls = reward_executor.seconds, reward_executor.calls
+    if out_path is not None:
+        write_json_atomic(out_path, outcome.to_dict())
+    return outcome
+
+
+class EpisodeReturns:
+    """GRPO's per-episode returns from the candidate reward: one executor call per update.
+
+    Each env (wrapped in a :class:`~mathgym.reward_design.transitions.ViewRecorder`) played one episode in
+    the update; its last recorded episode is scored (evaluation episodes recorded in between are dropped).
+    """
+
+    def __init__(self, code: str, executor: Any) -> None:
+        self.code = code
+        self.executor = executor
+        self.epochs: list[dict[str, Any]] = []
+        self.episodes = 0
+
+    def __call__(self, trajectories: Sequence[Any], envs: Sequence[Any]) -> list[float]:
+        episodes = []
+        for env in envs:
+            recorded = _recorder(env).drain()
+            last = max((t.episode for t in recorded), default=-1)
+            episodes.append([t for t in recorded if t.episode == last])
+        batch = [t for episode in episodes for t in episode]
+        result = self.executor.evaluate(self.code, batch)
+        where = f"during training, in update {len(self.epochs) + 1}"
+        if not result.ok:
+            raise CandidateFailed(f"{where}: {result.reason}")
+        if not np.all(np.isfinite(result.totals)):
+            raise CandidateFailed(f"{where}: the reward returned a non-finite value")
+        tally = EpisodeTally(1)
+        returns, start = [], 0
+        for episode in episodes:
+            stop = start + len(episode)
+            returns.append(float(result.totals[start:stop].sum()))
+            for i, transition in enumerate(episode, start):
+                tally.add(0, transition, float(result.totals[i]), {k: float(v[i]) for k, v in result.components.items()})
+            start = stop
+        self.episodes += len(episodes)
+        self.epochs.append(tally.close_epoch(self.episodes))
+        return returns
+
+
+def train_candidate_grpo(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed: int, config: TrainerConfig,
+                         executor: str = "local", out_path: str | None = None) -> TrainingOutcome:
+    """GRPO on ``config.model_path`` with ``code`` as the reward (text envs); fitness is the verifier's greedy
+    accuracy on GRPO's held-out episodes. ``config.budget`` counts training episodes; ``config.hyperparams``
+    are :class:`~mathgym.agents.grpo.GRPOConfig` fields.
+    """
+    from mathgym.agents.grpo import GRPOConfig, train
+    from mathgym.reward_design.transitions import ViewRecorder
+
+    if not config.model_path:
+        raise ValueError("the GRPO trainer needs a model: model_path (a checkpoint directory or hub id)")
+    grpo = GRPOConfig(env_id=env_id, env_kwargs=dict(env_kwargs), model_path=config.model_path, seed=seed,
+                      eval_episodes=config.eval_episodes, eval_at_start=False, eval_every=0, **config.hyperparams)
+    grpo.total_updates = max(1, -(-config.budget // (grpo.prompts_per_step * grpo.group_size)))
+    start = time.perf_counter()
+    reward_executor = make_executor(executor)
+    returns = EpisodeReturns(code, reward_executor)
+    outcome = TrainingOutcome(status="ok", seed=seed)
+    try:
+        history = train(grpo, log=None, env_wrapper=ViewRecorder, returns=returns).history
+        outcome.fitness = float(history[-1]["eval_accuracy"])
+        outcome.timesteps = returns.episodes
+    except CandidateFailed as exc:
+        outcome.status, outcome.reason = "failed", str(exc)
+    finally:
+        reward_executor.close()
+    outcome.epochs = returns.epochs
     outcome.seconds = time.perf_counter() - start
     outcome.reward_seconds, outcome.reward_calls = reward_executor.seconds, reward_executor.calls
     if out_path is not None:

@@ -26,7 +26,9 @@ def design_reward_command(
     workers: int = typer.Option(1, help="training runs at once"),
     backend: str = typer.Option("local", help="local (process pool) | ray"),
     sandbox: str = typer.Option("local", help="where candidate code runs: local | docker"),
-    trainer: str = typer.Option("sb3", help="sb3 (PPO / MaskablePPO) | prefilter (no RL; text envs)"),
+    trainer: str = typer.Option("sb3", help="sb3 (PPO / MaskablePPO) | grpo (text envs, needs --model) | "
+                                            "prefilter (no RL: rank recorded episodes)"),
+    model: str = typer.Option("", help="language model the grpo trainer trains (checkpoint dir or hub id)"),
     algo: str | None = typer.Option(None, help="ppo | maskable_ppo (default: maskable_ppo when the env has masks)"),
     eval_episodes: int = typer.Option(100, help="held-out episodes per fitness measurement"),
     prefilter: bool = typer.Option(True, help="reject candidates that rank recorded failures above successes"),
@@ -58,7 +60,7 @@ def design_reward_command(
     try:
         config = RewardDesignConfig(
             env_id=env_id, out=str(out), proposer=proposer, iterations=iterations, samples=samples, budget=budget,
-            seeds=seeds, workers=workers, backend=backend, sandbox=sandbox, trainer=trainer, algo=algo,
+            seeds=seeds, workers=workers, backend=backend, sandbox=sandbox, trainer=trainer, model_path=model, algo=algo,
             eval_episodes=eval_episodes, hyperparams=parse_key_values(hp, "--hp"), use_prefilter=prefilter,
             prefilter_threshold=prefilter_threshold, include_example=example,
             feedback_file=str(feedback_file) if feedback_file else None, temperature=temperature,

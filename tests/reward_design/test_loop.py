@@ -166,7 +166,7 @@ def test_prefilter_trainer_serves_text_envs(tmp_path):
                            out=str(tmp_path / "run"), **SMALL)
     trained = [c for c in result.summary["iterations"][0]["candidates"] if c["status"] == "trained"]
     assert trained and all(0 <= c["fitness"] <= 1 for c in trained)
-    assert "needs trainer='sb3'" in result.summary["final"]["note"]
+    assert "needs trainer='sb3' or 'grpo'" in result.summary["final"]["note"]
     with pytest.raises(ValueError, match="text env"):
         design_reward(env_id="mathgym/Arithmetic-v0", iterations=1, samples=1, out=str(tmp_path / "sb3"), **SMALL)
 
