@@ -29,11 +29,11 @@ from typing import Any
 
 #: label -> (env id, env kwargs, SB3 algorithm, training budget in env steps)
 ENVS: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
-    "countdown500": ("mathgym/Countdown-v0", {"max_target": 500}, "ppo", 20_000),
-    "equation-easy-ppo": ("mathgym/EquationSolve-Easy-v0", {}, "ppo", 20_000),
-    "equation-hard": ("mathgym/EquationSolve-Hard-v0", {}, "maskable_ppo", 4_000),
-    "nguyen2": ("mathgym/SymbolicRegression-Nguyen2-v0", {}, "maskable_ppo", 20_000),
-    "nguyen5": ("mathgym/SymbolicRegression-Nguyen5-v0", {}, "maskable_ppo", 20_000),
+    "countdown-ppo": ("mathgym/Countdown-v0", {}, "ppo", 20_000),
+    "countdown500-ppo": ("mathgym/Countdown-v0", {"max_target": 500}, "ppo", 20_000),
+    "equation-mixed": ("mathgym/EquationSolve-v0", {}, "maskable_ppo", 4_000),
+    "equation-medium": ("mathgym/EquationSolve-Medium-v0", {}, "maskable_ppo", 6_000),
+    "equation-hard": ("mathgym/EquationSolve-Hard-v0", {}, "maskable_ppo", 8_000),
 }
 
 
@@ -82,7 +82,7 @@ def sandbox_overhead(args: argparse.Namespace) -> dict[str, float]:
 
     from mathgym.reward_design.training import TrainerConfig, train_candidate
 
-    env_id, kwargs, algo, _ = ENVS["nguyen2"]
+    env_id, kwargs, algo, _ = ENVS["equation-medium"]
     code = gym.make(env_id, **kwargs).unwrapped.reward_view_spec.hand_reward
     config = TrainerConfig(budget=args.overhead_budget, algo=algo, eval_episodes=20)
     out: dict[str, float] = {}
@@ -132,7 +132,7 @@ def report(results: list[EnvResult], overhead: dict[str, float] | None, load: tu
               "target >= 50 %); "
               f"final HNS with the filter >= without it on {same_or_better} of {len(results)} envs"]
     if overhead:
-        lines.append(f"sandbox overhead (hand-written reward on nguyen2, same seed and steps): in-process "
+        lines.append(f"sandbox overhead (hand-written reward on equation-medium, same seed and steps): in-process "
                      f"{overhead['trusted_s']:.1f} s, sandboxed {overhead['local_s']:.1f} s: "
                      f"{overhead['overhead']:+.1%} of training time (target <= 10 %); reward computation incl. "
                      f"round trips {overhead['reward_share']:.1%} of the sandboxed run")

@@ -98,3 +98,20 @@ def test_killing_the_parent_does_not_reach_the_controller(executor, transitions)
 def test_unknown_executor_kind():
     with pytest.raises(ValueError, match="unknown reward executor"):
         make_executor("cloud")
+
+
+def test_the_docker_backend_gives_the_same_rewards_and_contains_the_same_faults(transitions, executor):
+    from mathgym.testing import require
+
+    require("docker")
+    from mathgym.reward_design.executor import SandboxedRewardExecutor
+
+    docker = SandboxedRewardExecutor("docker", base_timeout_s=3.0)
+    try:
+        code = "def compute_reward(prev, action, state, info):\n    return -state['distance'] / 10, {}\n"
+        assert list(docker.evaluate(code, transitions).totals) == list(executor.evaluate(code, transitions).totals)
+        loop = docker.evaluate("def compute_reward(p, a, s, i):\n    while True:\n        pass\n", transitions)
+        assert not loop.ok and "timed out" in loop.reason
+        assert docker.evaluate(code, transitions).ok
+    finally:
+        docker.close()
