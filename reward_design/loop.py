@@ -229,7 +229,8 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
     try:
         for i in range(config.iterations):
             responses = _responses(run, i, config, context, feedback, proposer, human_feedback)
-            records = [_review(run, i, k, response, context, critic_set, pool, executor, config)
+            judged = pool + _policy_episodes(run, i)
+            records = [_review(run, i, k, response, context, critic_set, judged, executor, config)
                        for k, response in enumerate(responses)]
             _train_all(run, i, records, config, heldout_pool, executor)
             records = [_conclude(run, i, k, record, config) for k, record in enumerate(records)]
@@ -291,6 +292,18 @@ def _pool(run: RunDirectory, config: RewardDesignConfig, heldout: bool = False) 
                        seed=derive_seed(config.seed, "heldout" if heldout else "pool"))
     save_pool(pool, path)
     return pool
+
+
+def _policy_episodes(run: RunDirectory, iteration: int) -> list[Any]:
+    """Held-out episodes of the policies trained in earlier iterations (the pre-filter judges a reward on them
+    too: a reward that its predecessors' failures would game ranks those failures high)."""
+    from mathgym.reward_design.transitions import Episode
+
+    out = []
+    for i in range(iteration):
+        for path in sorted(run.iteration(i).glob("cand_*/training.json")):
+            out += [Episode.from_dict(e) for e in (_read_json(path) or {}).get("episodes", [])]
+    return out
 
 
 def _responses(run: RunDirectory, i: int, config: RewardDesignConfig, context: EnvContext,

@@ -1,9 +1,11 @@
 """A trajectory-preference pre-filter (CARD's Trajectory Preference Evaluation) that replaces RL runs.
 
-On a fixed pool of recorded episodes with ground-truth outcomes, a reward should give every successful
-episode a higher return than every failed one. The preference accuracy is the share of (success,
-failure) pairs it orders that way (ties count half); a candidate below the threshold is rejected before
-any training. With the pool fixed, the check costs one sandbox round trip instead of an RL run.
+On a pool of recorded episodes with ground-truth outcomes, a reward should give every successful episode
+a higher return than every failed one. The preference accuracy is the share of (success, failure) pairs
+it orders that way (ties count half); a candidate below the threshold is rejected before any training.
+The pool starts with the behaviour policies' episodes and, as in CARD, grows with held-out episodes of
+the policies trained in earlier iterations (their failures are what a gameable reward ranks high). The
+check costs one sandbox round trip instead of an RL run.
 """
 from __future__ import annotations
 

@@ -48,6 +48,8 @@ class TrainerConfig:
     :param hyperparams: SB3 keyword arguments over :data:`mathgym.agents.sb3_train.DEFAULT_HYPERPARAMS`.
     :param torch_threads: torch CPU threads per training process.
     :param model_path: the language model GRPO trains (text envs; a checkpoint directory or hub id).
+    :param keep_episodes: held-out episodes of the trained policy kept in reward-view form (they join the
+        pre-filter's trajectory pool for later iterations, as CARD judges rewards on trained policies' runs).
     """
 
     budget: int = 20_000
@@ -57,6 +59,7 @@ class TrainerConfig:
     hyperparams: dict[str, Any] = field(default_factory=dict)
     torch_threads: int = 1
     model_path: str = ""
+    keep_episodes: int = 16
 
     def __post_init__(self) -> None:
         if self.budget < 1 or self.n_envs < 1 or self.eval_episodes < 1:
@@ -77,6 +80,7 @@ class TrainingOutcome:
     :param reward_seconds: time spent computing the candidate's rewards (sandbox round trips included).
     :param reward_calls: executor calls (one per rollout).
     :param seed: the training seed.
+    :param episodes: some held-out episodes of the trained policy (``Episode.to_dict()`` form).
     """
 
     status: str
@@ -88,6 +92,7 @@ class TrainingOutcome:
     reward_seconds: float = 0.0
     reward_calls: int = 0
     seed: int = 0
+    episodes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -233,8 +238,9 @@ def train_candidate(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed:
                     rollout_buffer_kwargs={"relabel": relabel}, **hyperparams)
         model.learn(total_timesteps=config.budget)
         outcome.timesteps = int(model.num_timesteps)
-        outcome.fitness = evaluate_policy(model, env_id, env_kwargs, config.eval_episodes, seed=seed,
-                                          masked=algo == "maskable_ppo")
+        outcome.fitness, outcome.episodes = evaluate_policy(model, env_id, env_kwargs, config.eval_episodes,
+                                                            seed=seed, masked=algo == "maskable_ppo",
+                                                            keep=config.keep_episodes)
     except CandidateFailed as exc:
         outcome.status, outcome.reason = "failed", str(exc)
     finally:
@@ -332,8 +338,9 @@ def _default_buffer(algo: str) -> type:
 
 
 def evaluate_policy(model: Any, env_id: str, env_kwargs: dict[str, Any], episodes: int, *, seed: int,
-                    masked: bool) -> float:
-    """Success rate of ``model`` on ``episodes`` held-out episodes (the same resets for every candidate).
+                    masked: bool, keep: int = 0) -> tuple[float, list[dict[str, Any]]]:
+    """Success rate of ``model`` on ``episodes`` held-out episodes (the same resets for every candidate), and
+    the first ``keep`` of them in reward-view form (the pre-filter's pool grows with them).
 
     Actions are sampled from the policy (seeded), as in training: a deterministic argmax would make the
     fitness of a symbolic-regression policy one expression, right or wrong.
@@ -341,9 +348,11 @@ def evaluate_policy(model: Any, env_id: str, env_kwargs: dict[str, Any], episode
     import gymnasium as gym
     import torch
 
+    from mathgym.reward_design.transitions import Episode, ViewRecorder
+
     torch.manual_seed(derive_seed(HELDOUT_STREAM, "sampling", seed) % 2 ** 63)
-    env = gym.make(env_id, **env_kwargs)
-    successes = 0
+    env = ViewRecorder(gym.make(env_id, **env_kwargs))
+    successes, kept = 0, []
     try:
         for i in range(episodes):
             obs, info = env.reset(seed=derive_seed(HELDOUT_STREAM, i) % 2 ** 31)
@@ -353,10 +362,14 @@ def evaluate_policy(model: Any, env_id: str, env_kwargs: dict[str, Any], episode
                 action, _ = model.predict(obs, deterministic=False, **kwargs)
                 obs, _, terminated, truncated, info = env.step(int(action))
                 done = terminated or truncated
-            successes += bool(info.get("is_success", False))
+            success = bool(info.get("is_success", False))
+            successes += success
+            transitions = env.drain()
+            if len(kept) < keep:
+                kept.append(Episode(transitions, success, "trained-policy").to_dict())
     finally:
         env.close()
-    return successes / episodes
+    return successes / episodes, kept
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
