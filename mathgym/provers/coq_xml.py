@@ -7,7 +7,8 @@ have explicit ids that ``Edit_at`` can return to. Calls used:
 * ``Init`` → the initial state id;
 * ``Add`` (one sentence on top of a state) → the new state id. Add is lazy: nothing runs until
 * ``Goal`` → runs everything added so far and returns focused, background, shelved and given-up goals;
-* ``Edit_at`` → discards every state after the given one (used after a failure and to backtrack).
+* ``Edit_at`` → discards every state after the given one (used after a failure and to backtrack);
+* ``Query`` → runs a query (``Print``) at a state without adding it to the document.
 
 Output of commands such as ``Print Assumptions`` arrives as ``<feedback>`` messages, collected per call.
 """
@@ -64,9 +65,6 @@ class Reply:
 
     def errors_for(self, state_id: int) -> list[str]:
         return [text for sid, level, text in self.messages if sid == state_id and level == "error"]
-
-    def notices(self) -> list[str]:
-        return [text for _, level, text in self.messages if level in ("notice", "info")]
 
 
 def escape(text: str) -> str:
@@ -262,6 +260,20 @@ class CoqIdeTop:
             self.edit_at(on, timeout)
             raise CoqFailure(text, timed_out=_is_timeout(text))
         return new_state, parse_goals(reply.value), reply
+
+    def query(self, sentence: str, state: int, timeout: float) -> list[str]:
+        """Run a query command (``Print``, ``Print Assumptions``) at ``state`` without adding it to the
+        document; its notices. A failure raises :class:`CoqFailure`."""
+        reply = self.call(
+            '<call val="Query"><pair><route_id val="0"/><pair>'
+            f'<string>{escape(sentence)}</string><state_id val="{state}"/></pair></pair></call>',
+            timeout,
+        )
+        if not reply.good:
+            text = richpp_text(reply.value).strip() or "Coq error"
+            raise CoqFailure(text, timed_out=_is_timeout(text))
+        # the command's output; info-level messages are progress notes ("Fetching opaque proofs ...")
+        return [text for _, level, text in reply.messages if level == "notice"]
 
     def edit_at(self, state: int, timeout: float = 30.0) -> None:
         """Make ``state`` the tip, discarding the states after it."""

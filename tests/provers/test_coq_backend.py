@@ -8,7 +8,8 @@ import pytest
 
 from mathgym.problem import Problem
 from mathgym.provers.base import ProverError
-from mathgym.provers.coq import CoqBackend, parse_assumptions
+from mathgym.provers.coq import CoqBackend
+from mathgym.provers.coq_axioms import parse_assumptions
 from mathgym.provers.problems import load_problem_set
 from mathgym.testing import require
 
@@ -167,3 +168,74 @@ def test_parse_assumptions() -> None:
         "cheat : forall P : Prop, P"
     )
     assert parse_assumptions(text) == ["ClassicalDedekindReals.sig_forall_dec", "cheat"]
+
+
+def test_a_stalling_kernel_check_is_stopped_by_coqs_timeout() -> None:
+    """``Qed`` runs under Coq's own ``Timeout``: a kernel check that stalls ends as a rejected proof, and
+    the prover process goes on (it is not killed by the wall clock)."""
+    require("coq")
+    # w 40 unfolds into 2^40 calls; exact_no_check skips the check that Qed must then do
+    stall = coq_problem(
+        "stalls_at_qed",
+        "w 40 = true",
+        preamble=["Fixpoint w (n : nat) : bool := match n with 0 => true | S m => andb (w m) (w m) end."],
+    )
+    with CoqBackend(tactic_timeout=5, qed_timeout=1, grace_s=30, axiom_oracle=False) as coq:
+        root = coq.open(stall)
+        done = coq.step(root, "exact_no_check (eq_refl true).")
+        assert done.status == "complete"
+        verdict = coq.verify(stall, list(coq.state(done.state_id).proof))
+        assert not verdict.correct and verdict.reason.startswith("qed_failed") and "Timeout" in verdict.reason
+        assert coq.restarts == 0 and coq.coq.alive
+        assert coq.verify(COMM, "intros n m. split; lia.").correct  # the same process, still usable
+
+
+CLASSICAL = ("Require Import Arith.", "Require Import Lia.", "Require Import Classical_Prop.")
+
+
+def test_axiom_checks_answered_from_memory_stay_sound() -> None:
+    """After the oracle has worked out the library constants a proof mentions, checks are answered from
+    memory (no Print Assumptions) and still see every axiom: a classical proof in an environment whose
+    problems allow none is rejected either way."""
+    require("coq")
+    plain = coq_problem("plain_le", "forall n : nat, n <= n + 1", header=CLASSICAL)
+    excluded = coq_problem("excluded_middle", "forall P : Prop, P \\/ ~ P", header=CLASSICAL)
+    double_negation = coq_problem("double_negation", "forall P : Prop, ~ ~ P -> P", header=CLASSICAL)
+    with CoqBackend(tactic_timeout=5) as coq:
+        cache = coq.axiom_cache
+        for problem, proof, accepted in (
+            (plain, "intros n. lia.", True),
+            (excluded, "intros P. apply classic.", False),
+            (double_negation, "intros P H. apply NNPP. exact H.", False),
+        ):
+            first = coq.verify(problem, proof)
+            assert cache.last_path == "print-assumptions" and first.correct is accepted
+            assert cache.wait_idle(300)
+            second = coq.verify(problem, proof)
+            assert cache.last_path == "cache", problem.id
+            assert second.correct is accepted and second.reason == first.reason
+        assert not coq.verify(excluded, "intros P. apply classic.").correct
+        assert coq.verify(double_negation, "intros P H. apply NNPP. exact H.").reason == "axioms_not_allowed: classic"
+        # a proof that declares auxiliary constants (abstract) is always checked with Print Assumptions
+        assert coq.verify(excluded, "intros P. abstract (apply classic).").reason.startswith("axioms_not_allowed")
+        assert cache.last_path == "print-assumptions"
+        # a preamble with more than definitions and scopes: nothing remembered may answer for its names
+        axiom = coq_problem("uses_cheat", "1 = 2", preamble=["Axiom cheat : forall P : Prop, P."], header=CLASSICAL)
+        assert coq.verify(axiom, "apply cheat.").reason == "axioms_not_allowed: cheat"
+        assert cache.last_path == "print-assumptions"
+
+
+def test_names_in_printed_terms_and_preambles() -> None:
+    from mathgym.provers.coq_axioms import preamble_names, referenced_names  # noqa: PLC0415
+
+    printed = (
+        "t = \nfun n m : nat =>\n@eq_ind_r nat (Init.Nat.add m n) (fun n0 : nat => @eq nat n0 n0)\n"
+        "  (@eq_refl nat (Nat.add m n)) (Init.Nat.add n m) (Nat.add_comm n m)\n     : forall n m : nat, "
+        "@eq nat n m\n\nArguments t (n m)%nat_scope"
+    )
+    names = referenced_names(printed)
+    assert {"eq_ind_r", "Init.Nat.add", "eq", "eq_refl", "Nat.add_comm", "nat"} <= names
+    assert "Arguments" not in names and "nat_scope" not in names and "fun" not in names
+    assert preamble_names(["Local Open Scope Z_scope.", "Fixpoint fact (n : nat) : nat := 1."]) == {"fact"}
+    assert preamble_names(["Axiom cheat : False."]) is None
+    assert preamble_names(["Require Import Classical."]) is None
