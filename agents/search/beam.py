@@ -10,6 +10,7 @@ it is greedy step sampling.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mathgym.agents.search.selection import aggregate_step_scores
@@ -39,28 +40,42 @@ class BeamSearch:
 
     def run(self, policy: Any, problem: Problem, *, seed: int = 0) -> StepSearchResult:
         """Search one problem with ``policy`` (a Policy or a :class:`~mathgym.process.rollouts.SnapshotRoller`)."""
+        return self.run_batch(policy, [problem], seed=seed)[0]
+
+    def run_batch(self, policy: Any, problems: Sequence[Problem], *, seed: int = 0) -> list[StepSearchResult]:
+        """Search several problems in lockstep: one generation call and one PRM call per depth for all of them."""
         roller = as_roller(policy)
-        before = roller.tokens
-        beams: list[Candidate] = [Candidate([])]
-        finished: list[Candidate] = []
+        beams: list[list[Candidate]] = [[Candidate([])] for _ in problems]
+        finished: list[list[Candidate]] = [[] for _ in problems]
+        tokens = [0] * len(problems)
         for depth in range(self.max_depth):
-            proposals = roller.propose([(problem, b.steps) for b in beams], self.expansions,
-                                       seed=derive_seed("mathgym.search.beam", seed, depth))
-            seen: dict[tuple[str, ...], Candidate] = {}
-            for beam, row in zip(beams, proposals):
-                for completion in row:
-                    outcome = roller.advance(problem, beam.steps, completion.text)
-                    seen.setdefault(outcome.steps, Candidate(list(outcome.steps), outcome.done, outcome.correct))
-            candidates = list(seen.values())
-            for c, scores in zip(candidates, self.prm.score_batch([(problem, c.steps) for c in candidates])):
-                c.score = aggregate_step_scores(scores, self.aggregate)
-            candidates.sort(key=lambda c: -c.score)  # stable: ties keep generation order
-            kept = candidates[:self.beam_width - len(finished)] if finished else candidates[:self.beam_width]
-            finished += [c for c in kept if c.done]
-            beams = [c for c in kept if not c.done]
-            if not beams or len(finished) >= self.beam_width:
+            active = [(i, b) for i, bs in enumerate(beams) for b in bs]
+            if not active:
                 break
-        pool = finished or sorted(beams, key=lambda c: -c.score)
-        chosen = choose(pool, self.select) if finished else pool[0]
-        return StepSearchResult(chosen.steps, answer_of(chosen.steps), chosen.correct, chosen.score,
-                                finished, roller.tokens - before)
+            proposals = roller.propose([(problems[i], b.steps) for i, b in active], self.expansions,
+                                       seed=derive_seed("mathgym.search.beam", seed, depth))
+            seen: list[dict[tuple[str, ...], Candidate]] = [{} for _ in problems]
+            for (i, beam), row in zip(active, proposals):
+                for completion in row:
+                    tokens[i] += completion.num_tokens
+                    outcome = roller.advance(problems[i], beam.steps, completion.text)
+                    seen[i].setdefault(outcome.steps, Candidate(list(outcome.steps), outcome.done, outcome.correct))
+            pool = [(i, c) for i in range(len(problems)) for c in seen[i].values()]
+            for (i, c), scores in zip(pool, self.prm.score_batch([(problems[i], c.steps) for i, c in pool])):
+                c.score = aggregate_step_scores(scores, self.aggregate)
+            for i in range(len(problems)):
+                if not seen[i]:
+                    continue
+                candidates = sorted(seen[i].values(), key=lambda c: -c.score)  # stable: ties keep generation order
+                kept = candidates[:self.beam_width - len(finished[i])] if finished[i] else candidates[:self.beam_width]
+                finished[i] += [c for c in kept if c.done]
+                beams[i] = [c for c in kept if not c.done] if len(finished[i]) < self.beam_width else []
+        results = []
+        for i in range(len(problems)):
+            if finished[i]:
+                chosen = choose(finished[i], self.select)
+            else:
+                chosen = max(beams[i], key=lambda c: c.score) if beams[i] else Candidate([])
+            results.append(StepSearchResult(chosen.steps, answer_of(chosen.steps), chosen.correct, chosen.score,
+                                            finished[i], tokens[i]))
+        return results

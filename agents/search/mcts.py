@@ -11,11 +11,15 @@ Nodes are partial solutions (env snapshots); an edge is one step. Each simulatio
    same way, the verifier is never consulted);
 4. **backs up** the best new child's value along the path.
 
+Trees of several problems grow in lockstep (:meth:`MCTS.run_batch`), so a simulation round is one generation
+call and one PRM call whatever the number of problems.
+
 The answer is the finished solution with the highest mean value (Q); ties go to the more visited one.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,51 +67,74 @@ class MCTS:
         return child.q + self.c_puct * child.prior * math.sqrt(max(parent.visits, 1)) / (1 + child.visits)
 
     def run(self, policy: Any, problem: Problem, *, seed: int = 0) -> StepSearchResult:
-        roller = as_roller(policy)
-        before = roller.tokens
-        root = Node([])
-        finished: list[Node] = []
-        for sim in range(self.simulations):
-            path = [root]
-            node = root
-            while node.expanded and node.children and not node.done:
-                node = max(node.children, key=lambda c: self.puct(path[-1], c))
-                path.append(node)
-            if node.done or len(node.steps) >= self.max_depth:
-                value = node.q if node.visits else 0.0
-            else:
-                value = self._expand(roller, problem, node, derive_seed("mathgym.search.mcts", seed, sim))
-                finished += [c for c in node.children if c.done]
-            for visited in path:
-                visited.visits += 1
-                visited.total += value
-        pool = finished or self._greedy_leaf(root)
-        best = max(pool, key=lambda n: (n.q, n.visits))
-        candidates = [Candidate(n.steps, n.done, n.correct, n.q) for n in finished]
-        return StepSearchResult(best.steps, answer_of(best.steps), best.correct, best.q, candidates,
-                                roller.tokens - before)
+        """Search one problem with ``policy`` (a Policy or a :class:`~mathgym.process.rollouts.SnapshotRoller`)."""
+        return self.run_batch(policy, [problem], seed=seed)[0]
 
-    def _expand(self, roller: Any, problem: Problem, node: Node, seed: int) -> float:
-        (row,) = roller.propose([(problem, node.steps)], self.expansions, seed=seed)
+    def run_batch(self, policy: Any, problems: Sequence[Problem], *, seed: int = 0) -> list[StepSearchResult]:
+        """One tree per problem, simulations in lockstep: each round expands every tree's selected leaf with
+        one generation call and one PRM call for all of them."""
+        roller = as_roller(policy)
+        roots = [Node([]) for _ in problems]
+        finished: list[list[Node]] = [[] for _ in problems]
+        tokens = [0] * len(problems)
+        for sim in range(self.simulations):
+            leaves = [self._select(root) for root in roots]
+            expand = [i for i, path in enumerate(leaves)
+                      if not path[-1].done and len(path[-1].steps) < self.max_depth and not path[-1].expanded]
+            values = {i: (path[-1].q if path[-1].visits else 0.0) for i, path in enumerate(leaves)}
+            if expand:
+                proposals = roller.propose([(problems[i], leaves[i][-1].steps) for i in expand], self.expansions,
+                                           seed=derive_seed("mathgym.search.mcts", seed, sim))
+                new_children = []
+                for i, row in zip(expand, proposals):
+                    tokens[i] += sum(c.num_tokens for c in row)
+                    new_children.append(self._children(roller, problems[i], leaves[i][-1], row))
+                flat = [(i, child) for i, children in zip(expand, new_children) for child in children]
+                scores = self.prm.score_batch([(problems[i], child.steps) for i, child in flat])
+                for (i, child), row in zip(flat, scores):
+                    child.visits, child.total = 1, aggregate_step_scores(row, self.aggregate)
+                for i, children in zip(expand, new_children):
+                    values[i] = max(c.q for c in children)
+                    finished[i] += [c for c in children if c.done]
+            for i, path in enumerate(leaves):
+                for visited in path:
+                    visited.visits += 1
+                    visited.total += values[i]
+        results = []
+        for i, root in enumerate(roots):
+            pool = finished[i] or self._greedy_leaf(root)
+            best = max(pool, key=lambda n: (n.q, n.visits))
+            candidates = [Candidate(n.steps, n.done, n.correct, n.q) for n in finished[i]]
+            results.append(StepSearchResult(best.steps, answer_of(best.steps), best.correct, best.q, candidates, tokens[i]))
+        return results
+
+    def _select(self, root: Node) -> list[Node]:
+        """The path from the root to a leaf, each step to the child with the highest PUCT score."""
+        path = [root]
+        node = root
+        while node.expanded and node.children and not node.done:
+            node = max(node.children, key=lambda c: self.puct(path[-1], c))
+            path.append(node)
+        return path
+
+    @staticmethod
+    def _children(roller: Any, problem: Problem, node: Node, row: Sequence[Any]) -> list[Node]:
+        """The distinct next steps among the sampled completions, each played through the env snapshot, with
+        priors from the policy's sequence probabilities when it gave logprobs (uniform otherwise)."""
         merged: dict[tuple[str, ...], tuple[Node, float]] = {}
         for completion in row:
             outcome = roller.advance(problem, node.steps, completion.text)
             weight = math.exp(sum(completion.logprobs)) if completion.logprobs else 1.0
-            if outcome.steps in merged:
-                child, w = merged[outcome.steps]
-                merged[outcome.steps] = (child, w + weight)
-            else:
-                merged[outcome.steps] = (Node(list(outcome.steps), done=outcome.done, correct=outcome.correct), weight)
-        node.expanded = True
-        if not merged:
-            return 0.0
-        total = sum(w for _, w in merged.values())
-        children = [child for child, _ in merged.values()]
-        for (child, w), scores in zip(merged.values(), self.prm.score_batch([(problem, c.steps) for c in children])):
-            child.prior = w / total
-            child.visits, child.total = 1, aggregate_step_scores(scores, self.aggregate)
-        node.children = children
-        return max(c.q for c in children)
+            child, total = merged.get(outcome.steps, (Node(list(outcome.steps), done=outcome.done,
+                                                          correct=outcome.correct), 0.0))
+            merged[outcome.steps] = (child, total + weight)
+        norm = sum(w for _, w in merged.values()) or 1.0
+        children = []
+        for child, w in merged.values():
+            child.prior = w / norm
+            children.append(child)
+        node.expanded, node.children = True, children
+        return children
 
     @staticmethod
     def _greedy_leaf(root: Node) -> list[Node]:

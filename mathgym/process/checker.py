@@ -69,16 +69,9 @@ def _sympy(text: str) -> Any:
 
 
 def _is_zero(value: Any) -> bool:
-    import sympy
+    from mathgym.process.symbolic import is_zero
 
-    if value == 0:
-        return True
-    try:
-        if sympy.expand(value) == 0:
-            return True
-        return bool(sympy.simplify(value) == 0)
-    except Exception:  # noqa: BLE001
-        return False
+    return is_zero(value)
 
 
 def _preprocess(text: str) -> str:

@@ -345,12 +345,12 @@ class Tape:
         return out
 
     def _wrong_expr(self, expression: Any, candidates: Sequence[Any]) -> Any:
-        import sympy
+        from mathgym.process.symbolic import same
 
         assert self.injection is not None
         ok = []
         for c in candidates:
-            if c is None or sympy.simplify(c - expression) == 0 or any(sympy.simplify(c - o) == 0 for o in ok):
+            if c is None or same(c, expression) or any(same(c, o) for o in ok):
                 continue
             ok.append(c)
         if not ok:
