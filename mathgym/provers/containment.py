@@ -391,23 +391,40 @@ class ContainedProcess:
             self._selector = None
         self.scratch = None
 
-    def cpu_seconds(self) -> float:
-        """CPU time used so far by the process group (0 when unknown)."""
+    def _tree(self) -> list[int]:
+        """The process and its descendants (bwrap's child calls setsid: process groups do not say)."""
         if self.proc is None:
-            return 0.0
-        total = 0
-        tick = os.sysconf("SC_CLK_TCK")
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
+            return []
+        found, stack = [], [self.proc.pid]
+        while stack:
+            pid = stack.pop()
+            found.append(pid)
             try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as fh:
+                        stack += [int(child) for child in fh.read().split()]
+            except OSError:
+                continue
+        return found
+
+    def _stat_sum(self, *indices: int) -> int:
+        total = 0
+        for pid in self._tree():
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as fh:
                     fields = fh.read().rsplit(b")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[2]) == self.proc.pid:  # fields[2] is the process group id
-                total += int(fields[11]) + int(fields[12])
-        return total / tick
+            total += sum(int(fields[i]) for i in indices)
+        return total
+
+    def rss_mb(self) -> float:
+        """Resident memory of the process and its descendants in MiB (0 when unknown)."""
+        return self._stat_sum(21) * os.sysconf("SC_PAGE_SIZE") / 2**20  # field 24 of stat: RSS in pages
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the process and its descendants (0 when unknown)."""
+        return self._stat_sum(11, 12) / os.sysconf("SC_CLK_TCK")  # fields 14, 15: utime, stime
 
     # -- I/O ----------------------------------------------------------------------------------------
     def write(self, data: bytes) -> None:

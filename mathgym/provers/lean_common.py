@@ -78,6 +78,85 @@ def screen_lean_tactic(text: str) -> str | None:
     return None
 
 
+_OPENING, _CLOSING = "([{⟨⦃", ")]}⟩⦄"
+#: how a line may start and still continue the tactic above it (match alternatives, combinators, closers)
+_CONTINUATION = ("|", "<;>", *_CLOSING)
+
+
+def _dedent(text: str) -> list[str]:
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    cut = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return [line[cut:] for line in lines]
+
+
+def normalize_tactics(text: str) -> str:
+    """A tactic block without surrounding blank lines and common indentation (relative indentation,
+    which Lean reads, is kept)."""
+    return "\n".join(_dedent(text))
+
+
+def has_several_tactics(text: str) -> bool:
+    """Whether ``text`` holds more than one tactic at its top level, as Lean splits a ``by`` block: a
+    later line starting at the block's column (one starting with ``|`` or ``<;>`` continues the tactic
+    above), or a ``;`` outside brackets, strings and comments (``<;>`` is a combinator, not a break)."""
+    lines = _dedent(text)
+    source = "\n".join(lines)
+    depth, i, n = 0, 0, len(source)
+    while i < n:
+        ch = source[i]
+        if source.startswith("--", i):
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if source.startswith("/-", i):
+            nesting, i = 1, i + 2
+            while i < n and nesting:
+                if source.startswith("/-", i):
+                    nesting, i = nesting + 1, i + 2
+                elif source.startswith("-/", i):
+                    nesting, i = nesting - 1, i + 2
+                else:
+                    i += 1
+            continue
+        if ch == '"':
+            i += 1
+            while i < n and source[i] != '"':
+                i += 2 if source[i] == "\\" else 1
+            i += 1
+            continue
+        if ch in _OPENING:
+            depth += 1
+        elif ch in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch == ";" and not (source[i - 1 : i] == "<" and source[i + 1 : i + 2] == ">"):
+            if source[i + 1 :].strip():
+                return True
+        elif depth == 0 and ch == "\n":
+            rest = source[i + 1 :].split("\n", 1)[0]
+            if rest.strip() and not rest[:1].isspace() and not rest.lstrip().startswith(_CONTINUATION):
+                if not rest.lstrip().startswith("--"):
+                    return True
+        i += 1
+    return False
+
+
+def as_single_tactic(text: str) -> str:
+    """``text`` as the one tactic a tactic-mode request may carry.
+
+    The Lean REPL's ``{"tactic": ...}`` and LeanDojo's ``run_tac`` parse exactly one tactic (the rest is
+    "expected end of input"). Several tactics are therefore grouped as ``(tac₁⏎ tac₂ …)``, Lean's own
+    parenthesised tactic sequence, which runs them one after another exactly as a ``by`` block would.
+    """
+    lines = _dedent(text)
+    if not has_several_tactics(text):
+        return "\n".join(lines)
+    return "(\n" + "\n".join(f"  {line}" if line else line for line in lines) + ")"
+
+
 def parse_lean_goal(text: str) -> Goal:
     """A goal as the Lean REPL prints it: optional ``case tag``, hypotheses, then ``⊢ target``."""
     lines = text.splitlines()

@@ -5,7 +5,9 @@ line; one JSON object per answer, followed by a blank line. Requests used:
 
 * ``{"cmd": header}`` → a fresh environment with the imports (``env``), done once per header;
 * ``{"cmd": "theorem ... := by\\n  sorry", "env": e}`` → the ``sorries[0].proofState`` is the root state;
-* ``{"tactic": t, "proofState": p}`` → a new proof state, its ``goals`` and ``proofStatus``;
+* ``{"tactic": t, "proofState": p}`` → a new proof state, its ``goals`` and ``proofStatus``. The REPL
+  parses exactly one tactic here, so an action of several is sent as Lean's parenthesised sequence
+  ``(t₁⏎ t₂)`` (:func:`~mathgym.provers.lean_common.as_single_tactic`), which runs like a ``by`` block;
 * ``{"cmd": "theorem ... := by\\n  <proof>", "env": e}`` and ``{"cmd": "#print axioms NAME", "env": e'}``
   for :meth:`LeanREPLBackend.verify`.
 
@@ -16,6 +18,11 @@ rejects errors, ``sorry`` and axioms outside the problem's list.
 
 The REPL has no per-request timeout: the client enforces one, kills the process and restarts it; REPL
 ids do not survive a restart, so states are rebuilt by replaying their tactic path.
+
+The REPL keeps every environment and proof state it ever made (there is no request to free one), so a
+long run grows without bound: the backend starts a fresh REPL at the next episode (``open``) once the
+process made ``max_repl_states`` snapshots or its memory passed ``max_rss_mb``, and rebuilds by replay
+whatever states are still asked for.
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ from mathgym.provers.base import (
 from mathgym.provers.containment import ContainedProcess, ProcessCrashed, ProcessLimits, ProcessTimeout
 from mathgym.provers.lean_common import (
     STANDARD_AXIOMS,
+    as_single_tactic,
     lean_statement,
+    normalize_tactics,
     parse_axioms_message,
     parse_lean_goal,
     screen_lean_tactic,
@@ -116,6 +125,9 @@ class LeanREPLBackend(TableBackend):
     :param command_timeout: seconds for a command (the imports, a theorem, a whole proof).
     :param limits: rlimits (no address-space cap by default: Lean maps large ``.olean`` files).
     :param isolation: containment level (``"auto"``: strongest available).
+    :param max_repl_states: environments and proof states one REPL process may accumulate before the
+        next episode starts a fresh one (the REPL never frees them).
+    :param max_rss_mb: the same, for the REPL's resident memory (``None``: no memory trigger).
     """
 
     name = "lean-repl"
@@ -130,6 +142,8 @@ class LeanREPLBackend(TableBackend):
         command_timeout: float = 600.0,
         limits: ProcessLimits = ProcessLimits(memory_mb=None, cpu_s=7 * 24 * 3600, max_processes=64),
         isolation: str = "auto",
+        max_repl_states: int = 20_000,
+        max_rss_mb: float | None = 16_384,
     ) -> None:
         cwd = project_dir
         if command is None:
@@ -149,6 +163,12 @@ class LeanREPLBackend(TableBackend):
         self._repl_states: dict[StateId, int] = {}
         self.restarts = 0
         self._started = False
+        self.max_repl_states = int(max_repl_states)
+        self.max_rss_mb = max_rss_mb
+        #: snapshots (environments, proof states) the running REPL holds
+        self.repl_states = 0
+        #: fresh REPL processes started because the old one had grown too big
+        self.recycles = 0
 
     @property
     def isolation(self) -> str:
@@ -162,18 +182,31 @@ class LeanREPLBackend(TableBackend):
             self.process.kill()
             self.process.start()
             self._started = True
-            self._header_envs.clear()
-            self._repl_states.clear()
+            self._forget_repl()
+
+    def _recycle_if_grown(self) -> None:
+        """Between episodes: replace a REPL that holds too many snapshots or too much memory."""
+        if not self.process.alive:
+            return
+        too_many = self.repl_states >= self.max_repl_states
+        too_big = self.max_rss_mb is not None and self.process.rss_mb() > self.max_rss_mb
+        if too_many or too_big:
+            self.recycles += 1
+            self._restart_later()
+
+    def _forget_repl(self) -> None:
+        """What only the (gone or fresh) REPL process knew: its ids and how many snapshots it holds."""
+        self._header_envs.clear()
+        self._repl_states.clear()
+        self.repl_states = 0
 
     def _restart_later(self) -> None:
         self.process.kill()
-        self._header_envs.clear()
-        self._repl_states.clear()
+        self._forget_repl()
 
     def close(self) -> None:
         self.process.kill()
-        self._header_envs.clear()
-        self._repl_states.clear()
+        self._forget_repl()
 
     def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and return the parsed answer (the process is started on demand)."""
@@ -181,10 +214,13 @@ class LeanREPLBackend(TableBackend):
         self.process.write((json.dumps(payload, ensure_ascii=False) + "\n\n").encode("utf-8"))
         raw = self.process.read_until(_find_end, timeout)
         try:
-            return json.loads(raw.decode("utf-8"))
+            answer = json.loads(raw.decode("utf-8"))
         except json.JSONDecodeError as exc:
             self._restart_later()
             raise ProverError(f"the Lean REPL answered with invalid JSON: {raw[:200]!r}") from exc
+        # every environment and proof state the REPL answers with stays in its memory
+        self.repl_states += ("env" in answer) + ("proofState" in answer) + len(answer.get("sorries") or ())
+        return answer
 
     # -- environments and states ------------------------------------------------------------------
     def _header_env(self, header: str) -> int:
@@ -222,7 +258,7 @@ class LeanREPLBackend(TableBackend):
         else:
             parent_ps = self._repl_state(node.parent)
             response = self.request(
-                {"tactic": node.proof[-1], "proofState": parent_ps}, 2 * self.tactic_timeout
+                {"tactic": as_single_tactic(node.proof[-1]), "proofState": parent_ps}, 2 * self.tactic_timeout
             )
             if "proofState" not in response or _errors(response):
                 raise ProverError(f"could not rebuild state {state_id} by replay: {response}")
@@ -234,6 +270,7 @@ class LeanREPLBackend(TableBackend):
     def open(self, problem: Problem) -> ProofState:
         header, formal, _ = lean_statement(problem)
         root_id = root_state_id(self.name, problem, f"{header}\n{formal}")
+        self._recycle_if_grown()
         if root_id in self.table.states:
             return self.table.get(root_id)
         try:
@@ -255,17 +292,18 @@ class LeanREPLBackend(TableBackend):
             return unchanged("forbidden", reason)
         if node.complete:
             return unchanged("error", "no goals: the proof is already complete")
-        tactic = tactic.strip()
+        tactic = normalize_tactics(tactic)
         cached = self.table.cached_step(node.id, tactic)
         if cached is not None:
             return cached
+        request = as_single_tactic(tactic)
         try:
             ps = self._repl_state(node.id)
-            response = self.request({"tactic": tactic, "proofState": ps}, timeout)
+            response = self.request({"tactic": request, "proofState": ps}, timeout)
             if response.get("message") == "Unknown proof state." and "proofState" not in response:
                 self._repl_states.clear()  # the REPL lost our ids: rebuild once
                 ps = self._repl_state(node.id)
-                response = self.request({"tactic": tactic, "proofState": ps}, timeout)
+                response = self.request({"tactic": request, "proofState": ps}, timeout)
         except ProcessTimeout:
             self._restart_later()
             return unchanged("timeout", f"no answer within {timeout:.0f}s; the Lean REPL was restarted")
@@ -309,8 +347,11 @@ class LeanREPLBackend(TableBackend):
             errors = _errors(response)
             if errors or "env" not in response:
                 return rejected(f"lean_error: {'; '.join(errors) or response.get('message', '')}", text)
-            warnings = _messages(response, "warning")
-            if response.get("sorries") or any("sorry" in w or "failed" in w for w in warnings):
+            # Lean reports a proof that still uses sorry (after an elaboration error that Lean recovered
+            # from, say) with this warning on the declaration; other warnings (linters) say nothing
+            if response.get("sorries") or any(
+                w.startswith("declaration uses 'sorry'") for w in _messages(response, "warning")
+            ):
                 return rejected("incomplete: the proof uses sorry", text)
             check = self.request(
                 {"cmd": f"#print axioms {name}", "env": int(response["env"])}, self.command_timeout

@@ -182,3 +182,50 @@ def test_real_lean_repl_proves_a_trivial_theorem() -> None:
         assert repl.step(root, "trivial").status == "complete"
         assert repl.verify(problem, "trivial").correct
         assert not repl.verify(problem, "sorry").correct
+
+
+def test_the_fake_repl_parses_one_tactic_per_request_like_the_real_one(backend: LeanREPLBackend) -> None:
+    """The test double is as strict as leanprover-community/repl: a ProofStep holds exactly one tactic."""
+    root = backend.open(ADD_ZERO)
+    ps = backend._repl_state(root.id)
+    for text in ("cases n\nall_goals simp", "cases n; all_goals simp"):
+        answer = backend.request({"tactic": text, "proofState": ps}, 10)
+        assert "proofState" not in answer and "expected end of input" in answer["message"]
+    grouped = backend.request({"tactic": "(\n  cases n\n  all_goals simp)", "proofState": ps}, 10)
+    assert grouped["proofStatus"] == "Completed"
+
+
+@pytest.mark.parametrize("action", ["cases n\nall_goals simp", "cases n; all_goals simp", "  cases n\n  all_goals simp"])
+def test_an_action_of_several_tactics_is_one_step(backend: LeanREPLBackend, action: str) -> None:
+    root = backend.open(ADD_ZERO)
+    done = backend.step(root, action)
+    assert done.status == "complete", done
+    assert backend.verify(ADD_ZERO, list(backend.state(done.state_id).proof)).correct
+    failing = backend.step(root, "cases n\nfrobnicate")
+    assert failing.status == "error" and failing.state_id == root.id
+
+
+def test_a_warning_that_says_failed_does_not_reject_a_proof(backend: LeanREPLBackend) -> None:
+    """Only errors, sorries and axioms reject: a linter warning that contains "failed" does not."""
+    problem = lean_problem("fake_imp")
+    verdict = backend.verify(problem, "intro hfailed\nassumption")
+    assert verdict.correct, verdict
+    root = backend.open(problem)
+    assert backend.step(backend.step(root, "intro hfailed").state_id, "assumption").status == "complete"
+
+
+def test_a_grown_repl_is_replaced_between_episodes() -> None:
+    """The REPL frees nothing: past ``max_repl_states`` snapshots the next episode gets a fresh process,
+    and states of earlier episodes are rebuilt by replay."""
+    with LeanREPLBackend(FAKE_REPL, tactic_timeout=5.0, command_timeout=20.0, max_repl_states=6) as repl:
+        root = repl.open(ADD_ZERO)
+        cases = repl.step(root, "cases n")
+        first_pid = repl.process.pid
+        for _ in range(3):
+            repl.step(root, "frobnicate")  # failed steps leave nothing; these add no snapshot
+            repl.verify(ADD_ZERO, "cases n\nall_goals simp")
+        assert repl.repl_states >= 6
+        repl.open(ADD_ZERO)  # a new episode
+        assert repl.recycles == 1 and repl.repl_states < 6
+        after = repl.step(cases.state_id, "all_goals simp")  # `cases n` is replayed in the new REPL
+        assert after.status == "complete" and repl.process.pid != first_pid
