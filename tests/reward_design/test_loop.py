@@ -203,3 +203,15 @@ def test_cli_bad_arguments_are_one_line(tmp_path):
         text, _ = proc.communicate(timeout=120)
         assert proc.returncode == 2, text
         assert words in text and "Traceback" not in text and len(text.strip().splitlines()) == 1, text
+
+
+@pytest.mark.slow
+def test_candidates_train_in_parallel_on_ray_and_on_the_process_pool(tmp_path):
+    """Both backends train the same candidates to the same results (training is seeded and deterministic)."""
+    pytest.importorskip("ray")
+    summaries = {}
+    for backend in ("local", "ray"):
+        summaries[backend] = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1,
+                                           workers=2, backend=backend, out=str(tmp_path / backend), **SMALL).summary
+    fitness = {b: [c["fitness"] for c in s["iterations"][0]["candidates"]] for b, s in summaries.items()}
+    assert fitness["local"] == fitness["ray"] and all(f is not None for f in fitness["ray"])
