@@ -206,10 +206,10 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
     from mathgym.agents.llm.tiny import build_tiny_model
     from mathgym.agents.llm.types import GREEDY
-    from mathgym.agents.multiagent.evaluation import processbench_f1
     from mathgym.agents.multiagent.llm_selfplay import SelfPlayConfig, train_selfplay
     from mathgym.agents.multiagent.rollout import MultiAgentRollout
     from mathgym.envs.multiagent import solver_verifier_v0
+    from mathgym.process.processbench import processbench_f1
     from mathgym.seeding import derive_seed
     from transformers import AutoModelForCausalLM
 
@@ -227,7 +227,7 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
         trajectories = rollout.run(envs, seeds=heldout)
         labels = [t.final_infos["verifier_0"]["label"] for t in trajectories]
         predictions = [t.final_infos["verifier_0"]["prediction"] for t in trajectories]
-        return processbench_f1(labels, predictions)
+        return processbench_f1(predictions, labels)  # percent
 
     curve = [{"phase": "init", "step": 0, **evaluate()}]
     # supervised steps on the game's exact labels (ProcessBench-style critic training), batch of 16 episodes
@@ -260,8 +260,8 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
         model.eval()
         if step % max(1, sft_steps // 4) == 0:
             curve.append({"phase": "supervised", "step": step, "loss": float(loss.item()), **evaluate()})
-            print(f"  supervised step {step}: loss {loss.item():.3f}, F1 {curve[-1]['f1']:.3f} "
-                  f"(acc_error {curve[-1]['acc_error']:.2f}, acc_correct {curve[-1]['acc_correct']:.2f})")
+            print(f"  supervised step {step}: loss {loss.item():.3f}, F1 {curve[-1]['f1']:.1f} "
+                  f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})")
     config = SelfPlayConfig(game="solver_verifier_v0", game_kwargs=game_kwargs, episodes_per_update=16,
                             total_updates=updates, learning_rate=1e-4, max_new_tokens=8, seed=seed)
     chunk = max(1, updates // 4)
@@ -270,8 +270,8 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
         config.seed = seed + done + 1
         train_selfplay(config, model=model, tokenizer=tokenizer, log=None)
         curve.append({"phase": "rl", "step": done + config.total_updates, **evaluate()})
-        print(f"  RL update {done + config.total_updates}: F1 {curve[-1]['f1']:.3f} "
-              f"(acc_error {curve[-1]['acc_error']:.2f}, acc_correct {curve[-1]['acc_correct']:.2f})")
+        print(f"  RL update {done + config.total_updates}: F1 {curve[-1]['f1']:.1f} "
+              f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})")
     return {"curve": curve, "game_kwargs": game_kwargs, "eval_episodes": eval_episodes}
 
 

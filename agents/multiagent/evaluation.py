@@ -1,4 +1,4 @@
-"""Evaluating multi-agent policies: matches, round robins, Elo ratings, and ProcessBench F1 for verifiers.
+"""Evaluating multi-agent policies: matches, round robins and Elo ratings.
 
 A *seat policy* here is any callable ``(agent, observation, info) -> action`` — a scripted player, a trained
 SB3 model (:func:`mathgym.agents.multiagent.independent.sb3_policy`), an exact player such as Nim's
@@ -8,8 +8,9 @@ SB3 model (:func:`mathgym.agents.multiagent.independent.sb3_policy`), an exact p
 * :func:`round_robin` — every pair of saved policies, each in both seats; a score matrix.
 * :func:`elo_ratings` — Bradley–Terry strengths fitted to the score matrix (minorise–maximise iterations),
   shown on the Elo scale (400 · log10, mean 1000), so ratings do not depend on match order.
-* :func:`processbench_f1` — accuracy on flawed and on correct solutions and their harmonic mean, the
-  ProcessBench metric the SolverVerifier benchmark reports (methods.md §5.3).
+
+SolverVerifier's verifiers are scored with the process-rewards module's ProcessBench F1
+(:func:`mathgym.process.processbench.processbench_f1`, methods.md §5.3).
 """
 from __future__ import annotations
 
@@ -101,22 +102,3 @@ def elo_ratings(names: Sequence[str], scores: np.ndarray, *, iterations: int = 1
         strength /= np.exp(np.mean(np.log(strength)))
     elo = 400.0 * np.log10(strength)
     return {name: float(1000.0 + e - elo.mean()) for name, e in zip(names, elo)}
-
-
-def processbench_f1(labels: Sequence[int], predictions: Sequence[int | None]) -> dict[str, float]:
-    """ProcessBench's metric: exact-match accuracy on flawed solutions (label >= 0) and on correct ones
-    (label -1), and their harmonic mean. A ``None`` prediction (unreadable) never matches.
-
-    :param labels: first wrong step per solution, -1 when all steps are right.
-    :param predictions: the verifier's answers.
-    """
-    if len(labels) != len(predictions):
-        raise ValueError(f"{len(labels)} labels but {len(predictions)} predictions")
-    error = [p == y for y, p in zip(labels, predictions) if y != -1]
-    correct = [p == y for y, p in zip(labels, predictions) if y == -1]
-    acc_error = float(np.mean(error)) if error else float("nan")
-    acc_correct = float(np.mean(correct)) if correct else float("nan")
-    total = acc_error + acc_correct
-    f1 = 2 * acc_error * acc_correct / total if total > 0 else 0.0
-    return {"acc_error": acc_error, "acc_correct": acc_correct, "f1": f1,
-            "n_error": float(len(error)), "n_correct": float(len(correct))}

@@ -8,7 +8,8 @@ MultiAgentRollout`). Per update:
    selfplay.RoleBaseline` (SPIRAL's RAE; ``role_baseline=False`` uses the raw return), and every token
    that agent generated in the episode shares it;
 3. the loss is :func:`mathgym.agents.grpo.grpo_loss` (PPO-style clipping, token-level average) on
-   :func:`mathgym.agents.grpo.token_logprobs` — the GRPO trainer's own functions, used as they are; only
+   :func:`mathgym.agents.grpo.token_logprobs` at the sampling temperature — the GRPO trainer's own functions,
+   used as they are; only
    the advantage differs from GRPO's group mean, because self-play episodes of one game are not a group of
    answers to one prompt.
 """
@@ -110,6 +111,7 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     history: list[dict[str, float]] = []
     trajectories: list[MultiAgentTrajectory] = []
+    temperature = config.temperature if config.temperature > 0 else 1.0  # greedy rollouts: plain logits, as GRPO
     for update in range(1, config.total_updates + 1):
         seeds = [derive_seed("mathgym.multiagent.selfplay.deal", config.seed, update, i) % 2**31
                  for i in range(config.episodes_per_update)]
@@ -123,10 +125,10 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
         if not samples:
             raise RuntimeError("the policy returned no token ids; self-play training needs a local backend")
         with torch.no_grad():
-            old, _ = token_logprobs(model, samples, pad_id)
+            old, _ = token_logprobs(model, samples, pad_id, temperature=temperature)
         model.train()
         optimizer.zero_grad()
-        logp, mask = token_logprobs(model, samples, pad_id)
+        logp, mask = token_logprobs(model, samples, pad_id, temperature=temperature)
         adv = torch.tensor(advantages, device=logp.device, dtype=logp.dtype).unsqueeze(1)
         total_tokens = int(mask.sum().item())
         loss, _, ratio = grpo_loss(logp, old, None, adv, mask, clip_eps=config.clip_eps, kl_coef=0.0,

@@ -1,12 +1,17 @@
-"""Reference solutions with one injected error and its exact position — the labels SolverVerifier scores with.
+"""Solutions with one injected error and its exact position — the labels SolverVerifier scores with.
 
-Until the process-rewards work provides exact step labels for every generator, this module makes them
-in the simplest way that keeps the label exact: change one number in one step of a generator's reference
-solution, and carry the changed number into the later steps that repeat it. The steps before the chosen
-one are untouched and the chosen one now states something false, so its index is the first error.
-SolverVerifier takes the injector as an argument (``error_injector=``), so a richer one (sign errors,
-wrong operations, "right answer, wrong step" cases, oracle-checked labels) replaces this one without
-touching the game.
+Two injectors share one signature, ``(problem, rng) -> LabelledSolution``, and SolverVerifier takes either
+(``error_injector=``):
+
+* :func:`process_error_injector` (the default) — the process-rewards labels of :mod:`mathgym.process.inject`:
+  six error kinds replayed through each generator's tracer and propagated to the end, exact and checked by
+  the oracle step checker; for a problem it cannot serve it falls back to the injector below.
+* :func:`inject_first_error` — the simplest exact labels: one number of one reference step changed and
+  carried into the later steps that repeat it; the earlier steps are untouched and the changed one states
+  something false, so its index is the first error.
+
+:func:`oracle_step_labeler` gives exact first-error labels of agent-written solutions (``step_labeler=``)
+from the same process-rewards oracle.
 """
 from __future__ import annotations
 
@@ -76,6 +81,34 @@ def inject_first_error(problem: Problem, rng: np.random.Generator) -> LabelledSo
     for j in range(k + 1, len(steps)):
         steps[j] = carried.sub(new, steps[j])
     return LabelledSolution(tuple(steps), k, "number_slip")
+
+
+def process_error_injector(problem: Problem, rng: np.random.Generator) -> LabelledSolution:
+    """An error from :func:`mathgym.process.inject.inject_error` (any kind, drawn with ``rng``), or
+    :func:`inject_first_error` when it has none for this problem (a generator without a tracer).
+
+    :param problem: a procedural problem.
+    :param rng: the random stream (the game's).
+    """
+    from mathgym.process.inject import inject_error
+
+    labeled = inject_error(problem, seed=rng)
+    if labeled is None:
+        return inject_first_error(problem, rng)
+    return LabelledSolution(tuple(labeled.steps), int(labeled.first_error_index),
+                            str(labeled.meta.get("kind", "injected")))
+
+
+def oracle_step_labeler(problem: Problem, steps: Sequence[str]) -> int | None:
+    """The process-rewards oracle's first wrong step of ``steps`` (-1 when it finds none), for
+    ``solver_verifier_v0.env(step_labeler=oracle_step_labeler)``.
+
+    :param problem: the problem the steps solve.
+    :param steps: an agent-written solution.
+    """
+    from mathgym.process.checker import first_error
+
+    return int(first_error(problem, list(steps)))
 
 
 def first_error_prediction(text: str, n_steps: int | None = None) -> int | None:

@@ -7,13 +7,15 @@ A problem is drawn from a mathgym source (a procedural generator by default). Wi
 gives a final answer (``\\boxed{}``, "The answer is ...") or ``max_solver_turns`` actions have passed; then
 ``verifier_0`` judges it. With ``solver="reference"`` there is no solver agent: the solution is the
 generator's reference solution, with probability ``error_rate`` carrying one injected error at a known step
-(:func:`mathgym.envs.multiagent.errors.inject_first_error`, swappable through ``error_injector``), and the
+(the process-rewards labels, :func:`mathgym.envs.multiagent.errors.process_error_injector`, swappable through
+``error_injector``), and the
 verifier alone plays — ProcessBench as an environment. The verifier answers the ProcessBench way: the
 0-based index of the earliest wrong step in ``\\boxed{}``, or ``\\boxed{-1}`` (or ``correct``) when every
 step is right.
 
 Ground truth decides every reward. For injected errors, and for agent-written solutions when a
-``step_labeler`` is given, the first-error label is exact and the verifier must name that index. For
+``step_labeler`` is given (:func:`~mathgym.envs.multiagent.errors.oracle_step_labeler`: the process-rewards
+oracle step checker), the first-error label is exact and the verifier must name that index. For
 agent-written solutions without a labeler the label is outcome-level: mathgym's verifier checks the final
 answer; a correct answer expects ``-1``, a wrong one expects any step index (there is a wrong step, its
 position is unknown).
@@ -86,8 +88,8 @@ from mathgym.envs.multiagent.errors import (
     ErrorInjector,
     LabelledSolution,
     first_error_prediction,
-    inject_first_error,
     number_steps,
+    process_error_injector,
     reference_steps,
 )
 from mathgym.problem import Problem
@@ -123,7 +125,7 @@ class SolverVerifier(Game):
     name = "solver_verifier_v0"
 
     def __init__(self, source: Source | str = "generator:Arithmetic", *, solver: str = "agent",
-                 error_rate: float = 0.5, error_injector: ErrorInjector = inject_first_error,
+                 error_rate: float = 0.5, error_injector: ErrorInjector = process_error_injector,
                  step_labeler: StepLabeler | None = None, zero_sum: bool = False, max_solver_turns: int = 8,
                  max_action_length: int = MAX_ACTION_CHARS, max_observation_length: int = MAX_OBSERVATION_CHARS,
                  render_mode: str | None = None, **source_kwargs: Any) -> None:

@@ -4,20 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mathgym.agents.multiagent.evaluation import elo_ratings, play_match, processbench_f1, round_robin
+from mathgym.agents.multiagent.evaluation import elo_ratings, play_match, round_robin
 from mathgym.agents.multiagent.independent import SingleAgentView, nim_optimal_policy, random_policy, sb3_policy
 from mathgym.envs.multiagent import nim_v0
-
-
-def test_processbench_f1_is_the_harmonic_mean_of_the_two_accuracies():
-    labels = [-1, -1, 2, 0, 1, -1]
-    predictions = [-1, 0, 2, None, 1, -1]
-    out = processbench_f1(labels, predictions)
-    assert out["acc_correct"] == pytest.approx(2 / 3) and out["acc_error"] == pytest.approx(2 / 3)
-    assert out["f1"] == pytest.approx(2 / 3)
-    assert processbench_f1([-1, 3], [-1, -1])["f1"] == 0.0  # says "correct" to everything
-    with pytest.raises(ValueError):
-        processbench_f1([1], [])
 
 
 def test_elo_orders_players_by_strength_and_is_symmetric():

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from mathgym.envs.multiagent import debate_v0, kuhn_poker_v0, nim_v0, proposer_solver_v0, solver_verifier_v0
-from mathgym.envs.multiagent.errors import LabelledSolution, first_error_prediction, inject_first_error
+from mathgym.envs.multiagent.errors import (
+    LabelledSolution,
+    first_error_prediction,
+    inject_first_error,
+    oracle_step_labeler,
+    process_error_injector,
+)
 from mathgym.envs.multiagent.proposer_solver_v0 import learnability
 from mathgym.sources.procedural import ProceduralSource
 
@@ -140,6 +146,33 @@ def test_injected_error_changes_one_number_and_carries_it():
         reference = list(problem.meta["solution"])
         assert list(solution.steps[:k]) == reference[:k]
         assert solution.steps[k] != reference[k]
+
+
+@pytest.mark.parametrize("generator", ["Arithmetic", "LinearEquation", "MultiStepWord", "Fractions"])
+def test_process_injector_labels_agree_with_the_oracle_checker(generator):
+    # the default injector is the process-rewards one: its label is the oracle's first wrong step
+    for index in range(5):
+        problem = ProceduralSource(generator, level=1)[index]
+        solution = process_error_injector(problem, np.random.default_rng(index))
+        assert 0 <= solution.first_error < len(solution.steps)
+        assert oracle_step_labeler(problem, solution.steps) == solution.first_error
+        assert oracle_step_labeler(problem, problem.meta["solution"]) == -1
+
+
+def test_oracle_labeler_gives_agent_written_solutions_exact_labels():
+    env = solver_verifier_v0.env(level=0, step_labeler=oracle_step_labeler)
+
+    def script(agent, observation, info):
+        problem = env.unwrapped.game.problem
+        if agent == "verifier_0":
+            return "\\boxed{0}"
+        steps = list(problem.meta["solution"])
+        return "\n".join(steps[:-1] + [f"The answer is \\boxed{{{wrong(problem.answer)}}}."])
+
+    returns, infos = play_aec(env, script)
+    info = infos["verifier_0"]
+    assert info["label_exact"] and info["label"] == len(info["steps"]) - 1  # only the final step is wrong
+    assert returns["verifier_0"] == 0.0
 
 
 def test_first_error_prediction_reads_processbench_answers():
