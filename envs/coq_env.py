@@ -21,8 +21,8 @@ class CoqEnv(ProverEnv):
     identities) with Coq 8.16 running in a contained, long-lived ``coqidetop`` process
     (:class:`~mathgym.provers.coq.CoqBackend`). Each action is one or more tactics (``intros n. lia.``,
     ``- simpl; ring.``); in ``whole_proof`` mode the one action is the complete script. When no goals
-    remain the backend re-checks the whole proof, sends ``Qed.`` and ``Print Assumptions`` itself, and
-    accepts only the axioms the problem allows.
+    remain the backend re-checks the whole proof, sends ``Qed.`` itself (under Coq's ``Timeout``) and
+    accepts only the axioms the problem allows (:mod:`mathgym.provers.coq_axioms`).
 
     ## Action Space
 

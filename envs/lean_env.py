@@ -6,10 +6,74 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from collections.abc import Mapping
+
+import numpy as np
+
+from mathgym.problem import Problem
 from mathgym.provers.base import ProverBackend
 from mathgym.sources.base import Source
 
 from .prover_env import ProverEnv
+
+DOJO_REPO_HINT = (
+    "LeanDojo only poses theorems of a traced repository, and these problems carry no location "
+    "(meta['lean_dojo']). Pass dojo_repo={'url': ..., 'commit': ..., 'files': {'test': 'MiniF2F/Test.lean', "
+    "'valid': 'MiniF2F/Valid.lean'}} naming the traced repository that holds the same theorems (a miniF2F "
+    "Lean 4 port; a file may be a pattern such as 'MiniF2F/Test/{name}.lean'), or use backend='repl'."
+)
+
+
+class DojoLocatedSource(Source):
+    """The problems of ``source``, each located in a traced LeanDojo repository by its theorem name.
+
+    :param source: problems with ``meta["theorem_name"]`` (and ``meta["split"]`` when ``files`` is by split).
+    :param url: the repository (GitHub URL or local git path).
+    :param commit: its commit.
+    :param files: the file holding the theorems (``{name}`` is replaced by the theorem name), or one such
+        file per split.
+    :param namespace: the namespace the theorems are declared in (``""``: none).
+    """
+
+    def __init__(
+        self, source: Source, url: str, commit: str, files: str | Mapping[str, str], namespace: str = ""
+    ) -> None:
+        self.source = source
+        self.url, self.commit = url, commit
+        self.files = files
+        self.namespace = namespace
+        self.name = source.name
+
+    def locate(self, problem: Problem) -> Problem:
+        name = str(problem.meta.get("theorem_name") or "")
+        if not name:
+            raise ValueError(f"problem {problem.id!r} has no meta['theorem_name'] to find it by")
+        if isinstance(self.files, str):
+            pattern = self.files
+        else:
+            split = str(problem.meta.get("split", ""))
+            if split not in self.files:
+                raise ValueError(f"dojo_repo names no file for split {split!r} (problem {problem.id!r})")
+            pattern = self.files[split]
+        location = {"url": self.url, "commit": self.commit, "file_path": pattern.format(name=name),
+                    "full_name": f"{self.namespace}.{name}" if self.namespace else name}
+        return problem.replace(meta={**problem.to_dict()["meta"], "lean_dojo": location})
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int) -> Problem:
+        return self.locate(self.source[index])
+
+    def find(self, problem_id: str) -> Problem:
+        return self.locate(self.source.find(problem_id))
+
+    def sample_index(self, rng: np.random.Generator) -> int:
+        return self.source.sample_index(rng)
+
+    def select(self, options: Mapping[str, Any]) -> Problem | None:
+        chosen = self.source.select(options)
+        return None if chosen is None else self.locate(chosen)
 
 
 class LeanEnv(ProverEnv):
@@ -55,7 +119,11 @@ class LeanEnv(ProverEnv):
 
     * ``split``: ``"test"`` (default), ``"valid"`` or ``"all"``; ``data_dir``/``port``/``hub_id`` select the
       statements (see :class:`~mathgym.sources.minif2f.MiniF2FSource`), or pass ``source=``.
-    * ``backend``: ``"repl"`` (default), ``"leandojo"``, or a ready backend object.
+    * ``backend``: ``"repl"`` (default), ``"leandojo"``, or a ready backend object. LeanDojo only poses
+      theorems of a traced repository: give ``dojo_repo`` (``url``, ``commit``, ``files`` by split, optional
+      ``namespace``) to locate each problem there by its theorem name, unless the source's problems carry
+      ``meta["lean_dojo"]`` already; ``allow_trace=True`` lets LeanDojo trace an untraced repository
+      (hours, network) instead of failing.
     * ``repl_command``: the REPL command line (default ``lake env <repl_path>/.lake/build/bin/repl``);
       ``repl_path`` / ``project_dir`` default to ``$MATHGYM_LEAN_REPL`` / ``$MATHGYM_LEAN_PROJECT``.
     * ``tactic_timeout``: client-side seconds per tactic (default 60).
@@ -77,12 +145,16 @@ class LeanEnv(ProverEnv):
         repl_path: str | None = None,
         project_dir: str | None = None,
         tactic_timeout: float = 60.0,
+        dojo_repo: Mapping[str, Any] | None = None,
+        allow_trace: bool = False,
         **kwargs: Any,
     ) -> None:
         if source is None:
             from mathgym.sources.minif2f import MiniF2FSource  # noqa: PLC0415
 
             source = MiniF2FSource(split, data_dir, port=port, hub_id=hub_id)
+        if getattr(backend, "name", backend) == "leandojo":
+            source = self._located(source, dojo_repo)
         if backend == "repl":
             from mathgym.provers.lean_repl import LeanREPLBackend  # noqa: PLC0415
 
@@ -93,10 +165,23 @@ class LeanEnv(ProverEnv):
         elif backend == "leandojo":
             from mathgym.provers.leandojo import LeanDojoBackend  # noqa: PLC0415
 
-            backend = LeanDojoBackend(timeout=int(tactic_timeout))
+            backend = LeanDojoBackend(timeout=int(tactic_timeout), allow_trace=allow_trace)
             owned = True
         elif isinstance(backend, str):
             raise ValueError(f"backend must be 'repl', 'leandojo' or a ProverBackend, got {backend!r}")
         else:
             owned = False
         super().__init__(source, backend, tactic_timeout=tactic_timeout, owns_backend=owned, **kwargs)
+
+    @staticmethod
+    def _located(source: Source, dojo_repo: Mapping[str, Any] | None) -> Source:
+        """``source`` with LeanDojo locations (checked now, so that no reset fails for the lack of one)."""
+        if dojo_repo is not None:
+            missing = [key for key in ("url", "commit", "files") if not dojo_repo.get(key)]
+            if missing:
+                raise ValueError(f"dojo_repo lacks {missing}. {DOJO_REPO_HINT}")
+            return DojoLocatedSource(source, str(dojo_repo["url"]), str(dojo_repo["commit"]), dojo_repo["files"],
+                                     str(dojo_repo.get("namespace", "")))
+        if len(source) == 0 or not source[0].meta.get("lean_dojo"):
+            raise ValueError(DOJO_REPO_HINT)
+        return source

@@ -111,7 +111,8 @@ class CoqBackend(TableBackend):
     :param isolation: containment level, ``"auto"`` for the strongest available.
     :param grace_s: extra wall-clock seconds before a stuck process is killed and restarted.
     :param header_timeout: seconds allowed for a header's ``Require`` commands.
-    :param qed_timeout: seconds allowed for ``Qed.`` and ``Print Assumptions``.
+    :param qed_timeout: seconds Coq's own ``Timeout`` allows the kernel check of ``Qed``.
+    :param query_timeout: seconds allowed for one query of the axiom check (``Print``, ``Print Assumptions``).
     :param executable: the coqidetop binary.
     :param memoize: serve a repeated (state, tactic) step from memory instead of asking Coq again.
     :param axiom_oracle: work out the axioms of library constants in a background coqidetop, so that
@@ -129,6 +130,7 @@ class CoqBackend(TableBackend):
         grace_s: float = 10.0,
         header_timeout: float = 120.0,
         qed_timeout: float = 60.0,
+        query_timeout: float = 120.0,
         executable: str = "coqidetop.opt",
         memoize: bool = True,
         axiom_oracle: bool = True,
@@ -143,6 +145,7 @@ class CoqBackend(TableBackend):
         self.grace_s = float(grace_s)
         self.header_timeout = float(header_timeout)
         self.qed_timeout = float(qed_timeout)
+        self.query_timeout = float(query_timeout)
         self.memoize = memoize
         self.limits = limits
         self.coq = CoqIdeTop(limits=limits, isolation=isolation, executable=executable)
@@ -153,7 +156,7 @@ class CoqBackend(TableBackend):
         self.restarts = 0
         self.round_trips = 0
         self.axiom_cache = AxiomCache(
-            limits=limits, isolation=isolation, executable=executable, timeout=qed_timeout,
+            limits=limits, isolation=isolation, executable=executable, timeout=query_timeout,
             background=axiom_oracle,
         )
 
@@ -388,11 +391,11 @@ class CoqBackend(TableBackend):
 
     def _proof_axioms(self, spec: CoqTheorem, state: int, text: str) -> list[str]:
         """The axioms the theorem saved at ``state`` depends on (see :mod:`mathgym.provers.coq_axioms`)."""
-        printing_all, _, _ = self._run("Set Printing All.", state, self.qed_timeout)
+        printing_all, _, _ = self._run("Set Printing All.", state, self.query_timeout)
 
         def query(command: str) -> list[str]:
             try:
-                return self.coq.query(command, printing_all, self.qed_timeout)
+                return self.coq.query(command, printing_all, self.query_timeout)
             except CoqFailure as exc:
                 raise CoqQueryError(exc.message) from None
 
