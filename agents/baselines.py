@@ -60,10 +60,11 @@ class ReferenceAgent(Agent):
 
 def reference_steps(problem: Problem) -> list[str]:
     """The reference solution's steps, ending with a boxed gold answer (added when missing)."""
+    from mathgym.generators.base import boxed  # noqa: PLC0415
     from mathgym.verifier import extract_answer  # noqa: PLC0415
 
     steps = [s for s in problem.solution if s.strip()]
     if not steps or extract_answer(steps[-1]) is None:
-        steps.append(f"The answer is \\boxed{{{problem.answer}}}.")
+        steps.append(boxed(problem.answer))
     # a step before the last that already states an answer would end a step-level episode early
     return [s for s in steps[:-1] if extract_answer(s) is None] + steps[-1:]

@@ -1,10 +1,13 @@
-"""Robustness report of a sweep store: Markdown + HTML with PNG plots.
+"""Reports of a results store: Markdown + HTML with PNG plots.
 
 ``write_report("results/sweep.sqlite", "results/report")`` writes ``report.md``, ``report.html`` and
-``plots/*.png``: accuracy across variants per agent (GSM-Symbolic's distribution, with the original
-questions marked), average- vs worst-case accuracy (DynaMath) with effective accuracy (UGMathBench), the
-accuracy drop of every perturbation, and, when the sweep has MathCheck task variants, the checklist grid.
-Every metric comes with a 95% bootstrap interval over families (``reps`` replicates, fixed seed).
+``plots/*.png``. A sweep run (rows with variant indices) gets the robustness report: accuracy across
+variants per agent (GSM-Symbolic's distribution, with the original questions marked), average- vs
+worst-case accuracy (DynaMath) with effective accuracy (UGMathBench), the accuracy drop of every
+perturbation, and, when the sweep has MathCheck task variants, the checklist grid; every metric comes with a
+95% bootstrap interval over families (``reps`` replicates, fixed seed). A plain evaluation (``mathgym
+eval`` rows, or any rows without variants) gets accuracy by agent and env, by level and by seed, with
+intervals over episodes. The row schema is in ``docs/results.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import numbers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +88,116 @@ def _suite(env: str) -> str:
 def _matrix(frame) -> np.ndarray:  # noqa: ANN001
     m, _, _ = R.correctness_matrix(frame.to_dict("records"), seed_key="family", variant_key="variant")
     return m
+
+
+def is_plain_evaluation(df, run: dict[str, Any]) -> bool:  # noqa: ANN001
+    """A run without variants: ``mathgym eval`` rows, or rows a user wrote without variant indices."""
+    return run.get("kind") == "eval" or bool((df["variant"] < 0).all())
+
+
+def _episode_ci(values, reps: int) -> dict[str, float]:  # noqa: ANN001
+    """Mean of 0/1 outcomes with a percentile bootstrap interval over episodes."""
+    x = np.asarray(values, dtype=float)
+    if len(x) < 2:
+        return {"value": float(x.mean()) if len(x) else math.nan, "lo": math.nan, "hi": math.nan}
+    lo, hi = R.bootstrap_ci(lambda m: float(m.mean()), x, reps=reps)
+    return {"value": float(x.mean()), "lo": lo, "hi": hi}
+
+
+def build_eval_sections(df, run: dict[str, Any], *, reps: int = 1000,
+                        plots_dir: Path | None = None) -> list[Section]:  # noqa: ANN001
+    """Sections of a plain evaluation: accuracy by agent and env, by level, by seed.
+
+    :param df: the run's rows (:func:`_load`).
+    :param run: the run's record (``Store.runs()``).
+    :param reps: bootstrap replicates per interval.
+    :param plots_dir: where to draw ``accuracy_by_level.png`` (``None``: no plot).
+    """
+    if "level" not in df:
+        df = df.assign(level=[None] * len(df))
+    levels = df["level"].map(lambda v: int(v) if isinstance(v, numbers.Real) and not math.isnan(v) else None)
+    df = df.assign(level=levels)
+    seeds = sorted(int(s) for s in df["seed"].unique())
+    head = Section(
+        "Run",
+        [
+            f"Run `{run['run_id']}`: {len(df)} episodes, agents {', '.join(sorted(df['agent'].unique()))}, "
+            f"envs {', '.join(sorted(df['env'].unique()))}, seeds {', '.join(map(str, seeds))}.",
+            f"Versions: {', '.join(f'{k} {v}' for k, v in run['versions'].items())}.",
+            f"Accuracy intervals are 95% percentile bootstrap intervals over episodes ({reps} replicates).",
+        ],
+    )
+    overall = Table(["agent", "env", "episodes", "accuracy", "mean reward", "mean steps"], [])
+    for (agent, env), frame in df.groupby(["agent", "env"]):
+        overall.rows.append([agent, env, str(len(frame)), _ci(_episode_ci(frame["correct"], reps)),
+                             f"{frame['reward'].mean():.3f}" if frame["reward"].notna().any() else "–",
+                             f"{frame['steps'].mean():.1f}" if frame["steps"].notna().any() else "–"])
+    head.tables.append(overall)
+    sections = [head]
+
+    known = sorted({lv for lv in df["level"] if lv is not None})
+    by_level = Section("Accuracy by level", ["Rows: agent and env; columns: the problems' difficulty level "
+                                             "(procedural `level`, variant `difficulty`); cells: accuracy (%) "
+                                             "[95% CI] over the episodes of that level."])
+    level_cis: dict[str, dict[int, dict[str, float]]] = {}
+    if known:
+        t = Table(["agent", "env", *[f"level {lv}" for lv in known]], [])
+        for (agent, env), frame in df.groupby(["agent", "env"]):
+            cells = []
+            for lv in known:
+                part = frame[frame["level"] == lv]["correct"]
+                ci = _episode_ci(part, reps) if len(part) else None
+                if ci is not None:
+                    level_cis.setdefault(f"{agent} ({env.split('/')[-1]})", {})[lv] = ci
+                cells.append(f"{_ci(ci)} (n={len(part)})" if ci is not None else "–")
+            t.rows.append([agent, env, *cells])
+        by_level.tables.append(t)
+    else:
+        by_level.text.append("No row carries a level.")
+    sections.append(by_level)
+
+    by_seed = Section("Accuracy by seed", ["Accuracy (%) of each run seed; a spread across seeds that exceeds the "
+                                           "intervals above means the seed's problem stream matters."])
+    t = Table(["agent", "env", *[f"seed {s}" for s in seeds]], [])
+    for (agent, env), frame in df.groupby(["agent", "env"]):
+        cells = []
+        for seed in seeds:
+            part = frame[frame["seed"] == seed]["correct"]
+            cells.append(f"{100 * part.mean():.1f} (n={len(part)})" if len(part) else "–")
+        t.rows.append([agent, env, *cells])
+    by_seed.tables.append(t)
+    sections.append(by_seed)
+    if plots_dir is not None and level_cis:
+        head.images.append(_plot_levels(plots_dir, level_cis))
+    return sections
+
+
+def _plot_levels(plots_dir: Path, cis: dict[str, dict[int, dict[str, float]]]) -> tuple[str, str]:
+    import matplotlib  # noqa: PLC0415
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    levels = sorted({lv for per in cis.values() for lv in per})
+    names = list(cis)
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.1 * len(levels) + 2.5), 3.6), dpi=100)
+    for k, name in enumerate(names):
+        xs = np.arange(len(levels)) + (k - (len(names) - 1) / 2) * width
+        vals = [100 * cis[name].get(lv, {}).get("value", np.nan) for lv in levels]
+        lo = [100 * (cis[name][lv]["value"] - cis[name][lv]["lo"]) if lv in cis[name] else 0 for lv in levels]
+        hi = [100 * (cis[name][lv]["hi"] - cis[name][lv]["value"]) if lv in cis[name] else 0 for lv in levels]
+        ax.bar(xs, vals, width, yerr=np.nan_to_num(np.clip([lo, hi], 0, None)), capsize=3, label=name)
+    ax.set_xticks(range(len(levels)), [f"level {lv}" for lv in levels])
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.set_title("Accuracy by level (95% bootstrap CI over episodes)")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(3, len(names)))
+    fig.tight_layout()
+    fig.savefig(plots_dir / "accuracy_by_level.png")
+    plt.close(fig)
+    return "plots/accuracy_by_level.png", "Accuracy by level, per agent and env"
 
 
 def build_sections(
@@ -486,25 +600,28 @@ def render_html(sections: Sequence[Section], title: str) -> str:
 
 def write_report(
     store: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str] = "results/report",
+    out_dir: str | os.PathLike[str] | None = None,
     *,
     run_id: str | None = None,
     reps: int = 1000,
     plots: bool = True,
 ) -> dict[str, Path]:
-    """Write ``report.md``, ``report.html``, ``plots/*.png`` and ``metrics.json`` for a sweep run.
+    """Write ``report.md``, ``report.html``, ``plots/*.png`` and ``metrics.json`` for a sweep or eval run.
 
-    :param store: the SQLite store a sweep wrote.
-    :param out_dir: output folder (created).
+    :param store: the SQLite store a sweep or ``mathgym eval`` wrote.
+    :param out_dir: output folder (created; default: ``report-<run id>`` next to the store, so reports of
+        different runs never overwrite each other).
     :param run_id: which run (default: the most recent).
     :param reps: bootstrap replicates per interval.
     :param plots: draw the PNG plots (needs matplotlib).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     run, df = _load(store, run_id)
-    sections = build_sections(df, run, reps=reps, plots_dir=out / "plots" if plots else None)
-    title = f"mathgym robustness report — {run['run_id']}"
+    out = Path(out_dir) if out_dir is not None else Path(store).parent / f"report-{run['run_id']}"
+    out.mkdir(parents=True, exist_ok=True)
+    plain = is_plain_evaluation(df, run)
+    build = build_eval_sections if plain else build_sections
+    sections = build(df, run, reps=reps, plots_dir=out / "plots" if plots else None)
+    title = f"mathgym {'evaluation' if plain else 'robustness'} report — {run['run_id']}"
     paths = {"markdown": out / "report.md", "html": out / "report.html", "metrics": out / "metrics.json"}
     paths["markdown"].write_text(render_markdown(sections, title), encoding="utf-8")
     paths["html"].write_text(render_html(sections, title), encoding="utf-8")

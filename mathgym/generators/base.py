@@ -129,13 +129,21 @@ class Generated:
             raise ValueError(f"{generator}: empty prompt")
         if self.answer_type not in ANSWER_TYPES:
             raise ValueError(f"{generator}: answer_type {self.answer_type!r} not in {sorted(ANSWER_TYPES)}")
-        if not self.solution or f"\\boxed{{{self.answer}}}" not in self.solution[-1]:
-            raise ValueError(f"{generator}: the last solution step must contain \\boxed{{{self.answer}}}")
+        if not self.solution or boxed_answer(self.answer) not in self.solution[-1]:
+            raise ValueError(f"{generator}: the last solution step must contain {boxed_answer(self.answer)}")
+
+
+def boxed_answer(answer: str) -> str:
+    """``\\boxed{answer}`` as LaTeX reads it: a set's braces are escaped (``\\boxed{\\{-11, -7\\}}``), because
+    ``\\boxed{{-11, -7}}`` would typeset as ``-11, -7``, a tuple, not a set."""
+    if answer.startswith("{") and answer.endswith("}"):
+        answer = "\\{" + answer[1:-1] + "\\}"
+    return f"\\boxed{{{answer}}}"
 
 
 def boxed(answer: str) -> str:
     """The closing step every reference solution ends with."""
-    return f"The answer is \\boxed{{{answer}}}."
+    return f"The answer is {boxed_answer(answer)}."
 
 
 class ProblemGenerator(ABC):

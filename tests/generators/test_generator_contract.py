@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mathgym.generators import ANSWER_TYPES, GENERATORS, Generated, ProblemGenerator, get_generator
-from mathgym.generators.base import GeneratorConfig
+from mathgym.generators.base import GeneratorConfig, boxed_answer
 from mathgym.problem import Problem
 from mathgym.sources import ProceduralSource
 
@@ -41,8 +41,9 @@ def test_items_keep_the_contract(name: str, level: int) -> None:
         assert meta["answer_type"] in ANSWER_TYPES
         assert meta["difficulty"] == source.config.to_dict()
         assert meta["topic"]
-        # the last step states the gold answer, boxed
-        assert f"\\boxed{{{problem.answer}}}" in problem.solution[-1]
+        # the last step states the gold answer, boxed (a set's braces escaped, as LaTeX needs)
+        assert boxed_answer(problem.answer) in problem.solution[-1]
+        assert "\\boxed{{" not in problem.solution[-1]
         assert len(problem.solution) >= 2, "a reference solution shows at least one working step"
         # exact gold: no float spellings (exponents, long binary-float tails) anywhere in the answer
         assert not re.search(r"\d[eE][-+]?\d", problem.answer)
