@@ -292,6 +292,11 @@ class Session:
     failing cell's ``error`` says so. Closing the session (or leaving the ``with`` block) kills every
     process the session started and frees its scratch directory.
 
+    Unlike :meth:`Sandbox.run`, whose exit code is the kernel's wait status of the snippet's process, a
+    cell's ``exit_code``/``error`` can only come from the session's own process (it keeps running): the
+    cell's own code could misreport them, like any notebook kernel's, but cannot answer for another
+    cell or another session (a report must carry the cell's random nonce, or the session is reset).
+
     :param sandbox: the pooled sandbox the session's worker comes from.
     :param timeout_s: default per-cell wall-clock limit.
     :param memory_mb: memory cap for the whole session (all cells and their children).

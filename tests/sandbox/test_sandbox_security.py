@@ -595,7 +595,7 @@ def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
                 pass
     chosen = []
     for size, path in sorted(files, reverse=True):
-        if total > (700 << 20):
+        if total > (400 << 20):
             break
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -634,7 +634,7 @@ def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
     with LocalSandbox(preload=(), max_workers=1, memory_mb=128, lean_workers=False) as box:
         if ":full" not in box.isolation:
             pytest.skip("per-box cgroups need root")
-        for _ in range(3):
+        for _ in range(2):
             assert box.run(hog, timeout_s=120, memory_mb=128).ok
         result = box.run(hold, timeout_s=30, memory_mb=128)
         assert result.stdout.startswith("held"), result
