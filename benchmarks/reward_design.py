@@ -1,6 +1,6 @@
 """Reward design with the offline ``evolve`` proposer against the sparse and the hand-written rewards.
 
-    python benchmarks/reward_design.py [--envs countdown,nguyen2,...] [--iterations 4] [--samples 8]
+    python benchmarks/reward_design.py [--envs equation-hard,countdown-ppo,...] [--iterations 4] [--samples 8]
                                        [--seeds 5] [--workers 2] [--out benchmarks/results/reward_design]
 
 For each env (chosen, with its budget, so that sparse-reward PPO does not already solve it at the budget),
@@ -29,11 +29,11 @@ from typing import Any
 
 #: label -> (env id, env kwargs, SB3 algorithm, training budget in env steps)
 ENVS: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
-    "countdown-ppo": ("mathgym/Countdown-v0", {}, "ppo", 20_000),
-    "countdown500-ppo": ("mathgym/Countdown-v0", {"max_target": 500}, "ppo", 20_000),
+    "equation-easy": ("mathgym/EquationSolve-Easy-v0", {}, "maskable_ppo", 2_000),
     "equation-mixed": ("mathgym/EquationSolve-v0", {}, "maskable_ppo", 4_000),
     "equation-medium": ("mathgym/EquationSolve-Medium-v0", {}, "maskable_ppo", 6_000),
     "equation-hard": ("mathgym/EquationSolve-Hard-v0", {}, "maskable_ppo", 8_000),
+    "countdown-ppo": ("mathgym/Countdown-v0", {}, "ppo", 20_000),
 }
 
 

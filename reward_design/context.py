@@ -28,6 +28,8 @@ class EnvContext:
     :param include_example: show the env's hand-written reward in the prompt.
     :param max_episode_steps: the episode's step limit, when the env has one.
     :param action_masks: the env offers action masks (MaskablePPO trains it).
+    :param statistics: per numeric state field, its mean at the end of recorded successful and failed
+        episodes (:func:`~mathgym.reward_design.transitions.field_statistics`); shown to the proposer.
     """
 
     env_id: str
@@ -36,6 +38,7 @@ class EnvContext:
     include_example: bool = True
     max_episode_steps: int | None = None
     action_masks: bool = False
+    statistics: dict[str, dict[str, float]] | None = None
 
     @property
     def state_class(self) -> str:
@@ -71,6 +74,11 @@ class EnvContext:
             "Implement:\n```python\n" + self.signature + "\n    ...\n```\n"
             "It returns the total reward and a dict of its named components (each a float).",
         ]
+        if self.statistics:
+            rows = [f"    {name}: {row['success_mean']:.3g} when solved, {row['failure_mean']:.3g} when not"
+                    for name, row in sorted(self.statistics.items(), key=lambda kv: -abs(kv[1]["effect"]))]
+            parts.append("In recorded episodes (scripted and random play), the mean value of each field at the end "
+                         "of the episode:\n" + "\n".join(rows))
         if self.include_example and self.spec.hand_reward:
             parts.append("The environment's own reward, as an example of the format:\n```python\n"
                          + self.spec.hand_reward.rstrip() + "\n```")
@@ -84,7 +92,8 @@ class EnvContext:
                 "action_fields": [_field_dict(f) for f in self.spec.action_fields],
                 "info_fields": [_field_dict(f) for f in self.spec.info_fields],
                 "hand_reward": self.spec.hand_reward if self.include_example else None,
-                "max_episode_steps": self.max_episode_steps, "action_masks": self.action_masks}
+                "max_episode_steps": self.max_episode_steps, "action_masks": self.action_masks,
+                "statistics": self.statistics}
 
 
 def _field_dict(f: ViewField) -> dict[str, str]:

@@ -50,7 +50,13 @@ from mathgym.reward_design.training import (
     train_candidate_grpo,
     write_json_atomic,
 )
-from mathgym.reward_design.transitions import critic_transitions, load_pool, record_pool, save_pool
+from mathgym.reward_design.transitions import (
+    critic_transitions,
+    field_statistics,
+    load_pool,
+    record_pool,
+    save_pool,
+)
 from mathgym.seeding import derive_seed
 
 SPARSE_REWARD = '''def compute_reward(prev, action, state, info):
@@ -214,9 +220,10 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
     context = describe_env(config.env_id, include_example=config.include_example, **config.env_kwargs)
     if config.trainer == "sb3":
         _check_sb3_spaces(config)
+    pool = _pool(run, config)
+    context = dataclasses.replace(context, statistics=field_statistics(pool))
     _write_text(run.root / "context.md", context.to_prompt() + "\n")
     write_json_atomic(run.root / "context.json", context.to_dict())
-    pool = _pool(run, config)
     heldout_pool = _pool(run, config, heldout=True) if config.trainer == "prefilter" else None
     critic_set = critic_transitions(pool)
     executor = make_executor(config.sandbox)

@@ -177,6 +177,38 @@ def record_pool(env_id: str, env_kwargs: dict[str, Any] | None = None, *, episod
         env.close()
 
 
+def field_statistics(pool: Sequence[Episode]) -> dict[str, dict[str, float]]:
+    """Per numeric state field, its mean value at the end of successful and of failed episodes.
+
+    ``effect`` = 2 P(end value of a success > that of a failure) - 1 (ties count half), in [-1, 1]: how
+    well the field's end value separates successes from failures, whatever its scale; the fields a shaping
+    term can pull towards the successes' values. Fields that are ``None`` or not a number at the end of some
+    episode are left out, and so is everything when the pool has no success or no failure.
+    """
+    from mathgym.reward_design.prefilter import preference_accuracy
+
+    finals: dict[str, list[float]] = {}
+    skipped: set[str] = set()
+    for episode in pool:
+        for name, value in episode.transitions[-1].state.items():
+            if isinstance(value, (bool, int, float)) and np.isfinite(value):
+                finals.setdefault(name, []).append(float(value))
+            else:
+                skipped.add(name)
+    labels = np.array([e.success for e in pool], dtype=bool)
+    out = {}
+    for name, values in finals.items():
+        if name in skipped or len(values) != len(pool):
+            continue
+        auc = preference_accuracy(values, labels)
+        if auc is None:
+            return {}
+        column = np.array(values)
+        out[name] = {"success_mean": float(column[labels].mean()), "failure_mean": float(column[~labels].mean()),
+                     "effect": 2.0 * auc - 1.0}
+    return out
+
+
 def critic_transitions(pool: Sequence[Episode], minimum: int = 64, maximum: int = 512) -> list[Transition]:
     """Transitions for the critic: whole episodes taken round-robin over policies until ``minimum`` (at most
     ``maximum``) steps, so successes, failures and invalid moves are all represented."""

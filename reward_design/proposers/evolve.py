@@ -12,7 +12,10 @@ where ``f`` is a numeric field of the view and ``phi`` one of ``lin`` (x), ``log
 rendered as ordinary Python (the genome itself is kept in a comment line, which is how later iterations
 read it back), so they go through the same extraction, critic, sandbox and reflection as LLM code.
 
-The first iteration samples genomes at random around a success term. Later ones breed from the best
+The first iteration samples genomes at random around a success term; given the env's field statistics
+(each field's mean end value in recorded successful and failed episodes), fields that separate the two
+are drawn more often and usually get the sign that pulls towards the successes' values. Later ones breed
+from the best
 trained candidates: mutations guided by the reflection statistics (a flat component is rescaled or
 dropped, a dominating one scaled down, a reward under which success stayed near zero gets a new term),
 random mutations (weights, transforms, temperatures, fields, adding and dropping terms), crossover of two
@@ -53,8 +56,42 @@ def _round(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def random_term(rng: np.random.Generator, fields: list[str], kind: str | None = None) -> Term:
-    """One term drawn from the grammar (``kind``: force its kind)."""
+Stats = dict[str, dict[str, float]]
+#: chance that a field term takes the sign the recorded statistics suggest (the rest explores)
+INFORMED_SIGN = 0.85
+
+
+def phi(transform: str, x: float, t: float) -> float:
+    """The transforms of the rendered code, in Python (for the statistics-informed sign)."""
+    if transform == "lin":
+        return x
+    if transform == "log":
+        return math.copysign(math.log1p(abs(x)), x)
+    if transform == "exp":
+        return math.exp(-abs(x) / t)
+    return 1.0 / (1.0 + abs(x) / t)
+
+
+def pick_field(rng: np.random.Generator, fields: list[str], stats: Stats | None) -> str:
+    """A field, more likely the more its end value separates successes from failures (uniform without stats)."""
+    weights = np.array([0.25 + 3.0 * abs((stats or {}).get(f, {}).get("effect", 0.0)) for f in fields])
+    return str(fields[int(rng.choice(len(fields), p=weights / weights.sum()))])
+
+
+def informed_sign(rng: np.random.Generator, term: Term, stats: Stats | None) -> float:
+    """+1 or -1: towards the successes' end value when the statistics know the field, else a coin flip."""
+    row = (stats or {}).get(term["field"])
+    if row is not None and rng.random() < INFORMED_SIGN:
+        toward = phi(term["f"], row["success_mean"], term["t"]) - phi(term["f"], row["failure_mean"], term["t"])
+        if toward:
+            return 1.0 if toward > 0 else -1.0
+    return 1.0 if rng.random() < 0.5 else -1.0
+
+
+def random_term(rng: np.random.Generator, fields: list[str], kind: str | None = None,
+                stats: Stats | None = None) -> Term:
+    """One term drawn from the grammar (``kind``: force its kind; ``stats``: field statistics that guide the
+    choice of field and the sign of its weight)."""
     kind = kind or str(rng.choice(["step", "invalid", *FIELD_KINDS, *FIELD_KINDS] if fields else ["step", "invalid"]))
     if kind == "success":
         return {"kind": "success", "w": _round(_log_uniform(rng, 0.5, 10.0))}
@@ -62,9 +99,10 @@ def random_term(rng: np.random.Generator, fields: list[str], kind: str | None = 
         return {"kind": "step", "w": _round(_log_uniform(rng, 0.001, 0.05))}
     if kind == "invalid":
         return {"kind": "invalid", "w": _round(_log_uniform(rng, 0.01, 1.0))}
-    sign = 1.0 if rng.random() < 0.5 else -1.0
-    return {"kind": kind, "field": str(rng.choice(fields)), "f": str(rng.choice(TRANSFORMS)),
-            "t": _round(_log_uniform(rng, 0.1, 100.0)), "w": _round(sign * _log_uniform(rng, 0.01, 2.0))}
+    term = {"kind": kind, "field": pick_field(rng, fields, stats), "f": str(rng.choice(TRANSFORMS)),
+            "t": _round(_log_uniform(rng, 0.1, 100.0))}
+    term["w"] = _round(informed_sign(rng, term, stats) * _log_uniform(rng, 0.01, 2.0))
+    return term
 
 
 def term_name(term: Term) -> str:
@@ -172,13 +210,14 @@ class EvolveProposer:
         iteration = 0 if feedback is None else feedback.iteration
         rng = derive_rng("mathgym.reward_design.evolve", self.seed, context.env_id, iteration)
         fields = numeric_fields(context)
+        stats = context.statistics
         history = feedback.history if feedback is not None else []
         seen = {json.dumps(g, sort_keys=True) for g in (parse_genome(r.code) for r in history) if g}
         parents = self._parents(history)
         out = []
         for _ in range(n):
             for _attempt in range(20):
-                genome = canonical(self._child(rng, fields, parents))
+                genome = canonical(self._child(rng, fields, parents, stats))
                 key = json.dumps(genome, sort_keys=True)
                 if key not in seen:
                     break
@@ -195,28 +234,28 @@ class EvolveProposer:
         return [(g, r) for r in ranked if (g := parse_genome(r.code)) is not None]
 
     def _child(self, rng: np.random.Generator, fields: list[str],
-               parents: list[tuple[list[Term], CandidateRecord]]) -> list[Term]:
+               parents: list[tuple[list[Term], CandidateRecord]], stats: Stats | None) -> list[Term]:
         draw = rng.random()
         if not parents or draw >= self.mutation_share + self.crossover_share:
-            return [random_term(rng, fields, "success")] + [random_term(rng, fields)
+            return [random_term(rng, fields, "success")] + [random_term(rng, fields, stats=stats)
                                                             for _ in range(int(rng.integers(1, 4)))]
         if draw < self.mutation_share or len(parents) < 2:
             genome, record = parents[0] if rng.random() < 0.5 else parents[int(rng.integers(min(3, len(parents))))]
-            return self._mutate(rng, [dict(t) for t in genome], record, fields)
+            return self._mutate(rng, [dict(t) for t in genome], record, fields, stats)
         a, b = rng.choice(min(4, len(parents)), size=2, replace=False)
         pool = [dict(t) for t in parents[int(a)][0] + parents[int(b)][0]]
         keep = [t for t in pool if t["kind"] == "success" or rng.random() < 0.5]
         return keep or pool
 
     def _mutate(self, rng: np.random.Generator, genome: list[Term], record: CandidateRecord,
-                fields: list[str]) -> list[Term]:
+                fields: list[str], stats: Stats | None = None) -> list[Term]:
         by_name = {term_name(t): t for t in genome}
         guided = False
         for finding in diagnose(record.series) if record.series else []:
             term = by_name.get(finding.component) if finding.component else None
             if finding.kind == "no_success":  # success stayed near zero: new shaping
                 genome = [t for t in genome if t["kind"] == "success" or rng.random() < 0.5]
-                genome.append(random_term(rng, fields))
+                genome.append(random_term(rng, fields, stats=stats))
                 guided = True
             elif term is not None and finding.kind == "dominant":
                 term["w"] = _round(term["w"] / _log_uniform(rng, 3.0, 10.0))
@@ -228,25 +267,28 @@ class EvolveProposer:
                     term["w"] = _round(term["w"] * _log_uniform(rng, 3.0, 10.0))
                 guided = True
         for _ in range(int(rng.integers(0 if guided else 1, 3))):
-            genome = self._random_mutation(rng, genome, fields)
+            genome = self._random_mutation(rng, genome, fields, stats)
         return genome
 
     @staticmethod
-    def _random_mutation(rng: np.random.Generator, genome: list[Term], fields: list[str]) -> list[Term]:
+    def _random_mutation(rng: np.random.Generator, genome: list[Term], fields: list[str],
+                         stats: Stats | None = None) -> list[Term]:
         op = str(rng.choice(["weight", "weight", "transform", "field", "add", "drop"]))
         others = [t for t in genome if t["kind"] != "success"]
         if op == "add" or not others:
-            return genome + [random_term(rng, fields)]
+            return genome + [random_term(rng, fields, stats=stats)]
         term = others[int(rng.integers(len(others)))]
         if op == "drop":
             return [t for t in genome if t is not term]
         if op == "weight" or term["kind"] not in FIELD_KINDS:
             term["w"] = _round(term["w"] * math.exp(rng.normal(0.0, 0.7)))
-        elif op == "transform":
-            term["f"] = str(rng.choice(TRANSFORMS))
-            term["t"] = _round(term["t"] * math.exp(rng.normal(0.0, 1.0)))
         else:
-            term["field"] = str(rng.choice(fields))
+            if op == "transform":
+                term["f"] = str(rng.choice(TRANSFORMS))
+                term["t"] = _round(term["t"] * math.exp(rng.normal(0.0, 1.0)))
+            else:
+                term["field"] = pick_field(rng, fields, stats)
+            term["w"] = _round(informed_sign(rng, term, stats) * abs(term["w"]))  # the old sign may point away now
         return genome
 
     def skip(self, n: int) -> None:

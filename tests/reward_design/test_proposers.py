@@ -119,3 +119,25 @@ def test_llm_conversation_keeps_four_messages(context):
         assert messages[2] == {"role": "assistant", "content": f"code {iteration}"}
         assert messages[3]["content"].startswith(f"reflection {iteration}")
     assert "use distance" in messages[3]["content"]
+
+
+def test_field_statistics_separate_successes_from_failures(pools):
+    from mathgym.reward_design.transitions import field_statistics
+
+    stats = field_statistics(pools["mathgym/EquationSolve-v0"])
+    assert stats["x_isolated"]["effect"] > 0.8 and stats["size"]["effect"] < -0.8
+    assert stats["x_isolated"]["success_mean"] == 1.0
+    assert "equation" not in stats  # text fields are not statistics
+    assert field_statistics([e for e in pools["mathgym/EquationSolve-v0"] if e.success]) == {}
+
+
+def test_evolve_follows_the_statistics(context):
+    import dataclasses
+
+    stats = {"distance": {"success_mean": 0.0, "failure_mean": 50.0, "effect": -1.0}}
+    informed = dataclasses.replace(context, statistics=stats)
+    terms = [t for r in EvolveProposer(seed=0).propose(informed, None, 40) for t in parse_genome(extract_code(r))
+             if t.get("field") == "distance" and t["kind"] in ("progress", "final") and t["f"] == "lin"]
+    assert len(terms) >= 5
+    assert sum(t["w"] < 0 for t in terms) >= 0.7 * len(terms)  # pulls distance down, towards the successes
+    assert "0 when solved, 50 when not" in informed.to_prompt()
