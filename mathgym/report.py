@@ -188,7 +188,9 @@ def _plot_levels(plots_dir: Path, cis: dict[str, dict[int, dict[str, float]]]) -
         vals = [100 * cis[name].get(lv, {}).get("value", np.nan) for lv in levels]
         lo = [100 * (cis[name][lv]["value"] - cis[name][lv]["lo"]) if lv in cis[name] else 0 for lv in levels]
         hi = [100 * (cis[name][lv]["hi"] - cis[name][lv]["value"]) if lv in cis[name] else 0 for lv in levels]
-        ax.bar(xs, vals, width, yerr=np.nan_to_num(np.clip([lo, hi], 0, None)), capsize=3, label=name)
+        # a nested list, not an array: matplotlib converts a (2, 1) yerr array to a scalar (numpy deprecation)
+        yerr = np.nan_to_num(np.clip(np.array([lo, hi], dtype=float), 0, None)).tolist()
+        ax.bar(xs, vals, width, yerr=yerr, capsize=3, label=name)
     ax.set_xticks(range(len(levels)), [f"level {lv}" for lv in levels])
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 105)

@@ -268,13 +268,15 @@ def evaluate(
     env_id = _resolve(env_id)
     name = policy or agent
     short = env_id.split("/")[-1].removesuffix("-v0")
-    stamp_id = run_id or f"eval-{_stamp()}-{short}"
     if run_id is not None:
         _check_run_free(store, run_id, name, env_id, seed)
+    describe = {"command": "eval", "env": env_id, "agent": name, "n": n, "seed": seed, "env_kwargs": kwargs}
     if policy is not None:
-        directory, records = _evaluate_policy(env_id, policy, n=n, seed=seed, kwargs=kwargs, max_tokens=max_tokens,
-                                              temperature=temperature, samples=samples, batch_size=batch_size,
-                                              out=out, overwrite=overwrite)
+        _check_policy_run(env_id, policy, kwargs)
+        directory = new_run_dir(out, root=Path("results/eval"), name=f"{short}-{policy.split(':', 1)[0]}",
+                                overwrite=overwrite, describe={**describe, "samples": samples})
+        records = _evaluate_policy(env_id, policy, directory, n=n, seed=seed, kwargs=kwargs, max_tokens=max_tokens,
+                                   temperature=temperature, samples=samples, batch_size=batch_size)
     else:
         env_id, env = _make_env(env_id, kwargs)
         from mathgym.agents import make_agent
@@ -286,16 +288,32 @@ def evaluate(
         except (TypeError, ValueError, FileNotFoundError) as exc:
             fail(f"could not create agent {agent!r}: {str(exc).splitlines()[0]}")
         directory = new_run_dir(out, root=Path("results/eval"), name=f"{short}-{agent}", overwrite=overwrite,
-                                describe={"command": "eval", "env": env_id, "agent": agent, "n": n, "seed": seed})
+                                describe=describe)
         records = run_episodes(env, the_agent, n=n, seed=seed, env_id=env_id, agent_name=agent, progress=progress)
         env.close()
+    # a new run per call unless --run-id joins one: named after the run folder, unique in the store
+    stamp_id = run_id or _new_run_id(store, f"eval-{directory.name}")
     try:
-        write_store(records, store, run_id=stamp_id,
-                    config={"env": env_id, "agent": name, "n": n, "seed": seed, "env_kwargs": kwargs})
+        write_store(records, store, run_id=stamp_id, config=describe)
     except ValueError as exc:
         fail(str(exc))
     _report(records, directory, samples=samples)
     typer.echo(f"store:    {store} (run {stamp_id}; `mathgym report {store} --run-id {stamp_id}`)")
+
+
+def _new_run_id(store: Path, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``, ... when the store already has a run of that name."""
+    if not store.is_file():
+        return base
+    from mathgym.store import Store
+
+    with Store(store) as db:
+        taken = {run["run_id"] for run in db.runs()}
+    run_id, k = base, 1
+    while run_id in taken:
+        k += 1
+        run_id = f"{base}-{k}"
+    return run_id
 
 
 def _check_run_free(store: Path, run_id: str, agent: str, env_id: str, seed: int) -> None:
@@ -314,16 +332,8 @@ def _check_run_free(store: Path, run_id: str, agent: str, env_id: str, seed: int
              f"{seed}; choose another --run-id or --seed (stored results are never replaced)")
 
 
-def _stamp() -> str:
-    import time
-
-    return time.strftime("%Y%m%d-%H%M%S")
-
-
-def _evaluate_policy(env_id: str, policy: str, *, n: int, seed: int, kwargs: dict[str, Any], max_tokens: int,
-                     temperature: float, samples: int, batch_size: int, out: Path | None,
-                     overwrite: bool) -> tuple[Path, list[Any]]:
-    """``--policy`` runs: the spec is checked before anything loads; backend errors become one line."""
+def _check_policy_run(env_id: str, policy: str, kwargs: dict[str, Any]) -> None:
+    """Check the spec and the env before a (slow) model load, so a typo fails at once in one line."""
     from mathgym.cli.policy import check_policy_spec
 
     try:
@@ -332,26 +342,26 @@ def _evaluate_policy(env_id: str, policy: str, *, n: int, seed: int, kwargs: dic
         fail(str(exc))
     import gymnasium as gym
 
-    try:  # the env is created before the (slow) model load, so a bad --env-arg fails at once
+    try:
         gym.make(env_id, **kwargs).close()
     except Exception as exc:  # noqa: BLE001
         fail(explain_make_error(env_id, kwargs, exc))
+
+
+def _evaluate_policy(env_id: str, policy: str, directory: Path, *, n: int, seed: int, kwargs: dict[str, Any],
+                     max_tokens: int, temperature: float, samples: int, batch_size: int) -> list[Any]:
+    """``--policy`` runs; backend errors (a model that does not load, a server that does not answer) are one line."""
     from mathgym.agents.llm import Sampling
     from mathgym.agents.llm.policy import PolicyError
     from mathgym.cli.policy import evaluate_policy
 
-    short = env_id.split("/")[-1].removesuffix("-v0")
-    directory = new_run_dir(out, root=Path("results/eval"), name=f"{short}-{policy.split(':', 1)[0]}",
-                            overwrite=overwrite, describe={"command": "eval", "env": env_id, "policy": policy,
-                                                           "n": n, "seed": seed, "samples": samples})
     sampling = Sampling(temperature=temperature, max_tokens=max_tokens, seed=seed if temperature > 0 else None)
     try:
-        records = evaluate_policy(env_id, policy, n=n, seed=seed, out=directory, env_kwargs=kwargs,
-                                  sampling=sampling, samples=samples, batch_size=batch_size, print_table=False,
-                                  log=lambda line: console.print(line, highlight=False))
+        return evaluate_policy(env_id, policy, n=n, seed=seed, out=directory, env_kwargs=kwargs, sampling=sampling,
+                               samples=samples, batch_size=batch_size, print_table=False,
+                               log=lambda line: typer.echo(line))
     except PolicyError as exc:
         fail(str(exc).splitlines()[0])
-    return directory, records
 
 
 def _report(records: list, out: Path, *, samples: int = 1) -> None:  # noqa: ANN001

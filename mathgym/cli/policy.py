@@ -48,8 +48,9 @@ def check_policy_spec(spec: str) -> str:
         return spec
     if where.startswith(("/", ".", "~")) or not _HUB_ID.match(where):
         raise ValueError(f"no model at {where} (give a checkpoint folder, or a hub id such as "
-                         "Qwen/Qwen2.5-Math-1.5B-Instruct where the network allows; `python -m "
-                         "mathgym.agents.llm.tiny PATH` builds a tiny offline model to try the CLI)")
+                         "Qwen/Qwen2.5-Math-1.5B-Instruct where the network allows; "
+                         "mathgym.agents.llm.tiny.build_tiny_model(PATH) writes a tiny offline model to try "
+                         "the CLI with, see the README)")
     return spec
 
 

@@ -19,25 +19,25 @@ def _fail(message: str) -> None:
 def design_reward_command(
     env_id: str = typer.Argument(..., help="environment id with a reward view, e.g. mathgym/Countdown-v0"),
     proposer: str = typer.Option("evolve", help="evolve | recorded:PATH | vllm:PATH | hf:PATH | openai:URL#MODEL"),
-    iterations: int = typer.Option(5, help="proposal rounds"),
-    samples: int = typer.Option(16, help="candidates per round"),
-    budget: int = typer.Option(20_000, help="environment steps per training run"),
-    seeds: int = typer.Option(5, help="seeds of the final comparison (best vs sparse vs hand-written)"),
-    workers: int = typer.Option(1, help="training runs at once"),
+    iterations: int = typer.Option(5, min=1, help="proposal rounds"),
+    samples: int = typer.Option(16, min=1, help="candidates per round"),
+    budget: int = typer.Option(20_000, min=1, help="environment steps per training run"),
+    seeds: int = typer.Option(5, min=1, help="seeds of the final comparison (best vs sparse vs hand-written)"),
+    workers: int = typer.Option(1, min=1, help="training runs at once"),
     backend: str = typer.Option("local", help="local (process pool) | ray"),
     sandbox: str = typer.Option("local", help="where candidate code runs: local | docker"),
     trainer: str = typer.Option("sb3", help="sb3 (PPO / MaskablePPO) | grpo (text envs, needs --model) | "
                                             "prefilter (no RL: rank recorded episodes)"),
     model: str = typer.Option("", help="language model the grpo trainer trains (checkpoint dir or hub id)"),
     algo: str | None = typer.Option(None, help="ppo | maskable_ppo (default: maskable_ppo when the env has masks)"),
-    eval_episodes: int = typer.Option(100, help="held-out episodes per fitness measurement"),
+    eval_episodes: int = typer.Option(100, min=1, help="held-out episodes per fitness measurement"),
     prefilter: bool = typer.Option(True, help="reject candidates that rank recorded failures above successes"),
-    prefilter_threshold: float = typer.Option(0.75, help="preference accuracy the pre-filter requires"),
+    prefilter_threshold: float = typer.Option(0.75, min=0.0, max=1.0, help="preference accuracy the pre-filter requires"),
     example: bool = typer.Option(True, help="show the env's own reward to the proposer"),
     feedback_file: Path | None = typer.Option(None, help="text file of human feedback, re-read every iteration"),
-    temperature: float = typer.Option(1.0, help="LLM sampling temperature"),
-    max_tokens: int = typer.Option(1024, help="most tokens per LLM response"),
-    seed: int = typer.Option(0, help="seed of the proposer, the recorded pool and every training run"),
+    temperature: float = typer.Option(1.0, min=0.0, help="LLM sampling temperature"),
+    max_tokens: int = typer.Option(1024, min=1, help="most tokens per LLM response"),
+    seed: int = typer.Option(0, min=0, help="seed of the proposer, the recorded pool and every training run"),
     env_arg: list[str] | None = typer.Option(None, help="env keyword KEY=VALUE (JSON value), repeatable"),
     hp: list[str] | None = typer.Option(None, help="SB3 keyword KEY=VALUE (JSON value), repeatable"),
     out: Path = typer.Option(Path("results/reward_design"), help="run directory (rerun to resume)"),
@@ -53,8 +53,6 @@ def design_reward_command(
         _fail(exc.args[0])
     if algo is not None and algo not in ("ppo", "maskable_ppo"):
         _fail(f"--algo must be ppo or maskable_ppo, got {algo!r}")
-    if temperature < 0 or max_tokens < 1:
-        _fail("--temperature must be >= 0 and --max-tokens >= 1")
     if feedback_file is not None and not feedback_file.is_file():
         _fail(f"no feedback file at {feedback_file}")
     try:

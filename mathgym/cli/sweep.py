@@ -46,8 +46,8 @@ def sweep(
         "gsm-symbolic/p2, dyn, dyn:10, topic:algebra, a family id; "
         "default gsm-symbolic/p2",
     ),
-    variants: int = typer.Option(10, "--variants", "-n", help="variants 0..n-1 per family"),
-    seed: List[int] | None = typer.Option(None, "--seed", help="episode seed (repeatable); default 0"),
+    variants: int = typer.Option(10, "--variants", "-n", min=1, help="variants 0..n-1 per family"),
+    seed: List[int] | None = typer.Option(None, "--seed", min=0, help="episode seed (repeatable); default 0"),
     perturbation: List[str] | None = typer.Option(
         None,
         "--perturbation",
@@ -58,18 +58,18 @@ def sweep(
         "outcome, process; chain with '+', e.g. noop+outcome",
     ),
     mode: str = typer.Option("single", help="single or step"),
-    difficulty: int | None = typer.Option(None, help="difficulty of program families (1-3)"),
+    difficulty: int | None = typer.Option(None, min=1, max=3, help="difficulty of program families (1-3)"),
     agent_arg: List[str] | None = typer.Option(None, help="agent argument AGENT:KEY=VALUE (JSON value)"),
     store: Path = typer.Option(Path("results/sweep.sqlite"), help="SQLite store (resumes if the run exists)"),
     backend: str = typer.Option("process", help="process (local pool), ray, or serial"),
-    workers: int | None = typer.Option(None, help="worker processes / Ray CPUs (default: CPU count)"),
+    workers: int | None = typer.Option(None, min=1, help="worker processes / Ray CPUs (default: CPU count)"),
     data_dir: Path | None = typer.Option(
         None, help="data folder holding gsm_symbolic/ (default $MATHGYM_DATA_DIR)"
     ),
     export: Path | None = typer.Option(None, help="also export the run to this .parquet/.csv/.jsonl file"),
-    max_families: int | None = typer.Option(None, help="keep the first N families of each spec"),
+    max_families: int | None = typer.Option(None, min=1, help="keep the first N families of each spec"),
     progress: bool = typer.Option(True, help="show a progress bar"),
-    throttle: float = typer.Option(0.0, hidden=True, help="seconds to sleep after each episode"),
+    throttle: float = typer.Option(0.0, min=0.0, hidden=True, help="seconds to sleep after each episode"),
 ) -> None:
     """Run agents x families x variants x seeds; killed and restarted with the same arguments, it resumes."""
     from mathgym.store import Store
