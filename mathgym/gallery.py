@@ -133,8 +133,11 @@ def build_gallery() -> str:
         out.append(f"| [`{env_id}`](#{anchor}) | `{cls}` | {DESCRIPTIONS.get(env_id, '')} |")
     with _no_local_data():
         for entry_point, members in by_class.items():
-            out += ["", f"## `{entry_point}`", "", "<details><summary>class docstring</summary>", "", "```text",
-                    _class_docstring(gym.spec(members[0]).entry_point), "```", "", "</details>"]
+            doc = _class_docstring(gym.spec(members[0]).entry_point)
+            # a fence longer than any backtick run inside, so code blocks in the docstring stay inside it
+            fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", doc)), default=0))
+            out += ["", f"## `{entry_point}`", "", "<details><summary>class docstring</summary>", "",
+                    f"{fence}text", doc, fence, "", "</details>"]
             for env_id in members:
                 spec = gym.spec(env_id)
                 out += ["", f"### {env_id}", "", DESCRIPTIONS.get(env_id, ""), ""]

@@ -16,9 +16,10 @@
 
 The ids use the same environment class as ``mathgym/Arithmetic-v0`` and friends (read from the
 ``mathgym/Math-v0`` spec, so they follow wherever mathgym keeps that class). Gymnasium resolves an id
-only in a process that has registered it: a fresh interpreter, a ``spawn`` vector-env worker or a Ray
-worker must import the module that calls this function first, which ``gymnasium.make("my_pkg.envs:ext/
-Doubling-v0")`` (the ``module:id`` form) does by itself. See ``docs/extending.md``.
+only in a process that has registered it: a fresh interpreter or a Ray worker must import the module that
+calls this function first, which ``gymnasium.make("my_pkg.envs:ext/Doubling-v0")`` (the ``module:id``
+form) does by itself. ``spawn`` vector-env workers receive the resolved spec, whose ``generator`` argument
+is the class itself, so unpickling it imports the module. See ``docs/extending.md``.
 """
 from __future__ import annotations
 
@@ -78,7 +79,9 @@ def register_generator_env(generator: Any, *, namespace: str, name: str | None =
         if mode == "step" and not step:
             continue
         env_id = f"{namespace}/{base}{suffix}-v{version}"
-        kwargs = {"source": f"generator:{generator_name}", "mode": mode, **env_kwargs}
+        # the class itself, not its name: a spawned worker unpickles it by reference, which imports the user's
+        # module and so registers the generator there too (a name would be unknown in that fresh process)
+        kwargs = {"source": "generator", "generator": GENERATORS[generator_name], "mode": mode, **env_kwargs}
         limit = max_episode_steps if mode == "step" else None
         if env_id in gymnasium.registry:
             spec = gymnasium.spec(env_id)
