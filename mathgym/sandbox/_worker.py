@@ -599,28 +599,30 @@ class Zygote:
     # ---- boxes
     def prepare(self, box_id: int, memory_mb: int) -> None:
         """Fork box ``box_id`` (its init ``S``, or the payload in container mode); send W its pipe ends."""
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        cmd_r, cmd_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        st_r, st_w = os.pipe()
-        in_r, in_w = os.pipe()
-        groups = self._make_cgroups(box_id, memory_mb)
-        if self.mode == "local":
-            unshare(CLONE_NEWPID)  # the next child is PID 1 of a fresh PID namespace
+        made: list = []  # descriptors to close if the box cannot be made
         try:
-            pid = os.fork()
-        except BaseException:
+            for _ in range(6):
+                made += os.pipe()
+            out_r, out_w, err_r, err_w, cmd_r, cmd_w, rep_r, rep_w, st_r, st_w, in_r, in_w = made
+            groups = self._make_cgroups(box_id, memory_mb)
+            made += groups.values()
             if self.mode == "local":
-                setns(self.pidns_fd, CLONE_NEWPID)
+                unshare(CLONE_NEWPID)  # the next child is PID 1 of a fresh PID namespace
+            try:
+                pid = os.fork()
+            finally:
+                if self.mode == "local" and os.getpid() == self.pid:
+                    setns(self.pidns_fd, CLONE_NEWPID)  # later children of Z go back to its PID namespace
+        except BaseException:
+            for fd in made:
+                os.close(fd)
+            self._remove_cgroups(box_id)
             raise
         if pid == 0:  # never return into Z's code from here
             try:
                 self._box_init(box_id, out_w, err_w, cmd_r, rep_w, st_w, in_r, groups)
             finally:
                 os._exit(111)
-        if self.mode == "local":  # later children of Z go back to its own PID namespace
-            setns(self.pidns_fd, CLONE_NEWPID)
         for fd in (out_w, err_w, cmd_r, rep_w, in_r):
             os.close(fd)
         pidfd = os.pidfd_open(pid)
@@ -891,6 +893,9 @@ class Box:
         self.status_fb = FrameBuffer(max_payload=1 << 16)
         self.report_bytes = 0
         self.report_broken = False
+        self.report_done = False  # at end of file, or past REPORT_CAP (no longer read)
+        self.status_done = False
+        self.taken = False  # handed to a request (counted in Worker.in_use)
         self.ready: dict | None = None
         self.session = False
         self.exit_status = None  # the payload's wait status: from S or Z, never from the payload
@@ -1348,9 +1353,14 @@ class Worker:
                 if self.box_errors:
                     raise RuntimeError(f"sandbox box failed to start: {self.box_errors.pop(0)}")
                 box = self.ready_boxes.pop(0)
+                box.taken = True
                 self.in_use += 1
                 self._refill()  # a replacement is prepared while this box runs
-                self._await_ready(box)
+                try:
+                    self._await_ready(box)
+                except RuntimeError:
+                    self._release(box)
+                    raise
                 return box
         finally:
             self.t_wait += time.monotonic() - t0
@@ -1378,7 +1388,6 @@ class Worker:
         if not frame or not frame[0].get("ready"):
             err = (frame[0].get("error") if frame else None) or "box did not start"
             err += " " + (_read_some(box.err_r) or b"").decode("utf-8", "replace")[-500:]
-            self._release(box)
             raise RuntimeError(f"sandbox box failed to start: {err.strip()}")
         box.ready = frame[0]
         box.base_vm = int(frame[0].get("base_vm", 0))
@@ -1407,7 +1416,8 @@ class Worker:
         self._send_destroy(box)
         if not box.closed:
             box.closed = True
-            self.in_use -= 1
+            if box.taken:
+                self.in_use -= 1
             for fd in box.fds():
                 try:
                     os.close(fd)
@@ -1446,9 +1456,12 @@ class Worker:
     def _read_report(self, box: Box) -> dict | None:
         """Read the payload's report pipe; return the newest complete frame (``None`` if none)."""
         newest = None
-        while box.report_bytes < REPORT_CAP:
+        while not box.report_done:
             chunk = _read_some(box.report_r)
-            if not chunk:
+            if chunk is None:
+                break
+            if chunk == b"" or box.report_bytes + len(chunk) > REPORT_CAP:
+                box.report_done = True  # a flood is not read: it only blocks the flooder
                 break
             box.report_bytes += len(chunk)
             if not box.report_broken:
@@ -1524,17 +1537,15 @@ class Worker:
                             done = report
                         else:  # a frame this cell's process was not asked for
                             violated = True
-                    if box.report_broken and not script:
-                        violated = True
-                    if ev & (select.POLLHUP | select.POLLERR) and _read_some(fd) in (b"", None):
+                    if box.report_done:
                         poller.unregister(fd)
-                        if not script:  # the cell closed its report pipe: it cannot answer any more
-                            violated = True
+                    if (box.report_broken or box.report_done) and not script and done is None:
+                        violated = True  # a session cell broke, closed or flooded its report pipe
                 elif fd == box.status_r:
                     self._read_status(box)
                     if box.exit_status is not None:
                         finished = True
-                    elif ev & (select.POLLHUP | select.POLLERR):
+                    elif box.status_done:
                         poller.unregister(fd)
                 elif fd == box.stdin_w:
                     try:
@@ -1614,9 +1625,12 @@ class Worker:
 
     def _read_status(self, box: Box) -> None:
         """The payload's wait status, relayed by S (or Z in container mode) over a pipe P never held."""
-        while True:
+        while not box.status_done:
             chunk = _read_some(box.status_r)
-            if not chunk:
+            if chunk is None:
+                break
+            if chunk == b"":
+                box.status_done = True
                 break
             box.status_fb.feed(chunk)
         try:
@@ -1642,14 +1656,11 @@ class Worker:
                         continue
                     break
                 cap_.add(chunk)
-        if box.exit_status is None:  # the status S (or Z) relayed, if P ended on its own
-            deadline = time.monotonic() + 0.05
-            while box.exit_status is None and time.monotonic() < deadline:
-                if not select.select([box.status_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                    break
-                self._read_status(box)
-                if not box.status_fb.buf and _read_some(box.status_r) == b"":
-                    break
+        deadline = time.monotonic() + 0.05  # the status S (or Z) relayed, if P ended on its own
+        while box.exit_status is None and not box.status_done and time.monotonic() < deadline:
+            if not select.select([box.status_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break
+            self._read_status(box)
         report = self._read_report(box)
         if not box.session and report is not None and report.get("done"):
             box.claim = report
@@ -1679,7 +1690,7 @@ class Worker:
                     self._await_ready(box)
                 except RuntimeError:
                     self.ready_boxes.remove(box)
-                    self.in_use += 1  # _release counts it out again
+                    self._release(box)
             per_box = 1 if self.mode == "container" else 2  # P, or S and P
             self.reply({"ok": True, "boxes": self.boxes_served, "fds": _count_fds(), "max_rss_kb": _rss(),
                         "wait_s": round(self.t_wait, 4), "ready_boxes": len(self.ready_boxes),
@@ -1735,10 +1746,11 @@ class Worker:
         return True
 
     def serve(self) -> None:
-        self._refill()
         try:  # the first box: its payload reports the seccomp filter, and a broken set-up shows up now
-            self.ready_boxes.insert(0, self._take_box())
+            box = self._take_box()
+            box.taken = False
             self.in_use -= 1
+            self.ready_boxes.insert(0, box)
         except RuntimeError as exc:
             self.poisoned = f"cannot prepare a box: {exc}"
         self.reply({"ready": True, "isolation": self.isolation, "mode": self.mode,

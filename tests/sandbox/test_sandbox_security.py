@@ -639,3 +639,18 @@ def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
         result = box.run(hold, timeout_s=30, memory_mb=128)
         assert result.stdout.startswith("held"), result
         assert int(result.stdout.split()[1]) * 48 <= 128, result
+
+
+def test_junk_and_floods_on_the_report_pipe(sandbox) -> None:
+    """A snippet that writes junk to its report pipe only loses its own error line; a flood blocks only
+    itself; a session cell that does either resets its session."""
+    junk = sandbox.run("import os\nos.write(4, b'MGSB' + b'\\xff' * 5000)\n1 / 0", timeout_s=10)
+    assert (junk.exit_code, junk.error) == (1, "exited with code 1"), junk
+    flood = sandbox.run("import os\nwhile True: os.write(4, b'x' * 65536)", timeout_s=T)
+    assert flood.timed_out and not flood.ok
+    with sandbox.session(timeout_s=T) as session:
+        session.run("x = 1")
+        broken = session.run("import os\nos.write(4, b'not a frame at all')\nprint('sent')")
+        assert not broken.ok and "session" in broken.error, broken
+        assert session.run("print('fresh')").stdout == "fresh\n"
+    still_works(sandbox)
