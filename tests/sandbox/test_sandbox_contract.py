@@ -121,6 +121,17 @@ def test_lean_and_full_workers_give_the_same_results(local_sandbox) -> None:
     assert {row["kind"] for row in local_sandbox.stats()} == {"lean", "full"}
 
 
+def test_boxes_are_prepared_ahead_of_the_calls(sandbox) -> None:
+    """A call never waits for its box to be built: local workers keep two ready (containers, one at a
+    time, one), prepared by the box template while the worker serves the call before."""
+    for _ in range(5):
+        assert sandbox.run("print(1)", timeout_s=10).ok
+    rows = sandbox.stats()
+    ahead = 1 if sandbox.backend == "docker" else 2
+    assert rows and all(row["ready_boxes"] == ahead for row in rows), rows
+    assert all(row["zygote_pid"] > 0 for row in rows)
+
+
 def test_forked_child_gets_its_own_workers(local_sandbox) -> None:
     local_sandbox.run("pass")
     read, write = os.pipe()
