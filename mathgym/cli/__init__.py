@@ -77,6 +77,12 @@ def main_options(
         os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("TORCH_CPP_LOG_LEVEL", "ERROR")  # torch's C++ warnings (NUMA binding, ...)
+        import logging
+        import warnings
+
+        logging.getLogger("torch").setLevel(logging.ERROR)  # "Triton not available" on CPU machines
+        warnings.filterwarnings("ignore", category=FutureWarning)  # libraries' deprecation notices
     from mathgym.plugins import PluginError, load_plugins
 
     try:
@@ -355,11 +361,15 @@ def _evaluate_policy(env_id: str, policy: str, directory: Path, *, n: int, seed:
     from mathgym.agents.llm.policy import PolicyError
     from mathgym.cli.policy import evaluate_policy
 
+    from mathgym.cli.group import debugging
+
     sampling = Sampling(temperature=temperature, max_tokens=max_tokens, seed=seed if temperature > 0 else None)
+    # vLLM draws a progress bar while it loads weights; quiet unless -v, like its logs
+    backend_kwargs = {"use_tqdm_on_load": False} if policy.startswith("vllm:") and not debugging() else {}
     try:
         return evaluate_policy(env_id, policy, n=n, seed=seed, out=directory, env_kwargs=kwargs, sampling=sampling,
                                samples=samples, batch_size=batch_size, print_table=False,
-                               log=lambda line: typer.echo(line))
+                               log=lambda line: typer.echo(line), policy_kwargs=backend_kwargs)
     except PolicyError as exc:
         fail(str(exc).splitlines()[0])
 

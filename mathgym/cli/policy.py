@@ -88,7 +88,8 @@ def trajectory_records(trajectories: list[Trajectory], *, env_id: str, agent: st
 def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0, out: Path | str = "results/eval",
                     env_kwargs: Mapping[str, Any] | None = None, *, sampling: Sampling | None = None,
                     samples: int = 1, batch_size: int = 64, max_turns: int = 32, print_table: bool = True,
-                    log: Callable[[str], None] | None = None) -> list[Any]:
+                    log: Callable[[str], None] | None = None, policy_kwargs: Mapping[str, Any] | None = None
+                    ) -> list[Any]:
     """Play ``n`` problems of ``env_id`` with a policy, batched, and write ``episodes.jsonl`` + ``summary.md``.
 
     :param env_id: env id (``Arithmetic-v0`` is accepted for ``mathgym/Arithmetic-v0``).
@@ -105,6 +106,7 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     :param max_turns: turn limit per episode.
     :param print_table: print the Markdown table and the generation statistics.
     :param log: where the generation-statistics line goes when ``print_table`` is false (``None``: nowhere).
+    :param policy_kwargs: backend arguments when ``spec`` is a string (``make_policy(spec, **policy_kwargs)``).
     :returns: the episode records.
     """
     import gymnasium as gym
@@ -118,7 +120,7 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     if isinstance(spec, str):
         from mathgym.agents.llm.spec import make_policy
 
-        policy, owned, name = make_policy(spec), True, spec
+        policy, owned, name = make_policy(spec, **dict(policy_kwargs or {})), True, spec
     else:
         policy, owned, name = spec, False, f"{spec.backend}-policy"
     try:
