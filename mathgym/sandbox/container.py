@@ -15,6 +15,7 @@ import os
 import select
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,6 +136,17 @@ class ContainerWorker(WorkerHandle):
                     call()
                 except (docker.errors.NotFound, docker.errors.APIError):
                     pass  # already gone, or auto-removal in progress
+            # an exited container's auto-removal runs in the daemon: wait for it, so that a closed
+            # sandbox leaves no container behind
+            deadline = time.monotonic() + 15.0
+            while time.monotonic() < deadline:
+                try:
+                    api.inspect_container(self.container_id)
+                except docker.errors.NotFound:
+                    break
+                except docker.errors.APIError:
+                    pass
+                time.sleep(0.05)
             self.container_id = None
         self._close_socket()
 
