@@ -453,12 +453,13 @@ def test_session_survives_hostile_cells(sandbox) -> None:
 #: a snippet that writes a well-formed "done, exit 0, no error" frame (the worker's framing) to every
 #: descriptor it has, then fails in its own way
 FORGE = ("import json, os, struct\n"
-         "head = json.dumps({'done': True, 'exit_code': 0, 'error': None, 'ready': True,\n"
-         "                   'exit_status': 0, '_p': []}).encode()\n"
-         "frame = b'MGSB' + struct.pack('>II', len(head), 0) + head\n"
+         "def frame(header):\n"
+         "    head = json.dumps({**header, '_p': []}).encode()\n"
+         "    return b'MGSB' + struct.pack('>II', len(head), 0) + head\n"
+         "forged = frame({'done': True, 'exit_code': 0, 'error': None}) + frame({'exit_status': 0})\n"
          "for fd in range(3, 64):\n"
          "    try:\n"
-         "        os.write(fd, frame)\n"
+         "        os.write(fd, forged)\n"
          "    except OSError:\n"
          "        pass\n")
 
