@@ -1,6 +1,6 @@
 """Example: train with OpenRLHF on a mathgym env, scored by mathgym's reward through ``reward_func``.
 
-    python benchmarks/example_openrlhf_reward.py [--env-id mathgym/Arithmetic-v0] [--out data/openrlhf]
+    python examples/openrlhf_reward.py [--env-id mathgym/Arithmetic-v0] [--out data/openrlhf]
 
 Writes the prompt data as JSONL (``input``, ``label``), scores a batch the way OpenRLHF calls the
 function (queries = prompt + response), and prints the OpenRLHF arguments that use it.

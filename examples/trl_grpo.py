@@ -1,6 +1,6 @@
 """Example: TRL's GRPOTrainer on a mathgym env, rewards from the env's own reward parts.
 
-    python benchmarks/example_trl_grpo.py [--model PATH_OR_HUB_ID] [--env-id mathgym/Arithmetic-v0] [--max-steps 4]
+    python examples/trl_grpo.py [--model PATH_OR_HUB_ID] [--env-id mathgym/Arithmetic-v0] [--max-steps 4]
 
 Without ``--model`` a tiny random Qwen2 is built locally (nothing is downloaded); with a real model,
 e.g. ``Qwen/Qwen2.5-Math-1.5B-Instruct`` on a GPU, the same lines train it.

@@ -1,6 +1,6 @@
 """Example: train with verl on a mathgym env, scored by mathgym's reward through ``compute_score``.
 
-    python benchmarks/example_verl_reward.py [--env-id mathgym/Arithmetic-v0] [--out data/verl]
+    python examples/verl_reward.py [--env-id mathgym/Arithmetic-v0] [--out data/verl]
 
 Writes ``train.parquet`` / ``test.parquet`` in verl's RL dataset schema, scores a few responses with
 the adapter (as verl would), and prints the verl command-line overrides that use it.

@@ -22,7 +22,7 @@ class PolicyAgent(Agent):
     :param env: the env (its mode picks the episode style when ``style`` is not given).
     :param seed: seed of the agent's sampling.
     :param policy: a :class:`Policy` or a spec (``vllm:PATH``, ``hf:PATH``, ``openai:URL#MODEL``).
-    :param sampling: sampling settings (default: greedy, 512 new tokens).
+    :param sampling: sampling settings, or their keyword arguments as a dict (default: greedy, 512 new tokens).
     :param fmt: observation format.
     :param style: episode style name or object (default: from the env).
     """
@@ -30,7 +30,7 @@ class PolicyAgent(Agent):
     name = "policy"
 
     def __init__(self, env: Any = None, seed: int | None = None, policy: Policy | str | None = None,
-                 sampling: Sampling | None = None, fmt: ObservationFormat | None = None,
+                 sampling: Sampling | Mapping[str, Any] | None = None, fmt: ObservationFormat | None = None,
                  style: EpisodeStyle | str | None = None) -> None:
         super().__init__(env, seed)
         if policy is None:
@@ -40,6 +40,8 @@ class PolicyAgent(Agent):
 
             policy = make_policy(policy)
         self.policy = policy
+        if isinstance(sampling, Mapping):  # JSON-able form, for sweeps (`--agent-arg policy:sampling={...}`)
+            sampling = Sampling(**{"temperature": 0.0, "max_tokens": 512, **sampling})
         self.sampling = sampling or Sampling(temperature=0.0, max_tokens=512)
         self.fmt = fmt or ObservationFormat()
         self.style = STYLES[style] if isinstance(style, str) else style
