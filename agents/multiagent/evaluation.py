@@ -10,7 +10,7 @@ SB3 model (:func:`mathgym.agents.multiagent.independent.sb3_policy`), an exact p
   shown on the Elo scale (400 · log10, mean 1000), so ratings do not depend on match order.
 
 SolverVerifier's verifiers are scored with the process-rewards module's ProcessBench F1
-(:func:`mathgym.process.processbench.processbench_f1`, methods.md §5.3).
+(:func:`mathgym.process.processbench.processbench_f1`, Zheng et al. 2024).
 """
 from __future__ import annotations
 

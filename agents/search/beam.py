@@ -1,4 +1,4 @@
-"""PRM-guided step-level beam search over step-mode env snapshots (methods.md §7.2; search-and-learn).
+"""PRM-guided step-level beam search over step-mode env snapshots (rStar-Math; search-and-learn).
 
 Keep ``beam_width`` partial solutions; expand each by sampling ``expansions`` candidate next steps
 (one batched generation for all beams); advance every candidate through the env snapshot (the env

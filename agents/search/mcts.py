@@ -1,5 +1,5 @@
 """Monte-Carlo tree search with PUCT over step-mode env snapshots, valued by a PRM (rStar-Math style at
-inference, methods.md §7.2).
+inference, rStar-Math; "Bag of Tricks" for inference-time computation).
 
 Nodes are partial solutions (env snapshots); an edge is one step. Each simulation
 

@@ -113,7 +113,7 @@ class HFRewardModel(RewardModel):
 
 class AggregatedPRM(RewardModel):
     """A process reward model used as an outcome reward model: the response is split into steps, each
-    step scored by the PRM, the scores aggregated by ``min``, ``last`` or ``prod`` (methods.md §7.2).
+    step scored by the PRM, the scores aggregated by ``min``, ``last`` or ``prod`` (rStar-Math, Bag of Tricks).
 
     :param prm: any :class:`~mathgym.process.prm.base.ProcessRewardModel`.
     :param how: the aggregation.

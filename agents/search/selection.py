@@ -1,4 +1,4 @@
-"""Selection rules of inference-time search over N sampled solutions (methods.md §7.2).
+"""Selection rules of inference-time search over N sampled solutions (rStar-Math, Bag of Tricks).
 
 * **best-of-N**: the highest-scoring solution (score from a verifier, an outcome reward model, or
   aggregated PRM step scores); ties are broken by majority vote, then by order;
@@ -109,7 +109,7 @@ def best_of_n(answers: Sequence[str | None], scores: Sequence[float],
 
 
 def aggregate_step_scores(step_scores: Sequence[float], how: str = "min") -> float:
-    """One score from a PRM's per-step scores: ``min``, ``last`` or ``prod`` (methods.md §7.2)."""
+    """One score from a PRM's per-step scores: ``min``, ``last`` or ``prod`` (rStar-Math, Bag of Tricks)."""
     if not step_scores:
         raise ValueError("no step scores to aggregate")
     if how == "min":

@@ -1,4 +1,4 @@
-"""Evaluation statistics for RL runs across seeds and tasks (methods.md §7.1, "Deep RL at the Edge of
+"""Evaluation statistics for RL runs across seeds and tasks (Agarwal et al. 2021, "Deep RL at the Edge of
 the Statistical Precipice"; the rliable package's definitions, written with numpy/scipy).
 
 Scores are matrices of shape ``(runs, tasks)``: one row per independent run (training seed, or

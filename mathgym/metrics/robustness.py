@@ -1,4 +1,4 @@
-"""Robustness metrics for dynamic variants (methods.md §6), with bootstrap confidence intervals.
+"""Robustness metrics (DynaMath, UGMathBench, GSM-Symbolic, MathCheck, DIA-Bench) with bootstrap intervals.
 
 Most functions take a correctness matrix ``a`` of shape ``(N seeds/templates, M variants)`` with entries
 0/1 (``NaN`` for a missing cell is not allowed: build complete matrices with :func:`correctness_matrix`).

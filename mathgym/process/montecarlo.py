@@ -1,4 +1,4 @@
-"""Monte-Carlo step labels (methods.md §4.5): Math-Shepherd's hard and soft estimates, OmegaPRM's binary search.
+"""Monte-Carlo step labels: Math-Shepherd's hard and soft estimates, OmegaPRM's binary search.
 
 The value of a prefix ``s_1..s_k`` is the fraction of ``n`` completions, sampled from a *completer* policy
 and played to the end through step-mode env snapshots, whose final answer verifies:

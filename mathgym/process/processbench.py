@@ -1,4 +1,4 @@
-"""ProcessBench (methods.md §5.3): its format, its F1, and a synthetic ProcessBench with exact labels.
+"""ProcessBench (Zheng et al. 2024): its format, its F1, and a synthetic ProcessBench with exact labels.
 
 * :func:`load_processbench` reads ProcessBench's records (``id``, ``generator``, ``problem``, ``steps``,
   ``final_answer_correct``, ``label``) from a JSONL file, a folder of ``<split>.jsonl`` files, or a hub id

@@ -1,4 +1,4 @@
-"""Value functions of partial solutions, for progress rewards (methods.md §4.3–4.4).
+"""Value functions of partial solutions, for progress rewards (PAV, Setlur et al. 2024; MRT, Qu et al. 2025).
 
 ``values(problem, prefixes) -> list[float]`` estimates, for each list of steps, how likely the solution is to
 end right from there:

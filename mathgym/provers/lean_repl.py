@@ -1,6 +1,6 @@
 """The Lean 4 backend over leanprover-community/repl's JSON protocol.
 
-Wire format (see ``shared/docs/provers.md`` §1a): one JSON object per request, terminated by a blank
+Wire format (leanprover-community/repl README): one JSON object per request, terminated by a blank
 line; one JSON object per answer, followed by a blank line. Requests used:
 
 * ``{"cmd": header}`` → a fresh environment with the imports (``env``), done once per header;

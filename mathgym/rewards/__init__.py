@@ -1,4 +1,4 @@
-"""Reward parts, combinators and refinements (design.md "Reward"; methods.md §3 and §5.4).
+"""Reward parts, combinators and refinements (Gao et al. 2024; Wang et al. 2024).
 
 Parts score one step: :class:`OutcomeReward` (verifier), :class:`FormatReward`, :class:`LengthPenalty`,
 :class:`StepPenalty`. Combinators build on parts: :class:`WeightedSum`, :class:`LogSigmoid`,

@@ -1,4 +1,4 @@
-"""Combinators: weighted sums, the log-sigmoid transform, and conjunctions of properties (methods §5.4).
+"""Combinators: weighted sums, the log-sigmoid transform, and conjunctions of properties (Wang et al. 2024).
 
 A combinator is itself a :class:`~mathgym.rewards.base.Reward`. Its components are those of its parts,
 under the parts' own names and unweighted, plus its own output under its ``name``; names must therefore
@@ -138,7 +138,7 @@ class Transform(Composite):
 
 
 class LogSigmoid(Transform):
-    """``u = log σ(r − r_ref)``: the log-probability that the output beats the reference (methods §5.4).
+    """``u = log σ(r − r_ref)``: the log-probability that the output beats the reference (Wang et al.).
 
     ``u ≤ 0``, concave in ``r`` with slope ``1 − σ(r − r_ref)``: raising a poor output (below the
     reference) is worth much more than pushing a good one higher, which limits reward hacking.
@@ -169,7 +169,7 @@ class Conjunction(Composite):
     """``Σ_i log σ(r_i − r_i,ref)``: the log-probability that the output is good in *every* property.
 
     Unlike a plain sum, one property cannot make up for another: each term is at most 0, and a property
-    far below its reference drags the total down whatever the others score (methods §5.4).
+    far below its reference drags the total down whatever the others score (Wang et al. 2024).
 
     :param parts: ``(reward, reference)`` pairs; a bare reward has reference 0. References are numbers
         or callables of the step context, as in :class:`LogSigmoid`.

@@ -3,7 +3,7 @@
 Every part scores each step (not only the final one) and reports its value under its name, so it composes
 with outcome rewards (:class:`~mathgym.rewards.combinators.WeightedSum`), with the online
 :class:`~mathgym.rewards.refinements.Clip`, and with Delta / Clip+Delta through
-:class:`~mathgym.rewards.wrappers.RecordRefinedRewards` (methods.md §3). For example, outcome plus a
+:class:`~mathgym.rewards.wrappers.RecordRefinedRewards` (Gao et al. 2024). For example, outcome plus a
 clipped oracle-PRM reward::
 
     {"weighted_sum": [["outcome", 1.0],
@@ -151,7 +151,7 @@ def _value(source: Any, kind: str, n: int, kwargs: dict[str, Any]) -> Any:
 class PAVProgress(ProgressReward):
     """PAV's process advantage under a prover policy μ: ``Q^μ(s, a) − V^μ(s)`` by Monte Carlo.
 
-    :param prover: the prover policy (a Best-of-K version of the base policy is a good one, methods §4.3) as a
+    :param prover: the prover policy (a Best-of-K version of the base policy is a good one, Setlur et al.) as a
         Policy or a spec (``"hf:PATH"``), or a value spec (``"prm:oracle"``, a cheap learned stand-in).
     :param n: completions per estimate.
     """

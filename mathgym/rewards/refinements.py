@@ -1,4 +1,4 @@
-"""Clip and Delta refinements of step-level rewards (methods §3, Gao et al. 2024).
+"""Clip and Delta refinements of step-level rewards (Gao et al. 2024).
 
 Raw per-step process scores ``r_k ∈ [0, 1]`` let a policy raise its return by padding a solution with
 correct but useless steps. Both refinements bound the summed dense reward independently of length:
@@ -129,7 +129,7 @@ def make_refinement(kind: str | EpisodeRefinement | None, eta: float | None = No
         raise ValueError(f"unknown refinement {kind!r}; choose one of {', '.join(_REFINEMENTS)}")
     if kind in ("clip", "clip_delta"):
         if eta is None:
-            raise ValueError(f"the {kind!r} refinement needs a threshold eta (methods §3), e.g. eta=0.85")
+            raise ValueError(f"the {kind!r} refinement needs a threshold eta (Gao et al.), e.g. eta=0.85")
         return _REFINEMENTS[kind](eta)
     return _REFINEMENTS[kind]()
 
@@ -155,7 +155,7 @@ def step_rewards(
 
 # ---------------------------------------------------------------------------------------- online
 class Clip(Transform):
-    """Online Clip of one part's per-step score: ``min(r − η, 0)`` (methods §3).
+    """Online Clip of one part's per-step score: ``min(r − η, 0)`` (Gao et al. 2024).
 
     Summed over any episode it is ≤ 0, so padding a solution with steps the part scores highly earns
     nothing. A part that scores final steps only is passed through as 0 on earlier steps.

@@ -152,7 +152,15 @@ def _resolve(name: str) -> RewardFactory:
 
 
 def make_reward(spec: RewardSpec) -> Reward:
-    """Build a reward from a spec (see the module docstring for the grammar)."""
+    """Build a reward from a spec.
+
+    Specs (full grammar in :mod:`mathgym.rewards.registry`'s docstring): a name (``"outcome"``), ``{name:
+    kwargs}``, ``{"weighted_sum": [[spec, weight], ...]}``, ``"package.module:Class"``, a JSON string of
+    these, or a :class:`Reward` (returned as is). Names: :data:`REWARDS` and :func:`register_reward`.
+
+    :param spec: the spec.
+    :raises ValueError: an unknown name or a malformed spec.
+    """
     if isinstance(spec, Reward):
         return spec
     if isinstance(spec, str):

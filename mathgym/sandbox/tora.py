@@ -1,4 +1,4 @@
-"""ToRA's tool-integrated reasoning format (methods.md §8.1): programs in fences, outputs in fences.
+"""ToRA's tool-integrated reasoning format (Gou et al. 2024): programs in fences, outputs in fences.
 
 A trajectory interleaves rationale, a program in a fence opened by three backticks + ``python``, and
 the program's output, which the *environment* appends as a fence opened by three backticks + ``output``.

@@ -1,4 +1,4 @@
-"""The implicit PRM of PRIME and "Free Process Rewards" (methods.md §4.1–4.2).
+"""The implicit PRM of PRIME and "Free Process Rewards" (Cui et al. 2025; Yuan et al. 2024).
 
 A language model ``π_φ`` and a frozen reference ``π_ref`` give every response token the reward
 ``β·log π_φ(y_t|x, y_<t) / π_ref(y_t|x, y_<t)``. Their running sum ``q_t`` is (an exponential average of)
