@@ -18,6 +18,9 @@ def test_wheel_maps_top_level_folders_under_mathgym(tmp_path: Path) -> None:
                    "mathgym/agents/__init__.py", "mathgym/reward_design/__init__.py", "mathgym-gymnasium.pth"):
         assert module in names, module
     assert not any(n.startswith(("envs/", "agents/", "reward_design/", "tests/")) for n in names)
+    # PEP 561 marker and the license text travel with the wheel
+    assert "mathgym/py.typed" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(n for n in names if "dist-info" in n)
 
 
 def test_every_package_folder_is_installed() -> None:
