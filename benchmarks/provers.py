@@ -188,12 +188,13 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=128, help="tactic applications per best-first search")
     parser.add_argument("--max-steps", type=int, default=32, help="episode length of the scripted prover")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds per tactic")
-    parser.add_argument("--quick", action="store_true", help="few repetitions, no final checks, no solve rates")
+    parser.add_argument("--quick", action="store_true", help="few repetitions, latency only")
     parser.add_argument("--no-solve", action="store_true", help="skip the solve rates")
     args = parser.parse_args()
 
     stats = latency(5 if args.quick else args.reps)
-    print(f"step latency over {stats['steps']} tactic steps (same run, interleaved; load {os.getloadavg()[0]:.1f})")
+    load = os.getloadavg()[0]
+    print(f"step latency over {stats['steps']} tactic steps (same run, interleaved; load {load:.1f})")
     print(
         f"  raw coqtop round trip : median {stats['raw_median_ms']:.2f} ms, p90 {stats['raw_p90_ms']:.2f} ms"
     )
@@ -206,9 +207,10 @@ def main() -> None:
     print("\nfinal check (verify) of every shipped problem's known proof")
     for row in final_checks(args.sets.split(",")):
         print(
-            f"  {row['pass']:<11}: median {row['median_s']:.3f} s, p90 {row['p90_s']:.3f} s, max {row['max_s']:.3f} s "
-            f"over {row['n']} ({row['cache']} from memory, {row['print-assumptions']} by Print Assumptions; "
-            f"load {row['load']:.1f}; oracle caught up {row['oracle_catch_up_s']:.0f} s later) (target <= 0.2 s)"
+            f"  {row['pass']:<11}: median {row['median_s']:.3f} s, p90 {row['p90_s']:.3f} s, "
+            f"max {row['max_s']:.3f} s over {row['n']} ({row['cache']} from memory, "
+            f"{row['print-assumptions']} by Print Assumptions; load {row['load']:.1f}; "
+            f"oracle caught up {row['oracle_catch_up_s']:.0f} s later) (target <= 0.2 s)"
         )
     if args.no_solve:
         return

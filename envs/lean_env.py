@@ -180,8 +180,9 @@ class LeanEnv(ProverEnv):
             missing = [key for key in ("url", "commit", "files") if not dojo_repo.get(key)]
             if missing:
                 raise ValueError(f"dojo_repo lacks {missing}. {DOJO_REPO_HINT}")
-            return DojoLocatedSource(source, str(dojo_repo["url"]), str(dojo_repo["commit"]), dojo_repo["files"],
-                                     str(dojo_repo.get("namespace", "")))
+            url, commit = str(dojo_repo["url"]), str(dojo_repo["commit"])
+            namespace = str(dojo_repo.get("namespace", ""))
+            return DojoLocatedSource(source, url, commit, dojo_repo["files"], namespace)
         if len(source) == 0 or not source[0].meta.get("lean_dojo"):
             raise ValueError(DOJO_REPO_HINT)
         return source

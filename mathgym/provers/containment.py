@@ -128,7 +128,9 @@ def visible_paths(
     """
     env = dict(env or {})
     candidates: list[str] = []
-    exe = argv[0] if argv and "/" in argv[0] else shutil.which(argv[0], path=env.get("PATH")) if argv else None
+    exe = None
+    if argv:
+        exe = argv[0] if "/" in argv[0] else shutil.which(argv[0], path=env.get("PATH"))
     if exe:
         exe = os.path.abspath(exe)
         candidates.append(exe)
@@ -254,7 +256,8 @@ def contained_argv(
     if isolation == "bwrap":
         # binds come after --tmpfs /tmp, so that they (and a scratch dir under /tmp) stay visible on top
         ro = [arg for path in visible if path != scratch for arg in ("--ro-bind", path, path)]
-        return ["bwrap", *_BWRAP_BASE, *ro, "--bind", scratch, scratch, "--chdir", cwd or scratch, "--", *argv]
+        chdir = ["--chdir", cwd or scratch]
+        return ["bwrap", *_BWRAP_BASE, *ro, "--bind", scratch, scratch, *chdir, "--", *argv]
     if isolation == "unshare-net":
         prefix = _unshare_prefix()
         if prefix is None:

@@ -370,9 +370,8 @@ class CoqBackend(TableBackend):
             if remaining:
                 return rejected(f"incomplete: {len(remaining)} goal(s) left", text)
             try:  # Coq's own Timeout stops a kernel check that stalls; the process stays usable
-                coq_state, _, _ = self._run(
-                    f"Timeout {max(1, math.ceil(self.qed_timeout))} Qed.", coq_state, self.qed_timeout + self.grace_s
-                )
+                qed = f"Timeout {max(1, math.ceil(self.qed_timeout))} Qed."
+                coq_state, _, _ = self._run(qed, coq_state, self.qed_timeout + self.grace_s)
             except CoqFailure as exc:
                 return rejected(f"qed_failed: {exc.message}", text)
             try:

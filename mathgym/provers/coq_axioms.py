@@ -269,7 +269,13 @@ class AxiomCache:
     """
 
     def __init__(
-        self, *, limits: ProcessLimits, isolation: str, executable: str, timeout: float, background: bool = True
+        self,
+        *,
+        limits: ProcessLimits,
+        isolation: str,
+        executable: str,
+        timeout: float,
+        background: bool = True,
     ) -> None:
         self.limits, self.isolation, self.executable = limits, isolation, executable
         self.timeout = timeout

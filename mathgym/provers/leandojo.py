@@ -192,11 +192,11 @@ class LeanDojoBackend(TableBackend):
     def _require_traced(self, repo: Any, spec: Mapping[str, Any]) -> None:
         if self.allow_trace or self._traced_root(repo).is_dir():
             return
+        url, commit = str(spec["url"]), str(spec["commit"])
         raise ProverUnavailableError(
-            f"{spec['url']} at {spec['commit']} is not traced in LeanDojo's cache ({self._traced_root(repo)}); "
-            "entering it would start a trace (hours, network). Trace it once with `python -c \"import "
-            f"lean_dojo; lean_dojo.trace(lean_dojo.LeanGitRepo({str(spec['url'])!r}, {str(spec['commit'])!r}))\"`"
-            ", or pass allow_trace=True."
+            f"{url} at {commit} is not traced in LeanDojo's cache ({self._traced_root(repo)}); entering it "
+            "would start a trace (hours, network). Trace it once with `python -c \"import lean_dojo; "
+            f"lean_dojo.trace(lean_dojo.LeanGitRepo({url!r}, {commit!r}))\"`, or pass allow_trace=True."
         )
 
     # -- sessions ---------------------------------------------------------------------------------
@@ -329,7 +329,9 @@ class LeanDojoBackend(TableBackend):
             source = None
         line = spec.get("line") or (source and _declaration_line(source, str(spec["full_name"])))
         if not line:
-            raise ProverError(f"cannot locate {spec['full_name']!r} in {path} (give meta['lean_dojo']['line'])")
+            raise ProverError(
+                f"cannot locate {spec['full_name']!r} in {path} (give meta['lean_dojo']['line'])"
+            )
         if source is not None:
             return _statement_at(source, int(line)), int(line)
         if not problem.meta.get("formal_statement"):

@@ -467,8 +467,8 @@ def _payload_main(cmd_fd: int, report_fd: int, env: dict, protect: tuple) -> Non
             except BaseException:  # noqa: BLE001
                 pass
         try:
-            write_all(report_fd, encode_frame({"done": True, "nonce": hdr.get("nonce"), "exit_code": exit_code,
-                                               "error": error}))
+            write_all(report_fd, encode_frame({"done": True, "nonce": hdr.get("nonce"),
+                                               "exit_code": exit_code, "error": error}))
         except OSError:  # the snippet closed or broke its report pipe: its own loss
             pass
         if script:
@@ -1290,7 +1290,8 @@ class Worker:
                 if msg.get("error"):
                     self.box_errors.append(str(msg["error"]))
                 else:
-                    self.ready_boxes.append(Box(int(msg["box"]), int(msg["pid"]), fds, bool(msg.get("memory_cg"))))
+                    box = Box(int(msg["box"]), int(msg["pid"]), fds, bool(msg.get("memory_cg")))
+                    self.ready_boxes.append(box)
             elif fds:  # not expected with other messages
                 for fd in fds:
                     os.close(fd)
@@ -1325,7 +1326,8 @@ class Worker:
         for _ in range(max(0, want)):
             self.next_box += 1
             self.requested += 1
-            self._z_send({"op": "prepare", "id": self.next_box, "memory_mb": self.config.get("memory_mb", 512)})
+            memory_mb = self.config.get("memory_mb", 512)  # the default cap; a request sets its own
+            self._z_send({"op": "prepare", "id": self.next_box, "memory_mb": memory_mb})
 
     def _sync(self, timeout: float = 60.0) -> None:
         """Wait until Z handled everything sent so far (destroyed boxes are gone, prepared ones arrived)."""

@@ -215,12 +215,15 @@ def test_axiom_checks_answered_from_memory_stay_sound() -> None:
             assert cache.last_path == "cache", problem.id
             assert second.correct is accepted and second.reason == first.reason
         assert not coq.verify(excluded, "intros P. apply classic.").correct
-        assert coq.verify(double_negation, "intros P H. apply NNPP. exact H.").reason == "axioms_not_allowed: classic"
+        nnpp = coq.verify(double_negation, "intros P H. apply NNPP. exact H.")
+        assert nnpp.reason == "axioms_not_allowed: classic"
         # a proof that declares auxiliary constants (abstract) is always checked with Print Assumptions
-        assert coq.verify(excluded, "intros P. abstract (apply classic).").reason.startswith("axioms_not_allowed")
+        abstracted = coq.verify(excluded, "intros P. abstract (apply classic).")
+        assert abstracted.reason.startswith("axioms_not_allowed")
         assert cache.last_path == "print-assumptions"
         # a preamble with more than definitions and scopes: nothing remembered may answer for its names
-        axiom = coq_problem("uses_cheat", "1 = 2", preamble=["Axiom cheat : forall P : Prop, P."], header=CLASSICAL)
+        cheat = ["Axiom cheat : forall P : Prop, P."]
+        axiom = coq_problem("uses_cheat", "1 = 2", preamble=cheat, header=CLASSICAL)
         assert coq.verify(axiom, "apply cheat.").reason == "axioms_not_allowed: cheat"
         assert cache.last_path == "print-assumptions"
 

@@ -195,7 +195,9 @@ def test_the_fake_repl_parses_one_tactic_per_request_like_the_real_one(backend: 
     assert grouped["proofStatus"] == "Completed"
 
 
-@pytest.mark.parametrize("action", ["cases n\nall_goals simp", "cases n; all_goals simp", "  cases n\n  all_goals simp"])
+@pytest.mark.parametrize(
+    "action", ["cases n\nall_goals simp", "cases n; all_goals simp", "  cases n\n  all_goals simp"]
+)
 def test_an_action_of_several_tactics_is_one_step(backend: LeanREPLBackend, action: str) -> None:
     root = backend.open(ADD_ZERO)
     done = backend.step(root, action)

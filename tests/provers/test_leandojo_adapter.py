@@ -268,7 +268,8 @@ def dojo_problem(full_name: str = "Example.add_zero", url: str = TRACED) -> Prob
         id=f"dojo/{full_name}",
         prompt="",
         answer=None,
-        meta={"lean_dojo": {"url": url, "commit": "abc123", "file_path": "Example/Basic.lean", "full_name": full_name}},
+        meta={"lean_dojo": {"url": url, "commit": "abc123", "file_path": "Example/Basic.lean",
+                            "full_name": full_name}},
     )
 
 
@@ -360,8 +361,8 @@ def test_lean_env_with_leandojo_needs_locations(module: SimpleNamespace) -> None
     from mathgym.sources.base import ListSource  # noqa: PLC0415
 
     statement = "theorem add_zero (n : ℕ) : n + 0 = n := by\n"
-    minif2f = ListSource([Problem(id="minif2f/test/add_zero", prompt=statement, answer=None,
-                                  meta={"theorem_name": "add_zero", "split": "test", "formal_statement": statement})])
+    meta = {"theorem_name": "add_zero", "split": "test", "formal_statement": statement}
+    minif2f = ListSource([Problem(id="minif2f/test/add_zero", prompt=statement, answer=None, meta=meta)])
     with pytest.raises(ValueError, match="dojo_repo"):
         LeanEnv(source=minif2f, backend="leandojo")
     repo = {"url": TRACED, "commit": "abc123", "files": {"test": "Example/Basic.lean"},

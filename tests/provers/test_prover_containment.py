@@ -181,7 +181,8 @@ def test_a_virtualenv_and_a_script_under_tmp_stay_visible(tmp_path: Path) -> Non
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     (tmp_path / "secret.txt").write_text("hidden")
     script = tmp_path / "show.py"
-    script.write_text(f"import os, sys\nprint(sys.prefix, os.path.exists({str(tmp_path / 'secret.txt')!r}))\n")
+    secret = str(tmp_path / "secret.txt")
+    script.write_text(f"import os, sys\nprint(sys.prefix, os.path.exists({secret!r}))\n")
     process = ContainedProcess([str(venv / "bin" / "python"), str(script)], isolation="bwrap")
     process.start()
     try:
@@ -229,8 +230,8 @@ def test_the_prover_checks_pass_from_a_copy_under_tmp(tmp_path: Path) -> None:
     env = dict(os.environ, MATHGYM_TEST_DATA=data, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_XDIST_WORKER", None)
     run = subprocess.run(
-        [str(copy / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:xdist", "-q", "-p", "no:cacheprovider",
-         f"--basetemp={tmp_path / 'inner'}", "tests/provers/test_lean_repl.py",
+        [str(copy / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
+         "-q", f"--basetemp={tmp_path / 'inner'}", "tests/provers/test_lean_repl.py",
          "tests/provers/test_prover_containment.py", "-k", "not from_a_copy"],
         cwd=copy, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
