@@ -201,11 +201,13 @@ def write_markdown_table(rows: list[dict[str, Any]], path: Path) -> str:
 def store_row(record: EpisodeRecord) -> dict[str, Any]:
     """The store row of an episode (columns: :mod:`mathgym.store`; meaning: ``docs/results.md``)."""
     verdict = record.verdict or {}
-    response = record.actions[-1] if record.actions else None
+    # the whole transcript, as sweeps store it: text steps one per line, numeric actions as a JSON list
+    texts = all(isinstance(a, str) for a in record.actions)
+    response = "\n".join(record.actions) if texts else json.dumps(record.actions)
     return {
         "agent": record.agent, "env": record.env_id, "family": record.family or "", "variant": -1,
         "seed": record.seed, "episode": record.episode, "problem_id": record.problem_id,
-        "response": response if isinstance(response, str) or response is None else json.dumps(response),
+        "response": response,
         "gold": record.gold, "extracted": verdict.get("extracted"), "correct": record.correct,
         "score": verdict.get("score"), "verdict": record.verdict, "reward": record.reward,
         "components": record.components, "steps": record.steps, "seconds": record.seconds,

@@ -17,10 +17,17 @@ is imported (subclassing :class:`~mathgym.generators.base.ProblemGenerator` or
 
 Entry points are read only by the ``mathgym`` command line, never on ``import gymnasium``: a plugin that
 fails to import must not break Gymnasium for every other program in the environment.
+
+What the command line loaded is also written to the ``MATHGYM_IMPORT`` environment variable
+(``module`` or ``module:function`` items, comma-separated), which child processes inherit: mathgym's
+Gymnasium hook (:mod:`mathgym._gym_hook`) loads those items whenever a process imports gymnasium, so a
+``spawn`` worker (vector envs, reward-design training pools, Ray local workers) knows the plugin's ids,
+generators and agents too. Setting ``MATHGYM_IMPORT`` yourself does the same for any program.
 """
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -74,7 +81,47 @@ def import_modules(names: Iterable[str]) -> list[str]:
         except Exception as exc:  # a plugin's own bug: name it instead of showing its traceback
             raise PluginError(f"plugin module {name!r} failed while importing: {type(exc).__name__}: {exc}") from exc
         done.append(name)
+    _export(done)
     return done
+
+
+#: environment variable listing the plugin items every mathgym process loads when it imports gymnasium
+ENV_VAR = "MATHGYM_IMPORT"
+
+
+def load_item(item: str) -> None:
+    """Import ``module``, or import ``module`` and call ``module:function`` with no arguments.
+
+    :param item: ``pkg.module`` or ``pkg.module:function``.
+    """
+    module, _, attr = item.partition(":")
+    target: Any = importlib.import_module(module.strip())
+    if attr:
+        target = getattr(target, attr.strip())
+        if callable(target) and not isinstance(target, type):
+            target()
+
+
+def import_from_environment() -> list[str]:
+    """Load the items of :data:`ENV_VAR` (what a parent ``mathgym`` process loaded); returns them.
+
+    :raises PluginError: an item fails to load.
+    """
+    items = [item.strip() for item in os.environ.get(ENV_VAR, "").split(",") if item.strip()]
+    for item in items:
+        try:
+            load_item(item)
+        except Exception as exc:
+            raise PluginError(f"{ENV_VAR} item {item!r} failed: {type(exc).__name__}: {exc}") from exc
+    return items
+
+
+def _export(items: Iterable[str]) -> None:
+    """Add ``items`` to :data:`ENV_VAR`, so that child processes load them too."""
+    current = [item for item in os.environ.get(ENV_VAR, "").split(",") if item]
+    merged = list(dict.fromkeys([*current, *items]))
+    if merged:
+        os.environ[ENV_VAR] = ",".join(merged)
 
 
 def _entry_points(group: str) -> list[Any]:
@@ -88,18 +135,18 @@ def load_entry_points(groups: Iterable[str] = ENTRY_POINT_GROUPS) -> list[str]:
     :returns: ``group:name`` of each entry point loaded.
     :raises PluginError: an entry point fails to load or its function raises.
     """
-    loaded = []
+    loaded, values = [], []
     for group in groups:
         for entry in _entry_points(group):
             try:
-                target = entry.load()
                 # a function registers when called; a module or a class registered when it was imported
-                if callable(target) and not isinstance(target, type):
-                    target()
+                load_item(entry.value)
             except Exception as exc:
                 raise PluginError(f"entry point {entry.name!r} ({entry.value}) of group {group!r} failed: "
                                   f"{type(exc).__name__}: {exc}") from exc
             loaded.append(f"{group}:{entry.name}")
+            values.append(entry.value)
+    _export(values)
     return loaded
 
 

@@ -154,3 +154,38 @@ def test_plugin_ids_work_in_spawned_vector_env_workers(plugin_dir, tmp_path) -> 
                          env={**__import__("os").environ, "PYTHONPATH": str(plugin_dir)})
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"n": 2}
+
+
+def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(plugin_dir, tmp_path) -> None:
+    """``--import`` exports MATHGYM_IMPORT; a spawned process loads it when it imports gymnasium."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "bare_spawn_check.py"
+    script.write_text(textwrap.dedent('''
+        import gymnasium as gym
+
+        if __name__ == "__main__":
+            envs = gym.make_vec("ext/Doubling-v0", num_envs=2, vectorization_mode="async",
+                                vector_kwargs={"context": "spawn"})
+            obs, info = envs.reset(seed=0)
+            print(len(obs))
+            envs.close()
+    '''))
+    env = {**os.environ, "PYTHONPATH": str(plugin_dir), "MATHGYM_IMPORT": "ext_plugin"}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0 and out.stdout.strip().endswith("2"), out.stderr
+    from mathgym.plugins import ENV_VAR, load_plugins
+
+    before = os.environ.get(ENV_VAR)
+    try:
+        sys.path.insert(0, str(plugin_dir))
+        load_plugins(["ext_plugin"], entry_points=False)
+        assert "ext_plugin" in os.environ[ENV_VAR].split(",")
+    finally:
+        sys.path.remove(str(plugin_dir))
+        if before is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = before
