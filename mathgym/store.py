@@ -12,7 +12,8 @@ Each row is keyed by ``(run_id, agent, env, family, variant, seed, episode)`` (a
 that is killed (even with ``kill -9``) and started again with the same arguments skips what is stored and
 never writes a row twice. The database runs in WAL mode: a committed transaction survives the death of the
 writing process, and readers (``mathgym report``) do not block the writer. Columns not in the schema go
-into the ``extra`` JSON column; ``verdict``, ``components``, ``versions`` and ``extra`` are JSON.
+into the ``extra`` JSON column; ``verdict``, ``components``, ``versions`` and ``extra`` are JSON. What each
+column holds, and the ``extra`` keys ``mathgym eval`` and ``mathgym sweep`` write: ``docs/results.md``.
 """
 
 from __future__ import annotations
