@@ -2,7 +2,7 @@
 
 No Lean toolchain can be installed on the project's CI machines, so the Lean REPL backend is tested
 against this script. It is not Lean: it knows three theorems and a handful of tactics, written from
-the protocol in ``shared/docs/provers.md`` §1a (our own transcripts, not copied from upstream):
+the protocol of leanprover-community/repl (its README and sources; our own transcripts, not copied):
 
 * requests are JSON objects separated by blank lines; answers are pretty-printed JSON + a blank line;
 * ``{"cmd": ...}`` with ``import`` → a new env; a theorem ending in ``sorry`` → a ``sorries`` entry with
