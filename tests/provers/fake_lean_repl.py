@@ -1,7 +1,7 @@
 """TEST DOUBLE: a fake Lean REPL process speaking leanprover-community/repl's JSON protocol.
 
 No Lean toolchain can be installed on the project's CI machines, so the Lean REPL backend is tested
-against this script. It is not Lean: it knows three theorems and a handful of tactics, written from
+against this script. It is not Lean: it knows four theorems and a handful of tactics, written from
 the protocol of leanprover-community/repl (its README and sources; our own transcripts, not copied):
 
 * requests are JSON objects separated by blank lines; answers are pretty-printed JSON + a blank line;
