@@ -18,6 +18,11 @@ _SB3_SPACES = (_spaces.Box, _spaces.Discrete, _spaces.MultiDiscrete, _spaces.Mul
 app = typer.Typer(help="Train classic RL agents on mathgym environments.", add_completion=False)
 
 
+@app.callback()
+def _group() -> None:
+    """Keeps ``train`` a sub-command of this app (a one-command Typer app would take its arguments directly)."""
+
+
 @app.command("train")
 def train_command(
     env_id: str = typer.Argument(..., help="environment id, e.g. mathgym/EquationSolve-v0 (or EquationSolve-v0); "
