@@ -102,7 +102,8 @@ def prepare(args: argparse.Namespace) -> dict[str, Path]:
                                        "seconds": time.perf_counter() - started, "load": load_average()})
     if not (paths["prm"] / "config.json").is_file():
         log(f"training the tiny PRM on exact labels of {', '.join(TRAIN_GENERATORS)} ({load_average()})")
-        config = PRMTrainConfig(items_per_generator=args.prm_items, steps=args.prm_steps, seed=0)
+        config = PRMTrainConfig(items_per_generator=args.prm_items, steps=args.prm_steps, seed=0,
+                                hidden_size=args.prm_hidden, num_layers=args.prm_layers, intermediate_size=4 * args.prm_hidden)
         result = train_prm(config, paths["prm"], log=lambda row: log(f"  prm {row}") if row["step"] % 100 == 0 else None)
         save_summary(args.out, "prm_training", {"parameters": result.parameters, "seconds": result.seconds,
                                                 "loss_last": statistics.mean(r["loss"] for r in result.history[-50:]),
@@ -214,7 +215,7 @@ def run_search(args: argparse.Namespace, paths: dict[str, Path]) -> None:
 
     for seed in range(args.seeds):
         log(f"search, seed {seed}: sampling 16 solutions of {len(problems)} problems ({load_average()})")
-        roller = SnapshotRoller(policy, sampling=Sampling(temperature=0.8), step_tokens=48, max_steps=8)
+        roller = SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8)
         rows = roller.complete([(p, []) for p in problems], max(sizes), seed=seed)
         scores = {}
         for name, prm in prms.items():
@@ -237,11 +238,11 @@ def run_search(args: argparse.Namespace, paths: dict[str, Path]) -> None:
         for name, prm in prms.items():
             for width in (1, 2, 4):
                 results = BeamSearch(prm, beam_width=width, expansions=4, max_depth=6).run_batch(
-                    SnapshotRoller(policy, sampling=Sampling(temperature=0.8), step_tokens=48, max_steps=8), problems, seed=seed)
+                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8), problems, seed=seed)
                 record(f"beam B=w E=4 ({name} PRM)", width, [r.correct for r in results], [r.tokens for r in results])
             for sims in (4, 8, 16):
                 results = MCTS(prm, simulations=sims, expansions=3, max_depth=6).run_batch(
-                    SnapshotRoller(policy, sampling=Sampling(temperature=0.8), step_tokens=48, max_steps=8), problems, seed=seed)
+                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8), problems, seed=seed)
                 record(f"MCTS sims=s E=3 ({name} PRM)", sims, [r.correct for r in results], [r.tokens for r in results])
         log(f"  seed {seed} done ({load_average()})")
 
@@ -331,7 +332,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/process_rewards"))
     parser.add_argument("--sft-steps", type=int, default=600)
     parser.add_argument("--prm-items", type=int, default=300)
-    parser.add_argument("--prm-steps", type=int, default=800)
+    parser.add_argument("--prm-steps", type=int, default=500)
+    parser.add_argument("--prm-hidden", type=int, default=128)
+    parser.add_argument("--prm-layers", type=int, default=4)
     parser.add_argument("--implicit-items", type=int, default=60)
     parser.add_argument("--implicit-steps", type=int, default=150)
     parser.add_argument("--f1-items", type=int, default=40, help="held-out synthetic items per family")
@@ -339,7 +342,7 @@ def main() -> None:
     parser.add_argument("--critic-items", type=int, default=12, help="held-out items per family for the critic")
     parser.add_argument("--search-problems", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--grpo-updates", type=int, default=30)
+    parser.add_argument("--grpo-updates", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 

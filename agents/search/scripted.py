@@ -50,11 +50,10 @@ class ScriptedStepPolicy(Policy):
             return self.fallback if not partial else "0"
         choice = matching[int(rng.integers(len(matching)))]
         step = choice[len(done)]
-        if partial:  # a forced continuation (``The answer is \boxed{``): finish it from the chosen solution
+        if partial:  # a forced continuation (``The answer is \boxed{``): finish with the chosen solution's answer
             from mathgym.verifier import extract_answer
 
-            answer = extract_answer(choice[-1]) or "0"
-            return answer if step.startswith(partial) or "boxed" in partial else step
+            return extract_answer(choice[-1]) or "0"
         return step
 
     def _generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:

@@ -122,6 +122,19 @@ def step_targets(prm: TokenClassificationPRM, solution: LabeledSolution) -> tupl
     return ids, positions, solution.step_labels()
 
 
+def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: Any, pool: int = 8) -> list[list[int]]:
+    """One epoch of batches in random order, each drawn from ``pool`` batches' worth of examples sorted by
+    length, so a batch pads to a similar length (on a CPU, padding is most of the cost)."""
+    order = list(rng.permutation(len(lengths)))
+    while len(order) % batch_size:  # whole batches: top up with random repeats
+        order.append(int(rng.integers(len(lengths))))
+    batches = []
+    for start in range(0, len(order), batch_size * pool):
+        chunk = sorted(order[start:start + batch_size * pool], key=lambda i: lengths[i])
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
 def prm_bce_loss(logits: Any, positions: Sequence[Sequence[int]], labels: Sequence[Sequence[int]]) -> Any:
     """Binary cross-entropy per step at the separators: the logit of "good" is ``logit_1 − logit_0``."""
     import torch
@@ -177,15 +190,15 @@ def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[La
     examples = [step_targets(prm, s) for s in solutions]
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     rng = derive_rng("mathgym.process.prm.train", config.seed)
-    order: list[int] = []
+    batches: list[list[int]] = []
     history: list[dict[str, float]] = []
     model.train()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("mathgym.process.prm.dropout", config.seed) % 2**63)
         for step in range(config.steps):
-            while len(order) < config.batch_size:
-                order += list(rng.permutation(len(examples)))
-            batch = [examples[order.pop()] for _ in range(config.batch_size)]
+            if not batches:
+                batches = length_bucketed_batches([len(ids) for ids, _, _ in examples], config.batch_size, rng)
+            batch = [examples[i] for i in batches.pop()]
             for group in optimizer.param_groups:
                 group["lr"] = config.learning_rate * _schedule(step, config)
             logits = prm.logits([ids for ids, _, _ in batch])
