@@ -19,6 +19,7 @@ equations, write a report with plots.
 Everything is seeded: the same arguments give the same report (unless the wall-time cap cut training
 short, which the report states).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ from mathgym.sources.base import Source
 ENV_ID = "mathgym/EquationSolve-v0"
 #: levels the agent trains on (0: ax + b = c; 1: x on both sides)
 TRAIN_LEVELS = (0, 1)
-#: levels it is evaluated on; 2-4 add brackets, fractional solutions and larger numbers, never seen in training
+#: levels it is evaluated on; 2-4 add brackets, fractions and larger numbers, never seen in training
 EVAL_LEVELS = (0, 1, 2, 3, 4)
 #: one problem key in this many is held out for evaluation
 HELD_OUT_SHARE = 5
@@ -172,14 +173,26 @@ def play(agent: Any, name: str, run: int, problems: Sequence[Problem]) -> list[E
             obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
             total += float(reward)
             done = terminated or truncated
-        results.append(EpisodeResult(name, run, int(problem.meta["level"]), problem.id, depth,
-                                     bool(info["is_success"]), int(info["moves"]), total))
+        results.append(
+            EpisodeResult(
+                name,
+                run,
+                int(problem.meta["level"]),
+                problem.id,
+                depth,
+                bool(info["is_success"]),
+                int(info["moves"]),
+                total,
+            )
+        )
     env.close()
     return results
 
 
-def score_matrix(results: Sequence[EpisodeResult], agent: str, runs: int, levels: Sequence[int]) -> np.ndarray:
-    """Solve rates as a ``(runs, levels)`` matrix (the runs x tasks layout of :mod:`~mathgym.metrics.rl_stats`).
+def score_matrix(
+    results: Sequence[EpisodeResult], agent: str, runs: int, levels: Sequence[int]
+) -> np.ndarray:
+    """Solve rates as a ``(runs, levels)`` matrix (runs x tasks, as :mod:`~mathgym.metrics.rl_stats` wants).
 
     :param results: episodes of any agents.
     :param agent: whose episodes.
@@ -223,13 +236,27 @@ def _curve(run_dir: Path, final: Path, timesteps: int, problems: Sequence[Proble
     curve = []
     for steps, path in _checkpoints(run_dir, final, timesteps):
         results = play(SB3Agent(load_model(path, "maskable_ppo")), "MaskablePPO", 0, problems)
-        curve.append({"timesteps": steps, "success_rate": float(np.mean([r.solved for r in results])),
-                      "mean_reward": float(np.mean([r.reward for r in results]))})
+        curve.append(
+            {
+                "timesteps": steps,
+                "success_rate": float(np.mean([r.solved for r in results])),
+                "mean_reward": float(np.mean([r.reward for r in results])),
+            }
+        )
     return curve
 
 
-def run_demo(out_dir: str | Path = "results/demo", *, steps: int = 16_384, seeds: int = 3, episodes: int = 50,
-             minutes: float = 15.0, n_envs: int = 8, progress_bar: bool = True, verbose: bool = True) -> Path:
+def run_demo(
+    out_dir: str | Path = "results/demo",
+    *,
+    steps: int = 16_384,
+    seeds: int = 3,
+    episodes: int = 50,
+    minutes: float = 15.0,
+    n_envs: int = 8,
+    progress_bar: bool = True,
+    verbose: bool = True,
+) -> Path:
     """Train, evaluate and report; returns (and prints) the path of ``report.md``.
 
     :param out_dir: output folder (``train/seed<k>/`` holds each SB3 run; ``report.md``, ``summary.json``
@@ -258,7 +285,7 @@ def run_demo(out_dir: str | Path = "results/demo", *, steps: int = 16_384, seeds
     checkpoint_every = max(1, steps // rollout // CURVE_POINTS) * rollout
 
     problems = {level: held_out_problems(level, episodes) for level in EVAL_LEVELS}
-    curve_problems = [p for level in TRAIN_LEVELS for p in problems[level][:max(5, episodes // 2)]]
+    curve_problems = [p for level in TRAIN_LEVELS for p in problems[level][: max(5, episodes // 2)]]
     overlap = training_overlap([p for level in TRAIN_LEVELS for p in problems[level]])
 
     # 1. training, each seed capped at its share of the budget left after an evaluation reserve
@@ -266,18 +293,32 @@ def run_demo(out_dir: str | Path = "results/demo", *, steps: int = 16_384, seeds
     runs: list[TrainingRun] = []
     for seed in range(seeds):
         left = minutes * 60.0 - reserve - (time.perf_counter() - start)
-        config = TrainConfig(env_id=ENV_ID, algo="maskable_ppo", steps=steps, seed=seed, n_envs=n_envs,
-                             out_dir=str(out / "train" / f"seed{seed}"),
-                             env_kwargs={"source": TrainingSource(TRAIN_LEVELS, seed=seed), "max_moves": MAX_MOVES},
-                             hyperparams={"n_steps": N_STEPS}, eval_freq=0, checkpoint_freq=checkpoint_every,
-                             progress_bar=progress_bar, max_seconds=max(20.0, left / (seeds - seed)))
+        config = TrainConfig(
+            env_id=ENV_ID,
+            algo="maskable_ppo",
+            steps=steps,
+            seed=seed,
+            n_envs=n_envs,
+            out_dir=str(out / "train" / f"seed{seed}"),
+            env_kwargs={"source": TrainingSource(TRAIN_LEVELS, seed=seed), "max_moves": MAX_MOVES},
+            hyperparams={"n_steps": N_STEPS},
+            eval_freq=0,
+            checkpoint_freq=checkpoint_every,
+            progress_bar=progress_bar,
+            max_seconds=max(20.0, left / (seeds - seed)),
+        )
         say(f"[demo] seed {seed}: training MaskablePPO on {ENV_ID} levels {TRAIN_LEVELS} for {steps:,} steps")
         result = train(config)
-        say(f"[demo] seed {seed}: {result.timesteps:,} steps in {result.seconds:.0f} s"
-            + (" (stopped by the wall-time cap)" if result.stopped_early else ""))
+        say(
+            f"[demo] seed {seed}: {result.timesteps:,} steps in {result.seconds:.0f} s"
+            + (" (stopped by the wall-time cap)" if result.stopped_early else "")
+        )
         curve = _curve(Path(config.out_dir), result.model_path, result.timesteps, curve_problems)
-        runs.append(TrainingRun(seed, result.model_path, result.timesteps, result.seconds, result.stopped_early,
-                                curve))
+        runs.append(
+            TrainingRun(
+                seed, result.model_path, result.timesteps, result.seconds, result.stopped_early, curve
+            )
+        )
 
     # 2. final evaluation on the held-out problems of every level
     all_problems = [p for level in EVAL_LEVELS for p in problems[level]]
@@ -291,16 +332,37 @@ def run_demo(out_dir: str | Path = "results/demo", *, steps: int = 16_384, seeds
     reference = play(EquationSolverAgent(), "equation-solver (reference)", 0, all_problems)
     results += [EpisodeResult(**{**asdict(r), "run": k}) for k in range(seeds) for r in reference]
     agents = ["MaskablePPO", "masked-random", "equation-solver (reference)"]
-    report = write_report(out, runs, results, agents, seeds=seeds, episodes=episodes, steps=steps,
-                          n_envs=n_envs, overlap=overlap, curve_problems=len(curve_problems),
-                          elapsed=time.perf_counter() - start)
+    report = write_report(
+        out,
+        runs,
+        results,
+        agents,
+        seeds=seeds,
+        episodes=episodes,
+        steps=steps,
+        n_envs=n_envs,
+        overlap=overlap,
+        curve_problems=len(curve_problems),
+        elapsed=time.perf_counter() - start,
+    )
     say(f"[demo] report: {report}")
     return report
 
 
-def write_report(out: Path, runs: Sequence[TrainingRun], results: Sequence[EpisodeResult], agents: Sequence[str],
-                 *, seeds: int, episodes: int, steps: int, n_envs: int, overlap: int, curve_problems: int,
-                 elapsed: float) -> Path:
+def write_report(
+    out: Path,
+    runs: Sequence[TrainingRun],
+    results: Sequence[EpisodeResult],
+    agents: Sequence[str],
+    *,
+    seeds: int,
+    episodes: int,
+    steps: int,
+    n_envs: int,
+    overlap: int,
+    curve_problems: int,
+    elapsed: float,
+) -> Path:
     """Statistics, PNG figures, ``summary.json`` and ``report.md`` for a finished demo.
 
     :param out: the output folder.
@@ -322,16 +384,29 @@ def write_report(out: Path, runs: Sequence[TrainingRun], results: Sequence[Episo
     matrices = {name: score_matrix(results, name, seeds, levels) for name in agents}
     trained, random_name, reference = agents[0], agents[1], agents[2]
     estimates = rl_stats.interval_estimates(matrices, reps=5_000, seed=0)
-    per_level = {name: [rl_stats.stratified_bootstrap_ci(m[:, [j]], "mean", reps=2_000, seed=0)
-                        for j in range(len(levels))] for name, m in matrices.items()}
+    per_level = {
+        name: [
+            rl_stats.stratified_bootstrap_ci(m[:, [j]], "mean", reps=2_000, seed=0)
+            for j in range(len(levels))
+        ]
+        for name, m in matrices.items()
+    }
     taus = np.linspace(0.0, 1.0, 81)
-    profiles = {name: rl_stats.performance_profile(m, taus, reps=2_000, seed=0) for name, m in matrices.items()}
-    poi = {f"{trained} > {random_name}": rl_stats.probability_of_improvement_ci(
-               matrices[trained], matrices[random_name], reps=2_000, seed=0),
-           f"{trained} > {reference}": rl_stats.probability_of_improvement_ci(
-               matrices[trained], matrices[reference], reps=2_000, seed=0)}
+    profiles = {
+        name: rl_stats.performance_profile(m, taus, reps=2_000, seed=0) for name, m in matrices.items()
+    }
+    poi = {
+        f"{trained} > {random_name}": rl_stats.probability_of_improvement_ci(
+            matrices[trained], matrices[random_name], reps=2_000, seed=0
+        ),
+        f"{trained} > {reference}": rl_stats.probability_of_improvement_ci(
+            matrices[trained], matrices[reference], reps=2_000, seed=0
+        ),
+    }
     train_columns = [levels.index(level) for level in TRAIN_LEVELS]
-    baseline_on_train = {name: float(matrices[name][:, train_columns].mean()) for name in (random_name, reference)}
+    baseline_on_train = {
+        name: float(matrices[name][:, train_columns].mean()) for name in (random_name, reference)
+    }
 
     def depth_rate(name: str, shallow: bool) -> tuple[float, int]:
         cell = [r.solved for r in results if r.agent == name and r.run == 0 and (r.depth <= 3) == shallow]
@@ -339,29 +414,56 @@ def write_report(out: Path, runs: Sequence[TrainingRun], results: Sequence[Episo
 
     figures = {
         "learning_curve": rl_plots.plot_learning_curve(
-            [run.curve for run in runs], out / "learning_curve.png",
+            [run.curve for run in runs],
+            out / "learning_curve.png",
             title=f"MaskablePPO on held-out levels {', '.join(map(str, TRAIN_LEVELS))}",
-            reference={f"{name} (same problems)": value for name, value in baseline_on_train.items()}),
-        "per_level": rl_plots.plot_per_task(per_level, tasks, out / "per_level.png",
-                                            title=f"Solve rate by level (95% CI over {seeds} runs); "
-                                                  f"trained on {', '.join(f'L{lv}' for lv in TRAIN_LEVELS)}"),
-        "aggregates": rl_plots.plot_interval_estimates(estimates, out / "aggregates.png",
-                                                       xlabel=rl_plots.METRIC_LABELS, limits=(0.0, 1.0)),
-        "performance_profiles": rl_plots.plot_performance_profiles(profiles, taus, out / "performance_profiles.png",
-                                                                   xlabel="solve rate τ"),
+            reference={f"{name} (same problems)": value for name, value in baseline_on_train.items()},
+        ),
+        "per_level": rl_plots.plot_per_task(
+            per_level,
+            tasks,
+            out / "per_level.png",
+            title=f"Solve rate by level (95% CI over {seeds} runs); "
+            f"trained on {', '.join(f'L{lv}' for lv in TRAIN_LEVELS)}",
+        ),
+        "aggregates": rl_plots.plot_interval_estimates(
+            estimates, out / "aggregates.png", xlabel=rl_plots.METRIC_LABELS, limits=(0.0, 1.0)
+        ),
+        "performance_profiles": rl_plots.plot_performance_profiles(
+            profiles, taus, out / "performance_profiles.png", xlabel="solve rate τ"
+        ),
         "probability_of_improvement": rl_plots.plot_probability_of_improvement(
-            poi, out / "probability_of_improvement.png"),
+            poi, out / "probability_of_improvement.png"
+        ),
     }
     summary = {
-        "env_id": ENV_ID, "train_levels": list(TRAIN_LEVELS), "eval_levels": levels, "seeds": seeds,
-        "steps_per_seed": steps, "episodes_per_level": episodes, "held_out_share": HELD_OUT_SHARE,
-        "train_eval_overlap": {"evaluation_problems": episodes * len(TRAIN_LEVELS), "training_draws": OVERLAP_DRAWS,
-                               "shared": overlap},
-        "training": [{"seed": r.seed, "timesteps": r.timesteps, "seconds": r.seconds,
-                      "stopped_by_time_cap": r.stopped_early, "curve": r.curve} for r in runs],
+        "env_id": ENV_ID,
+        "train_levels": list(TRAIN_LEVELS),
+        "eval_levels": levels,
+        "seeds": seeds,
+        "steps_per_seed": steps,
+        "episodes_per_level": episodes,
+        "held_out_share": HELD_OUT_SHARE,
+        "train_eval_overlap": {
+            "evaluation_problems": episodes * len(TRAIN_LEVELS),
+            "training_draws": OVERLAP_DRAWS,
+            "shared": overlap,
+        },
+        "training": [
+            {
+                "seed": r.seed,
+                "timesteps": r.timesteps,
+                "seconds": r.seconds,
+                "stopped_by_time_cap": r.stopped_early,
+                "curve": r.curve,
+            }
+            for r in runs
+        ],
         "elapsed_seconds": elapsed,
-        "solve_rate": {name: {task: float(matrices[name][:, j].mean()) for j, task in enumerate(tasks)}
-                       for name in agents},
+        "solve_rate": {
+            name: {task: float(matrices[name][:, j].mean()) for j, task in enumerate(tasks)}
+            for name in agents
+        },
         "solve_rate_per_run": {name: matrices[name].tolist() for name in agents},
         "depth_le_3": {name: depth_rate(name, True)[0] for name in agents},
         "aggregates": {name: {k: list(v) for k, v in est.items()} for name, est in estimates.items()},
@@ -375,10 +477,15 @@ def write_report(out: Path, runs: Sequence[TrainingRun], results: Sequence[Episo
         "# mathgym demo: MaskablePPO on EquationSolve",
         "",
         f"Trained sb3-contrib **MaskablePPO** on `{ENV_ID}` restricted to LinearEquation levels "
-        f"{', '.join(map(str, TRAIN_LEVELS))}, from **{seeds} seeds** × {steps:,} steps ({n_envs} envs, 1 torch "
+        f"{', '.join(map(str, TRAIN_LEVELS))}, from **{seeds} seeds** × {steps:,} steps ({n_envs} envs, "
+        "1 torch "
         f"thread): {train_seconds:.0f} s of training in all"
-        + (f"; **seeds {capped} were stopped by the wall-time cap**, so their step counts depend on machine "
-           "speed." if capped else "."),
+        + (
+            f"; **seeds {capped} were stopped by the wall-time cap**, so their step counts depend on machine "
+            "speed."
+            if capped
+            else "."
+        ),
         f"Evaluated on **held-out** equations: one problem key (the equation's text) in {HELD_OUT_SHARE} is "
         f"reserved for evaluation and never served in training; {episodes} distinct held-out equations per "
         f"level {', '.join(map(str, levels))} (levels above {max(TRAIN_LEVELS)} never trained on). Check: "
@@ -397,40 +504,73 @@ def write_report(out: Path, runs: Sequence[TrainingRun], results: Sequence[Episo
         deep, n_deep = depth_rate(name, False)
         cells = [f"{matrices[name][:, j].mean():.2f}" for j in range(len(levels))]
         moves = [r.moves for r in results if r.agent == name and r.solved]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {shallow:.2f} (n={n_shallow}) | {deep:.2f} "
-                     f"(n={n_deep}) | {np.mean(moves) if moves else float('nan'):.2f} |")
-    lines += ["", "Levels 0-1 are the training levels (held-out equations); 2-4 add brackets, fractional solutions "
-              "and larger numbers. Depth = edges on the longest root-to-leaf path of the equation tree "
-              "(`3x + 5 = 14` has depth 3); depth columns count run 0's episodes.", "",
-              "Per seed (trained agent): " + "; ".join(
-                  f"seed {r.seed}: " + ", ".join(f"L{lv} {matrices[trained][i, j]:.2f}" for j, lv in enumerate(levels))
-                  for i, r in enumerate(runs)),
-              "", f"## Aggregates over levels (95% stratified-bootstrap CIs over {seeds} runs)", "",
-              "| agent | IQM | mean | median | optimality gap |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {shallow:.2f} (n={n_shallow}) | {deep:.2f} "
+            f"(n={n_deep}) | {np.mean(moves) if moves else float('nan'):.2f} |"
+        )
+    lines += [
+        "",
+        "Levels 0-1 are the training levels (held-out equations); 2-4 add brackets, fractional solutions "
+        "and larger numbers. Depth = edges on the longest root-to-leaf path of the equation tree "
+        "(`3x + 5 = 14` has depth 3); depth columns count run 0's episodes.",
+        "",
+        "Per seed (trained agent): "
+        + "; ".join(
+            f"seed {r.seed}: "
+            + ", ".join(f"L{lv} {matrices[trained][i, j]:.2f}" for j, lv in enumerate(levels))
+            for i, r in enumerate(runs)
+        ),
+        "",
+        f"## Aggregates over levels (95% stratified-bootstrap CIs over {seeds} runs)",
+        "",
+        "| agent | IQM | mean | median | optimality gap |",
+        "|---|---|---|---|---|",
+    ]
     for name in agents:
-        cells = [f"{p:.3f} [{lo:.3f}, {hi:.3f}]" for p, lo, hi in (estimates[name][m] for m in rl_stats.AGGREGATES)]
+        cells = [
+            f"{p:.3f} [{lo:.3f}, {hi:.3f}]" for p, lo, hi in (estimates[name][m] for m in rl_stats.AGGREGATES)
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", f"With {seeds} runs the intervals are wide: they say how much the seeds disagree, which is the "
-              "point of training several.", "", "## Probability of improvement", "",
-              "P(X > Y): the chance that a run of X beats a run of Y on a level, averaged over levels (ties count ½, "
-              "so equal agents give 0.5).", ""]
+    lines += [
+        "",
+        f"With {seeds} runs the intervals are wide: they say how much the seeds disagree, which is the "
+        "point of training several.",
+        "",
+        "## Probability of improvement",
+        "",
+        "P(X > Y): the chance that a run of X beats a run of Y on a level, averaged over levels "
+        "(ties count ½, "
+        "so equal agents give 0.5).",
+        "",
+    ]
     for label, (p, lo, hi) in poi.items():
         lines.append(f"- P({label}) = {p:.3f} [{lo:.3f}, {hi:.3f}]")
-    lines += ["", f"## Learning curve (held-out equations of levels {', '.join(map(str, TRAIN_LEVELS))}, "
-              f"{curve_problems} problems; mean [lowest, highest] over seeds)", "",
-              "| steps | solve rate | mean return |", "|---|---|---|"]
+    lines += [
+        "",
+        f"## Learning curve (held-out equations of levels {', '.join(map(str, TRAIN_LEVELS))}, "
+        f"{curve_problems} problems; mean [lowest, highest] over seeds)",
+        "",
+        "| steps | solve rate | mean return |",
+        "|---|---|---|",
+    ]
     points = sorted(set.intersection(*(set(row["timesteps"] for row in r.curve) for r in runs)))
     for step in points:
         rows = [next(row for row in r.curve if row["timesteps"] == step) for r in runs]
         rates = [row["success_rate"] for row in rows]
         returns = [row["mean_reward"] for row in rows]
-        lines.append(f"| {step:,} | {np.mean(rates):.3f} [{min(rates):.3f}, {max(rates):.3f}] | "
-                     f"{np.mean(returns):.3f} |")
+        lines.append(
+            f"| {step:,} | {np.mean(rates):.3f} [{min(rates):.3f}, {max(rates):.3f}] | "
+            f"{np.mean(returns):.3f} |"
+        )
     lines += ["", "## Figures", ""]
     for name, path in figures.items():
         lines.append(f"![{name}]({Path(path).name})")
-    lines += ["", f"Models: `{out / 'train'}/seed*/model.zip`; logs: `train/seed*/logs` (CSV + TensorBoard); "
-              "numbers: `summary.json`.", ""]
+    lines += [
+        "",
+        f"Models: `{out / 'train'}/seed*/model.zip`; logs: `train/seed*/logs` (CSV + TensorBoard); "
+        "numbers: `summary.json`.",
+        "",
+    ]
     report = out / "report.md"
     report.write_text("\n".join(lines))
     return report

@@ -7,6 +7,7 @@ the action, the verdict on the final answer) and returns a value with named comp
 reports in ``info["reward_components"]``. Combinators (``WeightedSum``, ``Conjunction``, ``LogSigmoid``) build
 the total; the env verifies the answer, the reward only scores it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,10 @@ def main() -> None:
         long = " ".join(problem.solution[:-1] + ["Let me double-check every step once more. " * 8, short])
         action = short if episode % 2 == 0 else long
         obs, value, terminated, truncated, info = env.step(action)
-        print(f"{problem.id:32} {'short' if action is short else 'long '} reward {value:.2f} "
-              f"components {info['reward_components']}")
+        print(
+            f"{problem.id:32} {'short' if action is short else 'long '} reward {value:.2f} "
+            f"components {info['reward_components']}"
+        )
         obs, info = env.reset()
     env.close()
 

@@ -8,6 +8,7 @@ survivors; fitness is the env's own success rate, never the candidate's reward. 
 proposer (no model needed); ``vllm:PATH``, ``hf:PATH`` or ``openai:URL#MODEL`` make an LLM write the code.
 ``mathgym design-reward`` is the same loop on the command line, ``mathgym report OUT`` its report.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,20 @@ def main() -> None:
 
     from mathgym.reward_design import design_reward
 
-    small = {"iterations": 1, "samples": 2, "seeds": 1, "budget": 1024, "eval_episodes": 10, "pool_episodes": 8} \
-        if args.fast else {"iterations": args.iterations, "samples": args.samples, "seeds": 3, "budget": args.budget}
-    result = design_reward(env_id="mathgym/Countdown-v0", proposer=args.proposer, out=str(args.out), progress=False,
-                           **small)
+    small = (
+        {"iterations": 1, "samples": 2, "seeds": 1, "budget": 1024, "eval_episodes": 10, "pool_episodes": 8}
+        if args.fast
+        else {"iterations": args.iterations, "samples": args.samples, "seeds": 3, "budget": args.budget}
+    )
+    result = design_reward(
+        env_id="mathgym/Countdown-v0", proposer=args.proposer, out=str(args.out), progress=False, **small
+    )
     summary = result.summary
-    print(f"{summary['candidates']} candidates, {summary['rl_runs']} trained, {summary['filtered']} stopped by the "
-          "pre-filter")
+    print(
+        f"{summary['candidates']} candidates, {summary['rl_runs']} trained, "
+        f"{summary['filtered']} stopped by the "
+        "pre-filter"
+    )
     best = summary.get("best")
     if best:
         print(f"best reward (fitness {best['fitness']:.3f}):\n{(result.out / best['code_path']).read_text()}")

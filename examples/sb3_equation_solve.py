@@ -7,6 +7,7 @@ EquationSolve has numeric spaces (``Box`` observations, a masked ``Discrete`` ac
 policies; train them with GRPO (``mathgym.agents.grpo``, TRL) instead. ``mathgym train`` wraps the same calls
 with checkpoints, held-out evaluations and logs; ``mathgym demo`` adds several seeds and the statistics.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,9 @@ def main() -> None:
     torch.set_num_threads(1)  # small MLPs: more threads only add overhead on a CPU
     # make_vec_env asks for render_mode="rgb_array" unless told otherwise; EquationSolve renders text only
     venv = make_vec_env("mathgym/EquationSolve-Easy-v0", n_envs=4, seed=0, env_kwargs={"render_mode": None})
-    model = MaskablePPO("MlpPolicy", venv, n_steps=128, batch_size=256, learning_rate=3e-4, ent_coef=0.01, seed=0)
+    model = MaskablePPO(
+        "MlpPolicy", venv, n_steps=128, batch_size=256, learning_rate=3e-4, ent_coef=0.01, seed=0
+    )
     model.learn(total_timesteps=steps)
 
     env = gym.make("mathgym/EquationSolve-Easy-v0")

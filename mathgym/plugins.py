@@ -24,6 +24,7 @@ Gymnasium hook (:mod:`mathgym._gym_hook`) loads those items whenever a process i
 ``spawn`` worker (vector envs, reward-design training pools, Ray local workers) knows the plugin's ids,
 generators and agents too. Setting ``MATHGYM_IMPORT`` yourself does the same for any program.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -71,15 +72,21 @@ def import_modules(names: Iterable[str]) -> list[str]:
     done = []
     for name in names:
         if name.endswith(".py") or "/" in name:
-            raise PluginError(f"--import wants a module name (my_pkg.plugin), got the path {name!r}; put its "
-                              "folder on PYTHONPATH and give the module name")
+            raise PluginError(
+                f"--import wants a module name (my_pkg.plugin), got the path {name!r}; put its "
+                "folder on PYTHONPATH and give the module name"
+            )
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            raise PluginError(f"cannot import plugin module {name!r}: {exc} (is its folder on PYTHONPATH, or "
-                              "its package installed?)") from exc
+            raise PluginError(
+                f"cannot import plugin module {name!r}: {exc} (is its folder on PYTHONPATH, or "
+                "its package installed?)"
+            ) from exc
         except Exception as exc:  # a plugin's own bug: name it instead of showing its traceback
-            raise PluginError(f"plugin module {name!r} failed while importing: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"plugin module {name!r} failed while importing: {type(exc).__name__}: {exc}"
+            ) from exc
         done.append(name)
     _export(done)
     return done
@@ -142,8 +149,10 @@ def load_entry_points(groups: Iterable[str] = ENTRY_POINT_GROUPS) -> list[str]:
                 # a function registers when called; a module or a class registered when it was imported
                 load_item(entry.value)
             except Exception as exc:
-                raise PluginError(f"entry point {entry.name!r} ({entry.value}) of group {group!r} failed: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+                raise PluginError(
+                    f"entry point {entry.name!r} ({entry.value}) of group {group!r} failed: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
             loaded.append(f"{group}:{entry.name}")
             values.append(entry.value)
     _export(values)

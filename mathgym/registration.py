@@ -21,6 +21,7 @@ calls this function first, which ``gymnasium.make("my_pkg.envs:ext/Doubling-v0")
 form) does by itself. ``spawn`` vector-env workers receive the resolved spec, whose ``generator`` argument
 is the class itself, so unpickling it imports the module. See ``docs/extending.md``.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,16 @@ def math_env_entry_point() -> Any:
     return gymnasium.spec(_MATH_ENV_ID).entry_point
 
 
-def register_generator_env(generator: Any, *, namespace: str, name: str | None = None, step: bool = True,
-                           version: int = 0, max_episode_steps: int | None = None, **env_kwargs: Any) -> list[str]:
+def register_generator_env(
+    generator: Any,
+    *,
+    namespace: str,
+    name: str | None = None,
+    step: bool = True,
+    version: int = 0,
+    max_episode_steps: int | None = None,
+    **env_kwargs: Any,
+) -> list[str]:
     """Register env ids for a generator: ``<namespace>/<name>-v<version>`` (single mode) and, unless ``step``
     is false, ``<namespace>/<name>-Step-v<version>`` (step mode).
 
@@ -49,7 +58,7 @@ def register_generator_env(generator: Any, *, namespace: str, name: str | None =
     by ``--import`` and an entry point, stays harmless); with different arguments it is an error.
 
     :param generator: a :class:`~mathgym.generators.base.ProblemGenerator` subclass or its registered name.
-    :param namespace: the id's namespace, e.g. your package name (``mathgym`` is reserved for mathgym's own ids).
+    :param namespace: the id's namespace, e.g. your package name (``mathgym`` is reserved for mathgym).
     :param name: the id's name (default: the generator's name).
     :param step: also register the step-mode id.
     :param version: the ``-vN`` suffix; bump it when a change to the generator changes its problems.
@@ -67,11 +76,14 @@ def register_generator_env(generator: Any, *, namespace: str, name: str | None =
     generator_name = generator if isinstance(generator, str) else getattr(generator, "name", None)
     if not isinstance(generator_name, str) or generator_name not in GENERATORS:
         known = ", ".join(sorted(GENERATORS))
-        raise ValueError(f"{generator!r} is not a registered generator (subclass ProblemGenerator with a `name`; "
-                         f"known: {known})")
+        raise ValueError(
+            f"{generator!r} is not a registered generator (subclass ProblemGenerator with a `name`; "
+            f"known: {known})"
+        )
     if namespace == "mathgym" or not _NAMESPACE_RE.match(namespace):
-        raise ValueError(f"namespace must be your own (letters, digits, '_', '-', '.'; not 'mathgym'), got "
-                         f"{namespace!r}")
+        raise ValueError(
+            f"namespace must be your own (letters, digits, '_', '-', '.'; not 'mathgym'), got {namespace!r}"
+        )
     base = name or generator_name
     entry_point = math_env_entry_point()
     ids = []
@@ -86,8 +98,10 @@ def register_generator_env(generator: Any, *, namespace: str, name: str | None =
         if env_id in gymnasium.registry:
             spec = gymnasium.spec(env_id)
             if spec.kwargs != kwargs or spec.max_episode_steps != limit:
-                raise ValueError(f"{env_id} is already registered with other arguments ({spec.kwargs}); "
-                                 "bump version= or pick another name")
+                raise ValueError(
+                    f"{env_id} is already registered with other arguments ({spec.kwargs}); "
+                    "bump version= or pick another name"
+                )
         else:
             gymnasium.register(id=env_id, entry_point=entry_point, kwargs=kwargs, max_episode_steps=limit)
         ids.append(env_id)

@@ -1,4 +1,5 @@
-"""Every script in ``examples/`` runs, in its fast mode (the LLM ones are in ``tests/llm/test_llm_examples.py``)."""
+"""Every script in ``examples/`` runs in its fast mode (the LLM ones: ``tests/llm/test_llm_examples.py``)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,16 +16,26 @@ LLM_EXAMPLES = {"trl_grpo.py", "robustness_sweep_openai.py"}
 
 
 def run_example(name: str, *args: str, cwd: Path, timeout: float = 900) -> str:
-    """Run ``examples/<name>`` with ``args`` from ``cwd``; returns its output, fails the test on a non-zero exit."""
-    out = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True, cwd=cwd,
-                         timeout=timeout)
+    """Run ``examples/<name>`` with ``args`` from ``cwd``; its output (a non-zero exit fails the test)."""
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out.stdout
 
 
 def test_every_example_has_a_test() -> None:
-    tested = {"custom_reward.py", "sb3_equation_solve.py", "reward_design_loop.py", "verl_reward.py",
-              "openrlhf_reward.py"} | LLM_EXAMPLES
+    tested = {
+        "custom_reward.py",
+        "sb3_equation_solve.py",
+        "reward_design_loop.py",
+        "verl_reward.py",
+        "openrlhf_reward.py",
+    } | LLM_EXAMPLES
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -46,7 +57,9 @@ def test_reward_design_loop(tmp_path) -> None:
 
 
 def test_verl_reward(tmp_path) -> None:
-    text = run_example("verl_reward.py", "--train", "8", "--test", "4", "--out", str(tmp_path / "verl"), cwd=tmp_path)
+    text = run_example(
+        "verl_reward.py", "--train", "8", "--test", "4", "--out", str(tmp_path / "verl"), cwd=tmp_path
+    )
     assert "compute_score" in text and (tmp_path / "verl" / "train.parquet").is_file()
 
 

@@ -9,6 +9,7 @@ Conventions every command follows (tested in ``tests/cli``):
   at it), or into ``--out`` when that is empty; it replaces an earlier run only with ``--overwrite``;
 * ``--import MODULE`` and the ``mathgym.*`` entry points load user plugins before the command runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,15 +25,36 @@ from rich.table import Table
 from mathgym.cli.group import MathgymGroup
 from mathgym.cli.options import fail, new_run_dir, parse_key_values
 
-app = typer.Typer(cls=MathgymGroup, help="mathgym: reasoning tasks as Gymnasium environments.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    cls=MathgymGroup,
+    help="mathgym: reasoning tasks as Gymnasium environments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 console = Console(width=None if sys.stdout.isatty() else 120)
 
-BASELINE_ENVS = ["mathgym/Arithmetic-v0", "mathgym/LinearEquation-v0", "mathgym/Fractions-v0", "mathgym/MultiStepWord-v0"]
+BASELINE_ENVS = [
+    "mathgym/Arithmetic-v0",
+    "mathgym/LinearEquation-v0",
+    "mathgym/Fractions-v0",
+    "mathgym/MultiStepWord-v0",
+]
 
 #: the agents mathgym registers itself (``--agent`` help; ``tests/cli`` keeps it equal to the registry)
-BUILTIN_AGENTS = ("reference", "random", "noisy", "equation-solver", "masked-random", "countdown-solver",
-                  "target-expression", "scripted-prover", "best-first-prover", "sb3", "policy")
+BUILTIN_AGENTS = (
+    "reference",
+    "random",
+    "noisy",
+    "equation-solver",
+    "masked-random",
+    "countdown-solver",
+    "target-expression",
+    "scripted-prover",
+    "best-first-prover",
+    "sb3",
+    "policy",
+)
 
 #: ids registered by plugins in this process (``mathgym list`` shows them after mathgym's own)
 PLUGIN_IDS: list[str] = []
@@ -57,14 +79,23 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                 help="print mathgym's version and exit"),
-    verbose: bool = typer.Option(False, "--verbose", "-v",
-                                 help="show library logs (vLLM, transformers) and tracebacks of unexpected errors"),
-    imports: Optional[List[str]] = typer.Option(None, "--import", metavar="MODULE",
-                                                help="import a module that registers envs, generators, rewards or "
-                                                     "agents (repeatable); entry points of the mathgym.* groups "
-                                                     "load without it"),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="print mathgym's version and exit"
+    ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="show library logs (vLLM, transformers) and tracebacks of unexpected errors",
+    ),
+    imports: Optional[List[str]] = typer.Option(
+        None,
+        "--import",
+        metavar="MODULE",
+        help="import a module that registers envs, generators, rewards or "
+        "agents (repeatable); entry points of the mathgym.* groups "
+        "load without it",
+    ),
 ) -> None:
     """mathgym: reasoning tasks as Gymnasium environments."""
     from mathgym.cli.group import DEBUG_ENV
@@ -134,8 +165,10 @@ def explain_make_error(env_id: str, kwargs: dict[str, Any], exc: BaseException) 
     unexpected = re.search(r"unexpected keyword argument '(\w+)'", text)
     if unexpected:
         accepted = ", ".join(env_arguments(env_id)) or "none"
-        return (f"{env_id} takes no argument {unexpected[1]!r} (its arguments: {accepted}; see "
-                f"`mathgym gallery` or docs/envs.md)")
+        return (
+            f"{env_id} takes no argument {unexpected[1]!r} (its arguments: {accepted}; see "
+            f"`mathgym gallery` or docs/envs.md)"
+        )
     given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"could not create {env_id}" + (f" with {given}" if given else "") + f": {first}"
@@ -176,8 +209,11 @@ def env_arguments(env_id: str) -> list[str]:
             module, _, attr = factory.partition(":")
             factory = getattr(importlib.import_module(module), attr)
         try:
-            names += [p.name for p in list(inspect.signature(factory).parameters.values())[1:]
-                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in names]
+            names += [
+                p.name
+                for p in list(inspect.signature(factory).parameters.values())[1:]
+                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in names
+            ]
         except (TypeError, ValueError):
             pass
     return names
@@ -185,7 +221,9 @@ def env_arguments(env_id: str) -> list[str]:
 
 @app.command("list")
 def list_envs(
-    multiagent: bool = typer.Option(False, "--multiagent", help="list the PettingZoo multi-agent games instead"),
+    multiagent: bool = typer.Option(
+        False, "--multiagent", help="list the PettingZoo multi-agent games instead"
+    ),
 ) -> None:
     """List every registered mathgym environment id (and ids your plugins registered) with a description."""
     if multiagent:
@@ -205,7 +243,9 @@ def list_envs(
         table.add_row(env_id, DESCRIPTIONS.get(env_id, ""))
     for env_id in PLUGIN_IDS:
         creator = gym.spec(env_id).entry_point
-        table.add_row(env_id, f"(plugin) {creator if isinstance(creator, str) else getattr(creator, '__name__', '')}")
+        table.add_row(
+            env_id, f"(plugin) {creator if isinstance(creator, str) else getattr(creator, '__name__', '')}"
+        )
     console.print(table)
 
 
@@ -223,7 +263,9 @@ def sample(
         obs, info = env.reset(seed=seed if i == 0 else None)
         problem = getattr(env.unwrapped, "problem", None)
         console.rule(f"[bold]{escape(str(info.get('problem_id', i)))}")
-        console.print(problem.prompt if problem is not None and hasattr(problem, "prompt") else obs, markup=False)
+        console.print(
+            problem.prompt if problem is not None and hasattr(problem, "prompt") else obs, markup=False
+        )
         if problem is not None and hasattr(problem, "answer"):
             console.print("[green]gold answer:[/green] " + escape(str(problem.answer)), highlight=False)
             for k, step in enumerate(problem.solution, 1):
@@ -239,34 +281,48 @@ def _agent_help() -> str:
 def evaluate(
     env_id: str = typer.Argument(..., help="environment id (any registered id, or module:id)"),
     agent: str = typer.Option("reference", help=_agent_help()),
-    agent_arg: Optional[List[str]] = typer.Option(None, help="agent argument KEY=VALUE (JSON value), e.g. "
-                                                             "model=results/train/latest/model.zip for sb3"),
-    policy: Optional[str] = typer.Option(None, help="LLM policy instead of --agent: vllm:PATH | hf:PATH | "
-                                                    "openai:URL#MODEL (PATH: a checkpoint folder or hub id)"),
+    agent_arg: Optional[List[str]] = typer.Option(
+        None, help="agent argument KEY=VALUE (JSON value), e.g. model=results/train/latest/model.zip for sb3"
+    ),
+    policy: Optional[str] = typer.Option(
+        None,
+        help="LLM policy instead of --agent: vllm:PATH | hf:PATH | "
+        "openai:URL#MODEL (PATH: a checkpoint folder or hub id)",
+    ),
     n: int = typer.Option(20, "-n", min=1, help="problems (episodes per sample)"),
     seed: int = typer.Option(0, min=0, help="seed of the first reset (and of the sampler)"),
     mode: Optional[str] = typer.Option(None, help="single or step (text envs)"),
     max_tokens: int = typer.Option(512, min=1, help="--policy: most new tokens per turn"),
     temperature: float = typer.Option(0.0, min=0.0, help="--policy: sampling temperature (0: greedy)"),
-    samples: int = typer.Option(1, "--samples", "--n", min=1,
-                                help="--policy: sampled answers per problem (needs --temperature > 0)"),
+    samples: int = typer.Option(
+        1, "--samples", "--n", min=1, help="--policy: sampled answers per problem (needs --temperature > 0)"
+    ),
     batch_size: int = typer.Option(64, min=1, help="--policy: episodes generated together"),
     data_dir: Optional[Path] = typer.Option(None, help="local dataset folder (for dataset envs)"),
     env_arg: Optional[List[str]] = typer.Option(None, help="extra env argument KEY=VALUE (JSON value)"),
-    out: Optional[Path] = typer.Option(None, help="folder for episodes.jsonl and summary.md "
-                                                  "(default: a new results/eval/<time>-<env>-<agent>)"),
+    out: Optional[Path] = typer.Option(
+        None,
+        help="folder for episodes.jsonl and summary.md (default: a new results/eval/<time>-<env>-<agent>)",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results already in --out"),
     store: Path = typer.Option(Path("results/eval.sqlite"), help="SQLite store the episodes are added to"),
-    run_id: Optional[str] = typer.Option(None, help="store run to add to (default: a new one; reuse an id to "
-                                                    "compare agents in one `mathgym report`)"),
+    run_id: Optional[str] = typer.Option(
+        None,
+        help="store run to add to (default: a new one; reuse an id to "
+        "compare agents in one `mathgym report`)",
+    ),
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:
     """Run episodes of an agent (or an LLM policy) in an env; print a table, write JSONL and store rows."""
     from mathgym.evaluation import run_episodes, write_store
 
     kwargs = _env_kwargs(env_arg, data_dir, mode)
-    policy_flags = {"--max-tokens": max_tokens != 512, "--temperature": temperature != 0.0, "--samples": samples != 1,
-                    "--batch-size": batch_size != 64}
+    policy_flags = {
+        "--max-tokens": max_tokens != 512,
+        "--temperature": temperature != 0.0,
+        "--samples": samples != 1,
+        "--batch-size": batch_size != 64,
+    }
     if policy is None and any(policy_flags.values()):
         fail(f"{', '.join(k for k, v in policy_flags.items() if v)} only apply to --policy runs")
     if samples > 1 and temperature == 0:
@@ -279,10 +335,25 @@ def evaluate(
     describe = {"command": "eval", "env": env_id, "agent": name, "n": n, "seed": seed, "env_kwargs": kwargs}
     if policy is not None:
         _check_policy_run(env_id, policy, kwargs)
-        directory = new_run_dir(out, root=Path("results/eval"), name=f"{short}-{policy.split(':', 1)[0]}",
-                                overwrite=overwrite, describe={**describe, "samples": samples})
-        records = _evaluate_policy(env_id, policy, directory, n=n, seed=seed, kwargs=kwargs, max_tokens=max_tokens,
-                                   temperature=temperature, samples=samples, batch_size=batch_size)
+        directory = new_run_dir(
+            out,
+            root=Path("results/eval"),
+            name=f"{short}-{policy.split(':', 1)[0]}",
+            overwrite=overwrite,
+            describe={**describe, "samples": samples},
+        )
+        records = _evaluate_policy(
+            env_id,
+            policy,
+            directory,
+            n=n,
+            seed=seed,
+            kwargs=kwargs,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            samples=samples,
+            batch_size=batch_size,
+        )
     else:
         env_id, env = _make_env(env_id, kwargs)
         from mathgym.agents import make_agent
@@ -293,9 +364,12 @@ def evaluate(
             fail(exc.args[0])
         except (TypeError, ValueError, FileNotFoundError) as exc:
             fail(f"could not create agent {agent!r}: {str(exc).splitlines()[0]}")
-        directory = new_run_dir(out, root=Path("results/eval"), name=f"{short}-{agent}", overwrite=overwrite,
-                                describe=describe)
-        records = run_episodes(env, the_agent, n=n, seed=seed, env_id=env_id, agent_name=agent, progress=progress)
+        directory = new_run_dir(
+            out, root=Path("results/eval"), name=f"{short}-{agent}", overwrite=overwrite, describe=describe
+        )
+        records = run_episodes(
+            env, the_agent, n=n, seed=seed, env_id=env_id, agent_name=agent, progress=progress
+        )
         env.close()
     # a new run per call unless --run-id joins one: named after the run folder, unique in the store
     stamp_id = run_id or _new_run_id(store, f"eval-{directory.name}")
@@ -334,8 +408,10 @@ def _check_run_free(store: Path, run_id: str, agent: str, env_id: str, seed: int
     except Exception as exc:  # noqa: BLE001  (not a store: say so in one line)
         fail(f"cannot use {store} as a results store: {exc}")
     if clash:
-        fail(f"run {run_id!r} in {store} already holds {len(clash)} episodes of {agent} on {env_id} with seed "
-             f"{seed}; choose another --run-id or --seed (stored results are never replaced)")
+        fail(
+            f"run {run_id!r} in {store} already holds {len(clash)} episodes of {agent} on {env_id} with seed "
+            f"{seed}; choose another --run-id or --seed (stored results are never replaced)"
+        )
 
 
 def _check_policy_run(env_id: str, policy: str, kwargs: dict[str, Any]) -> None:
@@ -354,28 +430,52 @@ def _check_policy_run(env_id: str, policy: str, kwargs: dict[str, Any]) -> None:
         fail(explain_make_error(env_id, kwargs, exc))
 
 
-def _evaluate_policy(env_id: str, policy: str, directory: Path, *, n: int, seed: int, kwargs: dict[str, Any],
-                     max_tokens: int, temperature: float, samples: int, batch_size: int) -> list[Any]:
-    """``--policy`` runs; backend errors (a model that does not load, a server that does not answer) are one line."""
+def _evaluate_policy(
+    env_id: str,
+    policy: str,
+    directory: Path,
+    *,
+    n: int,
+    seed: int,
+    kwargs: dict[str, Any],
+    max_tokens: int,
+    temperature: float,
+    samples: int,
+    batch_size: int,
+) -> list[Any]:
+    """``--policy`` runs; backend errors (a model that does not load, a silent server) are one line."""
     from mathgym.agents.llm import Sampling
     from mathgym.agents.llm.policy import PolicyError
     from mathgym.cli.policy import evaluate_policy
 
     from mathgym.cli.group import debugging
 
-    sampling = Sampling(temperature=temperature, max_tokens=max_tokens, seed=seed if temperature > 0 else None)
+    sampling = Sampling(
+        temperature=temperature, max_tokens=max_tokens, seed=seed if temperature > 0 else None
+    )
     # vLLM draws a progress bar while it loads weights; quiet unless -v, like its logs
     backend_kwargs = {"use_tqdm_on_load": False} if policy.startswith("vllm:") and not debugging() else {}
     try:
-        return evaluate_policy(env_id, policy, n=n, seed=seed, out=directory, env_kwargs=kwargs, sampling=sampling,
-                               samples=samples, batch_size=batch_size, print_table=False,
-                               log=lambda line: typer.echo(line), policy_kwargs=backend_kwargs)
+        return evaluate_policy(
+            env_id,
+            policy,
+            n=n,
+            seed=seed,
+            out=directory,
+            env_kwargs=kwargs,
+            sampling=sampling,
+            samples=samples,
+            batch_size=batch_size,
+            print_table=False,
+            log=lambda line: typer.echo(line),
+            policy_kwargs=backend_kwargs,
+        )
     except PolicyError as exc:
         fail(str(exc).splitlines()[0])
 
 
 def _report(records: list, out: Path, *, samples: int = 1) -> None:  # noqa: ANN001
-    """The one results table of ``eval`` (agents and policies alike), ``summary.md`` and ``episodes.jsonl``."""
+    """The one results table of ``eval`` (agents and policies alike), ``summary.md``, ``episodes.jsonl``."""
     from mathgym.evaluation import summarize, write_jsonl, write_markdown_table
 
     rows = summarize(records)
@@ -386,9 +486,15 @@ def _report(records: list, out: Path, *, samples: int = 1) -> None:  # noqa: ANN
         columns.append(f"pass@{samples}")
     table = Table(*columns)
     for r in rows:
-        cells = [escape(r["env"].removeprefix("mathgym/")), escape(r["agent"]), str(r["episodes"]),
-                 f"{r['accuracy']:.1%}", f"{r['mean_reward']:.3f}", f"{r['mean_steps']:.1f}",
-                 f"{r['ms_per_episode']:.2f}"]
+        cells = [
+            escape(r["env"].removeprefix("mathgym/")),
+            escape(r["agent"]),
+            str(r["episodes"]),
+            f"{r['accuracy']:.1%}",
+            f"{r['mean_reward']:.3f}",
+            f"{r['mean_steps']:.1f}",
+            f"{r['ms_per_episode']:.2f}",
+        ]
         if samples > 1:
             cells.append(f"{_pass_at(records, r['env'], r['agent']):.1%}")
         table.add_row(*cells)
@@ -408,26 +514,40 @@ def _pass_at(records: list, env: str, agent: str) -> float:  # noqa: ANN001
 
 @app.command()
 def demo(
-    out: Optional[Path] = typer.Option(None, help="output folder (default: a new results/demo/<time>; "
-                                                  "results/demo/latest points at the newest)"),
+    out: Optional[Path] = typer.Option(
+        None,
+        help="output folder (default: a new results/demo/<time>; results/demo/latest points at the newest)",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results already in --out"),
     steps: int = typer.Option(16_384, min=1024, help="training environment steps per seed"),
     seeds: int = typer.Option(3, min=1, help="training seeds (the runs of the statistics)"),
     episodes: int = typer.Option(50, min=5, help="held-out problems per evaluation level"),
-    minutes: float = typer.Option(15.0, min=1.0, help="wall-time cap of the whole demo (training stops early, "
-                                                      "and says so, if a slow machine needs it)"),
+    minutes: float = typer.Option(
+        15.0,
+        min=1.0,
+        help="wall-time cap of the whole demo (training stops early, "
+        "and says so, if a slow machine needs it)",
+    ),
     progress: bool = typer.Option(True, help="show training progress"),
 ) -> None:
     """The main job on embedded defaults: train MaskablePPO on EquationSolve (levels 0-1) from several seeds,
     compare it with the random and reference agents on held-out equations of levels 0-4, write a report."""
     from rich.markdown import Markdown
 
-    directory = new_run_dir(out, root=Path("results/demo"), name="EquationSolve", overwrite=overwrite,
-                            describe={"command": "demo", "steps": steps, "seeds": seeds, "episodes": episodes})
+    directory = new_run_dir(
+        out,
+        root=Path("results/demo"),
+        name="EquationSolve",
+        overwrite=overwrite,
+        describe={"command": "demo", "steps": steps, "seeds": seeds, "episodes": episodes},
+    )
     from mathgym.agents.demo import run_demo
 
-    report = Path(run_demo(directory, steps=steps, seeds=seeds, episodes=episodes, minutes=minutes,
-                           progress_bar=progress))
+    report = Path(
+        run_demo(
+            directory, steps=steps, seeds=seeds, episodes=episodes, minutes=minutes, progress_bar=progress
+        )
+    )
     table = report.read_text(encoding="utf-8").split("## Solve rate by level")[-1].split("\n## ")[0]
     console.print(Markdown("## Solve rate by level" + table))
     typer.echo(f"full report with plots: {report}")
@@ -446,16 +566,22 @@ def baselines(
     from mathgym.agents import make_agent
     from mathgym.evaluation import run_episodes
 
-    directory = new_run_dir(out, root=Path("results/baselines"), name="text-envs", overwrite=overwrite,
-                            describe={"command": "baselines", "n": n, "seed": seed})
+    directory = new_run_dir(
+        out,
+        root=Path("results/baselines"),
+        name="text-envs",
+        overwrite=overwrite,
+        describe={"command": "baselines", "n": n, "seed": seed},
+    )
     records = []
     for env_id in BASELINE_ENVS:
         for mode in ("single", "step"):
             env = gym.make(env_id, mode=mode)
             for agent_name in ("reference", "random"):
                 agent = make_agent(agent_name, env=env, seed=seed)
-                records += run_episodes(env, agent, n=n, seed=seed, env_id=f"{env_id} [{mode}]",
-                                        agent_name=agent_name)
+                records += run_episodes(
+                    env, agent, n=n, seed=seed, env_id=f"{env_id} [{mode}]", agent_name=agent_name
+                )
             env.close()
     _report(records, directory)
 

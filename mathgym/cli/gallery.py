@@ -1,4 +1,5 @@
 """``mathgym gallery``: write the environment gallery (``docs/envs.md``) from the registry, or check it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,11 @@ from mathgym.cli.options import fail
 
 def gallery_command(
     out: Path = typer.Option(Path("docs/envs.md"), help="the Markdown file to write"),
-    check: bool = typer.Option(False, "--check", help="only say whether OUT is up to date (exit 1 when stale)"),
+    check: bool = typer.Option(
+        False, "--check", help="only say whether OUT is up to date (exit 1 when stale)"
+    ),
 ) -> None:
-    """Write every env id's docstring, spaces, reward and a sample problem (gold answer, reference solution)."""
+    """Write every env id's docstring, spaces, reward and a sample problem (gold answer, solution)."""
     from mathgym.gallery import build_gallery
 
     text = build_gallery()

@@ -10,6 +10,7 @@ traceback. :class:`MathgymGroup` runs the commands in non-standalone mode and tu
 
 Commands report expected failures themselves with :func:`mathgym.cli.options.fail` (exit status 2).
 """
+
 from __future__ import annotations
 
 import os
@@ -57,11 +58,14 @@ def _option_name(param: Any) -> str:
 
 
 def format_usage_error(exc: Any) -> str:
-    """One line for a usage error (a ``UsageError``), with the command whose ``--help`` explains the options."""
+    """One line for a ``UsageError``, with the command whose ``--help`` explains the options."""
     if isinstance(exc, click_exc.BadParameter) and not isinstance(exc, click_exc.MissingParameter):
         bound = _range_message(exc)
-        message = f"{_option_name(exc.param)} {bound}" if bound else \
-            f"invalid value for {_option_name(exc.param)}: {exc.message}"
+        message = (
+            f"{_option_name(exc.param)} {bound}"
+            if bound
+            else f"invalid value for {_option_name(exc.param)}: {exc.message}"
+        )
     else:
         message = exc.format_message()
     message = " ".join(message.split())  # click wraps long messages; one line reads better in logs
@@ -83,11 +87,18 @@ def debugging() -> bool:
 class MathgymGroup(TyperGroup):
     """A Typer group whose ``main`` reports every failure in one line (see the module docstring)."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            result = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
-                                  standalone_mode=False, **extra)
+            result = super().main(
+                args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
             # in non-standalone mode click returns the exit status of ctx.exit()/typer.Exit, else None
             code = result if isinstance(result, int) else 0
         except click_exc.NoArgsIsHelpError as exc:  # `mathgym` alone: the help text, not an error

@@ -1,4 +1,5 @@
-"""Shared by the CLI commands: ``KEY=VALUE`` options (``--env-arg``, ``--hp``), one-line errors, run folders."""
+"""Shared by the CLI commands: ``KEY=VALUE`` options (``--env-arg``, ``--hp``), errors, run folders."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]+", "-", text).strip("-")[:60] or "run"
 
 
-def new_run_dir(out: Path | None, *, root: Path, name: str, overwrite: bool = False,
-                describe: dict[str, Any] | None = None) -> Path:
+def new_run_dir(
+    out: Path | None,
+    *,
+    root: Path,
+    name: str,
+    overwrite: bool = False,
+    describe: dict[str, Any] | None = None,
+) -> Path:
     """The folder a command writes into, never holding another run's results.
 
     Without ``out``: a new ``root/<YYYYmmdd-HHMMSS>-<name>`` folder, and ``root/latest`` pointed at it.
@@ -82,8 +89,10 @@ def new_run_dir(out: Path | None, *, root: Path, name: str, overwrite: bool = Fa
             fail(f"--out {out} is a file, not a folder")
         if any(out.iterdir()):
             if not overwrite:
-                fail(f"{out} already holds results: pass --overwrite to replace them, or leave out --out to "
-                     f"get a new timestamped folder under {root}")
+                fail(
+                    f"{out} already holds results: pass --overwrite to replace them, or leave out --out to "
+                    f"get a new timestamped folder under {root}"
+                )
             if not (out / RUN_MARKER).is_file():
                 fail(f"refusing to --overwrite {out}: it has no {RUN_MARKER}, so mathgym did not write it")
             shutil.rmtree(out)

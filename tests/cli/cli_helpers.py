@@ -1,4 +1,5 @@
 """Shared by the command-line tests: what a command printed, and the one-line error check."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

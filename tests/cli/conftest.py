@@ -1,4 +1,5 @@
 """Helpers of the command-line tests: run ``mathgym`` in this process (fast) or in a fresh one (plugins)."""
+
 from __future__ import annotations
 
 import os
@@ -31,10 +32,17 @@ def mathgym(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def mathgym_process(tmp_path: Path):
     """``mathgym_process(*args, env=..., cwd=...)`` runs ``python -m mathgym`` in a fresh interpreter."""
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300) -> Outcome:
-        proc = subprocess.run([sys.executable, "-m", "mathgym", *args], capture_output=True, text=True,
-                              timeout=timeout, cwd=cwd or tmp_path, env={**os.environ, **(env or {})})
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+    ) -> Outcome:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mathgym", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd or tmp_path,
+            env={**os.environ, **(env or {})},
+        )
         return Outcome(proc.returncode, proc.stdout + proc.stderr)
 
     return run
-

@@ -1,4 +1,5 @@
 """CHANGELOG.md names every registered env id with its version, so a new or re-versioned id gets an entry."""
+
 from __future__ import annotations
 
 from pathlib import Path

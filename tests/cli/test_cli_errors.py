@@ -1,4 +1,5 @@
 """Every failure of the command line is one ``error:`` line, never a traceback (issue 16, "The CLI")."""
+
 from __future__ import annotations
 
 import inspect
@@ -33,49 +34,64 @@ def test_every_numeric_option_has_a_range() -> None:
         for param in inspect.signature(callback).parameters.values():
             info = param.default
             annotation = str(param.annotation)
-            numeric = any(t in annotation for t in ("int", "float")) and "List" not in annotation \
+            numeric = (
+                any(t in annotation for t in ("int", "float"))
+                and "List" not in annotation
                 and "list" not in annotation
+            )
             if isinstance(info, OptionInfo) and numeric and info.min is None and info.max is None:
                 unchecked.append(f"{name} --{param.name.replace('_', '-')}")
     assert not unchecked, f"numeric options without a range: {unchecked}"
 
 
-@pytest.mark.parametrize("args, words", [
-    (["eval", "Arithmetic-v0", "-n", "-5"], ["-n must be >= 1, got -5"]),
-    (["eval", "Arithmetic-v0", "-n", "0"], ["-n must be >= 1, got 0"]),
-    (["eval", "Arithmetic-v0", "--seed", "-1"], ["--seed must be >= 0"]),
-    (["train", "EquationSolve-v0", "--steps", "-10"], ["--steps must be >= 1, got -10"]),
-    (["train", "EquationSolve-v0", "--n-envs", "0"], ["--n-envs must be >= 1"]),
-    (["sample", "Arithmetic-v0", "-n", "0"], ["-n must be >= 1"]),
-    (["sweep", "--variants", "0"], ["--variants must be >= 1"]),
-    (["report", "x.sqlite", "--reps", "5"], ["--reps must be >= 100"]),
-    (["design-reward", "Countdown-v0", "--samples", "0"], ["samples must be >= 1"]),
-    (["design-reward", "Countdown-v0", "--prefilter-threshold", "1.5"], ["--prefilter-threshold must be <= 1"]),
-    (["train-prm", "--steps", "0"], ["--steps must be >= 1"]),
-    (["demo", "--seeds", "0"], ["--seeds must be >= 1"]),
-    (["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--max-tokens", "0"], ["--max-tokens must be >= 1"]),
-    (["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--temperature", "-1"], ["--temperature must be >= 0"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["eval", "Arithmetic-v0", "-n", "-5"], ["-n must be >= 1, got -5"]),
+        (["eval", "Arithmetic-v0", "-n", "0"], ["-n must be >= 1, got 0"]),
+        (["eval", "Arithmetic-v0", "--seed", "-1"], ["--seed must be >= 0"]),
+        (["train", "EquationSolve-v0", "--steps", "-10"], ["--steps must be >= 1, got -10"]),
+        (["train", "EquationSolve-v0", "--n-envs", "0"], ["--n-envs must be >= 1"]),
+        (["sample", "Arithmetic-v0", "-n", "0"], ["-n must be >= 1"]),
+        (["sweep", "--variants", "0"], ["--variants must be >= 1"]),
+        (["report", "x.sqlite", "--reps", "5"], ["--reps must be >= 100"]),
+        (["design-reward", "Countdown-v0", "--samples", "0"], ["samples must be >= 1"]),
+        (
+            ["design-reward", "Countdown-v0", "--prefilter-threshold", "1.5"],
+            ["--prefilter-threshold must be <= 1"],
+        ),
+        (["train-prm", "--steps", "0"], ["--steps must be >= 1"]),
+        (["demo", "--seeds", "0"], ["--seeds must be >= 1"]),
+        (["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--max-tokens", "0"], ["--max-tokens must be >= 1"]),
+        (
+            ["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--temperature", "-1"],
+            ["--temperature must be >= 0"],
+        ),
+    ],
+)
 def test_out_of_range_numbers_are_refused_before_any_work(mathgym, args, words) -> None:
     assert_one_line_error(mathgym(*args), *words, "--help")
 
 
 def test_train_with_negative_steps_leaves_the_last_model_alone(mathgym, tmp_path) -> None:
-    """The issue's case: ``train --steps -10`` exited 0, replaced the model and printed the old success rate."""
+    """The issue's case: ``train --steps -10`` exited 0, replaced the model, printed the old success rate."""
     outcome = mathgym("train", "EquationSolve-v0", "--steps", "-10")
     assert_one_line_error(outcome, "--steps")
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["eval", "Arithmetic-v0", "--policy", "foo:bar"], ["bad policy spec 'foo:bar'"]),
-    (["eval", "Arithmetic-v0", "--policy", "hf:/missing/path"], ["no model at /missing/path"]),
-    (["eval", "Arithmetic-v0", "--policy", "vllm:/missing/path"], ["no model at /missing/path"]),
-    (["eval", "Arithmetic-v0", "--policy", "vllm:./missing"], ["no model at ./missing"]),
-    (["eval", "Arithmetic-v0", "--policy", "openai:localhost:8000#m"], ["server URL"]),
-    (["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--samples", "4"], ["--temperature > 0"]),
-    (["eval", "Arithmetic-v0", "--temperature", "0.5"], ["only apply to --policy"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["eval", "Arithmetic-v0", "--policy", "foo:bar"], ["bad policy spec 'foo:bar'"]),
+        (["eval", "Arithmetic-v0", "--policy", "hf:/missing/path"], ["no model at /missing/path"]),
+        (["eval", "Arithmetic-v0", "--policy", "vllm:/missing/path"], ["no model at /missing/path"]),
+        (["eval", "Arithmetic-v0", "--policy", "vllm:./missing"], ["no model at ./missing"]),
+        (["eval", "Arithmetic-v0", "--policy", "openai:localhost:8000#m"], ["server URL"]),
+        (["eval", "Arithmetic-v0", "--policy", "hf:x/y", "--samples", "4"], ["--temperature > 0"]),
+        (["eval", "Arithmetic-v0", "--temperature", "0.5"], ["only apply to --policy"]),
+    ],
+)
 def test_bad_policies_fail_at_once_in_one_line(mathgym, args, words) -> None:
     started = time.perf_counter()
     outcome = mathgym(*args)
@@ -85,8 +101,10 @@ def test_bad_policies_fail_at_once_in_one_line(mathgym, args, words) -> None:
 
 def test_a_folder_without_a_checkpoint_is_not_a_model(mathgym, tmp_path) -> None:
     (tmp_path / "empty").mkdir()
-    assert_one_line_error(mathgym("eval", "Arithmetic-v0", "--policy", f"hf:{tmp_path / 'empty'}"),
-                          "not a model checkpoint folder")
+    assert_one_line_error(
+        mathgym("eval", "Arithmetic-v0", "--policy", f"hf:{tmp_path / 'empty'}"),
+        "not a model checkpoint folder",
+    )
 
 
 def test_bad_env_arguments_name_the_argument_not_the_constructor(mathgym) -> None:
@@ -96,7 +114,9 @@ def test_bad_env_arguments_name_the_argument_not_the_constructor(mathgym) -> Non
     outcome = mathgym("eval", "Arithmetic-v0", "--env-arg", "level=banana")
     assert_one_line_error(outcome, "could not create mathgym/Arithmetic-v0 with level='banana'")
     assert_one_line_error(mathgym("sample", "EquationSolve-v0", "--env-arg", "max_moves=0"), "max_moves")
-    assert_one_line_error(mathgym("train", "EquationSolve-v0", "--env-arg", "nope=1"), "takes no argument 'nope'")
+    assert_one_line_error(
+        mathgym("train", "EquationSolve-v0", "--env-arg", "nope=1"), "takes no argument 'nope'"
+    )
 
 
 def test_report_on_a_file_that_is_not_a_store(mathgym, tmp_path) -> None:
@@ -111,24 +131,42 @@ def test_report_on_a_file_that_is_not_a_store(mathgym, tmp_path) -> None:
         assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["t"]
 
 
-@pytest.mark.parametrize("args, words", [
-    (["eval", "mathgym/Nope-v0"], ["unknown environment id"]),
-    (["eval", "Arithmetic-v0", "--agent", "nobody"], ["unknown agent 'nobody'", "reference"]),
-    (["eval", "Arithmetic-v0", "--nope"], ["No such option: --nope"]),
-    (["eval"], ["Missing argument"]),
-    (["train", "Arithmetic-v0"], ["stable-baselines3 trains", "GRPO"]),
-    (["train", "EquationSolve-v0", "--algo", "sac"], ["--algo must be one of"]),
-    (["--import", "no_such_plugin_module", "list"], ["cannot import plugin module 'no_such_plugin_module'"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["eval", "mathgym/Nope-v0"], ["unknown environment id"]),
+        (["eval", "Arithmetic-v0", "--agent", "nobody"], ["unknown agent 'nobody'", "reference"]),
+        (["eval", "Arithmetic-v0", "--nope"], ["No such option: --nope"]),
+        (["eval"], ["Missing argument"]),
+        (["train", "Arithmetic-v0"], ["stable-baselines3 trains", "GRPO"]),
+        (["train", "EquationSolve-v0", "--algo", "sac"], ["--algo must be one of"]),
+        (
+            ["--import", "no_such_plugin_module", "list"],
+            ["cannot import plugin module 'no_such_plugin_module'"],
+        ),
+    ],
+)
 def test_usage_errors_are_one_line(mathgym, args, words) -> None:
     assert_one_line_error(mathgym(*args), *words)
 
 
 def test_an_unexpected_exception_is_one_line_and_debug_shows_the_traceback(mathgym_process, tmp_path) -> None:
     plugin = tmp_path / "broken_agent_plugin.py"
-    plugin.write_text("from mathgym.agents.base import Agent\n\nclass Broken(Agent):\n    name = 'broken'\n\n"
-                      "    def act(self, observation, info):\n        raise ZeroDivisionError('the agent divided by 0')\n")
-    args = ("--import", "broken_agent_plugin", "eval", "Arithmetic-v0", "--agent", "broken", "-n", "1", "--no-progress")
+    plugin.write_text(
+        "from mathgym.agents.base import Agent\n\nclass Broken(Agent):\n    name = 'broken'\n\n"
+        "    def act(self, observation, info):\n        raise ZeroDivisionError('the agent divided by 0')\n"
+    )
+    args = (
+        "--import",
+        "broken_agent_plugin",
+        "eval",
+        "Arithmetic-v0",
+        "--agent",
+        "broken",
+        "-n",
+        "1",
+        "--no-progress",
+    )
     outcome = mathgym_process(*args, env={"PYTHONPATH": str(tmp_path)})
     assert_one_line_error(outcome, "ZeroDivisionError: the agent divided by 0", "MATHGYM_DEBUG=1", code=1)
     debug = mathgym_process(*args, env={"PYTHONPATH": str(tmp_path), "MATHGYM_DEBUG": "1"})
@@ -172,4 +210,3 @@ def test_sample_prints_sets_with_single_braces(mathgym) -> None:
     outcome = mathgym("sample", "Quadratic-v0", "-n", "3")
     assert outcome.code == 0, outcome.output
     assert "\\boxed{\\{" in outcome.output and "{{" not in outcome.output
-

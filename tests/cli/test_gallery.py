@@ -1,4 +1,5 @@
 """``docs/envs.md`` is what ``mathgym gallery`` writes from the registry today (a stale page fails here)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ def test_the_gallery_is_up_to_date() -> None:
     from mathgym.gallery import build_gallery
 
     text = build_gallery()
-    assert GALLERY.is_file() and GALLERY.read_text(encoding="utf-8") == text, \
+    assert GALLERY.is_file() and GALLERY.read_text(encoding="utf-8") == text, (
         "docs/envs.md is stale: run `mathgym gallery` and commit docs/envs.md"
+    )
 
 
 def test_the_gallery_covers_every_id_with_a_sample(mathgym, tmp_path) -> None:

@@ -1,5 +1,6 @@
-"""A researcher's own generator, env ids and agent reach the CLI: ``--import``, ``module:id`` and entry points;
+"""A researcher's generator, env ids and agent reach the CLI: ``--import``, ``module:id``, entry points;
 ``register_generator_env`` makes single- and step-mode ids (issue 16, "Extending mathgym")."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,8 @@ PLUGIN = textwrap.dedent('''
 
         def generate(self, rng, config):
             n = int(rng.integers(1, config.top + 1))
-            return Generated(f"What is twice {n}?", str(2 * n), [f"2 * {n} = {2 * n}.", boxed(str(2 * n))], "integer")
+            steps = [f"2 * {n} = {2 * n}.", boxed(str(2 * n))]
+            return Generated(f"What is twice {n}?", str(2 * n), steps, "integer")
 
 
     IDS = register_generator_env(Doubling, namespace="ext", name="Doubling")
@@ -93,8 +95,18 @@ def test_register_generator_env_makes_single_and_step_ids(plugin_dir, monkeypatc
 def test_eval_a_plugin_env_and_agent_with_import(mathgym_process, plugin_dir) -> None:
     """The issue's ``mathgym eval ext/MyEnv-v0 --agent my-agent``."""
     env = {"PYTHONPATH": str(plugin_dir)}
-    outcome = mathgym_process("--import", "ext_plugin", "eval", "ext/Doubling-v0", "--agent", "my-agent", "-n", "4",
-                              "--no-progress", env=env)
+    outcome = mathgym_process(
+        "--import",
+        "ext_plugin",
+        "eval",
+        "ext/Doubling-v0",
+        "--agent",
+        "my-agent",
+        "-n",
+        "4",
+        "--no-progress",
+        env=env,
+    )
     assert outcome.code == 0, outcome.output
     assert "ext/Doubling-v0" in outcome.output and "100.0%" in outcome.output
     listing = mathgym_process("--import", "ext_plugin", "list", env=env)
@@ -116,10 +128,13 @@ def test_entry_points_load_without_import(mathgym_process, plugin_dir) -> None:
     info = plugin_dir / "ext_plugin-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ext-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[mathgym.generators]\ndoubling = ext_plugin\n\n"
-                                           "[mathgym.envs]\ncalled = ext_plugin:register\n")
+    (info / "entry_points.txt").write_text(
+        "[mathgym.generators]\ndoubling = ext_plugin\n\n[mathgym.envs]\ncalled = ext_plugin:register\n"
+    )
     env = {"PYTHONPATH": str(plugin_dir)}
-    outcome = mathgym_process("eval", "ext/Doubling-v0", "--agent", "my-agent", "-n", "2", "--no-progress", env=env)
+    outcome = mathgym_process(
+        "eval", "ext/Doubling-v0", "--agent", "my-agent", "-n", "2", "--no-progress", env=env
+    )
     assert outcome.code == 0, outcome.output
     listing = mathgym_process("list", env=env)
     assert "ext/Called-v0" in listing.output and "ext/Doubling-v0" in listing.output
@@ -139,7 +154,8 @@ def test_plugin_ids_work_in_spawned_vector_env_workers(plugin_dir, tmp_path) -> 
     import sys
 
     script = tmp_path / "spawn_check.py"
-    script.write_text(textwrap.dedent('''
+    script.write_text(
+        textwrap.dedent("""
         import json, sys
         import gymnasium as gym
 
@@ -149,9 +165,15 @@ def test_plugin_ids_work_in_spawned_vector_env_workers(plugin_dir, tmp_path) -> 
             obs, info = envs.reset(seed=0)
             print(json.dumps({"n": len(obs)}))
             envs.close()
-    '''))
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
-                         env={**__import__("os").environ, "PYTHONPATH": str(plugin_dir)})
+    """)
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "PYTHONPATH": str(plugin_dir)},
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"n": 2}
 
@@ -163,7 +185,8 @@ def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(plugin_dir, tm
     import sys
 
     script = tmp_path / "bare_spawn_check.py"
-    script.write_text(textwrap.dedent('''
+    script.write_text(
+        textwrap.dedent("""
         import gymnasium as gym
 
         if __name__ == "__main__":
@@ -172,7 +195,8 @@ def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(plugin_dir, tm
             obs, info = envs.reset(seed=0)
             print(len(obs))
             envs.close()
-    '''))
+    """)
+    )
     env = {**os.environ, "PYTHONPATH": str(plugin_dir), "MATHGYM_IMPORT": "ext_plugin"}
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0 and out.stdout.strip().endswith("2"), out.stderr
