@@ -105,7 +105,8 @@ def resolve_env_id(env_id: str) -> str:
                                       n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise KeyError(f"unknown environment id {env_id!r}.{hint} Run `mathgym list` to see mathgym's ids; ids "
-                   "of your own package work as `my_pkg.module:ns/Id-v0` or with `mathgym --import my_pkg.module`.")
+                   "of your own package work as `my_pkg.module:ns/Id-v0` or with "
+                   "`mathgym --import my_pkg.module`.")
 
 
 def run_episodes(env: gym.Env, agent: Any, *, n: int, seed: int, env_id: str = "", progress: bool = True,
@@ -242,6 +243,7 @@ def write_store(records: list[EpisodeRecord], path: str | Path, *, run_id: str,
         clash = [key_of(row) for row in rows if key_of(row) in done]
         if clash:
             agent, env, _, _, seed, _ = clash[0]
-            raise ValueError(f"run {run_id!r} in {path} already holds {len(clash)} of these episodes ({agent} on "
+            raise ValueError(f"run {run_id!r} in {path} already holds {len(clash)} of these episodes "
+                             f"({agent} on "
                              f"{env}, seed {seed}); choose another --run-id or --seed")
         return run.add_many(rows)

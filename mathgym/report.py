@@ -137,7 +137,8 @@ def build_eval_sections(df, run: dict[str, Any], *, reps: int = 1000,
 
     known = sorted({lv for lv in df["level"] if lv is not None})
     by_level = Section("Accuracy by level", ["Rows: agent and env; columns: the problems' difficulty level "
-                                             "(procedural `level`, variant `difficulty`); cells: accuracy (%) "
+                                             "(procedural `level`, variant `difficulty`); cells: "
+                                             "accuracy (%) "
                                              "[95% CI] over the episodes of that level."])
     level_cis: dict[str, dict[int, dict[str, float]]] = {}
     if known:
@@ -156,7 +157,8 @@ def build_eval_sections(df, run: dict[str, Any], *, reps: int = 1000,
         by_level.text.append("No row carries a level.")
     sections.append(by_level)
 
-    by_seed = Section("Accuracy by seed", ["Accuracy (%) of each run seed; a spread across seeds that exceeds the "
+    by_seed = Section("Accuracy by seed", ["Accuracy (%) of each run seed; a spread across seeds that "
+                                           "exceeds the "
                                            "intervals above means the seed's problem stream matters."])
     t = Table(["agent", "env", *[f"seed {s}" for s in seeds]], [])
     for (agent, env), frame in df.groupby(["agent", "env"]):

@@ -43,7 +43,8 @@ def check_policy_spec(spec: str) -> str:
     path = Path(where).expanduser()
     if path.exists():
         if not (path.is_dir() and (path / "config.json").is_file()):
-            raise ValueError(f"{where} is not a model checkpoint folder (it has no config.json); give the folder "
+            raise ValueError(f"{where} is not a model checkpoint folder (it has no config.json); give the "
+                             "folder "
                              "that holds config.json, the weights and the tokenizer files")
         return spec
     if where.startswith(("/", ".", "~")) or not _HUB_ID.match(where):
@@ -90,7 +91,7 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
                     samples: int = 1, batch_size: int = 64, max_turns: int = 32, print_table: bool = True,
                     log: Callable[[str], None] | None = None, policy_kwargs: Mapping[str, Any] | None = None
                     ) -> list[Any]:
-    """Play ``n`` problems of ``env_id`` with a policy, batched, and write ``episodes.jsonl`` + ``summary.md``.
+    """Play ``n`` problems of ``env_id`` with a policy, batched; write ``episodes.jsonl`` and ``summary.md``.
 
     :param env_id: env id (``Arithmetic-v0`` is accepted for ``mathgym/Arithmetic-v0``).
     :param spec: policy spec or an already-built :class:`Policy`.
@@ -106,7 +107,7 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     :param max_turns: turn limit per episode.
     :param print_table: print the Markdown table and the generation statistics.
     :param log: where the generation-statistics line goes when ``print_table`` is false (``None``: nowhere).
-    :param policy_kwargs: backend arguments when ``spec`` is a string (``make_policy(spec, **policy_kwargs)``).
+    :param policy_kwargs: backend arguments when ``spec`` is a string (``make_policy(spec, **kwargs)``).
     :returns: the episode records.
     """
     import gymnasium as gym

@@ -15,7 +15,8 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def train_prm_command(
-    out: Optional[Path] = typer.Option(None, help="checkpoint folder (loads back with make_prm(PATH); default: a new "
+    out: Optional[Path] = typer.Option(None, help="checkpoint folder (loads back with make_prm(PATH); default: "
+                                                  "a new "
                                                   "results/prm/<time>-<objective>)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the checkpoint already in --out"),
     objective: str = typer.Option("bce", help="bce (exact step labels) | implicit (outcome labels, needs --policy)"),

@@ -33,7 +33,8 @@ def check_store_file(path: Path) -> str | None:
 
 
 def report(
-    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep` or `mathgym eval`, or a run "
+    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep` or `mathgym eval`, or a "
+                                            "run "
                                             "directory of `mathgym design-reward`"),
     out: Path | None = typer.Option(None, help="output folder (default: <store folder>/report-<run id>)"),
     run_id: str | None = typer.Option(None, help="run to report (default: the latest)"),
@@ -55,7 +56,8 @@ def report(
     from mathgym.report import write_report
 
     if not store.is_file():
-        typer.echo(f"error: no store at {store} (run `mathgym sweep --store {store}` or `mathgym eval` first)",
+        typer.echo(f"error: no store at {store} (run `mathgym sweep --store {store}` or `mathgym eval` "
+                   "first)",
                    err=True)
         raise typer.Exit(2)
     problem = check_store_file(store)

@@ -2,6 +2,7 @@
 
 Mounted in the main app with ``app.command("train")(train_command)``; ``app`` here runs it on its own.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,24 +21,32 @@ app = typer.Typer(help="Train classic RL agents on mathgym environments.", add_c
 
 @app.callback()
 def _group() -> None:
-    """Keeps ``train`` a sub-command of this app (a one-command Typer app would take its arguments directly)."""
+    """Keeps ``train`` a sub-command of this app (a one-command Typer app takes its arguments directly)."""
 
 
 @app.command("train")
 def train_command(
-    env_id: str = typer.Argument(..., help="environment id, e.g. mathgym/EquationSolve-v0 (or EquationSolve-v0); "
-                                           "numeric spaces only (text envs train with GRPO, see docs)"),
+    env_id: str = typer.Argument(
+        ...,
+        help="environment id, e.g. mathgym/EquationSolve-v0 (or EquationSolve-v0); "
+        "numeric spaces only (text envs train with GRPO, see docs)",
+    ),
     algo: str = typer.Option("ppo", help="ppo | dqn | a2c | maskable_ppo"),
     steps: int = typer.Option(100_000, min=1, help="total environment steps"),
     seed: int = typer.Option(0, min=0, help="seed of the model and the environments"),
     n_envs: int = typer.Option(8, min=1, help="parallel environments (DummyVecEnv)"),
-    out: Optional[Path] = typer.Option(None, help="output folder (model, checkpoints, logs, curve; default: a new "
-                                                  "results/train/<time>-<env>-<algo>)"),
+    out: Optional[Path] = typer.Option(
+        None,
+        help="output folder (model, checkpoints, logs, curve; default: a new "
+        "results/train/<time>-<env>-<algo>)",
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results already in --out"),
     eval_freq: int = typer.Option(10_000, min=0, help="steps between held-out evaluations (0: none)"),
     eval_episodes: int = typer.Option(50, min=1, help="episodes per evaluation"),
     checkpoint_freq: int = typer.Option(50_000, min=0, help="steps between checkpoints (0: none)"),
-    threads: int = typer.Option(1, min=1, help="torch CPU threads (1 is fastest for small MLPs on few cores)"),
+    threads: int = typer.Option(
+        1, min=1, help="torch CPU threads (1 is fastest for small MLPs on few cores)"
+    ),
     env_arg: Optional[List[str]] = typer.Option(None, help="env keyword KEY=VALUE (JSON value), repeatable"),
     hp: Optional[List[str]] = typer.Option(None, help="algorithm keyword KEY=VALUE (JSON value), repeatable"),
     max_seconds: Optional[float] = typer.Option(None, min=1.0, help="stop training after this wall time"),
@@ -65,30 +74,55 @@ def train_command(
     spaces = (probe.observation_space, probe.action_space)
     probe.close()
     if not all(isinstance(space, _SB3_SPACES) for space in spaces):
-        fail(f"{env_id} has {type(spaces[0]).__name__} observations and {type(spaces[1]).__name__} actions; "
-             "stable-baselines3 trains Box/Discrete/MultiDiscrete/MultiBinary spaces (e.g. EquationSolve-v0, "
-             "Countdown-v0, SymbolicRegression-Nguyen1-v0). Text envs train with GRPO (mathgym.agents.grpo)")
+        fail(
+            f"{env_id} has {type(spaces[0]).__name__} observations and {type(spaces[1]).__name__} actions; "
+            "stable-baselines3 trains Box/Discrete/MultiDiscrete/MultiBinary spaces (e.g. EquationSolve-v0, "
+            "Countdown-v0, SymbolicRegression-Nguyen1-v0). Text envs train with GRPO (mathgym.agents.grpo)"
+        )
     if algo == "maskable_ppo" and not hasattr(probe.unwrapped, "action_masks"):
         fail(f"{env_id} has no action_masks(): use --algo ppo, dqn or a2c")
     short = env_id.split("/")[-1].removesuffix("-v0")
-    directory = new_run_dir(out, root=Path("results/train"), name=f"{short}-{algo}", overwrite=overwrite,
-                            describe={"command": "train", "env": env_id, "algo": algo, "steps": steps, "seed": seed})
-    config = TrainConfig(env_id=env_id, algo=algo, steps=steps, seed=seed, n_envs=n_envs, out_dir=str(directory),
-                         env_kwargs=env_kwargs, hyperparams=parse_key_values(hp, "--hp"),
-                         eval_freq=eval_freq, eval_episodes=eval_episodes, checkpoint_freq=checkpoint_freq,
-                         torch_threads=threads, progress_bar=progress, max_seconds=max_seconds)
+    directory = new_run_dir(
+        out,
+        root=Path("results/train"),
+        name=f"{short}-{algo}",
+        overwrite=overwrite,
+        describe={"command": "train", "env": env_id, "algo": algo, "steps": steps, "seed": seed},
+    )
+    config = TrainConfig(
+        env_id=env_id,
+        algo=algo,
+        steps=steps,
+        seed=seed,
+        n_envs=n_envs,
+        out_dir=str(directory),
+        env_kwargs=env_kwargs,
+        hyperparams=parse_key_values(hp, "--hp"),
+        eval_freq=eval_freq,
+        eval_episodes=eval_episodes,
+        checkpoint_freq=checkpoint_freq,
+        torch_threads=threads,
+        progress_bar=progress,
+        max_seconds=max_seconds,
+    )
     try:
         result = train(config)
     except (TypeError, ValueError) as exc:  # e.g. an --hp the algorithm does not take
         fail(f"training did not start: {str(exc).splitlines()[0]}")
     # SB3 collects whole rollouts, so the step count can pass --steps by up to one rollout
-    typer.echo(f"trained {result.timesteps:,} steps in {result.seconds:.0f} s ({result.steps_per_second:.0f} steps/s"
-               f"{', stopped by --max-seconds' if result.stopped_early else ''})")
+    typer.echo(
+        f"trained {result.timesteps:,} steps in {result.seconds:.0f} s ({result.steps_per_second:.0f} steps/s"
+        f"{', stopped by --max-seconds' if result.stopped_early else ''})"
+    )
     last = result.learning_curve[-1] if result.learning_curve else {}
     if last:
-        typer.echo(f"last held-out evaluation (step {last['timesteps']:,}): mean return {last['mean_reward']:.3f}"
-                   + (f", success rate {last['success_rate']:.3f}" if "success_rate" in last else ""))
+        typer.echo(
+            f"last held-out evaluation (step {last['timesteps']:,}): mean return {last['mean_reward']:.3f}"
+            + (f", success rate {last['success_rate']:.3f}" if "success_rate" in last else "")
+        )
     else:
         typer.echo("no held-out evaluation ran (--eval-freq 0 or fewer steps than --eval-freq)")
-    typer.echo(f"model: {result.model_path}\nlearning curve: {result.out_dir / 'learning_curve.csv'}\n"
-               f"logs: {result.out_dir / 'logs'} (CSV + TensorBoard)")
+    typer.echo(
+        f"model: {result.model_path}\nlearning curve: {result.out_dir / 'learning_curve.csv'}\n"
+        f"logs: {result.out_dir / 'logs'} (CSV + TensorBoard)"
+    )
