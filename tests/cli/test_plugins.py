@@ -67,9 +67,28 @@ def plugin_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def test_register_generator_env_makes_single_and_step_ids(plugin_dir, monkeypatch) -> None:
+@pytest.fixture
+def imported_plugin(plugin_dir, monkeypatch):
+    """The plugin imported into this process, and everything it registered removed afterwards: other tests
+    in this worker compare the registries with mathgym's own tables."""
+    import sys
+
+    from mathgym.agents.base import AGENTS
+    from mathgym.generators.base import GENERATORS
+
     monkeypatch.syspath_prepend(str(plugin_dir))
     import ext_plugin
+
+    yield ext_plugin
+    for env_id in [i for i in gym.registry if i.startswith("ext/")]:
+        del gym.registry[env_id]
+    GENERATORS.pop("DoublingPlugin", None)
+    AGENTS.pop("my-agent", None)
+    sys.modules.pop("ext_plugin", None)
+
+
+def test_register_generator_env_makes_single_and_step_ids(imported_plugin) -> None:
+    ext_plugin = imported_plugin
 
     assert ext_plugin.IDS == ["ext/Doubling-v0", "ext/Doubling-Step-v0"]
     env = gym.make("ext/Doubling-v0", level=1)
