@@ -77,10 +77,22 @@ class NotLinear(ValueError):
     """The equation leaves the fragment the engine implements (linear in x, rational numbers, + and *)."""
 
 
-def number(value: Fraction | int) -> Token:
-    """The token of a rational number (kind ``INT`` when it is an integer)."""
-    value = Fraction(value)
-    p, q = value.numerator, value.denominator
+def number(value: Fraction | int, denominator: int = 1) -> Token:
+    """The token of the rational ``value / denominator`` (kind ``INT`` when it is an integer).
+
+    :param value: an int or a Fraction.
+    :param denominator: a nonzero int the value is divided by.
+    """
+    if isinstance(value, int):
+        p, q = value, denominator
+        if q < 0:
+            p, q = -p, -q
+        g = math.gcd(p, q)
+        if g != 1:
+            p, q = p // g, q // g
+    else:
+        value = Fraction(value) / denominator
+        p, q = value.numerator, value.denominator
     return (INT if q == 1 else RAT, 0, p, q)
 
 
@@ -98,21 +110,27 @@ def _value(token: Token) -> Fraction:
     return Fraction(token[2], token[3])
 
 
-def canonical(c: Fraction, b: Fraction) -> Tokens:
-    """Tokens of ``b + c*x`` as sympy's evaluation writes it: ``b``, ``x``, ``c*x``, ``b + x``, ``b + c*x``."""
+def canonical(c: Fraction | int, b: Fraction | int, denominator: int = 1) -> Tokens:
+    """Tokens of ``(b + c*x) / denominator`` as sympy's evaluation writes it: ``b``, ``x``, ``c*x``, ``b + x``,
+    ``b + c*x`` (the number first, as sympy orders arguments).
+
+    :param c: the coefficient of x (an int or a Fraction).
+    :param b: the constant term.
+    :param denominator: a positive int both are divided by.
+    """
     if not c:
-        return (number(b),)
-    term: Tokens = (_X,) if c == 1 else ((MUL, 2, 0, 1), number(c), _X)
+        return (number(b, denominator),)
+    term: Tokens = (_X,) if c == denominator else ((MUL, 2, 0, 1), number(c, denominator), _X)
     if not b:
         return term
-    return ((ADD, 2, 0, 1), number(b)) + term
+    return ((ADD, 2, 0, 1), number(b, denominator)) + term
 
 
-def canonical_size(c: Fraction, b: Fraction) -> int:
-    """Number of nodes of :func:`canonical` ``(c, b)`` without building it."""
+def canonical_size(c: Fraction | int, b: Fraction | int, denominator: int = 1) -> int:
+    """Number of nodes of :func:`canonical` without building it (same arguments)."""
     if not c:
         return 1
-    size = 1 if c == 1 else 3
+    size = 1 if c == denominator else 3
     return size if not b else size + 2
 
 
@@ -240,41 +258,14 @@ class Equation:
                     mono[i] = 1
             else:  # the equation root
                 reducible[i] = red
-        self._lin: dict[int, tuple[Fraction, Fraction]] = {}
+        self._lin: dict[int, tuple[int, int, int]] = {}
         self._text: str | None = None
 
     # -- facts --------------------------------------------------------------------------------------------
 
     def lin(self, i: int) -> tuple[Fraction, Fraction]:
         """``(c, b)`` with subtree ``i`` equal to ``b + c*x`` (exact; cached)."""
-        got = self._lin.get(i)
-        if got is not None:
-            return got
-        token = self.tokens[i]
-        k = token[0]
-        if k == X:
-            out = (Fraction(1), Fraction(0))
-        elif k == INT or k == RAT:
-            out = (Fraction(0), Fraction(token[2], token[3]))
-        elif k == ADD:
-            c = b = Fraction(0)
-            for a in self.children[i]:
-                ca, ba = self.lin(a)
-                c += ca
-                b += ba
-            out = (c, b)
-        elif k == MUL:
-            c, b = Fraction(0), Fraction(1)  # product so far: b + c*x
-            for a in self.children[i]:
-                ca, ba = self.lin(a)
-                if c and ca:
-                    raise NotLinear("a product of two factors that contain x")
-                c, b = c * ba + ca * b, b * ba
-            out = (c, b)
-        else:
-            raise NotLinear(f"node kind {NODE_KINDS[k]!r}")
-        self._lin[i] = out
-        return out
+        return linear_form(self, i)
 
     @property
     def solved_value(self) -> Fraction | None:
@@ -344,6 +335,112 @@ class Equation:
         return equation_of, (self.tokens,)
 
 
+def linear_form(eq: Equation | RowView, i: int) -> tuple[Fraction, Fraction]:
+    """``(c, b)`` with subtree ``i`` of ``eq`` equal to ``b + c*x``, exactly.
+
+    :param eq: an :class:`Equation` or a :class:`RowView`.
+    :param i: node index.
+    :raises NotLinear: for a product of two factors that contain x, or a node kind outside the fragment.
+    """
+    cn, bn, d = _linear(eq, i)
+    return Fraction(cn, d), Fraction(bn, d)
+
+
+def _linear(eq: Equation | RowView, i: int) -> tuple[int, int, int]:
+    # (c, b) over a common denominator as plain ints, cached in eq._lin: Fraction arithmetic is ~10x slower
+    got = eq._lin.get(i)
+    if got is not None:
+        return got
+    token = eq.tokens[i]
+    k = token[0]
+    if k == X:
+        out = (1, 0, 1)
+    elif k == INT or k == RAT:
+        out = (0, token[2], token[3])
+    elif k == ADD:
+        cn, bn, d = 0, 0, 1
+        for a in eq.children[i]:
+            ca, ba, da = _linear(eq, a)
+            if da == d:
+                cn, bn = cn + ca, bn + ba
+            else:
+                cn, bn, d = cn * da + ca * d, bn * da + ba * d, d * da
+        g = math.gcd(math.gcd(cn, bn), d)
+        out = (cn // g, bn // g, d // g)
+    elif k == MUL:
+        cn, bn, d = 0, 1, 1  # the product so far: (bn + cn*x) / d
+        for a in eq.children[i]:
+            ca, ba, da = _linear(eq, a)
+            if cn and ca:
+                raise NotLinear("a product of two factors that contain x")
+            cn, bn, d = cn * ba + ca * bn, bn * ba, d * da
+        g = math.gcd(math.gcd(cn, bn), d)
+        out = (cn // g, bn // g, d // g)
+    else:
+        raise NotLinear(f"node kind {NODE_KINDS[k]!r}")
+    eq._lin[i] = out
+    return out
+
+
+class _Children:
+    """``children[i]``: the argument indices of node ``i``, read off the subtree sizes (prefix order)."""
+
+    __slots__ = ("nargs", "size")
+
+    def __init__(self, nargs: Sequence[int], size: Sequence[int]) -> None:
+        self.nargs, self.size = nargs, size
+
+    def __getitem__(self, i: int) -> list[int]:
+        out = []
+        a = i + 1
+        for _ in range(self.nargs[i]):
+            out.append(a)
+            a += self.size[a]
+        return out
+
+
+class RowView:
+    """What the rules read of one equation, from per-node columns computed elsewhere (the batch engine).
+
+    :param tokens: the prefix tokens.
+    :param size: subtree sizes.
+    :param depth: node depths.
+    :param parent: parent indices.
+    :param position: argument positions.
+    :param mono: monomial degrees (1 for ``x`` or ``c*x``).
+    """
+
+    __slots__ = ("_lin", "children", "depth", "mono", "parent", "position", "rhs_index", "size", "tokens")
+
+    def __init__(self, tokens: Tokens, size: Sequence[int], depth: Sequence[int], parent: Sequence[int],
+                 position: Sequence[int], mono: Sequence[int]) -> None:
+        self.tokens, self.size, self.depth, self.parent, self.position, self.mono = (tokens, size, depth, parent,
+                                                                                     position, mono)
+        self.rhs_index = 1 + size[1]
+        self.children = _Children([t[1] for t in tokens], size)
+        self._lin: dict[int, tuple[int, int, int]] = {}
+
+    @property
+    def side(self) -> _Side:
+        return _Side(self.rhs_index)
+
+    def subtree(self, i: int) -> Tokens:
+        return self.tokens[i:i + self.size[i]]
+
+    def lin(self, i: int) -> tuple[Fraction, Fraction]:
+        return linear_form(self, i)
+
+
+class _Side:
+    __slots__ = ("rhs",)
+
+    def __init__(self, rhs: int) -> None:
+        self.rhs = rhs
+
+    def __getitem__(self, i: int) -> int:
+        return -1 if i == 0 else 0 if i < self.rhs else 1
+
+
 _CACHE: dict[Tokens, Equation] = {}
 _CACHE_LIMIT = 1 << 16
 
@@ -392,16 +489,15 @@ def negate(eq: Equation, i: int) -> Tokens:
     tokens = eq.tokens
     token = tokens[i]
     if token[0] == INT or token[0] == RAT:
-        return (number(-_value(token)),)
+        return ((token[0], 0, -token[2], token[3]),)  # -(p/q) keeps its kind and lowest terms
     if token[0] == MUL:
         args = eq.children[i]
         first = tokens[args[0]]
         if first[0] == INT or first[0] == RAT:
-            coefficient = -_value(first)
             rest = tokens[args[1]:i + eq.size[i]]  # the arguments after the coefficient, as one slice
-            if coefficient == 1:
+            if first[2] == -1 and first[3] == 1:  # the coefficient becomes 1: drop it
                 return rest if len(args) == 2 else ((MUL, len(args) - 1, 0, 1),) + rest
-            return ((MUL, len(args), 0, 1), number(coefficient)) + rest
+            return ((MUL, len(args), 0, 1), (first[0], 0, -first[2], first[3])) + rest
     return ((MUL, 2, 0, 1), _MINUS_ONE) + eq.subtree(i)
 
 
@@ -464,7 +560,7 @@ def apply_rule(eq: Equation, rule: int, i: int) -> Tokens:
     if rule == DIVIDE:
         divisor = eq.tokens[i][2]
         p = eq.parent[i]
-        factor = (MUL, 2, 0, 1), number(Fraction(1, divisor))
+        factor = (MUL, 2, 0, 1), number(1, divisor)
         sides = []
         for position, root in enumerate((lhs_index, rhs_index)):
             if eq.depth[p] == 1 and eq.side[p] == position:  # the side is c*(...): cancel c
@@ -473,12 +569,12 @@ def apply_rule(eq: Equation, rule: int, i: int) -> Tokens:
                 sides.append(factor + eq.subtree(root))
         return _with_sides(*sides)
     if rule == EXPAND or rule == SIMPLIFY:  # in the linear fragment both give sympy's evaluated form
-        return _replace(eq, i, canonical(*eq.lin(i)))
+        return _replace(eq, i, canonical(*_linear(eq, i)))
     if rule == COLLECT:
         args = eq.children[i]
         group = [a for a in args if eq.mono[a] == 1]
-        c = sum((eq.lin(a)[0] for a in group), Fraction(0))
-        merged = canonical(c, Fraction(0))
+        c = sum((Fraction(_linear(eq, a)[0], _linear(eq, a)[2]) for a in group), Fraction(0))
+        merged = canonical(c, 0)
         kept: list[Tokens] = []
         for a in args:
             if a == group[0]:
@@ -560,10 +656,11 @@ def _valid_actions(eq: Equation, max_nodes: int) -> list[int]:
 
 
 def _fits(eq: Equation, i: int, budget: int) -> bool:
-    # growth bound of expand/simplify: the subtree's size; near the budget count the real result instead.
-    # The evaluated form has at most 5 nodes, so a subtree of 5 - budget nodes or more always fits.
+    # growth bound of expand/simplify: the subtree's size; near the budget count the real result instead. The
+    # evaluated form has at most 5 nodes, so a subtree of 5 - budget nodes or more always fits, and so does a
+    # 3-node one (two leaves evaluate to at most 3 nodes); only 4-node subtrees of a full tree need counting.
     size = eq.size[i]
-    return size <= budget or size >= 5 - budget or canonical_size(*eq.lin(i)) - size <= budget
+    return size <= budget or size >= 5 - budget or size == 3 or canonical_size(*_linear(eq, i)) - size <= budget
 
 
 # -- observation ------------------------------------------------------------------------------------------
@@ -583,41 +680,87 @@ def number_features(p: int, q: int) -> tuple[float, float, float]:
     return got
 
 
+class _RowTable:
+    """Observation rows of nodes, keyed by what a row depends on, stored once in a numpy table.
+
+    A node's row depends on its kind, its parent's kind, side, depth, parent index, position, subtree size,
+    contains-x and (for numbers) value; rows recur across steps and episodes, so an equation's rows are a
+    single gather from this table. The table is cleared when it is full; equations notice by its generation.
+
+    :param max_nodes: the node slots the rows are scaled by.
+    :param capacity: rows kept before the table is cleared.
+    """
+
+    def __init__(self, max_nodes: int, capacity: int = 1 << 17) -> None:
+        self.max_nodes, self.capacity = max_nodes, capacity
+        self.generation = 0
+        self.ids: dict[tuple, int] = {}
+        self.rows = np.zeros((1024, NUM_FEATURES), dtype=np.float32)
+
+    def lookup(self, eq: Equation) -> list[int]:
+        """Row ids of the first ``max_nodes`` nodes of ``eq``."""
+        if len(self.ids) + eq.n > self.capacity:
+            self.ids.clear()
+            self.generation += 1
+        ids = self.ids
+        kind, parent, depth, side, position, size, has_x, tokens = (eq.kind, eq.parent, eq.depth, eq.side,
+                                                                   eq.position, eq.size, eq.has_x, eq.tokens)
+        out = []
+        for i in range(min(eq.n, self.max_nodes)):
+            p = parent[i]
+            token = tokens[i]
+            key = (token[0], kind[p] if p >= 0 else 0, side[i], depth[i], p, position[i], size[i], has_x[i],
+                   token[2], token[3])
+            row = ids.get(key)
+            if row is None:
+                row = self._add(key)
+            out.append(row)
+        return out
+
+    def _add(self, key: tuple) -> int:
+        k, parent_kind, side, depth, p, position, size, has_x, num, den = key
+        M = self.max_nodes
+        row = [0.0] * NUM_FEATURES
+        row[k - 1] = 1.0
+        if p >= 0:
+            column = _PARENT_COLUMN[parent_kind]
+            if column >= 0:
+                row[column] = 1.0
+            row[12 + side] = 1.0
+            row[15] = p / M
+            row[16] = min(position / 4.0, 1.0)
+        row[14] = min(depth / 8.0, 1.0)
+        if k == INT or k == RAT:
+            row[17], row[18], row[19] = number_features(num, den)
+        row[20] = min(size / M, 1.0)
+        row[21] = 1.0 if has_x else 0.0
+        index = len(self.ids)
+        if index >= self.rows.shape[0]:
+            self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
+        self.rows[index] = row
+        self.ids[key] = index
+        return index
+
+
+_ROW_TABLES: dict[int, _RowTable] = {}
+
+
 def encode_nodes(eq: Equation, max_nodes: int, out: np.ndarray | None = None) -> np.ndarray:
     """The ``(max_nodes, NUM_FEATURES)`` float32 matrix of the first ``max_nodes`` nodes (see :data:`FEATURES`).
 
+    :param eq: the equation.
+    :param max_nodes: node slots.
     :param out: a float32 array of that shape to fill (every row is written) instead of a new one.
     """
     if out is None:
         out = np.zeros((max_nodes, NUM_FEATURES), dtype=np.float32)
-    else:
-        out[:] = 0.0
-    n = min(eq.n, max_nodes)
-    rows = [None] * n
-    kind, parent, depth, side, position, size, has_x, tokens = (eq.kind, eq.parent, eq.depth, eq.side, eq.position,
-                                                               eq.size, eq.has_x, eq.tokens)
-    zero = [0.0] * NUM_FEATURES
-    for i in range(n):
-        row = zero.copy()
-        k = kind[i]
-        row[k - 1] = 1.0
-        p = parent[i]
-        if p >= 0:
-            column = _PARENT_COLUMN[kind[p]]
-            if column >= 0:
-                row[column] = 1.0
-            row[12 + side[i]] = 1.0
-            row[15] = p / max_nodes
-            row[16] = min(position[i] / 4.0, 1.0)
-        row[14] = min(depth[i] / 8.0, 1.0)
-        if k == INT or k == RAT:
-            token = tokens[i]
-            row[17], row[18], row[19] = number_features(token[2], token[3])
-        row[20] = min(size[i] / max_nodes, 1.0)
-        row[21] = 1.0 if has_x[i] else 0.0
-        rows[i] = row
-    if n:
-        out[:n] = rows
+    table = _ROW_TABLES.get(max_nodes)
+    if table is None:
+        table = _ROW_TABLES[max_nodes] = _RowTable(max_nodes)
+    ids = table.lookup(eq)
+    n = len(ids)
+    out[:n] = table.rows[ids]
+    out[n:] = 0.0
     return out
 
 
