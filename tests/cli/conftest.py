@@ -20,6 +20,12 @@ def mathgym(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from mathgym.cli import app
 
     monkeypatch.chdir(tmp_path)
+    # the command sets these for its libraries (and -v sets MATHGYM_DEBUG): keep them out of later tests
+    for name in ("VLLM_LOGGING_LEVEL", "MATHGYM_DEBUG", "TRANSFORMERS_VERBOSITY", "TORCH_CPP_LOG_LEVEL",
+                 "TOKENIZERS_PARALLELISM", "MATHGYM_IMPORT"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+        if not os.environ[name]:
+            monkeypatch.delenv(name)
 
     def run(*args: str) -> Outcome:
         result = CliRunner().invoke(app, list(args), prog_name="mathgym")

@@ -197,9 +197,13 @@ def test_agent_help_lists_the_registered_agents(mathgym) -> None:
 
 
 def test_quiet_libraries_unless_verbose(mathgym, monkeypatch) -> None:
-    monkeypatch.delenv("VLLM_LOGGING_LEVEL", raising=False)
-    monkeypatch.delenv("MATHGYM_DEBUG", raising=False)
     import os
+
+    # set, then delete: monkeypatch records the original state and restores it after the test, so the
+    # variables the command sets do not leak into later tests of this worker
+    for name in ("VLLM_LOGGING_LEVEL", "MATHGYM_DEBUG", "TRANSFORMERS_VERBOSITY", "TORCH_CPP_LOG_LEVEL"):
+        monkeypatch.setenv(name, "x")
+        monkeypatch.delenv(name)
 
     assert mathgym("list").code == 0
     assert os.environ["VLLM_LOGGING_LEVEL"] == "ERROR"
