@@ -5,8 +5,10 @@
 
 For each env (chosen, with its budget, so that sparse-reward PPO does not already solve it at the budget),
 the loop runs twice with the same seed: with the CARD-style pre-filter and without it. Each run retrains
-its best reward on ``--seeds`` seeds next to the sparse (success only) and the env's hand-written reward
-(those two are trained once and shared by both runs: same code, budget and seeds give the same runs).
+its best reward on ``--seeds`` seeds next to the sparse (success only) and the env's hand-written reward.
+Both runs share a training cache (training is deterministic): a run with the same code and seed is trained
+once, so the run without the filter trains only the candidates the filter stopped and what followed from
+them; its RL-run count is what it would have trained, cache or not.
 Printed side by side: success IQM with 95 % stratified-bootstrap CIs, the human-normalised score
 ``HNS = (R - R_sparse) / (R_hand - R_sparse)``, the execute rate, the RL runs the pre-filter saved and
 whether the final HNS changed without it; then the sandbox's overhead: the hand-written reward trained
@@ -21,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +30,11 @@ from typing import Any
 
 #: label -> (env id, env kwargs, SB3 algorithm, training budget in env steps)
 ENVS: dict[str, tuple[str, dict[str, Any], str | None, int]] = {
-    "equation-easy": ("mathgym/EquationSolve-Easy-v0", {}, "maskable_ppo", 2_000),
-    "equation-mixed": ("mathgym/EquationSolve-v0", {}, "maskable_ppo", 4_000),
-    "equation-medium": ("mathgym/EquationSolve-Medium-v0", {}, "maskable_ppo", 6_000),
-    "equation-hard": ("mathgym/EquationSolve-Hard-v0", {}, "maskable_ppo", 8_000),
+    "equation-mixed": ("mathgym/EquationSolve-v0", {}, "maskable_ppo", 6_000),
+    "equation-medium": ("mathgym/EquationSolve-Medium-v0", {}, "maskable_ppo", 10_000),
+    "equation-hard": ("mathgym/EquationSolve-Hard-v0", {}, "maskable_ppo", 10_000),
     "countdown-ppo": ("mathgym/Countdown-v0", {}, "ppo", 20_000),
+    "countdown500-ppo": ("mathgym/Countdown-v0", {"max_target": 500}, "ppo", 20_000),
 }
 
 
@@ -46,14 +47,6 @@ class EnvResult:
     without_filter: dict[str, Any] = field(default_factory=dict)
 
 
-def _share_baselines(source: Path, target: Path) -> None:
-    """Copy finished sparse and hand-written final runs: same code, budget and seeds give the same runs."""
-    (target / "final").mkdir(parents=True, exist_ok=True)
-    for path in (source / "final").glob("*.json"):
-        if path.name.startswith(("sparse_", "hand_")) and not (target / "final" / path.name).exists():
-            shutil.copy(path, target / "final" / path.name)
-
-
 def run_env(label: str, args: argparse.Namespace) -> EnvResult:
     from mathgym.reward_design import RewardDesignConfig, design_reward
 
@@ -62,12 +55,10 @@ def run_env(label: str, args: argparse.Namespace) -> EnvResult:
     base = RewardDesignConfig(env_id=env_id, env_kwargs=env_kwargs, algo=algo, budget=budget, proposer="evolve",
                               iterations=args.iterations, samples=args.samples, seeds=args.seeds,
                               workers=args.workers, eval_episodes=args.eval_episodes, seed=args.seed,
-                              progress=not args.quiet)
+                              progress=not args.quiet, cache_dir=str(Path(args.out) / label / "cache"))
     root = Path(args.out) / label
     for name, use_filter in (("with_filter", True), ("without_filter", False)):
         out = root / name
-        if name == "without_filter":
-            _share_baselines(root / "with_filter", out)
         started = time.perf_counter()
         summary = design_reward(RewardDesignConfig(**{**base.__dict__, "out": str(out),
                                                       "use_prefilter": use_filter})).summary

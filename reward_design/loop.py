@@ -65,7 +65,7 @@ SPARSE_REWARD = '''def compute_reward(prev, action, state, info):
 '''
 TRAINERS = ("sb3", "grpo", "prefilter")
 #: settings that may change between a run and its resumption (they do not change results)
-RESUMABLE_CHANGES = ("workers", "backend", "progress", "feedback_file")
+RESUMABLE_CHANGES = ("workers", "backend", "progress", "feedback_file", "cache_dir")
 
 
 @dataclass
@@ -100,6 +100,8 @@ class RewardDesignConfig:
     :param feedback_file: a text file read before each iteration; its content is added as human feedback.
     :param env_kwargs: keyword arguments of ``gymnasium.make``.
     :param progress: show progress bars.
+    :param cache_dir: a folder of finished training runs shared between run directories: a run with the same
+        code, seed, env and trainer settings is copied from it instead of trained again (``None``: no cache).
     """
 
     env_id: str
@@ -128,6 +130,7 @@ class RewardDesignConfig:
     feedback_file: str | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("iterations", "samples", "budget", "seeds", "workers", "n_envs", "eval_episodes",
@@ -399,14 +402,43 @@ def _train_task(kind: str, env_id: str, env_kwargs: dict[str, Any], code: str, s
 
 
 def _run_trainings(tasks: Sequence[tuple[Any, ...]], config: RewardDesignConfig, label: str) -> None:
+    """Train every task (``_train_task``'s arguments); with ``config.cache_dir``, runs already made with the same
+    code, seed, env and trainer settings are copied from the cache instead (training is deterministic)."""
+    import shutil
+
     from mathgym.parallel import run_parallel
+
+    cache = Path(config.cache_dir) if config.cache_dir else None
+    keys = {task[-1]: _cache_key(task) for task in tasks}
+    if cache is not None:
+        for task in tasks:
+            hit = cache / f"{keys[task[-1]]}.json"
+            if hit.exists():
+                Path(task[-1]).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(hit, task[-1])
+        tasks = [task for task in tasks if not Path(task[-1]).exists()]
+
+    def done(out_path: str) -> None:
+        if cache is not None:
+            cache.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(cache / f"{keys[out_path]}.json", _read_json(Path(out_path)))
+        bar.update(1)
 
     bar = _progress(len(tasks), label, config.progress)
     try:
-        run_parallel(_train_task, tasks, workers=config.workers, backend=config.backend,
-                     on_result=lambda _: bar.update(1))
+        run_parallel(_train_task, tasks, workers=config.workers, backend=config.backend, on_result=done)
     finally:
         bar.close()
+
+
+def _cache_key(task: tuple[Any, ...]) -> str:
+    """What determines a training run's result: trainer kind, env, code, seed and trainer settings (not the
+    sandbox backend, which computes the same rewards)."""
+    import hashlib
+
+    kind, env_id, env_kwargs, code, seed, trainer, _sandbox, _out = task
+    text = json.dumps([kind, env_id, env_kwargs, code, seed, asdict(trainer)], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _progress(total: int, label: str, enabled: bool) -> Any:

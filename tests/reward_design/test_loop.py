@@ -215,3 +215,17 @@ def test_candidates_train_in_parallel_on_ray_and_on_the_process_pool(tmp_path):
                                            workers=2, backend=backend, out=str(tmp_path / backend), **SMALL).summary
     fitness = {b: [c["fitness"] for c in s["iterations"][0]["candidates"]] for b, s in summaries.items()}
     assert fitness["local"] == fitness["ray"] and all(f is not None for f in fitness["ray"])
+
+
+def test_a_training_cache_shared_between_runs_trains_identical_rewards_once(tmp_path):
+    cache = tmp_path / "cache"
+    first = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1, cache_dir=str(cache),
+                          out=str(tmp_path / "a"), **SMALL)
+    cached = sorted(cache.glob("*.json"))
+    assert len(cached) == 2 + 3  # two candidates, then sparse, hand and best final runs (best is a candidate's code...
+    # ...with another seed, so it is its own run)
+    mtimes = {p: p.stat().st_mtime_ns for p in cached}
+    second = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1, cache_dir=str(cache),
+                           use_prefilter=False, out=str(tmp_path / "b"), **SMALL)
+    assert {p: p.stat().st_mtime_ns for p in sorted(cache.glob("*.json"))} == mtimes  # nothing new was trained
+    assert second.summary["final"]["scores"] == first.summary["final"]["scores"]
