@@ -218,11 +218,11 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
     from mathgym.evaluation import resolve_env_id
 
     config = dataclasses.replace(config, env_id=resolve_env_id(config.env_id))
-    run = RunDirectory(Path(config.out))
-    _check_or_write_config(run, config)
     context = describe_env(config.env_id, include_example=config.include_example, **config.env_kwargs)
     if config.trainer == "sb3":
         _check_sb3_spaces(config)
+    run = RunDirectory(Path(config.out))
+    _check_or_write_config(run, config)  # after the checks: a rejected env leaves no run directory behind
     pool = _pool(run, config)
     context = dataclasses.replace(context, statistics=field_statistics(pool))
     _write_text(run.root / "context.md", context.to_prompt() + "\n")
