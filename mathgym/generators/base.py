@@ -161,9 +161,10 @@ class ProblemGenerator(ABC):
     topic: ClassVar[str]
     #: the difficulty-knob dataclass
     config_class: ClassVar[type[GeneratorConfig]]
-    #: preset knob settings, level 0 easiest; each overrides the config defaults
+    #: preset difficulty levels, level 0 easiest: a tuple of mappings from knob names to values, each applied
+    #: over the config defaults (``levels[k]`` is what ``level=k`` selects)
     levels: ClassVar[tuple[Mapping[str, Any], ...]]
-    #: the level a source uses when given neither a level nor a config
+    #: index into ``levels`` of the level a source uses when given neither a level nor a config
     default_level: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
