@@ -73,7 +73,7 @@ class TrainingSource(Source):
     """
 
     def __init__(self, levels: Sequence[int], seed: int = 0) -> None:
-        from mathgym.envs.equation_problems import MixedLevelSource
+        from mathgym.envs.classic.equation_solve.problems import MixedLevelSource
 
         self.inner = MixedLevelSource(levels, seed=seed)
         self.name = self.inner.name
@@ -161,7 +161,7 @@ def play(agent: Any, name: str, run: int, problems: Sequence[Problem]) -> list[E
     :param run: the run index.
     :param problems: the problems, each played in a fresh episode.
     """
-    from mathgym.envs.equation_solve_env import EquationSolveEnv
+    from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
 
     env = EquationSolveEnv(max_moves=MAX_MOVES)
     results = []

@@ -27,7 +27,7 @@ class CountdownSolverAgent(Agent):
         self._plan = []
 
     def act(self, observation: Any, info: Mapping[str, Any]) -> int:
-        from mathgym.envs.countdown import OPERATORS, apply
+        from mathgym.envs.classic.countdown.game import OPERATORS, apply
 
         if self.env is None:
             raise ValueError("CountdownSolverAgent needs the env: make_agent('countdown-solver', env=env)")
@@ -77,7 +77,7 @@ class TargetExpressionAgent(Agent):
     name = "target-expression"
 
     def act(self, observation: Any, info: Mapping[str, Any]) -> int:
-        from mathgym.envs.expression_tokens import expression_to_prefix
+        from mathgym.envs.classic.symbolic_regression.tokens import expression_to_prefix
 
         if self.env is None:
             raise ValueError("TargetExpressionAgent needs the env: make_agent('target-expression', env=env)")

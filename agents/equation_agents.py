@@ -1,7 +1,7 @@
 """Baseline agents for ``mathgym/EquationSolve``: uniform over valid moves, and a scripted solver.
 
 Both read the env's ``info`` (``action_mask`` and, for the solver, ``equation_tree``), so they work with
-any :class:`~envs.equation_solve_env.EquationSolveEnv` configuration without touching the env itself.
+any :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv` configuration without touching the env.
 """
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 
 from mathgym.agents.base import Agent
-from mathgym.envs.equation_rules import RULE_NAMES, encode_action
-from mathgym.envs.equation_tree import EquationTree, Node
+from mathgym.envs.classic.equation_solve.engine import ADD, RULE_NAMES, Equation, NodeView, encode_action
 
 
 class MaskedRandomAgent(Agent):
@@ -39,7 +38,7 @@ class EquationSolverAgent(Agent):
     name = "equation-solver"
 
     def act(self, observation: Any, info: Mapping[str, Any]) -> int:
-        tree: EquationTree = info["equation_tree"]
+        tree: Equation = info["equation_tree"]
         mask = np.asarray(info["action_mask"], dtype=bool)
         max_nodes = mask.size // len(RULE_NAMES)
         nodes = tree.nodes[:max_nodes]
@@ -54,7 +53,7 @@ class EquationSolverAgent(Agent):
             best = min(candidates, key=lambda i: nodes[i].depth)
             return encode_action(rule, best, max_nodes)
 
-        lhs, rhs = nodes[1], next(node for node in nodes if node.path == (1,))
+        lhs, rhs = nodes[1], nodes[tree.rhs_index]
         is_term = _term_checker(tree)
         plan = (
             lambda: first("expand"),
@@ -63,7 +62,7 @@ class EquationSolverAgent(Agent):
             lambda: first("swap_sides") if not lhs.has_x and rhs.has_x else None,
             lambda: first("move_term", lambda n: n.side == 1 and n.has_x and is_term(n)),
             lambda: first("move_term", lambda n: n.side == 0 and not n.has_x and is_term(n)
-                          and lhs.expr.is_Add),
+                          and lhs.kind == ADD),
             lambda: first("multiply_both", lambda n: n.side == 0),
             lambda: first("divide_both", lambda n: n.side == 0),
         )
@@ -75,12 +74,12 @@ class EquationSolverAgent(Agent):
         return int(valid_actions[0])
 
 
-def _term_checker(tree: EquationTree):
+def _term_checker(tree: Equation):  # noqa: ANN202
     nodes = tree.nodes
 
-    def is_term(node: Node) -> bool:
+    def is_term(node: NodeView) -> bool:
         if node.depth == 1:
-            return not node.expr.is_Add
-        return node.depth == 2 and nodes[node.parent].expr.is_Add
+            return node.kind != ADD
+        return node.depth == 2 and nodes[node.parent].kind == ADD
 
     return is_term

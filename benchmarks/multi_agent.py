@@ -118,7 +118,7 @@ def kuhn_llm(updates: int = 8, seed: int = 0) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------------------- proposer
 def _heldout_equation(model: Any, per_level: int, seed: int = 10_000) -> dict[int, float]:
-    from mathgym.envs.equation_solve_env import EquationSolveEnv
+    from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
     from mathgym.envs.multiagent.proposer_solver_v0 import EQUATION_MENU
     from mathgym.sources.procedural import ProceduralSource
 

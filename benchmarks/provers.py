@@ -76,7 +76,7 @@ class RawCoqtop:
 
 
 def latency(reps: int) -> dict[str, float]:
-    from mathgym.envs.coq_env import CoqEnv
+    from mathgym.envs.provers.coq import CoqEnv
 
     from mathgym.provers.coq import CoqBackend
     from mathgym.provers.coq_sentences import split_sentences

@@ -155,7 +155,7 @@ def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
     """The worker's env for ``env_id`` (built once per process).
 
     Template sets without a registered id (``gsm-symbolic/p1`` from a user's data folder) get a
-    :class:`~mathgym.envs.math_env.MathEnv` over their family; rows still name ``env_id``.
+    :class:`~mathgym.envs.math.env.MathEnv` over their family; rows still name ``env_id``.
     """
     key = (env_id, mode)
     if key not in _ENVS:
@@ -170,7 +170,7 @@ def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
         if env_id in gym.registry:
             _ENVS[key] = gym.make(env_id, **kwargs)
         else:
-            from mathgym.envs.math_env import MathEnv  # noqa: PLC0415
+            from mathgym.envs.math.env import MathEnv  # noqa: PLC0415
             from mathgym.sources.variants import VariantSource  # noqa: PLC0415
 
             source = VariantSource([family.split("+")[0]], n_variants=1, data_dir=data_dir)

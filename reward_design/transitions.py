@@ -104,7 +104,7 @@ def behaviour_agents(env: gym.Env, seed: int) -> dict[str, Any]:
     if demo_name is None:
         return agents
     if name == "SymbolicRegressionEnv":
-        from mathgym.envs.expression_tokens import expression_to_prefix
+        from mathgym.envs.classic.symbolic_regression.tokens import expression_to_prefix
 
         if expression_to_prefix(unwrapped.benchmark.expression, unwrapped.library) is None:
             return agents  # the target needs tokens the library lacks: no demonstration of success

@@ -7,7 +7,7 @@ level or difficulty knobs (``task="math"``), a Countdown difficulty from the men
 linear-equation level (``task="equation"``). The game draws a concrete problem from that specification with
 its random stream, so every problem has a ground-truth answer. ``solver_0`` then answers: one text action
 checked by mathgym's verifier (math), or a sequence of moves in a numeric env that classic-RL solvers learn —
-:class:`~mathgym.envs.countdown_env.CountdownEnv` or :class:`~mathgym.envs.equation_solve_env.EquationSolveEnv`.
+:class:`~mathgym.envs.classic.countdown.env.CountdownEnv` or :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv`.
 
 The proposer is rewarded for problems at the edge of the solver's ability (self-play curricula; Absolute
 Zero's learnability ``1 - p`` for ``0 < p < 1``). The game keeps, per specification, the solver's last
@@ -193,12 +193,12 @@ class ProposerSolver(Game):
             self.action_spaces[SOLVER] = text_action_space(max_action_length)
         else:
             if task == "countdown":
-                from mathgym.envs.countdown_env import CountdownEnv
+                from mathgym.envs.classic.countdown.env import CountdownEnv
 
                 n = max(int(m["n_numbers"]) for m in self.menu)
                 self.inner = CountdownEnv(n_numbers=n, max_steps=max_solver_steps or 4 * n)
             else:
-                from mathgym.envs.equation_solve_env import EquationSolveEnv
+                from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
 
                 self.inner = EquationSolveEnv(levels=(0,), **({"max_moves": max_solver_steps} if max_solver_steps else {}))
             size = self.inner.observation_space.shape[0]
@@ -301,7 +301,7 @@ class ProposerSolver(Game):
                 self._sources[key] = ProceduralSource(generator, seed=self.seed, level=spec.get("level"),
                                                       config=spec.get("config") or None)
             else:
-                from mathgym.envs.countdown import CountdownSource
+                from mathgym.envs.classic.countdown.game import CountdownSource
 
                 self._sources[key] = CountdownSource(int(spec["n_numbers"]), max_number=int(spec["max_number"]),
                                                      max_target=int(spec["max_target"]), seed=self.seed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mathgym.envs.math_env import MathEnv
-from mathgym.envs.tool_math_env import SandboxedEnvMixin, tool_info
+from mathgym.envs.math.env import MathEnv
+from mathgym.envs.tools.tool_math import SandboxedEnvMixin, tool_info
 
 from mathgym.rewards.base import Reward, StepContext
 
@@ -42,7 +42,7 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
 
     ## Starting State
 
-    As :class:`~mathgym.envs.math_env.MathEnv`: ``reset(seed=...)`` draws a problem, ``options`` may pin one.
+    As :class:`~mathgym.envs.math.env.MathEnv`: ``reset(seed=...)`` draws a problem, ``options`` may pin one.
 
     ## Episode End
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mathgym.envs.math_env import MathEnv
+from mathgym.envs.math.env import MathEnv
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
@@ -119,7 +119,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
 
     ## Starting State
 
-    As :class:`~mathgym.envs.math_env.MathEnv`: ``reset(seed=...)`` draws a problem; ``options`` may pin one
+    As :class:`~mathgym.envs.math.env.MathEnv`: ``reset(seed=...)`` draws a problem; ``options`` may pin one
     (``{"problem_id": ...}`` or ``{"index": i}``). Every reset starts a fresh, empty sandbox session.
 
     ## Episode End

@@ -2,7 +2,7 @@
 
 Monte-Carlo labels, MC value rewards, PRM-guided beam search and MCTS all need the same two moves:
 *propose* next steps for a partial solution, and *advance* a partial solution by one step. A
-:class:`SnapshotRoller` does both through a step-mode :class:`~mathgym.envs.math_env.MathEnv`:
+:class:`SnapshotRoller` does both through a step-mode :class:`~mathgym.envs.math.env.MathEnv`:
 ``set_state`` restores the snapshot (problem + steps so far), the policy sees exactly the model input the
 rollout driver would build at that point (first observation, then the transcript, one step per line), and
 ``env.step`` ends the episode, verifies the answer and computes the env's reward. Every generated token
@@ -75,7 +75,7 @@ class SnapshotRoller:
     @property
     def env(self) -> Any:
         if self._env is None:
-            from mathgym.envs.math_env import MathEnv
+            from mathgym.envs.math.env import MathEnv
 
             self._env = MathEnv(mode="step", max_steps=self.max_steps, reward=self.reward)
         return self._env

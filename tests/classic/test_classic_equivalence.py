@@ -1,22 +1,32 @@
 """The array implementations of the classic envs replay the original implementations' trajectories exactly.
 
 ``data/*_trajectories.json.gz`` were recorded from the sympy-tree EquationSolve and the list-based Countdown and
-SymbolicRegression envs before issue 15 replaced them (``record_trajectories.py``): seeded random episodes,
-mostly valid actions and some invalid ones, with hashes of every observation, mask and reward view, and the
-rewards, flags and info. Each test replays the actions in today's env and requires the same values.
+SymbolicRegression envs before issue 15 replaced them (by ``tests/classic/record_trajectories.py`` in commit
+fc8cc55, deleted with those envs): seeded random episodes (about 6,000 steps), mostly valid actions and some
+invalid ones, with hashes of every observation, mask and reward view, and the rewards, flags and info. Each test
+replays the actions in today's env and requires the same values.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from record_trajectories import digest
-
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def digest(value: Any) -> str:
+    """The recorder's short hash of an array (its bytes, dtype and shape) or of JSON-able data."""
+    if isinstance(value, np.ndarray):
+        raw = value.tobytes() + str(value.dtype).encode() + str(value.shape).encode()
+    else:
+        raw = json.dumps(value, sort_keys=True, default=str).encode()
+    return hashlib.sha1(raw).hexdigest()[:16]
 
 
 def _load(name: str) -> list[dict]:

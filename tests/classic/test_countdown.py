@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from mathgym.envs.countdown import (
+from mathgym.envs.classic.countdown.game import (
     OPERATORS,
     CountdownSource,
     apply,
@@ -17,8 +17,8 @@ from mathgym.envs.countdown import (
     verify_countdown,
     verify_countdown_problem,
 )
-from mathgym.envs.countdown_env import CountdownEnv
-from mathgym.envs.countdown_text_env import CountdownTextEnv
+from mathgym.envs.classic.countdown.env import CountdownEnv
+from mathgym.envs.classic.countdown.text_env import CountdownTextEnv
 
 
 @pytest.mark.parametrize("response, reason", [

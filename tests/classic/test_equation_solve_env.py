@@ -9,9 +9,9 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from mathgym.agents.equation_agents import EquationSolverAgent, MaskedRandomAgent
-from mathgym.envs.classic_registry import EQUATION_SOLVE_IDS
-from mathgym.envs.equation_rules import RULE_NAMES, encode_action
-from mathgym.envs.equation_solve_env import EquationSolveEnv
+from mathgym.envs.classic.equation_solve.engine import RULE_NAMES, encode_action
+from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
+from mathgym.envs.registration import EQUATION_SOLVE_IDS
 from mathgym.rewards.complexity import ComplexityDecrease
 from mathgym.sources.procedural import ProceduralSource
 
@@ -74,10 +74,9 @@ def test_reward_components_success_and_invalid_actions() -> None:
     assert np.array_equal(obs, obs2) and not info["valid"]
     assert reward == pytest.approx(-0.11)
     assert info["reward_components"] == {"solved": 0.0, "step_penalty": -0.01, "invalid_action": -0.1, "total": reward}
-    five = next(i for i, n in enumerate(info["equation_tree"].nodes) if n.expr == 5)
+    five = next(i for i, n in enumerate(info["equation_tree"].nodes) if n.value == 5)
     env.step(encode_action("move_term", five, env.max_nodes))
-    rhs = next(i for i, n in enumerate(env.tree.nodes) if n.path == (1,))
-    _, reward, terminated, truncated, info = env.step(encode_action("simplify", rhs, env.max_nodes))
+    _, reward, terminated, truncated, info = env.step(encode_action("simplify", env.tree.rhs_index, env.max_nodes))
     assert terminated and not truncated and info["is_success"]
     assert info["equation"] == "x = 2" and info["verdict"]["correct"]
     assert reward == pytest.approx(1.0 - 0.01)

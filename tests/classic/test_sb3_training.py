@@ -8,7 +8,7 @@ from mathgym.testing import require
 
 
 def _solve_rate(agent, episodes: int = 40) -> float:
-    from mathgym.envs.equation_solve_env import EquationSolveEnv
+    from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
 
     env = EquationSolveEnv(levels=(0,), seed=777)  # a problem stream the training never drew from
     agent.reset(seed=0)

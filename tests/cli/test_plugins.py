@@ -54,7 +54,7 @@ PLUGIN = textwrap.dedent('''
         import gymnasium
 
         if "ext/Called-v0" not in gymnasium.registry:
-            gymnasium.register("ext/Called-v0", entry_point="mathgym.envs.math_env:MathEnv",
+            gymnasium.register("ext/Called-v0", entry_point="mathgym.envs.math.env:MathEnv",
                                kwargs={"source": "generator:Arithmetic"})
 ''')
 

@@ -9,7 +9,7 @@ import gymnasium as gym
 import pytest
 
 from mathgym.agents import make_agent
-from mathgym.envs.math_env import MathEnv
+from mathgym.envs.math.env import MathEnv
 
 
 def _problem_ids_in_subprocess(env_id: str, seed: int, n: int) -> list[str]:

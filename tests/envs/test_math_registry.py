@@ -1,5 +1,5 @@
 """The static id table of math envs matches the generator registry."""
-from mathgym.envs.math_registry import GENERATOR_IDS
+from mathgym.envs.registration import GENERATOR_IDS
 from mathgym.generators.base import GENERATORS
 
 

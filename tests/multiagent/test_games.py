@@ -292,7 +292,7 @@ def test_discrete_proposer_and_knob_specifications():
 
 def _countdown_plan(values, target, n_slots):
     """(i, j, op) moves reaching target, by depth-first search over the Countdown rules."""
-    from mathgym.envs.countdown import OPERATORS, apply
+    from mathgym.envs.classic.countdown.game import OPERATORS, apply
 
     def search(slots):
         if target in [v for v in slots if v is not None]:

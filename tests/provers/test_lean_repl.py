@@ -131,7 +131,7 @@ def test_a_statement_that_does_not_elaborate_is_a_clear_error(backend: LeanREPLB
 
 
 def test_lean_env_end_to_end_with_the_fake_repl(backend: LeanREPLBackend) -> None:
-    from mathgym.envs.lean_env import LeanEnv  # noqa: PLC0415
+    from mathgym.envs.provers.lean import LeanEnv  # noqa: PLC0415
 
     from mathgym.sources.base import ListSource  # noqa: PLC0415
 

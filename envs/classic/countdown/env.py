@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mathgym.envs.countdown import OPERATORS, CountdownSource, apply, verify_countdown_problem
+from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, apply, verify_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
@@ -18,6 +18,8 @@ from mathgym.verifier.verdict import Verdict
 
 #: features per number slot in the observation
 SLOT_FEATURES = 4
+#: log1p of the largest value the observation's log-magnitude feature resolves
+_LOG_SCALE = float(np.log1p(10_000.0))
 
 
 def choose_countdown_problem(source: Source, options: Mapping[str, Any], rng: np.random.Generator) -> Problem:
@@ -26,6 +28,10 @@ def choose_countdown_problem(source: Source, options: Mapping[str, Any], rng: np
     Shared by the numeric and the text env so both read options alike. Unlike
     :func:`mathgym.sources.base.choose_problem` it also takes a whole ``{"problem": Problem | dict}``
     (hand-made puzzles) and leaves ``index`` unchecked: the procedural source answers any index.
+
+    :param source: the env's problem source.
+    :param options: the reset options.
+    :param rng: the env's ``np_random``, used when the options pin nothing.
     """
     if "problem" in options:
         problem = options["problem"]
@@ -38,6 +44,11 @@ def choose_countdown_problem(source: Source, options: Mapping[str, Any], rng: np
 
 
 def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> Reward:
+    """The env's default reward: ``solved`` (verified target) + ``invalid_action`` penalty.
+
+    :param solve_reward: reward for reaching the target.
+    :param invalid_penalty: cost of an invalid action.
+    """
     from mathgym.rewards.combinators import WeightedSum
     from mathgym.rewards.invalid_action import InvalidActionPenalty
     from mathgym.rewards.outcome import OutcomeReward
@@ -66,7 +77,11 @@ COUNTDOWN_ACTION_FIELDS = (
 
 
 def countdown_view_spec(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> RewardViewSpec:
-    """The reward view of :class:`CountdownEnv`; its hand-written reward is the env's default one."""
+    """The reward view of :class:`CountdownEnv`; its hand-written reward is the env's default one.
+
+    :param solve_reward: as in :func:`default_countdown_reward`.
+    :param invalid_penalty: as in :func:`default_countdown_reward`.
+    """
     hand = ("def compute_reward(prev, action, state, info):\n"
             f"    solved = {solve_reward!r} if info[\"is_success\"] else 0.0\n"
             f"    invalid_action = 0.0 if info[\"valid\"] else -{invalid_penalty!r}\n"
@@ -83,16 +98,51 @@ def countdown_view_spec(solve_reward: float = 1.0, invalid_penalty: float = 0.1)
         state_fields=COUNTDOWN_STATE_FIELDS, action_fields=COUNTDOWN_ACTION_FIELDS, hand_reward=hand)
 
 
-class CountdownEnv(gym.Env):
+def action_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(i, j, op)`` of every flat action ``(i * n + j) * 4 + op`` of an ``n``-slot Countdown.
+
+    :param n: number slots.
+    """
+    actions = np.arange(n * n * len(OPERATORS))
+    pair, op = np.divmod(actions, len(OPERATORS))
+    i, j = np.divmod(pair, n)
+    return i, j, op
+
+
+def legal_moves(values: np.ndarray, available: np.ndarray, tables: tuple[np.ndarray, np.ndarray, np.ndarray]
+                ) -> np.ndarray:
+    """The action mask of one or many Countdown states (the last axis holds the slots).
+
+    ``(i, j, op)`` is legal when both slots hold numbers, ``i != j``, the result is a positive integer
+    (``a - b`` needs ``a > b``, ``a / b`` needs ``b | a``), and commutative operators come with ``i < j``.
+
+    :param values: slot values, shape ``(..., n)``.
+    :param available: which slots hold a number, same shape.
+    :param tables: :func:`action_tables` of ``n``.
+    """
+    i, j, op = tables
+    a, b = values[..., i], values[..., j]
+    legal = available[..., i] & available[..., j] & (i != j)
+    commutative = (op == 0) | (op == 2)
+    legal &= ~commutative | (i < j)
+    legal &= (op != 1) | (a > b)
+    divides = (b != 0) & (a % np.maximum(b, 1) == 0)
+    legal &= (op != 3) | divides
+    return legal
+
+
+class CountdownEnv(gym.Env[np.ndarray, int]):
     """Countdown for classic RL agents.
 
     ## Description
 
-    A problem gives ``n`` numbers and a target (from :class:`~envs.countdown.CountdownSource`). Each
-    step picks two available numbers and an operator; the result replaces the first number and the
-    second is used up. Results must be positive integers (the Countdown rules). The expression built
-    for each number is tracked, and when one equals the target it is checked by the same verifier as
-    the text form (:func:`~envs.countdown.verify_countdown`).
+    A problem gives ``n`` numbers and a target (from :class:`~mathgym.envs.classic.countdown.game.CountdownSource`).
+    Each step picks two available numbers and an operator; the result replaces the first number and the
+    second is used up. Results must be positive integers (the Countdown rules). The state is two arrays
+    (slot values and which slots hold a number) and the legal moves are computed from them for all actions
+    at once; the expression built for each number is tracked, and when one equals the target it is checked by
+    the same verifier as the text form (:func:`~mathgym.envs.classic.countdown.game.verify_countdown`).
+    :class:`~mathgym.envs.classic.countdown.vector.CountdownVectorEnv` steps many of these at once.
 
     ## Action Space
 
@@ -141,6 +191,18 @@ class CountdownEnv(gym.Env):
     :param invalid_penalty: cost of an invalid action.
     :param reward: a custom :class:`~mathgym.rewards.Reward` replacing the default.
     :param render_mode: ``"ansi"`` returns the available numbers and their expressions.
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/Countdown-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape, info["action_mask"].shape
+    ((81,), (64,))
+
+    ## Version History
+
+    * v0: the initial version; since issue 15 the state is held in arrays (same problems, rules, rewards).
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -162,31 +224,34 @@ class CountdownEnv(gym.Env):
         self.action_space = spaces.Discrete(self.n * self.n * len(OPERATORS))
         self.observation_space = spaces.Box(0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,),
                                             dtype=np.float32)
+        self._tables = action_tables(self.n)
         self.problem: Problem | None = None
-        self.values: list[int] = []
-        self.expressions: list[str] = []
-        self.available: list[bool] = []
+        self.values = np.zeros(self.n, dtype=np.int64)  #: slot values (0 in empty slots)
+        self.available = np.zeros(self.n, dtype=bool)  #: which slots hold a number
+        self.expressions: list[str] = [""] * self.n  #: the expression of each slot's number
         self.target = 0
         self._steps = 0
         self._mask = np.zeros(self.action_space.n, dtype=bool)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
         numbers = [int(v) for v in self.problem.meta["numbers"]]
         if len(numbers) > self.n:
             raise ValueError(f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots")
         self.target = int(self.problem.meta["target"])
-        padding = self.n - len(numbers)
-        self.values = numbers + [0] * padding
-        self.expressions = [str(v) for v in numbers] + [""] * padding
-        self.available = [True] * len(numbers) + [False] * padding
+        self.values[:] = 0
+        self.values[:len(numbers)] = numbers
+        self.available[:] = False
+        self.available[:len(numbers)] = True
+        self.expressions = [str(v) for v in numbers] + [""] * (self.n - len(numbers))
         self._steps = 0
         self.reward.reset(self.problem)
-        self._mask = self._compute_mask()
+        self._mask = legal_moves(self.values, self.available, self._tables)
         return self._observation(), self._info()
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self.problem is None:
             raise RuntimeError("call reset() before step()")
         action = int(action)
@@ -196,20 +261,20 @@ class CountdownEnv(gym.Env):
         i, j = divmod(pair, self.n)
         op = OPERATORS[op_index]
         valid = bool(self._mask[action])
-        text = f"{self.expressions[i] or '?'} {op} {self.expressions[j] or '?'}"
+        expressions = self.expressions
+        text = f"{expressions[i] or '?'} {op} {expressions[j] or '?'}"
         if valid:
-            self.values[i] = apply(op, self.values[i], self.values[j])
-            self.expressions[i] = f"({self.expressions[i]} {op} {self.expressions[j]})"
+            self.values[i] = apply(op, int(self.values[i]), int(self.values[j]))
+            expressions[i] = f"({expressions[i]} {op} {expressions[j]})"
             self.available[j] = False
-            self.values[j], self.expressions[j] = 0, ""
-            self._mask = self._compute_mask()
+            self.values[j], expressions[j] = 0, ""
+            self._mask = legal_moves(self.values, self.available, self._tables)
         self._steps += 1
-        reached = [k for k in range(self.n) if self.available[k] and self.values[k] == self.target]
+        reached = np.flatnonzero(self.available & (self.values == self.target))
         verdict = None
-        if reached:
-            expression = self.expressions[reached[0]]
-            verdict = verify_countdown_problem(expression, self.problem, extract=False)
-        terminated = bool(reached) or not self._mask.any()
+        if reached.size:
+            verdict = verify_countdown_problem(expressions[reached[0]], self.problem, extract=False)
+        terminated = bool(reached.size) or not self._mask.any()
         truncated = not terminated and self._steps >= self.max_steps
         if verdict is None and (terminated or truncated):
             verdict = Verdict(False, 0.0, None, "target_not_reached")
@@ -228,18 +293,21 @@ class CountdownEnv(gym.Env):
 
     def reward_view(self) -> dict[str, Any]:
         """The state as reward code sees it (fields: :data:`COUNTDOWN_STATE_FIELDS`)."""
-        numbers = [self.values[k] for k in range(self.n) if self.available[k]]
+        numbers = self.values[self.available].tolist()
         closest = min(numbers, key=lambda v: (abs(v - self.target), v))
         return {"numbers": numbers, "count": len(numbers), "target": self.target,
                 "distance": abs(closest - self.target), "closest": closest, "reached": closest == self.target,
                 "moves_left": bool(self._mask.any()), "steps": self._steps, "max_steps": self.max_steps}
 
     def reward_view_action(self, action: int) -> dict[str, Any]:
-        """The action as reward code sees it (fields: :data:`COUNTDOWN_ACTION_FIELDS`), before the step."""
+        """The action as reward code sees it (fields: :data:`COUNTDOWN_ACTION_FIELDS`), before the step.
+
+        :param action: a flat action of the action space.
+        """
         pair, op_index = divmod(int(action), len(OPERATORS))
         i, j = divmod(pair, self.n)
-        a = self.values[i] if self.available[i] else 0
-        b = self.values[j] if self.available[j] else 0
+        a = int(self.values[i]) if self.available[i] else 0
+        b = int(self.values[j]) if self.available[j] else 0
         op = OPERATORS[op_index]
         return {"a": a, "b": b, "op": op, "result": apply(op, a, b) if self._mask[int(action)] else None}
 
@@ -249,36 +317,19 @@ class CountdownEnv(gym.Env):
         live = [f"{self.values[k]} = {self.expressions[k]}" for k in range(self.n) if self.available[k]]
         return f"target {self.target}: " + "; ".join(live)
 
-    def _compute_mask(self) -> np.ndarray:
-        mask = np.zeros(self.action_space.n, dtype=bool)
-        n_ops = len(OPERATORS)
-        for i in range(self.n):
-            if not self.available[i]:
-                continue
-            for j in range(self.n):
-                if j == i or not self.available[j]:
-                    continue
-                base = (i * self.n + j) * n_ops
-                for k, op in enumerate(OPERATORS):
-                    if op in "+*" and i > j:
-                        continue  # commutative: offered once
-                    if apply(op, self.values[i], self.values[j]) is not None:
-                        mask[base + k] = True
-        return mask
-
     def _observation(self) -> np.ndarray:
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        scale = np.log1p(10_000.0)
-        for k in range(self.n):
-            if self.available[k]:
-                value = self.values[k]
-                obs[k * SLOT_FEATURES: (k + 1) * SLOT_FEATURES] = (
-                    1.0, min(value / self.target, 4.0) / 4.0, min(np.log1p(value) / scale, 1.0),
-                    float(value == self.target))
-        obs[self.n * SLOT_FEATURES] = min(np.log1p(self.target) / scale, 1.0)
+        values = self.values.astype(np.float64)
+        slots = obs[:self.n * SLOT_FEATURES].reshape(self.n, SLOT_FEATURES)
+        slots[:, 0] = 1.0
+        slots[:, 1] = np.minimum(values / self.target, 4.0) / 4.0
+        slots[:, 2] = np.minimum(np.log1p(values) / _LOG_SCALE, 1.0)
+        slots[:, 3] = self.values == self.target
+        slots[~self.available] = 0.0
+        obs[self.n * SLOT_FEATURES] = min(np.log1p(self.target) / _LOG_SCALE, 1.0)
         obs[self.n * SLOT_FEATURES + 1:] = self._mask
         return obs
 
     def _info(self) -> dict[str, Any]:
         return {"problem_id": self.problem.id, "action_mask": self._mask.copy(), "target": self.target,
-                "numbers": [self.values[k] for k in range(self.n) if self.available[k]]}
+                "numbers": self.values[self.available].tolist()}

@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from mathgym.problem import Problem
-from mathgym.seeding import derive_rng
+from mathgym.seeding import RngFactory
 from mathgym.sources.base import Source
 from mathgym.verifier.verdict import Verdict
 
@@ -87,13 +87,15 @@ class CountdownSource(Source):
     def __init__(self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200, seed: int = 0) -> None:
         self.n_numbers, self.max_number, self.max_target, self.seed = n_numbers, max_number, max_target, seed
         self._key = f"n{n_numbers}m{max_number}t{max_target}"
+        # item i's stream is derive_rng("mathgym.countdown", key, seed, i); the key's strings are hashed once
+        self._rngs = RngFactory("mathgym.countdown", self._key, seed)
 
     def __len__(self) -> int:
         return 2 ** 62
 
     def __getitem__(self, index: int) -> Problem:
         index = int(index)
-        rng = derive_rng("mathgym.countdown", self._key, self.seed, index)
+        rng = self._rngs.rng(index)
         numbers, target, solution = generate_countdown(rng, self.n_numbers, self.max_number, self.max_target)
         return Problem(id=f"Countdown/{self._key}/s{self.seed}/i{index}", prompt=countdown_prompt(numbers, target),
                        answer=solution, meta={"source": "procedural", "generator": "Countdown", "numbers": numbers,

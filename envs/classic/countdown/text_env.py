@@ -5,8 +5,8 @@ from typing import Any
 
 import gymnasium as gym
 
-from mathgym.envs.countdown import CountdownSource, verify_countdown_problem
-from mathgym.envs.countdown_env import choose_countdown_problem
+from mathgym.envs.classic.countdown.env import choose_countdown_problem
+from mathgym.envs.classic.countdown.game import CountdownSource, verify_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sources.base import Source
@@ -18,12 +18,12 @@ class CountdownTextEnv(gym.Env[str, str]):
 
     ## Description
 
-    The problem (from :class:`~envs.countdown.CountdownSource`, shared with ``mathgym/Countdown-v0``)
-    asks for an expression over the given numbers that equals the target. The response is checked by
-    :func:`~envs.countdown.verify_countdown`: the expression in ``<answer></answer>`` tags (or
-    ``\\boxed{}``, or a last line of pure arithmetic) must use only + - * /, each given number at most
-    once, keep every intermediate result a positive integer, and equal the target. Several different
-    answers in one response are refused.
+    The problem (from :class:`~mathgym.envs.classic.countdown.game.CountdownSource`, shared with
+    ``mathgym/Countdown-v0``) asks for an expression over the given numbers that equals the target. The response
+    is checked by :func:`~mathgym.envs.classic.countdown.game.verify_countdown`: the expression in
+    ``<answer></answer>`` tags (or ``\\boxed{}``, or a last line of pure arithmetic) must use only + - * /, each
+    given number at most once, keep every intermediate result a positive integer, and equal the target. Several
+    different answers in one response are refused.
 
     ## Action Space
 

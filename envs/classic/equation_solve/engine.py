@@ -172,22 +172,22 @@ class NodeView:
 class Equation:
     """An immutable equation (a token tuple) with its per-node columns; build it with :func:`equation_of`.
 
-    Columns (lists indexed by pre-order node index): ``kind``, ``parent``, ``depth``, ``side``, ``position``,
-    ``size``, ``has_x``, ``reducible``, ``mono`` (monomial degree: 0 for a number, 1 for ``x`` or ``c*x``,
+    Columns (lists indexed by pre-order node index): ``kind``, ``parent``, ``depths``, ``side``, ``position``,
+    ``sizes``, ``has_x``, ``reducible``, ``mono`` (monomial degree: 0 for a number, 1 for ``x`` or ``c*x``,
     -1 otherwise), ``children`` (argument indices).
 
     :param tokens: the prefix tokens (validated by :func:`equation_of`).
     """
 
-    __slots__ = ("_lin", "_text", "children", "depth", "has_x", "kind", "mono", "n", "parent", "position",
-                 "reducible", "side", "size", "tokens", "__weakref__")
+    __slots__ = ("_lin", "_text", "children", "depths", "has_x", "kind", "mono", "n", "parent", "position",
+                 "reducible", "side", "sizes", "tokens", "__weakref__")
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
         n = self.n = len(tokens)
         kind = self.kind = [t[0] for t in tokens]
         parent = self.parent = [-1] * n
-        depth = self.depth = [0] * n
+        depth = self.depths = [0] * n
         side = self.side = [-1] * n
         position = self.position = [0] * n
         children: list[list[int]] = [[] for _ in range(n)]
@@ -212,7 +212,7 @@ class Equation:
         if stack:
             raise ValueError(f"truncated token sequence: {tokens}")
         # backward pass: subtree facts from the children's
-        size = self.size = [1] * n
+        size = self.sizes = [1] * n
         has_x = self.has_x = [False] * n
         reducible = self.reducible = [False] * n
         mono = self.mono = [-1] * n
@@ -267,7 +267,6 @@ class Equation:
         """``(c, b)`` with subtree ``i`` equal to ``b + c*x`` (exact; cached)."""
         return linear_form(self, i)
 
-    @property
     def solved_value(self) -> Fraction | None:
         """The value when the equation reads ``x = <number>``, else ``None``."""
         tokens = self.tokens
@@ -281,23 +280,28 @@ class Equation:
 
     @property
     def rhs_index(self) -> int:
-        return 1 + self.size[1]
+        return 1 + self.sizes[1]
 
     @property
-    def max_depth(self) -> int:
+    def size(self) -> int:
+        """Number of nodes, the equation root included."""
+        return self.n
+
+    @property
+    def depth(self) -> int:
         """Edges on the longest root-to-leaf path (``x + 5 = 7`` has depth 2)."""
-        return max(self.depth)
+        return max(self.depths)
 
     @property
     def nodes(self) -> list[NodeView]:
         """The nodes as :class:`NodeView` objects (for agents and tests; the engine reads the columns)."""
-        return [NodeView(i, self.kind[i], self.parent[i], self.depth[i], self.side[i], self.position[i],
-                         self.size[i], self.has_x[i], self.reducible[i],
+        return [NodeView(i, self.kind[i], self.parent[i], self.depths[i], self.side[i], self.position[i],
+                         self.sizes[i], self.has_x[i], self.reducible[i],
                          _value(t) if _is_number(t) else None)
                 for i, t in enumerate(self.tokens)]
 
     def subtree(self, i: int) -> Tokens:
-        return self.tokens[i:i + self.size[i]]
+        return self.tokens[i:i + self.sizes[i]]
 
     def text(self) -> str:
         """``lhs = rhs`` with the arguments in tree order, as sympy's ``sstr(order="none")`` prints it."""
@@ -385,17 +389,17 @@ def _linear(eq: Equation | RowView, i: int) -> tuple[int, int, int]:
 class _Children:
     """``children[i]``: the argument indices of node ``i``, read off the subtree sizes (prefix order)."""
 
-    __slots__ = ("nargs", "size")
+    __slots__ = ("nargs", "sizes")
 
-    def __init__(self, nargs: Sequence[int], size: Sequence[int]) -> None:
-        self.nargs, self.size = nargs, size
+    def __init__(self, nargs: Sequence[int], sizes: Sequence[int]) -> None:
+        self.nargs, self.sizes = nargs, sizes
 
     def __getitem__(self, i: int) -> list[int]:
         out = []
         a = i + 1
         for _ in range(self.nargs[i]):
             out.append(a)
-            a += self.size[a]
+            a += self.sizes[a]
         return out
 
 
@@ -410,12 +414,12 @@ class RowView:
     :param mono: monomial degrees (1 for ``x`` or ``c*x``).
     """
 
-    __slots__ = ("_lin", "children", "depth", "mono", "parent", "position", "rhs_index", "size", "tokens")
+    __slots__ = ("_lin", "children", "depths", "mono", "parent", "position", "rhs_index", "sizes", "tokens")
 
     def __init__(self, tokens: Tokens, size: Sequence[int], depth: Sequence[int], parent: Sequence[int],
                  position: Sequence[int], mono: Sequence[int]) -> None:
-        self.tokens, self.size, self.depth, self.parent, self.position, self.mono = (tokens, size, depth, parent,
-                                                                                     position, mono)
+        self.tokens, self.sizes, self.depths, self.parent, self.position, self.mono = (tokens, size, depth, parent,
+                                                                                       position, mono)
         self.rhs_index = 1 + size[1]
         self.children = _Children([t[1] for t in tokens], size)
         self._lin: dict[int, tuple[int, int, int]] = {}
@@ -425,7 +429,7 @@ class RowView:
         return _Side(self.rhs_index)
 
     def subtree(self, i: int) -> Tokens:
-        return self.tokens[i:i + self.size[i]]
+        return self.tokens[i:i + self.sizes[i]]
 
     def lin(self, i: int) -> tuple[Fraction, Fraction]:
         return linear_form(self, i)
@@ -494,7 +498,7 @@ def negate(eq: Equation, i: int) -> Tokens:
         args = eq.children[i]
         first = tokens[args[0]]
         if first[0] == INT or first[0] == RAT:
-            rest = tokens[args[1]:i + eq.size[i]]  # the arguments after the coefficient, as one slice
+            rest = tokens[args[1]:i + eq.sizes[i]]  # the arguments after the coefficient, as one slice
             if first[2] == -1 and first[3] == 1:  # the coefficient becomes 1: drop it
                 return rest if len(args) == 2 else ((MUL, len(args) - 1, 0, 1),) + rest
             return ((MUL, len(args), 0, 1), (first[0], 0, -first[2], first[3])) + rest
@@ -507,7 +511,7 @@ def append_term(eq: Equation, side: int, term: Tokens) -> Tokens:
     if token == _ZERO:
         return term
     if token[0] == ADD:
-        return ((ADD, token[1] + 1, 0, 1),) + eq.tokens[side + 1:side + eq.size[side]] + term
+        return ((ADD, token[1] + 1, 0, 1),) + eq.tokens[side + 1:side + eq.sizes[side]] + term
     return ((ADD, 2, 0, 1),) + eq.subtree(side) + term
 
 
@@ -521,12 +525,12 @@ def without_arg(eq: Equation, i: int, position: int, empty: Token) -> Tokens:
     if len(kept) == 1:
         return eq.subtree(kept[0])
     drop = args[position]
-    end = i + eq.size[i]
-    return ((tokens[i][0], len(kept), 0, 1),) + tokens[i + 1:drop] + tokens[drop + eq.size[drop]:end]
+    end = i + eq.sizes[i]
+    return ((tokens[i][0], len(kept), 0, 1),) + tokens[i + 1:drop] + tokens[drop + eq.sizes[drop]:end]
 
 
 def _replace(eq: Equation, i: int, new: Tokens) -> Tokens:
-    return eq.tokens[:i] + new + eq.tokens[i + eq.size[i]:]
+    return eq.tokens[:i] + new + eq.tokens[i + eq.sizes[i]:]
 
 
 def _with_sides(lhs: Tokens, rhs: Tokens) -> Tokens:
@@ -547,7 +551,7 @@ def apply_rule(eq: Equation, rule: int, i: int) -> Tokens:
     if rule == MOVE:
         side = eq.side[i]
         root = lhs_index if side == 0 else rhs_index
-        remaining = (_ZERO,) if eq.depth[i] == 1 else without_arg(eq, root, eq.position[i], _ZERO)
+        remaining = (_ZERO,) if eq.depths[i] == 1 else without_arg(eq, root, eq.position[i], _ZERO)
         other = append_term(eq, rhs_index if side == 0 else lhs_index, negate(eq, i))
         return _with_sides(remaining, other) if side == 0 else _with_sides(other, remaining)
     if rule == ADD_SUB:
@@ -563,7 +567,7 @@ def apply_rule(eq: Equation, rule: int, i: int) -> Tokens:
         factor = (MUL, 2, 0, 1), number(1, divisor)
         sides = []
         for position, root in enumerate((lhs_index, rhs_index)):
-            if eq.depth[p] == 1 and eq.side[p] == position:  # the side is c*(...): cancel c
+            if eq.depths[p] == 1 and eq.side[p] == position:  # the side is c*(...): cancel c
                 sides.append(without_arg(eq, root, eq.position[i], _ONE))
             else:
                 sides.append(factor + eq.subtree(root))
@@ -617,7 +621,7 @@ def action_mask(eq: Equation, max_nodes: int, *, allow_swap: bool = True, out: n
 
 def _valid_actions(eq: Equation, max_nodes: int) -> list[int]:
     """Flat indices of the valid actions (the mask's true entries; swapping is always among them)."""
-    tokens, kind, depth, size, parent = eq.tokens, eq.kind, eq.depth, eq.size, eq.parent
+    tokens, kind, depth, size, parent = eq.tokens, eq.kind, eq.depths, eq.sizes, eq.parent
     budget = max_nodes - eq.n
     out = [SWAP * max_nodes]  # swap_sides applies to the root, and never grows the tree
     move, add_sub, multiply, divide = MOVE * max_nodes, ADD_SUB * max_nodes, MULTIPLY * max_nodes, DIVIDE * max_nodes
@@ -659,7 +663,7 @@ def _fits(eq: Equation, i: int, budget: int) -> bool:
     # growth bound of expand/simplify: the subtree's size; near the budget count the real result instead. The
     # evaluated form has at most 5 nodes, so a subtree of 5 - budget nodes or more always fits, and so does a
     # 3-node one (two leaves evaluate to at most 3 nodes); only 4-node subtrees of a full tree need counting.
-    size = eq.size[i]
+    size = eq.sizes[i]
     return size <= budget or size >= 5 - budget or size == 3 or canonical_size(*_linear(eq, i)) - size <= budget
 
 
@@ -703,8 +707,8 @@ class _RowTable:
             self.ids.clear()
             self.generation += 1
         ids = self.ids
-        kind, parent, depth, side, position, size, has_x, tokens = (eq.kind, eq.parent, eq.depth, eq.side,
-                                                                   eq.position, eq.size, eq.has_x, eq.tokens)
+        kind, parent, depth, side, position, size, has_x, tokens = (eq.kind, eq.parent, eq.depths, eq.side,
+                                                                   eq.position, eq.sizes, eq.has_x, eq.tokens)
         out = []
         for i in range(min(eq.n, self.max_nodes)):
             p = parent[i]

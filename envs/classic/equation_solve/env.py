@@ -3,16 +3,31 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mathgym.envs.equation_encoding import NUM_FEATURES, encode_nodes
-from mathgym.envs.equation_problems import MixedLevelSource, equation_from_problem, format_answer
-from mathgym.envs.equation_rules import RULES, SWAP, action_mask, decode_action
-from mathgym.envs.equation_tree import KIND_INDEX, X, EquationTree, parse_equation
+from mathgym.envs.classic.equation_solve.engine import (
+    ADD,
+    INT,
+    MUL,
+    NUM_FEATURES,
+    NUM_RULES,
+    RAT,
+    RULE_NAMES,
+    SWAP,
+    X,
+    Equation,
+    action_mask,
+    apply_rule,
+    encode_nodes,
+    equation_of,
+)
+from mathgym.envs.classic.equation_solve.parser import parse_equation
+from mathgym.envs.classic.equation_solve.problems import MixedLevelSource, equation_from_problem, format_answer
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
@@ -23,7 +38,13 @@ from mathgym.verifier.verdict import Verdict
 def default_equation_reward(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
                             complexity_weight: float = 0.0) -> Reward:
     """The env's default reward: verified outcome + per-step cost + invalid-action penalty
-    (+ complexity shaping when ``complexity_weight`` > 0), as a :class:`~mathgym.rewards.WeightedSum`."""
+    (+ complexity shaping when ``complexity_weight`` > 0), as a :class:`~mathgym.rewards.WeightedSum`.
+
+    :param solve_reward: reward for a verified solution.
+    :param step_cost: cost of every action.
+    :param invalid_penalty: extra cost of an invalid action.
+    :param complexity_weight: weight of the complexity-decrease shaping (0 leaves it out).
+    """
     from mathgym.rewards.combinators import WeightedSum
     from mathgym.rewards.complexity import ComplexityDecrease
     from mathgym.rewards.invalid_action import InvalidActionPenalty
@@ -56,7 +77,7 @@ EQUATION_STATE_FIELDS = (
     ViewField("max_moves", "int", "actions before the episode is truncated", ">= 1"),
 )
 EQUATION_ACTION_FIELDS = (
-    ViewField("rule", "str", "the rewrite rule: " + ", ".join(rule.name for rule in RULES)),
+    ViewField("rule", "str", "the rewrite rule: " + ", ".join(RULE_NAMES)),
     ViewField("node", "int", "pre-order index of the node the rule is applied to (0 is the `=` root)",
               "[0, max_nodes)"),
 )
@@ -64,7 +85,13 @@ EQUATION_ACTION_FIELDS = (
 
 def equation_view_spec(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
                        complexity_weight: float = 0.0) -> RewardViewSpec:
-    """The reward view of :class:`EquationSolveEnv`; its hand-written reward is the env's default one."""
+    """The reward view of :class:`EquationSolveEnv`; its hand-written reward is the env's default one.
+
+    :param solve_reward: as in :func:`default_equation_reward`.
+    :param step_cost: as in :func:`default_equation_reward`.
+    :param invalid_penalty: as in :func:`default_equation_reward`.
+    :param complexity_weight: as in :func:`default_equation_reward`.
+    """
     shaping = ""
     if complexity_weight:
         shaping = (f"    complexity_decrease = {complexity_weight!r} * (prev[\"size\"] - state[\"size\"])\n"
@@ -88,34 +115,67 @@ def equation_view_spec(solve_reward: float = 1.0, step_cost: float = 0.01, inval
         state_fields=EQUATION_STATE_FIELDS, action_fields=EQUATION_ACTION_FIELDS, hand_reward=hand)
 
 
-class EquationSolveEnv(gym.Env):
+def equation_reward_view(eq: Equation, moves: int, max_moves: int) -> dict[str, Any]:
+    """The reward view of one equation state (fields: :data:`EQUATION_STATE_FIELDS`).
+
+    :param eq: the equation.
+    :param moves: actions taken so far.
+    :param max_moves: the episode's move limit.
+    """
+    kinds, tokens, size = eq.kind, eq.tokens, eq.sizes
+    lhs, rhs = 1, eq.rhs_index
+    return {
+        "equation": eq.text(), "size": eq.n, "depth": eq.depth, "lhs_size": size[lhs], "rhs_size": size[rhs],
+        "x_count": kinds.count(X), "x_sides": int(eq.has_x[lhs]) + int(eq.has_x[rhs]),
+        "x_isolated": tokens[lhs][0] == X and size[lhs] == 1 or tokens[rhs][0] == X and size[rhs] == 1,
+        "x_left": eq.has_x[lhs], "numbers": kinds.count(INT) + kinds.count(RAT), "fractions": kinds.count(RAT),
+        "brackets": sum(1 for i in range(eq.n) if kinds[i] == MUL and any(kinds[a] == ADD for a in eq.children[i])),
+        "reducible": eq.reducible[0], "solved": eq.solved_value() is not None, "moves": moves, "max_moves": max_moves,
+    }
+
+
+def solve_exactly(eq: Equation) -> str:
+    """The unique solution of a linear equation, as an answer string.
+
+    :param eq: the equation.
+    :raises ValueError: when x cancels out (no solution, or every number is one).
+    """
+    c1, b1 = eq.lin(1)
+    c2, b2 = eq.lin(eq.rhs_index)
+    if c1 == c2:
+        raise ValueError(f"{eq.text()} has no unique solution (x cancels out)")
+    return format_answer((b2 - b1) / (c1 - c2))
+
+
+class EquationSolveEnv(gym.Env[np.ndarray, int]):
     """Solve a linear equation in ``x`` with algebraic rewrite rules.
 
     ## Description
 
-    The state is an equation ``lhs = rhs`` held as an unevaluated sympy expression tree (the problem's
-    equation, e.g. ``3*x + 5 = 2*x - 7``). Each action applies one rule to one node of the tree:
+    The state is an equation ``lhs = rhs`` held as an unevaluated expression tree (the problem's equation,
+    e.g. ``3*x + 5 = 2*x - 7``), stored as a prefix token array with exact rational leaves
+    (:mod:`mathgym.envs.classic.equation_solve.engine`). Each action applies one rule to one node of the tree:
     swap sides, move a term to the other side, add/subtract a term on both sides, multiply/divide both
-    sides, expand, collect like terms, or simplify a subtree (see :mod:`envs.equation_rules`). Every
-    rule is an equivalence transformation; the episode is won on reaching ``x = <number>``, which the
-    project's verifier checks against the problem's gold answer. The action design (one masked
-    ``Discrete`` over rule × node) follows mathy-envs; the code is independent.
+    sides, expand, collect like terms, or simplify a subtree. Every rule is an equivalence transformation;
+    the episode is won on reaching ``x = <number>``, which the project's verifier checks against the
+    problem's gold answer. The action design (one masked ``Discrete`` over rule × node) follows mathy-envs;
+    the code is independent. :class:`~mathgym.envs.classic.equation_solve.vector.EquationSolveVectorEnv` steps
+    many of these at once.
 
     ## Action Space
 
-    ``Discrete(len(RULES) * max_nodes)``: action ``a`` applies rule ``a // max_nodes`` to node
-    ``a % max_nodes`` (pre-order index, 0 is the equation). Valid actions are given by
-    :meth:`action_masks` (the sb3-contrib ``MaskablePPO`` convention), by ``info["action_mask"]`` and by
-    the last ``len(RULES) * max_nodes`` entries of the observation. An invalid action leaves the state
-    unchanged and costs ``invalid_penalty``. ``swap_sides`` is masked right after a swap (it would only
-    undo it).
+    ``Discrete(8 * max_nodes)``: action ``a`` applies rule ``a // max_nodes`` (:data:`RULE_NAMES`) to node
+    ``a % max_nodes`` (pre-order index, 0 is the equation). Valid actions are given by :meth:`action_masks`
+    (the sb3-contrib ``MaskablePPO`` convention), by ``info["action_mask"]`` and by the last
+    ``8 * max_nodes`` entries of the observation. An invalid action leaves the state unchanged and costs
+    ``invalid_penalty``. ``swap_sides`` is masked right after a swap (it would only undo it).
 
     ## Observation Space
 
-    ``Box(-1, 1, (max_nodes * 22 + len(RULES) * max_nodes,), float32)``: for each of ``max_nodes``
-    node slots (pre-order, zero-padded) 22 features (node type one-hot, parent type, side, depth, parent
-    index, argument position, sign and magnitude of numbers, subtree size, contains-x; see
-    :data:`envs.equation_encoding.FEATURES`), then the action mask as 0/1.
+    ``Box(-1, 1, (max_nodes * 22 + 8 * max_nodes,), float32)``: for each of ``max_nodes`` node slots
+    (pre-order, zero-padded) 22 features (node type one-hot, parent type, side, depth, parent index,
+    argument position, sign and magnitude of numbers, subtree size, contains-x; see
+    :data:`~mathgym.envs.classic.equation_solve.engine.FEATURES`), then the action mask as 0/1.
 
     ## Rewards
 
@@ -129,8 +189,9 @@ class EquationSolveEnv(gym.Env):
 
     A problem drawn from ``source`` with the env's ``np_random`` (by default the project's procedural
     ``LinearEquation`` generator mixed over ``levels``, see
-    :class:`~envs.equation_problems.MixedLevelSource`). ``reset(options=...)`` may pin one:
-    ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or ``{"equation": "3*x + 5 = 14"}``.
+    :class:`~mathgym.envs.classic.equation_solve.problems.MixedLevelSource`). ``reset(options=...)`` may pin
+    one: ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or ``{"equation": "3*x + 5 = 14"}``.
+    Equations must be linear in x (rational numbers, ``+ - * /``, brackets).
 
     ## Episode End
 
@@ -147,8 +208,8 @@ class EquationSolveEnv(gym.Env):
 
     :param levels: levels of the ``LinearEquation`` generator to draw from (0 easiest: ``ax + b = c``;
         1 adds x on both sides; 2 brackets; 3-4 fractional solutions); ignored when ``source`` is given.
-    :param source: any :class:`~mathgym.sources.base.Source` of equation problems (meta ``tree``,
-        meta ``equation`` or a prompt ending in ``: lhs = rhs``).
+    :param source: any :class:`~mathgym.sources.base.Source` of equation problems (meta ``equation`` or a
+        prompt ending in ``: lhs = rhs``).
     :param seed: seed of the default source's problem stream.
     :param max_moves: actions before truncation.
     :param max_nodes: node slots of the observation; rules that could grow the tree beyond it are masked.
@@ -158,6 +219,18 @@ class EquationSolveEnv(gym.Env):
     :param complexity_weight: weight of the complexity-decrease shaping (0 disables it).
     :param reward: a custom reward replacing the default one.
     :param render_mode: ``"ansi"`` (``render()`` returns the equation) or ``"human"`` (prints it).
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/EquationSolve-v0")
+    >>> obs, info = env.reset(options={"equation": "x + 5 = 7"})
+    >>> obs.shape, info["equation_tree"].text()
+    ((960,), 'x + 5 = 7')
+
+    ## Version History
+
+    * v0: the initial version; since issue 15 the state is a token array (same problems, rules, rewards).
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
@@ -178,54 +251,54 @@ class EquationSolveEnv(gym.Env):
         self.render_mode = render_mode
         self.reward_view_spec = equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight) \
             if reward is None else dataclasses.replace(equation_view_spec(), hand_reward="")
-        self.num_rules = len(RULES)
-        self.action_space = spaces.Discrete(self.num_rules * max_nodes)
-        self.observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + self.num_rules * max_nodes,),
+        self.num_rules = NUM_RULES
+        self.action_space = spaces.Discrete(NUM_RULES * max_nodes)
+        self.observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + NUM_RULES * max_nodes,),
                                             dtype=np.float32)
         self.problem: Problem | None = None
-        self.tree: EquationTree | None = None
-        self._mask = np.zeros(self.action_space.n, dtype=bool)
+        self.tree: Equation | None = None
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        self._nodes = self._obs[:max_nodes * NUM_FEATURES].reshape(max_nodes, NUM_FEATURES)  # a view into _obs
+        self._mask = np.zeros(self.action_space.n, dtype=bool)
         self._history: tuple[str, ...] = ()
         self._moves = 0
         self._last_rule = -1  # swapping twice in a row is masked: it only undoes the first swap
 
     # -- Gymnasium API ------------------------------------------------------------------------------
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self.problem = self._select_problem(options or {})
-        if options and "equation" in options:
-            self.tree = parse_equation(options["equation"])
-        else:
-            self.tree = equation_from_problem(self.problem)
-        if not self.tree.nodes[0].has_x:
-            raise ValueError(f"the equation {self.tree} does not contain the unknown x")
-        if self.tree.size > self.max_nodes:
-            raise ValueError(f"the equation {self.tree} has {self.tree.size} nodes but max_nodes is "
-                             f"{self.max_nodes}: raise max_nodes")
+        options = options or {}
+        self.problem = self._select_problem(options)
+        tree = parse_equation(options["equation"]) if "equation" in options else equation_from_problem(self.problem)
+        if not tree.has_x[0]:
+            raise ValueError(f"the equation {tree.text()} does not contain the unknown x")
+        if tree.n > self.max_nodes:
+            raise ValueError(f"the equation {tree.text()} has {tree.n} nodes but max_nodes is {self.max_nodes}: "
+                             "raise max_nodes")
+        self.tree = tree
         self.reward.reset(self.problem)
         self._history = ()
         self._moves = 0
         self._last_rule = -1
         self._observe()
-        return self._obs.copy(), self._info()  # render() prints the equation; printing is slow in sympy
+        return self._obs.copy(), self._info()
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self.tree is None:
             raise RuntimeError("call reset() before step()")
         action = int(action)
         if not 0 <= action < self.action_space.n:
             raise ValueError(f"action {action} is outside Discrete({self.action_space.n})")
-        rule_index, node_index = decode_action(action, self.max_nodes)
-        rule = RULES[rule_index]
+        rule, node = divmod(action, self.max_nodes)
         valid = bool(self._mask[action])
-        before = self.tree.size
+        before = self.tree.n
         if valid:
-            new_tree = rule.apply(self.tree, node_index)
-            if new_tree.size <= self.max_nodes:
-                self.tree = new_tree
-                self._last_rule = rule_index
+            tokens = apply_rule(self.tree, rule, node)
+            if len(tokens) <= self.max_nodes:
+                self.tree = equation_of(tokens)
+                self._last_rule = rule
             else:  # the mask's growth bounds exclude this; stay safe if a bound is ever too tight
                 valid = False
         self._moves += 1
@@ -237,18 +310,18 @@ class EquationSolveEnv(gym.Env):
             verdict = self._verify(solved_value)
         elif truncated:
             verdict = Verdict(False, 0.0, None, "unsolved")
-        # the step's text names the rule and the node; printing the equation (slow in sympy) is left to render()
-        action_text = f"{rule.name}@{node_index}" if valid else f"invalid:{rule.name}@{node_index}"
+        name = RULE_NAMES[rule]
+        action_text = f"{name}@{node}" if valid else f"invalid:{name}@{node}"
         ctx = StepContext(problem=self.problem, action=action_text, history=self._history,
                           step_index=self._moves - 1, final=terminated or truncated, verdict=verdict,
-                          extra={"valid": valid, "complexity_before": before, "complexity_after": self.tree.size,
-                                 "rule": rule.name})
+                          extra={"valid": valid, "complexity_before": before, "complexity_after": self.tree.n,
+                                 "rule": name})
         out = self.reward(ctx)
         self._history = self._history + (action_text,)
         if valid:
             self._observe()
         info = self._info()
-        info.update(rule=rule.name, node=node_index, valid=valid, reward_components=dict(out.components))
+        info.update(rule=name, node=node, valid=valid, reward_components=dict(out.components))
         if terminated or truncated:
             info["equation"] = self.tree.text()
             info["is_success"] = bool(verdict)
@@ -275,36 +348,28 @@ class EquationSolveEnv(gym.Env):
 
     def reward_view(self) -> dict[str, Any]:
         """The state as reward code sees it (fields: :data:`EQUATION_STATE_FIELDS`)."""
-        tree = self.tree
-        nodes = tree.nodes
-        lhs, rhs = nodes[1], nodes[nodes[1].size + 1]
-        kinds = [node.kind for node in nodes]
-        return {
-            "equation": tree.text(), "size": tree.size, "depth": tree.depth, "lhs_size": lhs.size,
-            "rhs_size": rhs.size, "x_count": sum(1 for k in kinds if k == KIND_INDEX["variable"]),
-            "x_sides": int(lhs.has_x) + int(rhs.has_x), "x_isolated": tree.lhs == X or tree.rhs == X,
-            "x_left": lhs.has_x,
-            "numbers": sum(1 for k in kinds if k in (KIND_INDEX["integer"], KIND_INDEX["rational"])),
-            "fractions": sum(1 for k in kinds if k == KIND_INDEX["rational"]),
-            "brackets": sum(1 for node in nodes[1:] if node.expr.is_Mul or node.expr.is_Pow
-                            if any(arg.is_Add for arg in node.expr.args)),
-            "reducible": nodes[0].reducible,
-            "solved": tree.solved_value() is not None, "moves": self._moves, "max_moves": self.max_moves,
-        }
+        return equation_reward_view(self.tree, self._moves, self.max_moves)
 
     def reward_view_action(self, action: int) -> dict[str, Any]:
-        """The action as reward code sees it (fields: :data:`EQUATION_ACTION_FIELDS`)."""
-        rule_index, node_index = decode_action(int(action), self.max_nodes)
-        return {"rule": RULES[rule_index].name, "node": node_index}
+        """The action as reward code sees it (fields: :data:`EQUATION_ACTION_FIELDS`).
+
+        :param action: a flat action of the action space.
+        """
+        rule, node = divmod(int(action), self.max_nodes)
+        return {"rule": RULE_NAMES[rule], "node": node}
 
     # -- snapshots for search -------------------------------------------------------------------------
 
     def get_state(self) -> dict[str, Any]:
-        """A small snapshot (problem, current tree, moves) for :meth:`set_state`."""
+        """A small snapshot (problem, current equation, moves) for :meth:`set_state`."""
         return {"problem": self.problem, "tree": self.tree, "moves": self._moves, "history": self._history,
                 "last_rule": self._last_rule, "reward": self.reward.get_state()}
 
     def set_state(self, state: dict[str, Any]) -> None:
+        """Restore a snapshot of :meth:`get_state`.
+
+        :param state: what :meth:`get_state` returned.
+        """
         self.problem = state["problem"]
         self.tree = state["tree"]
         self._moves = state["moves"]
@@ -321,9 +386,9 @@ class EquationSolveEnv(gym.Env):
             return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
         if "equation" in options:
             text = str(options["equation"])
-            tree = parse_equation(text)
             return Problem(id=f"equation:{text}", prompt=f"Solve for x: {text}",
-                           answer=options.get("answer") or _solve_exactly(tree), meta={"equation": text})
+                           answer=options.get("answer") or solve_exactly(parse_equation(text)),
+                           meta={"equation": text})
         if "problem_id" in options:
             return self.source.find(options["problem_id"])
         if "index" in options:
@@ -331,27 +396,15 @@ class EquationSolveEnv(gym.Env):
         return self.source.sample(self.np_random)
 
     def _observe(self) -> None:
-        self._mask = action_mask(self.tree, self.max_nodes, allow_swap=self._last_rule != SWAP)
-        nodes = encode_nodes(self.tree, self.max_nodes)
-        split = nodes.size
-        self._obs[:split] = nodes.ravel()
-        self._obs[split:] = self._mask
+        action_mask(self.tree, self.max_nodes, allow_swap=self._last_rule != SWAP, out=self._mask)
+        encode_nodes(self.tree, self.max_nodes, out=self._nodes)
+        self._obs[self._nodes.size:] = self._mask
 
     def _info(self) -> dict[str, Any]:
         return {"problem_id": self.problem.id, "equation_tree": self.tree,
                 "action_mask": self._mask.copy(), "level": self.problem.meta.get("level")}
 
-    def _verify(self, value) -> Verdict:
+    def _verify(self, value: Fraction) -> Verdict:
         from mathgym import verify  # the verifier loads sympy parsers: import it on first use
 
         return verify(format_answer(value), self.problem)
-
-
-def _solve_exactly(tree: EquationTree) -> str:
-    import sympy
-    from mathgym.envs.equation_tree import X, evaluate
-
-    solutions = sympy.solve(sympy.Eq(evaluate(tree.lhs), evaluate(tree.rhs)), X)
-    if len(solutions) != 1 or not solutions[0].is_Rational:
-        raise ValueError(f"{tree} has no unique rational solution (solutions: {solutions})")
-    return format_answer(solutions[0])

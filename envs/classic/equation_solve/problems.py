@@ -1,32 +1,31 @@
-"""Equation problems for :class:`~envs.equation_solve_env.EquationSolveEnv`.
+"""Equation problems for EquationSolve.
 
-Problems come from the project's procedural ``LinearEquation`` generator
-(:mod:`mathgym.generators.linear`), so its difficulty levels and any curriculum over them apply.
-:class:`MixedLevelSource` draws from several of its levels at once, and :func:`equation_from_problem`
-turns any problem that states an equation in x into an :class:`~envs.equation_tree.EquationTree`.
+Problems come from the project's procedural ``LinearEquation`` generator (:mod:`mathgym.generators.linear`),
+so its difficulty levels and any curriculum over them apply. :class:`MixedLevelSource` draws from several of
+its levels at once, and :func:`equation_from_problem` turns any problem that states an equation in x into an
+:class:`~mathgym.envs.classic.equation_solve.engine.Equation`.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
 
-import sympy
-
-from mathgym.envs.equation_tree import EquationTree, parse_equation
+from mathgym.envs.classic.equation_solve.engine import Equation
+from mathgym.envs.classic.equation_solve.parser import parse_equation
 from mathgym.problem import Problem
-from mathgym.seeding import derive_rng
+from mathgym.seeding import RngFactory
 from mathgym.sources.base import Source
 
 #: the generator EquationSolve draws from by default
 DEFAULT_GENERATOR = "LinearEquation"
 
 
-def equation_from_problem(problem: Problem) -> EquationTree:
-    """The tree of an equation problem.
+def equation_text_of(problem: Problem) -> str:
+    """The ``lhs = rhs`` text a problem states.
 
-    Reads ``meta["equation"]`` or ``meta["params"]["equation"]`` (``"lhs = rhs"``), else the prompt's
-    text after its last ``:`` (``"Solve for x: 3x + 5 = 14."``), so problems of any generator or dataset
-    work when they state one equation in x.
+    Reads ``meta["equation"]`` or ``meta["params"]["equation"]``, else the prompt's text after its last ``:``
+    (``"Solve for x: 3x + 5 = 14."``), so problems of any generator or dataset work when they state one
+    equation in x.
     """
     meta = problem.meta
     params = meta.get("params") or {}
@@ -34,24 +33,27 @@ def equation_from_problem(problem: Problem) -> EquationTree:
                   problem.prompt.rsplit(":", 1)[-1])
     for text in candidates:
         if text and text.count("=") == 1:
-            return parse_equation(text.strip().rstrip(".").replace("$", ""))
+            return text.strip().rstrip(".").replace("$", "")
     raise ValueError(f"problem {problem.id!r} states no equation: give meta['equation'] ('lhs = rhs') or a "
                      "prompt ending in ': lhs = rhs'")
 
 
-def format_answer(value: Fraction | sympy.Rational) -> str:
+def equation_from_problem(problem: Problem) -> Equation:
+    """The :class:`Equation` of an equation problem (see :func:`equation_text_of`)."""
+    return parse_equation(equation_text_of(problem))
+
+
+def format_answer(value: Fraction) -> str:
     """The canonical answer string: ``3``, ``-7/2``."""
-    if isinstance(value, sympy.Rational):
-        value = Fraction(int(value.p), int(value.q))
     return str(Fraction(value))
 
 
 class MixedLevelSource(Source):
     """Problems of one procedural generator drawn from several difficulty levels.
 
-    Item ``i`` picks its level with ``derive_rng(name, levels, seed, i)`` and is item ``i`` of that
-    level's :class:`~mathgym.sources.procedural.ProceduralSource`, so its id (``LinearEquation/L2/s0/i17``)
-    regenerates it anywhere.
+    Item ``i`` picks its level with ``derive_rng("mathgym.mixed_levels", name, levels, seed, i)`` and is item
+    ``i`` of that level's :class:`~mathgym.sources.procedural.ProceduralSource`, so its id
+    (``LinearEquation/L2/s0/i17``) regenerates it anywhere.
 
     :param levels: the generator's preset levels to mix (0 is easiest), each drawn equally often.
     :param generator: a registered generator name.
@@ -69,6 +71,8 @@ class MixedLevelSource(Source):
         self.name = self.sources[0].name
         self.seed = seed
         self._stream = ",".join(map(str, self.levels))
+        # the key's strings are hashed once here rather than for every item (same streams as derive_rng)
+        self._pick = RngFactory("mathgym.mixed_levels", self.name, self._stream, self.seed)
 
     def __len__(self) -> int:
         return len(self.sources[0])
@@ -77,8 +81,7 @@ class MixedLevelSource(Source):
         index = int(index)
         pick = 0
         if len(self.sources) > 1:
-            pick = int(derive_rng("mathgym.mixed_levels", self.name, self._stream, self.seed, index)
-                       .integers(len(self.sources)))
+            pick = int(self._pick.rng(index).integers(len(self.sources)))
         return self.sources[pick][index]
 
     def find(self, problem_id: str) -> Problem:

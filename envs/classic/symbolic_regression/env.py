@@ -10,7 +10,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from mathgym.envs.expression_tokens import (
+from mathgym.envs.classic.symbolic_regression.nguyen import Benchmark, get_benchmark
+from mathgym.envs.classic.symbolic_regression.recovery import SCREEN_NMSE, RecoveryChecker
+from mathgym.envs.classic.symbolic_regression.tokens import (
     Constraints,
     PrefixBuilder,
     TokenLibrary,
@@ -18,12 +20,8 @@ from mathgym.envs.expression_tokens import (
     prefix_to_infix,
     prefix_to_text,
 )
-from mathgym.envs.nguyen import Benchmark, get_benchmark
 from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.seeding import derive_rng
-
-#: NMSE on the noiseless test set below which an expression counts as recovered
-SUCCESS_NMSE = 1e-12
 
 
 SR_STATE_FIELDS = (
@@ -46,8 +44,8 @@ SR_VIEW_SPEC = RewardViewSpec(
     name="ExpressionState",
     task="Build a symbolic expression token by token, in prefix order, that reproduces an unknown function "
          "from its sampled (x, y) points.",
-    success="the completed expression matches the benchmark's function on held-out points (NMSE < 1e-12), "
-            "i.e. the exact formula is recovered",
+    success="the completed expression is symbolically equivalent to the benchmark's function (sympy simplifies "
+            "their difference to 0), i.e. the exact formula is recovered",
     action="appends one token to the expression; an illegal token (masked by the constraints) ends the episode "
            "with info['valid'] false",
     state_fields=SR_STATE_FIELDS, action_fields=SR_ACTION_FIELDS,
@@ -63,9 +61,10 @@ class Score:
     :param reward: ``1 / (1 + NRMSE)`` on the training points; 0 for an invalid expression.
     :param nrmse: RMSE / std(y) on the training points (inf when invalid).
     :param nmse_test: MSE / var(y) on the test points (inf when invalid).
-    :param success: ``nmse_test < 1e-12``.
+    :param success: the expression recovers the target: ``nmse_test < 1e-12`` and symbolically equivalent
+        (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
     :param expression: the expression in infix form (``((x1 * x1) + x1)``; see
-        :func:`~envs.expression_tokens.prefix_to_sympy` for a simplified one).
+        :func:`~mathgym.envs.classic.symbolic_regression.tokens.prefix_to_sympy` for a simplified one).
     :param constants: fitted values of the ``const`` tokens.
     """
 
@@ -77,7 +76,41 @@ class Score:
     constants: tuple[float, ...] = ()
 
 
-class SymbolicRegressionEnv(gym.Env):
+def draw_data(benchmark: Benchmark, data_seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X_train, y_train, X_test, y_test)`` of a benchmark drawn from ``data_seed``.
+
+    :param benchmark: the benchmark.
+    :param data_seed: the seed of both draws (the training and test points come from separate streams).
+    """
+    X_train = benchmark.train.draw(derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "train"),
+                                   benchmark.n_variables)
+    X_test = benchmark.test.draw(derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "test"),
+                                 benchmark.n_variables)
+    return X_train, benchmark.function(X_train), X_test, benchmark.function(X_test)
+
+
+def fit_errors(y_hat: np.ndarray, y: np.ndarray, y_test_hat: np.ndarray, y_test: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(reward, nrmse, nmse_test)`` of predictions, row by row (1-d inputs are one row).
+
+    A row with a non-finite training prediction, or a non-finite NRMSE, scores 0 with errors ``inf``.
+
+    :param y_hat: predictions on the training points, shape ``(..., n_train)``.
+    :param y: training targets, shape ``(n_train,)`` or like ``y_hat``.
+    :param y_test_hat: predictions on the test points.
+    :param y_test: test targets.
+    """
+    with np.errstate(all="ignore"):  # huge finite predictions overflow to inf: a score of 0, not a warning
+        nrmse = np.sqrt(np.mean((y - y_hat) ** 2, axis=-1)) / np.std(y, axis=-1)
+        nmse_test = np.mean((y_test - y_test_hat) ** 2, axis=-1) / np.var(y_test, axis=-1)
+        bad = ~np.all(np.isfinite(y_hat), axis=-1) | ~np.isfinite(nrmse)
+        nrmse = np.where(bad, np.inf, nrmse)
+        nmse_test = np.where(bad | ~np.isfinite(nmse_test), np.inf, nmse_test)
+        reward = np.where(bad, 0.0, 1.0 / (1.0 + nrmse))
+    return reward, nrmse, nmse_test
+
+
+class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
     """Symbolic regression by building an expression in prefix order (DSO's design).
 
     ## Description
@@ -115,7 +148,9 @@ class SymbolicRegressionEnv(gym.Env):
     ## Episode End
 
     Terminated when the expression is complete (or on an invalid token). ``info["success"]`` (and
-    ``info["is_success"]``) is true when the NMSE on the noiseless test draw is below 1e-12.
+    ``info["is_success"]``) is true when the expression recovers the target: it is symbolically equivalent to
+    it (sympy simplifies their difference to 0), which is checked for expressions whose NMSE on the
+    noiseless test draw is below 1e-12 (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
 
     ## Reward View
 
@@ -131,6 +166,22 @@ class SymbolicRegressionEnv(gym.Env):
     :param data_seed: fix the datasets (otherwise they come from the env's ``np_random``).
     :param constraints: override the constraint set (its ``max_length`` is replaced by ``max_length``).
     :param render_mode: ``"ansi"`` returns the tokens so far.
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/SymbolicRegression-Nguyen1-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> names = info["token_names"]
+    >>> for token in ("add", "x1", "mul", "x1", "add", "x1", "mul", "x1", "x1"):  # x1 + x1*(x1 + x1*x1)
+    ...     obs, reward, terminated, truncated, info = env.step(names.index(token))
+    >>> reward, info["is_success"]
+    (1.0, True)
+
+    ## Version History
+
+    * v0: the initial version; since issue 15 success means symbolic recovery (it was NMSE < 1e-12 alone),
+      and :class:`~mathgym.envs.classic.symbolic_regression.vector.SymbolicRegressionVectorEnv` steps many.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
@@ -156,44 +207,39 @@ class SymbolicRegressionEnv(gym.Env):
         self.data_seed: int | None = None
         self.X_train = self.y_train = self.X_test = self.y_test = None
         self._mask = np.zeros(n, dtype=bool)
+        self._recovers = RecoveryChecker(self.benchmark, self.library)
 
     # -- data -------------------------------------------------------------------------------------------
 
     def draw_data(self, data_seed: int) -> None:
-        """Draw the training and test points of the benchmark from ``data_seed``."""
-        b = self.benchmark
+        """Draw the training and test points of the benchmark from ``data_seed``.
+
+        :param data_seed: the seed of the draw (recorded in :meth:`task_spec`).
+        """
         self.data_seed = int(data_seed)
-        self.X_train = b.train.draw(derive_rng("mathgym.symbolic_regression", b.name, self.data_seed, "train"),
-                                    b.n_variables)
-        self.X_test = b.test.draw(derive_rng("mathgym.symbolic_regression", b.name, self.data_seed, "test"),
-                                  b.n_variables)
-        self.y_train = b.function(self.X_train)
-        self.y_test = b.function(self.X_test)
+        self.X_train, self.y_train, self.X_test, self.y_test = draw_data(self.benchmark, self.data_seed)
 
     def task_spec(self) -> dict[str, Any]:
         """The benchmark spec and data seed, recorded with every score."""
         return {**self.benchmark.spec(), "data_seed": self.data_seed, "max_length": self.max_length,
-                "constants": self.library.constants, "success_nmse": SUCCESS_NMSE}
+                "constants": self.library.constants, "recovery": "symbolic", "screen_nmse": SCREEN_NMSE}
 
     def score(self, tokens: Sequence[int]) -> Score:
-        """Score a complete prefix expression on the current datasets (fits constants first)."""
+        """Score a complete prefix expression on the current datasets (fits constants first).
+
+        :param tokens: token ids in prefix order.
+        """
         if self.X_train is None:
             raise RuntimeError("no data yet: call reset() (or draw_data(seed)) first")
         constants = self._fit_constants(tokens)
         y_hat = evaluate_prefix(tokens, self.library, self.X_train, constants)
-        y = self.y_train
         expression = prefix_to_infix(tokens, self.library, constants)
-        if y_hat.shape != y.shape or not np.all(np.isfinite(y_hat)):
+        if y_hat.shape != self.y_train.shape or not np.all(np.isfinite(y_hat)):
             return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
         y_test_hat = evaluate_prefix(tokens, self.library, self.X_test, constants)
-        with np.errstate(all="ignore"):  # huge finite predictions overflow to inf: a score of 0, not a warning
-            nrmse = float(np.sqrt(np.mean((y - y_hat) ** 2)) / np.std(y))
-            nmse_test = float(np.mean((self.y_test - y_test_hat) ** 2) / np.var(self.y_test))
-        if not np.isfinite(nrmse):
-            return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
-        if not np.isfinite(nmse_test):
-            nmse_test = float("inf")
-        return Score(1.0 / (1.0 + nrmse), nrmse, nmse_test, nmse_test < SUCCESS_NMSE, expression, tuple(constants))
+        reward, nrmse, nmse_test = (float(v) for v in fit_errors(y_hat, self.y_train, y_test_hat, self.y_test))
+        success = nmse_test < SCREEN_NMSE and self._recovers(tokens, constants)
+        return Score(reward, nrmse, nmse_test, success, expression, tuple(constants))
 
     def _fit_constants(self, tokens: Sequence[int]) -> list[float]:
         if not self.library.constants:
@@ -232,10 +278,10 @@ class SymbolicRegressionEnv(gym.Env):
         if not 0 <= action < self.action_space.n:
             raise ValueError(f"action {action} is outside Discrete({self.action_space.n})")
         if not self._mask[action]:
+            self._mask = np.zeros_like(self._mask)  # the episode is over: no token is valid any more
+            self.builder.close()
             info = self._info()
             info.update(invalid_action=True, success=False, is_success=False, spec=self.task_spec())
-            self._mask = np.zeros_like(self._mask)
-            self.builder.close()
             return self._observation(), 0.0, True, False, info
         self.builder.append(action)
         self._mask = self.builder.mask()

@@ -65,7 +65,7 @@ class ImplicitPRM(ProcessRewardModel):
                  batch_size: int = 8, device: str | None = None) -> None:
         import torch
 
-        from mathgym.envs.math_env import STEP_INSTRUCTION
+        from mathgym.envs.math.env import STEP_INSTRUCTION
 
         if score not in ("step", "q"):
             raise ValueError(f"score must be 'step' or 'q', got {score!r}")

@@ -1,0 +1,6 @@
+"""Text math environments over problem sources: procedural generators, datasets and dynamic variants.
+
+:class:`~mathgym.envs.math.env.MathEnv` serves ``mathgym/<Generator>-v0``, ``mathgym/GSM8K-v0``,
+``mathgym/MATH500-v0``, ``mathgym/Math-v0`` and the ``mathgym/Dynamic-*`` and ``GSMSymbolic`` ids
+(see :mod:`mathgym.envs.registration`).
+"""
