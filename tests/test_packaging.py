@@ -14,7 +14,8 @@ def test_wheel_maps_top_level_folders_under_mathgym(tmp_path: Path) -> None:
                     str(tmp_path), str(REPO_ROOT)], check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("mathgym-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("mathgym/__init__.py", "mathgym/envs/__init__.py", "mathgym/envs/math_env.py",
+    for module in ("mathgym/__init__.py", "mathgym/envs/__init__.py", "mathgym/envs/math/env.py",
+                   "mathgym/envs/classic/equation_solve/engine.py",
                    "mathgym/agents/__init__.py", "mathgym/reward_design/__init__.py", "mathgym-gymnasium.pth"):
         assert module in names, module
     assert not any(n.startswith(("envs/", "agents/", "reward_design/", "tests/")) for n in names)

@@ -9,7 +9,7 @@ from mathgym.provers.containment import ProcessLimits
 from mathgym.provers.problems import CoqProblemSet, CoqSource
 from mathgym.sources.base import Source
 
-from .prover_env import ProverEnv
+from mathgym.envs.provers.env import ProverEnv
 
 
 class CoqEnv(ProverEnv):

@@ -14,7 +14,7 @@ from mathgym.problem import Problem
 from mathgym.provers.base import ProverBackend
 from mathgym.sources.base import Source
 
-from .prover_env import ProverEnv
+from mathgym.envs.provers.env import ProverEnv
 
 DOJO_REPO_HINT = (
     "LeanDojo only poses theorems of a traced repository, and these problems carry no location "
