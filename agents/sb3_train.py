@@ -50,7 +50,10 @@ class TrainConfig:
     :param algo: ``ppo``, ``dqn``, ``a2c`` or ``maskable_ppo`` (uses the env's ``action_masks()``).
     :param steps: total environment steps.
     :param seed: seed of the model, the training envs and the evaluation envs.
-    :param n_envs: parallel training envs (a ``DummyVecEnv``: on 2 cores, processes do not pay off).
+    :param n_envs: parallel training envs (in one process: on 2 cores, processes do not pay off).
+    :param vectorize: ``"auto"`` steps the ``n_envs`` envs in the id's native vector env when it has one (the
+        classic envs: array code, one call per step for all envs), else in a ``DummyVecEnv``; ``"dummy"``
+        always uses the ``DummyVecEnv`` of single envs.
     :param out_dir: output folder.
     :param env_kwargs: keyword arguments of ``gymnasium.make``.
     :param hyperparams: algorithm keyword arguments, over :data:`DEFAULT_HYPERPARAMS`.
@@ -69,6 +72,7 @@ class TrainConfig:
     steps: int = 100_000
     seed: int = 0
     n_envs: int = 8
+    vectorize: str = "auto"
     out_dir: str = "results/train"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     hyperparams: dict[str, Any] = field(default_factory=dict)
@@ -162,6 +166,30 @@ def make_vec_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any]
                         for rank in range(n_envs)])
 
 
+def make_training_env(config: TrainConfig, env_id: str, monitor_dir: str | None = None) -> Any:
+    """The training ``VecEnv`` of a run: the id's native vector env through
+    :class:`~mathgym.agents.sb3_vector.GymnasiumVecEnv` (with a ``VecMonitor``) when ``config.vectorize`` allows
+    it and the id has one, else :func:`make_vec_env`.
+
+    :param config: the run's config (``n_envs``, ``seed``, ``env_kwargs``, ``vectorize``).
+    :param env_id: the resolved id.
+    :param monitor_dir: where episode statistics go.
+    """
+    if config.vectorize not in ("auto", "dummy"):
+        raise ValueError(f"vectorize must be 'auto' or 'dummy', got {config.vectorize!r}")
+    seed = derive_seed(config.seed, "train")
+    if config.vectorize == "auto" and "reward" not in config.env_kwargs:
+        from mathgym.agents.sb3_vector import has_vector_entry_point, make_sb3_vector_env
+
+        if has_vector_entry_point(env_id):
+            from stable_baselines3.common.vec_env import VecMonitor
+
+            venv = make_sb3_vector_env(env_id, config.n_envs, seed=seed, **config.env_kwargs)
+            filename = str(Path(monitor_dir) / "vector") if monitor_dir else None
+            return VecMonitor(venv, filename=filename, info_keywords=("is_success",))
+    return make_vec_env(env_id, config.n_envs, seed, config.env_kwargs, monitor_dir)
+
+
 def resolve_env_id(env_id: str) -> str:
     """``EquationSolve-v0`` -> ``mathgym/EquationSolve-v0``; unknown ids name close matches."""
     import gymnasium as gym
@@ -199,8 +227,7 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
     (out / "config.json").write_text(json.dumps({**asdict(config), "env_id": env_id}, indent=2, default=str))
     (out / "monitor").mkdir(exist_ok=True)
 
-    venv = make_vec_env(env_id, config.n_envs, derive_seed(config.seed, "train"), config.env_kwargs,
-                        str(out / "monitor"))
+    venv = make_training_env(config, env_id, str(out / "monitor"))
     cls = algorithm_class(config.algo)
     hyperparams = {**DEFAULT_HYPERPARAMS[config.algo], **config.hyperparams}
     model = cls("MlpPolicy", venv, seed=config.seed, verbose=config.verbose, **hyperparams)
