@@ -197,7 +197,9 @@ def test_plugin_ids_work_in_spawned_vector_env_workers(plugin_dir, tmp_path) -> 
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"n": 2}
 
 
-def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(plugin_dir, tmp_path) -> None:
+def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(
+    plugin_dir, tmp_path, imported_plugin, monkeypatch
+) -> None:
     """``--import`` exports MATHGYM_IMPORT; a spawned process loads it when it imports gymnasium."""
     import os
     import subprocess
@@ -221,14 +223,6 @@ def test_imported_plugins_reach_spawned_workers_by_their_bare_ids(plugin_dir, tm
     assert out.returncode == 0 and out.stdout.strip().endswith("2"), out.stderr
     from mathgym.plugins import ENV_VAR, load_plugins
 
-    before = os.environ.get(ENV_VAR)
-    try:
-        sys.path.insert(0, str(plugin_dir))
-        load_plugins(["ext_plugin"], entry_points=False)
-        assert "ext_plugin" in os.environ[ENV_VAR].split(",")
-    finally:
-        sys.path.remove(str(plugin_dir))
-        if before is None:
-            os.environ.pop(ENV_VAR, None)
-        else:
-            os.environ[ENV_VAR] = before
+    monkeypatch.setenv(ENV_VAR, "")  # restored after the test
+    load_plugins(["ext_plugin"], entry_points=False)  # already imported by the fixture, which cleans up
+    assert os.environ[ENV_VAR].split(",") == ["ext_plugin"]
