@@ -154,7 +154,8 @@ class TokenBatch:
         remaining = np.zeros((M + 1) * B, dtype=np.int64)  # arguments each open node still waits for
         filled = np.zeros((M + 1) * B, dtype=np.int64)  # arguments each open node has got
         sp = np.zeros(B, dtype=np.int64)
-        for i in range(M):
+        longest = int(n.max()) if B else 0  # positions past every equation's end are padding: skip them
+        for i in range(longest):
             live = i < n
             open_ = live & (sp > 0)
             top = np.maximum(sp - 1, 0) * B + rows
@@ -182,7 +183,7 @@ class TokenBatch:
         # per node, counts over its arguments: sums, products, zeros, ones, numbers, degree-1 monomials
         counts = np.zeros((M * B, 6), dtype=np.int64)
         props = np.stack([kind == ADD, kind == MUL, zero, one, is_number], axis=2).astype(np.int64)
-        for i in range(M - 1, -1, -1):
+        for i in range(longest - 1, -1, -1):
             k = kind[i]
             c = counts[i * B:(i + 1) * B]
             # node i is finished: its arguments, which come after it, are
