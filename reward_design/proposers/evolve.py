@@ -154,7 +154,8 @@ def render(genome: list[Term]) -> str:
         elif term["kind"] == "level":
             body.append(f"    parts[{name!r}] = {w!r} * ({_phi(term, 'state')})")
         else:
-            body.append("    done = info['terminated'] or info['truncated']")
+            if "    done = info['terminated'] or info['truncated']" not in body:
+                body.append("    done = info['terminated'] or info['truncated']")
             body.append(f"    parts[{name!r}] = {w!r} * ({_phi(term, 'state')}) if done else 0.0")
     return "\n".join([
         GENOME_MARK + json.dumps(genome, sort_keys=True),
