@@ -83,7 +83,7 @@ def test_tiny_model_files_are_reproducible(tiny_model_dir, tmp_path):
 
     from mathgym.agents.llm.tiny import build_tiny_model
 
-    again = build_tiny_model(tmp_path / "again")
+    again = build_tiny_model(tmp_path / "again", max_position_embeddings=8192)  # as the fixture builds it
     for name in ("tokenizer.json", "model.safetensors", "config.json"):
         digest = [hashlib.sha256((d / name).read_bytes()).hexdigest() for d in (tiny_model_dir, again)]
         assert digest[0] == digest[1], name
