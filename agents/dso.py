@@ -2,10 +2,10 @@
 
 One readable file, CleanRL-style. An LSTM emits expressions token by token in prefix order; each step's input
 is the one-hot (parent, sibling) of the slot being filled. A batch of expressions is sampled from the native
-vector env :class:`~mathgym.envs.classic.symbolic_regression.vector.SymbolicRegressionVectorEnv` (one
-sub-env per expression: its masks encode the constraints, and it evaluates every finished expression in numpy),
-which scores them with ``1 / (1 + NRMSE)`` on the training points. Only the top ``epsilon`` fraction of the
-batch trains the policy (Petersen et al., "Deep symbolic regression", ICLR 2021):
+vector env :class:`~mathgym.envs.classic.symbolic_regression.vector.SymbolicRegressionVectorEnv` (one sub-env
+per expression: its masks encode the constraints, and it evaluates every finished expression in numpy), which
+scores them with ``1 / (1 + NRMSE)`` on the training points. Only the top ``epsilon`` fraction of the batch
+trains the policy (Petersen et al., "Deep symbolic regression", ICLR 2021):
 
     loss = -mean_{R_i >= R_eps} (R_i - R_eps) * log p(tau_i)  -  lambda_H * sum_t gamma^t H_t
            -  lambda_PQ * mean_{tau in queue} log p(tau)
@@ -13,13 +13,14 @@ batch trains the policy (Petersen et al., "Deep symbolic regression", ICLR 2021)
 where the last term is DSO's priority-queue training: the ``pq_size`` best distinct expressions seen so far
 are kept in a priority queue and their likelihood is pushed up as well (Abolafia et al. 2018; DSO's ``pqt``).
 Priors as in DSO's regression config: uniform arity (each arity class starts equally likely) and a soft length
-prior around ``soft_length`` tokens. Expressions with ``const`` tokens have their constants fitted by BFGS in the
-env. A run stops when an expression *recovers* the target — symbolic equivalence, decided by sympy for
+prior around ``soft_length`` tokens. Expressions with ``const`` tokens have their constants fitted by BFGS in
+the env. A run stops when an expression *recovers* the target — symbolic equivalence, decided by sympy for
 expressions that pass the NMSE < 1e-12 screen (:mod:`~mathgym.envs.classic.symbolic_regression.recovery`) — or
 when the expression budget is spent.
 
 Run: ``python -m mathgym.agents.dso --benchmark Nguyen-1 --seed 0 --budget 2000000``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -129,12 +130,18 @@ class Policy(nn.Module):
         self.n_tokens = n_tokens
         self.cell = nn.LSTMCell(2 * (n_tokens + 1), hidden_size)
         self.head = nn.Linear(hidden_size, n_tokens)
-        prior = torch.zeros(n_tokens) if prior_logits is None else torch.as_tensor(prior_logits, dtype=torch.float32)
+        prior = (
+            torch.zeros(n_tokens)
+            if prior_logits is None
+            else torch.as_tensor(prior_logits, dtype=torch.float32)
+        )
         self.register_buffer("prior", prior)
 
     def encode(self, parent: torch.Tensor, sibling: torch.Tensor) -> torch.Tensor:
         width = self.n_tokens + 1
-        return torch.cat([nn.functional.one_hot(parent, width), nn.functional.one_hot(sibling, width)], -1).float()
+        return torch.cat(
+            [nn.functional.one_hot(parent, width), nn.functional.one_hot(sibling, width)], -1
+        ).float()
 
     def step(self, parent: torch.Tensor, sibling: torch.Tensor, state: Any) -> tuple[torch.Tensor, Any]:
         """Logits for the next token and the new LSTM state."""
@@ -155,8 +162,8 @@ def uniform_arity_prior(arities: tuple[int, ...]) -> np.ndarray:
 def soft_length_prior(arities: tuple[int, ...], max_length: int, loc: float, scale: float) -> np.ndarray:
     """DSO's soft length prior: logits ``(max_length, n_tokens)`` added at each position ``t``.
 
-    Before ``loc`` terminals get ``-(t - loc)^2 / (2 scale^2)`` (the expression should not end yet), from ``loc``
-    on operators do (it should end soon).
+    Before ``loc`` terminals get ``-(t - loc)^2 / (2 scale^2)`` (the expression should not end yet), from
+    ``loc`` on operators do (it should end soon).
 
     :param arities: the arity of every token.
     :param max_length: positions.
@@ -168,7 +175,7 @@ def soft_length_prior(arities: tuple[int, ...], max_length: int, loc: float, sca
     if not loc:
         return out
     for t in range(max_length):
-        adjust = -((t - loc) ** 2) / (2 * scale ** 2)
+        adjust = -((t - loc) ** 2) / (2 * scale**2)
         out[t, terminal if t < loc else ~terminal] = adjust
     return out
 
@@ -198,8 +205,12 @@ class Batch:
 
 
 @torch.no_grad()
-def sample_batch(policy: Policy, env: SymbolicRegressionVectorEnv, generator: torch.Generator,
-                 length_prior: np.ndarray | None = None) -> Batch:
+def sample_batch(
+    policy: Policy,
+    env: SymbolicRegressionVectorEnv,
+    generator: torch.Generator,
+    length_prior: np.ndarray | None = None,
+) -> Batch:
     """Sample one expression per sub-env of ``env`` (autoreset ``DISABLED``) and score them.
 
     :param policy: the policy.
@@ -246,9 +257,16 @@ def sample_batch(policy: Policy, env: SymbolicRegressionVectorEnv, generator: to
     return Batch(actions, parents, siblings, masks, lengths, rewards, success, nmse_test)
 
 
-def log_prob_and_entropy(policy: Policy, actions: np.ndarray, parents: np.ndarray, siblings: np.ndarray,
-                         masks: np.ndarray, lengths: np.ndarray, gamma: float, length_prior: np.ndarray | None = None
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
+def log_prob_and_entropy(
+    policy: Policy,
+    actions: np.ndarray,
+    parents: np.ndarray,
+    siblings: np.ndarray,
+    masks: np.ndarray,
+    lengths: np.ndarray,
+    gamma: float,
+    length_prior: np.ndarray | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sequence log p(tau) and gamma-weighted entropy, replaying the recorded inputs and masks.
 
     :param policy: the policy.
@@ -278,7 +296,7 @@ def log_prob_and_entropy(policy: Policy, actions: np.ndarray, parents: np.ndarra
         step_entropy = -(log_p.exp().masked_fill(illegal, 0.0) * safe_log_p).sum(-1)
         live = valid_step[:, t].float()
         log_prob = log_prob + taken * live
-        entropy = entropy + (gamma ** t) * step_entropy * live
+        entropy = entropy + (gamma**t) * step_entropy * live
     return log_prob, entropy
 
 
@@ -301,20 +319,26 @@ class PriorityQueue:
         """
         if not self.size:
             return
-        for i in np.argsort(-batch.rewards)[:self.size]:
-            key = tuple(batch.actions[i, :batch.lengths[i]].tolist())
+        for i in np.argsort(-batch.rewards)[: self.size]:
+            key = tuple(batch.actions[i, : batch.lengths[i]].tolist())
             reward = float(batch.rewards[i])
             if key in self._rows or (len(self._heap) >= self.size and reward <= self._heap[0][0]):
                 continue
             self._count += 1
             heapq.heappush(self._heap, (reward, self._count, key))
-            self._rows[key] = (batch.actions[i], batch.parents[i], batch.siblings[i], batch.masks[i], batch.lengths[i])
+            self._rows[key] = (
+                batch.actions[i],
+                batch.parents[i],
+                batch.siblings[i],
+                batch.masks[i],
+                batch.lengths[i],
+            )
             if len(self._heap) > self.size:
                 _, _, dropped = heapq.heappop(self._heap)
                 del self._rows[dropped]
 
     def arrays(self) -> tuple[np.ndarray, ...] | None:
-        """``(actions, parents, siblings, masks, lengths)`` of the queued expressions, or ``None`` when empty."""
+        """``(actions, parents, siblings, masks, lengths)`` of the queued expressions (``None``: empty)."""
         if not self._heap:
             return None
         rows = [self._rows[key] for _, _, key in self._heap]
@@ -336,13 +360,21 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
     generator = torch.Generator().manual_seed(derive_seed("mathgym.dso", config.seed, "sample"))
     constraints = Constraints(max_length=config.max_length, min_length=config.min_length)
     env = SymbolicRegressionVectorEnv(
-        config.batch_size, config.benchmark, max_length=config.max_length, constants=config.constants,
-        constraints=constraints, autoreset_mode=AutoresetMode.DISABLED,
-        data_seed=derive_seed("mathgym.dso.data", config.benchmark, config.seed) % 2 ** 31)
+        config.batch_size,
+        config.benchmark,
+        max_length=config.max_length,
+        constants=config.constants,
+        constraints=constraints,
+        autoreset_mode=AutoresetMode.DISABLED,
+        data_seed=derive_seed("mathgym.dso.data", config.benchmark, config.seed) % 2**31,
+    )
     library = env.library
     prior = uniform_arity_prior(library.arities) if config.uniform_arity_prior else None
-    length_prior = soft_length_prior(library.arities, config.max_length, config.soft_length,
-                                     config.soft_length_scale) if config.soft_length else None
+    length_prior = (
+        soft_length_prior(library.arities, config.max_length, config.soft_length, config.soft_length_scale)
+        if config.soft_length
+        else None
+    )
     policy = Policy(len(library), config.hidden_size, prior)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
     queue = PriorityQueue(config.pq_size)
@@ -357,13 +389,13 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
         batch = sample_batch(policy, env, generator, length_prior)
         top_index = int(np.argmax(batch.rewards))
         if best is None or batch.rewards[top_index] > best[0]:
-            tokens = tuple(batch.actions[top_index, :batch.lengths[top_index]].tolist())
+            tokens = tuple(batch.actions[top_index, : batch.lengths[top_index]].tolist())
             best = (float(batch.rewards[top_index]), tokens, float(batch.nmse_test[top_index]))
             best_env_row = (top_index, env.expression(top_index))
         if batch.success.any() and first_success is None:
             hit = int(np.flatnonzero(batch.success)[0])
             first_success = evaluated + hit + 1
-            tokens = tuple(batch.actions[hit, :batch.lengths[hit]].tolist())
+            tokens = tuple(batch.actions[hit, : batch.lengths[hit]].tolist())
             best = (float(batch.rewards[hit]), tokens, float(batch.nmse_test[hit]))
             best_env_row = (hit, env.expression(hit))
         evaluated += batch.actions.shape[0]
@@ -372,9 +404,16 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
         # risk-seeking policy gradient on the top epsilon of the batch
         threshold = float(np.quantile(batch.rewards, 1.0 - config.epsilon))
         top = np.flatnonzero(batch.rewards >= threshold)
-        log_prob, entropy = log_prob_and_entropy(policy, batch.actions[top], batch.parents[top],
-                                                 batch.siblings[top], batch.masks[top], batch.lengths[top],
-                                                 config.entropy_gamma, length_prior)
+        log_prob, entropy = log_prob_and_entropy(
+            policy,
+            batch.actions[top],
+            batch.parents[top],
+            batch.siblings[top],
+            batch.masks[top],
+            batch.lengths[top],
+            config.entropy_gamma,
+            length_prior,
+        )
         advantage = torch.from_numpy(batch.rewards[top] - threshold).float()
         loss = -(advantage * log_prob).mean() - config.entropy_weight * entropy.mean()
         queued = queue.arrays() if config.pq_weight else None
@@ -385,19 +424,39 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
         loss.backward()
         optimizer.step()
 
-        history.append({"expressions": evaluated, "best_reward": best[0], "quantile_reward": threshold,
-                        "mean_reward": float(batch.rewards.mean())})
+        history.append(
+            {
+                "expressions": evaluated,
+                "best_reward": best[0],
+                "quantile_reward": threshold,
+                "mean_reward": float(batch.rewards.mean()),
+            }
+        )
         if verbose:
-            print(f"{config.benchmark} seed {config.seed}: {evaluated:>8} expressions  best {best[0]:.4f}  "
-                  f"R_eps {threshold:.4f}  {best_env_row[1]}", flush=True)
+            print(
+                f"{config.benchmark} seed {config.seed}: {evaluated:>8} expressions  best {best[0]:.4f}  "
+                f"R_eps {threshold:.4f}  {best_env_row[1]}",
+                flush=True,
+            )
         if first_success is not None and config.stop_on_success:
             break
     assert best is not None and best_env_row is not None
     spec = env.task_spec()
-    return DSOResult(config.benchmark, config.seed, first_success is not None, best_env_row[1],
-                     prefix_to_text(best[1], library), best[0], best[2], evaluated, first_success,
-                     time.perf_counter() - start, spec, history,
-                     [(reward, prefix_to_text(tokens, library)) for reward, tokens in queue.best()])
+    return DSOResult(
+        config.benchmark,
+        config.seed,
+        first_success is not None,
+        best_env_row[1],
+        prefix_to_text(best[1], library),
+        best[0],
+        best[2],
+        evaluated,
+        first_success,
+        time.perf_counter() - start,
+        spec,
+        history,
+        [(reward, prefix_to_text(tokens, library)) for reward, tokens in queue.best()],
+    )
 
 
 def main() -> None:
@@ -405,14 +464,17 @@ def main() -> None:
     for name, value in asdict(DSOConfig()).items():
         kind = type(value)
         if kind is bool:
-            parser.add_argument(f"--{name.replace('_', '-')}", type=lambda s: s.lower() in ("1", "true", "yes"),
-                                default=value)
+            parser.add_argument(
+                f"--{name.replace('_', '-')}", type=lambda s: s.lower() in ("1", "true", "yes"), default=value
+            )
         else:
             parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value)
     config = DSOConfig(**vars(parser.parse_args()))
     result = run(config, verbose=True)
-    print(f"success={result.success} best={result.best_expression} nmse_test={result.best_nmse_test:.3g} "
-          f"expressions={result.expressions_evaluated} seconds={result.seconds:.1f}")
+    print(
+        f"success={result.success} best={result.best_expression} nmse_test={result.best_nmse_test:.3g} "
+        f"expressions={result.expressions_evaluated} seconds={result.seconds:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Example::
     venv = make_sb3_vector_env("mathgym/EquationSolve-v0", n_envs=64, seed=0)
     MaskablePPO("MlpPolicy", venv).learn(100_000)
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -34,7 +35,9 @@ def has_vector_entry_point(env_id: str) -> bool:
     return spec.vector_entry_point is not None
 
 
-def make_sb3_vector_env(env_id: str, n_envs: int, seed: int | None = None, **env_kwargs: Any) -> GymnasiumVecEnv:
+def make_sb3_vector_env(
+    env_id: str, n_envs: int, seed: int | None = None, **env_kwargs: Any
+) -> GymnasiumVecEnv:
     """SB3 ``VecEnv`` of ``n_envs`` sub-envs of an id's native vector env.
 
     :param env_id: a registered id with a vector entry point (see :func:`has_vector_entry_point`).
@@ -42,8 +45,13 @@ def make_sb3_vector_env(env_id: str, n_envs: int, seed: int | None = None, **env
     :param seed: seeds sub-env ``i`` with ``seed + i`` at the first reset (SB3's convention).
     :param env_kwargs: keyword arguments of the env.
     """
-    venv = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
-                        autoreset_mode=AutoresetMode.DISABLED, **env_kwargs)
+    venv = gym.make_vec(
+        env_id,
+        num_envs=n_envs,
+        vectorization_mode="vector_entry_point",
+        autoreset_mode=AutoresetMode.DISABLED,
+        **env_kwargs,
+    )
     out = GymnasiumVecEnv(venv)
     if seed is not None:
         out.seed(seed)
@@ -101,8 +109,9 @@ class GymnasiumVecEnv(VecEnv):
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
         setattr(self.venv, attr_name, value)
 
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
-                   **method_kwargs: Any) -> list[Any]:
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
+    ) -> list[Any]:
         selected = list(self._get_indices(indices))
         if method_name == "action_masks":  # one batched call serves every sub-env
             masks = self.venv.action_masks()

@@ -4,12 +4,14 @@
 
 Measures, in one process and side by side:
 
-1. raw steps/s of a single env (``gym.make``, with Gymnasium's default wrappers) and of the native N-env vector
+1. raw steps/s of a single env (``gym.make``, with Gymnasium's default wrappers) and of the native N-env
+vector
    env (``gym.make_vec(..., vectorization_mode="vector_entry_point")``; CartPole's is Gymnasium's
    ``CartPoleVectorEnv``), for ``mathgym/EquationSolve-v0``, ``mathgym/SymbolicRegression-Nguyen1-v0``,
-   ``mathgym/Countdown-v0`` and ``CartPole-v1``. Every env takes uniformly random *valid* actions drawn the same
-   cheap way (one random key per action, the largest valid key wins; CartPole has no mask): invalid actions are
-   cheap no-ops and would flatter the masked envs, and Gymnasium's ``sample(mask=...)`` costs more than a step;
+   ``mathgym/Countdown-v0`` and ``CartPole-v1``. Every env takes uniformly random *valid* actions drawn the
+   same cheap way (one random key per action, the largest valid key wins; CartPole has no mask): invalid
+   actions are cheap no-ops and would flatter the masked envs, and Gymnasium's ``sample(mask=...)`` costs more
+   than a step;
 2. stable-baselines3 training steps/s of PPO (and MaskablePPO) on EquationSolve next to PPO on CartPole with
    identical hyper-parameters (8 envs, n_steps 128, batch 256, 4 epochs, MLP 128x128, one torch thread), each
    through ``mathgym.agents.sb3_train``; and PPO on a free env with EquationSolve's spaces (960 observation
@@ -20,6 +22,7 @@ else the machine runs) and per wall second; measurements alternate between the e
 that a change of load hits all of them. Ratios use CPU rates. Targets (issue 15): single env >= 0.5x CartPole;
 vector env >= 20x its own single env per core; PPO >= 0.8x CartPole's training rate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +33,12 @@ import time
 import gymnasium as gym
 import numpy as np
 
-ENVS = ("mathgym/EquationSolve-v0", "mathgym/SymbolicRegression-Nguyen1-v0", "mathgym/Countdown-v0", "CartPole-v1")
+ENVS = (
+    "mathgym/EquationSolve-v0",
+    "mathgym/SymbolicRegression-Nguyen1-v0",
+    "mathgym/Countdown-v0",
+    "CartPole-v1",
+)
 CARTPOLE = "CartPole-v1"
 
 
@@ -50,19 +58,19 @@ def raw_single(env_id: str, seconds: float) -> tuple[float, float]:
     env = gym.make(env_id)
     rng = np.random.default_rng(0)
     n_actions = env.action_space.n
-    obs, info = env.reset(seed=0)
+    _, info = env.reset(seed=0)
     steps, wall, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - wall < seconds:
         for _ in range(100):
-            obs, _, terminated, truncated, info = env.step(_pick(info.get("action_mask"), rng, n_actions))
+            _, _, terminated, truncated, info = env.step(_pick(info.get("action_mask"), rng, n_actions))
             if terminated or truncated:
-                obs, info = env.reset()
+                _, info = env.reset()
         steps += 100
     return steps / (time.process_time() - cpu), steps / (time.perf_counter() - wall)
 
 
 def raw_vector(env_id: str, seconds: float, n_envs: int) -> tuple[float, float]:
-    """``(steps per CPU second, steps per wall second)`` of the native ``n_envs`` vector env (all sub-env steps).
+    """``(steps per CPU second, steps per wall second)`` of the native ``n_envs`` vector env (sub-env steps).
 
     :param env_id: the env.
     :param seconds: wall time to measure.
@@ -71,7 +79,7 @@ def raw_vector(env_id: str, seconds: float, n_envs: int) -> tuple[float, float]:
     envs = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point")
     rng = np.random.default_rng(0)
     n_actions = envs.single_action_space.n
-    obs, info = envs.reset(seed=0)
+    _, info = envs.reset(seed=0)
     steps, wall, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - wall < seconds:
         mask = info.get("action_mask")
@@ -79,7 +87,7 @@ def raw_vector(env_id: str, seconds: float, n_envs: int) -> tuple[float, float]:
             actions = rng.integers(n_actions, size=n_envs)
         else:  # a uniformly random valid action per sub-env (autoreset steps ignore theirs)
             actions = (rng.random(mask.shape) * mask).argmax(1)
-        obs, _, _, _, info = envs.step(actions)
+        _, _, _, _, info = envs.step(actions)
         steps += n_envs
     envs.close()
     return steps / (time.process_time() - cpu), steps / (time.perf_counter() - wall)
@@ -96,8 +104,18 @@ def ppo_steps_per_s(env_id: str, steps: int, algo: str = "ppo") -> tuple[float, 
 
     with tempfile.TemporaryDirectory() as out:
         cpu = time.process_time()
-        result = train(env_id=env_id, algo=algo, steps=steps, seed=0, n_envs=8, out_dir=out, eval_freq=0,
-                       checkpoint_freq=0, progress_bar=False, tensorboard=False)
+        result = train(
+            env_id=env_id,
+            algo=algo,
+            steps=steps,
+            seed=0,
+            n_envs=8,
+            out_dir=out,
+            eval_freq=0,
+            checkpoint_freq=0,
+            progress_bar=False,
+            tensorboard=False,
+        )
         cpu = time.process_time() - cpu
     # train() also builds the model and saves it: charge that CPU to the run, as the wall time of learn() is
     return result.timesteps / cpu, result.timesteps / result.seconds
@@ -106,7 +124,8 @@ def ppo_steps_per_s(env_id: str, steps: int, algo: str = "ppo") -> tuple[float, 
 class NullEquationSpaces(gym.Env):
     """EquationSolve's spaces (a 960-float observation, 256 actions) at no cost: 20-step episodes of zeros.
 
-    PPO's rate on it is the ceiling that the policy network alone sets for EquationSolve, whatever the env costs.
+    PPO's rate on it is the ceiling that the policy network alone sets for EquationSolve, whatever the env
+    costs.
     """
 
     def __init__(self) -> None:
@@ -135,10 +154,14 @@ def _median(values: list[tuple[float, float]]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each raw-throughput measurement")
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="duration of each raw-throughput measurement"
+    )
     parser.add_argument("--n-envs", type=int, default=1024, help="sub-envs of the native vector envs")
     parser.add_argument("--ppo-steps", type=int, default=16_384, help="PPO training steps per run")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating measurement rounds (medians are kept)")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating measurement rounds (medians are kept)"
+    )
     parser.add_argument("--skip-ppo", action="store_true", help="measure raw throughput only")
     args = parser.parse_args()
     import torch
@@ -154,30 +177,44 @@ def main() -> None:
     single_rate = {k: _median(v) for k, v in single.items()}
     vector_rate = {k: _median(v) for k, v in vector.items()}
     cart, cart_vector = single_rate[CARTPOLE][0], vector_rate[CARTPOLE][0]
-    print(f"\nraw env steps/s with random valid actions (CPU seconds of this process; wall in brackets); "
-          f"load {_load()}")
-    print(f"{'env':40s} {'single':>16s} {f'{args.n_envs}-env vector':>20s} {'single/CartPole':>16s} "
-          f"{'vector/single':>14s} {'vector/CartPole vec':>20s}")
+    print(
+        f"\nraw env steps/s with random valid actions (CPU seconds of this process; wall in brackets); "
+        f"load {_load()}"
+    )
+    print(
+        f"{'env':40s} {'single':>16s} {f'{args.n_envs}-env vector':>20s} {'single/CartPole':>16s} "
+        f"{'vector/single':>14s} {'vector/CartPole vec':>20s}"
+    )
     for env_id in ENVS:
         (s_cpu, s_wall), (v_cpu, v_wall) = single_rate[env_id], vector_rate[env_id]
-        print(f"{env_id:40s} {s_cpu:8.0f} [{s_wall:6.0f}] {v_cpu:11.0f} [{v_wall:7.0f}] {s_cpu / cart:16.3f} "
-              f"{v_cpu / s_cpu:14.1f} {v_cpu / cart_vector:20.3f}")
+        print(
+            f"{env_id:40s} {s_cpu:8.0f} [{s_wall:6.0f}] {v_cpu:11.0f} [{v_wall:7.0f}] {s_cpu / cart:16.3f} "
+            f"{v_cpu / s_cpu:14.1f} {v_cpu / cart_vector:20.3f}"
+        )
 
     if not args.skip_ppo:
         gym.register("bench/NullEquationSpaces-v0", entry_point=NullEquationSpaces)
-        runs = {"PPO EquationSolve": [], "PPO CartPole": [], "MaskablePPO EquationSolve": [],
-                "PPO null env, EquationSolve's spaces": []}
+        runs = {
+            "PPO EquationSolve": [],
+            "PPO CartPole": [],
+            "MaskablePPO EquationSolve": [],
+            "PPO null env, EquationSolve's spaces": [],
+        }
         for _ in range(max(1, args.rounds - 1)):
             runs["PPO EquationSolve"].append(ppo_steps_per_s("mathgym/EquationSolve-v0", args.ppo_steps))
             runs["PPO CartPole"].append(ppo_steps_per_s(CARTPOLE, args.ppo_steps))
             runs["PPO null env, EquationSolve's spaces"].append(
-                ppo_steps_per_s("bench/NullEquationSpaces-v0", args.ppo_steps))
-            runs["MaskablePPO EquationSolve"].append(ppo_steps_per_s("mathgym/EquationSolve-v0", args.ppo_steps,
-                                                                      "maskable_ppo"))
+                ppo_steps_per_s("bench/NullEquationSpaces-v0", args.ppo_steps)
+            )
+            runs["MaskablePPO EquationSolve"].append(
+                ppo_steps_per_s("mathgym/EquationSolve-v0", args.ppo_steps, "maskable_ppo")
+            )
         rates = {k: _median(v) for k, v in runs.items()}
         base = rates["PPO CartPole"][0]
-        print(f"\nstable-baselines3 training steps/s (8 envs, 1 torch thread, identical hyper-parameters; "
-              f"CPU [wall]); load {_load()}")
+        print(
+            f"\nstable-baselines3 training steps/s (8 envs, 1 torch thread, identical hyper-parameters; "
+            f"CPU [wall]); load {_load()}"
+        )
         for name, (cpu, wall) in rates.items():
             print(f"{name:38s} {cpu:8.0f} [{wall:6.0f}]  ratio vs PPO CartPole {cpu / base:.3f}")
         eq_ppo = rates["PPO EquationSolve"][0] / base
@@ -185,12 +222,17 @@ def main() -> None:
     print("\nagainst the issue's targets (CPU-time ratios)")
     for env_id in ENVS[:-1]:
         s_cpu, v_cpu = single_rate[env_id][0], vector_rate[env_id][0]
-        print(f"{env_id:40s} single {s_cpu / cart:6.3f}x CartPole (>= 0.5: {'met' if s_cpu / cart >= 0.5 else 'NOT met'})"
-              f"   vector {v_cpu / s_cpu:5.1f}x single (>= 20: {'met' if v_cpu / s_cpu >= 20 else 'NOT met'})")
+        single_met = "met" if s_cpu / cart >= 0.5 else "NOT met"
+        vector_met = "met" if v_cpu / s_cpu >= 20 else "NOT met"
+        print(f"{env_id:40s} single {s_cpu / cart:6.3f}x CartPole (>= 0.5: {single_met})"
+              f"   vector {v_cpu / s_cpu:5.1f}x single (>= 20: {vector_met})")
     if not args.skip_ppo:
         ceiling = rates["PPO null env, EquationSolve's spaces"][0] / base
-        print(f"EquationSolve PPO training: {eq_ppo:.3f}x CartPole (>= 0.8: {'met' if eq_ppo >= 0.8 else 'NOT met'}); "
-              f"a free env with its spaces would reach {ceiling:.3f}x (the policy network's own cost)")
+        ppo_met = "met" if eq_ppo >= 0.8 else "NOT met"
+        print(
+            f"EquationSolve PPO training: {eq_ppo:.3f}x CartPole (>= 0.8: {ppo_met}); "
+            f"a free env with its spaces would reach {ceiling:.3f}x (the policy network's own cost)"
+        )
     print(f"load average at end: {_load()}")
 
 

@@ -7,14 +7,15 @@ Each run trains the risk-seeking policy gradient from scratch (DSO's regression 
 1000 sampled from the native vector env) until an expression *recovers* the target — symbolic equivalence,
 decided by sympy (``mathgym.envs.classic.symbolic_regression.recovery``) — or the largest budget is spent.
 Training does not depend on the budget, so one run answers every smaller budget too: a run recovers at budget
-``B`` when its first recovery came within ``B`` expressions. Runs are appended to ``--out`` as JSON lines (with
-the benchmark spec and data seed) and skipped when rerun, so an interrupted table resumes.
+``B`` when its first recovery came within ``B`` expressions. Runs are appended to ``--out`` as JSON lines
+(with the benchmark spec and data seed) and skipped when rerun, so an interrupted table resumes.
 
 The table prints the recovery rate per benchmark and budget over the seeds, and DSR's published rate, which
 was measured at 2 million expressions (Petersen et al. 2021, Table 1). The ratio line compares like with like:
 our average at 2 million expressions over the benchmarks in the table against DSR's average over the same
 benchmarks; at smaller budgets DSR published nothing, so no ratio is printed for them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,9 +54,13 @@ def main() -> int:
     from mathgym.envs.classic.symbolic_regression.nguyen import DSR_BUDGET, DSR_RECOVERY
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budgets", default="50000,500000,2000000", help="comma-separated expression budgets")
+    parser.add_argument(
+        "--budgets", default="50000,500000,2000000", help="comma-separated expression budgets"
+    )
     parser.add_argument("--seeds", type=int, default=5, help="runs per benchmark")
-    parser.add_argument("--benchmarks", default=",".join(map(str, range(1, 13))), help="comma-separated Nguyen numbers")
+    parser.add_argument(
+        "--benchmarks", default=",".join(map(str, range(1, 13))), help="comma-separated Nguyen numbers"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/nguyen.jsonl"))
     parser.add_argument("--report-only", action="store_true", help="print the table of the runs in --out")
     args = parser.parse_args()
@@ -77,12 +82,17 @@ def main() -> int:
                 runs[(name, seed)] = row
                 with args.out.open("a") as handle:
                     handle.write(json.dumps(row) + "\n")
-                print(f"{name} seed {seed}: {'recovered' if result.success else 'not recovered'} after "
-                      f"{result.first_success_at or result.expressions_evaluated:,} expressions, "
-                      f"{result.seconds:.0f} s: {result.best_expression[:70]}", flush=True)
+                print(
+                    f"{name} seed {seed}: {'recovered' if result.success else 'not recovered'} after "
+                    f"{result.first_success_at or result.expressions_evaluated:,} expressions, "
+                    f"{result.seconds:.0f} s: {result.best_expression[:70]}",
+                    flush=True,
+                )
 
     header = "".join(f"{b:>12,}" for b in budgets)
-    print(f"\nDSO recovery rate (symbolic equivalence), {args.seeds} seeds per benchmark; DSR at {DSR_BUDGET:,}")
+    print(
+        f"\nDSO recovery rate (symbolic equivalence), {args.seeds} seeds per benchmark; DSR at {DSR_BUDGET:,}"
+    )
     print(f"{'benchmark':11s}{header}{'DSR':>8s}   mean expressions to recovery")
     averages: dict[int, list[float]] = {b: [] for b in budgets}
     dsr_rates = []
@@ -109,11 +119,15 @@ def main() -> int:
     print(f"{'average':11s}{''.join(cells)}{dsr_average:7.1f}%")
     if DSR_BUDGET in budgets and len(averages[DSR_BUDGET]) == len(names):
         ours = sum(averages[DSR_BUDGET]) / len(names)
-        print(f"\nsame benchmarks, same budget ({DSR_BUDGET:,} expressions): DSO {ours:.1f}% vs DSR {dsr_average:.1f}%"
-              f"  ratio {ours / dsr_average:.2f}  (target: >= DSR's 83.6 % average)")
+        print(
+            f"\nsame benchmarks, same budget ({DSR_BUDGET:,} expressions): DSO {ours:.1f}% "
+            f"vs DSR {dsr_average:.1f}%  ratio {ours / dsr_average:.2f}  (target: >= DSR's 83.6 % average)"
+        )
     else:
-        print(f"\nno ratio: DSR published recovery at {DSR_BUDGET:,} expressions only, and not every benchmark has "
-              "runs at that budget")
+        print(
+            f"\nno ratio: DSR published recovery at {DSR_BUDGET:,} expressions only, and not every benchmark "
+            "has runs at that budget"
+        )
     print(f"{time.perf_counter() - start:.0f} s; runs in {args.out}")
     return 0
 

@@ -1,11 +1,12 @@
 """The array implementations of the classic envs replay the original implementations' trajectories exactly.
 
-``data/*_trajectories.json.gz`` were recorded from the sympy-tree EquationSolve and the list-based Countdown and
-SymbolicRegression envs before issue 15 replaced them (by ``tests/classic/record_trajectories.py`` in commit
-fc8cc55, deleted with those envs): seeded random episodes (about 6,000 steps), mostly valid actions and some
-invalid ones, with hashes of every observation, mask and reward view, and the rewards, flags and info. Each test
-replays the actions in today's env and requires the same values.
+``data/*_trajectories.json.gz`` were recorded from the sympy-tree EquationSolve and the list-based Countdown
+and SymbolicRegression envs before issue 15 replaced them (by ``tests/classic/record_trajectories.py`` in
+commit fc8cc55, deleted with those envs): seeded random episodes (about 6,000 steps), mostly valid actions and
+some invalid ones, with hashes of every observation, mask and reward view, and the rewards, flags and info.
+Each test replays the actions in today's env and requires the same values.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -44,7 +45,9 @@ def _replay(env, record: dict, compare_info) -> int:
         obs, reward, terminated, truncated, info = env.step(step["action"])
         where = (record["config"], reset["problem_id"], k, step["action"])
         assert digest(obs) == step["obs"], where
-        assert reward == step["reward"] and terminated == step["terminated"] and truncated == step["truncated"], where
+        assert (
+            reward == step["reward"] and terminated == step["terminated"] and truncated == step["truncated"]
+        ), where
         assert digest(env.reward_view()) == step["view"], where
         compare_info(info, step, where)
     return len(record["steps"])
@@ -57,6 +60,7 @@ def _same(keys: tuple[str, ...]):
             assert (key in info) == (key in step["info"]), (where, key)
             if key in info:
                 assert json.loads(json.dumps(info[key], default=str)) == step["info"][key], (where, key)
+
     return compare
 
 
@@ -73,8 +77,9 @@ def test_equation_solve_replays_the_sympy_implementation(config: str) -> None:
 
     records = _groups("equation_solve")[config]
     env = EquationSolveEnv(**json.loads(config))
-    compare = _same(("rule", "node", "valid", "reward_components", "equation", "is_success", "verdict", "moves",
-                     "level"))
+    compare = _same(
+        ("rule", "node", "valid", "reward_components", "equation", "is_success", "verdict", "moves", "level")
+    )
     assert sum(_replay(env, record, compare) for record in records) >= 200
 
 

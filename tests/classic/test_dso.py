@@ -1,4 +1,5 @@
 """The DSO agent: risk-seeking policy gradient with a priority queue, sampling from the native vector env."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,16 +36,25 @@ def test_sampled_batches_respect_the_masks_and_replay_to_finite_log_probs() -> N
     from mathgym.envs.classic.symbolic_regression.tokens import Constraints
     from mathgym.envs.classic.symbolic_regression.vector import SymbolicRegressionVectorEnv
 
-    env = SymbolicRegressionVectorEnv(32, "Nguyen-1", max_length=16, constraints=Constraints(min_length=4),
-                                      autoreset_mode=AutoresetMode.DISABLED, data_seed=0)
+    env = SymbolicRegressionVectorEnv(
+        32,
+        "Nguyen-1",
+        max_length=16,
+        constraints=Constraints(min_length=4),
+        autoreset_mode=AutoresetMode.DISABLED,
+        data_seed=0,
+    )
     policy = Policy(len(env.library), 8)
     batch = sample_batch(policy, env, torch.Generator().manual_seed(0))
     assert batch.lengths.min() >= 4 and batch.lengths.max() <= 16
-    for i in range(32):  # every sampled token was allowed when it was sampled, and the env scored the expression
+    for i in range(
+        32
+    ):  # every sampled token was allowed when it was sampled, and the env scored the expression
         assert all(batch.masks[i, t, batch.actions[i, t]] for t in range(batch.lengths[i]))
         assert 0.0 <= batch.rewards[i] <= 1.0
-    log_prob, entropy = log_prob_and_entropy(policy, batch.actions, batch.parents, batch.siblings, batch.masks,
-                                             batch.lengths, 0.7)
+    log_prob, entropy = log_prob_and_entropy(
+        policy, batch.actions, batch.parents, batch.siblings, batch.masks, batch.lengths, 0.7
+    )
     assert torch.isfinite(log_prob).all() and (log_prob <= 0).all() and torch.isfinite(entropy).all()
     (-log_prob.mean() - entropy.mean()).backward()
     assert all(torch.isfinite(p.grad).all() for p in policy.parameters() if p.grad is not None)
@@ -58,9 +68,17 @@ def test_priority_queue_keeps_the_best_distinct_expressions() -> None:
         n, T = len(rewards), 4
         actions = np.zeros((n, T), dtype=np.int64)
         for i, row in enumerate(tokens):
-            actions[i, :len(row)] = row
-        return Batch(actions, np.zeros((n, T), int), np.zeros((n, T), int), np.ones((n, T, 3), bool),
-                     np.array([len(t) for t in tokens]), np.array(rewards), np.zeros(n, bool), np.zeros(n))
+            actions[i, : len(row)] = row
+        return Batch(
+            actions,
+            np.zeros((n, T), int),
+            np.zeros((n, T), int),
+            np.ones((n, T, 3), bool),
+            np.array([len(t) for t in tokens]),
+            np.array(rewards),
+            np.zeros(n, bool),
+            np.zeros(n),
+        )
 
     queue = PriorityQueue(2)
     queue.push(batch([0.5, 0.9, 0.9, 0.1], [[1], [2, 0], [2, 0], [0]]))
@@ -85,5 +103,7 @@ def test_dso_runs_are_deterministic() -> None:
     require("torch")
     from mathgym.agents.dso import DSOConfig, run
 
-    first, second = (run(DSOConfig(benchmark="Nguyen-5", seed=3, budget=600, batch_size=200)) for _ in range(2))
+    first, second = (
+        run(DSOConfig(benchmark="Nguyen-5", seed=3, budget=600, batch_size=200)) for _ in range(2)
+    )
     assert first.history == second.history and first.best_tokens == second.best_tokens

@@ -3,6 +3,7 @@
 The engine implements sympy's automatic evaluation and ``sstr(..., order="none")`` for linear expressions in
 x without calling sympy; these tests build random trees of that fragment and compare with sympy itself.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -17,8 +18,8 @@ from mathgym.envs.classic.equation_solve.engine import (
     MUL,
     NUM_RULES,
     RULE_NAMES,
-    X,
     NotLinear,
+    X,
     action_mask,
     apply_rule,
     canonical,
@@ -35,11 +36,11 @@ MAX_NODES = 32
 SYMBOL = sympy.Symbol("x")
 
 
-def _evaluate(expr):  # noqa: ANN001, ANN202  (sympy's automatic evaluation, bottom-up)
+def _evaluate(expr):
     return expr if not expr.args else expr.func(*[_evaluate(arg) for arg in expr.args])
 
 
-def _solution(eq) -> list:  # noqa: ANN001
+def _solution(eq) -> list:
     lhs, rhs = eq.to_sympy()
     return sympy.solve(sympy.Eq(_evaluate(lhs), _evaluate(rhs)), SYMBOL)
 
@@ -62,7 +63,7 @@ def _random_tree(rng: np.random.Generator, depth: int, allow_x: bool = True) -> 
     return ((kind, len(parts), 0, 1),) + tuple(t for part in parts for t in part)
 
 
-def _random_equations(count: int, seed: int):  # noqa: ANN202
+def _random_equations(count: int, seed: int):
     rng = np.random.default_rng(seed)
     for _ in range(count):
         yield equation_of(((EQ, 2, 0, 1),) + _random_tree(rng, 3) + _random_tree(rng, 2), check=True)
@@ -74,14 +75,17 @@ def test_printing_equals_sympys_sstr_in_tree_order() -> None:
         assert equation_text(eq) == f"{sympy.sstr(lhs, order='none')} = {sympy.sstr(rhs, order='none')}"
 
 
-def _unordered(eq, i: int) -> tuple:  # noqa: ANN001
+def _unordered(eq, i: int) -> tuple:
     """Subtree ``i`` with the arguments of every node sorted: the tree up to argument order."""
     return (eq.tokens[i], tuple(sorted(_unordered(eq, a) for a in eq.children[i])))
 
 
-def _numbers_first(eq, i: int) -> bool:  # noqa: ANN001
-    """Every product in subtree ``i`` has its numbers first, as the parser and the rules write them (sympy also
-    distributes ``(x + 1)*2``, which the original env did not count as reducible; it never builds that form)."""
+def _numbers_first(eq, i: int) -> bool:
+    """Every product in subtree ``i`` has its numbers first, as the parser and the rules write them.
+
+    sympy also distributes ``(x + 1)*2``, which the original env did not count as reducible; it never builds
+    that form.
+    """
     for j in range(i, i + eq.sizes[i]):
         if eq.kind[j] == MUL:
             numbers = [eq.tokens[a][0] in (6, 7) for a in eq.children[j]]
@@ -107,11 +111,31 @@ def test_evaluation_and_reducibility_equal_sympys_automatic_evaluation() -> None
     assert checked > 5000
 
 
-@pytest.mark.parametrize("text", ["3x + 5", "-(x + 8) - 5", "-3(x - 23) + 17", "x/3 + 2", "2x/3", "-x", "0.5x",
-                                  "2*-3 + x", "7 - -x", "2^3x - 1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3x + 5",
+        "-(x + 8) - 5",
+        "-3(x - 23) + 17",
+        "x/3 + 2",
+        "2x/3",
+        "-x",
+        "0.5x",
+        "2*-3 + x",
+        "7 - -x",
+        "2^3x - 1",
+    ],
+)
 def test_fast_parser_means_what_sympy_means(text: str) -> None:
-    expected = sympy.sympify(text.replace("^", "**").replace("3(", "3*(").replace("2x", "2*x").replace("3x", "3*x")
-                             .replace("0.5x", "x/2").replace(")x", ")*x"), locals={"x": SYMBOL})
+    expected = sympy.sympify(
+        text.replace("^", "**")
+        .replace("3(", "3*(")
+        .replace("2x", "2*x")
+        .replace("3x", "3*x")
+        .replace("0.5x", "x/2")
+        .replace(")x", ")*x"),
+        locals={"x": SYMBOL},
+    )
     tokens = ((EQ, 2, 0, 1),) + parse_linear_side(text) + (number(0),)
     lhs, _ = equation_of(tokens, check=True).to_sympy()
     assert sympy.simplify(_evaluate(lhs) - expected) == 0
@@ -145,7 +169,7 @@ def test_problems_of_the_linear_equation_generator_parse_to_their_answer() -> No
         assert eq.n <= MAX_NODES
 
 
-def _random_walk(eq, rng: np.random.Generator, steps: int):  # noqa: ANN001, ANN202
+def _random_walk(eq, rng: np.random.Generator, steps: int):
     for _ in range(steps):
         mask = action_mask(eq, MAX_NODES)
         assert mask.any(), f"no valid action in {eq}"

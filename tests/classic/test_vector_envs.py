@@ -1,6 +1,7 @@
 """The native vector envs of the classic ids: Gymnasium's vector-env contract, step-for-step equality with a
 ``SyncVectorEnv`` of single envs, autoreset, and training (SB3 through the ``VecEnv`` adapter, and a plain PPO
 loop written against the Gymnasium vector API)."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -11,8 +12,13 @@ from gymnasium.vector.utils import batch_space
 
 from mathgym.testing import require
 
-IDS = ["mathgym/EquationSolve-v0", "mathgym/EquationSolve-Hard-v0", "mathgym/Countdown-v0",
-       "mathgym/SymbolicRegression-Nguyen1-v0", "mathgym/SymbolicRegression-Nguyen12-v0"]
+IDS = [
+    "mathgym/EquationSolve-v0",
+    "mathgym/EquationSolve-Hard-v0",
+    "mathgym/Countdown-v0",
+    "mathgym/SymbolicRegression-Nguyen1-v0",
+    "mathgym/SymbolicRegression-Nguyen12-v0",
+]
 
 
 def _native(env_id: str, n: int, **kwargs) -> gym.vector.VectorEnv:
@@ -24,22 +30,32 @@ def _sample(infos: dict, rng: np.random.Generator, invalid_rate: float = 0.1) ->
     out = []
     for mask in masks:
         valid = np.flatnonzero(mask)
-        out.append(rng.choice(valid) if valid.size and rng.random() > invalid_rate else rng.integers(mask.size))
+        out.append(
+            rng.choice(valid) if valid.size and rng.random() > invalid_rate else rng.integers(mask.size)
+        )
     return np.array(out)
 
 
-def _assert_same(a, b, path: tuple = ()) -> None:  # noqa: ANN001
+def _assert_same(a, b, path: tuple = ()) -> None:
     """Vector infos agree wherever the first says a key is set (the ``_key`` masks must agree too)."""
     if isinstance(a, dict):
         for key, value in a.items():
-            if key.lstrip("_") in ("equation_tree", "token_names", "spec", "expression", "tokens", "constants"):
+            if key.lstrip("_") in (
+                "equation_tree",
+                "token_names",
+                "spec",
+                "expression",
+                "tokens",
+                "constants",
+            ):
                 continue  # per-step objects the native envs give through accessors instead (see their docs)
             assert key in b, path + (key,)
             mask = a.get(f"_{key}")
             if mask is not None and not key.startswith("_"):
                 assert np.array_equal(mask, b[f"_{key}"]), path + (key,)
-            _assert_same(value, b[key], path + (key,)) if mask is None or isinstance(value, dict) else \
-                _assert_same(np.asarray(value)[mask], np.asarray(b[key])[mask], path + (key,))
+            _assert_same(value, b[key], path + (key,)) if mask is None or isinstance(
+                value, dict
+            ) else _assert_same(np.asarray(value)[mask], np.asarray(b[key])[mask], path + (key,))
         return
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype == object or b.dtype == object:
@@ -122,7 +138,7 @@ def test_next_step_autoreset_and_disabled_mode_with_reset_mask() -> None:
         if (terminated | truncated).any():
             break
     done = terminated | truncated
-    obs2, rewards2, terminated2, truncated2, _ = envs.step(_sample(infos, rng, 0.0))
+    _, rewards2, terminated2, truncated2, _ = envs.step(_sample(infos, rng, 0.0))
     assert (rewards2[done] == 0).all() and not (terminated2[done] | truncated2[done]).any()  # the reset step
 
     disabled = _native("mathgym/SymbolicRegression-Nguyen1-v0", 4, autoreset_mode=AutoresetMode.DISABLED)
@@ -144,9 +160,18 @@ def test_sb3_adapter_trains_maskable_ppo_on_64_native_sub_envs() -> None:
 
     from mathgym.agents.sb3_vector import make_sb3_vector_env
 
-    venv = VecMonitor(make_sb3_vector_env("mathgym/EquationSolve-v0", 64, seed=0), info_keywords=("is_success",))
-    model = MaskablePPO("MlpPolicy", venv, n_steps=32, batch_size=512, n_epochs=4, seed=0,
-                        policy_kwargs={"net_arch": [128, 128]})
+    venv = VecMonitor(
+        make_sb3_vector_env("mathgym/EquationSolve-v0", 64, seed=0), info_keywords=("is_success",)
+    )
+    model = MaskablePPO(
+        "MlpPolicy",
+        venv,
+        n_steps=32,
+        batch_size=512,
+        n_epochs=4,
+        seed=0,
+        policy_kwargs={"net_arch": [128, 128]},
+    )
     model.learn(total_timesteps=2 * 64 * 32)
     assert model.num_timesteps >= 4096
     obs = venv.reset()
@@ -155,7 +180,7 @@ def test_sb3_adapter_trains_maskable_ppo_on_64_native_sub_envs() -> None:
     assert masks[np.arange(64), actions].all()  # masked prediction picks valid actions
 
 
-def _plain_ppo(envs: gym.vector.VectorEnv, updates: int, steps: int, seed: int):  # noqa: ANN202
+def _plain_ppo(envs: gym.vector.VectorEnv, updates: int, steps: int, seed: int):
     """A minimal PPO with invalid-action masking, written only against the Gymnasium vector API."""
     import torch
     from torch import nn
@@ -183,10 +208,16 @@ def _plain_ppo(envs: gym.vector.VectorEnv, updates: int, steps: int, seed: int):
                 dist, value = heads(o, m)
                 action = torch.multinomial(dist.probs, 1, generator=generator).squeeze(1)
             obs, reward, terminated, truncated, infos = envs.step(action.numpy())
-            for key, item in (("obs", o), ("mask", m), ("action", action), ("logp", dist.log_prob(action)),
-                              ("value", value), ("reward", torch.as_tensor(reward, dtype=torch.float32)),
-                              ("done", torch.as_tensor(terminated | truncated)),
-                              ("valid", torch.as_tensor(~starts))):
+            for key, item in (
+                ("obs", o),
+                ("mask", m),
+                ("action", action),
+                ("logp", dist.log_prob(action)),
+                ("value", value),
+                ("reward", torch.as_tensor(reward, dtype=torch.float32)),
+                ("done", torch.as_tensor(terminated | truncated)),
+                ("valid", torch.as_tensor(~starts)),
+            ):
                 batch[key].append(item)
             starts = terminated | truncated
         b = {k: torch.stack(v) for k, v in batch.items()}
@@ -217,7 +248,7 @@ def _plain_ppo(envs: gym.vector.VectorEnv, updates: int, steps: int, seed: int):
     return lambda o, m: heads(torch.as_tensor(o), torch.as_tensor(m))[0].probs.argmax(-1).numpy()
 
 
-def _success_rate(policy, env_id: str, seed: int, episodes: int) -> float:  # noqa: ANN001
+def _success_rate(policy, env_id: str, seed: int, episodes: int) -> float:
     envs = _native(env_id, 32, seed=seed, autoreset_mode=AutoresetMode.DISABLED)
     solved = []
     for _ in range(max(1, episodes // 32)):

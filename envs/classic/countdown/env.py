@@ -1,4 +1,5 @@
 """Countdown with numeric spaces: combine two of the available numbers per step until the target appears."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,8 +54,13 @@ def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float =
     from mathgym.rewards.invalid_action import InvalidActionPenalty
     from mathgym.rewards.outcome import OutcomeReward
 
-    return WeightedSum([OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
-                        InvalidActionPenalty(invalid_penalty)], name="total")
+    return WeightedSum(
+        [
+            OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
+            InvalidActionPenalty(invalid_penalty),
+        ],
+        name="total",
+    )
 
 
 COUNTDOWN_STATE_FIELDS = (
@@ -82,20 +88,25 @@ def countdown_view_spec(solve_reward: float = 1.0, invalid_penalty: float = 0.1)
     :param solve_reward: as in :func:`default_countdown_reward`.
     :param invalid_penalty: as in :func:`default_countdown_reward`.
     """
-    hand = ("def compute_reward(prev, action, state, info):\n"
-            f"    solved = {solve_reward!r} if info[\"is_success\"] else 0.0\n"
-            f"    invalid_action = 0.0 if info[\"valid\"] else -{invalid_penalty!r}\n"
-            "    parts = {\"solved\": solved, \"invalid_action\": invalid_action}\n"
-            "    return sum(parts.values()), parts\n")
+    hand = (
+        "def compute_reward(prev, action, state, info):\n"
+        f'    solved = {solve_reward!r} if info["is_success"] else 0.0\n'
+        f'    invalid_action = 0.0 if info["valid"] else -{invalid_penalty!r}\n'
+        '    parts = {"solved": solved, "invalid_action": invalid_action}\n'
+        "    return sum(parts.values()), parts\n"
+    )
     return RewardViewSpec(
         name="CountdownState",
         task="Reach the target number by combining the given numbers with + - * /, two at a time; each "
-             "number is used at most once and every intermediate result must be a positive integer.",
+        "number is used at most once and every intermediate result must be a positive integer.",
         success="an available number equals the target and its expression, checked by the verifier, uses "
-                "only the given numbers, within max_steps actions",
-        action="combines two available numbers a and b with an operator; the result replaces a and b is used up. "
-               "An illegal combination leaves the numbers unchanged and info['valid'] is false",
-        state_fields=COUNTDOWN_STATE_FIELDS, action_fields=COUNTDOWN_ACTION_FIELDS, hand_reward=hand)
+        "only the given numbers, within max_steps actions",
+        action="combines two available numbers a and b with an operator; the result replaces a and b is used "
+        "up. An illegal combination leaves the numbers unchanged and info['valid'] is false",
+        state_fields=COUNTDOWN_STATE_FIELDS,
+        action_fields=COUNTDOWN_ACTION_FIELDS,
+        hand_reward=hand,
+    )
 
 
 def action_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,8 +120,9 @@ def action_tables(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return i, j, op
 
 
-def legal_moves(values: np.ndarray, available: np.ndarray, tables: tuple[np.ndarray, np.ndarray, np.ndarray]
-                ) -> np.ndarray:
+def legal_moves(
+    values: np.ndarray, available: np.ndarray, tables: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
     """The action mask of one or many Countdown states (the last axis holds the slots).
 
     ``(i, j, op)`` is legal when both slots hold numbers, ``i != j``, the result is a positive integer
@@ -136,12 +148,13 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
 
     ## Description
 
-    A problem gives ``n`` numbers and a target (from :class:`~mathgym.envs.classic.countdown.game.CountdownSource`).
-    Each step picks two available numbers and an operator; the result replaces the first number and the
-    second is used up. Results must be positive integers (the Countdown rules). The state is two arrays
-    (slot values and which slots hold a number) and the legal moves are computed from them for all actions
-    at once; the expression built for each number is tracked, and when one equals the target it is checked by
-    the same verifier as the text form (:func:`~mathgym.envs.classic.countdown.game.verify_countdown`).
+    A problem gives ``n`` numbers and a target (from
+    :class:`~mathgym.envs.classic.countdown.game.CountdownSource`). Each step picks two available numbers and
+    an operator; the result replaces the first number and the second is used up. Results must be positive
+    integers (the Countdown rules). The state is two arrays (slot values and which slots hold a number) and
+    the legal moves are computed from them for all actions at once; the expression built for each number is
+    tracked, and when one equals the target it is checked by the same verifier as the text form
+    (:func:`~mathgym.envs.classic.countdown.game.verify_countdown`).
     :class:`~mathgym.envs.classic.countdown.vector.CountdownVectorEnv` steps many of these at once.
 
     ## Action Space
@@ -207,23 +220,44 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200,
-                 source: Source | None = None, seed: int = 0, max_steps: int | None = None,
-                 solve_reward: float = 1.0, invalid_penalty: float = 0.1, reward: Reward | None = None,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        n_numbers: int = 4,
+        *,
+        max_number: int = 50,
+        max_target: int = 200,
+        source: Source | None = None,
+        seed: int = 0,
+        max_steps: int | None = None,
+        solve_reward: float = 1.0,
+        invalid_penalty: float = 0.1,
+        reward: Reward | None = None,
+        render_mode: str | None = None,
+    ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.n = n_numbers
-        self.source = source if source is not None else CountdownSource(
-            n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        self.source = (
+            source
+            if source is not None
+            else CountdownSource(n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        )
         self.max_steps = max_steps or 4 * n_numbers
-        self.reward = reward if reward is not None else default_countdown_reward(solve_reward, invalid_penalty)
+        self.reward = (
+            reward if reward is not None else default_countdown_reward(solve_reward, invalid_penalty)
+        )
         self.render_mode = render_mode
-        self.reward_view_spec = countdown_view_spec(solve_reward, invalid_penalty) if reward is None else \
-            dataclasses.replace(countdown_view_spec(), hand_reward="")
+        self.reward_view_spec = (
+            countdown_view_spec(solve_reward, invalid_penalty)
+            if reward is None
+            else dataclasses.replace(countdown_view_spec(), hand_reward="")
+        )
         self.action_space = spaces.Discrete(self.n * self.n * len(OPERATORS))
-        self.observation_space = spaces.Box(0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,),
-                                            dtype=np.float32)
+        self.observation_space = spaces.Box(
+            0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,), dtype=np.float32
+        )
         self._tables = action_tables(self.n)
         self.problem: Problem | None = None
         self.values = np.zeros(self.n, dtype=np.int64)  #: slot values (0 in empty slots)
@@ -233,18 +267,21 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         self._steps = 0
         self._mask = np.zeros(self.action_space.n, dtype=bool)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
         numbers = [int(v) for v in self.problem.meta["numbers"]]
         if len(numbers) > self.n:
-            raise ValueError(f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots")
+            raise ValueError(
+                f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots"
+            )
         self.target = int(self.problem.meta["target"])
         self.values[:] = 0
-        self.values[:len(numbers)] = numbers
+        self.values[: len(numbers)] = numbers
         self.available[:] = False
-        self.available[:len(numbers)] = True
+        self.available[: len(numbers)] = True
         self.expressions = [str(v) for v in numbers] + [""] * (self.n - len(numbers))
         self._steps = 0
         self.reward.reset(self.problem)
@@ -278,8 +315,14 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         truncated = not terminated and self._steps >= self.max_steps
         if verdict is None and (terminated or truncated):
             verdict = Verdict(False, 0.0, None, "target_not_reached")
-        ctx = StepContext(problem=self.problem, action=text, step_index=self._steps - 1,
-                          final=terminated or truncated, verdict=verdict, extra={"valid": valid})
+        ctx = StepContext(
+            problem=self.problem,
+            action=text,
+            step_index=self._steps - 1,
+            final=terminated or truncated,
+            verdict=verdict,
+            extra={"valid": valid},
+        )
         out = self.reward(ctx)
         info = self._info()
         info.update(valid=valid, reward_components=dict(out.components))
@@ -295,9 +338,17 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         """The state as reward code sees it (fields: :data:`COUNTDOWN_STATE_FIELDS`)."""
         numbers = self.values[self.available].tolist()
         closest = min(numbers, key=lambda v: (abs(v - self.target), v))
-        return {"numbers": numbers, "count": len(numbers), "target": self.target,
-                "distance": abs(closest - self.target), "closest": closest, "reached": closest == self.target,
-                "moves_left": bool(self._mask.any()), "steps": self._steps, "max_steps": self.max_steps}
+        return {
+            "numbers": numbers,
+            "count": len(numbers),
+            "target": self.target,
+            "distance": abs(closest - self.target),
+            "closest": closest,
+            "reached": closest == self.target,
+            "moves_left": bool(self._mask.any()),
+            "steps": self._steps,
+            "max_steps": self.max_steps,
+        }
 
     def reward_view_action(self, action: int) -> dict[str, Any]:
         """The action as reward code sees it (fields: :data:`COUNTDOWN_ACTION_FIELDS`), before the step.
@@ -320,16 +371,20 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
     def _observation(self) -> np.ndarray:
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         values = self.values.astype(np.float64)
-        slots = obs[:self.n * SLOT_FEATURES].reshape(self.n, SLOT_FEATURES)
+        slots = obs[: self.n * SLOT_FEATURES].reshape(self.n, SLOT_FEATURES)
         slots[:, 0] = 1.0
         slots[:, 1] = np.minimum(values / self.target, 4.0) / 4.0
         slots[:, 2] = np.minimum(np.log1p(values) / _LOG_SCALE, 1.0)
         slots[:, 3] = self.values == self.target
         slots[~self.available] = 0.0
         obs[self.n * SLOT_FEATURES] = min(np.log1p(self.target) / _LOG_SCALE, 1.0)
-        obs[self.n * SLOT_FEATURES + 1:] = self._mask
+        obs[self.n * SLOT_FEATURES + 1 :] = self._mask
         return obs
 
     def _info(self) -> dict[str, Any]:
-        return {"problem_id": self.problem.id, "action_mask": self._mask.copy(), "target": self.target,
-                "numbers": self.values[self.available].tolist()}
+        return {
+            "problem_id": self.problem.id,
+            "action_mask": self._mask.copy(),
+            "target": self.target,
+            "numbers": self.values[self.available].tolist(),
+        }

@@ -1,4 +1,5 @@
 """Countdown as a native vector env: N puzzles stepped at once, legal moves and observations in numpy."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -79,13 +80,26 @@ class CountdownVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 64, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200,
-                 source: Source | None = None, seed: int = 0, max_steps: int | None = None,
-                 solve_reward: float = 1.0, invalid_penalty: float = 0.1,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 64,
+        n_numbers: int = 4,
+        *,
+        max_number: int = 50,
+        max_target: int = 200,
+        source: Source | None = None,
+        seed: int = 0,
+        max_steps: int | None = None,
+        solve_reward: float = 1.0,
+        invalid_penalty: float = 0.1,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        **kwargs: Any,
+    ) -> None:
         if "reward" in kwargs:
-            raise ValueError("CountdownVectorEnv computes the default reward in array code; for a custom reward "
-                             "use gym.make_vec(..., vectorization_mode='sync')")
+            raise ValueError(
+                "CountdownVectorEnv computes the default reward in array code; for a custom reward "
+                "use gym.make_vec(..., vectorization_mode='sync')"
+            )
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         self.autoreset_mode = AutoresetMode(autoreset_mode)
@@ -94,8 +108,11 @@ class CountdownVectorEnv(VectorEnv):
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.num_envs = num_envs
         self.n = n_numbers
-        self.source = source if source is not None else CountdownSource(
-            n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        self.source = (
+            source
+            if source is not None
+            else CountdownSource(n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        )
         self.max_steps = max_steps or 4 * n_numbers
         self.solve_reward, self.invalid_penalty = float(solve_reward), float(invalid_penalty)
         self.reward_view_spec = countdown_view_spec(solve_reward, invalid_penalty)
@@ -103,8 +120,9 @@ class CountdownVectorEnv(VectorEnv):
         n_actions = self.n * self.n * len(OPERATORS)
         self.single_action_space = spaces.Discrete(n_actions)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.single_observation_space = spaces.Box(0.0, 1.0, (self.n * SLOT_FEATURES + 1 + n_actions,),
-                                                   dtype=np.float32)
+        self.single_observation_space = spaces.Box(
+            0.0, 1.0, (self.n * SLOT_FEATURES + 1 + n_actions,), dtype=np.float32
+        )
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._tables = action_tables(self.n)
         self.values = np.zeros((num_envs, self.n), dtype=np.int64)
@@ -119,15 +137,20 @@ class CountdownVectorEnv(VectorEnv):
         self._rngs: list[np.random.Generator | None] = [None] * num_envs
         self._mask = np.zeros((num_envs, n_actions), dtype=bool)
 
-    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         options = dict(options or {})
         which = options.pop("reset_mask", None)
         which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
         if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True")
+            raise ValueError(
+                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
+            )
         if options:
-            raise ValueError(f"unsupported reset options {sorted(options)}: pin problems with a source instead")
+            raise ValueError(
+                f"unsupported reset options {sorted(options)}: pin problems with a source instead"
+            )
         if seed is not None:
             seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
             if len(seeds) != self.num_envs:
@@ -140,7 +163,9 @@ class CountdownVectorEnv(VectorEnv):
         self._mask = legal_moves(self.values, self.available, self._tables)
         return self._observation(), self._info()
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
         n_actions = self.single_action_space.n
         if actions.min(initial=0) < 0 or actions.max(initial=0) >= n_actions:
@@ -190,15 +215,27 @@ class CountdownVectorEnv(VectorEnv):
         self._autoreset = ended.copy()
         info = self._info()
         info.update(valid=valid, _valid=stepping.copy())
-        info["reward_components"] = {"solved": solved_part, "_solved": stepping.copy(), "invalid_action": invalid_part,
-                                     "_invalid_action": stepping.copy(), "total": total, "_total": stepping.copy()}
+        info["reward_components"] = {
+            "solved": solved_part,
+            "_solved": stepping.copy(),
+            "invalid_action": invalid_part,
+            "_invalid_action": stepping.copy(),
+            "total": total,
+            "_total": stepping.copy(),
+        }
         info["_reward_components"] = stepping.copy()
         if ended.any():
-            columns = {"correct": np.zeros(B, dtype=bool), "score": np.zeros(B),
-                       "extracted": np.full(B, None, dtype=object), "reason": np.full(B, None, dtype=object)}
+            columns = {
+                "correct": np.zeros(B, dtype=bool),
+                "score": np.zeros(B),
+                "extracted": np.full(B, None, dtype=object),
+                "reason": np.full(B, None, dtype=object),
+            }
             for k in np.flatnonzero(ended):
-                verdict = verdicts.get(int(k), {"correct": False, "score": 0.0, "extracted": None,
-                                                "reason": "target_not_reached"})
+                verdict = verdicts.get(
+                    int(k),
+                    {"correct": False, "score": 0.0, "extracted": None, "reason": "target_not_reached"},
+                )
                 for key, column in columns.items():
                     column[k] = verdict[key]
             info.update(is_success=correct & ended, _is_success=ended.copy())
@@ -214,18 +251,20 @@ class CountdownVectorEnv(VectorEnv):
         for k in rows:
             k = int(k)
             if self._rngs[k] is None:
-                self._rngs[k] = np.random.default_rng(self.np_random.integers(2 ** 63))
+                self._rngs[k] = np.random.default_rng(self.np_random.integers(2**63))
             problem = self.source.sample(self._rngs[k])
             numbers = [int(v) for v in problem.meta["numbers"]]
             if len(numbers) > self.n:
-                raise ValueError(f"problem {problem.id} has {len(numbers)} numbers; this env has {self.n} slots")
+                raise ValueError(
+                    f"problem {problem.id} has {len(numbers)} numbers; this env has {self.n} slots"
+                )
             self.problems[k] = problem
             self._problem_ids[k] = problem.id
             self.target[k] = int(problem.meta["target"])
             self.values[k] = 0
-            self.values[k, :len(numbers)] = numbers
+            self.values[k, : len(numbers)] = numbers
             self.available[k] = False
-            self.available[k, :len(numbers)] = True
+            self.available[k, : len(numbers)] = True
             self.expressions[k] = [str(v) for v in numbers] + [""] * (self.n - len(numbers))
             self._steps[k] = 0
             self._done[k] = False
@@ -239,14 +278,14 @@ class CountdownVectorEnv(VectorEnv):
         obs = np.zeros((B, self.single_observation_space.shape[0]), dtype=np.float32)
         values = self.values.astype(np.float64)
         target = self.target[:, None]
-        slots = obs[:, :n * SLOT_FEATURES].reshape(B, n, SLOT_FEATURES)
+        slots = obs[:, : n * SLOT_FEATURES].reshape(B, n, SLOT_FEATURES)
         slots[..., 0] = 1.0
         slots[..., 1] = np.minimum(values / target, 4.0) / 4.0
         slots[..., 2] = np.minimum(np.log1p(values) / _LOG_SCALE, 1.0)
         slots[..., 3] = self.values == target
         slots[~self.available] = 0.0
         obs[:, n * SLOT_FEATURES] = np.minimum(np.log1p(self.target) / _LOG_SCALE, 1.0)
-        obs[:, n * SLOT_FEATURES + 1:] = self._mask
+        obs[:, n * SLOT_FEATURES + 1 :] = self._mask
         return obs
 
     def _info(self) -> dict[str, Any]:
@@ -254,6 +293,13 @@ class CountdownVectorEnv(VectorEnv):
         numbers = np.empty(self.num_envs, dtype=object)
         for k, (row, keep) in enumerate(zip(self.values, self.available)):
             numbers[k] = row[keep].tolist()
-        return {"problem_id": self._problem_ids.copy(), "_problem_id": every, "action_mask": self._mask.copy(),
-                "_action_mask": every.copy(), "target": self.target.copy(), "_target": every.copy(),
-                "numbers": numbers, "_numbers": every.copy()}
+        return {
+            "problem_id": self._problem_ids.copy(),
+            "_problem_id": every,
+            "action_mask": self._mask.copy(),
+            "_action_mask": every.copy(),
+            "target": self.target.copy(),
+            "_target": every.copy(),
+            "numbers": numbers,
+            "_numbers": every.copy(),
+        }

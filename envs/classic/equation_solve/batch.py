@@ -14,6 +14,7 @@ of all equations at once. Rules are still applied per equation (splicing token t
 The columns equal those of :class:`~mathgym.envs.classic.equation_solve.engine.Equation` node for node
 (``tests/classic/test_equation_vector.py`` holds the vector env to the single env step for step).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -36,9 +37,9 @@ from mathgym.envs.classic.equation_solve.engine import (
     RAT,
     SIMPLIFY,
     SWAP,
-    X,
     RowView,
     Tokens,
+    X,
     canonical_size,
     linear_form,
     number_features,
@@ -47,7 +48,8 @@ from mathgym.envs.classic.equation_solve.engine import (
 
 @dataclass
 class Columns:
-    """Per-node columns of a batch, each ``(B, M)`` (see :class:`~mathgym.envs.classic.equation_solve.engine.Equation`).
+    """Per-node columns of a batch, each ``(B, M)`` (as those of
+    :class:`~mathgym.envs.classic.equation_solve.engine.Equation`).
 
     :param size: subtree sizes (1 for padding).
     :param depth: depths.
@@ -81,8 +83,14 @@ class Columns:
         :param tokens: that row's tokens.
         """
         n = len(tokens)
-        return RowView(tokens, self.size[b, :n].tolist(), self.depth[b, :n].tolist(), self.parent[b, :n].tolist(),
-                       self.position[b, :n].tolist(), self.mono[b, :n].tolist())
+        return RowView(
+            tokens,
+            self.size[b, :n].tolist(),
+            self.depth[b, :n].tolist(),
+            self.parent[b, :n].tolist(),
+            self.position[b, :n].tolist(),
+            self.mono[b, :n].tolist(),
+        )
 
 
 class TokenBatch:
@@ -106,8 +114,9 @@ class TokenBatch:
     def write(self, rows: Sequence[int], equations: Sequence[Tokens]) -> None:
         """Store ``equations[k]`` as equation ``rows[k]``.
 
-        All rows are written with a few array operations: every distinct token is turned into its column values
-        once (:data:`_TOKEN_ROWS`), the rows' tokens are concatenated, and the values scattered into place.
+        All rows are written with a few array operations: every distinct token is turned into its column
+        values once (:data:`_TOKEN_ROWS`), the rows' tokens are concatenated, and the values scattered into
+        place.
 
         :param rows: row indices.
         :param equations: their prefix tokens (at most ``M`` each).
@@ -133,12 +142,12 @@ class TokenBatch:
     def analyze(self) -> Columns:
         """The per-node columns of every equation.
 
-        Two passes over the ``M`` positions, each a handful of array operations on all ``B`` equations: forward,
-        a stack of open nodes gives every node its parent, depth and argument position; backward, every node is
-        finished (its subtree size, monomial degree and reducibility need only its arguments, which come after it)
-        and passes its facts up to its parent. The passes work on position-major ``(M, B)`` arrays with flat
-        indices (``position * B + row``): a position's column is then contiguous, and flat gathers are about
-        twice as fast as two-dimensional ones.
+        Two passes over the ``M`` positions, each a handful of array operations on all ``B`` equations:
+        forward, a stack of open nodes gives every node its parent, depth and argument position; backward,
+        every node is finished (its subtree size, monomial degree and reducibility need only its arguments,
+        which come after it) and passes its facts up to its parent. The passes work on position-major ``(M,
+        B)`` arrays with flat indices (``position * B + row``): a position's column is then contiguous, and
+        flat gathers are about twice as fast as two-dimensional ones.
         """
         B, M = self.B, self.M
         rows = np.arange(B)
@@ -178,14 +187,16 @@ class TokenBatch:
         has_x = is_x.copy()
         mono = np.zeros((M, B), dtype=bool)
         reducible = np.zeros((M, B), dtype=bool)
-        size_flat, has_x_flat, mono_flat, reducible_flat = (a.reshape(-1) for a in (size, has_x, mono, reducible))
+        size_flat, has_x_flat, mono_flat, reducible_flat = (
+            a.reshape(-1) for a in (size, has_x, mono, reducible)
+        )
         kind_flat = kind.reshape(-1)
         # per node, counts over its arguments: sums, products, zeros, ones, numbers, degree-1 monomials
         counts = np.zeros((M * B, 6), dtype=np.int64)
         props = np.stack([kind == ADD, kind == MUL, zero, one, is_number], axis=2).astype(np.int64)
         for i in range(longest - 1, -1, -1):
             k = kind[i]
-            c = counts[i * B:(i + 1) * B]
+            c = counts[i * B : (i + 1) * B]
             # node i is finished: its arguments, which come after it, are
             if i + 1 < M:
                 two = nargs[i] == 2
@@ -193,9 +204,10 @@ class TokenBatch:
                 second = np.minimum(i + 1 + size[i + 1], M - 1) * B + rows
                 mono[i] = is_x[i] | ((k == MUL) & two & first_number & mono_flat[second])
                 second_add = two & (kind_flat[second] == ADD)
-                local = (((k == ADD) & ((c[:, 0] + c[:, 2] > 0) | (c[:, 4] > 1) | (c[:, 5] > 1)))
-                         | ((k == MUL) & ((c[:, 1] + c[:, 2] + c[:, 3] > 0) | (c[:, 4] > 1)
-                                          | (first_number & second_add))))
+                local = ((k == ADD) & ((c[:, 0] + c[:, 2] > 0) | (c[:, 4] > 1) | (c[:, 5] > 1))) | (
+                    (k == MUL)
+                    & ((c[:, 1] + c[:, 2] + c[:, 3] > 0) | (c[:, 4] > 1) | (first_number & second_add))
+                )
                 reducible[i] |= local
             else:
                 mono[i] = is_x[i]
@@ -219,8 +231,19 @@ class TokenBatch:
         side = np.where(valid & (index > 0), (index >= rhs).astype(np.int64), -1)
         parent_kind = np.where(parent >= 0, self.kind[rows[:, None], np.maximum(parent, 0)], 0)
         counts = counts.reshape(M, B, 6)
-        return Columns(np.where(valid, size, 1), depth, parent, position, side, has_x & valid, reducible & valid,
-                       mono.astype(np.int64), parent_kind, counts[..., 0].T, counts[..., 5].T)
+        return Columns(
+            np.where(valid, size, 1),
+            depth,
+            parent,
+            position,
+            side,
+            has_x & valid,
+            reducible & valid,
+            mono.astype(np.int64),
+            parent_kind,
+            counts[..., 0].T,
+            counts[..., 5].T,
+        )
 
 
 _TOKEN_ROWS: dict[tuple[int, int, int, int], tuple[float, ...]] = {}
@@ -241,9 +264,11 @@ def _token_row(token: tuple[int, int, int, int]) -> tuple[float, ...]:
     return row
 
 
-def batch_action_mask(batch: TokenBatch, columns: Columns, allow_swap: np.ndarray,
-                      tokens: list[Tokens]) -> np.ndarray:
-    """Masks ``(B, NUM_RULES * M)`` of every equation, as :func:`~mathgym.envs.classic.equation_solve.engine.action_mask`.
+def batch_action_mask(
+    batch: TokenBatch, columns: Columns, allow_swap: np.ndarray, tokens: list[Tokens]
+) -> np.ndarray:
+    """Masks ``(B, NUM_RULES * M)`` of every equation, as
+    :func:`~mathgym.envs.classic.equation_solve.engine.action_mask` computes them one by one.
 
     :param batch: the token batch.
     :param columns: its :meth:`TokenBatch.analyze`.
@@ -263,8 +288,16 @@ def batch_action_mask(batch: TokenBatch, columns: Columns, allow_swap: np.ndarra
     mask[:, MULTIPLY] = inner & (kind == RAT) & (budget >= 4)
     parent = np.maximum(c.parent, 0)
     rows = np.arange(B)[:, None]
-    mask[:, DIVIDE] = (inner & (kind == INT) & (depth >= 2) & (budget >= 4) & ~batch.zero & ~batch.one
-                       & (c.parent_kind == MUL) & c.has_x[rows, parent])
+    mask[:, DIVIDE] = (
+        inner
+        & (kind == INT)
+        & (depth >= 2)
+        & (budget >= 4)
+        & ~batch.zero
+        & ~batch.one
+        & (c.parent_kind == MUL)
+        & c.has_x[rows, parent]
+    )
     # expand and simplify write the evaluated form (at most 5 nodes) over the subtree: see engine._fits
     fits = (size <= budget) | (size >= 5 - budget) | (size == 3)
     expand = inner & (kind == MUL) & (c.add_children > 0)
@@ -315,4 +348,4 @@ def batch_encode(batch: TokenBatch, columns: Columns, out: np.ndarray) -> np.nda
     return out
 
 
-__all__ = ["Columns", "NUM_FEATURES", "TokenBatch", "batch_action_mask", "batch_encode"]
+__all__ = ["NUM_FEATURES", "Columns", "TokenBatch", "batch_action_mask", "batch_encode"]

@@ -21,6 +21,7 @@ products of two factors that contain ``x`` are rejected when an equation is buil
 ``tests/classic/test_equation_engine.py`` holds this module to sympy's behaviour and to recorded
 trajectories of the original sympy implementation.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,16 @@ KIND_INDEX = {name: i for i, name in enumerate(NODE_KINDS)}
 Token = tuple[int, int, int, int]
 Tokens = tuple[Token, ...]
 
-RULE_NAMES = ("swap_sides", "move_term", "add_subtract_term", "multiply_both", "divide_both", "expand", "collect",
-              "simplify")
+RULE_NAMES = (
+    "swap_sides",
+    "move_term",
+    "add_subtract_term",
+    "multiply_both",
+    "divide_both",
+    "expand",
+    "collect",
+    "simplify",
+)
 RULE_DESCRIPTIONS = (
     "swap the two sides of the equation",
     "move a term to the other side, changing its sign",
@@ -56,19 +65,30 @@ NUM_RULES = len(RULE_NAMES)
 #: features per node row of the observation (see :func:`encode_nodes`)
 FEATURES = (
     # node type, one-hot (padding rows have none)
-    "is_equation", "is_add", "is_mul", "is_pow", "is_variable", "is_integer", "is_rational", "is_other",
+    "is_equation",
+    "is_add",
+    "is_mul",
+    "is_pow",
+    "is_variable",
+    "is_integer",
+    "is_rational",
+    "is_other",
     # parent type, one-hot (the root has none)
-    "parent_equation", "parent_add", "parent_mul", "parent_pow",
+    "parent_equation",
+    "parent_add",
+    "parent_mul",
+    "parent_pow",
     # which side of the equation the node is on
-    "on_left", "on_right",
-    "depth",           # edges from the root / 8, capped at 1
-    "parent_index",    # parent's node index / max_nodes (0 for the root)
-    "position",        # position among the parent's arguments / 4, capped at 1
-    "sign",            # sign of a number node (-1, 0, 1)
-    "magnitude",       # tanh(|value| / 10) of a number node
-    "is_unit",         # a number node is ±1
-    "size",            # subtree size / max_nodes
-    "has_x",           # the subtree contains the unknown
+    "on_left",
+    "on_right",
+    "depth",  # edges from the root / 8, capped at 1
+    "parent_index",  # parent's node index / max_nodes (0 for the root)
+    "position",  # position among the parent's arguments / 4, capped at 1
+    "sign",  # sign of a number node (-1, 0, 1)
+    "magnitude",  # tanh(|value| / 10) of a number node
+    "is_unit",  # a number node is ±1
+    "size",  # subtree size / max_nodes
+    "has_x",  # the subtree contains the unknown
 )
 NUM_FEATURES = len(FEATURES)
 
@@ -111,8 +131,8 @@ def _value(token: Token) -> Fraction:
 
 
 def canonical(c: Fraction | int, b: Fraction | int, denominator: int = 1) -> Tokens:
-    """Tokens of ``(b + c*x) / denominator`` as sympy's evaluation writes it: ``b``, ``x``, ``c*x``, ``b + x``,
-    ``b + c*x`` (the number first, as sympy orders arguments).
+    """Tokens of ``(b + c*x) / denominator`` as sympy's evaluation writes it: ``b``, ``x``, ``c*x``,
+    ``b + x``, ``b + c*x`` (the number first, as sympy orders arguments).
 
     :param c: the coefficient of x (an int or a Fraction).
     :param b: the constant term.
@@ -149,12 +169,40 @@ class NodeView:
     :param value: the number of a number node, else ``None``.
     """
 
-    __slots__ = ("depth", "has_x", "index", "kind", "parent", "position", "reducible", "side", "size", "value")
+    __slots__ = (
+        "depth",
+        "has_x",
+        "index",
+        "kind",
+        "parent",
+        "position",
+        "reducible",
+        "side",
+        "size",
+        "value",
+    )
 
-    def __init__(self, index: int, kind: int, parent: int, depth: int, side: int, position: int, size: int,
-                 has_x: bool, reducible: bool, value: Fraction | None) -> None:
+    def __init__(
+        self,
+        index: int,
+        kind: int,
+        parent: int,
+        depth: int,
+        side: int,
+        position: int,
+        size: int,
+        has_x: bool,
+        reducible: bool,
+        value: Fraction | None,
+    ) -> None:
         self.index, self.kind, self.parent, self.depth, self.side = index, kind, parent, depth, side
-        self.position, self.size, self.has_x, self.reducible, self.value = position, size, has_x, reducible, value
+        self.position, self.size, self.has_x, self.reducible, self.value = (
+            position,
+            size,
+            has_x,
+            reducible,
+            value,
+        )
 
     @property
     def kind_name(self) -> str:
@@ -179,8 +227,23 @@ class Equation:
     :param tokens: the prefix tokens (validated by :func:`equation_of`).
     """
 
-    __slots__ = ("_lin", "_text", "children", "depths", "has_x", "kind", "mono", "n", "parent", "position",
-                 "reducible", "side", "sizes", "tokens", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "_lin",
+        "_text",
+        "children",
+        "depths",
+        "has_x",
+        "kind",
+        "mono",
+        "n",
+        "parent",
+        "position",
+        "reducible",
+        "side",
+        "sizes",
+        "tokens",
+    )
 
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
@@ -295,13 +358,24 @@ class Equation:
     @property
     def nodes(self) -> list[NodeView]:
         """The nodes as :class:`NodeView` objects (for agents and tests; the engine reads the columns)."""
-        return [NodeView(i, self.kind[i], self.parent[i], self.depths[i], self.side[i], self.position[i],
-                         self.sizes[i], self.has_x[i], self.reducible[i],
-                         _value(t) if _is_number(t) else None)
-                for i, t in enumerate(self.tokens)]
+        return [
+            NodeView(
+                i,
+                self.kind[i],
+                self.parent[i],
+                self.depths[i],
+                self.side[i],
+                self.position[i],
+                self.sizes[i],
+                self.has_x[i],
+                self.reducible[i],
+                _value(t) if _is_number(t) else None,
+            )
+            for i, t in enumerate(self.tokens)
+        ]
 
     def subtree(self, i: int) -> Tokens:
-        return self.tokens[i:i + self.sizes[i]]
+        return self.tokens[i : i + self.sizes[i]]
 
     def text(self) -> str:
         """``lhs = rhs`` with the arguments in tree order, as sympy's ``sstr(order="none")`` prints it."""
@@ -416,10 +490,23 @@ class RowView:
 
     __slots__ = ("_lin", "children", "depths", "mono", "parent", "position", "rhs_index", "sizes", "tokens")
 
-    def __init__(self, tokens: Tokens, size: Sequence[int], depth: Sequence[int], parent: Sequence[int],
-                 position: Sequence[int], mono: Sequence[int]) -> None:
-        self.tokens, self.sizes, self.depths, self.parent, self.position, self.mono = (tokens, size, depth, parent,
-                                                                                       position, mono)
+    def __init__(
+        self,
+        tokens: Tokens,
+        size: Sequence[int],
+        depth: Sequence[int],
+        parent: Sequence[int],
+        position: Sequence[int],
+        mono: Sequence[int],
+    ) -> None:
+        self.tokens, self.sizes, self.depths, self.parent, self.position, self.mono = (
+            tokens,
+            size,
+            depth,
+            parent,
+            position,
+            mono,
+        )
         self.rhs_index = 1 + size[1]
         self.children = _Children([t[1] for t in tokens], size)
         self._lin: dict[int, tuple[int, int, int]] = {}
@@ -429,7 +516,7 @@ class RowView:
         return _Side(self.rhs_index)
 
     def subtree(self, i: int) -> Tokens:
-        return self.tokens[i:i + self.sizes[i]]
+        return self.tokens[i : i + self.sizes[i]]
 
     def lin(self, i: int) -> tuple[Fraction, Fraction]:
         return linear_form(self, i)
@@ -488,8 +575,10 @@ def _validate(tokens: Tokens) -> None:
 
 # -- rules ------------------------------------------------------------------------------------------------
 
+
 def negate(eq: Equation, i: int) -> Tokens:
-    """``-term`` for subtree ``i`` as a student writes it: ``-5``, ``-3*x``, ``x`` for ``-1*x``, else ``-1*(...)``."""
+    """``-term`` for subtree ``i`` as a student writes it: ``-5``, ``-3*x``, ``x`` for ``-1*x``, else
+    ``-1*(...)``."""
     tokens = eq.tokens
     token = tokens[i]
     if token[0] == INT or token[0] == RAT:
@@ -498,7 +587,7 @@ def negate(eq: Equation, i: int) -> Tokens:
         args = eq.children[i]
         first = tokens[args[0]]
         if first[0] == INT or first[0] == RAT:
-            rest = tokens[args[1]:i + eq.sizes[i]]  # the arguments after the coefficient, as one slice
+            rest = tokens[args[1] : i + eq.sizes[i]]  # the arguments after the coefficient, as one slice
             if first[2] == -1 and first[3] == 1:  # the coefficient becomes 1: drop it
                 return rest if len(args) == 2 else ((MUL, len(args) - 1, 0, 1),) + rest
             return ((MUL, len(args), 0, 1), (first[0], 0, -first[2], first[3])) + rest
@@ -511,7 +600,7 @@ def append_term(eq: Equation, side: int, term: Tokens) -> Tokens:
     if token == _ZERO:
         return term
     if token[0] == ADD:
-        return ((ADD, token[1] + 1, 0, 1),) + eq.tokens[side + 1:side + eq.sizes[side]] + term
+        return ((ADD, token[1] + 1, 0, 1),) + eq.tokens[side + 1 : side + eq.sizes[side]] + term
     return ((ADD, 2, 0, 1),) + eq.subtree(side) + term
 
 
@@ -526,11 +615,11 @@ def without_arg(eq: Equation, i: int, position: int, empty: Token) -> Tokens:
         return eq.subtree(kept[0])
     drop = args[position]
     end = i + eq.sizes[i]
-    return ((tokens[i][0], len(kept), 0, 1),) + tokens[i + 1:drop] + tokens[drop + eq.sizes[drop]:end]
+    return ((tokens[i][0], len(kept), 0, 1),) + tokens[i + 1 : drop] + tokens[drop + eq.sizes[drop] : end]
 
 
 def _replace(eq: Equation, i: int, new: Tokens) -> Tokens:
-    return eq.tokens[:i] + new + eq.tokens[i + eq.sizes[i]:]
+    return eq.tokens[:i] + new + eq.tokens[i + eq.sizes[i] :]
 
 
 def _with_sides(lhs: Tokens, rhs: Tokens) -> Tokens:
@@ -599,7 +688,9 @@ def apply_rule(eq: Equation, rule: int, i: int) -> Tokens:
     raise ValueError(f"unknown rule {rule}")
 
 
-def action_mask(eq: Equation, max_nodes: int, *, allow_swap: bool = True, out: np.ndarray | None = None) -> np.ndarray:
+def action_mask(
+    eq: Equation, max_nodes: int, *, allow_swap: bool = True, out: np.ndarray | None = None
+) -> np.ndarray:
     """Boolean mask of shape ``(NUM_RULES * max_nodes,)``: action ``rule * max_nodes + node`` is valid when
     the rule applies to the node and its result is sure to fit in ``max_nodes`` nodes.
 
@@ -624,13 +715,19 @@ def _valid_actions(eq: Equation, max_nodes: int) -> list[int]:
     tokens, kind, depth, size, parent = eq.tokens, eq.kind, eq.depths, eq.sizes, eq.parent
     budget = max_nodes - eq.n
     out = [SWAP * max_nodes]  # swap_sides applies to the root, and never grows the tree
-    move, add_sub, multiply, divide = MOVE * max_nodes, ADD_SUB * max_nodes, MULTIPLY * max_nodes, DIVIDE * max_nodes
+    move, add_sub, multiply, divide = (
+        MOVE * max_nodes,
+        ADD_SUB * max_nodes,
+        MULTIPLY * max_nodes,
+        DIVIDE * max_nodes,
+    )
     expand, collect, simplify = EXPAND * max_nodes, COLLECT * max_nodes, SIMPLIFY * max_nodes
     for i in range(1, min(eq.n, max_nodes)):
         k = kind[i]
         d = depth[i]
         s = size[i]
-        # move_term / add_subtract_term: a term is a side that is not a sum (nor 0), or an argument of a sum side
+        # move_term / add_subtract_term: a term is a side that is not a sum (nor 0), or an argument of a sum
+        # side
         if (d == 1 and k != ADD and tokens[i] != _ZERO) or (d == 2 and kind[parent[i]] == ADD):
             if s + 3 <= budget:
                 out.append(move + i)
@@ -664,7 +761,9 @@ def _fits(eq: Equation, i: int, budget: int) -> bool:
     # evaluated form has at most 5 nodes, so a subtree of 5 - budget nodes or more always fits, and so does a
     # 3-node one (two leaves evaluate to at most 3 nodes); only 4-node subtrees of a full tree need counting.
     size = eq.sizes[i]
-    return size <= budget or size >= 5 - budget or size == 3 or canonical_size(*_linear(eq, i)) - size <= budget
+    return (
+        size <= budget or size >= 5 - budget or size == 3 or canonical_size(*_linear(eq, i)) - size <= budget
+    )
 
 
 # -- observation ------------------------------------------------------------------------------------------
@@ -707,14 +806,32 @@ class _RowTable:
             self.ids.clear()
             self.generation += 1
         ids = self.ids
-        kind, parent, depth, side, position, size, has_x, tokens = (eq.kind, eq.parent, eq.depths, eq.side,
-                                                                   eq.position, eq.sizes, eq.has_x, eq.tokens)
+        kind, parent, depth, side, position, size, has_x, tokens = (
+            eq.kind,
+            eq.parent,
+            eq.depths,
+            eq.side,
+            eq.position,
+            eq.sizes,
+            eq.has_x,
+            eq.tokens,
+        )
         out = []
         for i in range(min(eq.n, self.max_nodes)):
             p = parent[i]
             token = tokens[i]
-            key = (token[0], kind[p] if p >= 0 else 0, side[i], depth[i], p, position[i], size[i], has_x[i],
-                   token[2], token[3])
+            key = (
+                token[0],
+                kind[p] if p >= 0 else 0,
+                side[i],
+                depth[i],
+                p,
+                position[i],
+                size[i],
+                has_x[i],
+                token[2],
+                token[3],
+            )
             row = ids.get(key)
             if row is None:
                 row = self._add(key)
@@ -750,7 +867,7 @@ _ROW_TABLES: dict[int, _RowTable] = {}
 
 
 def encode_nodes(eq: Equation, max_nodes: int, out: np.ndarray | None = None) -> np.ndarray:
-    """The ``(max_nodes, NUM_FEATURES)`` float32 matrix of the first ``max_nodes`` nodes (see :data:`FEATURES`).
+    """The ``(max_nodes, NUM_FEATURES)`` float32 matrix of the first ``max_nodes`` nodes (:data:`FEATURES`).
 
     :param eq: the equation.
     :param max_nodes: node slots.

@@ -1,4 +1,5 @@
 """EquationSolve: solve a linear equation in x by choosing algebraic rewrite rules and where to apply them."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,15 +20,19 @@ from mathgym.envs.classic.equation_solve.engine import (
     RAT,
     RULE_NAMES,
     SWAP,
-    X,
     Equation,
+    X,
     action_mask,
     apply_rule,
     encode_nodes,
     equation_of,
 )
 from mathgym.envs.classic.equation_solve.parser import parse_equation
-from mathgym.envs.classic.equation_solve.problems import MixedLevelSource, equation_from_problem, format_answer
+from mathgym.envs.classic.equation_solve.problems import (
+    MixedLevelSource,
+    equation_from_problem,
+    format_answer,
+)
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
@@ -35,8 +40,12 @@ from mathgym.sources.base import Source
 from mathgym.verifier.verdict import Verdict
 
 
-def default_equation_reward(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
-                            complexity_weight: float = 0.0) -> Reward:
+def default_equation_reward(
+    solve_reward: float = 1.0,
+    step_cost: float = 0.01,
+    invalid_penalty: float = 0.1,
+    complexity_weight: float = 0.0,
+) -> Reward:
     """The env's default reward: verified outcome + per-step cost + invalid-action penalty
     (+ complexity shaping when ``complexity_weight`` > 0), as a :class:`~mathgym.rewards.WeightedSum`.
 
@@ -51,8 +60,11 @@ def default_equation_reward(solve_reward: float = 1.0, step_cost: float = 0.01, 
     from mathgym.rewards.outcome import OutcomeReward
     from mathgym.rewards.penalties import StepPenalty
 
-    parts: list[Reward] = [OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
-                           StepPenalty(step_cost), InvalidActionPenalty(invalid_penalty)]
+    parts: list[Reward] = [
+        OutcomeReward(correct=solve_reward, incorrect=0.0, name="solved"),
+        StepPenalty(step_cost),
+        InvalidActionPenalty(invalid_penalty),
+    ]
     if complexity_weight:
         parts.append(ComplexityDecrease(complexity_weight))
     return WeightedSum(parts, name="total")
@@ -78,13 +90,21 @@ EQUATION_STATE_FIELDS = (
 )
 EQUATION_ACTION_FIELDS = (
     ViewField("rule", "str", "the rewrite rule: " + ", ".join(RULE_NAMES)),
-    ViewField("node", "int", "pre-order index of the node the rule is applied to (0 is the `=` root)",
-              "[0, max_nodes)"),
+    ViewField(
+        "node",
+        "int",
+        "pre-order index of the node the rule is applied to (0 is the `=` root)",
+        "[0, max_nodes)",
+    ),
 )
 
 
-def equation_view_spec(solve_reward: float = 1.0, step_cost: float = 0.01, invalid_penalty: float = 0.1,
-                       complexity_weight: float = 0.0) -> RewardViewSpec:
+def equation_view_spec(
+    solve_reward: float = 1.0,
+    step_cost: float = 0.01,
+    invalid_penalty: float = 0.1,
+    complexity_weight: float = 0.0,
+) -> RewardViewSpec:
     """The reward view of :class:`EquationSolveEnv`; its hand-written reward is the env's default one.
 
     :param solve_reward: as in :func:`default_equation_reward`.
@@ -94,25 +114,31 @@ def equation_view_spec(solve_reward: float = 1.0, step_cost: float = 0.01, inval
     """
     shaping = ""
     if complexity_weight:
-        shaping = (f"    complexity_decrease = {complexity_weight!r} * (prev[\"size\"] - state[\"size\"])\n"
-                   "    parts[\"complexity_decrease\"] = complexity_decrease\n")
+        shaping = (
+            f'    complexity_decrease = {complexity_weight!r} * (prev["size"] - state["size"])\n'
+            '    parts["complexity_decrease"] = complexity_decrease\n'
+        )
     hand = (
         "def compute_reward(prev, action, state, info):\n"
-        f"    solved = {solve_reward!r} if info[\"is_success\"] else 0.0\n"
+        f'    solved = {solve_reward!r} if info["is_success"] else 0.0\n'
         f"    step_penalty = -{step_cost!r}\n"
-        f"    invalid_action = 0.0 if info[\"valid\"] else -{invalid_penalty!r}\n"
-        "    parts = {\"solved\": solved, \"step_penalty\": step_penalty, \"invalid_action\": invalid_action}\n"
-        + shaping +
-        "    return sum(parts.values()), parts\n")
+        f'    invalid_action = 0.0 if info["valid"] else -{invalid_penalty!r}\n'
+        '    parts = {"solved": solved, "step_penalty": step_penalty, "invalid_action": invalid_action}\n'
+        + shaping
+        + "    return sum(parts.values()), parts\n"
+    )
     return RewardViewSpec(
         name="EquationState",
-        task="Solve a linear equation in x by applying algebraic rewrite rules to nodes of its expression tree, "
-             "until it reads x = <number>.",
+        task="Solve a linear equation in x by applying algebraic rewrite rules to nodes of its expression "
+        "tree, until it reads x = <number>.",
         success="the episode ends with the equation in the form x = <number> and that number is the solution "
-                "(checked by the verifier against the gold answer) within max_moves actions",
-        action="applies one equivalence-preserving rewrite rule to one node of the tree; an illegal (rule, node) "
-               "pair leaves the equation unchanged and info['valid'] is false",
-        state_fields=EQUATION_STATE_FIELDS, action_fields=EQUATION_ACTION_FIELDS, hand_reward=hand)
+        "(checked by the verifier against the gold answer) within max_moves actions",
+        action="applies one equivalence-preserving rewrite rule to one node of the tree; an illegal "
+        "(rule, node) pair leaves the equation unchanged and info['valid'] is false",
+        state_fields=EQUATION_STATE_FIELDS,
+        action_fields=EQUATION_ACTION_FIELDS,
+        hand_reward=hand,
+    )
 
 
 def equation_reward_view(eq: Equation, moves: int, max_moves: int) -> dict[str, Any]:
@@ -125,12 +151,24 @@ def equation_reward_view(eq: Equation, moves: int, max_moves: int) -> dict[str, 
     kinds, tokens, size = eq.kind, eq.tokens, eq.sizes
     lhs, rhs = 1, eq.rhs_index
     return {
-        "equation": eq.text(), "size": eq.n, "depth": eq.depth, "lhs_size": size[lhs], "rhs_size": size[rhs],
-        "x_count": kinds.count(X), "x_sides": int(eq.has_x[lhs]) + int(eq.has_x[rhs]),
+        "equation": eq.text(),
+        "size": eq.n,
+        "depth": eq.depth,
+        "lhs_size": size[lhs],
+        "rhs_size": size[rhs],
+        "x_count": kinds.count(X),
+        "x_sides": int(eq.has_x[lhs]) + int(eq.has_x[rhs]),
         "x_isolated": tokens[lhs][0] == X and size[lhs] == 1 or tokens[rhs][0] == X and size[rhs] == 1,
-        "x_left": eq.has_x[lhs], "numbers": kinds.count(INT) + kinds.count(RAT), "fractions": kinds.count(RAT),
-        "brackets": sum(1 for i in range(eq.n) if kinds[i] == MUL and any(kinds[a] == ADD for a in eq.children[i])),
-        "reducible": eq.reducible[0], "solved": eq.solved_value() is not None, "moves": moves, "max_moves": max_moves,
+        "x_left": eq.has_x[lhs],
+        "numbers": kinds.count(INT) + kinds.count(RAT),
+        "fractions": kinds.count(RAT),
+        "brackets": sum(
+            1 for i in range(eq.n) if kinds[i] == MUL and any(kinds[a] == ADD for a in eq.children[i])
+        ),
+        "reducible": eq.reducible[0],
+        "solved": eq.solved_value() is not None,
+        "moves": moves,
+        "max_moves": max_moves,
     }
 
 
@@ -190,8 +228,8 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
     A problem drawn from ``source`` with the env's ``np_random`` (by default the project's procedural
     ``LinearEquation`` generator mixed over ``levels``, see
     :class:`~mathgym.envs.classic.equation_solve.problems.MixedLevelSource`). ``reset(options=...)`` may pin
-    one: ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or ``{"equation": "3*x + 5 = 14"}``.
-    Equations must be linear in x (rational numbers, ``+ - * /``, brackets).
+    one: ``{"problem_id": ...}``, ``{"index": i}``, ``{"problem": Problem}`` or ``{"equation": "3*x + 5 =
+    14"}``. Equations must be linear in x (rational numbers, ``+ - * /``, brackets).
 
     ## Episode End
 
@@ -235,30 +273,52 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
-    def __init__(self, levels: Sequence[int] = (0, 1, 2), source: Source | None = None, *, seed: int = 0,
-                 max_moves: int = 20, max_nodes: int = 32, solve_reward: float = 1.0, step_cost: float = 0.01,
-                 invalid_penalty: float = 0.1, complexity_weight: float = 0.0, reward: Reward | None = None,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        levels: Sequence[int] = (0, 1, 2),
+        source: Source | None = None,
+        *,
+        seed: int = 0,
+        max_moves: int = 20,
+        max_nodes: int = 32,
+        solve_reward: float = 1.0,
+        step_cost: float = 0.01,
+        invalid_penalty: float = 0.1,
+        complexity_weight: float = 0.0,
+        reward: Reward | None = None,
+        render_mode: str | None = None,
+    ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         if max_moves < 1 or max_nodes < 8:
             raise ValueError(f"need max_moves >= 1 and max_nodes >= 8, got {max_moves}, {max_nodes}")
         self.source = source if source is not None else MixedLevelSource(levels, seed=seed)
         self.max_moves = max_moves
         self.max_nodes = max_nodes
-        self.reward = reward if reward is not None else default_equation_reward(
-            solve_reward, step_cost, invalid_penalty, complexity_weight)
+        self.reward = (
+            reward
+            if reward is not None
+            else default_equation_reward(solve_reward, step_cost, invalid_penalty, complexity_weight)
+        )
         self.render_mode = render_mode
-        self.reward_view_spec = equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight) \
-            if reward is None else dataclasses.replace(equation_view_spec(), hand_reward="")
+        self.reward_view_spec = (
+            equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight)
+            if reward is None
+            else dataclasses.replace(equation_view_spec(), hand_reward="")
+        )
         self.num_rules = NUM_RULES
         self.action_space = spaces.Discrete(NUM_RULES * max_nodes)
-        self.observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + NUM_RULES * max_nodes,),
-                                            dtype=np.float32)
+        self.observation_space = spaces.Box(
+            -1.0, 1.0, (max_nodes * NUM_FEATURES + NUM_RULES * max_nodes,), dtype=np.float32
+        )
         self.problem: Problem | None = None
         self.tree: Equation | None = None
         self._obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        self._nodes = self._obs[:max_nodes * NUM_FEATURES].reshape(max_nodes, NUM_FEATURES)  # a view into _obs
+        self._nodes = self._obs[: max_nodes * NUM_FEATURES].reshape(
+            max_nodes, NUM_FEATURES
+        )  # a view into _obs
         self._mask = np.zeros(self.action_space.n, dtype=bool)
         self._history: tuple[str, ...] = ()
         self._moves = 0
@@ -266,17 +326,24 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
 
     # -- Gymnasium API ------------------------------------------------------------------------------
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         options = options or {}
         self.problem = self._select_problem(options)
-        tree = parse_equation(options["equation"]) if "equation" in options else equation_from_problem(self.problem)
+        tree = (
+            parse_equation(options["equation"])
+            if "equation" in options
+            else equation_from_problem(self.problem)
+        )
         if not tree.has_x[0]:
             raise ValueError(f"the equation {tree.text()} does not contain the unknown x")
         if tree.n > self.max_nodes:
-            raise ValueError(f"the equation {tree.text()} has {tree.n} nodes but max_nodes is {self.max_nodes}: "
-                             "raise max_nodes")
+            raise ValueError(
+                f"the equation {tree.text()} has {tree.n} nodes but max_nodes is {self.max_nodes}: "
+                "raise max_nodes"
+            )
         self.tree = tree
         self.reward.reset(self.problem)
         self._history = ()
@@ -312,10 +379,20 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
             verdict = Verdict(False, 0.0, None, "unsolved")
         name = RULE_NAMES[rule]
         action_text = f"{name}@{node}" if valid else f"invalid:{name}@{node}"
-        ctx = StepContext(problem=self.problem, action=action_text, history=self._history,
-                          step_index=self._moves - 1, final=terminated or truncated, verdict=verdict,
-                          extra={"valid": valid, "complexity_before": before, "complexity_after": self.tree.n,
-                                 "rule": name})
+        ctx = StepContext(
+            problem=self.problem,
+            action=action_text,
+            history=self._history,
+            step_index=self._moves - 1,
+            final=terminated or truncated,
+            verdict=verdict,
+            extra={
+                "valid": valid,
+                "complexity_before": before,
+                "complexity_after": self.tree.n,
+                "rule": name,
+            },
+        )
         out = self.reward(ctx)
         self._history = self._history + (action_text,)
         if valid:
@@ -362,8 +439,14 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
 
     def get_state(self) -> dict[str, Any]:
         """A small snapshot (problem, current equation, moves) for :meth:`set_state`."""
-        return {"problem": self.problem, "tree": self.tree, "moves": self._moves, "history": self._history,
-                "last_rule": self._last_rule, "reward": self.reward.get_state()}
+        return {
+            "problem": self.problem,
+            "tree": self.tree,
+            "moves": self._moves,
+            "history": self._history,
+            "last_rule": self._last_rule,
+            "reward": self.reward.get_state(),
+        }
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Restore a snapshot of :meth:`get_state`.
@@ -386,9 +469,12 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
             return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
         if "equation" in options:
             text = str(options["equation"])
-            return Problem(id=f"equation:{text}", prompt=f"Solve for x: {text}",
-                           answer=options.get("answer") or solve_exactly(parse_equation(text)),
-                           meta={"equation": text})
+            return Problem(
+                id=f"equation:{text}",
+                prompt=f"Solve for x: {text}",
+                answer=options.get("answer") or solve_exactly(parse_equation(text)),
+                meta={"equation": text},
+            )
         if "problem_id" in options:
             return self.source.find(options["problem_id"])
         if "index" in options:
@@ -398,11 +484,15 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
     def _observe(self) -> None:
         action_mask(self.tree, self.max_nodes, allow_swap=self._last_rule != SWAP, out=self._mask)
         encode_nodes(self.tree, self.max_nodes, out=self._nodes)
-        self._obs[self._nodes.size:] = self._mask
+        self._obs[self._nodes.size :] = self._mask
 
     def _info(self) -> dict[str, Any]:
-        return {"problem_id": self.problem.id, "equation_tree": self.tree,
-                "action_mask": self._mask.copy(), "level": self.problem.meta.get("level")}
+        return {
+            "problem_id": self.problem.id,
+            "equation_tree": self.tree,
+            "action_mask": self._mask.copy(),
+            "level": self.problem.meta.get("level"),
+        }
 
     def _verify(self, value: Fraction) -> Verdict:
         from mathgym import verify  # the verifier loads sympy parsers: import it on first use

@@ -2,10 +2,11 @@
 
 Equation generators write numbers, ``x``, ``+ - * /``, ``^``/``**``, parentheses and implicit products such as
 ``3x`` or ``2(x + 1)``. :func:`parse_side` reads that directly into tokens of the unevaluated tree a student
-reads: ``x - 5`` is ``x + (-5)``, ``-3x`` is ``(-3)*x``, ``x/3`` is ``(1/3)*x``, ``-(x + 8)`` is ``(-1)*(x + 8)``.
-Anything else goes through sympy's parser (construction is an edge of the env, where sympy is allowed),
+reads: ``x - 5`` is ``x + (-5)``, ``-3x`` is ``(-3)*x``, ``x/3`` is ``(1/3)*x``, ``-(x + 8)`` is ``(-1)*(x +
+8)``. Anything else goes through sympy's parser (construction is an edge of the env, where sympy is allowed),
 after which purely numeric sub-expressions are folded, and the result is converted to tokens.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,9 @@ from mathgym.envs.classic.equation_solve.engine import (
     OTHER,
     POW,
     RAT,
-    X,
     Equation,
     Tokens,
+    X,
     equation_of,
     number,
 )
@@ -123,7 +124,7 @@ class _Parser:
                 value, power = Fraction(base[0][2], base[0][3]), exponent[0][2]
                 if value == 0 and power < 0:
                     raise ValueError(f"division by zero in {self.text!r}")
-                return (number(value ** power),)
+                return (number(value**power),)
             return ((POW, 2, 0, 1),) + base + exponent
         return base
 
@@ -165,14 +166,18 @@ def parse_side(text: str) -> Tokens:
 
     symbol = sympy.Symbol("x")
     try:
-        expr = parse_expr(text, local_dict={"x": symbol}, evaluate=False,
-                          transformations=standard_transformations + (implicit_multiplication_application,))
+        expr = parse_expr(
+            text,
+            local_dict={"x": symbol},
+            evaluate=False,
+            transformations=standard_transformations + (implicit_multiplication_application,),
+        )
     except (sympy.SympifyError, SyntaxError, TypeError) as error:
         raise ValueError(f"cannot parse {text!r}: {error}") from error
     return from_sympy(_fold_constants(expr, symbol), symbol)
 
 
-def _fold_constants(expr, x):  # noqa: ANN001, ANN202 (sympy objects)
+def _fold_constants(expr, x):
     """Fold numeric subtrees: sympy's parser writes ``x - 5`` as ``x + (-1)*5`` and ``x/3`` as ``x*3**-1``."""
     import sympy
 
@@ -205,11 +210,11 @@ def _fold_constants(expr, x):  # noqa: ANN001, ANN202 (sympy objects)
     return expr.func(*args, evaluate=False)
 
 
-def _evaluate(expr):  # noqa: ANN001, ANN202
+def _evaluate(expr):
     return expr if not expr.args else expr.func(*[_evaluate(arg) for arg in expr.args])
 
 
-def from_sympy(expr, x) -> Tokens:  # noqa: ANN001
+def from_sympy(expr, x) -> Tokens:
     """Tokens of an unevaluated sympy expression (kinds outside the engine's fragment are kept as such, and
     rejected when the equation is validated)."""
     if expr == x:
@@ -224,7 +229,7 @@ def from_sympy(expr, x) -> Tokens:  # noqa: ANN001
 
 @lru_cache(maxsize=4096)
 def parse_equation(text: str) -> Equation:
-    """The :class:`~mathgym.envs.classic.equation_solve.engine.Equation` of ``"lhs = rhs"`` (``==`` also works).
+    """The :class:`~mathgym.envs.classic.equation_solve.engine.Equation` of ``"lhs = rhs"`` (or ``==``).
 
     :raises ValueError: when the text is not one equation, or (:class:`NotLinear`) not linear in x.
     """

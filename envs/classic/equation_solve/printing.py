@@ -7,12 +7,13 @@ negative coefficient becomes a minus sign, rational factors become divisions, ar
 precedence). :func:`to_sympy` builds the sympy tree (for interoperation, and for the tests that hold this
 printer to sympy's).
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from mathgym.envs.classic.equation_solve.engine import ADD, INT, MUL, POW, RAT, X, Tokens
+from mathgym.envs.classic.equation_solve.engine import ADD, INT, MUL, POW, RAT, Tokens, X
 
 if TYPE_CHECKING:
     from mathgym.envs.classic.equation_solve.engine import Equation
@@ -21,13 +22,13 @@ if TYPE_CHECKING:
 _PREC_ADD, _PREC_MUL, _PREC_ATOM = 40, 50, 1000
 
 
-def to_sympy(tokens: Tokens, start: int = 0):  # noqa: ANN201 (a sympy expression)
+def to_sympy(tokens: Tokens, start: int = 0):
     """The unevaluated sympy expression of the subtree that starts at token ``start``."""
     import sympy
 
     position = start
 
-    def visit():  # noqa: ANN202
+    def visit():
         nonlocal position
         kind, nargs, p, q = tokens[position]
         position += 1

@@ -5,6 +5,7 @@ so its difficulty levels and any curriculum over them apply. :class:`MixedLevelS
 its levels at once, and :func:`equation_from_problem` turns any problem that states an equation in x into an
 :class:`~mathgym.envs.classic.equation_solve.engine.Equation`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,13 +30,18 @@ def equation_text_of(problem: Problem) -> str:
     """
     meta = problem.meta
     params = meta.get("params") or {}
-    candidates = (meta.get("equation"), params.get("equation") if hasattr(params, "get") else None,
-                  problem.prompt.rsplit(":", 1)[-1])
+    candidates = (
+        meta.get("equation"),
+        params.get("equation") if hasattr(params, "get") else None,
+        problem.prompt.rsplit(":", 1)[-1],
+    )
     for text in candidates:
         if text and text.count("=") == 1:
             return text.strip().rstrip(".").replace("$", "")
-    raise ValueError(f"problem {problem.id!r} states no equation: give meta['equation'] ('lhs = rhs') or a "
-                     "prompt ending in ': lhs = rhs'")
+    raise ValueError(
+        f"problem {problem.id!r} states no equation: give meta['equation'] ('lhs = rhs') or a "
+        "prompt ending in ': lhs = rhs'"
+    )
 
 
 def equation_from_problem(problem: Problem) -> Equation:
@@ -60,8 +66,9 @@ class MixedLevelSource(Source):
     :param seed: selects the problem stream.
     """
 
-    def __init__(self, levels: Sequence[int] = (0, 1, 2), *, generator: str = DEFAULT_GENERATOR,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, levels: Sequence[int] = (0, 1, 2), *, generator: str = DEFAULT_GENERATOR, seed: int = 0
+    ) -> None:
         from mathgym.sources.procedural import ProceduralSource
 
         self.levels = tuple(int(level) for level in levels)

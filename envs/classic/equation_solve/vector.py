@@ -1,4 +1,5 @@
 """EquationSolve as a native vector env: N equations stepped at once, masks and observations in numpy."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -20,14 +21,18 @@ from mathgym.envs.classic.equation_solve.engine import (
     RAT,
     RULE_NAMES,
     SWAP,
-    X,
     Equation,
     Tokens,
+    X,
     apply_rule,
     equation_of,
 )
 from mathgym.envs.classic.equation_solve.env import equation_view_spec
-from mathgym.envs.classic.equation_solve.problems import MixedLevelSource, equation_from_problem, format_answer
+from mathgym.envs.classic.equation_solve.problems import (
+    MixedLevelSource,
+    equation_from_problem,
+    format_answer,
+)
 from mathgym.problem import Problem
 from mathgym.sources.base import Source
 
@@ -35,7 +40,7 @@ _RULE_NAMES = np.array(RULE_NAMES, dtype=object)
 
 
 class EquationSolveVectorEnv(VectorEnv):
-    """``num_envs`` copies of :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv` stepped together.
+    """``num_envs`` copies of :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv` at once.
 
     ## Description
 
@@ -96,13 +101,27 @@ class EquationSolveVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 64, levels: Sequence[int] = (0, 1, 2), source: Source | None = None, *,
-                 seed: int = 0, max_moves: int = 20, max_nodes: int = 32, solve_reward: float = 1.0,
-                 step_cost: float = 0.01, invalid_penalty: float = 0.1, complexity_weight: float = 0.0,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        num_envs: int = 64,
+        levels: Sequence[int] = (0, 1, 2),
+        source: Source | None = None,
+        *,
+        seed: int = 0,
+        max_moves: int = 20,
+        max_nodes: int = 32,
+        solve_reward: float = 1.0,
+        step_cost: float = 0.01,
+        invalid_penalty: float = 0.1,
+        complexity_weight: float = 0.0,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        **kwargs: Any,
+    ) -> None:
         if "reward" in kwargs:
-            raise ValueError("EquationSolveVectorEnv computes the default reward in array code; for a custom reward "
-                             "use gym.make_vec(..., vectorization_mode='sync')")
+            raise ValueError(
+                "EquationSolveVectorEnv computes the default reward in array code; for a custom reward "
+                "use gym.make_vec(..., vectorization_mode='sync')"
+            )
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
         if max_moves < 1 or max_nodes < 8:
@@ -114,15 +133,21 @@ class EquationSolveVectorEnv(VectorEnv):
         self.num_envs = num_envs
         self.source = source if source is not None else MixedLevelSource(levels, seed=seed)
         self.max_moves, self.max_nodes = max_moves, max_nodes
-        self.solve_reward, self.step_cost, self.invalid_penalty = float(solve_reward), float(step_cost), \
-            float(invalid_penalty)
+        self.solve_reward, self.step_cost, self.invalid_penalty = (
+            float(solve_reward),
+            float(step_cost),
+            float(invalid_penalty),
+        )
         self.complexity_weight = float(complexity_weight)
-        self.reward_view_spec = equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight)
+        self.reward_view_spec = equation_view_spec(
+            solve_reward, step_cost, invalid_penalty, complexity_weight
+        )
         self.render_mode = None
         self.single_action_space = spaces.Discrete(NUM_RULES * max_nodes)
         self.action_space = batch_space(self.single_action_space, num_envs)
-        self.single_observation_space = spaces.Box(-1.0, 1.0, (max_nodes * NUM_FEATURES + NUM_RULES * max_nodes,),
-                                                   dtype=np.float32)
+        self.single_observation_space = spaces.Box(
+            -1.0, 1.0, (max_nodes * NUM_FEATURES + NUM_RULES * max_nodes,), dtype=np.float32
+        )
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._batch = TokenBatch(num_envs, max_nodes)
         self._tokens: list[Tokens] = [((EQ, 2, 0, 1), (X, 0, 0, 1), (INT, 0, 0, 1))] * num_envs
@@ -136,21 +161,26 @@ class EquationSolveVectorEnv(VectorEnv):
         self._autoreset = np.zeros(num_envs, dtype=bool)
         self._rngs: list[np.random.Generator | None] = [None] * num_envs
         self._obs = np.zeros((num_envs, self.single_observation_space.shape[0]), dtype=np.float32)
-        self._nodes = self._obs[:, :max_nodes * NUM_FEATURES].reshape(num_envs, max_nodes, NUM_FEATURES)
+        self._nodes = self._obs[:, : max_nodes * NUM_FEATURES].reshape(num_envs, max_nodes, NUM_FEATURES)
         self._mask = np.zeros((num_envs, NUM_RULES * max_nodes), dtype=bool)
         self._columns = self._batch.analyze()
 
     # -- Gymnasium vector API ------------------------------------------------------------------------------
 
-    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         options = dict(options or {})
         which = options.pop("reset_mask", None)
         which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
         if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True")
+            raise ValueError(
+                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
+            )
         if options:
-            raise ValueError(f"unsupported reset options {sorted(options)}: pin problems with a source instead")
+            raise ValueError(
+                f"unsupported reset options {sorted(options)}: pin problems with a source instead"
+            )
         if seed is not None:
             seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
             if len(seeds) != self.num_envs:
@@ -163,7 +193,9 @@ class EquationSolveVectorEnv(VectorEnv):
         self._refresh()
         return self._obs.copy(), self._reset_info()
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
         n_actions = self.single_action_space.n
         if actions.min(initial=0) < 0 or actions.max(initial=0) >= n_actions:
@@ -226,7 +258,7 @@ class EquationSolveVectorEnv(VectorEnv):
         return self._obs.copy(), rewards, terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
-        """Valid actions per sub-env, ``(num_envs, 8 * max_nodes)`` (sb3-contrib's ``MaskablePPO`` convention)."""
+        """Valid actions per sub-env, ``(num_envs, 8 * max_nodes)`` (read by sb3-contrib's MaskablePPO)."""
         return self._mask.copy()
 
     def equation(self, i: int) -> Equation:
@@ -243,14 +275,16 @@ class EquationSolveVectorEnv(VectorEnv):
         for b in rows:
             b = int(b)
             if self._rngs[b] is None:
-                self._rngs[b] = np.random.default_rng(self.np_random.integers(2 ** 63))
+                self._rngs[b] = np.random.default_rng(self.np_random.integers(2**63))
             problem = self.source.sample(self._rngs[b])
             tree = equation_from_problem(problem)
             if not tree.has_x[0]:
                 raise ValueError(f"the equation {tree.text()} does not contain the unknown x")
             if tree.n > self.max_nodes:
-                raise ValueError(f"the equation {tree.text()} has {tree.n} nodes but max_nodes is {self.max_nodes}: "
-                                 "raise max_nodes")
+                raise ValueError(
+                    f"the equation {tree.text()} has {tree.n} nodes but max_nodes is {self.max_nodes}: "
+                    "raise max_nodes"
+                )
             self.problems[b] = problem
             self._problem_ids[b] = problem.id
             self._levels[b] = problem.meta.get("level")
@@ -265,7 +299,7 @@ class EquationSolveVectorEnv(VectorEnv):
         self._columns = self._batch.analyze()
         self._mask = batch_action_mask(self._batch, self._columns, self._last_rule != SWAP, self._tokens)
         batch_encode(self._batch, self._columns, self._nodes)
-        self._obs[:, self._nodes.shape[1] * NUM_FEATURES:] = self._mask
+        self._obs[:, self._nodes.shape[1] * NUM_FEATURES :] = self._mask
 
     def _verify(self, b: int, answer: str) -> dict[str, Any]:
         from mathgym import verify  # the verifier loads sympy parsers: import it on first use
@@ -274,32 +308,62 @@ class EquationSolveVectorEnv(VectorEnv):
 
     def _reset_info(self) -> dict[str, Any]:
         every = np.ones(self.num_envs, dtype=bool)
-        return {"problem_id": self._problem_ids.copy(), "_problem_id": every, "action_mask": self._mask.copy(),
-                "_action_mask": every, "level": self._levels.copy(), "_level": every.copy()}
+        return {
+            "problem_id": self._problem_ids.copy(),
+            "_problem_id": every,
+            "action_mask": self._mask.copy(),
+            "_action_mask": every,
+            "level": self._levels.copy(),
+            "_level": every.copy(),
+        }
 
-    def _step_info(self, rows: np.ndarray, valid: np.ndarray, rule: np.ndarray, node: np.ndarray,
-                   components: dict[str, np.ndarray], ended: np.ndarray, correct: np.ndarray,
-                   verdicts: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    def _step_info(
+        self,
+        rows: np.ndarray,
+        valid: np.ndarray,
+        rule: np.ndarray,
+        node: np.ndarray,
+        components: dict[str, np.ndarray],
+        ended: np.ndarray,
+        correct: np.ndarray,
+        verdicts: dict[int, dict[str, Any]],
+    ) -> dict[str, Any]:
         info = self._reset_info()
         stepped = np.zeros(self.num_envs, dtype=bool)
         stepped[rows] = True
-        info.update(rule=_RULE_NAMES[rule], _rule=stepped, node=node, _node=stepped.copy(), valid=valid,
-                    _valid=stepped.copy())
+        info.update(
+            rule=_RULE_NAMES[rule],
+            _rule=stepped,
+            node=node,
+            _node=stepped.copy(),
+            valid=valid,
+            _valid=stepped.copy(),
+        )
         info["reward_components"] = {**components, **{f"_{k}": stepped.copy() for k in components}}
         info["_reward_components"] = stepped.copy()
         if ended.any():
             equations = np.full(self.num_envs, None, dtype=object)
-            verdict_cols = {"correct": np.zeros(self.num_envs, dtype=bool), "score": np.zeros(self.num_envs),
-                            "extracted": np.full(self.num_envs, None, dtype=object),
-                            "reason": np.full(self.num_envs, None, dtype=object)}
+            verdict_cols = {
+                "correct": np.zeros(self.num_envs, dtype=bool),
+                "score": np.zeros(self.num_envs),
+                "extracted": np.full(self.num_envs, None, dtype=object),
+                "reason": np.full(self.num_envs, None, dtype=object),
+            }
             for b in np.flatnonzero(ended):
                 equations[b] = equation_of(self._tokens[b]).text()
-                verdict = verdicts.get(int(b), {"correct": False, "score": 0.0, "extracted": None,
-                                                "reason": "unsolved"})
+                verdict = verdicts.get(
+                    int(b), {"correct": False, "score": 0.0, "extracted": None, "reason": "unsolved"}
+                )
                 for key, column in verdict_cols.items():
                     column[b] = verdict[key]
-            info.update(equation=equations, _equation=ended.copy(), is_success=correct & ended,
-                        _is_success=ended.copy(), moves=np.where(ended, self._moves, 0), _moves=ended.copy())
+            info.update(
+                equation=equations,
+                _equation=ended.copy(),
+                is_success=correct & ended,
+                _is_success=ended.copy(),
+                moves=np.where(ended, self._moves, 0),
+                _moves=ended.copy(),
+            )
             info["verdict"] = {**verdict_cols, **{f"_{k}": ended.copy() for k in verdict_cols}}
             info["_verdict"] = ended.copy()
         return info

@@ -1,4 +1,5 @@
 """SymbolicRegression: build an expression token by token (prefix order) that fits a dataset."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,15 +24,25 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
 from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.seeding import derive_rng
 
-
 SR_STATE_FIELDS = (
-    ViewField("tokens", "list[str]", "the expression so far, in prefix order", "e.g. ['add', 'mul', 'x1', 'x1']"),
+    ViewField(
+        "tokens", "list[str]", "the expression so far, in prefix order", "e.g. ['add', 'mul', 'x1', 'x1']"
+    ),
     ViewField("length", "int", "tokens placed so far", "[0, max_length]"),
-    ViewField("open_slots", "int", "arguments still missing before the expression is complete (arity deficit)",
-              "[0, max_length]"),
+    ViewField(
+        "open_slots",
+        "int",
+        "arguments still missing before the expression is complete (arity deficit)",
+        "[0, max_length]",
+    ),
     ViewField("complete", "bool", "the expression is complete and was scored"),
-    ViewField("fit_error", "float | None", "NRMSE (RMSE / std(y)) on the training points once complete "
-                                           "(inf for a non-finite expression); None before", ">= 0"),
+    ViewField(
+        "fit_error",
+        "float | None",
+        "NRMSE (RMSE / std(y)) on the training points once complete "
+        "(inf for a non-finite expression); None before",
+        ">= 0",
+    ),
     ViewField("fit", "float | None", "1 / (1 + fit_error) once complete, None before", "[0, 1]"),
     ViewField("max_length", "int", "most tokens an expression may have", ">= 2"),
 )
@@ -43,15 +54,19 @@ SR_ACTION_FIELDS = (
 SR_VIEW_SPEC = RewardViewSpec(
     name="ExpressionState",
     task="Build a symbolic expression token by token, in prefix order, that reproduces an unknown function "
-         "from its sampled (x, y) points.",
-    success="the completed expression is symbolically equivalent to the benchmark's function (sympy simplifies "
-            "their difference to 0), i.e. the exact formula is recovered",
-    action="appends one token to the expression; an illegal token (masked by the constraints) ends the episode "
-           "with info['valid'] false",
-    state_fields=SR_STATE_FIELDS, action_fields=SR_ACTION_FIELDS,
-    hand_reward=("def compute_reward(prev, action, state, info):\n"
-                 "    fit = state[\"fit\"] if state[\"complete\"] and info[\"valid\"] else 0.0\n"
-                 "    return fit, {\"fit\": fit}\n"))
+    "from its sampled (x, y) points.",
+    success="the completed expression is symbolically equivalent to the benchmark's function (sympy "
+    "simplifies their difference to 0), i.e. the exact formula is recovered",
+    action="appends one token to the expression; an illegal token (masked by the constraints) ends the "
+    "episode with info['valid'] false",
+    state_fields=SR_STATE_FIELDS,
+    action_fields=SR_ACTION_FIELDS,
+    hand_reward=(
+        "def compute_reward(prev, action, state, info):\n"
+        '    fit = state["fit"] if state["complete"] and info["valid"] else 0.0\n'
+        '    return fit, {"fit": fit}\n'
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -82,15 +97,18 @@ def draw_data(benchmark: Benchmark, data_seed: int) -> tuple[np.ndarray, np.ndar
     :param benchmark: the benchmark.
     :param data_seed: the seed of both draws (the training and test points come from separate streams).
     """
-    X_train = benchmark.train.draw(derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "train"),
-                                   benchmark.n_variables)
-    X_test = benchmark.test.draw(derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "test"),
-                                 benchmark.n_variables)
+    X_train = benchmark.train.draw(
+        derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "train"), benchmark.n_variables
+    )
+    X_test = benchmark.test.draw(
+        derive_rng("mathgym.symbolic_regression", benchmark.name, data_seed, "test"), benchmark.n_variables
+    )
     return X_train, benchmark.function(X_train), X_test, benchmark.function(X_test)
 
 
-def fit_errors(y_hat: np.ndarray, y: np.ndarray, y_test_hat: np.ndarray, y_test: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_errors(
+    y_hat: np.ndarray, y: np.ndarray, y_test_hat: np.ndarray, y_test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(reward, nrmse, nmse_test)`` of predictions, row by row (1-d inputs are one row).
 
     A row with a non-finite training prediction, or a non-finite NRMSE, scores 0 with errors ``inf``.
@@ -186,11 +204,20 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, benchmark: str | Benchmark = "Nguyen-1", *, max_length: int = 64, constants: bool = False,
-                 data_seed: int | None = None, constraints: Constraints | None = None,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        benchmark: str | Benchmark = "Nguyen-1",
+        *,
+        max_length: int = 64,
+        constants: bool = False,
+        data_seed: int | None = None,
+        constraints: Constraints | None = None,
+        render_mode: str | None = None,
+    ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
         self.library = TokenLibrary(self.benchmark.functions, self.benchmark.n_variables, constants)
         base = constraints or Constraints()
@@ -221,8 +248,14 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
 
     def task_spec(self) -> dict[str, Any]:
         """The benchmark spec and data seed, recorded with every score."""
-        return {**self.benchmark.spec(), "data_seed": self.data_seed, "max_length": self.max_length,
-                "constants": self.library.constants, "recovery": "symbolic", "screen_nmse": SCREEN_NMSE}
+        return {
+            **self.benchmark.spec(),
+            "data_seed": self.data_seed,
+            "max_length": self.max_length,
+            "constants": self.library.constants,
+            "recovery": "symbolic",
+            "screen_nmse": SCREEN_NMSE,
+        }
 
     def score(self, tokens: Sequence[int]) -> Score:
         """Score a complete prefix expression on the current datasets (fits constants first).
@@ -237,7 +270,9 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
         if y_hat.shape != self.y_train.shape or not np.all(np.isfinite(y_hat)):
             return Score(0.0, float("inf"), float("inf"), False, expression, tuple(constants))
         y_test_hat = evaluate_prefix(tokens, self.library, self.X_test, constants)
-        reward, nrmse, nmse_test = (float(v) for v in fit_errors(y_hat, self.y_train, y_test_hat, self.y_test))
+        reward, nrmse, nmse_test = (
+            float(v) for v in fit_errors(y_hat, self.y_train, y_test_hat, self.y_test)
+        )
         success = nmse_test < SCREEN_NMSE and self._recovers(tokens, constants)
         return Score(reward, nrmse, nmse_test, success, expression, tuple(constants))
 
@@ -251,7 +286,7 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
 
         def loss(c: np.ndarray) -> float:
             residual = evaluate_prefix(tokens, self.library, self.X_train, c) - self.y_train
-            value = float(np.mean(residual ** 2))
+            value = float(np.mean(residual**2))
             return value if np.isfinite(value) else 1e30
 
         result = minimize(loss, np.ones(n_const), method="BFGS")
@@ -265,7 +300,7 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
             if self.data_seed != self.fixed_data_seed:
                 self.draw_data(self.fixed_data_seed)
         elif seed is not None or self.X_train is None:
-            self.draw_data(int(self.np_random.integers(2 ** 31)))
+            self.draw_data(int(self.np_random.integers(2**31)))
         self.builder.reset()
         self._mask = self.builder.mask()
         self._last_score = None
@@ -290,9 +325,16 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
             return self._observation(), 0.0, False, False, info
         result = self.score(self.builder.tokens)
         self._last_score = result
-        info.update(success=result.success, is_success=result.success, expression=result.expression,
-                    nrmse=result.nrmse, nmse_test=result.nmse_test, constants=list(result.constants),
-                    tokens=prefix_to_text(self.builder.tokens, self.library), spec=self.task_spec())
+        info.update(
+            success=result.success,
+            is_success=result.success,
+            expression=result.expression,
+            nrmse=result.nrmse,
+            nmse_test=result.nmse_test,
+            constants=list(result.constants),
+            tokens=prefix_to_text(self.builder.tokens, self.library),
+            spec=self.task_spec(),
+        )
         return self._observation(), result.reward, True, False, info
 
     def action_masks(self) -> np.ndarray:
@@ -303,9 +345,15 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
         """The state as reward code sees it (fields: :data:`SR_STATE_FIELDS`)."""
         score = self._last_score
         fit_error = None if score is None else (score.nrmse if np.isfinite(score.nrmse) else float("inf"))
-        return {"tokens": [self.library.names[t] for t in self.builder.tokens], "length": len(self.builder.tokens),
-                "open_slots": self.builder.open_slots, "complete": score is not None, "fit_error": fit_error,
-                "fit": None if score is None else score.reward, "max_length": self.max_length}
+        return {
+            "tokens": [self.library.names[t] for t in self.builder.tokens],
+            "length": len(self.builder.tokens),
+            "open_slots": self.builder.open_slots,
+            "complete": score is not None,
+            "fit_error": fit_error,
+            "fit": None if score is None else score.reward,
+            "max_length": self.max_length,
+        }
 
     def reward_view_action(self, action: int) -> dict[str, Any]:
         """The action as reward code sees it (fields: :data:`SR_ACTION_FIELDS`)."""
@@ -316,8 +364,10 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
 
     def _observation(self) -> np.ndarray:
         parent, sibling, open_slots, position = self.builder.observation()
-        return np.array([parent, sibling, min(open_slots, self.max_length), min(position, self.max_length)],
-                        dtype=np.int64)
+        return np.array(
+            [parent, sibling, min(open_slots, self.max_length), min(position, self.max_length)],
+            dtype=np.int64,
+        )
 
     def _info(self) -> dict[str, Any]:
         return {"action_mask": self._mask.copy(), "token_names": self.library.names}

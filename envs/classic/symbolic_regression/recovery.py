@@ -7,6 +7,7 @@ and positive where the benchmark samples them from a non-negative interval (``lo
 runs only on expressions that already pass the numeric screen (NMSE < 1e-12 on the noiseless test points),
 and answers are cached per token sequence.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -24,18 +25,20 @@ def benchmark_symbols(benchmark: Benchmark) -> list:
     import sympy
 
     positive = min(benchmark.train.low, benchmark.test.low) >= 0
-    return [sympy.Symbol(f"x{i + 1}", real=True, positive=positive or None) for i in range(benchmark.n_variables)]
+    return [
+        sympy.Symbol(f"x{i + 1}", real=True, positive=positive or None) for i in range(benchmark.n_variables)
+    ]
 
 
 @lru_cache(maxsize=64)
-def _target(benchmark: Benchmark):  # noqa: ANN202 (a sympy expression)
+def _target(benchmark: Benchmark):
     import sympy
 
     symbols = benchmark_symbols(benchmark)
     return sympy.sympify(benchmark.expression, locals={f"x{i + 1}": s for i, s in enumerate(symbols)})
 
 
-def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> bool:  # noqa: ANN001
+def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> bool:
     """Whether a sympy ``expression`` over ``x1..xn`` equals the benchmark's target symbolically.
 
     The expression's free symbols are replaced by the benchmark's (real, positive on non-negative domains).
@@ -50,7 +53,9 @@ def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> 
 
     symbols = benchmark_symbols(benchmark)
     by_name = {s.name: s for s in symbols}
-    expression = expression.xreplace({s: by_name[s.name] for s in expression.free_symbols if s.name in by_name})
+    expression = expression.xreplace(
+        {s: by_name[s.name] for s in expression.free_symbols if s.name in by_name}
+    )
     difference = expression - _target(benchmark)
     if difference == 0 or sympy.expand(difference) == 0:
         return True
@@ -60,14 +65,14 @@ def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> 
         return False
 
 
-def _with_timeout(fn, seconds: float) -> bool:  # noqa: ANN001
+def _with_timeout(fn, seconds: float) -> bool:
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return bool(fn())  # signals only reach the main thread; run unbounded elsewhere
 
-    def expire(signum, frame):  # noqa: ANN001, ANN202
+    def expire(signum, frame):
         raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)

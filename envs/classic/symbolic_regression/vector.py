@@ -1,4 +1,5 @@
 """SymbolicRegression as a native vector env: N expressions built and scored at once in numpy."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -89,14 +90,25 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 64, benchmark: str | Benchmark = "Nguyen-1", *, max_length: int = 64,
-                 constants: bool = False, data_seed: int | None = None, constraints: Constraints | None = None,
-                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP, check_recovery: bool = True) -> None:
+    def __init__(
+        self,
+        num_envs: int = 64,
+        benchmark: str | Benchmark = "Nguyen-1",
+        *,
+        max_length: int = 64,
+        constants: bool = False,
+        data_seed: int | None = None,
+        constraints: Constraints | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        check_recovery: bool = True,
+    ) -> None:
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            raise ValueError("SymbolicRegressionVectorEnv supports the NEXT_STEP and DISABLED autoreset modes")
+            raise ValueError(
+                "SymbolicRegressionVectorEnv supports the NEXT_STEP and DISABLED autoreset modes"
+            )
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.num_envs = num_envs
         self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
@@ -118,7 +130,9 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         self._arity = np.array(library.arities, dtype=np.int64)
         self._trig = np.array([name in TRIG for name in library.names])
         self._is_var = np.array([library.is_variable(t) for t in range(n)])
-        self._var = np.array([int(name[1:]) - 1 if library.is_variable(t) else 0 for t, name in enumerate(library.names)])
+        self._var = np.array(
+            [int(name[1:]) - 1 if library.is_variable(t) else 0 for t, name in enumerate(library.names)]
+        )
         self._const = library.index("const") if constants else -1
         self._exp = library.names.index("exp") if "exp" in library.names else -1
         self._log = library.names.index("log") if "log" in library.names else -1
@@ -164,10 +178,10 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
     def _draw(self, i: int, data_seed: int) -> None:
         X_train, y_train, X_test, y_test = draw_data(self.benchmark, data_seed)
-        self._X[i, :self._n_train], self._X[i, self._n_train:] = X_train, X_test
-        self._y[i, :self._n_train], self._y[i, self._n_train:] = y_train, y_test
+        self._X[i, : self._n_train], self._X[i, self._n_train :] = X_train, X_test
+        self._y[i, : self._n_train], self._y[i, self._n_train :] = y_train, y_test
         V = self.benchmark.n_variables
-        self._XT[i * V:(i + 1) * V] = self._X[i].T
+        self._XT[i * V : (i + 1) * V] = self._X[i].T
         self._data_seed[i] = data_seed
 
     def task_spec(self, i: int = 0) -> dict[str, Any]:
@@ -175,8 +189,14 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
         :param i: sub-env index.
         """
-        return {**self.benchmark.spec(), "data_seed": int(self._data_seed[i]), "max_length": self.max_length,
-                "constants": self.library.constants, "recovery": "symbolic", "screen_nmse": SCREEN_NMSE}
+        return {
+            **self.benchmark.spec(),
+            "data_seed": int(self._data_seed[i]),
+            "max_length": self.max_length,
+            "constants": self.library.constants,
+            "recovery": "symbolic",
+            "screen_nmse": SCREEN_NMSE,
+        }
 
     def data(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(X_train, y_train, X_test, y_test)`` of sub-env ``i``.
@@ -188,13 +208,16 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
     # -- Gymnasium vector API ------------------------------------------------------------------------------
 
-    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         options = dict(options or {})
         which = options.pop("reset_mask", None)
         which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
         if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True")
+            raise ValueError(
+                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
+            )
         if seed is not None:
             seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
             if len(seeds) != self.num_envs:
@@ -209,17 +232,22 @@ class SymbolicRegressionVectorEnv(VectorEnv):
                     self._draw(i, self.fixed_data_seed)
             elif seeds[i] is not None:
                 self._sub_rngs[i] = seeding.np_random(seeds[i])[0]
-                self._draw(i, int(self._sub_rngs[i].integers(2 ** 31)))
+                self._draw(i, int(self._sub_rngs[i].integers(2**31)))
             elif self._data_seed[i] < 0:
                 if self._sub_rngs[i] is None:
-                    self._sub_rngs[i] = np.random.default_rng(self.np_random.integers(2 ** 63))
-                self._draw(i, int(self._sub_rngs[i].integers(2 ** 31)))
+                    self._sub_rngs[i] = np.random.default_rng(self.np_random.integers(2**63))
+                self._draw(i, int(self._sub_rngs[i].integers(2**31)))
         self._clear(which)
         self._autoreset[which] = False
         self._update_mask()
-        return self._observation(), {"action_mask": self._mask.copy(), "_action_mask": np.ones(self.num_envs, bool)}
+        return self._observation(), {
+            "action_mask": self._mask.copy(),
+            "_action_mask": np.ones(self.num_envs, bool),
+        }
 
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    def step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
         n = len(self.library)
         if actions.min(initial=0) < 0 or actions.max(initial=0) >= n:
@@ -227,7 +255,9 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         rewards = np.zeros(self.num_envs)
         terminated = np.zeros(self.num_envs, dtype=bool)
         truncated = np.zeros(self.num_envs, dtype=bool)
-        restart = self._autoreset if self.autoreset_mode == AutoresetMode.NEXT_STEP else np.zeros_like(self._done)
+        restart = (
+            self._autoreset if self.autoreset_mode == AutoresetMode.NEXT_STEP else np.zeros_like(self._done)
+        )
         if restart.any():
             self._clear(restart)
         active = ~self._done & ~restart
@@ -263,7 +293,7 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
         :param i: sub-env index.
         """
-        tokens = [int(t) for t in self._final_tokens[i, :self._final_length[i]]]
+        tokens = [int(t) for t in self._final_tokens[i, : self._final_length[i]]]
         return prefix_to_infix(tokens, self.library, self._final_constants.get(i, ())) if tokens else ""
 
     def tokens(self, i: int) -> list[int]:
@@ -271,7 +301,7 @@ class SymbolicRegressionVectorEnv(VectorEnv):
 
         :param i: sub-env index.
         """
-        return [int(t) for t in self._tokens[i, :self._length[i]]]
+        return [int(t) for t in self._tokens[i, : self._length[i]]]
 
     # -- internals -----------------------------------------------------------------------------------------
 
@@ -364,7 +394,9 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         self._done[done] = True
         return done, (np.concatenate(values) if len(values) > 1 else values[0] if values else None)
 
-    def _score(self, rows: np.ndarray, values: np.ndarray | None, rewards: np.ndarray, info: dict[str, Any]) -> None:
+    def _score(
+        self, rows: np.ndarray, values: np.ndarray | None, rewards: np.ndarray, info: dict[str, Any]
+    ) -> None:
         t = self._n_train
         constants: list[tuple[float, ...]] = [()] * rows.size
         if values is None:  # fit constants and evaluate expression by expression
@@ -374,7 +406,9 @@ class SymbolicRegressionVectorEnv(VectorEnv):
                 constants[k] = tuple(self._fit_constants(i, tokens))
                 with np.errstate(all="ignore"):
                     values[k] = evaluate_prefix(tokens, self.library, self._X[i], constants[k])
-        reward, nrmse, nmse_test = fit_errors(values[:, :t], self._y[rows, :t], values[:, t:], self._y[rows, t:])
+        reward, nrmse, nmse_test = fit_errors(
+            values[:, :t], self._y[rows, :t], values[:, t:], self._y[rows, t:]
+        )
         rewards[rows] = reward
         success = nmse_test < SCREEN_NMSE
         for k in np.flatnonzero(success):  # rare: decide symbolically
