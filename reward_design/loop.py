@@ -553,9 +553,13 @@ def summarise_scores(scores: dict[str, list[float]], reps: int = 2_000) -> dict[
 
 
 def human_normalised_score(r: float | None, r_sparse: float | None, r_hand: float | None) -> float | None:
-    """``(R - R_sparse) / (R_hand - R_sparse)``; ``None`` when undefined (a missing score, or the hand-written
-    reward no better or worse than the sparse one)."""
-    if r is None or r_sparse is None or r_hand is None or abs(r_hand - r_sparse) < 1e-12:
+    """``(R - R_sparse) / (R_hand - R_sparse)``: 0 at the sparse reward, 1 at the hand-written one.
+
+    ``None`` when a score is missing or when the hand-written reward does not beat the sparse one: the scale
+    then has no unit (a tiny gap blows it up) or points the wrong way (a worse hand-written reward would
+    make a better designed one score negative).
+    """
+    if r is None or r_sparse is None or r_hand is None or r_hand - r_sparse < 1e-12:
         return None
     return float((r - r_sparse) / (r_hand - r_sparse))
 

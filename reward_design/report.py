@@ -111,7 +111,7 @@ def write_report(run_dir: str | Path, *, plots: bool = True) -> Path:
                 lines.append(f"| {name} | {e['iqm']:.3f} | [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] | {e['mean']:.3f} | "
                              f"{e['seeds']} |")
         lines += ["", f"Human-normalised score of the best reward, (R − R_sparse) / (R_hand − R_sparse): "
-                      f"**{_fmt(final.get('hns'), 2)}**" + (" (undefined: the hand-written reward scores as the "
+                      f"**{_fmt(final.get('hns'), 2)}**" + (" (undefined: the hand-written reward does not beat the "
                                                              "sparse one)" if final.get("hns") is None else ""), ""]
         if plots:
             plot_final(final, root / "final.png")

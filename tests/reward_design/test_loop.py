@@ -189,6 +189,7 @@ def test_human_normalised_score():
     assert human_normalised_score(0.8, 0.2, 0.5) == pytest.approx(2.0)
     assert human_normalised_score(0.2, 0.2, 0.5) == 0.0
     assert human_normalised_score(0.5, 0.3, 0.3) is None
+    assert human_normalised_score(0.5, 0.3, 0.1) is None  # hand-written worse than sparse: no unit
     assert human_normalised_score(None, 0.2, 0.5) is None
 
 
