@@ -79,12 +79,11 @@ def sandbox_overhead(args: argparse.Namespace) -> dict[str, float]:
     out: dict[str, float] = {}
     for executor in ("trusted", "local", "trusted", "local"):  # interleaved: load drifts hit both alike
         outcome = train_candidate(env_id, kwargs, code, seed=0, config=config, executor=executor)
-        out.setdefault(f"{executor}_s", 0.0)
-        out[f"{executor}_s"] += outcome.seconds / 2
-        if executor == "local":
-            out.setdefault("reward_share", 0.0)
-            out["reward_share"] += outcome.reward_seconds / outcome.seconds / 2
+        out[f"{executor}_s"] = out.get(f"{executor}_s", 0.0) + outcome.seconds / 2
+        out[f"{executor}_reward_s"] = out.get(f"{executor}_reward_s", 0.0) + outcome.reward_seconds / 2
     out["overhead"] = out["local_s"] / out["trusted_s"] - 1.0
+    # the sandbox's own cost, less noisy than the wall-time ratio: reward time sandboxed minus in-process
+    out["round_trip_share"] = (out["local_reward_s"] - out["trusted_reward_s"]) / out["local_s"]
     return out
 
 
@@ -111,7 +110,8 @@ def report(results: list[EnvResult], overhead: dict[str, float] | None, load: tu
         hns_without = r.without_filter["final"].get("hns")
         saved += r.without_filter["rl_runs"] - r.with_filter["rl_runs"]
         runs_without += r.without_filter["rl_runs"]
-        same_or_better += (hns is not None and (hns_without is None or hns >= hns_without - 1e-9))
+        same_or_better += hns == hns_without or (hns is not None and hns_without is not None
+                                                 and hns >= hns_without - 1e-9)
         lines.append(f"| {r.label} ({r.env_id}) | {r.budget} | {_fmt(final.get('sparse'))} | {_fmt(hand)} | "
                      f"{_fmt(best)} | {'–' if hns is None else f'{hns:.2f}'} | {'yes' if beats else 'no'} | "
                      f"{r.with_filter['execute_rate']:.0%} | {r.with_filter['rl_runs']} / "
@@ -121,12 +121,14 @@ def report(results: list[EnvResult], overhead: dict[str, float] | None, load: tu
                   f"hand-written reward beaten on {beaten} of {len(results)} envs (target >= 4 of 5)",
               f"pre-filter: {saved} of {runs_without} RL runs saved ({saved / max(runs_without, 1):.0%}; "
               "target >= 50 %); "
-              f"final HNS with the filter >= without it on {same_or_better} of {len(results)} envs"]
+              f"final HNS with the filter equal to or above the one without it on {same_or_better} of {len(results)} "
+              "envs"]
     if overhead:
-        lines.append(f"sandbox overhead (hand-written reward on equation-medium, same seed and steps): in-process "
-                     f"{overhead['trusted_s']:.1f} s, sandboxed {overhead['local_s']:.1f} s: "
-                     f"{overhead['overhead']:+.1%} of training time (target <= 10 %); reward computation incl. "
-                     f"round trips {overhead['reward_share']:.1%} of the sandboxed run")
+        lines.append(f"sandbox overhead (hand-written reward on equation-medium, same seed and steps, mean of 2 "
+                     f"interleaved runs each): training wall time in-process {overhead['trusted_s']:.1f} s, sandboxed "
+                     f"{overhead['local_s']:.1f} s ({overhead['overhead']:+.1%}); reward time {overhead['trusted_reward_s']:.2f} s "
+                     f"in-process vs {overhead['local_reward_s']:.2f} s sandboxed: the sandbox's round trips cost "
+                     f"{overhead['round_trip_share']:.1%} of training time (target <= 10 %)")
     return "\n".join(lines)
 
 

@@ -65,7 +65,7 @@ SPARSE_REWARD = '''def compute_reward(prev, action, state, info):
 '''
 TRAINERS = ("sb3", "grpo", "prefilter")
 #: settings that may change between a run and its resumption (they do not change results)
-RESUMABLE_CHANGES = ("workers", "backend", "progress", "feedback_file", "cache_dir")
+RESUMABLE_CHANGES = ("out", "workers", "backend", "progress", "feedback_file", "cache_dir")
 
 
 @dataclass
