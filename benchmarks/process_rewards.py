@@ -15,7 +15,7 @@
    tiny policy, N = 1…16, generated tokens counted, 3 seeds. Anchors: OpenR (PRM-weighted best-of-8 0.792 vs
    majority 0.782 on MATH, +1 point; its beam search below majority). Targets: weighted vote ≥ majority + 5
    points at N = 16; beam ≥ best-of-N at equal tokens.
-4. **grpo** — GRPO with the outcome reward vs outcome + clipped process reward (methods §3) on the tiny
+4. **grpo** — GRPO with the outcome reward vs outcome + clipped process reward (Clip of Gao et al. 2024) on the tiny
    policy in step mode, 3 seeds, held-out accuracy curves with 95% bootstrap CIs.
 
 Everything runs on CPU with nothing downloaded. Figures are printed and written to ``--out/summary.json``.

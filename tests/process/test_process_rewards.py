@@ -1,5 +1,5 @@
 """Process reward parts in step-mode envs: PRM scores, progress rewards, and the padding exploit that Clip
-and Delta remove (issue 13, acceptance 4; methods.md §3)."""
+and Delta remove (issue 13, acceptance 4; Gao et al. 2024)."""
 from __future__ import annotations
 
 import gymnasium as gym
@@ -77,7 +77,7 @@ class _Fixed(ValueFunction):
 
 
 def test_progress_is_the_change_in_value_and_telescopes():
-    # methods §4.5: success probabilities 0.1, 0.4, 0.35 before/after two steps -> progress 0.3, -0.05
+    # success probabilities 0.1, 0.4, 0.35 before/after two steps -> progress 0.3, -0.05
     value = _Fixed({0: 0.1, 1: 0.4, 2: 0.35})
     env = gym.make("mathgym/Arithmetic-v0", mode="step", level=2, reward=PAVProgress(value))
     env.reset(seed=3)
