@@ -92,7 +92,7 @@ class GRPOConfig:
     eval_every: int = 10
     """updates between evaluations on held-out seeds (0: only at the start and the end)"""
     eval_episodes: int = 64
-    """held-out episodes per evaluation (greedy decoding)"""
+    """held-out episodes per evaluation (greedy decoding); 0: no evaluations"""
     eval_at_start: bool = True
     """evaluate before the first update (a benchmark that already has that evaluation can skip it)"""
     system_prompt: str | None = None
@@ -179,23 +179,37 @@ def eval_seeds(episodes: int) -> list[int]:
     return [derive_seed("mathgym.grpo.eval", i) % 2**31 for i in range(episodes)]
 
 
-def evaluate(driver: RolloutDriver, envs: list[Any], episodes: int) -> dict[str, Any]:
-    """Greedy episodes on the held-out seeds of :func:`eval_seeds`.
+def evaluate(driver: RolloutDriver, envs: list[Any], episodes: int, temperature: float = 0.0,
+             samples: int = 1) -> dict[str, Any]:
+    """Episodes on the held-out seeds of :func:`eval_seeds`: greedy, or ``samples`` draws per episode at a
+    temperature (the policy's expected accuracy when it samples, which is what GRPO optimises).
 
-    :returns: mean reward and accuracy, and ``eval_correct`` (one 0/1 per episode, for paired statistics).
+    Sampled evaluations use one fixed sampling stream, so that two evaluations of different weights (before
+    and after training) draw with the same random numbers and their difference has less noise.
+
+    :param driver: the rollout driver of the policy.
+    :param envs: the envs to run (episodes go through them in chunks).
+    :param episodes: held-out episodes.
+    :param temperature: 0 for greedy decoding.
+    :param samples: draws per episode when sampling.
+    :returns: mean reward and accuracy, and ``eval_correct`` (per episode: 0/1 when greedy, the share of
+        correct draws when sampling), for paired statistics.
     """
-    seeds = eval_seeds(episodes)
-    saved, driver.sampling = driver.sampling, driver.sampling.replace(temperature=0.0, seed=None)
+    draws = 1 if temperature <= 0 else samples
+    seeds = [seed for seed in eval_seeds(episodes) for _ in range(draws)]
+    sampling = driver.sampling.replace(temperature=max(temperature, 0.0),
+                                       seed=None if temperature <= 0 else derive_seed("mathgym.grpo.eval-draws") % 2**31)
+    saved, driver.sampling = driver.sampling, sampling
     try:
         trajectories: list[Trajectory] = []
-        for start in range(0, episodes, len(envs)):
+        for start in range(0, len(seeds), len(envs)):
             chunk = seeds[start:start + len(envs)]
             trajectories += driver.run(envs[:len(chunk)], seeds=chunk)
     finally:
         driver.sampling = saved
+    correct = [sum(t.correct for t in trajectories[i:i + draws]) / draws for i in range(0, len(trajectories), draws)]
     return {"eval_reward": sum(t.total_reward for t in trajectories) / len(trajectories),
-            "eval_accuracy": sum(t.correct for t in trajectories) / len(trajectories),
-            "eval_correct": [int(t.correct) for t in trajectories]}
+            "eval_accuracy": sum(correct) / len(correct), "eval_correct": correct}
 
 
 @dataclass
@@ -275,7 +289,7 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
         if log is not None:
             log(row)
 
-    if config.eval_at_start:
+    if config.eval_at_start and config.eval_episodes:
         record({"update": 0, **evaluate(driver, eval_envs, config.eval_episodes)})
     trajectories: list[Trajectory] = []
     advantages: list[float] = []
@@ -344,7 +358,8 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
                "signal_groups": signal,
                "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
                **stats, "rollout_s": rollout_s, "update_s": time.perf_counter() - started - rollout_s}
-        if update == config.total_updates or (config.eval_every and update % config.eval_every == 0):
+        if config.eval_episodes and (update == config.total_updates
+                                     or (config.eval_every and update % config.eval_every == 0)):
             row.update(evaluate(driver, eval_envs, config.eval_episodes))
         record(row)
     for env in envs:

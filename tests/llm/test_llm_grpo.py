@@ -106,38 +106,34 @@ def test_token_logprobs_are_those_of_the_temperature_the_rollouts_sampled_at(tin
         assert float((raw[0] - sampler).abs().max()) > 0.05  # the raw logits' log-probabilities are not the sampler's
 
 
-class _ConstantReward:
-    """Every step earns the same reward: no group has a learning signal."""
+def _constant_reward(value: float):  # mathgym.rewards is imported inside the tests, as elsewhere in this file
+    """A reward that gives every step the same value: no group has a learning signal."""
+    from mathgym.rewards.base import Reward, RewardOutput
 
-    def __new__(cls, value: float):  # noqa: ANN204 - built lazily so the module imports without mathgym.rewards
-        from mathgym.rewards.base import Reward, RewardOutput
+    class Constant(Reward):
+        name = "constant"
 
-        class Constant(Reward):
-            name = "constant"
+        def __call__(self, ctx):
+            return RewardOutput(value, {"constant": value})
 
-            def __call__(self, ctx):  # noqa: ANN001, ANN204
-                return RewardOutput(value, {"constant": value})
-
-        return Constant()
+    return Constant()
 
 
-class _LengthParityReward:
+def _length_parity_reward():
     """A reward that differs within groups (the response length's parity), so every update has signal."""
+    from mathgym.rewards.base import Reward, RewardOutput
 
-    def __new__(cls):  # noqa: ANN204
-        from mathgym.rewards.base import Reward, RewardOutput
+    class Parity(Reward):
+        name = "parity"
 
-        class Parity(Reward):
-            name = "parity"
+        def __call__(self, ctx):
+            value = float(len(ctx.action) % 2)
+            return RewardOutput(value, {"parity": value})
 
-            def __call__(self, ctx):  # noqa: ANN001, ANN204
-                value = float(len(ctx.action) % 2)
-                return RewardOutput(value, {"parity": value})
-
-        return Parity()
+    return Parity()
 
 
-def _train_tiny(tiny_model_dir, **overrides):  # noqa: ANN001, ANN003, ANN202
+def _train_tiny(tiny_model_dir, **overrides):
     import torch
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm.hf import load_tokenizer
@@ -145,8 +141,9 @@ def _train_tiny(tiny_model_dir, **overrides):  # noqa: ANN001, ANN003, ANN202
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
-    settings = dict(model_path=str(tiny_model_dir), total_updates=2, prompts_per_step=2, group_size=4,
-                    max_new_tokens=6, eval_every=0, eval_episodes=2, eval_at_start=False, learning_rate=5e-3, seed=0)
+    settings = {"model_path": str(tiny_model_dir), "total_updates": 2, "prompts_per_step": 2, "group_size": 4,
+                "max_new_tokens": 6, "eval_every": 0, "eval_episodes": 2, "eval_at_start": False,
+                "learning_rate": 5e-3, "seed": 0}
     settings.update(overrides)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     result = train(GRPOConfig(**settings), model=model, tokenizer=tokenizer, log=None)
@@ -156,10 +153,10 @@ def _train_tiny(tiny_model_dir, **overrides):  # noqa: ANN001, ANN003, ANN202
 
 def test_batches_without_signal_take_no_optimizer_step(tiny_model_dir):
     require("transformers")
-    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _ConstantReward(0.5)})
+    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _constant_reward(0.5)})
     assert [r["skipped"] for r in rows] == [1.0, 1.0] and [r["signal_groups"] for r in rows] == [0.0, 0.0]
     assert not changed  # not even AdamW's weight decay moved a weight
-    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _LengthParityReward()})
+    rows, changed = _train_tiny(tiny_model_dir, env_kwargs={"level": 0, "reward": _length_parity_reward()})
     assert all(r["skipped"] == 0.0 and r["signal_groups"] > 0 for r in rows) and changed
 
 
@@ -173,7 +170,7 @@ def test_zero_advantage_sequences_change_neither_loss_nor_gradient():
     old = -torch.rand(4, 5)
     mask = torch.tensor([[1.0] * 5, [1.0] * 3 + [0.0] * 2, [1.0] * 4 + [0.0], [1.0] * 2 + [0.0] * 3])
     adv = torch.tensor([[1.5], [0.0], [-0.5], [0.0]])
-    kwargs = dict(clip_eps=0.2, kl_coef=0.0, total_tokens=int(mask.sum()), total_sequences=4)
+    kwargs = {"clip_eps": 0.2, "kl_coef": 0.0, "total_tokens": int(mask.sum()), "total_sequences": 4}
     for token_level in (True, False):
         full = (old + 0.1 * torch.randn(4, 5)).requires_grad_(True)
         loss, _, _ = grpo_loss(full, old, None, adv, mask, token_level=token_level, **kwargs)
@@ -192,7 +189,7 @@ def test_the_first_pass_has_ratio_one_and_the_second_is_clipped(tiny_model_dir):
     from mathgym.agents.grpo import GRPOConfig
 
     assert GRPOConfig().epochs >= 2
-    reward = {"level": 0, "reward": _LengthParityReward()}
+    reward = {"level": 0, "reward": _length_parity_reward()}
     one, _ = _train_tiny(tiny_model_dir, env_kwargs=reward, epochs=1, learning_rate=5e-2)
     assert all(r["clip_frac"] == 0.0 for r in one)
     two, _ = _train_tiny(tiny_model_dir, env_kwargs=reward, epochs=2, learning_rate=5e-2)
@@ -231,3 +228,77 @@ def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy)
 
 test_grpo_generating_with_vllm_syncs_the_engine = pytest.mark.xdist_group("vllm")(
     test_grpo_generating_with_vllm_syncs_the_engine)
+
+
+def test_sampled_held_out_evaluation_is_repeatable(tiny_model_dir):
+    """Sampled evaluations draw from one fixed stream: the same weights score the same, per episode, so a
+    before/after difference is the weights' doing (common random numbers)."""
+    require("transformers")
+    import gymnasium as gym
+    import torch
+    from mathgym.agents.grpo import evaluate
+    from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
+    from mathgym.agents.llm.rollout import RolloutDriver
+    from mathgym.agents.llm.types import Sampling
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
+    driver = RolloutDriver(HFPolicy(model, load_tokenizer(str(tiny_model_dir))), sampling=Sampling(max_tokens=6))
+    envs = [gym.make("mathgym/Arithmetic-v0", level=0) for _ in range(4)]
+    first = evaluate(driver, envs, episodes=3, temperature=1.0, samples=3)
+    assert first == evaluate(driver, envs, episodes=3, temperature=1.0, samples=3)
+    assert len(first["eval_correct"]) == 3 and all(c in (0, 1 / 3, 2 / 3, 1) for c in first["eval_correct"])
+    greedy = evaluate(driver, envs, episodes=3)
+    assert all(c in (0, 1) for c in greedy["eval_correct"])
+
+
+def _benchmark_module():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "grpo_learning.py"
+    spec = importlib.util.spec_from_file_location("grpo_learning_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_intervals():
+    bench = _benchmark_module()
+    mean, low, high = bench.mean_interval([0.1, 0.2, 0.3])
+    assert mean == pytest.approx(0.2) and high - mean == pytest.approx(4.303 * 0.1 / math.sqrt(3))
+    assert mean - low == pytest.approx(high - mean)
+    same = [1, 0, 1, 1, 0] * 20
+    assert bench.paired_bootstrap(same, same, seed=0) == (0.0, 0.0)
+    better = [0] * 50 + [1] * 50
+    low, high = bench.paired_bootstrap(better, [1] * 100, seed=0)
+    assert 0.35 < low < 0.5 < high < 0.65  # half the episodes improved
+
+
+def test_benchmark_runs_end_to_end_with_a_cached_checkpoint(tmp_path, monkeypatch):
+    """The benchmark's whole path at toy sizes: SFT and its evaluation are cached, seeds run, summary written."""
+    require("transformers")
+    import json
+    import sys
+
+    bench = _benchmark_module()
+    argv = ["grpo_learning.py", "--seeds", "0", "1", "--updates", "1", "--sft-steps", "2", "--prompts", "2",
+            "--group", "2", "--eval-episodes", "4", "--eval-samples", "2", "--eval-batch", "4",
+            "--max-new-tokens", "4", "--hidden", "32", "--layers", "1", "--cache-dir", str(tmp_path / "cache"),
+            "--out", str(tmp_path / "out")]
+    monkeypatch.setattr(sys, "argv", argv)
+    bench.main()
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert [s["seed"] for s in summary["seeds"]] == [0, 1]
+    for measure in ("sampled", "greedy"):
+        for seed in summary["seeds"]:
+            low, high = seed[measure]["gain_ci95"]
+            assert -1 <= low <= seed[measure]["gain"] <= high <= 1
+        assert len(summary[measure]["gain_ci95"]) == 2
+    cached = list((tmp_path / "cache").glob("sft-*/held-out-*.json"))
+    assert len(cached) == 1
+    before = json.loads(cached[0].read_text())
+    assert len(before["sampled"]["eval_correct"]) == len(before["greedy"]["eval_correct"]) == 4
+    assert summary["before"]["greedy"]["eval_accuracy"] == before["greedy"]["eval_accuracy"]
+    bench.main()  # the second run reuses the checkpoint and its evaluation
+    assert list((tmp_path / "cache").glob("sft-*/held-out-*.json")) == cached
