@@ -355,7 +355,9 @@ def extract_answer(text: str) -> str | None:
 # --- responses without any marker --------------------------------------------------------------------------
 _UNMARKED_WINDOW = 2000
 _WHOLE_ANSWER_CHARS = 120
-_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$([^$]+?)\$", re.DOTALL)
+# math spans: $$..$$, \[..\], \(..\), $..$, and a matrix environment written without delimiters
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$([^$]+?)\$"
+                        r"|(\\begin\{([pbvVB]?matrix)\}.*?\\end\{\6\})", re.DOTALL)
 # a stated number: not part of a word or of another number ("abc5def", "x2"), with its currency, percent,
 # fraction or clock-time parts
 _RESULT_NUMBER = re.compile(r"(?<![\w.,/\\^_])(?:\\?\$)?-?(?:\d{1,3}(?:,\d{3})++|\d++)(?!,\d)(?:\.\d++)?"
@@ -417,7 +419,7 @@ def unmarked_answers(text: str) -> UnmarkedAnswers:
     spans: list[tuple[int, int, str]] = []
     for match in _MATH_SPAN.finditer(tail):
         check_deadline()
-        content = next(group for group in match.groups() if group is not None)
+        content = next(group for group in match.groups()[:5] if group is not None)
         if match.group(4) is None or _is_math_span(content, tail[match.end():match.end() + 1]):
             spans.append((match.start(), match.end(), content.strip()))
     inside = _covered(spans)

@@ -273,7 +273,8 @@ def _matrix(rows: list[list[int]], env: str = "pmatrix") -> str:
 def _display(rng) -> list[Case]:
     out = []
     sentences = ["The matrix is ${m}$.", "Therefore the matrix is\n$${m}$$", "So the vector is $ {m} $.",
-                 "Answer:\n\\[ {m} \\]", "Answer\n$$ {m} $$", "**Answer**\n\\[\n{m}\n\\]", "The result is \\({m}\\)."]
+                 "Answer:\n\\[ {m} \\]", "Answer\n$$ {m} $$", "**Answer**\n\\[\n{m}\n\\]", "The result is \\({m}\\).",
+                 "Thus the matrix is {m}."]
     for template in sentences:
         for _ in range(3):
             shape_rows = int(rng.integers(1, 4))
