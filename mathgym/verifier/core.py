@@ -205,7 +205,8 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
         resp_fast = fast_number(screened)
         if resp_fast is not None:
             equal = _numbers_equal(gold.fast, resp_fast) or (
-                not gold.fast[1] and not resp_fast[1] and long_decimal_matches(_compact(screened), gold.fast[0]))
+                not gold.fast[1] and not resp_fast[1] and "." in screened
+                and long_decimal_matches(_compact(screened), gold.fast[0]))
             return (True, "match:numeric") if equal else (False, "mismatch")
     resp_key = text_key(screened)
     if gold.key.lower() in _WORD_ANSWERS and resp_key.lower() == gold.key.lower():
@@ -325,25 +326,32 @@ def _verify_marked(answers: list[FinalAnswer], gold: GoldAnswer) -> tuple[bool, 
     a multi-valued gold (``\\boxed{1}, \\boxed{2}`` for ``\\{1, 2\\}``; ``\\boxed{x = 2} or \\boxed{x = 3}`` for
     the solutions ``2, 3``), but boxes offered as alternatives ("or") never make up a point ``(2, 3)``."""
     final_ok, final_reason = compare_answer(answers[-1].text, gold)
+    if len(answers) == 1:
+        return final_ok, final_reason
+    several = final_reason == "mismatch" and any(a.strict for a in answers[:-1])
+    multi = _multi_valued(gold)
+    if not final_ok and not multi:  # boxes can only add up to a gold with several parts
+        return False, "ambiguous:multiple_answers" if several else final_reason
     matched = [final_ok]
     offending = []  # answers that contradict the gold on their own
     for answer in answers[:-1]:
         ok, reason = compare_answer(answer.text, gold)
         matched.append(ok)
         if not ok and (answer.strict or not (reason.startswith("unparseable") or _is_text_answer(answer.text))):
+            if not multi:
+                return False, "ambiguous:multiple_answers"
             offending.append(answer)
     if final_ok and not offending:
         return True, final_reason
     parts = [a for a, ok in zip([answers[-1]] + answers[:-1], matched) if not ok and a.strict]
     ordered = gold.shape is not None and gold.shape[0] == "T"
-    if _multi_valued(gold) and len(parts) >= 2 and all(a.kind == "box" and not (ordered and a.after_or)
-                                                       for a in parts) and all(a.strict for a in offending):
+    if len(parts) >= 2 and all(a.kind == "box" and not (ordered and a.after_or) for a in parts) \
+            and all(a.strict for a in offending):
         parts.sort(key=answers.index)
         combined_ok, combined_reason = compare_answer(", ".join(a.text for a in parts), gold)
         if combined_ok:
             return True, combined_reason
     if not final_ok:
-        several = final_reason == "mismatch" and any(a.strict for a in answers[:-1])
         return False, "ambiguous:multiple_answers" if several else final_reason
     return False, "ambiguous:multiple_answers"
 

@@ -70,9 +70,10 @@ def strip_chat_debris(text: str) -> str:
 
     :param text: a whole response.
     """
-    if "<" not in text and "[INST]" not in text and "\nHuman" not in text and "ser" not in text:
+    if "<" not in text and "[INST]" not in text and "\nHuman" not in text and "\nUser" not in text \
+            and "\nUSER" not in text:  # substring tests are far cheaper than the regex on long responses
         return text
-    header = _LEADING_HEADER.match(text)
+    header = _LEADING_HEADER.match(text) if text.lstrip()[:1] == "<" else None
     start = header.end() if header else 0
     debris = _CHAT_TOKEN.search(text, start)
     return text[start:debris.start()] if debris else text[start:]
@@ -260,9 +261,14 @@ _RETRACTION = re.compile(
     r"|(?:is|was|would\s+be|seems)\s++)?(?:not\s+(?:correct|right|the\s+answer)|wrong|incorrect)\b", re.IGNORECASE)
 
 
+_HEDGE_WORD = re.compile(r"or|maybe|perhaps|possibly|alternatively|otherwise|could|might|may|would", re.IGNORECASE)
+
+
 def hedged_answers(tail: str) -> list[str]:
     """Candidates offered right after a final answer (in ``tail``, the text that follows it)."""
     window = tail[:_HEDGE_WINDOW]
+    if _HEDGE_WORD.search(window) is None:  # most answers end the response: skip the full pattern
+        return []
     return [_clean(match.group("candidate")) for match in _HEDGE.finditer(window)]
 
 
@@ -283,12 +289,11 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
     if boxes is None:
         return None
     if boxes:
-        marked, previous_end = [], 0
-        for end, content in boxes:
+        marked = [FinalAnswer(_clean(boxes[0][1]), True, "box")]
+        for (previous_end, _), (end, content) in zip(boxes, boxes[1:]):
             # the words just before this box: "\\boxed{2} or \\boxed{3}" offers alternatives
             between = text[previous_end:max(previous_end, end - len(content) - 1)][-_CONNECTIVE_WINDOW:]
             marked.append(FinalAnswer(_clean(content), True, "box", _OR.search(between) is not None))
-            previous_end = end
         marker, last_end = "boxed", boxes[-1][0]
         marked += [FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])]
     else:
@@ -305,6 +310,8 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
             marked = [FinalAnswer(a, False, "phrase") for _, a in phrases[:-1]]
             marked.append(FinalAnswer(phrases[-1][1], True, "phrase"))
     tail = text[last_end:]
+    if not tail.strip(" \t\n.$*"):  # nothing after the final answer
+        return _distinct(marked), marker
     if _RETRACTION.match(tail):
         return _distinct(marked), "retracted"
     hedges = [FinalAnswer(candidate, True, "hedge") for candidate in hedged_answers(tail) if candidate]
@@ -314,6 +321,8 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
 def _distinct(answers: list[FinalAnswer]) -> list[FinalAnswer]:
     """Distinct answers (by whitespace-insensitive text) in the order of their last appearance; an answer
     given both strictly and loosely is strict."""
+    if len(answers) == 1:
+        return answers if answers[0].text else []
     seen: dict[str, FinalAnswer] = {}
     for answer in answers:
         if not answer.text:
