@@ -156,18 +156,23 @@ class RolloutRelabeler:
         if len(per_env) != n_envs or any(len(steps) != n_steps for steps in per_env):
             raise RuntimeError(f"recorded {[len(s) for s in per_env]} steps, the rollout has {n_steps} x {n_envs}")
         batch = [per_env[k][t] for t in range(n_steps) for k in range(n_envs)]
-        result = self.executor.evaluate(self.code, batch)
-        where = f"during training, in the rollout ending at step {self.timesteps + len(batch)}"
-        if not result.ok:
-            raise CandidateFailed(f"{where}: {result.reason}")
-        if not np.all(np.isfinite(result.totals)):
-            raise CandidateFailed(f"{where}: the reward returned a non-finite value")
+        result = _checked(self.executor.evaluate(self.code, batch),
+                          f"during training, in the rollout ending at step {self.timesteps + len(batch)}")
         self.timesteps += len(batch)
         for i, transition in enumerate(batch):
             self.tally.add(i % n_envs, transition, float(result.totals[i]),
                            {name: float(values[i]) for name, values in result.components.items()})
         self.epochs.append(self.tally.close_epoch(self.timesteps))
         return result.totals.reshape(n_steps, n_envs).astype(np.float32)
+
+
+def _checked(result: Any, where: str) -> Any:
+    """``result`` when the reward ran and gave finite totals; else :class:`CandidateFailed` saying where."""
+    if not result.ok:
+        raise CandidateFailed(f"{where}: {result.reason}")
+    if not np.all(np.isfinite(result.totals)):
+        raise CandidateFailed(f"{where}: the reward returned a non-finite value")
+    return result
 
 
 def relabeling_buffer(base: type) -> type:
@@ -246,12 +251,7 @@ def train_candidate(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed:
     finally:
         venv.close()
         reward_executor.close()
-    outcome.epochs = relabel.epochs
-    outcome.seconds = time.perf_counter() - start
-    outcome.reward_seconds, outcome.reward_calls = reward_executor.seconds, reward_executor.calls
-    if out_path is not None:
-        write_json_atomic(out_path, outcome.to_dict())
-    return outcome
+    return _finish(outcome, relabel.epochs, start, reward_executor, out_path)
 
 
 class EpisodeReturns:
@@ -274,12 +274,7 @@ class EpisodeReturns:
             last = max((t.episode for t in recorded), default=-1)
             episodes.append([t for t in recorded if t.episode == last])
         batch = [t for episode in episodes for t in episode]
-        result = self.executor.evaluate(self.code, batch)
-        where = f"during training, in update {len(self.epochs) + 1}"
-        if not result.ok:
-            raise CandidateFailed(f"{where}: {result.reason}")
-        if not np.all(np.isfinite(result.totals)):
-            raise CandidateFailed(f"{where}: the reward returned a non-finite value")
+        result = _checked(self.executor.evaluate(self.code, batch), f"during training, in update {len(self.epochs) + 1}")
         tally = EpisodeTally(1)
         returns, start = [], 0
         for episode in episodes:
@@ -319,9 +314,15 @@ def train_candidate_grpo(env_id: str, env_kwargs: dict[str, Any], code: str, *, 
         outcome.status, outcome.reason = "failed", str(exc)
     finally:
         reward_executor.close()
-    outcome.epochs = returns.epochs
+    return _finish(outcome, returns.epochs, start, reward_executor, out_path)
+
+
+def _finish(outcome: TrainingOutcome, epochs: list[dict[str, Any]], start: float, executor: Any,
+            out_path: str | None) -> TrainingOutcome:
+    """Complete an outcome with its epochs, timings and reward cost; write it when ``out_path`` is given."""
+    outcome.epochs = epochs
     outcome.seconds = time.perf_counter() - start
-    outcome.reward_seconds, outcome.reward_calls = reward_executor.seconds, reward_executor.calls
+    outcome.reward_seconds, outcome.reward_calls = executor.seconds, executor.calls
     if out_path is not None:
         write_json_atomic(out_path, outcome.to_dict())
     return outcome
