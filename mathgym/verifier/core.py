@@ -27,8 +27,7 @@ _DIGIT_SPACE_DIGIT = re.compile(r"\d\s+\d")
 
 def _compact(text: str) -> str:
     """A number answer without spaces, thin spaces and a final full stop (the spelling fast paths read)."""
-    compact = text.replace(" ", "").replace("\\!", "").replace("\\,", "")
-    return compact[:-1] if compact.endswith(".") else compact
+    return text.replace(" ", "").replace("\\!", "").replace("\\,", "").removesuffix(".")
 
 
 def fast_number(text: str) -> tuple[Fraction, bool] | None:

@@ -17,6 +17,7 @@ Chat-template debris is not part of the answer: the text from the first special 
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import NamedTuple
 
@@ -290,7 +291,7 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
         return None
     if boxes:
         marked = [FinalAnswer(_clean(boxes[0][1]), True, "box")]
-        for (previous_end, _), (end, content) in zip(boxes, boxes[1:]):
+        for (previous_end, _), (end, content) in itertools.pairwise(boxes):
             # the words just before this box: "\\boxed{2} or \\boxed{3}" offers alternatives
             between = text[previous_end:max(previous_end, end - len(content) - 1)][-_CONNECTIVE_WINDOW:]
             marked.append(FinalAnswer(_clean(content), True, "box", _OR.search(between) is not None))
