@@ -6,7 +6,10 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-AGENTS: dict[str, type["Agent"]] = {}
+from mathgym.registry import Registry
+
+#: agent name -> class, filled by subclassing :class:`Agent` with a ``name``
+AGENTS: Registry[type[Agent]] = Registry("agent", populate="mathgym.agents")
 
 
 class Agent(ABC):
@@ -26,8 +29,9 @@ class Agent(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.name:
-            AGENTS[cls.name] = cls
+        # only a class that names itself registers: a subclass of a named agent is not that agent
+        if cls.__dict__.get("name"):
+            AGENTS.register(cls.name, cls)
 
     def reset(self, *, seed: int | None = None) -> None:
         """Start a new episode; seeding makes a stochastic agent reproducible."""
@@ -38,13 +42,10 @@ class Agent(ABC):
 
 
 def make_agent(name: str, **kwargs: Any) -> Agent:
-    """Build a registered agent by name; unknown names list the known ones."""
-    import mathgym.agents  # noqa: F401  (registers the built-in agents)
+    """Build a registered agent by name.
 
-    if name not in AGENTS:
-        import difflib
-
-        close = difflib.get_close_matches(name, AGENTS, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown agent {name!r}.{hint} Known agents: {', '.join(sorted(AGENTS))}")
+    :param name: the agent's registered name.
+    :param kwargs: arguments of the agent's constructor (``env=``, ``seed=``, ...).
+    :raises mathgym.registry.UnknownName: (a ``KeyError``) naming close names and the known ones.
+    """
     return AGENTS[name](**kwargs)

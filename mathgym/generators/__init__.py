@@ -42,4 +42,4 @@ __all__ = [
 
 def generator_names() -> list[str]:
     """The registered generator names, sorted."""
-    return sorted(GENERATORS)
+    return GENERATORS.names()

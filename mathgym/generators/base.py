@@ -27,11 +27,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from mathgym.registry import Registry
+
 #: the kinds of gold answer a generator may declare (the verifier picks its comparison from them)
 ANSWER_TYPES = frozenset({"integer", "fraction", "decimal", "set", "tuple", "expression", "equation"})
 
 #: every registered generator class by name, filled by :meth:`ProblemGenerator.__init_subclass__`
-GENERATORS: dict[str, type[ProblemGenerator]] = {}
+GENERATORS: Registry[type[ProblemGenerator]] = Registry("generator", populate="mathgym.generators")
 
 _NAME_RE = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 # characters a string knob may not contain, because problem ids embed knob values
@@ -173,8 +175,6 @@ class ProblemGenerator(ABC):
             return
         if not _NAME_RE.match(cls.name):
             raise ValueError(f"generator name {cls.name!r} must be CamelCase letters and digits")
-        if cls.name in GENERATORS and GENERATORS[cls.name].__qualname__ != cls.__qualname__:
-            raise ValueError(f"two generators named {cls.name!r}: {GENERATORS[cls.name]} and {cls}")
         for attr in ("description", "topic", "config_class", "levels"):
             if not hasattr(cls, attr):
                 raise TypeError(f"generator {cls.name} must define {attr!r}")
@@ -182,7 +182,9 @@ class ProblemGenerator(ABC):
             raise ValueError(f"generator {cls.name} needs at least one preset level")
         if not 0 <= cls.default_level < len(cls.levels):
             raise ValueError(f"generator {cls.name}: default_level {cls.default_level} is not a level")
-        GENERATORS[cls.name] = cls
+        # a class of the same qualified name is the same generator defined again (a reloaded module)
+        previous = GENERATORS.get(cls.name)
+        GENERATORS.register(cls.name, cls, replace=previous is not None and previous.__qualname__ == cls.__qualname__)
 
     # -- difficulty ---------------------------------------------------------------------------------
 
@@ -235,15 +237,8 @@ class ProblemGenerator(ABC):
 
 
 def get_generator(name: str) -> type[ProblemGenerator]:
-    """The registered generator class called ``name``; the error suggests close names."""
-    import mathgym.generators  # noqa: F401  (importing the package registers the built-in generators)
+    """The registered generator class called ``name``.
 
-    try:
-        return GENERATORS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(GENERATORS), n=3, cutoff=0.5)
-        lowered = {k.lower(): k for k in GENERATORS}
-        if name.lower() in lowered:
-            close = [lowered[name.lower()]]
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown generator {name!r}.{hint} Known: {', '.join(sorted(GENERATORS))}") from None
+    :raises mathgym.registry.UnknownName: (a ``KeyError``) naming close names.
+    """
+    return GENERATORS[name]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from mathgym.registry import Registry
 from mathgym.rewards.base import Reward
 from mathgym.rewards.combinators import Transform
 
@@ -112,12 +113,11 @@ class ClipDelta(EpisodeRefinement):
         return f"ClipDelta(eta={self.eta})"
 
 
-_REFINEMENTS: dict[str, Callable[..., EpisodeRefinement]] = {
-    "none": EpisodeRefinement,
-    "clip": ClipRefinement,
-    "delta": Delta,
-    "clip_delta": ClipDelta,
-}
+#: refinement name -> class (the clip kinds take the threshold ``eta``)
+REFINEMENTS: Registry[Callable[..., EpisodeRefinement]] = Registry(
+    "refinement",
+    entries={"none": EpisodeRefinement, "clip": ClipRefinement, "delta": Delta, "clip_delta": ClipDelta},
+)
 
 
 def make_refinement(kind: str | EpisodeRefinement | None, eta: float | None = None) -> EpisodeRefinement:
@@ -125,13 +125,12 @@ def make_refinement(kind: str | EpisodeRefinement | None, eta: float | None = No
     if isinstance(kind, EpisodeRefinement):
         return kind
     kind = kind or "none"
-    if kind not in _REFINEMENTS:
-        raise ValueError(f"unknown refinement {kind!r}; choose one of {', '.join(_REFINEMENTS)}")
+    refinement = REFINEMENTS[kind]
     if kind in ("clip", "clip_delta"):
         if eta is None:
             raise ValueError(f"the {kind!r} refinement needs a threshold eta (Gao et al.), e.g. eta=0.85")
-        return _REFINEMENTS[kind](eta)
-    return _REFINEMENTS[kind]()
+        return refinement(eta)
+    return refinement()
 
 
 def step_rewards(

@@ -16,8 +16,6 @@ New parts register with :func:`register_reward` (``register_reward("prm", PRMRew
 
 from __future__ import annotations
 
-import difflib
-import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -28,6 +26,7 @@ from mathgym.rewards.format import FormatReward
 from mathgym.rewards.outcome import OutcomeReward
 from mathgym.rewards.penalties import LengthPenalty, StepPenalty
 from mathgym.rewards.refinements import Clip
+from mathgym.registry import Registry, import_object
 
 RewardSpec = Reward | str | Mapping[str, Any]
 RewardFactory = Callable[..., Reward]
@@ -92,7 +91,11 @@ def _clip(part: RewardSpec, eta: float, name: str | None = None) -> Reward:
     return Clip(make_reward(part), eta, name=name)
 
 
-REWARDS: dict[str, RewardFactory] = {
+#: reward name -> factory (a Reward subclass or a function returning a Reward); ``make_reward`` calls it
+REWARDS: Registry[RewardFactory] = Registry(
+    "reward",
+    hint="or give 'package.module:Class'",
+    entries={
     "outcome": OutcomeReward,
     "format": FormatReward,
     "length_penalty": LengthPenalty,
@@ -116,39 +119,30 @@ REWARDS: dict[str, RewardFactory] = {
     "implicit_process": "mathgym.rewards.process:ImplicitProcessReward",
     "pav_progress": "mathgym.rewards.process:PAVProgress",
     "mrt_progress": "mathgym.rewards.process:MRTProgressBonus",
-}
+    },
+)
 
 
 def register_reward(name: str, factory: RewardFactory | None = None) -> Any:
     """Make ``make_reward(name)`` / ``make_reward({name: kwargs})`` call ``factory(**kwargs)``.
 
     Usable as a decorator: ``@register_reward("prm")`` above a Reward subclass.
+
+    :param name: the reward's name in specs.
+    :param factory: a Reward subclass, a function returning a Reward, or its ``"module:attribute"`` path.
+    :raises mathgym.registry.DuplicateName: (a ``ValueError``) ``name`` is taken by another factory.
     """
-
-    def add(target: RewardFactory) -> RewardFactory:
-        if name in REWARDS and REWARDS[name] is not target:
-            raise ValueError(f"a reward named {name!r} is already registered ({REWARDS[name]!r})")
-        REWARDS[name] = target
-        return target
-
-    return add(factory) if factory is not None else add
+    return REWARDS.register(name, factory)
 
 
 def _resolve(name: str) -> RewardFactory:
-    target = REWARDS.get(name, name)
-    if not isinstance(target, str):
-        return target
-    if ":" in target:
-        module, _, attr = target.partition(":")
-        try:
-            return getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as error:
-            raise ValueError(f"cannot import reward {name!r}: {error}") from error
-    close = difflib.get_close_matches(name, REWARDS, n=3)
-    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-    raise ValueError(
-        f"unknown reward {name!r}.{hint} Known: {', '.join(sorted(REWARDS))}; or give 'package.module:Class'"
-    )
+    """The factory registered as ``name``, or the object a ``"module:attribute"`` name points to."""
+    if name not in REWARDS and ":" not in name:
+        raise REWARDS.unknown(name)
+    try:
+        return REWARDS[name] if name in REWARDS else import_object(name)
+    except ImportError as error:
+        raise ValueError(f"cannot import reward {name!r}: {error}") from error
 
 
 def make_reward(spec: RewardSpec) -> Reward:

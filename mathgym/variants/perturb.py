@@ -29,6 +29,7 @@ from typing import Any, Callable, ClassVar, Mapping, Sequence
 import numpy as np
 
 from mathgym.problem import Problem
+from mathgym.registry import Registry
 from mathgym.seeding import derive_rng
 from mathgym.variants.base import NotApplicable, VariantFamily, format_number
 from mathgym.variants.lists import NAMES_FEMALE, NAMES_MALE
@@ -187,11 +188,12 @@ class Perturbation(ABC):
         """The perturbed problem; raises :class:`NotApplicable` when this problem cannot take it."""
 
 
-PERTURBATIONS: dict[str, Perturbation] = {}
+#: operator name -> the operator (one instance per class, operators are stateless)
+PERTURBATIONS: Registry[Perturbation] = Registry("perturbation")
 
 
 def _register(cls: type[Perturbation]) -> type[Perturbation]:
-    PERTURBATIONS[cls.name] = cls()
+    PERTURBATIONS.register(cls.name, cls())
     return cls
 
 
@@ -632,15 +634,7 @@ _GROUP_ORDER = {"structural": 0, "text": 1, "task": 2}
 
 def check_chain(names: Sequence[str]) -> list[Perturbation]:
     """The operators named, checked for existence and order (structural, then text, then at most one task)."""
-    ops = []
-    for name in names:
-        if name not in PERTURBATIONS:
-            import difflib
-
-            close = difflib.get_close_matches(name, PERTURBATIONS, n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise KeyError(f"unknown perturbation {name!r}.{hint} Known: {', '.join(PERTURBATIONS)}")
-        ops.append(PERTURBATIONS[name])
+    ops = [PERTURBATIONS[name] for name in names]
     groups = [_GROUP_ORDER[op.group] for op in ops]
     if groups != sorted(groups):
         raise ValueError(

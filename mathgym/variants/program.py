@@ -21,12 +21,13 @@ from typing import Any, ClassVar, Mapping, Sequence
 import numpy as np
 
 from mathgym.problem import Problem
+from mathgym.registry import Registry
 from mathgym.seeding import derive_rng
 from mathgym.variants.base import NotApplicable, VariantFamily, format_answer, format_number
 from mathgym.variants.lists import NAMES_FEMALE, NAMES_MALE
 
 #: key -> family class, filled by subclassing
-PROGRAM_FAMILIES: dict[str, type["ProgramFamily"]] = {}
+PROGRAM_FAMILIES: Registry[type[ProgramFamily]] = Registry("program family", populate="mathgym.variants.programs")
 
 TOPICS = {
     "arithmetic": "Arithmetic",
@@ -133,11 +134,9 @@ class ProgramFamily(VariantFamily):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.key:
-            if cls.key in PROGRAM_FAMILIES and PROGRAM_FAMILIES[cls.key] is not cls:
-                raise ValueError(f"two program families use the key {cls.key!r}")
             if cls.topic not in TOPICS:
                 raise ValueError(f"{cls.__name__}: unknown topic {cls.topic!r}; use one of {sorted(TOPICS)}")
-            PROGRAM_FAMILIES[cls.key] = cls
+            PROGRAM_FAMILIES.register(cls.key, cls)
 
     def __init__(self, difficulty: int | None = None) -> None:
         super().__init__()
@@ -310,26 +309,19 @@ def _added_sentences(before: str, after: str) -> list[str]:
 
 
 def program_family(key: str, difficulty: int | None = None) -> ProgramFamily:
-    """A registered program family by key (``"alg.linear-equation"`` or ``"dyn/alg.linear-equation@d2"``)."""
-    import mathgym.variants.programs  # noqa: F401, PLC0415  (registers the built-in families)
+    """A registered program family by key (``"alg.linear-equation"`` or ``"dyn/alg.linear-equation@d2"``).
 
+    :raises mathgym.registry.UnknownName: (a ``KeyError``) naming close keys.
+    """
     key = key.removeprefix("dyn/")
     if "@d" in key:
         key, _, level = key.partition("@d")
         difficulty = int(level)
-    if key not in PROGRAM_FAMILIES:
-        import difflib
-
-        close = difflib.get_close_matches(key, PROGRAM_FAMILIES, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown program family {key!r}.{hint}")
     return PROGRAM_FAMILIES[key](difficulty)
 
 
 def program_families(topic: str | None = None, difficulty: int | None = None) -> list[ProgramFamily]:
     """All registered program families (of one topic), sorted by key."""
-    import mathgym.variants.programs  # noqa: F401, PLC0415
-
     wanted = None if topic is None else _topic_name(topic)
     return [
         cls(difficulty)

@@ -82,8 +82,8 @@ def imported_plugin(plugin_dir, monkeypatch):
     yield ext_plugin
     for env_id in [i for i in gym.registry if i.startswith("ext/")]:
         del gym.registry[env_id]
-    GENERATORS.pop("DoublingPlugin", None)
-    AGENTS.pop("my-agent", None)
+    GENERATORS.unregister("DoublingPlugin")
+    AGENTS.unregister("my-agent")
     sys.modules.pop("ext_plugin", None)
 
 

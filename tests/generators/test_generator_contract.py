@@ -83,7 +83,7 @@ def test_registration_by_subclassing_and_errors() -> None:
         with pytest.raises(ValueError, match="CamelCase"):
             type("BadName", (ToyCount,), {"name": "bad name"})
     finally:
-        GENERATORS.pop("ToyCountForTest", None)
+        GENERATORS.unregister("ToyCountForTest")
 
 
 def test_unknown_generator_and_knob_errors_name_the_fix() -> None:

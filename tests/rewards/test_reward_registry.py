@@ -70,7 +70,7 @@ def test_register_reward() -> None:
         with pytest.raises(ValueError, match="already registered"):
             register_reward("test_constant", OutcomeReward)
     finally:
-        del REWARDS["test_constant"]
+        REWARDS.unregister("test_constant")
 
 
 @pytest.mark.parametrize(
