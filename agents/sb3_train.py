@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from mathgym.envs.registration import resolve_env_id
 from mathgym.seeding import derive_seed
 
 ALGORITHMS = ("ppo", "dqn", "a2c", "maskable_ppo")
@@ -197,21 +198,6 @@ def make_training_env(config: TrainConfig, env_id: str, monitor_dir: str | None 
                 keywords = ("is_success",) if env_id.startswith("mathgym/") else ()
                 return VecMonitor(venv, filename=filename, info_keywords=keywords)
     return make_vec_env(env_id, config.n_envs, seed, config.env_kwargs, monitor_dir)
-
-
-def resolve_env_id(env_id: str) -> str:
-    """``EquationSolve-v0`` -> ``mathgym/EquationSolve-v0``; unknown ids name close matches."""
-    import gymnasium as gym
-
-    if env_id in gym.registry:
-        return env_id
-    if f"mathgym/{env_id}" in gym.registry:
-        return f"mathgym/{env_id}"
-    import difflib
-
-    close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise KeyError(f"unknown environment id {env_id!r}.{hint} Run `mathgym list` to see all ids.")
 
 
 def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:

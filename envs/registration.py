@@ -18,10 +18,12 @@ Gymnasium calls :func:`register_envs` through the ``gymnasium.envs`` entry point
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium
+
+from mathgym.registry import DuplicateName, Registry, UnknownName, unknown_name
 
 NAMESPACE = "mathgym"
 
@@ -44,25 +46,25 @@ SYMBOLIC_REGRESSION_VECTOR_ENV = "mathgym.envs.classic.symbolic_regression.vecto
 # -- id tables
 # ------------------------------------------------------------------------------------------------
 
-#: generator name -> one-line description (``tests/envs/test_math_registry.py`` checks it against the
-#: generators)
-GENERATOR_IDS: dict[str, str] = {
-    "Arithmetic": "integer arithmetic expressions with + - * and parentheses",
-    "Fractions": "arithmetic on fractions, answers in lowest terms",
-    "Percentages": "percent of, percent change and reverse-percentage questions",
-    "LinearEquation": "solve a linear equation in one unknown",
-    "LinearSystem2x2": "solve a 2x2 system of linear equations",
-    "Quadratic": "roots of a quadratic equation, as a set",
-    "Polynomial": "expand or factor a polynomial",
-    "Derivative": "derivative of an elementary function",
-    "DefiniteIntegral": "definite integral of a polynomial or elementary function",
-    "NumberTheory": "GCD, LCM and modular arithmetic",
-    "UnitRate": "unit-rate word problems in the GSM8K style",
-    "MultiStepWord": "multi-step word problems in the GSM8K style",
-    "Probability": "simple probability with exact fractional answers",
-    "Combinatorics": "counting: arrangements, committees, words with repeated letters",
-    "Sequences": "arithmetic and geometric sequences: terms and sums",
-}
+#: the procedural generators with an id each (``mathgym/<name>-v0``, ``ToolMath-<name>-v0``, ``PoT-<name>-v0``);
+#: their descriptions are the generators' own (``tests/envs/test_math_registry.py`` checks the names)
+GENERATOR_IDS: tuple[str, ...] = (
+    "Arithmetic",
+    "Fractions",
+    "Percentages",
+    "LinearEquation",
+    "LinearSystem2x2",
+    "Quadratic",
+    "Polynomial",
+    "Derivative",
+    "DefiniteIntegral",
+    "NumberTheory",
+    "UnitRate",
+    "MultiStepWord",
+    "Probability",
+    "Combinatorics",
+    "Sequences",
+)
 
 #: dataset id name -> (source spec, description)
 DATASET_IDS: dict[str, tuple[str, str]] = {
@@ -134,65 +136,109 @@ EQUATION_SOLVE_IDS: dict[str, tuple[tuple[int, ...], str]] = {
 #: the Nguyen symbolic-regression benchmarks with an id each
 NGUYEN_COUNT = 12
 
-#: one-line descriptions for ``mathgym list``, filled as ids register
-DESCRIPTIONS: dict[str, str] = {}
-#: system components an id needs (names of :data:`mathgym.testing.COMPONENTS`, e.g. "docker", "coq")
-REQUIREMENTS: dict[str, tuple[str, ...]] = {}
 
 
-def _register(
-    env_id: str,
-    entry_point: str | Callable[..., Any],
-    description: str,
-    *,
-    requires: tuple[str, ...] = (),
-    **kwargs: Any,
-) -> None:
-    """Register ``mathgym/<env_id>``. ``requires`` names system components the env needs (the registry test
-    skips, or fails under MATHGYM_STRICT, when one is missing); other kwargs go to ``gymnasium.register``."""
+@dataclass(frozen=True)
+class EnvIdInfo:
+    """What mathgym says about one of its ids beyond Gymnasium's spec.
+
+    :param description: one line for ``mathgym list`` and the gallery; for a generator's ids, the text that
+        follows the generator's own description.
+    :param requires: system components the env needs (names of :data:`mathgym.testing.COMPONENTS`, e.g.
+        ``"docker"``, ``"coq"``): the registry test skips the id, or fails under ``MATHGYM_STRICT``, when one
+        is missing.
+    :param generator: the procedural generator whose problems the id serves, if any.
+    """
+
+    description: str
+    requires: tuple[str, ...] = ()
+    generator: str | None = None
+
+    def describe(self) -> str:
+        """The full one-line description (a generator's own description is read from its class)."""
+        if self.generator is None:
+            return self.description
+        from mathgym.generators import get_generator
+
+        return get_generator(self.generator).description.rstrip(".") + self.description
+
+
+#: every mathgym id (``mathgym/<name>``) -> what mathgym says about it, filled as ids register
+ENV_IDS: Registry[EnvIdInfo] = Registry("mathgym environment id")
+
+
+def describe(env_id: str) -> str:
+    """The one-line description of a mathgym id (``""`` for an id mathgym did not register)."""
+    info = ENV_IDS.get(env_id)
+    return info.describe() if info is not None else ""
+
+
+def requirements(env_id: str) -> tuple[str, ...]:
+    """The system components a mathgym id needs (``()`` for an id mathgym did not register)."""
+    info = ENV_IDS.get(env_id)
+    return info.requires if info is not None else ()
+
+
+def _register(env_id: str, entry_point: str, info: EnvIdInfo, **kwargs: Any) -> None:
+    """Register ``mathgym/<env_id>`` with Gymnasium and its :class:`EnvIdInfo` in :data:`ENV_IDS`.
+
+    Registering the same id again with the same arguments is a no-op (:func:`register_envs` runs in every
+    process that imports Gymnasium and again on each call); with other arguments it is an error.
+
+    :param env_id: the id without the namespace.
+    :param entry_point: the env's ``module:Class``.
+    :param info: its description and requirements.
+    :param kwargs: the rest of ``gymnasium.register``'s arguments (``kwargs=``, ``vector_entry_point=``).
+    :raises mathgym.registry.DuplicateName: the id is registered with another entry point or arguments.
+    """
     full_id = f"{NAMESPACE}/{env_id}"
-    DESCRIPTIONS[full_id] = description
-    REQUIREMENTS[full_id] = tuple(requires)
-    if full_id in gymnasium.registry:
+    ENV_IDS.register(full_id, info)
+    if full_id not in gymnasium.registry:
+        gymnasium.register(id=full_id, entry_point=entry_point, **kwargs)
         return
-    gymnasium.register(id=full_id, entry_point=entry_point, **kwargs)
+    spec = gymnasium.spec(full_id)
+    wanted = (entry_point, kwargs.get("kwargs") or {}, kwargs.get("vector_entry_point"))
+    if (spec.entry_point, spec.kwargs or {}, spec.vector_entry_point) != wanted:
+        raise DuplicateName(f"{full_id} is already registered with another entry point or arguments ({spec})")
 
 
 def _register_math() -> None:
-    for name, description in GENERATOR_IDS.items():
-        _register(f"{name}-v0", MATH_ENV, description, kwargs={"source": f"generator:{name}"})
+    for name in GENERATOR_IDS:
+        _register(f"{name}-v0", MATH_ENV, EnvIdInfo("", generator=name), kwargs={"source": f"generator:{name}"})
     for name, (source, description) in DATASET_IDS.items():
-        _register(f"{name}-v0", MATH_ENV, description, kwargs={"source": source})
-    _register("Math-v0", MATH_ENV, "any source: gym.make('mathgym/Math-v0', source=...)")
+        _register(f"{name}-v0", MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
+    _register("Math-v0", MATH_ENV, EnvIdInfo("any source: gym.make('mathgym/Math-v0', source=...)"))
 
 
 def _register_variants() -> None:
     for name, (source, description) in VARIANT_IDS.items():
-        _register(name, MATH_ENV, description, kwargs={"source": source})
+        _register(name, MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
 
 
 def _register_tools() -> None:
     # one id per dataset and per procedural generator, for each family
-    rows = [(name, source, description) for name, (source, description) in DATASET_IDS.items()]
-    rows += [(name, f"generator:{name}", description) for name, description in GENERATOR_IDS.items()]
-    for name, source, description in rows:
+    rows: list[tuple[str, str, str, str | None]] = [
+        (name, source, description, None) for name, (source, description) in DATASET_IDS.items()
+    ]
+    rows += [(name, f"generator:{name}", "", name) for name in GENERATOR_IDS]
+    for name, source, description, generator in rows:
         _register(
             f"ToolMath-{name}-v0",
             TOOL_MATH_ENV,
-            f"{description}; reasoning with Python tool calls run in a sandbox (ToRA format)",
+            EnvIdInfo(f"{description}; reasoning with Python tool calls run in a sandbox (ToRA format)", generator=generator),
             kwargs={"source": source},
         )
         _register(
             f"PoT-{name}-v0",
             PROGRAM_OF_THOUGHT_ENV,
-            f"{description}; program of thought: the program's printed output is the answer",
+            EnvIdInfo(f"{description}; program of thought: the program's printed output is the answer", generator=generator),
             kwargs={"source": source},
         )
 
 
 def _register_provers() -> None:
     for name, (entry_point, kwargs, description, requires) in PROVER_IDS.items():
-        _register(name, entry_point, description, kwargs=kwargs, requires=requires)
+        _register(name, entry_point, EnvIdInfo(description, requires), kwargs=kwargs)
 
 
 def _register_classic() -> None:
@@ -200,7 +246,7 @@ def _register_classic() -> None:
         _register(
             f"EquationSolve{suffix}-v0",
             EQUATION_SOLVE_ENV,
-            description,
+            EnvIdInfo(description),
             kwargs={"levels": levels},
             vector_entry_point=EQUATION_SOLVE_VECTOR_ENV,
         )
@@ -208,20 +254,20 @@ def _register_classic() -> None:
         _register(
             f"SymbolicRegression-Nguyen{k}-v0",
             SYMBOLIC_REGRESSION_ENV,
-            f"build an expression token by token to fit Nguyen-{k} (DSO's prefix design)",
+            EnvIdInfo(f"build an expression token by token to fit Nguyen-{k} (DSO's prefix design)"),
             kwargs={"benchmark": f"Nguyen-{k}"},
             vector_entry_point=SYMBOLIC_REGRESSION_VECTOR_ENV,
         )
     _register(
         "Countdown-v0",
         COUNTDOWN_ENV,
-        "reach a target from given numbers with + - * / (numeric spaces, masked Discrete)",
+        EnvIdInfo("reach a target from given numbers with + - * / (numeric spaces, masked Discrete)"),
         vector_entry_point=COUNTDOWN_VECTOR_ENV,
     )
     _register(
         "CountdownText-v0",
         COUNTDOWN_TEXT_ENV,
-        "reach a target from given numbers with + - * / (text answer for LLMs)",
+        EnvIdInfo("reach a target from given numbers with + - * / (text answer for LLMs)"),
     )
 
 
@@ -232,6 +278,45 @@ def register_envs() -> None:
     _register_classic()
     _register_variants()
     _register_tools()
+
+
+def resolve_env_id(env_id: str) -> str:
+    """The registered Gymnasium id that ``env_id`` names.
+
+    Accepts any registered id (``mathgym/Arithmetic-v0``, ``CartPole-v1``, a plugin's ``ext/MyEnv-v0``),
+    ``Arithmetic-v0`` for ``mathgym/Arithmetic-v0``, and Gymnasium's ``module:id`` form
+    (``my_pkg.envs:ext/MyEnv-v0``), which imports ``module`` first so that it can register the id.
+
+    :param env_id: the id as the user wrote it.
+    :returns: the id as registered (without the ``module:`` part).
+    :raises mathgym.registry.UnknownName: (a ``KeyError``) the id is unknown (the message suggests close
+        matches) or its module does not import.
+    """
+    import importlib
+
+    register_envs()
+    if ":" in env_id:
+        module, _, env_id = env_id.partition(":")
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001  (a user's module: report whatever it raised in one line)
+            raise UnknownName(
+                f"cannot import {module!r} for the id {module}:{env_id}: {type(exc).__name__}: {exc}"
+            ) from None
+    if env_id in gymnasium.registry:
+        return env_id
+    if f"{NAMESPACE}/{env_id}" in gymnasium.registry:
+        return f"{NAMESPACE}/{env_id}"
+    known = list(gymnasium.registry)
+    raise unknown_name(
+        "environment id",
+        env_id,
+        (),
+        aliases=known + [k.split("/", 1)[1] for k in known if "/" in k],
+        cutoff=0.5,
+        hint="Run `mathgym list` to see mathgym's ids; ids of your own package work as "
+        "`my_pkg.module:ns/Id-v0` or with `mathgym --import my_pkg.module`.",
+    )
 
 
 def mathgym_ids() -> list[str]:

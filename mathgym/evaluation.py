@@ -72,43 +72,6 @@ def problem_level(problem: Any, info: dict[str, Any] | None = None) -> int | Non
     return None
 
 
-def resolve_env_id(env_id: str) -> str:
-    """The registered Gymnasium id that ``env_id`` names.
-
-    Accepts any registered id (``mathgym/Arithmetic-v0``, ``CartPole-v1``, a plugin's ``ext/MyEnv-v0``),
-    ``Arithmetic-v0`` for ``mathgym/Arithmetic-v0``, and Gymnasium's ``module:id`` form
-    (``my_pkg.envs:ext/MyEnv-v0``), which imports ``module`` first so that it can register the id.
-
-    :param env_id: the id as the user wrote it.
-    :returns: the id as registered (without the ``module:`` part).
-    :raises KeyError: the id is unknown (the message suggests close matches) or its module does not import.
-    """
-    import importlib
-    import difflib
-
-    from mathgym.envs.registration import register_envs  # noqa: PLC0415
-
-    register_envs()
-    if ":" in env_id:
-        module, _, env_id = env_id.partition(":")
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # noqa: BLE001  (a user's module: report whatever it raised in one line)
-            raise KeyError(f"cannot import {module!r} for the id {module}:{env_id}: {type(exc).__name__}: "
-                           f"{exc}") from None
-    if env_id in gym.registry:
-        return env_id
-    if f"mathgym/{env_id}" in gym.registry:
-        return f"mathgym/{env_id}"
-    known = list(gym.registry)
-    close = difflib.get_close_matches(env_id, known + [k.split("/", 1)[1] for k in known if "/" in k],
-                                      n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    raise KeyError(f"unknown environment id {env_id!r}.{hint} Run `mathgym list` to see mathgym's ids; ids "
-                   "of your own package work as `my_pkg.module:ns/Id-v0` or with "
-                   "`mathgym --import my_pkg.module`.")
-
-
 def run_episodes(env: gym.Env, agent: Any, *, n: int, seed: int, env_id: str = "", progress: bool = True,
                  agent_name: str = "") -> list[EpisodeRecord]:
     """Play ``n`` episodes; the first reset is seeded with ``seed``, later ones continue its stream.

@@ -130,7 +130,7 @@ def build_gallery() -> str:
     """The Markdown text of the gallery for the ids registered in this process under ``mathgym/``."""
     import gymnasium as gym
 
-    from mathgym.envs.registration import DESCRIPTIONS, REQUIREMENTS, mathgym_ids
+    from mathgym.envs.registration import describe, mathgym_ids, requirements
 
     ids = mathgym_ids()
     by_class: dict[str, list[str]] = {}
@@ -155,7 +155,7 @@ def build_gallery() -> str:
     for env_id in ids:
         cls = _entry_point_name(gym.spec(env_id).entry_point).split(":")[-1]
         anchor = re.sub(r"[^a-z0-9-]", "", env_id.lower().replace("/", ""))
-        out.append(f"| [`{env_id}`](#{anchor}) | `{cls}` | {DESCRIPTIONS.get(env_id, '')} |")
+        out.append(f"| [`{env_id}`](#{anchor}) | `{cls}` | {describe(env_id)} |")
     with _no_local_data():
         for entry_point, members in by_class.items():
             doc = _class_docstring(gym.spec(members[0]).entry_point)
@@ -175,13 +175,13 @@ def build_gallery() -> str:
             ]
             for env_id in members:
                 spec = gym.spec(env_id)
-                out += ["", f"### {env_id}", "", DESCRIPTIONS.get(env_id, ""), ""]
+                out += ["", f"### {env_id}", "", describe(env_id), ""]
                 defaults = ", ".join(f"{k}={_stable_repr(v)}" for k, v in sorted((spec.kwargs or {}).items()))
                 out.append(f'- `gym.make("{env_id}")`' + (f" defaults: `{defaults}`" if defaults else ""))
                 out.append(
                     f"- episode limit (`max_episode_steps`): {spec.max_episode_steps or 'none in the spec'}"
                 )
-                needs = REQUIREMENTS.get(env_id, ())
+                needs = requirements(env_id)
                 if needs:
                     out.append(
                         f"- needs: {', '.join(needs)} (not created for this page; try `mathgym sample "

@@ -120,7 +120,7 @@ def describe_env(env_id: str, *, include_example: bool = True, **env_kwargs: Any
     """
     import gymnasium as gym
 
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
 
     env_id = resolve_env_id(env_id)
     env = gym.make(env_id, **env_kwargs)

@@ -215,7 +215,7 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
         iteration; its text is added to the feedback (Text2Reward's human in the loop).
     """
     config = config or RewardDesignConfig(**kwargs)
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
 
     config = dataclasses.replace(config, env_id=resolve_env_id(config.env_id))
     context = describe_env(config.env_id, include_example=config.include_example, **config.env_kwargs)

@@ -132,7 +132,7 @@ def _env_kwargs(env_arg: list[str] | None, data_dir: Path | None, mode: str | No
 
 
 def _resolve(env_id: str) -> str:
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
 
     try:
         return resolve_env_id(env_id)
@@ -200,14 +200,9 @@ def env_arguments(env_id: str) -> list[str]:
             names.append(p.name)
     source = (spec.kwargs or {}).get("source")
     if takes_more and isinstance(source, str):
-        from mathgym.sources.registry import _FACTORIES
+        from mathgym.sources.registry import SOURCES
 
-        factory = _FACTORIES.get(source.partition(":")[0])
-        if isinstance(factory, str):
-            import importlib
-
-            module, _, attr = factory.partition(":")
-            factory = getattr(importlib.import_module(module), attr)
+        factory = SOURCES.get(source.partition(":")[0])
         try:
             names += [
                 p.name
@@ -236,11 +231,11 @@ def list_envs(
         return
     import gymnasium as gym
 
-    from mathgym.envs.registration import DESCRIPTIONS, mathgym_ids
+    from mathgym.envs.registration import describe, mathgym_ids
 
     table = Table("id", "description")
     for env_id in mathgym_ids():
-        table.add_row(env_id, DESCRIPTIONS.get(env_id, ""))
+        table.add_row(env_id, describe(env_id))
     for env_id in PLUGIN_IDS:
         creator = gym.spec(env_id).entry_point
         table.add_row(

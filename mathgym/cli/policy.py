@@ -112,7 +112,8 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     """
     import gymnasium as gym
 
-    from mathgym.evaluation import problem_level, resolve_env_id, summarize, write_jsonl, write_markdown_table
+    from mathgym.envs.registration import resolve_env_id
+    from mathgym.evaluation import problem_level, summarize, write_jsonl, write_markdown_table
 
     if n < 1 or samples < 1 or batch_size < 1:
         raise ValueError(f"n, samples and batch_size must be >= 1, got {n}, {samples}, {batch_size}")

@@ -44,7 +44,7 @@ def design_reward_command(
     progress: bool = typer.Option(True, help="show progress bars"),
 ) -> None:
     """Let a proposer write reward code, review it in the sandbox, train agents on it, keep the best."""
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
     from mathgym.reward_design import RewardDesignConfig, design_reward, make_proposer
 
     try:

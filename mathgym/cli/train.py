@@ -56,7 +56,7 @@ def train_command(
     import gymnasium as gym
 
     from mathgym.agents.sb3_train import ALGORITHMS, TrainConfig, train
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
 
     if algo not in ALGORITHMS:
         fail(f"--algo must be one of {', '.join(ALGORITHMS)}, got {algo!r}")

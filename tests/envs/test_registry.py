@@ -9,7 +9,7 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from mathgym.envs.registration import REQUIREMENTS, mathgym_ids
+from mathgym.envs.registration import mathgym_ids, requirements
 from mathgym.testing import require
 
 ALL_IDS = mathgym_ids()
@@ -21,7 +21,7 @@ def test_registry_is_populated() -> None:
 
 
 def _make(env_id: str) -> gym.Env:
-    for component in REQUIREMENTS.get(env_id, ()):
+    for component in requirements(env_id):
         require(component)
     return gym.make(env_id)
 
@@ -37,7 +37,7 @@ def test_check_env(env_id: str) -> None:
 
 @pytest.mark.parametrize("env_id", ALL_IDS)
 def test_sync_vector_env(env_id: str) -> None:
-    for component in REQUIREMENTS.get(env_id, ()):
+    for component in requirements(env_id):
         require(component)
     envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="sync")
     obs, infos = envs.reset(seed=3)
@@ -61,7 +61,7 @@ def test_make_in_fresh_process_without_importing_mathgym(data_dir) -> None:
 
 
 def test_unknown_id_suggests_close_matches() -> None:
-    from mathgym.evaluation import resolve_env_id
+    from mathgym.envs.registration import resolve_env_id
 
     with pytest.raises(KeyError, match="Arithmetic-v0"):
         resolve_env_id("mathgym/Arithmetc-v0")
