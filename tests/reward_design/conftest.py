@@ -14,9 +14,10 @@ def pools():
     return {env_id: record_pool(env_id, kwargs, episodes_per_policy=8, seed=0) for env_id, kwargs in VIEW_ENVS.items()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def executor():
-    """The sandboxed executor (local backend), shared by the session's tests."""
+    """The sandboxed executor (local backend), shared by a module's tests and closed after them, so that the
+    sandbox tests' session check finds no worker of ours still running."""
     from mathgym.reward_design.executor import SandboxedRewardExecutor
 
     ex = SandboxedRewardExecutor("local", base_timeout_s=3.0)
