@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import gymnasium as gym
-
+from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
@@ -69,7 +68,7 @@ def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
         state_fields=MATH_STATE_FIELDS, action_fields=MATH_ACTION_FIELDS, hand_reward=hand)
 
 
-class MathEnv(gym.Env[str, str]):
+class MathEnv(MathgymEnv[str, str]):
     """
     ## Description
 
@@ -153,8 +152,7 @@ class MathEnv(gym.Env[str, str]):
             raise ValueError(f"mode must be 'single' or 'step', got {mode!r}")
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        super().__init__(render_mode)
         if curriculum is not None:
             from mathgym.curriculum import as_curriculum  # noqa: PLC0415
 
@@ -168,7 +166,6 @@ class MathEnv(gym.Env[str, str]):
         if instruction is None:
             instruction = SINGLE_TURN_INSTRUCTION if mode == "single" else STEP_INSTRUCTION
         self.instruction = instruction
-        self.render_mode = render_mode
         self.action_space = UnicodeText(max_action_length)
         self.observation_space = UnicodeText(max_observation_length)
         self.problem: Problem | None = None
@@ -275,11 +272,8 @@ class MathEnv(gym.Env[str, str]):
             info["is_success"] = bool(verdict.correct)
         return info
 
-    def render(self) -> str | None:
+    def render_text(self) -> str | None:
+        """The transcript: the observation (step mode) or the prompt and the response (single mode)."""
         if self.problem is None:
             return None
-        transcript = self._observation() if self.mode == "step" else "\n\n".join([self._observation(), *self.steps])
-        if self.render_mode == "human":
-            print(transcript)
-            return None
-        return transcript
+        return self._observation() if self.mode == "step" else "\n\n".join([self._observation(), *self.steps])

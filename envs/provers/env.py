@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import gymnasium as gym
-
+from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.provers.base import ProofState, ProverBackend, StepResult, render_goals
 from mathgym.rewards.base import Reward, StepContext
@@ -38,7 +37,7 @@ def build_proof_reward(
     return default_proof_reward(step_cost=step_cost, error_penalty=error_penalty)
 
 
-class ProverEnv(gym.Env[str, str]):
+class ProverEnv(MathgymEnv[str, str]):
     """
     ## Description
 
@@ -123,10 +122,7 @@ class ProverEnv(gym.Env[str, str]):
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         if max_steps < 1:
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
-            )
+        super().__init__(render_mode)
         self.source = source
         is_factory = isinstance(backend, type) or not hasattr(backend, "step")
         self.backend: ProverBackend = backend() if is_factory else backend  # type: ignore[operator]
@@ -137,7 +133,6 @@ class ProverEnv(gym.Env[str, str]):
         self.tactic_timeout = tactic_timeout
         template = TACTIC_INSTRUCTION if mode == "tactic" else WHOLE_PROOF_INSTRUCTION
         self.instruction = template.format(prover=self.prover_label) if instruction is None else instruction
-        self.render_mode = render_mode
         self.action_space = UnicodeText(max_action_length)
         self.observation_space = UnicodeText(max_observation_length)
         self.problem: Problem | None = None
@@ -307,11 +302,6 @@ class ProverEnv(gym.Env[str, str]):
             "reward_components": components,
         }
 
-    def render(self) -> str | None:
-        if self.problem is None:
-            return None
-        text = self._observation()
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+    def render_text(self) -> str | None:
+        """The observation: instruction, statement, goals and the last messages."""
+        return None if self.problem is None else self._observation()

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
-
 from mathgym.envs.classic.countdown.env import choose_countdown_problem
 from mathgym.envs.classic.countdown.game import CountdownSource, verify_countdown_problem
+from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sources.base import Source
 from mathgym.spaces import UnicodeText
 
 
-class CountdownTextEnv(gym.Env[str, str]):
+class CountdownTextEnv(MathgymEnv[str, str]):
     """Countdown for LLM agents: the prompt states the numbers and target, the answer is an expression.
 
     ## Description
@@ -67,8 +66,7 @@ class CountdownTextEnv(gym.Env[str, str]):
                  source: Source | None = None, seed: int = 0, reward: Reward | None = None,
                  max_action_length: int = 16_384, max_observation_length: int = 4_096,
                  render_mode: str | None = None) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        super().__init__(render_mode)
         self.source = source if source is not None else CountdownSource(
             n_numbers, max_number=max_number, max_target=max_target, seed=seed)
         if reward is None:
@@ -76,7 +74,6 @@ class CountdownTextEnv(gym.Env[str, str]):
 
             reward = OutcomeReward(name="solved")
         self.reward = reward
-        self.render_mode = render_mode
         self.action_space = UnicodeText(max_action_length)
         self.observation_space = UnicodeText(max_observation_length)
         self.problem: Problem | None = None
@@ -101,7 +98,8 @@ class CountdownTextEnv(gym.Env[str, str]):
                 "reward_components": dict(out.components)}
         return self._prompt(), float(out.value), True, False, info
 
-    def render(self) -> str | None:
+    def render_text(self) -> str | None:
+        """The prompt and the response."""
         if self.problem is None:
             return None
         return self._prompt() + (f"\n\n{self.response}" if self.response is not None else "")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
@@ -33,6 +32,7 @@ from mathgym.envs.classic.equation_solve.problems import (
     equation_from_problem,
     format_answer,
 )
+from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
@@ -185,7 +185,7 @@ def solve_exactly(eq: Equation) -> str:
     return format_answer((b2 - b1) / (c1 - c2))
 
 
-class EquationSolveEnv(gym.Env[np.ndarray, int]):
+class EquationSolveEnv(MathgymEnv[np.ndarray, int]):
     """Solve a linear equation in ``x`` with algebraic rewrite rules.
 
     ## Description
@@ -288,10 +288,7 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
         reward: Reward | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
-            )
+        super().__init__(render_mode)
         if max_moves < 1 or max_nodes < 8:
             raise ValueError(f"need max_moves >= 1 and max_nodes >= 8, got {max_moves}, {max_nodes}")
         self.source = source if source is not None else MixedLevelSource(levels, seed=seed)
@@ -302,7 +299,6 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
             if reward is not None
             else default_equation_reward(solve_reward, step_cost, invalid_penalty, complexity_weight)
         )
-        self.render_mode = render_mode
         self.reward_view_spec = (
             equation_view_spec(solve_reward, step_cost, invalid_penalty, complexity_weight)
             if reward is None
@@ -412,14 +408,9 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
         """Valid actions as a boolean array (sb3-contrib ``MaskablePPO`` calls this)."""
         return self._mask.copy()
 
-    def render(self) -> str | None:
-        if self.tree is None:
-            return None
-        text = self.tree.text()
-        if self.render_mode == "human":
-            print(text)
-            return None
-        return text
+    def render_text(self) -> str | None:
+        """The current equation."""
+        return None if self.tree is None else self.tree.text()
 
     # -- reward view (mathgym.rewards.view) ----------------------------------------------------------------
 
@@ -438,28 +429,32 @@ class EquationSolveEnv(gym.Env[np.ndarray, int]):
     # -- snapshots for search -------------------------------------------------------------------------
 
     def get_state(self) -> dict[str, Any]:
-        """A small snapshot (problem, current equation, moves) for :meth:`set_state`."""
+        """A JSON-serialisable snapshot (problem, current equation's tokens, moves, reward state)."""
+        if self.problem is None or self.tree is None:
+            raise RuntimeError("call reset() before get_state()")
         return {
-            "problem": self.problem,
-            "tree": self.tree,
+            "problem": self.problem.to_dict(),
+            "tokens": [list(token) for token in self.tree.tokens],
             "moves": self._moves,
-            "history": self._history,
+            "history": list(self._history),
             "last_rule": self._last_rule,
             "reward": self.reward.get_state(),
         }
 
-    def set_state(self, state: dict[str, Any]) -> None:
-        """Restore a snapshot of :meth:`get_state`.
+    def set_state(self, state: Mapping[str, Any]) -> np.ndarray:
+        """Restore a snapshot of :meth:`get_state` (also one that went through JSON).
 
         :param state: what :meth:`get_state` returned.
+        :returns: the observation at that point.
         """
-        self.problem = state["problem"]
-        self.tree = state["tree"]
-        self._moves = state["moves"]
-        self._history = state["history"]
-        self._last_rule = state["last_rule"]
+        self.problem = Problem.from_dict(state["problem"])
+        self.tree = equation_of(tuple(tuple(token) for token in state["tokens"]))
+        self._moves = int(state["moves"])
+        self._history = tuple(state["history"])
+        self._last_rule = int(state["last_rule"])
         self.reward.set_state(state["reward"])
         self._observe()
+        return self._obs.copy()
 
     # -- internals ------------------------------------------------------------------------------------
 

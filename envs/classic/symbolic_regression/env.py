@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
@@ -21,6 +20,7 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
     prefix_to_infix,
     prefix_to_text,
 )
+from mathgym.envs.base import MathgymEnv
 from mathgym.rewards.view import RewardViewSpec, ViewField
 from mathgym.seeding import derive_rng
 
@@ -128,7 +128,7 @@ def fit_errors(
     return reward, nrmse, nmse_test
 
 
-class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
+class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
     """Symbolic regression by building an expression in prefix order (DSO's design).
 
     ## Description
@@ -214,17 +214,13 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
         constraints: Constraints | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
-            )
+        super().__init__(render_mode)
         self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
         self.library = TokenLibrary(self.benchmark.functions, self.benchmark.n_variables, constants)
         base = constraints or Constraints()
         self.constraints = dataclasses.replace(base, max_length=max_length)
         self.builder = PrefixBuilder(self.library, self.constraints)
         self.max_length = max_length
-        self.render_mode = render_mode
         n = len(self.library)
         self.action_space = spaces.Discrete(n)
         self.observation_space = spaces.MultiDiscrete([n + 1, n + 1, max_length + 1, max_length + 1])
@@ -359,7 +355,8 @@ class SymbolicRegressionEnv(gym.Env[np.ndarray, int]):
         """The action as reward code sees it (fields: :data:`SR_ACTION_FIELDS`)."""
         return {"token": self.library.names[int(action)], "arity": int(self.library.arities[int(action)])}
 
-    def render(self) -> str | None:
+    def render_text(self) -> str | None:
+        """The expression's tokens so far, as text."""
         return prefix_to_text(self.builder.tokens, self.library)
 
     def _observation(self) -> np.ndarray:
