@@ -258,10 +258,19 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         self.observation_space = spaces.Box(
             0.0, 1.0, (self.n * SLOT_FEATURES + 1 + self.action_space.n,), dtype=np.float32
         )
-        self._tables = action_tables(self.n)
         self.problem: Problem | None = None
-        self.values = np.zeros(self.n, dtype=np.int64)  #: slot values (0 in empty slots)
-        self.available = np.zeros(self.n, dtype=bool)  #: which slots hold a number
+        # the state is two small flat arrays; with a handful of slots, Python lists step faster than numpy
+        # arrays (the vector env keeps (num_envs, n) numpy arrays and computes legal_moves for all at once)
+        self.values: list[int] = [0] * self.n  #: slot values (0 in empty slots)
+        self.available: list[bool] = [False] * self.n  #: which slots hold a number
+        self._moves = [
+            (i, j, k, op)
+            for i in range(self.n)
+            for j in range(self.n)
+            if i != j
+            for k, op in enumerate(OPERATORS)
+            if not (op in "+*" and i > j)
+        ]
         self.expressions: list[str] = [""] * self.n  #: the expression of each slot's number
         self.target = 0
         self._steps = 0
@@ -278,14 +287,13 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
                 f"problem {self.problem.id} has {len(numbers)} numbers; this env has {self.n} slots"
             )
         self.target = int(self.problem.meta["target"])
-        self.values[:] = 0
-        self.values[: len(numbers)] = numbers
-        self.available[:] = False
-        self.available[: len(numbers)] = True
+        padding = self.n - len(numbers)
+        self.values = numbers + [0] * padding
+        self.available = [True] * len(numbers) + [False] * padding
         self.expressions = [str(v) for v in numbers] + [""] * (self.n - len(numbers))
         self._steps = 0
         self.reward.reset(self.problem)
-        self._mask = legal_moves(self.values, self.available, self._tables)
+        self._mask = self._legal_moves()
         return self._observation(), self._info()
 
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
@@ -301,17 +309,17 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         expressions = self.expressions
         text = f"{expressions[i] or '?'} {op} {expressions[j] or '?'}"
         if valid:
-            self.values[i] = apply(op, int(self.values[i]), int(self.values[j]))
+            self.values[i] = apply(op, self.values[i], self.values[j])
             expressions[i] = f"({expressions[i]} {op} {expressions[j]})"
             self.available[j] = False
             self.values[j], expressions[j] = 0, ""
-            self._mask = legal_moves(self.values, self.available, self._tables)
+            self._mask = self._legal_moves()
         self._steps += 1
-        reached = np.flatnonzero(self.available & (self.values == self.target))
+        reached = [k for k in range(self.n) if self.available[k] and self.values[k] == self.target]
         verdict = None
-        if reached.size:
+        if reached:
             verdict = verify_countdown_problem(expressions[reached[0]], self.problem, extract=False)
-        terminated = bool(reached.size) or not self._mask.any()
+        terminated = bool(reached) or not self._mask.any()
         truncated = not terminated and self._steps >= self.max_steps
         if verdict is None and (terminated or truncated):
             verdict = Verdict(False, 0.0, None, "target_not_reached")
@@ -336,7 +344,7 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
 
     def reward_view(self) -> dict[str, Any]:
         """The state as reward code sees it (fields: :data:`COUNTDOWN_STATE_FIELDS`)."""
-        numbers = self.values[self.available].tolist()
+        numbers = [v for v, live in zip(self.values, self.available) if live]
         closest = min(numbers, key=lambda v: (abs(v - self.target), v))
         return {
             "numbers": numbers,
@@ -357,8 +365,8 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         """
         pair, op_index = divmod(int(action), len(OPERATORS))
         i, j = divmod(pair, self.n)
-        a = int(self.values[i]) if self.available[i] else 0
-        b = int(self.values[j]) if self.available[j] else 0
+        a = self.values[i] if self.available[i] else 0
+        b = self.values[j] if self.available[j] else 0
         op = OPERATORS[op_index]
         return {"a": a, "b": b, "op": op, "result": apply(op, a, b) if self._mask[int(action)] else None}
 
@@ -368,16 +376,30 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         live = [f"{self.values[k]} = {self.expressions[k]}" for k in range(self.n) if self.available[k]]
         return f"target {self.target}: " + "; ".join(live)
 
+    def _legal_moves(self) -> np.ndarray:
+        """The action mask (what :func:`legal_moves` computes, with plain loops: faster for a few slots)."""
+        mask = np.zeros(self.action_space.n, dtype=bool)
+        values, available, n = self.values, self.available, self.n
+        for i, j, k, op in self._moves:
+            if available[i] and available[j]:
+                a, b = values[i], values[j]
+                if op == "+" or op == "*" or (op == "-" and a > b) or (op == "/" and a % b == 0):
+                    mask[(i * n + j) * 4 + k] = True
+        return mask
+
     def _observation(self) -> np.ndarray:
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        values = self.values.astype(np.float64)
-        slots = obs[: self.n * SLOT_FEATURES].reshape(self.n, SLOT_FEATURES)
-        slots[:, 0] = 1.0
-        slots[:, 1] = np.minimum(values / self.target, 4.0) / 4.0
-        slots[:, 2] = np.minimum(np.log1p(values) / _LOG_SCALE, 1.0)
-        slots[:, 3] = self.values == self.target
-        slots[~self.available] = 0.0
-        obs[self.n * SLOT_FEATURES] = min(np.log1p(self.target) / _LOG_SCALE, 1.0)
+        target = self.target
+        for k in range(self.n):
+            if self.available[k]:
+                value = self.values[k]
+                obs[k * SLOT_FEATURES : (k + 1) * SLOT_FEATURES] = (
+                    1.0,
+                    min(value / target, 4.0) / 4.0,
+                    min(np.log1p(value) / _LOG_SCALE, 1.0),
+                    float(value == target),
+                )
+        obs[self.n * SLOT_FEATURES] = min(np.log1p(target) / _LOG_SCALE, 1.0)
         obs[self.n * SLOT_FEATURES + 1 :] = self._mask
         return obs
 
@@ -386,5 +408,5 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
             "problem_id": self.problem.id,
             "action_mask": self._mask.copy(),
             "target": self.target,
-            "numbers": self.values[self.available].tolist(),
+            "numbers": [v for v, live in zip(self.values, self.available) if live],
         }

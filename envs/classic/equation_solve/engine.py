@@ -221,8 +221,9 @@ class Equation:
     """An immutable equation (a token tuple) with its per-node columns; build it with :func:`equation_of`.
 
     Columns (lists indexed by pre-order node index): ``kind``, ``parent``, ``depths``, ``side``, ``position``,
-    ``sizes``, ``has_x``, ``reducible``, ``mono`` (monomial degree: 0 for a number, 1 for ``x`` or ``c*x``,
-    -1 otherwise), ``children`` (argument indices).
+    ``sizes``, ``has_x``, ``reducible``, ``mono`` (monomial degree: 0 for a number, 1 for ``x`` or ``c*x``, -1
+    otherwise), ``sum_args`` and ``degree_one`` (how many arguments are sums, degree-1 monomials), ``children``
+    (argument indices).
 
     :param tokens: the prefix tokens (validated by :func:`equation_of`).
     """
@@ -232,6 +233,7 @@ class Equation:
         "_lin",
         "_text",
         "children",
+        "degree_one",
         "depths",
         "has_x",
         "kind",
@@ -242,6 +244,7 @@ class Equation:
         "reducible",
         "side",
         "sizes",
+        "sum_args",
         "tokens",
     )
 
@@ -274,11 +277,13 @@ class Equation:
                 stack.append([i, token[1]])
         if stack:
             raise ValueError(f"truncated token sequence: {tokens}")
-        # backward pass: subtree facts from the children's
+        # backward pass: subtree facts from the children's, in one loop over each node's arguments
         size = self.sizes = [1] * n
         has_x = self.has_x = [False] * n
         reducible = self.reducible = [False] * n
         mono = self.mono = [-1] * n
+        sum_args = self.sum_args = [0] * n  # arguments that are sums (expand applies to a product with one)
+        degree_one = self.degree_one = [0] * n  # arguments that are degree-1 monomials (collect needs two)
         for i in range(n - 1, -1, -1):
             k = kind[i]
             if k == X:
@@ -288,39 +293,45 @@ class Equation:
             if k == INT or k == RAT:
                 mono[i] = 0
                 continue
-            args = children[i]
-            s, hx, red = 1, False, False
-            for a in args:
+            if k == EQ:  # the root: its sides' facts only (a side equal to 0 is no arithmetic to do)
+                lhs, rhs = children[i]
+                size[i] = 1 + size[lhs] + size[rhs]
+                has_x[i] = has_x[lhs] or has_x[rhs]
+                reducible[i] = reducible[lhs] or reducible[rhs]
+                continue
+            s, hx, red, numbers, sums, ones = 1, False, False, 0, 0, 0
+            is_mul = k == MUL
+            for a in children[i]:
                 s += size[a]
-                hx = hx or has_x[a]
-                red = red or reducible[a]
-            size[i], has_x[i] = s, hx
+                if has_x[a]:
+                    hx = True
+                if reducible[a]:
+                    red = True
+                ka = kind[a]
+                if ka == ADD:
+                    sums += 1
+                elif ka == INT:
+                    p = tokens[a][2]
+                    if p == 0 or (is_mul and p == 1):
+                        red = True  # a zero term or factor, or a factor 1
+                    else:
+                        numbers += 1
+                elif ka == RAT:
+                    numbers += 1
+                elif ka == MUL and is_mul:
+                    red = True  # a product inside a product flattens
+                if mono[a] == 1:
+                    ones += 1
+            size[i], has_x[i], sum_args[i], degree_one[i] = s, hx, sums, ones
             if k == ADD:
-                numbers = degree_one = 0
-                for a in args:
-                    ka = kind[a]
-                    if ka == ADD or (ka == INT and tokens[a][2] == 0):
-                        red = True
-                    elif ka == INT or ka == RAT:
-                        numbers += 1
-                    if mono[a] == 1:
-                        degree_one += 1
-                reducible[i] = red or numbers > 1 or degree_one > 1
-            elif k == MUL:
-                numbers = 0
-                for a in args:
-                    ka = kind[a]
-                    if ka == MUL or (ka == INT and (tokens[a][2] == 0 or tokens[a][2] == 1)):
-                        red = True
-                    elif ka == INT or ka == RAT:
-                        numbers += 1
-                first_is_number = kind[args[0]] in (INT, RAT)
+                reducible[i] = red or sums > 0 or numbers > 1 or ones > 1
+            else:  # a product
+                args = children[i]
                 two = len(args) == 2
+                first_is_number = kind[args[0]] == INT or kind[args[0]] == RAT
                 reducible[i] = red or numbers > 1 or (two and first_is_number and kind[args[1]] == ADD)
                 if two and first_is_number and mono[args[1]] == 1:
                     mono[i] = 1
-            else:  # the equation root
-                reducible[i] = red
         self._lin: dict[int, tuple[int, int, int]] = {}
         self._text: str | None = None
 
@@ -742,13 +753,12 @@ def _valid_actions(eq: Equation, max_nodes: int) -> list[int]:
                 if p != 0 and p != 1 and kind[parent[i]] == MUL and eq.has_x[parent[i]]:
                     out.append(divide + i)
         elif k == MUL:
-            if any(kind[a] == ADD for a in eq.children[i]) and _fits(eq, i, budget):
+            if eq.sum_args[i] and _fits(eq, i, budget):
                 out.append(expand + i)
             if eq.reducible[i] and _fits(eq, i, budget):
                 out.append(simplify + i)
         elif k == ADD:
-            mono = eq.mono
-            if sum(1 for a in eq.children[i] if mono[a] == 1) > 1:
+            if eq.degree_one[i] > 1:
                 out.append(collect + i)
             if eq.reducible[i] and _fits(eq, i, budget):
                 out.append(simplify + i)
