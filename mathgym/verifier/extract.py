@@ -415,13 +415,18 @@ def _is_math_span(content: str, after: str) -> bool:
     return _PROSE_WORDS.search(_COMMAND.sub(" ", content)) is None
 
 
+#: a fenced code block (closed, or left open at the end): program text and its output state no result
+_CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+
+
 def unmarked_answers(text: str) -> UnmarkedAnswers:
     """The answer of a response without any answer marker: the whole response when it is short, else the last
-    stated result (see :class:`UnmarkedAnswers`).
+    stated result (see :class:`UnmarkedAnswers`). Numbers inside fenced code blocks (a program, its output) are
+    not stated results: only the prose around them is read.
 
     :param text: a response without answer markers (chat debris already stripped).
     """
-    stripped = text.strip()
+    stripped = _CODE_BLOCK.sub("\n", text).strip()
     whole = None
     if stripped and len(stripped) <= _WHOLE_ANSWER_CHARS and "\n" not in stripped:
         whole = _clean(stripped) or None

@@ -35,3 +35,12 @@ def test_steps_without_a_marker_have_no_final_answer(text) -> None:
 def test_long_response_is_fast_enough_and_finds_the_last_box() -> None:
     text = "reasoning " * 100_000 + "\\boxed{9}"
     assert extract_answer(text) == "9"
+
+
+def test_numbers_in_code_blocks_are_not_stated_results():
+    from mathgym import verify
+
+    program = "```python\nx = 6 * 7\nprint(x)\n```\n```output\n42\n```\nI am done."
+    assert not verify(program, "42").correct
+    assert verify(program + " So the total is 42.", "42").correct
+    assert not verify("```python\nprint('\\\\' + 'box' + 'ed{' + '236' + '}')\n```\nI am done.", "236").correct
