@@ -61,16 +61,20 @@ class Source(ABC):
 
 
 def choose_problem(source: Source, options: Mapping[str, Any], rng: np.random.Generator) -> Problem:
-    """The problem a text env's ``reset(options=...)`` asks for, or one drawn with ``rng``.
+    """The problem an env's ``reset(options=...)`` asks for, or one drawn with ``rng``.
 
-    One rule for every env over a :class:`Source`, so ``{"problem_id": ...}``, ``{"index": i}`` and the
-    source's own keys (:meth:`Source.select`) mean the same in all of them.
+    One rule for every env over a :class:`Source`, so ``{"problem": ...}``, ``{"problem_id": ...}``,
+    ``{"index": i}`` and the source's own keys (:meth:`Source.select`) mean the same in all of them.
 
     :param source: where the problem comes from.
-    :param options: the reset options (``problem_id`` wins over ``index``, which wins over ``select``).
+    :param options: the reset options: ``problem`` (a whole :class:`~mathgym.problem.Problem` or its dict, for
+        hand-made problems) wins over ``problem_id``, which wins over ``index``, which wins over ``select``.
     :param rng: the env's ``np_random``, used only when the options pin nothing.
     :raises IndexError: ``index`` outside ``0 <= index < len(source)``.
     """
+    if "problem" in options:
+        problem = options["problem"]
+        return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
     if "problem_id" in options:
         return source.find(str(options["problem_id"]))
     if "index" in options:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mathgym.envs.classic.countdown.env import choose_countdown_problem
 from mathgym.envs.classic.countdown.game import CountdownSource, verify_countdown_problem
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.sources.base import Source
+from mathgym.sources.base import Source, choose_problem
 from mathgym.spaces import UnicodeText
 
 
@@ -81,7 +80,7 @@ class CountdownTextEnv(MathgymEnv[str, str]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
-        self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
+        self.problem = choose_problem(self.source, options or {}, self.np_random)
         self.response = None
         self.reward.reset(self.problem)
         return self._prompt(), {"problem_id": self.problem.id, "family": self.problem.family,

@@ -36,7 +36,7 @@ from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
-from mathgym.sources.base import Source
+from mathgym.sources.base import Source, choose_problem
 from mathgym.verifier.verdict import Verdict
 
 
@@ -459,10 +459,9 @@ class EquationSolveEnv(MathgymEnv[np.ndarray, int]):
     # -- internals ------------------------------------------------------------------------------------
 
     def _select_problem(self, options: dict[str, Any]) -> Problem:
-        if "problem" in options:
-            problem = options["problem"]
-            return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
-        if "equation" in options:
+        # ``equation`` is this env's own key (a whole ``problem`` still wins); every other key means what it
+        # means for every source
+        if "equation" in options and "problem" not in options:
             text = str(options["equation"])
             return Problem(
                 id=f"equation:{text}",
@@ -470,11 +469,7 @@ class EquationSolveEnv(MathgymEnv[np.ndarray, int]):
                 answer=options.get("answer") or solve_exactly(parse_equation(text)),
                 meta={"equation": text},
             )
-        if "problem_id" in options:
-            return self.source.find(options["problem_id"])
-        if "index" in options:
-            return self.source[int(options["index"])]
-        return self.source.sample(self.np_random)
+        return choose_problem(self.source, options, self.np_random)
 
     def _observe(self) -> None:
         action_mask(self.tree, self.max_nodes, allow_swap=self._last_rule != SWAP, out=self._mask)
