@@ -8,7 +8,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from mathgym.envs.registration import requirements
+from mathgym.envs.base import MathgymEnv
+from mathgym.envs.registration import mathgym_ids, requirements
 
 #: one id per env class that runs without system components
 SINGLE_ENV_IDS = [
@@ -18,6 +19,14 @@ SINGLE_ENV_IDS = [
     "mathgym/CountdownText-v0",
     "mathgym/SymbolicRegression-Nguyen1-v0",
 ]
+
+
+def test_every_mathgym_env_class_is_a_mathgym_env() -> None:
+    from gymnasium.envs.registration import load_env_creator
+
+    for env_id in mathgym_ids():
+        creator = load_env_creator(gym.spec(env_id).entry_point)
+        assert isinstance(creator, type) and issubclass(creator, MathgymEnv), env_id
 
 
 @pytest.mark.parametrize("env_id", SINGLE_ENV_IDS)

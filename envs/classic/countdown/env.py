@@ -6,42 +6,21 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, apply, verify_countdown_problem
+from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField
-from mathgym.sources.base import Source
+from mathgym.sources.base import Source, choose_problem
 from mathgym.verifier.verdict import Verdict
 
 #: features per number slot in the observation
 SLOT_FEATURES = 4
 #: log1p of the largest value the observation's log-magnitude feature resolves
 _LOG_SCALE = float(np.log1p(10_000.0))
-
-
-def choose_countdown_problem(source: Source, options: Mapping[str, Any], rng: np.random.Generator) -> Problem:
-    """The problem a Countdown env's ``reset(options=...)`` pins, or one drawn with ``rng``.
-
-    Shared by the numeric and the text env so both read options alike. Unlike
-    :func:`mathgym.sources.base.choose_problem` it also takes a whole ``{"problem": Problem | dict}``
-    (hand-made puzzles) and leaves ``index`` unchecked: the procedural source answers any index.
-
-    :param source: the env's problem source.
-    :param options: the reset options.
-    :param rng: the env's ``np_random``, used when the options pin nothing.
-    """
-    if "problem" in options:
-        problem = options["problem"]
-        return problem if isinstance(problem, Problem) else Problem.from_dict(problem)
-    if "problem_id" in options:
-        return source.find(options["problem_id"])
-    if "index" in options:
-        return source[int(options["index"])]
-    return source.sample(rng)
 
 
 def default_countdown_reward(solve_reward: float = 1.0, invalid_penalty: float = 0.1) -> Reward:
@@ -143,7 +122,7 @@ def legal_moves(
     return legal
 
 
-class CountdownEnv(gym.Env[np.ndarray, int]):
+class CountdownEnv(MathgymEnv[np.ndarray, int]):
     """Countdown for classic RL agents.
 
     ## Description
@@ -234,10 +213,7 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         reward: Reward | None = None,
         render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
-            )
+        super().__init__(render_mode)
         self.n = n_numbers
         self.source = (
             source
@@ -248,7 +224,6 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         self.reward = (
             reward if reward is not None else default_countdown_reward(solve_reward, invalid_penalty)
         )
-        self.render_mode = render_mode
         self.reward_view_spec = (
             countdown_view_spec(solve_reward, invalid_penalty)
             if reward is None
@@ -280,7 +255,7 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self.problem = choose_countdown_problem(self.source, options or {}, self.np_random)
+        self.problem = choose_problem(self.source, options or {}, self.np_random)
         numbers = [int(v) for v in self.problem.meta["numbers"]]
         if len(numbers) > self.n:
             raise ValueError(
@@ -370,7 +345,8 @@ class CountdownEnv(gym.Env[np.ndarray, int]):
         op = OPERATORS[op_index]
         return {"a": a, "b": b, "op": op, "result": apply(op, a, b) if self._mask[int(action)] else None}
 
-    def render(self) -> str | None:
+    def render_text(self) -> str | None:
+        """The target and the numbers still available, with their expressions."""
         if self.problem is None:
             return None
         live = [f"{self.values[k]} = {self.expressions[k]}" for k in range(self.n) if self.available[k]]
