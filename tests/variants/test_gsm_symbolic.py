@@ -11,7 +11,8 @@ import pytest
 
 from mathgym.variants.base import format_answer, is_integral
 from mathgym.variants.gsm_symbolic import TemplateFamily, load_templates
-from mathgym.variants.template import _PLACEHOLDER, GSMTemplate
+from mathgym.variants.template import GSMTemplate
+from mathgym.variants.template.syntax import _PLACEHOLDER
 
 N_VARIANTS = 50
 _CACHE: dict[str, list[TemplateFamily]] = {}
