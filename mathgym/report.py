@@ -206,10 +206,31 @@ def _plot_levels(plots_dir: Path, cis: dict[str, dict[int, dict[str, float]]]) -
 
 def build_sections(
     df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None
-) -> list[Section]:  # noqa: ANN001, C901
+) -> list[Section]:  # noqa: ANN001
+    """Sections of a sweep run: one per benchmark, each from its own builder below.
+
+    :param df: the run's rows (:func:`_load`).
+    :param run: the run's record (``Store.runs()``).
+    :param reps: bootstrap replicates per interval (over families).
+    :param plots_dir: where to draw the plots (``None``: no plots).
+    """
     agents = sorted(df["agent"].unique())
     base = df[df["chain_name"] == "none"]
-    sections: list[Section] = []
+    head = _run_section(df, base, run, agents, reps)
+    robust, bars = _average_vs_worst_section(base, agents, reps)
+    dist, per_agent_dist = _variant_distribution_section(base, agents, reps)
+    pert, drops = _perturbation_section(df, agents, reps)
+    mathcheck = _mathcheck_section(df, agents)
+    dia = _dia_section(base, agents)
+    sections = [s for s in (head, robust, dist, pert, mathcheck, dia) if s is not None]
+    if plots_dir is not None:
+        images = _plots(plots_dir, per_agent_dist, bars, drops)
+        sections[0].images.extend(images)
+    return sections
+
+
+def _run_section(df, base, run: dict[str, Any], agents: list[str], reps: int) -> Section:  # noqa: ANN001
+    """The run's summary and overall accuracy per agent (interval over families)."""
     cfg = run["config"]
     head = Section(
         "Run",
@@ -246,9 +267,13 @@ def build_sections(
             ]
         )
     head.tables.append(overall)
-    sections.append(head)
+    return head
 
-    # DynaMath + UGMathBench on unperturbed families, per agent and suite
+
+def _average_vs_worst_section(
+    base, agents: list[str], reps: int  # noqa: ANN001
+) -> tuple[Section, dict[str, dict[str, dict[str, float]]]]:
+    """DynaMath + UGMathBench on unperturbed families, per agent and suite; also the per-agent bars to plot."""
     robust = Section(
         "Average vs worst case (DynaMath, UGMathBench)",
         [
@@ -285,9 +310,13 @@ def build_sections(
             ug = R.with_ci(R.ugmath, m_all, reps=reps)
             bars[agent] = {"A_avg": dm["A_avg"], "A_wst": dm["A_wst"], "EAcc": ug["EAcc"]}
     robust.tables.append(t)
-    sections.append(robust)
+    return robust, bars
 
-    # GSM-Symbolic: distribution across sampled datasets and drop from the originals
+
+def _variant_distribution_section(
+    base, agents: list[str], reps: int  # noqa: ANN001
+) -> tuple[Section, dict[str, tuple[list[float], float]]]:
+    """GSM-Symbolic: distribution across sampled datasets and drop from the originals."""
     dist = Section(
         "Accuracy across variants (GSM-Symbolic)",
         [
@@ -319,99 +348,109 @@ def build_sections(
             if suite == "all":
                 per_agent_dist[agent] = (d["per_dataset"], d["original"])
     dist.tables.append(t)
-    sections.append(dist)
+    return dist, per_agent_dist
 
-    # perturbations: matched drops
+
+def _perturbation_section(
+    df, agents: list[str], reps: int  # noqa: ANN001
+) -> tuple[Section | None, dict[str, dict[str, dict[str, float]]]]:
+    """Perturbations: matched drops (``None`` when the sweep has no perturbation chains)."""
     chains = sorted(c for c in df["chain_name"].unique() if c != "none")
     drops: dict[str, dict[str, dict[str, float]]] = {}
-    if chains:
-        pert = Section(
-            "Perturbation drops (GSM-NoOp and friends)",
-            [
-                "Accuracy on a family's variants minus accuracy on the same variants after the perturbation "
-                "(matched by family, variant and seed). Positive = the perturbation hurts."
-            ],
-        )
-        t = Table(["agent", "perturbation", "items", "base", "perturbed", "drop"], [])
-        for agent in agents:
-            a = df[df["agent"] == agent]
-            ref = a[a["chain_name"] == "none"].set_index(["family", "variant", "seed"])["correct"]
-            for chain in chains:
-                p = a[a["chain_name"] == chain]
-                keys = list(zip(p["base_family"], p["variant"], p["seed"]))
-                matched = [(ref.get(k), c, k[0]) for k, c in zip(keys, p["correct"]) if k in ref.index]
-                if not matched:
-                    continue
-                diffs: dict[str, list[float]] = {}
-                for b, c, fam in matched:
-                    diffs.setdefault(fam, []).append(float(b) - float(c))
-                per_family = np.array([np.mean(v) for v in diffs.values()])
-                lo, hi = (
-                    R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps)
-                    if len(per_family) > 1
-                    else (math.nan, math.nan)
-                )
-                res = R.perturbation_drop([b for b, _, _ in matched], [c for _, c, _ in matched])
-                drops.setdefault(chain, {})[agent] = {"value": res["drop"], "lo": lo, "hi": hi}
-                t.rows.append(
-                    [
-                        agent,
-                        chain,
-                        str(len(matched)),
-                        f"{100 * res['base']:.1f}",
-                        f"{100 * res['perturbed']:.1f}",
-                        _ci(drops[chain][agent]),
-                    ]
-                )
-        pert.tables.append(t)
-        sections.append(pert)
-
-    # MathCheck grid
-    if (df["task"] != "solve").any():
-        mc = Section(
-            "MathCheck checklist",
-            [
-                "Accuracy for solving and process judging, macro-F1 for answerable and "
-                "outcome judging; rows are tasks, columns robustness types."
-            ],
-        )
-        task_families = set(df[df["task"] != "solve"]["base_family"])
-        for agent in agents:
-            a = df[(df["agent"] == agent) & df["base_family"].isin(task_families)]
-            items = [
-                {
-                    "task": r.task,
-                    "robustness": r.robustness,
-                    "correct": bool(r.correct),
-                    "gold": r.gold,
-                    "pred": r.extracted.strip().lower() if isinstance(r.extracted, str) else "",
-                }
-                for r in a.itertuples()
-            ]
-            grid = R.mathcheck_grid(items)
-            tab = Table([f"{agent}: task \\ robustness", *R.MATHCHECK_ROBUSTNESS, "mean"], [])
-            for task in R.MATHCHECK_TASKS:
-                cells = [grid["grid"][task][r] for r in R.MATHCHECK_ROBUSTNESS]
-                tab.rows.append(
-                    [
-                        task,
-                        *[f"{100 * c:.1f}" if c is not None else "–" for c in cells],
-                        f"{100 * grid['task_means'][task]:.1f}"
-                        if grid["task_means"][task] is not None
-                        else "–",
-                    ]
-                )
-            tab.rows.append(
+    if not chains:
+        return None, drops
+    pert = Section(
+        "Perturbation drops (GSM-NoOp and friends)",
+        [
+            "Accuracy on a family's variants minus accuracy on the same variants after the perturbation "
+            "(matched by family, variant and seed). Positive = the perturbation hurts."
+        ],
+    )
+    t = Table(["agent", "perturbation", "items", "base", "perturbed", "drop"], [])
+    for agent in agents:
+        a = df[df["agent"] == agent]
+        ref = a[a["chain_name"] == "none"].set_index(["family", "variant", "seed"])["correct"]
+        for chain in chains:
+            p = a[a["chain_name"] == chain]
+            keys = list(zip(p["base_family"], p["variant"], p["seed"]))
+            matched = [(ref.get(k), c, k[0]) for k, c in zip(keys, p["correct"]) if k in ref.index]
+            if not matched:
+                continue
+            diffs: dict[str, list[float]] = {}
+            for b, c, fam in matched:
+                diffs.setdefault(fam, []).append(float(b) - float(c))
+            per_family = np.array([np.mean(v) for v in diffs.values()])
+            lo, hi = (
+                R.bootstrap_ci(lambda m: float(m.mean()), per_family, reps=reps)
+                if len(per_family) > 1
+                else (math.nan, math.nan)
+            )
+            res = R.perturbation_drop([b for b, _, _ in matched], [c for _, c, _ in matched])
+            drops.setdefault(chain, {})[agent] = {"value": res["drop"], "lo": lo, "hi": hi}
+            t.rows.append(
                 [
-                    "overall",
-                    *["" for _ in R.MATHCHECK_ROBUSTNESS],
-                    f"{100 * grid['overall']:.1f}" if grid["overall"] is not None else "–",
+                    agent,
+                    chain,
+                    str(len(matched)),
+                    f"{100 * res['base']:.1f}",
+                    f"{100 * res['perturbed']:.1f}",
+                    _ci(drops[chain][agent]),
                 ]
             )
-            mc.tables.append(tab)
-        sections.append(mc)
+    pert.tables.append(t)
+    return pert, drops
 
-    # DIA-Bench reliability
+
+def _mathcheck_section(df, agents: list[str]) -> Section | None:  # noqa: ANN001
+    """MathCheck grid (``None`` when every row is a plain solve task)."""
+    if not (df["task"] != "solve").any():
+        return None
+    mc = Section(
+        "MathCheck checklist",
+        [
+            "Accuracy for solving and process judging, macro-F1 for answerable and "
+            "outcome judging; rows are tasks, columns robustness types."
+        ],
+    )
+    task_families = set(df[df["task"] != "solve"]["base_family"])
+    for agent in agents:
+        a = df[(df["agent"] == agent) & df["base_family"].isin(task_families)]
+        items = [
+            {
+                "task": r.task,
+                "robustness": r.robustness,
+                "correct": bool(r.correct),
+                "gold": r.gold,
+                "pred": r.extracted.strip().lower() if isinstance(r.extracted, str) else "",
+            }
+            for r in a.itertuples()
+        ]
+        grid = R.mathcheck_grid(items)
+        tab = Table([f"{agent}: task \\ robustness", *R.MATHCHECK_ROBUSTNESS, "mean"], [])
+        for task in R.MATHCHECK_TASKS:
+            cells = [grid["grid"][task][r] for r in R.MATHCHECK_ROBUSTNESS]
+            tab.rows.append(
+                [
+                    task,
+                    *[f"{100 * c:.1f}" if c is not None else "–" for c in cells],
+                    f"{100 * grid['task_means'][task]:.1f}"
+                    if grid["task_means"][task] is not None
+                    else "–",
+                ]
+            )
+        tab.rows.append(
+            [
+                "overall",
+                *["" for _ in R.MATHCHECK_ROBUSTNESS],
+                f"{100 * grid['overall']:.1f}" if grid["overall"] is not None else "–",
+            ]
+        )
+        mc.tables.append(tab)
+    return mc
+
+
+def _dia_section(base, agents: list[str]) -> Section:  # noqa: ANN001
+    """DIA-Bench reliability."""
     dia = Section(
         "Reliability and confidence (DIA-Bench)",
         [
@@ -447,12 +486,7 @@ def build_sections(
             ]
         )
     dia.tables.append(t)
-    sections.append(dia)
-
-    if plots_dir is not None:
-        images = _plots(plots_dir, per_agent_dist, bars, drops)
-        sections[0].images.extend(images)
-    return sections
+    return dia
 
 
 def _plots(
