@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from mathgym.envs.classic.countdown.env import (
@@ -19,11 +18,12 @@ from mathgym.envs.classic.countdown.env import (
     legal_moves,
 )
 from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, verify_countdown_problem
+from mathgym.envs.vector_base import ArrayVectorEnv
 from mathgym.problem import Problem
 from mathgym.sources.base import Source
 
 
-class CountdownVectorEnv(VectorEnv):
+class CountdownVectorEnv(ArrayVectorEnv):
     """``num_envs`` copies of :class:`~mathgym.envs.classic.countdown.env.CountdownEnv` stepped together.
 
     ## Description
@@ -78,8 +78,6 @@ class CountdownVectorEnv(VectorEnv):
     ((64, 81), (64, 64))
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
-
     def __init__(
         self,
         num_envs: int = 64,
@@ -95,18 +93,7 @@ class CountdownVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **kwargs: Any,
     ) -> None:
-        if "reward" in kwargs:
-            raise ValueError(
-                "CountdownVectorEnv computes the default reward in array code; for a custom reward "
-                "use gym.make_vec(..., vectorization_mode='sync')"
-            )
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
-        if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            raise ValueError("CountdownVectorEnv supports the NEXT_STEP and DISABLED autoreset modes")
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.num_envs = num_envs
+        super().__init__(num_envs, autoreset_mode, kwargs)
         self.n = n_numbers
         self.source = (
             source
@@ -116,7 +103,6 @@ class CountdownVectorEnv(VectorEnv):
         self.max_steps = max_steps or 4 * n_numbers
         self.solve_reward, self.invalid_penalty = float(solve_reward), float(invalid_penalty)
         self.reward_view_spec = countdown_view_spec(solve_reward, invalid_penalty)
-        self.render_mode = None
         n_actions = self.n * self.n * len(OPERATORS)
         self.single_action_space = spaces.Discrete(n_actions)
         self.action_space = batch_space(self.single_action_space, num_envs)
@@ -132,46 +118,22 @@ class CountdownVectorEnv(VectorEnv):
         self.problems: list[Problem | None] = [None] * num_envs
         self._problem_ids = np.full(num_envs, None, dtype=object)
         self._steps = np.zeros(num_envs, dtype=np.int64)
-        self._done = np.zeros(num_envs, dtype=bool)
-        self._autoreset = np.zeros(num_envs, dtype=bool)
-        self._rngs: list[np.random.Generator | None] = [None] * num_envs
         self._mask = np.zeros((num_envs, n_actions), dtype=bool)
 
     def reset(
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        options = dict(options or {})
-        which = options.pop("reset_mask", None)
-        which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-        if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(
-                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
-            )
-        if options:
-            raise ValueError(
-                f"unsupported reset options {sorted(options)}: pin problems with a source instead"
-            )
-        if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"expected {self.num_envs} seeds, got {len(seeds)}")
-            for i in np.flatnonzero(which):
-                if seeds[i] is not None:
-                    self._rngs[i] = seeding.np_random(seeds[i])[0]
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
-        self._start(np.flatnonzero(which))
+        rows, _ = self._reset_rows(seed, options)
+        self._start(rows)
         self._mask = legal_moves(self.values, self.available, self._tables)
         return self._observation(), self._info()
 
     def step(
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        n_actions = self.single_action_space.n
-        if actions.min(initial=0) < 0 or actions.max(initial=0) >= n_actions:
-            raise ValueError(f"actions must lie in [0, {n_actions}), got {actions}")
+        actions = self._check_actions(actions)
         B = self.num_envs
-        restart = np.flatnonzero(self._autoreset) if self.autoreset_mode == AutoresetMode.NEXT_STEP else []
+        restart = self._restarting()
         self._start(restart)
         stepping = ~self._done
         stepping[restart] = False
@@ -250,9 +212,7 @@ class CountdownVectorEnv(VectorEnv):
     def _start(self, rows: Sequence[int]) -> None:
         for k in rows:
             k = int(k)
-            if self._rngs[k] is None:
-                self._rngs[k] = np.random.default_rng(self.np_random.integers(2**63))
-            problem = self.source.sample(self._rngs[k])
+            problem = self.source.sample(self._rng(k))
             numbers = [int(v) for v in problem.meta["numbers"]]
             if len(numbers) > self.n:
                 raise ValueError(

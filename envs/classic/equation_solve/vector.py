@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from mathgym.envs.classic.equation_solve.batch import TokenBatch, batch_action_mask, batch_encode
@@ -33,13 +32,14 @@ from mathgym.envs.classic.equation_solve.problems import (
     equation_from_problem,
     format_answer,
 )
+from mathgym.envs.vector_base import ArrayVectorEnv
 from mathgym.problem import Problem
 from mathgym.sources.base import Source
 
 _RULE_NAMES = np.array(RULE_NAMES, dtype=object)
 
 
-class EquationSolveVectorEnv(VectorEnv):
+class EquationSolveVectorEnv(ArrayVectorEnv):
     """``num_envs`` copies of :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv` at once.
 
     ## Description
@@ -99,8 +99,6 @@ class EquationSolveVectorEnv(VectorEnv):
     ((64, 960), (64, 256))
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
-
     def __init__(
         self,
         num_envs: int = 64,
@@ -117,20 +115,9 @@ class EquationSolveVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **kwargs: Any,
     ) -> None:
-        if "reward" in kwargs:
-            raise ValueError(
-                "EquationSolveVectorEnv computes the default reward in array code; for a custom reward "
-                "use gym.make_vec(..., vectorization_mode='sync')"
-            )
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        super().__init__(num_envs, autoreset_mode, kwargs)
         if max_moves < 1 or max_nodes < 8:
             raise ValueError(f"need max_moves >= 1 and max_nodes >= 8, got {max_moves}, {max_nodes}")
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
-        if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            raise ValueError("EquationSolveVectorEnv supports the NEXT_STEP and DISABLED autoreset modes")
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.num_envs = num_envs
         self.source = source if source is not None else MixedLevelSource(levels, seed=seed)
         self.max_moves, self.max_nodes = max_moves, max_nodes
         self.solve_reward, self.step_cost, self.invalid_penalty = (
@@ -142,7 +129,6 @@ class EquationSolveVectorEnv(VectorEnv):
         self.reward_view_spec = equation_view_spec(
             solve_reward, step_cost, invalid_penalty, complexity_weight
         )
-        self.render_mode = None
         self.single_action_space = spaces.Discrete(NUM_RULES * max_nodes)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.single_observation_space = spaces.Box(
@@ -157,9 +143,6 @@ class EquationSolveVectorEnv(VectorEnv):
         self._levels = np.full(num_envs, None, dtype=object)
         self._moves = np.zeros(num_envs, dtype=np.int64)
         self._last_rule = np.full(num_envs, -1, dtype=np.int64)
-        self._done = np.zeros(num_envs, dtype=bool)
-        self._autoreset = np.zeros(num_envs, dtype=bool)
-        self._rngs: list[np.random.Generator | None] = [None] * num_envs
         self._obs = np.zeros((num_envs, self.single_observation_space.shape[0]), dtype=np.float32)
         self._nodes = self._obs[:, : max_nodes * NUM_FEATURES].reshape(num_envs, max_nodes, NUM_FEATURES)
         self._mask = np.zeros((num_envs, NUM_RULES * max_nodes), dtype=bool)
@@ -170,41 +153,20 @@ class EquationSolveVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        options = dict(options or {})
-        which = options.pop("reset_mask", None)
-        which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-        if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(
-                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
-            )
-        if options:
-            raise ValueError(
-                f"unsupported reset options {sorted(options)}: pin problems with a source instead"
-            )
-        if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"expected {self.num_envs} seeds, got {len(seeds)}")
-            for i in np.flatnonzero(which):
-                if seeds[i] is not None:
-                    self._rngs[i] = seeding.np_random(seeds[i])[0]
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
-        self._start(np.flatnonzero(which))
+        rows, _ = self._reset_rows(seed, options)
+        self._start(rows)
         self._refresh()
         return self._obs.copy(), self._reset_info()
 
     def step(
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        n_actions = self.single_action_space.n
-        if actions.min(initial=0) < 0 or actions.max(initial=0) >= n_actions:
-            raise ValueError(f"actions must lie in [0, {n_actions}), got {actions}")
+        actions = self._check_actions(actions)
         B, M = self.num_envs, self.max_nodes
         rewards = np.zeros(B)
         terminated = np.zeros(B, dtype=bool)
         truncated = np.zeros(B, dtype=bool)
-        restart = np.flatnonzero(self._autoreset) if self.autoreset_mode == AutoresetMode.NEXT_STEP else []
+        restart = self._restarting()
         self._start(restart)
         stepping = ~self._done
         stepping[restart] = False
@@ -274,9 +236,7 @@ class EquationSolveVectorEnv(VectorEnv):
         """Draw a new problem for each sub-env in ``rows``."""
         for b in rows:
             b = int(b)
-            if self._rngs[b] is None:
-                self._rngs[b] = np.random.default_rng(self.np_random.integers(2**63))
-            problem = self.source.sample(self._rngs[b])
+            problem = self.source.sample(self._rng(b))
             tree = equation_from_problem(problem)
             if not tree.has_x[0]:
                 raise ValueError(f"the equation {tree.text()} does not contain the unknown x")

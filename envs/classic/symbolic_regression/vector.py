@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
-from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
 from mathgym.envs.classic.symbolic_regression.env import draw_data, fit_errors
@@ -24,9 +23,10 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
     evaluate_prefix,
     prefix_to_infix,
 )
+from mathgym.envs.vector_base import ArrayVectorEnv
 
 
-class SymbolicRegressionVectorEnv(VectorEnv):
+class SymbolicRegressionVectorEnv(ArrayVectorEnv):
     """``num_envs`` copies of :class:`~mathgym.envs.classic.symbolic_regression.env.SymbolicRegressionEnv`
     stepped together in array code.
 
@@ -88,8 +88,6 @@ class SymbolicRegressionVectorEnv(VectorEnv):
     ((256, 4), (256, 9))
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
-
     def __init__(
         self,
         num_envs: int = 64,
@@ -102,22 +100,13 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         check_recovery: bool = True,
     ) -> None:
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-        self.autoreset_mode = AutoresetMode(autoreset_mode)
-        if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            raise ValueError(
-                "SymbolicRegressionVectorEnv supports the NEXT_STEP and DISABLED autoreset modes"
-            )
-        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.num_envs = num_envs
+        super().__init__(num_envs, autoreset_mode)
         self.benchmark = get_benchmark(benchmark) if isinstance(benchmark, str) else benchmark
         self.library = TokenLibrary(self.benchmark.functions, self.benchmark.n_variables, constants)
         self.constraints = dataclasses.replace(constraints or Constraints(), max_length=max_length)
         self.max_length = max_length
         self.fixed_data_seed = data_seed
         self.check_recovery = check_recovery
-        self.render_mode = None
         library = self.library
         n = len(library)
         self.token_names = library.names
@@ -145,7 +134,6 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         self._tokens = np.zeros((num_envs, L), dtype=np.int64)
         self._length = np.zeros(num_envs, dtype=np.int64)
         self._open = np.ones(num_envs, dtype=np.int64)
-        self._done = np.zeros(num_envs, dtype=bool)
         self._trig_depth = np.zeros(num_envs, dtype=np.int64)
         self._sp = np.zeros(num_envs, dtype=np.int64)
         # open operators, innermost last: (token, filled slots, first child's token, second child's token)
@@ -156,7 +144,6 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         self._f_has_var = np.zeros((num_envs, L), dtype=bool)
         self._rows = np.arange(num_envs)
         self._mask = np.zeros((num_envs, n), dtype=bool)
-        self._autoreset = np.zeros(num_envs, dtype=bool)
         # data: training then test points in one row per sub-env
         b = self.benchmark
         self._n_train, self._n_test = b.train.n, b.test.n
@@ -164,7 +151,6 @@ class SymbolicRegressionVectorEnv(VectorEnv):
         self._X = np.zeros((num_envs, points, b.n_variables))
         self._y = np.zeros((num_envs, points))
         self._data_seed = np.full(num_envs, -1, dtype=np.int64)
-        self._sub_rngs: list[np.random.Generator | None] = [None] * num_envs
         # values of the filled slots, one row per (sub-env, frame, slot): flat rows make the gathers cheap
         self._f_value = np.zeros((num_envs * L * 2, points)) if self._evaluate else None
         self._XT = np.zeros((num_envs * b.n_variables, points))  # the inputs, one row per (sub-env, variable)
@@ -211,32 +197,16 @@ class SymbolicRegressionVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        options = dict(options or {})
-        which = options.pop("reset_mask", None)
-        which = np.ones(self.num_envs, dtype=bool) if which is None else np.asarray(which, dtype=bool)
-        if which.shape != (self.num_envs,) or not which.any():
-            raise ValueError(
-                f"options['reset_mask'] must be a bool array of shape ({self.num_envs},) with a True"
-            )
-        if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"expected {self.num_envs} seeds, got {len(seeds)}")
-            self._np_random, self._np_random_seed = seeding.np_random(seeds[0])
-        else:
-            seeds = [None] * self.num_envs
-        for i in np.flatnonzero(which):
+        rows, seeds = self._reset_rows(seed, options)
+        for i in rows:
             # sub-env i draws its data as a single env reset with seed seeds[i] would
             if self.fixed_data_seed is not None:
                 if self._data_seed[i] != self.fixed_data_seed:
                     self._draw(i, self.fixed_data_seed)
-            elif seeds[i] is not None:
-                self._sub_rngs[i] = seeding.np_random(seeds[i])[0]
-                self._draw(i, int(self._sub_rngs[i].integers(2**31)))
-            elif self._data_seed[i] < 0:
-                if self._sub_rngs[i] is None:
-                    self._sub_rngs[i] = np.random.default_rng(self.np_random.integers(2**63))
-                self._draw(i, int(self._sub_rngs[i].integers(2**31)))
+            elif seeds[i] is not None or self._data_seed[i] < 0:
+                self._draw(i, int(self._rng(i).integers(2**31)))
+        which = np.zeros(self.num_envs, dtype=bool)
+        which[rows] = True
         self._clear(which)
         self._autoreset[which] = False
         self._update_mask()
@@ -248,16 +218,12 @@ class SymbolicRegressionVectorEnv(VectorEnv):
     def step(
         self, actions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        n = len(self.library)
-        if actions.min(initial=0) < 0 or actions.max(initial=0) >= n:
-            raise ValueError(f"actions must lie in [0, {n}), got {actions}")
+        actions = self._check_actions(actions)
         rewards = np.zeros(self.num_envs)
         terminated = np.zeros(self.num_envs, dtype=bool)
         truncated = np.zeros(self.num_envs, dtype=bool)
-        restart = (
-            self._autoreset if self.autoreset_mode == AutoresetMode.NEXT_STEP else np.zeros_like(self._done)
-        )
+        restart = np.zeros_like(self._done)
+        restart[self._restarting()] = True
         if restart.any():
             self._clear(restart)
         active = ~self._done & ~restart
