@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mathgym.sandbox import _worker as proto
-from mathgym.sandbox.base import SandboxError, WorkerDied, WorkerHandle
+from mathgym.sandbox.errors import SandboxError, WorkerDied
+from mathgym.sandbox.handle import WorkerHandle
 
 _POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
