@@ -947,8 +947,9 @@ class OutputCapture:
 REPORT_CAP = 1 << 20
 
 
-class Worker:
-    """The fork server's main loop: requests from the controller over ``ctl_in``, boxes from Z."""
+class WorkerSetup:
+    """W's state, and its one-time set-up: namespaces or container features, cgroups, the read-only root,
+    module preloading and the fork of Z (the first layer of :class:`Worker`)."""
 
     def __init__(self, mode: str, ctl_in: int, ctl_out: int) -> None:
         self.requested_mode = mode
@@ -977,7 +978,6 @@ class Worker:
         self.z_pid = 0
         self.z_sock = None
 
-    # ---- set-up
     def setup(self, config: dict) -> None:
         self.config = config
         os.umask(0o022)
@@ -1252,7 +1252,11 @@ class Worker:
         details = ", ".join(f"{k}={v}" for k, v in sorted(f.items()) if not k.endswith("_failed"))
         return f"{self.mode}:{level} ({details})"
 
-    # ---- talking to Z
+
+class BoxSupply(WorkerSetup):
+    """Boxes from Z: asking Z to prepare them ahead, taking, releasing and killing them, their cgroup
+    limits, and stopping Z with everything it made (the second layer of :class:`Worker`)."""
+
     @property
     def _boxes_ahead(self) -> int:
         """Boxes kept prepared: two in flight where boxes are independent; one container box at a time."""
@@ -1454,7 +1458,40 @@ class Worker:
             except OSError:
                 pass
 
-    # ---- requests
+    def shutdown(self) -> None:
+        if self.box is not None:
+            self._release(self.box)
+        for box in self.ready_boxes:
+            box.closed = True
+            for fd in box.fds():
+                os.close(fd)
+        self.ready_boxes = []
+        if self.z_pid:
+            self._z_send({"op": "exit"})  # Z destroys every box it made, then exits
+            deadline = time.monotonic() + 10.0
+            while True:
+                try:
+                    pid, _ = os.waitpid(self.z_pid, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid or time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+            try:
+                os.kill(self.z_pid, signal.SIGKILL)  # its boxes die with it (PR_SET_PDEATHSIG)
+                os.waitpid(self.z_pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.z_pid = 0
+        self._remove_cgroups()
+        if self.scratch_root:
+            remove_tree(self.scratch_root)
+
+
+class BoxRunner(BoxSupply):
+    """Running one request in a box: code and stdin in, output, report and wait status out (the third
+    layer of :class:`Worker`)."""
+
     def _read_report(self, box: Box) -> dict | None:
         """Read the payload's report pipe; return the newest complete frame (``None`` if none)."""
         newest = None
@@ -1678,6 +1715,10 @@ class Worker:
         self.ctl_fb.feed(chunk)
         return True
 
+
+class Worker(BoxRunner):
+    """The fork server's main loop: requests from the controller over ``ctl_in``, boxes from Z."""
+
     def reply(self, header: dict, parts=()) -> None:
         write_all(self.ctl_out, encode_frame(header, list(parts)))
 
@@ -1784,35 +1825,6 @@ class Worker:
             if not self.handle(hdr, parts):
                 break
         self.shutdown()
-
-    def shutdown(self) -> None:
-        if self.box is not None:
-            self._release(self.box)
-        for box in self.ready_boxes:
-            box.closed = True
-            for fd in box.fds():
-                os.close(fd)
-        self.ready_boxes = []
-        if self.z_pid:
-            self._z_send({"op": "exit"})  # Z destroys every box it made, then exits
-            deadline = time.monotonic() + 10.0
-            while True:
-                try:
-                    pid, _ = os.waitpid(self.z_pid, os.WNOHANG)
-                except ChildProcessError:
-                    break
-                if pid or time.monotonic() > deadline:
-                    break
-                time.sleep(0.005)
-            try:
-                os.kill(self.z_pid, signal.SIGKILL)  # its boxes die with it (PR_SET_PDEATHSIG)
-                os.waitpid(self.z_pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            self.z_pid = 0
-        self._remove_cgroups()
-        if self.scratch_root:
-            remove_tree(self.scratch_root)
 
 
 def _write_at(dir_fd: int, name: str, value: str) -> None:
