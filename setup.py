@@ -22,14 +22,14 @@ PTH = "mathgym-gymnasium.pth"  # see mathgym/_gym_hook.py
 class BuildPyWithPth(build_py):
     """Also puts the .pth file at the root of site-packages (plain and editable installs)."""
 
-    def run(self):
+    def run(self) -> None:
         super().run()
         self.copy_file(PTH, os.path.join(self.build_lib, PTH))
 
-    def get_outputs(self, include_bytecode=True):
+    def get_outputs(self, include_bytecode: bool = True) -> list[str]:
         return super().get_outputs(include_bytecode) + [os.path.join(self.build_lib, PTH)]
 
-    def get_output_mapping(self):
+    def get_output_mapping(self) -> dict[str, str]:
         mapping = super().get_output_mapping()
         mapping[os.path.join(self.build_lib, PTH)] = PTH
         return mapping
@@ -38,7 +38,7 @@ class BuildPyWithPth(build_py):
 class EditableWheelWithPth(editable_wheel):
     """Editable installs build their wheel without build_py's outputs: add the .pth beside dist-info."""
 
-    def _install_namespaces(self, installation_dir, pth_prefix):
+    def _install_namespaces(self, installation_dir: str, pth_prefix: str) -> None:
         super()._install_namespaces(installation_dir, pth_prefix)
         shutil.copy(PTH, os.path.join(installation_dir, PTH))
 

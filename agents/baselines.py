@@ -1,7 +1,8 @@
 """Baseline agents: random text (a lower bound) and the gold-reading reference (an upper bound)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.agents.base import Agent
 from mathgym.problem import Problem
@@ -60,8 +61,8 @@ class ReferenceAgent(Agent):
 
 def reference_steps(problem: Problem) -> list[str]:
     """The reference solution's steps, ending with a boxed gold answer (added when missing)."""
-    from mathgym.generators.base import boxed  # noqa: PLC0415
-    from mathgym.verifier import extract_answer  # noqa: PLC0415
+    from mathgym.generators.base import boxed
+    from mathgym.verifier import extract_answer
 
     steps = [s for s in problem.solution if s.strip()]
     if not steps or extract_answer(steps[-1]) is None:

@@ -553,7 +553,7 @@ def write_report(
         "| steps | solve rate | mean return |",
         "|---|---|---|",
     ]
-    points = sorted(set.intersection(*(set(row["timesteps"] for row in r.curve) for r in runs)))
+    points = sorted(set.intersection(*({row["timesteps"] for row in r.curve} for r in runs)))
     for step in points:
         rows = [next(row for row in r.curve if row["timesteps"] == step) for r in runs]
         rates = [row["success_rate"] for row in rows]

@@ -40,7 +40,6 @@ from typing import Any
 from mathgym.agents.llm.chat import ObservationFormat
 from mathgym.agents.llm.rollout import RolloutDriver, Trajectory
 from mathgym.agents.llm.types import Sampling
-
 from mathgym.seeding import derive_seed
 
 
@@ -222,7 +221,8 @@ class GRPOResult:
 
 
 # ---------------------------------------------------------------------------------------------- train
-def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, policy: Any = None,
+def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL writes its loop)
+    config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, policy: Any = None,
           log: Callable[[dict[str, float]], None] | None = print,
           env_wrapper: Callable[[Any], Any] | None = None,
           returns: Callable[[list[Trajectory], list[Any]], list[float]] | None = None) -> GRPOResult:
@@ -243,6 +243,7 @@ def train(config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, polic
 
     import gymnasium as gym
     import torch
+
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
 
     torch.manual_seed(derive_seed("mathgym.grpo.torch", config.seed) % 2**63)

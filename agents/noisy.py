@@ -7,10 +7,10 @@ average), and it sometimes abstains ("I do not know"), which DIA-Bench's reliabi
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.agents.baselines import ReferenceAgent, reference_steps
-
 from mathgym.problem import Problem
 from mathgym.seeding import stable_hash
 
@@ -22,8 +22,8 @@ def wrong_final_answer(problem: Problem, rng: Any) -> str:
     gold = (problem.answer or "").strip()
     if gold in ("yes", "no"):
         return "no" if gold == "yes" else "yes"
-    from mathgym.variants.base import NotApplicable  # noqa: PLC0415
-    from mathgym.variants.perturb import wrong_answer  # noqa: PLC0415
+    from mathgym.variants.base import NotApplicable
+    from mathgym.variants.perturb import wrong_answer
 
     try:
         return wrong_answer(gold, rng)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mathgym.agents.base import Agent
-
 from mathgym.seeding import derive_seed
 
 #: induction on whichever list/nat variable works (Ltac's match backtracks to the next candidate on failure)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mathgym.agents.llm.chat import ObservationFormat, render_input
-
 from mathgym.seeding import derive_seed
 
 

@@ -12,8 +12,8 @@ import os
 import subprocess
 import sys
 import venv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: where the anchors venv lives (MATHGYM_ANCHORS_VENV overrides it, e.g. for a CI cache)
@@ -36,7 +36,7 @@ def _base_dependencies() -> list[str]:
 
         with open(REPO_ROOT / "pyproject.toml", "rb") as handle:
             return list(tomllib.load(handle)["project"]["dependencies"])
-    except Exception:
+    except Exception:  # noqa: BLE001  (no readable pyproject: the pinned fallback)
         return list(_FALLBACK_BASE_DEPS)
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _anchors import ensure_anchors  # noqa: E402
+from _anchors import ensure_anchors
 
 
 def mathgym_items_per_s(n: int, mode: str) -> float:

@@ -83,6 +83,7 @@ def held_out(args: argparse.Namespace, model: Any, tokenizer: Any) -> dict[str, 
     :param tokenizer: its tokenizer.
     """
     import gymnasium as gym
+
     from mathgym.agents.grpo import GRPOConfig, evaluate
     from mathgym.agents.llm.chat import ObservationFormat
     from mathgym.agents.llm.hf import HFPolicy
@@ -108,8 +109,9 @@ def sft_checkpoint(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     """
     import torch
     import transformers
-    from mathgym.agents.llm.hf import load_tokenizer
     from transformers import AutoModelForCausalLM
+
+    from mathgym.agents.llm.hf import load_tokenizer
 
     versions = {"torch": torch.__version__, "transformers": transformers.__version__}
     sft_settings = {"hidden": args.hidden, "layers": args.layers, "sft_steps": args.sft_steps, "sft_seed": 0,
@@ -123,6 +125,7 @@ def sft_checkpoint(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     info = folder / "sft.json"
     if not info.exists():
         import gymnasium as gym
+
         from mathgym.agents.llm.tiny import build_tiny_model
         from mathgym.agents.sft import SFTConfig, sft_on_reference
 
@@ -159,9 +162,10 @@ def run_seed(args: argparse.Namespace, checkpoint: Path, seed: int, curve: Path)
     :param curve: where the training curve goes (JSON lines).
     """
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm.hf import load_tokenizer
-    from transformers import AutoModelForCausalLM
 
     started, cpu_started = time.perf_counter(), time.process_time()
     model = AutoModelForCausalLM.from_pretrained(checkpoint, dtype=torch.float32)

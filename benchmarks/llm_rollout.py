@@ -18,8 +18,8 @@ from pathlib import Path
 
 def run(policy, episodes: int, max_tokens: int, mode: str, seed: int) -> dict:
     import gymnasium as gym
-    from mathgym.agents.llm import RolloutDriver, Sampling
 
+    from mathgym.agents.llm import RolloutDriver, Sampling
     from mathgym.seeding import derive_seed
 
     envs = [gym.make("mathgym/Arithmetic-v0", mode=mode, max_steps=4) for _ in range(episodes)]
@@ -45,6 +45,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+
     from mathgym.agents.llm.hf import HFPolicy
     from mathgym.agents.llm.tiny import build_tiny_model
     from mathgym.agents.llm.vllm_backend import VLLMPolicy

@@ -92,11 +92,11 @@ def kuhn_llm(updates: int = 8, seed: int = 0) -> dict[str, Any]:
     import tempfile
 
     import torch
+    from transformers import AutoModelForCausalLM
 
     from mathgym.agents.llm.hf import load_tokenizer
     from mathgym.agents.llm.tiny import build_tiny_model
     from mathgym.agents.multiagent.llm_selfplay import SelfPlayConfig, train_selfplay
-    from transformers import AutoModelForCausalLM
 
     path = build_tiny_model(Path(tempfile.mkdtemp(prefix="mathgym-kuhn-")) / "tiny", seed=seed)
     tokenizer = load_tokenizer(str(path))
@@ -156,14 +156,15 @@ def proposer(seeds: int, steps: int, checkpoints: int, per_level: int) -> dict[s
             choices: list[int] = []
             proposer_policy = (learnability_proposer(seed=seed, choices=choices) if label == "learnability"
                                else uniform_proposer(seed=seed))
-            view = SingleAgentView(lambda: proposer_solver_v0.env(task="equation", seed=seed), "solver_0",
+            view = SingleAgentView(lambda: proposer_solver_v0.env(task="equation", seed=seed),  # noqa: B023  (used in this iteration only)
+                                   "solver_0",
                                    proposer_policy)
             view.reset(seed=derive_seed("benchmark.proposer", seed) % 2**31)
             model = MaskablePPO("MlpPolicy", view, seed=seed, n_steps=256, batch_size=256, n_epochs=4,
                                 learning_rate=3e-4, ent_coef=0.01, policy_kwargs={"net_arch": [128, 128]}, verbose=0)
             curve = []
             started = time.perf_counter()
-            for k in range(1, checkpoints + 1):
+            for _ in range(1, checkpoints + 1):
                 model.learn(steps // checkpoints, reset_num_timesteps=False)
                 accuracy = _heldout_equation(model, per_level)
                 entropy = choice_entropy(choices[-300:]) if label == "learnability" else float(np.log2(5))
@@ -202,6 +203,7 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
     import tempfile
 
     import torch
+    from transformers import AutoModelForCausalLM
 
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
     from mathgym.agents.llm.tiny import build_tiny_model
@@ -211,7 +213,6 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
     from mathgym.envs.multiagent import solver_verifier_v0
     from mathgym.process.processbench import processbench_f1
     from mathgym.seeding import derive_seed
-    from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
     game_kwargs = {"solver": "reference", "level": 0, "error_rate": 0.5}
@@ -241,7 +242,7 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
             chat = rollout.model_input("solver_verifier_v0", "verifier_0", obs["verifier_0"])
             texts.append(tokenizer.apply_chat_template(chat, tokenize=False, add_generation_prompt=True))
             targets.append(f"\\boxed{{{env.game.label}}}<|im_end|>")
-        ids, mask, labels = [], [], []
+        ids, labels = [], []
         for prompt, target in zip(texts, targets):
             p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
             t = tokenizer(target, add_special_tokens=False)["input_ids"]
@@ -278,7 +279,12 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
 # ---------------------------------------------------------------------------------------------------- Nim
 def nim(rounds: int, steps_per_round: int, episodes: int) -> dict[str, Any]:
     from mathgym.agents.multiagent.evaluation import elo_ratings, play_match, round_robin
-    from mathgym.agents.multiagent.independent import nim_optimal_policy, random_policy, sb3_policy, train_independent
+    from mathgym.agents.multiagent.independent import (
+        nim_optimal_policy,
+        random_policy,
+        sb3_policy,
+        train_independent,
+    )
     from mathgym.envs.multiagent import nim_v0
 
     def env_fn() -> Any:

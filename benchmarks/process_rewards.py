@@ -139,8 +139,14 @@ def run_f1(args: argparse.Namespace, paths: dict[str, Path]) -> None:
     from mathgym.generators import generator_names
     from mathgym.process.montecarlo import omega_first_error
     from mathgym.process.prm import GenerativeCritic, OraclePRM, make_prm, predict_first_error
-    from mathgym.process.processbench import (HELD_OUT_GENERATORS, TRAIN_GENERATORS, best_threshold,
-                                              right_answer_wrong_step_rate, score_solutions, synthetic_processbench)
+    from mathgym.process.processbench import (
+        HELD_OUT_GENERATORS,
+        TRAIN_GENERATORS,
+        best_threshold,
+        right_answer_wrong_step_rate,
+        score_solutions,
+        synthetic_processbench,
+    )
     from mathgym.process.rollouts import SnapshotRoller
 
     log(f"F1 on held-out families {', '.join(HELD_OUT_GENERATORS)} ({load_average()})")

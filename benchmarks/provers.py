@@ -77,7 +77,6 @@ class RawCoqtop:
 
 def latency(reps: int) -> dict[str, float]:
     from mathgym.envs.provers.coq import CoqEnv
-
     from mathgym.provers.coq import CoqBackend
     from mathgym.provers.coq_sentences import split_sentences
 
@@ -152,7 +151,6 @@ def final_checks(sets: list[str]) -> list[dict]:
 
 def solve_rates(sets: list[str], budget: int, max_steps: int, timeout: float) -> list[dict]:
     from mathgym.agents.provers import BestFirstProver, ScriptedProver, solve_rate
-
     from mathgym.provers.problems import load_problem_set
 
     rows = []
@@ -214,7 +212,7 @@ def main() -> None:
         )
     if args.no_solve:
         return
-    print("\nsolve rates (tactic timeout %.0fs)" % args.timeout)
+    print(f"\nsolve rates (tactic timeout {args.timeout:.0f}s)")
     for row in solve_rates(args.sets.split(","), args.budget, args.max_steps, args.timeout):
         print(
             f"  {row['set']:<6} {row['agent']:<10} {row['solved']:>3}/{row['total']:<3} = {row['rate']:.2f}"

@@ -70,7 +70,7 @@ def sweep(store: Path, perturbations: list[str], data_dir: str) -> float:
     return elapsed
 
 
-def rejection_sample(t, rng: np.random.Generator, max_tries: int) -> int | None:  # noqa: ANN001
+def rejection_sample(t, rng: np.random.Generator, max_tries: int) -> int | None:
     """Tries needed by plain rejection sampling (None when ``max_tries`` were not enough)."""
     from mathgym.variants.base import is_integral
 

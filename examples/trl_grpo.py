@@ -20,8 +20,9 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=4)
     args = parser.parse_args()
 
-    from mathgym.agents.adapters.trl import trl_dataset, trl_reward_funcs
     from trl import GRPOConfig, GRPOTrainer
+
+    from mathgym.agents.adapters.trl import trl_dataset, trl_reward_funcs
 
     work = Path(tempfile.mkdtemp(prefix="mathgym-trl-"))
     model = args.model

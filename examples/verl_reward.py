@@ -19,8 +19,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("data/verl"))
     args = parser.parse_args()
 
-    import mathgym.agents.adapters.verl as adapter
     import pandas as pd
+
+    import mathgym.agents.adapters.verl as adapter
 
     args.out.mkdir(parents=True, exist_ok=True)
     for split, n, seed in (("train", args.train, 0), ("test", args.test, 1)):

@@ -9,7 +9,7 @@ from typing import Any
 from mathgym.problem import Problem
 
 __version__ = "0.1.0"
-__all__ = ["Problem", "Verdict", "verify", "__version__"]
+__all__ = ["Problem", "Verdict", "__version__", "verify"]
 
 
 def __getattr__(name: str) -> Any:

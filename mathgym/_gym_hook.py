@@ -12,10 +12,14 @@ import importlib.abc
 import importlib.machinery
 import os
 import sys
+from collections.abc import Sequence
+from types import ModuleType
 
 
 class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "gymnasium":
             return None
         sys.meta_path.remove(self)  # one shot; also keeps the real finder below from recursing here
@@ -24,13 +28,13 @@ class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
             return spec
         real_exec = spec.loader.exec_module
 
-        def exec_module(module):  # noqa: ANN001, ANN202
+        def exec_module(module: ModuleType) -> None:
             real_exec(module)
             if "mathgym.envs.registration" in sys.modules:
                 return  # it is being imported right now (it imports gymnasium) and registers at its end
             try:
                 import mathgym.envs.registration  # noqa: F401  (registers on import)
-            except Exception as exc:  # never break `import gymnasium` for other users
+            except Exception as exc:  # noqa: BLE001  (never break `import gymnasium` for other users)
                 print(f"mathgym: could not register environments: {exc!r}", file=sys.stderr)
             _load_plugins_from_environment()
 
@@ -47,7 +51,7 @@ def _load_plugins_from_environment() -> None:
         from mathgym.plugins import import_from_environment
 
         import_from_environment()
-    except Exception as exc:  # never break `import gymnasium` for other users
+    except Exception as exc:  # noqa: BLE001  (never break `import gymnasium` for other users)
         print(f"mathgym: {exc}", file=sys.stderr)
 
 

@@ -67,7 +67,7 @@ def _ladder(attributes: Mapping[str, list], schedule: str) -> list[dict[str, Any
     if schedule == "joint":
         rungs = max(len(v) for v in attributes.values())
         return [{n: attributes[n][min(i, len(attributes[n]) - 1)] for n in names} for i in range(rungs)]
-    positions = {n: 0 for n in names}
+    positions = dict.fromkeys(names, 0)
     ladder = [{n: attributes[n][0] for n in names}]
     while any(positions[n] < len(attributes[n]) - 1 for n in names):
         for n in names:  # one pass of the round-robin: each attribute that can move moves once

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
-
+from typing import Any
 
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -15,7 +15,7 @@ def _freeze(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         return tuple(_freeze(v) for v in value)
-    if isinstance(value, (dict, MappingProxyType)) or isinstance(value, Mapping):
+    if isinstance(value, (dict, MappingProxyType, Mapping)):
         return MappingProxyType({k: _freeze(v) for k, v in value.items()})
     return value
 
@@ -68,15 +68,15 @@ class Problem:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Problem":
+    def from_dict(cls, data: Mapping[str, Any]) -> Problem:
         return cls(id=data["id"], prompt=data["prompt"], answer=data.get("answer"),
                    family=data.get("family"), meta=data.get("meta") or {})
 
     @classmethod
-    def from_json(cls, text: str) -> "Problem":
+    def from_json(cls, text: str) -> Problem:
         return cls.from_dict(json.loads(text))
 
-    def replace(self, **changes: Any) -> "Problem":
+    def replace(self, **changes: Any) -> Problem:
         data = self.to_dict()
         data.update(changes)
         return Problem.from_dict(data)

@@ -26,7 +26,7 @@ class UnicodeText(spaces.Text):
     :param min_length: shortest admitted string.
     """
 
-    def __init__(self, max_length: int, *, min_length: int = 0, seed: int | np.random.Generator | None = None):
+    def __init__(self, max_length: int, *, min_length: int = 0, seed: int | np.random.Generator | None = None) -> None:
         super().__init__(max_length=max_length, min_length=min_length, charset=_SAMPLE_ALPHABET, seed=seed)
 
     def contains(self, x: Any) -> bool:

@@ -22,10 +22,11 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from mathgym.parallel import keep_busy, watch_parent
 from mathgym.seeding import derive_seed
@@ -102,7 +103,7 @@ def env_id_for(family_id: str) -> str:
         config = base.split("/")[1]
         return f"mathgym/GSMSymbolic-{config.upper()}-v0"
     if base.startswith("dyn/"):
-        from mathgym.variants.program import TOPICS, program_family  # noqa: PLC0415
+        from mathgym.variants.program import TOPICS, program_family
 
         return f"mathgym/Dynamic-{TOPICS[program_family(base).topic]}-v0"
     raise KeyError(f"no env serves family {family_id!r}")
@@ -110,8 +111,8 @@ def env_id_for(family_id: str) -> str:
 
 def expand_families(spec: SweepSpec, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """Family ids of the sweep: the base families, then each perturbation chain's applicable copies."""
-    from mathgym.sources.variants import families_from_spec  # noqa: PLC0415
-    from mathgym.variants.perturb import PerturbedFamily, check_chain  # noqa: PLC0415
+    from mathgym.sources.variants import families_from_spec
+    from mathgym.variants.perturb import PerturbedFamily, check_chain
 
     bases = []
     for item in spec.families:
@@ -159,9 +160,9 @@ def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
     """
     key = (env_id, mode)
     if key not in _ENVS:
-        import gymnasium as gym  # noqa: PLC0415
+        import gymnasium as gym
 
-        from mathgym.envs.registration import register_envs  # noqa: PLC0415
+        from mathgym.envs.registration import register_envs
 
         register_envs()
         kwargs: dict[str, Any] = {"mode": mode}
@@ -170,8 +171,8 @@ def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
         if env_id in gym.registry:
             _ENVS[key] = gym.make(env_id, **kwargs)
         else:
-            from mathgym.envs.math.env import MathEnv  # noqa: PLC0415
-            from mathgym.sources.variants import VariantSource  # noqa: PLC0415
+            from mathgym.envs.math.env import MathEnv
+            from mathgym.sources.variants import VariantSource
 
             source = VariantSource([family.split("+")[0]], n_variants=1, data_dir=data_dir)
             _ENVS[key] = MathEnv(source=source, mode=mode)
@@ -181,7 +182,7 @@ def _env(env_id: str, mode: str, data_dir: str | None, family: str) -> Any:
 def _agent(name: str, env: Any, env_key: str, kwargs: Mapping[str, Any]) -> Any:
     key = (name, env_key, json.dumps(dict(kwargs), sort_keys=True))
     if key not in _AGENTS:
-        from mathgym.agents import make_agent  # noqa: PLC0415
+        from mathgym.agents import make_agent
 
         _AGENTS[key] = make_agent(name, env=env, seed=0, **dict(kwargs))
     return _AGENTS[key]
@@ -207,8 +208,8 @@ def run_episode(
     throttle: float = 0.0,
 ) -> dict[str, Any]:
     """Play one episode and return its store row (errors become rows with ``error`` set, never exceptions)."""
-    from mathgym.variants.base import NotApplicable  # noqa: PLC0415
-    from mathgym.variants.template import TemplateError  # noqa: PLC0415
+    from mathgym.variants.base import NotApplicable
+    from mathgym.variants.template import TemplateError
 
     row: dict[str, Any] = {
         "agent": item.agent,
@@ -321,9 +322,9 @@ def run_sweep(
     :param run_id: explicit run id (default: a hash of ``spec``).
     :param throttle: seconds to sleep after each episode (to pace a sweep; the crash test uses it).
     """
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
-    from mathgym.store import Store  # noqa: PLC0415
+    from mathgym.store import Store
 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -399,7 +400,7 @@ def _run_pool(
     store_rows: Callable[[list[dict[str, Any]]], None],
     started: Callable[[], None] | None = None,
 ) -> None:
-    import multiprocessing as mp  # noqa: PLC0415
+    import multiprocessing as mp
 
     # fork is fast (workers inherit the imports); elsewhere spawn. Workers never touch the store, and
     # they are all forked at the first submit, before the progress bar starts its monitor thread.
@@ -428,7 +429,7 @@ def _run_ray(
     store_rows: Callable[[list[dict[str, Any]]], None],
 ) -> None:
     try:
-        import ray  # noqa: PLC0415
+        import ray
     except ImportError:
         raise ImportError("backend='ray' needs Ray: pip install -e '.[ray]'") from None
     started_here = not ray.is_initialized()

@@ -14,7 +14,7 @@ import pytest
 from mathgym.store import KEY_COLUMNS, Store
 
 
-def row(i: int, **extra):  # noqa: ANN003, ANN201
+def row(i: int, **extra):
     return {
         "agent": "a",
         "env": "mathgym/X-v0",
@@ -38,7 +38,7 @@ def test_runs_are_identified_by_their_config(tmp_path: Path) -> None:
         store.open_run({"x": 1}, run_id="named")
         with pytest.raises(ValueError, match="different config"):
             store.open_run({"x": 3}, run_id="named")
-        assert [r["run_id"] for r in store.runs()][0] == a.id
+        assert next(r["run_id"] for r in store.runs()) == a.id
 
 
 def test_rows_are_added_once_and_read_back(tmp_path: Path) -> None:

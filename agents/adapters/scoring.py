@@ -89,7 +89,7 @@ def dataset_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[
     env = gym.make(env_id, **env_kwargs)
     rows = []
     for i in range(n):
-        obs, info = env.reset(seed=derive_seed("mathgym.adapters.dataset", seed, i) % 2**31)
+        obs, _info = env.reset(seed=derive_seed("mathgym.adapters.dataset", seed, i) % 2**31)
         problem = env.unwrapped.problem
         rows.append({"prompt": str(obs), "problem": problem.to_json(), "answer": problem.answer,
                      "problem_id": problem.id})

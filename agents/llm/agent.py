@@ -9,7 +9,6 @@ from mathgym.agents.llm.chat import ObservationFormat, transcript_from_observati
 from mathgym.agents.llm.policy import Policy
 from mathgym.agents.llm.rollout import STYLES, EpisodeStyle, episode_style
 from mathgym.agents.llm.types import Sampling
-
 from mathgym.seeding import derive_seed
 
 

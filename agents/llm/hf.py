@@ -5,7 +5,6 @@ from typing import Any
 
 from mathgym.agents.llm.policy import Policy, PolicyError, make_completion
 from mathgym.agents.llm.types import Completion, Sampling
-
 from mathgym.seeding import derive_seed
 
 

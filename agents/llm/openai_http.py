@@ -17,7 +17,6 @@ from typing import Any
 from mathgym.agents.llm.chat import continues_assistant, is_chat
 from mathgym.agents.llm.policy import Policy, PolicyError, as_batch
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
-
 from mathgym.seeding import derive_seed
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}

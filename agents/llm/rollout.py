@@ -25,7 +25,6 @@ from typing import Any
 from mathgym.agents.llm.chat import ObservationFormat, transcript_from_observation
 from mathgym.agents.llm.policy import Policy
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
-
 from mathgym.seeding import derive_seed
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mathgym.seeding import derive_rng, derive_seed
+
+if TYPE_CHECKING:
+    import tokenizers
 
 PAD_TOKEN = "<|endoftext|>"
 IM_START = "<|im_start|>"
@@ -50,7 +54,7 @@ def default_corpus(size: int = 3000, seed: int = 0) -> list[str]:
     return lines
 
 
-def train_tokenizer(corpus: Iterable[str], vocab_size: int = 512):
+def train_tokenizer(corpus: Iterable[str], vocab_size: int = 512) -> tokenizers.Tokenizer:
     """A byte-level BPE tokenizer (any unicode text encodes) whose digits are single tokens.
 
     Splitting digits keeps numbers readable to a tiny model (``127`` is ``1 2 7``), as Qwen2 does.

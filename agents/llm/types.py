@@ -4,14 +4,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 #: one chat message, e.g. ``{"role": "user", "content": "..."}``
 Message = Mapping[str, str]
 #: a chat: messages oldest first
 Chat = Sequence[Message]
 #: what :meth:`Policy.generate` accepts per item: a raw prompt string or a chat
-PromptOrChat = Union[str, Chat]
+PromptOrChat = str | Chat
 
 FINISH_REASONS = ("stop", "length")
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from mathgym.agents.llm.policy import Policy, PolicyError
 from mathgym.agents.llm.types import Completion, Sampling
-
 from mathgym.seeding import derive_seed
 
 #: KV-cache size on CPU unless told otherwise (vLLM would otherwise take most of the RAM)

@@ -35,7 +35,7 @@ def play_match(env: Any, policies: Mapping[str, SeatPolicy], episodes: int, *, s
     :returns: per agent ``{"mean_return", "win_rate"}`` (a win: a return above every other agent's).
     """
     totals = {a: [] for a in policies}
-    wins = {a: 0 for a in policies}
+    wins = dict.fromkeys(policies, 0)
     for episode in range(episodes):
         option = options[episode] if options is not None else None
         env.reset(seed=seed if episode == 0 else None, options=dict(option) if option else None)

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Union
 
 import numpy as np
 
-from mathgym.envs.multiagent.kuhn_poker_v0 import CARDS, DECISION_HISTORIES, TERMINAL_HISTORIES, infoset, payoff
+from mathgym.envs.multiagent.kuhn_poker_v0 import (
+    CARDS,
+    DECISION_HISTORIES,
+    TERMINAL_HISTORIES,
+    infoset,
+    payoff,
+)
 
-Number = Union[float, Fraction]
+Number = float | Fraction
 #: probability of the bet move at each information set
 Policy = Mapping[str, Number]
 

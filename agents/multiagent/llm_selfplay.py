@@ -131,7 +131,7 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
         logp, mask = token_logprobs(model, samples, pad_id, temperature=temperature)
         adv = torch.tensor(advantages, device=logp.device, dtype=logp.dtype).unsqueeze(1)
         total_tokens = int(mask.sum().item())
-        loss, _, ratio = grpo_loss(logp, old, None, adv, mask, clip_eps=config.clip_eps, kl_coef=0.0,
+        loss, _, _ratio = grpo_loss(logp, old, None, adv, mask, clip_eps=config.clip_eps, kl_coef=0.0,
                                    token_level=True, total_tokens=max(total_tokens, 1), total_sequences=len(samples))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

@@ -158,7 +158,7 @@ class MultiAgentRollout:
                 moves = {agent: completions[(slot, agent)].text for s, agent in requests if s == slot}
                 for agent, text in moves.items():
                     trajectories[slot].turns.append(AgentTurn(agent, inputs[(slot, agent)], completions[(slot, agent)], text))
-                obs, rewards, terminations, truncations, info = envs[slot].step(moves)
+                obs, rewards, terminations, _truncations, info = envs[slot].step(moves)
                 trajectory = trajectories[slot]
                 for agent, r in rewards.items():
                     trajectory.returns[agent] += float(r)

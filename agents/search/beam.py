@@ -61,7 +61,7 @@ class BeamSearch:
                     outcome = roller.advance(problems[i], beam.steps, completion.text)
                     seen[i].setdefault(outcome.steps, Candidate(list(outcome.steps), outcome.done, outcome.correct))
             pool = [(i, c) for i in range(len(problems)) for c in seen[i].values()]
-            for (i, c), scores in zip(pool, self.prm.score_batch([(problems[i], c.steps) for i, c in pool])):
+            for (_, c), scores in zip(pool, self.prm.score_batch([(problems[i], c.steps) for i, c in pool])):
                 c.score = aggregate_step_scores(scores, self.aggregate)
             for i in range(len(problems)):
                 if not seen[i]:

@@ -39,7 +39,7 @@ class Node:
     correct: bool = False
     visits: int = 0
     total: float = 0.0
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
     expanded: bool = False
 
     @property
@@ -91,7 +91,7 @@ class MCTS:
                     new_children.append(self._children(roller, problems[i], leaves[i][-1], row))
                 flat = [(i, child) for i, children in zip(expand, new_children) for child in children]
                 scores = self.prm.score_batch([(problems[i], child.steps) for i, child in flat])
-                for (i, child), row in zip(flat, scores):
+                for (_, child), row in zip(flat, scores):
                     child.visits, child.total = 1, aggregate_step_scores(row, self.aggregate)
                 for i, children in zip(expand, new_children):
                     values[i] = max(c.q for c in children)

@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mathgym.agents.search.selection import aggregate_step_scores, best_of_n, majority_vote, weighted_majority_vote
+from mathgym.agents.search.selection import (
+    aggregate_step_scores,
+    best_of_n,
+    majority_vote,
+    weighted_majority_vote,
+)
 from mathgym.problem import Problem
 from mathgym.process.rollouts import SnapshotRoller
 

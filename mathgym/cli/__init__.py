@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -88,7 +88,7 @@ def main_options(
         "-v",
         help="show library logs (vLLM, transformers) and tracebacks of unexpected errors",
     ),
-    imports: Optional[List[str]] = typer.Option(
+    imports: list[str] | None = typer.Option(
         None,
         "--import",
         metavar="MODULE",
@@ -249,8 +249,8 @@ def sample(
     env_id: str = typer.Argument(..., help="environment id, e.g. mathgym/Arithmetic-v0"),
     n: int = typer.Option(3, "-n", min=1, help="number of problems"),
     seed: int = typer.Option(0, min=0, help="seed of the first reset"),
-    data_dir: Optional[Path] = typer.Option(None, help="local dataset folder (for dataset envs)"),
-    env_arg: Optional[List[str]] = typer.Option(None, help="extra env argument KEY=VALUE (JSON value)"),
+    data_dir: Path | None = typer.Option(None, help="local dataset folder (for dataset envs)"),
+    env_arg: list[str] | None = typer.Option(None, help="extra env argument KEY=VALUE (JSON value)"),
 ) -> None:
     """Print problems with their gold answers and reference solutions."""
     env_id, env = _make_env(env_id, _env_kwargs(env_arg, data_dir, None))
@@ -276,32 +276,32 @@ def _agent_help() -> str:
 def evaluate(
     env_id: str = typer.Argument(..., help="environment id (any registered id, or module:id)"),
     agent: str = typer.Option("reference", help=_agent_help()),
-    agent_arg: Optional[List[str]] = typer.Option(
+    agent_arg: list[str] | None = typer.Option(
         None, help="agent argument KEY=VALUE (JSON value), e.g. model=results/train/latest/model.zip for sb3"
     ),
-    policy: Optional[str] = typer.Option(
+    policy: str | None = typer.Option(
         None,
         help="LLM policy instead of --agent: vllm:PATH | hf:PATH | "
         "openai:URL#MODEL (PATH: a checkpoint folder or hub id)",
     ),
     n: int = typer.Option(20, "-n", min=1, help="problems (episodes per sample)"),
     seed: int = typer.Option(0, min=0, help="seed of the first reset (and of the sampler)"),
-    mode: Optional[str] = typer.Option(None, help="single or step (text envs)"),
+    mode: str | None = typer.Option(None, help="single or step (text envs)"),
     max_tokens: int = typer.Option(512, min=1, help="--policy: most new tokens per turn"),
     temperature: float = typer.Option(0.0, min=0.0, help="--policy: sampling temperature (0: greedy)"),
     samples: int = typer.Option(
         1, "--samples", "--n", min=1, help="--policy: sampled answers per problem (needs --temperature > 0)"
     ),
     batch_size: int = typer.Option(64, min=1, help="--policy: episodes generated together"),
-    data_dir: Optional[Path] = typer.Option(None, help="local dataset folder (for dataset envs)"),
-    env_arg: Optional[List[str]] = typer.Option(None, help="extra env argument KEY=VALUE (JSON value)"),
-    out: Optional[Path] = typer.Option(
+    data_dir: Path | None = typer.Option(None, help="local dataset folder (for dataset envs)"),
+    env_arg: list[str] | None = typer.Option(None, help="extra env argument KEY=VALUE (JSON value)"),
+    out: Path | None = typer.Option(
         None,
         help="folder for episodes.jsonl and summary.md (default: a new results/eval/<time>-<env>-<agent>)",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results already in --out"),
     store: Path = typer.Option(Path("results/eval.sqlite"), help="SQLite store the episodes are added to"),
-    run_id: Optional[str] = typer.Option(
+    run_id: str | None = typer.Option(
         None,
         help="store run to add to (default: a new one; reuse an id to "
         "compare agents in one `mathgym report`)",
@@ -441,9 +441,8 @@ def _evaluate_policy(
     """``--policy`` runs; backend errors (a model that does not load, a silent server) are one line."""
     from mathgym.agents.llm import Sampling
     from mathgym.agents.llm.policy import PolicyError
-    from mathgym.cli.policy import evaluate_policy
-
     from mathgym.cli.group import debugging
+    from mathgym.cli.policy import evaluate_policy
 
     sampling = Sampling(
         temperature=temperature, max_tokens=max_tokens, seed=seed if temperature > 0 else None
@@ -469,7 +468,7 @@ def _evaluate_policy(
         fail(str(exc).splitlines()[0])
 
 
-def _report(records: list, out: Path, *, samples: int = 1) -> None:  # noqa: ANN001
+def _report(records: list, out: Path, *, samples: int = 1) -> None:
     """The one results table of ``eval`` (agents and policies alike), ``summary.md``, ``episodes.jsonl``."""
     from mathgym.evaluation import summarize, write_jsonl, write_markdown_table
 
@@ -497,7 +496,7 @@ def _report(records: list, out: Path, *, samples: int = 1) -> None:  # noqa: ANN
     typer.echo(f"episodes: {out / 'episodes.jsonl'}\nsummary:  {out / 'summary.md'}")
 
 
-def _pass_at(records: list, env: str, agent: str) -> float:  # noqa: ANN001
+def _pass_at(records: list, env: str, agent: str) -> float:
     """Share of problems with at least one correct sample."""
     solved: dict[int, bool] = {}
     for r in records:
@@ -509,7 +508,7 @@ def _pass_at(records: list, env: str, agent: str) -> float:  # noqa: ANN001
 
 @app.command()
 def demo(
-    out: Optional[Path] = typer.Option(
+    out: Path | None = typer.Option(
         None,
         help="output folder (default: a new results/demo/<time>; results/demo/latest points at the newest)",
     ),
@@ -552,7 +551,7 @@ def demo(
 def baselines(
     n: int = typer.Option(50, "-n", min=1, help="episodes per env and agent"),
     seed: int = typer.Option(0, min=0, help="seed"),
-    out: Optional[Path] = typer.Option(None, help="output folder (default: a new results/baselines/<time>)"),
+    out: Path | None = typer.Option(None, help="output folder (default: a new results/baselines/<time>)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the results already in --out"),
 ) -> None:
     """Baseline agents (reference, random) over a few text envs in both modes; table printed and written."""
@@ -585,10 +584,9 @@ def baselines(
 from mathgym.cli import report as _report_cli  # noqa: E402
 from mathgym.cli import sandbox as _sandbox_cli  # noqa: E402
 from mathgym.cli import sweep as _sweep_cli  # noqa: E402
-
 from mathgym.cli.gallery import gallery_command  # noqa: E402
-from mathgym.cli.reward_design import design_reward_command  # noqa: E402
 from mathgym.cli.prm import train_prm_command  # noqa: E402
+from mathgym.cli.reward_design import design_reward_command  # noqa: E402
 from mathgym.cli.train import train_command  # noqa: E402
 
 app.command("train")(train_command)

@@ -17,7 +17,6 @@ from mathgym.agents.llm.policy import Policy
 from mathgym.agents.llm.rollout import RolloutDriver, Trajectory
 from mathgym.agents.llm.types import Sampling
 
-
 #: ``owner/name``: what a Hugging Face hub id looks like (a relative path of two parts looks the same, so a
 #: folder that exists wins)
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")

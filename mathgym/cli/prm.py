@@ -3,7 +3,6 @@ outcome labels, then report its ProcessBench F1 on held-out generator families."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,21 +14,21 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def train_prm_command(
-    out: Optional[Path] = typer.Option(None, help="checkpoint folder (loads back with make_prm(PATH); default: "
+    out: Path | None = typer.Option(None, help="checkpoint folder (loads back with make_prm(PATH); default: "
                                                   "a new "
                                                   "results/prm/<time>-<objective>)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace the checkpoint already in --out"),
     objective: str = typer.Option("bce", help="bce (exact step labels) | implicit (outcome labels, needs --policy)"),
-    generators: Optional[str] = typer.Option(None, help="comma-separated training families (default: the train split)"),
+    generators: str | None = typer.Option(None, help="comma-separated training families (default: the train split)"),
     items: int = typer.Option(300, min=1, help="synthetic labeled solutions per family"),
     steps: int = typer.Option(800, min=1, help="optimizer steps"),
     batch_size: int = typer.Option(16, min=1, help="solutions per step"),
-    lr: Optional[float] = typer.Option(None, min=1e-12, help="learning rate (default 1e-3 for bce, 1e-4 for implicit)"),
+    lr: float | None = typer.Option(None, min=1e-12, help="learning rate (default 1e-3 for bce, 1e-4 for implicit)"),
     hidden: int = typer.Option(256, min=8, help="model width (bce from scratch)"),
     layers: int = typer.Option(4, min=1, help="layers (bce from scratch)"),
     heads: int = typer.Option(4, min=1, help="attention heads (bce from scratch)"),
-    init_from: Optional[str] = typer.Option(None, help="causal LM checkpoint to start a bce PRM's backbone from"),
-    policy: Optional[str] = typer.Option(None, help="policy checkpoint the implicit PRM starts from (and its reference)"),
+    init_from: str | None = typer.Option(None, help="causal LM checkpoint to start a bce PRM's backbone from"),
+    policy: str | None = typer.Option(None, help="policy checkpoint the implicit PRM starts from (and its reference)"),
     beta: float = typer.Option(0.05, min=1e-9, help="implicit PRM beta"),
     seed: int = typer.Option(0, min=0, help="data and initialisation seed"),
     eval_items: int = typer.Option(40, min=0, help="held-out synthetic items per family for the F1 report (0: skip)"),

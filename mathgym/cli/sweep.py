@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List
 
 import typer
 
@@ -35,10 +34,10 @@ def _agent_kwargs(items: list[str] | None) -> dict[str, dict]:
 
 
 def sweep(
-    agent: List[str] | None = typer.Option(
+    agent: list[str] | None = typer.Option(
         None, "--agent", "-a", help="agent name (repeatable); default: reference, noisy, random"
     ),
-    families: List[str] | None = typer.Option(
+    families: list[str] | None = typer.Option(
         None,
         "--families",
         "-f",
@@ -47,8 +46,8 @@ def sweep(
         "default gsm-symbolic/p2",
     ),
     variants: int = typer.Option(10, "--variants", "-n", min=1, help="variants 0..n-1 per family"),
-    seed: List[int] | None = typer.Option(None, "--seed", min=0, help="episode seed (repeatable); default 0"),
-    perturbation: List[str] | None = typer.Option(
+    seed: list[int] | None = typer.Option(None, "--seed", min=0, help="episode seed (repeatable); default 0"),
+    perturbation: list[str] | None = typer.Option(
         None,
         "--perturbation",
         "-p",
@@ -59,7 +58,7 @@ def sweep(
     ),
     mode: str = typer.Option("single", help="single or step"),
     difficulty: int | None = typer.Option(None, min=1, max=3, help="difficulty of program families (1-3)"),
-    agent_arg: List[str] | None = typer.Option(None, help="agent argument AGENT:KEY=VALUE (JSON value)"),
+    agent_arg: list[str] | None = typer.Option(None, help="agent argument AGENT:KEY=VALUE (JSON value)"),
     store: Path = typer.Option(Path("results/sweep.sqlite"), help="SQLite store (resumes if the run exists)"),
     backend: str = typer.Option("process", help="process (local pool), ray, or serial"),
     workers: int | None = typer.Option(None, min=1, help="worker processes / Ray CPUs (default: CPU count)"),

@@ -6,7 +6,6 @@ Mounted in the main app with ``app.command("train")(train_command)``; ``app`` he
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from gymnasium import spaces as _spaces
@@ -35,7 +34,7 @@ def train_command(
     steps: int = typer.Option(100_000, min=1, help="total environment steps"),
     seed: int = typer.Option(0, min=0, help="seed of the model and the environments"),
     n_envs: int = typer.Option(8, min=1, help="parallel environments (DummyVecEnv)"),
-    out: Optional[Path] = typer.Option(
+    out: Path | None = typer.Option(
         None,
         help="output folder (model, checkpoints, logs, curve; default: a new "
         "results/train/<time>-<env>-<algo>)",
@@ -47,9 +46,9 @@ def train_command(
     threads: int = typer.Option(
         1, min=1, help="torch CPU threads (1 is fastest for small MLPs on few cores)"
     ),
-    env_arg: Optional[List[str]] = typer.Option(None, help="env keyword KEY=VALUE (JSON value), repeatable"),
-    hp: Optional[List[str]] = typer.Option(None, help="algorithm keyword KEY=VALUE (JSON value), repeatable"),
-    max_seconds: Optional[float] = typer.Option(None, min=1.0, help="stop training after this wall time"),
+    env_arg: list[str] | None = typer.Option(None, help="env keyword KEY=VALUE (JSON value), repeatable"),
+    hp: list[str] | None = typer.Option(None, help="algorithm keyword KEY=VALUE (JSON value), repeatable"),
+    max_seconds: float | None = typer.Option(None, min=1.0, help="stop training after this wall time"),
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:
     """Train a stable-baselines3 agent; prints where the model, logs and learning curve are."""

@@ -12,7 +12,7 @@ import numpy as np
 Interval = tuple[float, float, float]
 
 
-def _pyplot():
+def _pyplot() -> Any:  # the matplotlib.pyplot module
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
@@ -21,7 +21,7 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: str | Path, *, tight: bool = True) -> Path:
+def _save(fig: Any, path: str | Path, *, tight: bool = True) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if tight:
@@ -60,7 +60,7 @@ def plot_learning_curve(
     plt = _pyplot()
     runs = [run for run in _as_runs(curves) if run]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
-    steps = sorted(set.intersection(*(set(row["timesteps"] for row in run) for run in runs))) if runs else []
+    steps = sorted(set.intersection(*({row["timesteps"] for row in run} for run in runs))) if runs else []
     panels = (
         (axes[0], "success_rate", "held-out solve rate"),
         (axes[1], "mean_reward", "mean episode return"),

@@ -15,7 +15,8 @@ Most functions take a correctness matrix ``a`` of shape ``(N seeds/templates, M 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

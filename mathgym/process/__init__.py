@@ -14,6 +14,7 @@ Heavy dependencies (torch, transformers) load only in the modules that need them
 """
 from mathgym.process.checker import OracleChecker, StepVerdict, first_error
 from mathgym.process.inject import available_kinds, error_sites, inject_error, reference_solution
+from mathgym.process.prm import ProcessRewardModel, make_prm
 from mathgym.process.processbench import (
     HELD_OUT_GENERATORS,
     TRAIN_GENERATORS,
@@ -22,7 +23,6 @@ from mathgym.process.processbench import (
     right_answer_wrong_step_rate,
     synthetic_processbench,
 )
-from mathgym.process.prm import ProcessRewardModel, make_prm
 from mathgym.process.solution import LabeledSolution
 from mathgym.process.tape import ERROR_KINDS, Injection, Tape
 from mathgym.process.tracers import UnsupportedProblem, clean_trace, supported_generators
@@ -31,23 +31,23 @@ __all__ = [
     "ERROR_KINDS",
     "HELD_OUT_GENERATORS",
     "TRAIN_GENERATORS",
+    "Injection",
+    "LabeledSolution",
+    "OracleChecker",
+    "ProcessRewardModel",
+    "StepVerdict",
+    "Tape",
+    "UnsupportedProblem",
     "available_kinds",
     "clean_trace",
     "error_sites",
     "first_error",
     "inject_error",
-    "Injection",
-    "LabeledSolution",
     "load_processbench",
     "make_prm",
-    "OracleChecker",
     "processbench_f1",
-    "ProcessRewardModel",
     "reference_solution",
     "right_answer_wrong_step_rate",
-    "StepVerdict",
     "supported_generators",
     "synthetic_processbench",
-    "Tape",
-    "UnsupportedProblem",
 ]

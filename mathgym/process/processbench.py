@@ -70,7 +70,7 @@ def load_processbench(source: str | Path, split: str | None = None) -> list[Labe
         for name in splits:
             try:
                 rows = datasets.load_dataset(str(source), split=name)
-            except Exception as exc:  # noqa: BLE001 - datasets raises many kinds for "not reachable"
+            except Exception as exc:
                 raise FileNotFoundError(f"cannot load {source} split {name!r} from the hub ({exc}); download it and "
                                         "pass the folder of <split>.jsonl files instead") from exc
             out += [from_record(dict(row), name) for row in rows]

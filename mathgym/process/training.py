@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathgym.process.processbench import TRAIN_GENERATORS, synthetic_processbench
 from mathgym.process.prm.hf import LAYOUT_FILE, QWEN_STEP_SEPARATOR, QWEN_SYSTEM, TokenClassificationPRM
+from mathgym.process.processbench import TRAIN_GENERATORS, synthetic_processbench
 from mathgym.process.solution import LabeledSolution
 from mathgym.seeding import derive_rng, derive_seed
 

@@ -41,8 +41,7 @@ from mathgym.provers.containment import ProcessLimits
 
 #: words of ``Print`` output that are syntax, not names
 SYNTAX_WORDS = frozenset(
-    "fun forall let in match with end as return fix cofix struct if then else is where exists for "
-    "Type Set Prop SProp Inductive CoInductive Record Structure Variant Class Notation".split()
+    ["fun", "forall", "let", "in", "match", "with", "end", "as", "return", "fix", "cofix", "struct", "if", "then", "else", "is", "where", "exists", "for", "Type", "Set", "Prop", "SProp", "Inductive", "CoInductive", "Record", "Structure", "Variant", "Class", "Notation"]
 )
 _IDENT = re.compile(r"(?<![\w'.])@?([A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*)")
 #: ``Print`` output that shows a body or a definition to follow (anything else is an assumption)
@@ -211,7 +210,7 @@ class AxiomOracle(threading.Thread):
         self.names.put(None)
 
     def run(self) -> None:
-        from mathgym.provers.coq_xml import CoqFailure, CoqIdeTop  # noqa: PLC0415
+        from mathgym.provers.coq_xml import CoqFailure, CoqIdeTop
 
         coq = CoqIdeTop(limits=self.limits, isolation=self.isolation, executable=self.executable)
         try:

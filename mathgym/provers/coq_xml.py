@@ -173,7 +173,7 @@ class CoqIdeTop:
         if self.process.alive:
             try:
                 self.process.write(b'<call val="Quit"><unit/></call>')
-            except Exception:
+            except Exception:  # noqa: BLE001  (best effort: kill() below ends it anyway)
                 pass
         self.process.kill()
         self.initial_state = self.tip = None

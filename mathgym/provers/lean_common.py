@@ -99,7 +99,7 @@ def normalize_tactics(text: str) -> str:
     return "\n".join(_dedent(text))
 
 
-def has_several_tactics(text: str) -> bool:
+def has_several_tactics(text: str) -> bool:  # noqa: C901  (one scanner over Lean's comment, string and bracket states)
     """Whether ``text`` holds more than one tactic at its top level, as Lean splits a ``by`` block: a
     later line starting at the block's column (one starting with ``|`` or ``<;>`` continues the tactic
     above), or a ``;`` outside brackets, strings and comments (``<;>`` is a combinator, not a break)."""

@@ -86,10 +86,10 @@ _LOCATION_KEYS = ("url", "commit", "file_path", "full_name")
 def import_lean_dojo() -> Any:
     """The ``lean_dojo`` module, or :class:`ProverUnavailableError` naming what is missing."""
     try:
-        import lean_dojo  # noqa: PLC0415
+        import lean_dojo
     except ImportError as exc:
         raise ProverUnavailableError(f"lean-dojo is not installed ({exc}). {LEANDOJO_HINT}") from None
-    except Exception as exc:  # its import runs `git --version` and asserts on it
+    except Exception as exc:  # noqa: BLE001  its import runs `git --version` and asserts on it
         raise ProverUnavailableError(f"lean-dojo failed to import ({exc}). {LEANDOJO_HINT}") from None
     if shutil.which("lake") is None:
         raise ProverUnavailableError(f"Lean 4 is not installed: `lake` is not on PATH. {LEANDOJO_HINT}")

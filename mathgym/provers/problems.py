@@ -76,7 +76,7 @@ def problem_from_record(
     theorem = f"Theorem {name} : {statement}."
     informal = str(record.get("informal", ""))
     prompt = "\n".join(([f"(* {informal} *)"] if informal else []) + preamble + [theorem])
-    from mathgym.provers.coq_sentences import split_sentences  # noqa: PLC0415  (light; avoids a cycle)
+    from mathgym.provers.coq_sentences import split_sentences
 
     solution = [s.text for s in split_sentences(record["proof"])]
     meta = {

@@ -64,7 +64,7 @@ def default_proof_reward(
     step_cost: float = 0.01, error_penalty: float = 0.1, accepted_value: float = 1.0
 ) -> Reward:
     """``proof_accepted + step_penalty + tactic_error`` as a :class:`~mathgym.rewards.WeightedSum`."""
-    from mathgym.rewards import StepPenalty, WeightedSum  # noqa: PLC0415
+    from mathgym.rewards import StepPenalty, WeightedSum
 
     return WeightedSum(
         [ProofAccepted(accepted_value), StepPenalty(step_cost), TacticErrorPenalty(error_penalty)],

@@ -31,10 +31,13 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
+
+if TYPE_CHECKING:
+    from mathgym.sandbox.base import Sandbox
 
 _MAX_REPR = 4000
 
@@ -154,7 +157,7 @@ class CodeTests(Reward):
         self.last_report: TestReport | None = None
 
     @property
-    def sandbox(self):
+    def sandbox(self) -> Sandbox:
         from mathgym.sandbox.shared import resolve_sandbox
 
         return resolve_sandbox(self._sandbox_spec)

@@ -20,13 +20,13 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mathgym.registry import Registry, import_object
 from mathgym.rewards.base import Reward
 from mathgym.rewards.combinators import Conjunction, LogSigmoid, WeightedSum
 from mathgym.rewards.format import FormatReward
 from mathgym.rewards.outcome import OutcomeReward
 from mathgym.rewards.penalties import LengthPenalty, StepPenalty
 from mathgym.rewards.refinements import Clip
-from mathgym.registry import Registry, import_object
 
 RewardSpec = Reward | str | Mapping[str, Any]
 RewardFactory = Callable[..., Reward]

@@ -191,7 +191,7 @@ class DockerSandbox(PooledSandbox):
         self._settings = {"image": image, "user": user, "cpus": cpus, "base_url": base_url}
         super().__init__(lean_workers=lean_workers, **kwargs)
 
-    def _api(self):
+    def _api(self) -> Any:  # a docker.DockerClient
         if self._client is None or self._client_pid != os.getpid():
             import docker
 

@@ -164,7 +164,7 @@ class TableSource(Source):
             raise IndexError(f"index {position} out of range for {self.name!r} ({len(problems)} problems)")
         return problems[position]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Problem]:
         return iter(self._table.problems)
 
     def find(self, problem_id: str) -> Problem:

@@ -107,7 +107,7 @@ class MiniF2FSource(TableSource):
     def _rows(self) -> Iterable[Mapping[str, Any]]:
         if self.path is not None:
             return read_jsonl(self.path)
-        from mathgym.sources.datasets import HubSource  # noqa: PLC0415
+        from mathgym.sources.datasets import HubSource
 
         return HubSource(self.hub_id, split=self.hub_split, data_dir=self.data_dir)._load_rows()
 

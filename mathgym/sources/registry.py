@@ -5,7 +5,8 @@ Specs: ``"gsm8k"``, ``"math500"``, ``"generator:Arithmetic"``, ``"jsonl:/path/fi
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from mathgym.registry import Registry
 from mathgym.sources.base import Source

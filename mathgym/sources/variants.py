@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,11 +36,11 @@ def resolve_family(
     base, ops = split_family_id(family_id)
     family: VariantFamily
     if base.startswith("dyn/"):
-        from mathgym.variants.program import program_family  # noqa: PLC0415
+        from mathgym.variants.program import program_family
 
         family = program_family(base, None if "@d" in base else difficulty)
     elif base.startswith("gsm-symbolic/"):
-        from mathgym.variants.gsm_symbolic import load_template, template_folder  # noqa: PLC0415
+        from mathgym.variants.gsm_symbolic import load_template, template_folder
 
         parts = base.split("/")
         if len(parts) != 3:
@@ -71,13 +72,13 @@ def families_from_spec(
         group, ops = split_family_id(item)
         expanded: list[VariantFamily]
         if group == "dyn" or group.startswith("topic:"):
-            from mathgym.variants.program import program_families  # noqa: PLC0415
+            from mathgym.variants.program import program_families
 
             expanded = list(program_families(None if group == "dyn" else group.partition(":")[2], difficulty))
         elif re.fullmatch(r"dyn:\d+", group):
             expanded = _spread_over_topics(int(group.partition(":")[2]), difficulty)
         elif re.fullmatch(r"gsm-symbolic/[\w-]+", group):
-            from mathgym.variants.gsm_symbolic import load_templates  # noqa: PLC0415
+            from mathgym.variants.gsm_symbolic import load_templates
 
             expanded = list(load_templates(group.split("/")[1], data_dir))
         else:
@@ -91,7 +92,7 @@ def families_from_spec(
 
 def _spread_over_topics(n: int, difficulty: int | None) -> list[VariantFamily]:
     """``n`` program families taken round-robin over the topics (``dyn:10``): a short sweep sees them all."""
-    from mathgym.variants.program import program_families  # noqa: PLC0415
+    from mathgym.variants.program import program_families
 
     by_topic: dict[str, list[VariantFamily]] = {}
     for family in program_families(None, difficulty):

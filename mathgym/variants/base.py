@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections import OrderedDict
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -123,7 +124,7 @@ def format_number(value: Any) -> str:
         if not math.isfinite(v):
             return str(v)
         if is_integral(v):
-            return str(int(round(v)))
+            return str(round(v))
         text = f"{v:.10f}".rstrip("0").rstrip(".")
         return text if text not in ("", "-0") else "0"
     return str(value)

@@ -24,8 +24,9 @@ from __future__ import annotations
 import ast
 import math
 import operator
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
@@ -173,7 +174,7 @@ class _Compiler:
             f"{what} is not allowed in template expressions (at column {getattr(node, 'col_offset', 0) + 1})"
         )
 
-    def compile(self, node: ast.AST) -> Evaluator:  # noqa: C901, PLR0911, PLR0912
+    def compile(self, node: ast.AST) -> Evaluator:  # noqa: C901
         if isinstance(node, ast.Constant):
             value = node.value
             if not isinstance(value, (int, float, str, bool, type(None))):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from mathgym.problem import Problem
 from mathgym.seeding import derive_rng

@@ -306,7 +306,7 @@ LISTS: dict[str, list[Any]] = {
     "names": NAMES_FEMALE + NAMES_MALE,
     "fractions": [(f"1/{d}", Fraction(1, d)) for d in range(2, 11)] + _casual_fraction_words(),
     "fraction_nums": _fraction_pairs(_PROPER_FRACTIONS, words=False, digits=True),
-    "fraction_alph": _fraction_pairs([p for p in _PROPER_FRACTIONS], words=True, digits=False),
+    "fraction_alph": _fraction_pairs(list(_PROPER_FRACTIONS), words=True, digits=False),
     "fraction_alnum": _fraction_pairs(_PROPER_FRACTIONS, words=True, digits=True),
     "fraction_decimals": [round(0.1 * i, 1) for i in range(1, 10)],
     "multi_times": [(f"{number_to_words(i)} times", i) for i in range(2, 11)],

@@ -39,8 +39,17 @@ from mathgym.verifier.extract import extract_answer
 from mathgym.verifier.parser import parse
 from mathgym.verifier.verdict import Verdict
 
-__all__ = ["Verdict", "verify", "extract_answer", "parse", "to_sympy", "clear_caches", "fast_number",
-           "gold_answer", "compare_answer"]
+__all__ = [
+    "Verdict",
+    "clear_caches",
+    "compare_answer",
+    "extract_answer",
+    "fast_number",
+    "gold_answer",
+    "parse",
+    "to_sympy",
+    "verify",
+]
 
 
 def to_sympy(text: str):  # noqa: ANN201 - sympy is imported lazily

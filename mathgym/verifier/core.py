@@ -6,16 +6,40 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from mathgym.verifier.compare import (ValueCache, is_multiple, long_decimal_matches, named_value, shape,
-                                      shapes_equal)
+from mathgym.verifier.compare import (
+    ValueCache,
+    is_multiple,
+    long_decimal_matches,
+    named_value,
+    shape,
+    shapes_equal,
+)
 from mathgym.verifier.evaluate import free_symbols
-from mathgym.verifier.extract import (FinalAnswer, extract_answer, final_answers, strip_chat_debris,
-                                      unmarked_answers)
+from mathgym.verifier.extract import (
+    FinalAnswer,
+    extract_answer,
+    final_answers,
+    strip_chat_debris,
+    unmarked_answers,
+)
 from mathgym.verifier.forms import check_form
-from mathgym.verifier.lexer import (CONNECTIVES, FUNCTIONS, NUMBER_WORDS, UNITS, LookalikeCharacter, ParseError,
-                                    screen_unicode)
-from mathgym.verifier.limits import (MAX_ANSWER_CHARS, MAX_CANDIDATES, MAX_GOLD_CHARS, LimitExceeded,
-                                     VerifierTimeout, deadline_scope)
+from mathgym.verifier.lexer import (
+    CONNECTIVES,
+    FUNCTIONS,
+    NUMBER_WORDS,
+    UNITS,
+    LookalikeCharacter,
+    ParseError,
+    screen_unicode,
+)
+from mathgym.verifier.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_CANDIDATES,
+    MAX_GOLD_CHARS,
+    LimitExceeded,
+    VerifierTimeout,
+    deadline_scope,
+)
 from mathgym.verifier.parser import parse_with_units
 from mathgym.verifier.verdict import Verdict
 
@@ -182,7 +206,7 @@ def _response_shape(answer: str) -> tuple[tuple, str]:
     return shape(node), units
 
 
-def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:
+def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:  # noqa: C901  (the answer-form decision list, in order)
     """Compare one extracted answer with a parsed gold answer.
 
     :returns: ``(correct, reason)``.
@@ -316,7 +340,7 @@ def verify(response: Any, gold: Any, *, timeout_s: float = 1.0) -> Verdict:
         return Verdict(False, 0.0, extracted, "unparseable:limit")
     except RecursionError:
         return Verdict(False, 0.0, extracted, "unparseable:limit")
-    except Exception as error:  # the verifier never raises: any other failure is a wrong answer
+    except Exception as error:  # noqa: BLE001  the verifier never raises: any other failure is a wrong answer
         return Verdict(False, 0.0, extracted, f"error:{type(error).__name__}")
 
 

@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 import mpmath
 
-from mathgym.verifier.limits import (MAX_EXACT_BITS, MAX_EXPONENT, MAX_FACTORIAL, MAX_MAGNITUDE_BITS,
-                                     LimitExceeded, check_deadline)
+from mathgym.verifier.limits import (
+    MAX_EXACT_BITS,
+    MAX_EXPONENT,
+    MAX_FACTORIAL,
+    MAX_MAGNITUDE_BITS,
+    LimitExceeded,
+    check_deadline,
+)
 
 
 class NotExact(Exception):
@@ -34,7 +41,7 @@ class Undefined(Exception):
 class QC:
     """An exact complex number with rational parts (only built when ``i`` appears)."""
 
-    __slots__ = ("re", "im")
+    __slots__ = ("im", "re")
 
     def __init__(self, re: Fraction, im: Fraction) -> None:
         self.re = re
@@ -165,7 +172,7 @@ def _real(value: Any) -> Fraction:
     return value
 
 
-def exact(node: tuple, env: Mapping[str, Any]) -> Any:
+def exact(node: tuple, env: Mapping[str, Any]) -> Any:  # noqa: C901  (one branch per node kind)
     """Evaluate ``node`` exactly.
 
     :param node: an expression node of :mod:`mathgym.verifier.parser`.
@@ -329,7 +336,7 @@ def mp_context(digits: int) -> Any:
 class Magnitudes:
     """Smallest and largest binary magnitudes of the non-zero values met during an evaluation."""
 
-    __slots__ = ("low", "high")
+    __slots__ = ("high", "low")
 
     def __init__(self) -> None:
         self.low = 0
@@ -362,7 +369,7 @@ def _mp_number(ctx: Any, value: Any) -> Any:
 _ARG_LIMIT = 2 ** 64
 
 
-def approx(node: tuple, env: Mapping[str, Any], ctx: Any, mags: Magnitudes) -> Any:
+def approx(node: tuple, env: Mapping[str, Any], ctx: Any, mags: Magnitudes) -> Any:  # noqa: C901  (one branch per node kind)
     """Evaluate ``node`` with the mpmath context ``ctx`` (principal branches for complex values).
 
     :param node: an expression node.
@@ -471,7 +478,7 @@ _MP_FUNCTIONS = {
 }
 
 
-def _mp_function(node: tuple, env: Mapping[str, Any], ctx: Any, mags: Magnitudes) -> Any:
+def _mp_function(node: tuple, env: Mapping[str, Any], ctx: Any, mags: Magnitudes) -> Any:  # noqa: C901  (one branch per function name)
     name, args, base = node[1], node[2], node[3]
     if name in ("gcd", "lcm", "max", "min"):
         try:

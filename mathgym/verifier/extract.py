@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from mathgym.verifier.lexer import matching_brace
@@ -31,9 +32,7 @@ _PHRASE = re.compile(
     re.IGNORECASE)
 _HASHES = re.compile(r"^[ \t]*+####[ \t]*+(.+)$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"\n|\.(?=\s|$)|;\s|!\s|\?\s")
-_STOP_WORDS = frozenset("""not that this to will should would can could may might must probably likely
-correct wrong incorrect in at because of for on the a an we i it its which what how when where if whether
-below above given as clearly obviously simply just""".split())
+_STOP_WORDS = frozenset(["not", "that", "this", "to", "will", "should", "would", "can", "could", "may", "might", "must", "probably", "likely", "correct", "wrong", "incorrect", "in", "at", "because", "of", "for", "on", "the", "a", "an", "we", "i", "it", "its", "which", "what", "how", "when", "where", "if", "whether", "below", "above", "given", "as", "clearly", "obviously", "simply", "just"])
 _PHRASE_WINDOW = 100_000
 _MAX_BOXES = 64
 #: how far after the final answer a hedged second candidate is looked for
@@ -465,7 +464,7 @@ def unmarked_answers(text: str) -> UnmarkedAnswers:
     return UnmarkedAnswers(whole, result, False)
 
 
-def _covered(spans: list[tuple[int, int, str]]):
+def _covered(spans: list[tuple[int, int, str]]) -> Callable[[int], bool]:
     """A test whether a position lies inside one of the (sorted, disjoint) spans."""
     def inside(position: int) -> bool:
         return any(start <= position < end for start, end, _ in spans)

@@ -6,16 +6,16 @@ after the value matched. Unknown forms are not enforced.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 _MAX_DEGREE = 12  # answers of generated factoring tasks are small; larger ones are not judged factored
 
 
 def _fully_factored(answer: str) -> bool:
     """A product of a constant and powers of polynomials that are irreducible over the rationals."""
-    import sympy  # noqa: PLC0415  (sympy loads only when a form check runs)
+    import sympy
 
-    from mathgym.verifier.sympy_bridge import to_sympy  # noqa: PLC0415
+    from mathgym.verifier.sympy_bridge import to_sympy
 
     expr = to_sympy(answer)
     symbols = expr.free_symbols
@@ -44,5 +44,5 @@ def check_form(answer: str, form: str | None) -> bool:
         return True
     try:
         return check(answer)
-    except Exception:  # anything outside the grammar or sympy's polynomial domain is not in the form
+    except Exception:  # noqa: BLE001  anything outside the grammar or sympy's polynomial domain is not in the form
         return False

@@ -28,28 +28,12 @@ class LookalikeCharacter(ParseError):
 
 Token = tuple  # (kind: str, value: object, spaced: bool)
 
-_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho "
-          "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega").split()
-FUNCTIONS = frozenset(("sin cos tan cot sec csc arcsin arccos arctan arccot arcsec arccsc sinh cosh tanh "
-                       "log ln lg exp sqrt abs floor ceil gcd lcm max min det").split())
+_GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"]
+FUNCTIONS = frozenset(["sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc", "sinh", "cosh", "tanh", "log", "ln", "lg", "exp", "sqrt", "abs", "floor", "ceil", "gcd", "lcm", "max", "min", "det"])
 CONNECTIVES = frozenset(("or", "and"))
-UNITS = frozenset("""
-cm mm km m meter meters metre metres centimeter centimeters millimeter millimeters kilometer kilometers
-centimetre centimetres millimetre millimetres kilometre kilometres milligram milligrams
-in inch inches ft foot feet yd yard yards mi mile miles mph kph kmh
-sq square squared cubic cu units unit
-g kg gram grams kilogram kilograms mg lb lbs pound pounds oz ounce ounces ton tons
-l liter liters litre litres ml milliliter milliliters gallon gallons gal quart quarts pint pints cup cups
-s sec secs second seconds min mins minute minutes h hr hrs hour hours day days week weeks month months
-year years yr yrs
-dollar dollars cent cents usd euro euros
-degree degrees deg rad radian radians
-percent percentage
-point points
-""".split())
+UNITS = frozenset(["cm", "mm", "km", "m", "meter", "meters", "metre", "metres", "centimeter", "centimeters", "millimeter", "millimeters", "kilometer", "kilometers", "centimetre", "centimetres", "millimetre", "millimetres", "kilometre", "kilometres", "milligram", "milligrams", "in", "inch", "inches", "ft", "foot", "feet", "yd", "yard", "yards", "mi", "mile", "miles", "mph", "kph", "kmh", "sq", "square", "squared", "cubic", "cu", "units", "unit", "g", "kg", "gram", "grams", "kilogram", "kilograms", "mg", "lb", "lbs", "pound", "pounds", "oz", "ounce", "ounces", "ton", "tons", "l", "liter", "liters", "litre", "litres", "ml", "milliliter", "milliliters", "gallon", "gallons", "gal", "quart", "quarts", "pint", "pints", "cup", "cups", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs", "dollar", "dollars", "cent", "cents", "usd", "euro", "euros", "degree", "degrees", "deg", "rad", "radian", "radians", "percent", "percentage", "point", "points"])
 NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
 NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                      "ninety": 90, "hundred": 100, "thousand": 1000})
 
@@ -68,8 +52,7 @@ _UNICODE_MAP = {
     "\u2026": r"\ldots ", "\u27e8": r"\langle ", "\u27e9": r"\rangle ", "\u211d": r"\mathbb{R} ",
 }
 _GREEK_UNICODE = {chr(0x3b1 + i): name for i, name in enumerate(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho varsigma sigma "
-    "tau upsilon phi chi psi omega".split())}
+    ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "varsigma", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"])}
 
 
 def screen_unicode(text: str) -> str:
@@ -214,12 +197,12 @@ def _classify_upright(word: str, spaced: bool, out: list) -> None:
 _SINGLE_LETTER_UNITS = frozenset("mgslh")
 
 
-def _classify_word(word: str, text_mode: bool, spaced: bool, out: list) -> None:
+def _classify_word(word: str, text_mode: bool, spaced: bool, out: list) -> None:  # noqa: C901  (one branch per word class)
     """Turn a run of letters into tokens: connectives, units, number words, functions or letters."""
     low = word.lower()
     if low in CONNECTIVES:
         out.append(("op", low, spaced))
-    elif text_mode or len(word) > 1 and low in UNITS:
+    elif text_mode or (len(word) > 1 and low in UNITS):
         if low in NUMBER_WORDS:
             out.append(("num", (Fraction(NUMBER_WORDS[low]), low), spaced))
         elif low in UNITS:
@@ -295,7 +278,7 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-def _tokenize_into(text: str, out: list, text_mode: bool, upright: bool = False) -> None:
+def _tokenize_into(text: str, out: list, text_mode: bool, upright: bool = False) -> None:  # noqa: C901  (one branch per character class)
     """Tokenize ``text`` onto ``out``.
 
     :param text_mode: inside ``\\text{}``: letters form words (units, number words, names).

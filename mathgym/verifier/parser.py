@@ -279,7 +279,7 @@ class _Parser:
             self.expect("close", "}")
             return inner
         if token[0] == "num":
-            value, raw = token[1]
+            _value, raw = token[1]
             if len(raw) > 1 and raw.isdigit():
                 self.tokens[self.pos] = ("num", (Fraction(int(raw[1:])), raw[1:]), False)
                 return ("n", Fraction(int(raw[0])), raw[0])
@@ -304,7 +304,7 @@ class _Parser:
             return str(token[1])
         raise ParseError("bad subscript")
 
-    def atom(self) -> tuple:
+    def atom(self) -> tuple:  # noqa: C901  (one branch per atom kind)
         token = self.take()
         kind, value = token[0], token[1]
         if kind == "num":
@@ -465,9 +465,7 @@ def _strip_trailing_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]
     end = len(tokens)
     while end > 0:
         kind, value = tokens[end - 1][0], tokens[end - 1][1]
-        if kind == "op" and value in (".", "?", ":", ";", ","):
-            end -= 1
-        elif kind in _TRAILING_TEXT:
+        if (kind == "op" and value in (".", "?", ":", ";", ",")) or kind in _TRAILING_TEXT:
             end -= 1
         elif kind == "num" and end >= 3 and tokens[end - 2][0] == "op" and tokens[end - 2][1] == "^" \
                 and tokens[end - 3][0] == "unit":

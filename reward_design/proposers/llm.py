@@ -93,7 +93,7 @@ class LLMProposer:
             rows = self.policy.generate([build_messages(context, feedback)], n=n, sampling=sampling)
         except PolicyError:
             raise
-        except Exception as exc:  # noqa: BLE001 - engines raise their own types (e.g. prompt longer than the context)
+        except Exception as exc:
             raise PolicyError(f"the proposer's model could not answer: {type(exc).__name__}: {exc}") from exc
         return [completion.text for completion in rows[0]]
 

@@ -32,7 +32,8 @@ class RecordedProposer:
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not JSON ({exc})") from None
             if not isinstance(item, dict) or not isinstance(item.get("response"), str):
-                raise ValueError(f'{path}:{number}: expected {{"response": "..."}}, got {line[:80]!r}')
+                raise ValueError(  # noqa: TRY004  (a malformed line in a file, like the JSON error above)
+                    f'{path}:{number}: expected {{"response": "..."}}, got {line[:80]!r}')
             self.responses.append(item["response"])
         self.cursor = 0
 

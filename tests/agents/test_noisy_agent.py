@@ -5,9 +5,9 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+
 from mathgym.agents import make_agent
 from mathgym.agents.noisy import SKIP_TEXT, NoisyReferenceAgent, wrong_final_answer
-
 from mathgym.verifier import verify
 
 

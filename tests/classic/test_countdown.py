@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from mathgym.envs.classic.countdown.env import CountdownEnv
 from mathgym.envs.classic.countdown.game import (
     OPERATORS,
     CountdownSource,
@@ -17,7 +18,6 @@ from mathgym.envs.classic.countdown.game import (
     verify_countdown,
     verify_countdown_problem,
 )
-from mathgym.envs.classic.countdown.env import CountdownEnv
 from mathgym.envs.classic.countdown.text_env import CountdownTextEnv
 
 

@@ -9,6 +9,8 @@ import pytest
 import sympy
 from gymnasium.utils.env_checker import check_env
 
+from mathgym.envs.classic.symbolic_regression.env import SymbolicRegressionEnv
+from mathgym.envs.classic.symbolic_regression.nguyen import NGUYEN, get_benchmark
 from mathgym.envs.classic.symbolic_regression.tokens import (
     INVERSE_PAIRS,
     TRIG,
@@ -18,8 +20,6 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
     evaluate_prefix,
     prefix_to_sympy,
 )
-from mathgym.envs.classic.symbolic_regression.nguyen import NGUYEN, get_benchmark
-from mathgym.envs.classic.symbolic_regression.env import SymbolicRegressionEnv
 
 IDS = [f"mathgym/SymbolicRegression-Nguyen{k}-v0" for k in range(1, 13)]
 # the table of the issue (DSO's definitions): expression, variables, train sampling

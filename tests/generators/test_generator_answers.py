@@ -288,7 +288,7 @@ def brute_probability(prompt: str) -> Fraction:
         return Fraction(len(hits), len(outcomes))
     if m := re.match(r"A fair coin is tossed (\w+)(?: times)?\. What is the probability that (exactly|at least) "
                      r"(\d+) of the tosses", prompt):
-        n, k = _WORDS.get(m[1], None) or int(m[1]), int(m[3])
+        n, k = _WORDS.get(m[1]) or int(m[1]), int(m[3])
         outcomes = list(itertools.product("HT", repeat=n))
         heads = [o.count("H") for o in outcomes]
         hits = [h for h in heads if (h == k if m[2] == "exactly" else h >= k)]

@@ -54,9 +54,10 @@ def test_openrlhf_reward_func_splits_queries_and_scores_with_the_env():
 def test_trl_grpo_trainer_runs_two_steps_with_mathgym_rewards(tiny_model_dir, tmp_path):
     require("transformers")
     import torch
-    from mathgym.agents.adapters.trl import trl_dataset, trl_reward_funcs
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
+
+    from mathgym.agents.adapters.trl import trl_dataset, trl_reward_funcs
 
     dataset = trl_dataset(ENV_ID, 8, seed=0, level=0)
     reward = trl_reward_funcs(ENV_ID, level=0)[0]

@@ -21,6 +21,7 @@ def test_group_advantages_are_relative_to_the_group():
 def test_loss_gradient_clipping_and_averaging():
     require("torch")
     import torch
+
     from mathgym.agents.grpo import grpo_loss
 
     old = torch.tensor([[-1.0, -2.0, 0.0], [-1.0, 0.0, 0.0]])
@@ -49,9 +50,10 @@ def test_loss_gradient_clipping_and_averaging():
 def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
     require("transformers")
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import GRPOConfig, group_advantages, train
     from mathgym.agents.llm.hf import load_tokenizer
-    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
@@ -83,9 +85,10 @@ def test_token_logprobs_are_those_of_the_temperature_the_rollouts_sampled_at(tin
     temperature warper computes them while sampling (read back from ``generate``'s processed scores)."""
     require("transformers")
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import token_logprobs
     from mathgym.agents.llm.hf import load_tokenizer
-    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32).eval()
     tokenizer = load_tokenizer(str(tiny_model_dir))
@@ -135,9 +138,10 @@ def _length_parity_reward():
 
 def _train_tiny(tiny_model_dir, **overrides):
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm.hf import load_tokenizer
-    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
@@ -164,6 +168,7 @@ def test_zero_advantage_sequences_change_neither_loss_nor_gradient():
     """Leaving zero-advantage sequences out of the passes (no KL term) keeps the loss and gradient exact."""
     require("torch")
     import torch
+
     from mathgym.agents.grpo import grpo_loss
 
     torch.manual_seed(0)
@@ -201,10 +206,11 @@ def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy)
     engine's; afterwards the engine generates what the trained weights generate. The engine's original weights are restored at the end."""
     require("vllm")
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import GRPOConfig, train
     from mathgym.agents.llm import GREEDY
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
-    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     original = {k: v.clone() for k, v in model.state_dict().items()}
@@ -236,11 +242,12 @@ def test_sampled_held_out_evaluation_is_repeatable(tiny_model_dir):
     require("transformers")
     import gymnasium as gym
     import torch
+    from transformers import AutoModelForCausalLM
+
     from mathgym.agents.grpo import evaluate
     from mathgym.agents.llm.hf import HFPolicy, load_tokenizer
     from mathgym.agents.llm.rollout import RolloutDriver
     from mathgym.agents.llm.types import Sampling
-    from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     driver = RolloutDriver(HFPolicy(model, load_tokenizer(str(tiny_model_dir))), sampling=Sampling(max_tokens=6))

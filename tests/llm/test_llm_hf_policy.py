@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from mathgym.agents.llm import GREEDY, Sampling
 
 CHAT = [{"role": "user", "content": "Calculate 12 + 7."}]
@@ -38,6 +39,7 @@ def test_greedy_is_deterministic_and_repeated_n_times(hf_policy):
 
 def test_logprobs_are_the_models_token_logprobs(hf_policy):
     import torch
+
     from mathgym.agents.grpo import token_logprobs
 
     c = hf_policy.generate(CHAT, sampling=Sampling(max_tokens=10, seed=1, logprobs=True))[0][0]

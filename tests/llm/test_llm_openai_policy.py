@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 from mathgym.agents.llm import GREEDY, PolicyError, Sampling, make_policy
+
+VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 
 CHAT = [{"role": "user", "content": "Calculate 12 + 7."}]
 

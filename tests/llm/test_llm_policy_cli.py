@@ -6,10 +6,10 @@ import json
 import gymnasium as gym
 import pytest
 
-VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 from mathgym.agents.llm import Sampling
-
 from mathgym.cli.policy import episode_problem_ids, evaluate_policy, make_policy_agent
+
+VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 
 
 def _check_outputs(out, n, env_id="mathgym/Arithmetic-v0"):

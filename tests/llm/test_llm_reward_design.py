@@ -38,8 +38,8 @@ def test_vllm_proposer_loop_runs_end_to_end(vllm_policy, tmp_path):
     responses = json.loads((tmp_path / "run" / "iter_00" / "responses.json").read_text())
     assert len(responses) == 4 and all(isinstance(r, str) for r in responses)
     assert seen[0] is None and seen[1] is not None and seen[1].best_response in responses
-    from mathgym.reward_design.proposers.llm import build_messages
     from mathgym.reward_design.context import describe_env
+    from mathgym.reward_design.proposers.llm import build_messages
 
     assert len(build_messages(describe_env("mathgym/Countdown-v0"), seen[1])) == 4
     assert (tmp_path / "run" / "report.md").exists()

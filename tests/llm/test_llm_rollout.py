@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 import pytest
-from mathgym.agents.llm import GREEDY, PolicyAgent, RolloutDriver, Sampling
 
+from mathgym.agents.llm import GREEDY, PolicyAgent, RolloutDriver, Sampling
 from mathgym.spaces import UnicodeText
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathgym.agents.search import (
     HFRewardModel,
     SampleAndSelect,
@@ -13,7 +14,6 @@ from mathgym.agents.search import (
     majority_vote,
     weighted_majority_vote,
 )
-
 from mathgym.testing import require
 
 
@@ -67,7 +67,7 @@ def test_hf_reward_model_scores_batches_like_single_pairs(tiny_model_dir, tmp_pa
     batched = rm.score(prompts, responses)
     single = [rm.score_one(p, r) for p, r in zip(prompts, responses)]
     assert batched == pytest.approx(single, abs=1e-4)  # padding does not change a score
-    assert len(set(round(s, 4) for s in batched)) == 4
+    assert len({round(s, 4) for s in batched}) == 4
 
 
 def test_sample_and_select_returns_the_chosen_candidate(hf_policy):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mathgym.agents.llm.chat import ObservationFormat, render_chat, transcript_from_observation
 from mathgym.agents.llm.policy import as_batch
 from mathgym.agents.llm.spec import parse_policy_spec

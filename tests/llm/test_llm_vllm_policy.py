@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 from mathgym.agents.llm import GREEDY, Sampling
+
+VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engine and server
 
 pytestmark = VLLM_GROUP
 
@@ -39,6 +40,7 @@ def test_weights_synced_into_the_engine_change_its_output(vllm_policy, hf_policy
     import copy
 
     import torch
+
     from mathgym.agents.llm.hf import HFPolicy
 
     original = {k: v.clone() for k, v in hf_policy.model.state_dict().items()}

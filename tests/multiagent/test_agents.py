@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from mathgym.agents.multiagent.evaluation import elo_ratings, play_match, round_robin
-from mathgym.agents.multiagent.independent import SingleAgentView, nim_optimal_policy, random_policy, sb3_policy
+from mathgym.agents.multiagent.independent import (
+    SingleAgentView,
+    nim_optimal_policy,
+    random_policy,
+    sb3_policy,
+)
 from mathgym.envs.multiagent import nim_v0
 
 
@@ -46,7 +51,7 @@ def test_single_agent_view_is_a_valid_gymnasium_env():
 
 def test_single_agent_view_credits_the_learners_seat():
     # from [1, 1, 0] player_0 must take one object; the learner (player_1) then takes the last one and wins
-    env_fn = lambda: nim_v0.env(heaps=[1, 1, 0])  # noqa: E731
+    env_fn = lambda: nim_v0.env(heaps=[1, 1, 0])
     view = SingleAgentView(env_fn, "player_1", nim_optimal_policy(env_fn()))
     view.reset(seed=0)
     _, reward, terminated, _, info = view.step(int(np.flatnonzero(view.action_masks())[0]))

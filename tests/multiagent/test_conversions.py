@@ -40,7 +40,7 @@ def test_parallel_to_aec_passes_strings_unchanged(text: str) -> None:
     seen = record(par.game)
     aec = parallel_to_aec(par)
     aec.reset(seed=0)
-    for agent in aec.agent_iter():
+    for _agent in aec.agent_iter():
         _, _, terminated, truncated, _ = aec.last()
         aec.step(None if terminated or truncated else text)
     assert seen == [("verifier_0", text)] and type(seen[0][1]) is str
@@ -77,7 +77,7 @@ def test_a_digit_string_is_read_as_the_verifiers_answer_after_conversion():
     aec = parallel_to_aec(par)
     aec.reset(seed=1)
     label = par.game.label
-    for agent in aec.agent_iter():
+    for _agent in aec.agent_iter():
         _, reward, terminated, truncated, info = aec.last()
         if terminated or truncated:
             assert info["prediction"] == label and reward == 1.0

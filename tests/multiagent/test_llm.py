@@ -53,7 +53,7 @@ def test_one_policy_plays_both_roles_with_the_role_in_the_prompt():
     trajectories = rollout.run(envs, seeds=[0, 0, 1])
     # turn 1: the two solvers of seed 0 share one prompt (n=2), seed 1 is another; turn 2: the verifiers
     assert policy.calls == [(1, 1), (1, 2), (1, 1), (1, 2)]
-    for trajectory, env in zip(trajectories, envs):
+    for trajectory, _env in zip(trajectories, envs):
         assert [t.agent for t in trajectory.turns] == ["solver_0", "verifier_0"]
         assert "You are verifier_0 playing solver_verifier_v0." in str(trajectory.turns[1].model_input)
         info = trajectory.final_infos["verifier_0"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mathgym.process.processbench import synthetic_processbench
 from mathgym.process.prm import ImplicitPRM, TokenClassificationPRM, make_prm, read_layout
+from mathgym.process.processbench import synthetic_processbench
 from mathgym.process.training import (
     ImplicitTrainConfig,
     PRMTrainConfig,

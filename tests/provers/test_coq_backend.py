@@ -229,7 +229,7 @@ def test_axiom_checks_answered_from_memory_stay_sound() -> None:
 
 
 def test_names_in_printed_terms_and_preambles() -> None:
-    from mathgym.provers.coq_axioms import preamble_names, referenced_names  # noqa: PLC0415
+    from mathgym.provers.coq_axioms import preamble_names, referenced_names
 
     printed = (
         "t = \nfun n m : nat =>\n@eq_ind_r nat (Init.Nat.add m n) (fun n0 : nat => @eq nat n0 n0)\n"

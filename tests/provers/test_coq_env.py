@@ -48,7 +48,7 @@ def test_prove_step_by_step_with_a_failure_a_branch_and_rejections(env: gym.Env)
     env.unwrapped.set_state(after_intros)
     _, _, _, _, info = env.step("induction n as [| n IH].")
     assert info["status"] == "ok" and info["num_goals"] == 2
-    assert [g["target"] for g in info["goals"]][0] == "2 * sum_to 0 = 0 * (0 + 1)"
+    assert next(g["target"] for g in info["goals"]) == "2 * sum_to 0 = 0 * (0 + 1)"
     _, _, _, _, info = env.step("- reflexivity.")
     obs, reward, terminated, truncated, info = env.step("- cbn [sum_to]. lia.")
     assert terminated and not truncated
@@ -64,7 +64,7 @@ def test_prove_step_by_step_with_a_failure_a_branch_and_rejections(env: gym.Env)
 
 
 def test_a_proof_using_an_axiom_outside_the_allowed_list_earns_nothing(env: gym.Env) -> None:
-    from mathgym.problem import Problem  # noqa: PLC0415
+    from mathgym.problem import Problem
 
     base = env.unwrapped.source.find(GAUSS)
     meta = {

@@ -131,9 +131,8 @@ def test_a_statement_that_does_not_elaborate_is_a_clear_error(backend: LeanREPLB
 
 
 def test_lean_env_end_to_end_with_the_fake_repl(backend: LeanREPLBackend) -> None:
-    from mathgym.envs.provers.lean import LeanEnv  # noqa: PLC0415
-
-    from mathgym.sources.base import ListSource  # noqa: PLC0415
+    from mathgym.envs.provers.lean import LeanEnv
+    from mathgym.sources.base import ListSource
 
     env = LeanEnv(source=ListSource([ADD_ZERO]), backend=backend)
     obs, info = env.reset(seed=0)
@@ -160,9 +159,9 @@ def test_lean_helpers() -> None:
 
 
 def test_without_lean_the_env_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
-    import shutil  # noqa: PLC0415
+    import shutil
 
-    import gymnasium as gym  # noqa: PLC0415
+    import gymnasium as gym
 
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     with pytest.raises(ProverUnavailableError, match="lake.*elan"):

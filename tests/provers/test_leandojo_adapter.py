@@ -357,8 +357,8 @@ def test_an_untraced_repository_fails_fast_instead_of_tracing(module: SimpleName
 def test_lean_env_with_leandojo_needs_locations(module: SimpleNamespace) -> None:
     """miniF2F statements carry no LeanDojo location: the env says so when it is made, and takes the
     traced repository that holds them (``dojo_repo``) to locate each problem by its theorem name."""
-    from mathgym.envs.provers.lean import LeanEnv  # noqa: PLC0415
-    from mathgym.sources.base import ListSource  # noqa: PLC0415
+    from mathgym.envs.provers.lean import LeanEnv
+    from mathgym.sources.base import ListSource
 
     statement = "theorem add_zero (n : ℕ) : n + 0 = n := by\n"
     meta = {"theorem_name": "add_zero", "split": "test", "formal_statement": statement}
@@ -375,7 +375,7 @@ def test_lean_env_with_leandojo_needs_locations(module: SimpleNamespace) -> None
 
 
 def test_missing_lean_dojo_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins  # noqa: PLC0415
+    import builtins
 
     real_import = builtins.__import__
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import gymnasium as gym
 import pytest
+
 from mathgym.agents import make_agent
 from mathgym.agents.provers import ScriptedProver, SearchNode, best_first_search, solve_rate
-
 from mathgym.testing import require
 
 

@@ -82,7 +82,7 @@ def test_even_unscreened_commands_cannot_write_outside_the_scratch_dir(outside: 
     """Defence in depth: send file-writing vernacular straight to coqidetop, bypassing the screen."""
     require("coq")
     require("bwrap")
-    from mathgym.provers.coq_xml import CoqFailure, CoqIdeTop  # noqa: PLC0415
+    from mathgym.provers.coq_xml import CoqFailure, CoqIdeTop
 
     coq = CoqIdeTop(isolation="bwrap")
     state = coq.start()
@@ -196,7 +196,7 @@ def test_a_virtualenv_and_a_script_under_tmp_stay_visible(tmp_path: Path) -> Non
 
 def test_a_prover_that_cannot_start_in_bwrap_says_why() -> None:
     require("bwrap")
-    from mathgym.provers.containment import ProcessCrashed  # noqa: PLC0415
+    from mathgym.provers.containment import ProcessCrashed
 
     process = ContainedProcess(["/tmp/mathgym-no-such-dir/bin/prover"], isolation="bwrap")
     process.start()
@@ -213,8 +213,8 @@ def test_the_prover_checks_pass_from_a_copy_under_tmp(tmp_path: Path) -> None:
     /tmp, run by an interpreter whose path lies under /tmp too (a symlinked virtualenv)."""
     require("bwrap")
     require("coq")
-    import shutil  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
+    import shutil
+    import subprocess
 
     root = Path(__file__).resolve().parents[2]
     copy = tmp_path / "mathgym-copy"

@@ -6,8 +6,8 @@ import itertools
 import gymnasium as gym
 import numpy as np
 import pytest
-
 from design_helpers import SANDBOX_GROUP
+
 from mathgym.reward_design.critic import MIN_CRITIC_TRANSITIONS, critique
 from mathgym.reward_design.prefilter import episode_returns, preference_accuracy, prefilter
 from mathgym.reward_design.transitions import critic_transitions

@@ -4,8 +4,8 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
-
 from design_helpers import SANDBOX_GROUP
+
 from mathgym.reward_design.executor import TrustedInProcessExecutor
 from mathgym.reward_design.training import (
     RolloutRelabeler,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from design_helpers import SANDBOX_GROUP
+
 from mathgym.reward_design.executor import TrustedInProcessExecutor, make_executor
 
 pytestmark = SANDBOX_GROUP

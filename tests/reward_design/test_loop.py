@@ -9,12 +9,12 @@ import sys
 import time
 
 import pytest
-
 from design_helpers import SANDBOX_GROUP
+from recorded_server import serve
+
 from mathgym.reward_design import RewardDesignConfig, design_reward
 from mathgym.reward_design.loop import _execute_rate, human_normalised_score, select_best
 from mathgym.reward_design.proposers.base import CandidateRecord
-from recorded_server import serve
 
 pytestmark = SANDBOX_GROUP
 SMALL = {"budget": 1024, "eval_episodes": 10, "pool_episodes": 8, "progress": False}

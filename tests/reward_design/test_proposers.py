@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from design_helpers import SANDBOX_GROUP
+
 from mathgym.reward_design.code import check_code, extract_code
 from mathgym.reward_design.context import describe_env
 from mathgym.reward_design.critic import critique

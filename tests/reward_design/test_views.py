@@ -6,12 +6,11 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
+from design_helpers import SANDBOX_GROUP, VIEW_ENVS
 
 from mathgym.reward_design.context import describe_env, reward_design_ids
 from mathgym.reward_design.executor import TrustedInProcessExecutor
 from mathgym.rewards.view import ViewField, supports_reward_view, view_info
-
-from design_helpers import SANDBOX_GROUP, VIEW_ENVS
 
 
 @pytest.mark.parametrize("env_id", list(VIEW_ENVS))

@@ -9,7 +9,7 @@ import pytest
 from mathgym.variants.expr import SAFE_BUILTINS, ExpressionError, compile_expression, safe_eval
 
 
-def ev(source: str, **env):  # noqa: ANN003, ANN201
+def ev(source: str, **env):
     return compile_expression(source, SAFE_BUILTINS)(env)
 
 

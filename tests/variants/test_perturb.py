@@ -19,11 +19,11 @@ def rng(i: int = 0) -> np.random.Generator:
 
 
 @pytest.fixture(scope="module")
-def template(data_dir: Path):  # noqa: ANN201
+def template(data_dir: Path):
     return load_template(template_folder("p2", data_dir) / "0009.json")
 
 
-def test_noop_keeps_the_answer_everywhere(template) -> None:  # noqa: ANN001
+def test_noop_keeps_the_answer_everywhere(template) -> None:
     families = [template, *program_families()]
     for family in families:
         for k in range(3):
@@ -35,7 +35,7 @@ def test_noop_keeps_the_answer_everywhere(template) -> None:  # noqa: ANN001
             assert len(q.prompt) > len(p.prompt)
 
 
-def test_rename_replaces_people_everywhere(template) -> None:  # noqa: ANN001
+def test_rename_replaces_people_everywhere(template) -> None:
     p = template.variant(2)
     person = p.meta["entities"]["people"][0]
     q = perturb(p, "rename", rng(), template)
@@ -103,7 +103,7 @@ def test_structural_operators_need_an_unmodified_variant() -> None:
         check_chain(["nop"])
 
 
-def test_answerable_judging(template) -> None:  # noqa: ANN001
+def test_answerable_judging(template) -> None:
     p = template.variant(1)
     yes = PERTURBATIONS["answerable"](p, rng(), template, answerable=True)
     no = PERTURBATIONS["answerable"](p, rng(), template, answerable=False)
@@ -134,7 +134,7 @@ def test_mask_number(sentence: str, masked: set[str]) -> None:
     assert mask_number("No numbers here.", rng()) is None
 
 
-def test_outcome_judging(template) -> None:  # noqa: ANN001
+def test_outcome_judging(template) -> None:
     p = template.variant(1)
     right = PERTURBATIONS["outcome"](p, rng(), template, correct=True)
     wrong = PERTURBATIONS["outcome"](p, rng(), template, correct=False)

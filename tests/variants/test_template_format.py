@@ -12,7 +12,7 @@ from mathgym.variants.gsm_symbolic import TemplateFamily
 from mathgym.variants.template import GSMTemplate, TemplateError
 
 
-def make(question: str, answer: str = "", **kw) -> GSMTemplate:  # noqa: ANN003
+def make(question: str, answer: str = "", **kw) -> GSMTemplate:
     return GSMTemplate({"question_annotated": question, "answer_annotated": answer}, "test", **kw)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import verifier_cases  # noqa: E402
+import verifier_cases
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import _anchors  # noqa: E402
+import _anchors
 
 
 def test_returns_in_place_when_everything_imports() -> None:

@@ -15,7 +15,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mathgym.process.prm.base import ProblemLike, ProcessRewardModel, ScoreItem, predict_first_error, problem_text
+from mathgym.process.prm.base import (
+    ProblemLike,
+    ProcessRewardModel,
+    ScoreItem,
+    predict_first_error,
+    problem_text,
+)
 from mathgym.process.prm.critic import GenerativeCritic, critique_prompt, parse_critique
 from mathgym.process.prm.hf import LAYOUT_FILE, StepTagPRM, TokenClassificationPRM, read_layout
 from mathgym.process.prm.implicit import ImplicitPRM

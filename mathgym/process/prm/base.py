@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 from mathgym.problem import Problem
 
 #: a problem, or only its statement (backends that need the gold answer want a Problem)
-ProblemLike = Union[Problem, str]
+ProblemLike = Problem | str
 #: one solution to score: the problem and its steps
 ScoreItem = tuple[ProblemLike, Sequence[str]]
 
@@ -32,7 +32,7 @@ def predict_first_error(scores: Sequence[float], threshold: float = 0.5) -> int:
     return -1
 
 
-class ProcessRewardModel(ABC):
+class ProcessRewardModel(ABC):  # noqa: B024  (abstract: subclasses override one of two methods)
     """Scores each step of solutions; subclasses override :meth:`score_batch` or :meth:`score_steps`."""
 
     #: short name for tables and reward components

@@ -12,7 +12,16 @@ from fractions import Fraction
 from typing import Any
 
 from mathgym.generators.base import boxed
-from mathgym.generators.formatting import fmt_expr, fmt_linear_side, fmt_number, fmt_poly, fmt_set, fmt_tuple, poly_mul, sympy
+from mathgym.generators.formatting import (
+    fmt_expr,
+    fmt_linear_side,
+    fmt_number,
+    fmt_poly,
+    fmt_set,
+    fmt_tuple,
+    poly_mul,
+    sympy,
+)
 from mathgym.generators.poly_tools import (
     LinearFactor,
     _divisors,
@@ -26,7 +35,6 @@ from mathgym.generators.poly_tools import (
 from mathgym.problem import Problem
 from mathgym.process.tape import COPIED, DROPPED, FORMULA, SIGN, SLIP, InjectionSkipped, Tape
 from mathgym.process.tracers import UnsupportedProblem, tracer
-
 
 # ------------------------------------------------------------------------------------- LinearEquation
 _BRACKETS = re.compile(r"^(?P<outer>-?\d*)\(x (?P<sign>[+-]) (?P<p>\d+)\)(?: (?P<rsign>[+-]) (?P<r>\d+))? = ")

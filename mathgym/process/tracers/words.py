@@ -200,7 +200,7 @@ def _count(value: Any) -> int:
     return int(value)
 
 
-def _word_step(tape: Tape, reference: list[str], op: str, args: list[int], value: int, facts: dict[str, int]) -> int:
+def _word_step(tape: Tape, reference: list[str], op: str, args: list[int], value: int, facts: dict[str, int]) -> int:  # noqa: C901  (one branch per word operation)
     """One story action: its numbers written into the reference step; returns the new running value."""
     emit = lambda numbers: _emit_numbers(tape, reference, numbers)  # noqa: E731
     if op in ("add", "bonus"):

@@ -4,8 +4,9 @@ can be reordered, people and objects to rename, units to relabel, an optional re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from mathgym.variants.base import format_number
 from mathgym.variants.program import Draw, ProgramFamily, Statement
