@@ -91,7 +91,9 @@ def plot_f1(f1: dict[str, Any], out: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--summary", type=Path, default=Path("results/process_rewards/summary.json"))
-    parser.add_argument("--out", type=Path, default=None, help="folder of the figures (default: beside --summary)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder of the figures (default: beside --summary)"
+    )
     args = parser.parse_args()
     if not args.summary.is_file():
         raise SystemExit(f"{args.summary} does not exist: run benchmarks/process_rewards.py first")
