@@ -17,13 +17,17 @@ import json
 import math
 import numbers
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mathgym.metrics import robustness as R
+from mathgym.metrics import robustness as R  # noqa: N812  (R.statistic reads as a namespace)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -48,7 +52,7 @@ def _ci(c: dict[str, float], pct: bool = True) -> str:
 
 
 def _load(store: str | os.PathLike[str], run_id: str | None):  # noqa: ANN202
-    from mathgym.store import Store  # noqa: PLC0415
+    from mathgym.store import Store
 
     with Store(store) as s:
         runs = s.runs()
@@ -104,8 +108,8 @@ def _episode_ci(values, reps: int) -> dict[str, float]:  # noqa: ANN001
     return {"value": float(x.mean()), "lo": lo, "hi": hi}
 
 
-def build_eval_sections(df, run: dict[str, Any], *, reps: int = 1000,
-                        plots_dir: Path | None = None) -> list[Section]:  # noqa: ANN001
+def build_eval_sections(df: pd.DataFrame, run: dict[str, Any], *, reps: int = 1000,
+                        plots_dir: Path | None = None) -> list[Section]:
     """Sections of a plain evaluation: accuracy by agent and env, by level, by seed.
 
     :param df: the run's rows (:func:`_load`).
@@ -175,10 +179,10 @@ def build_eval_sections(df, run: dict[str, Any], *, reps: int = 1000,
 
 
 def _plot_levels(plots_dir: Path, cis: dict[str, dict[int, dict[str, float]]]) -> tuple[str, str]:
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     plots_dir.mkdir(parents=True, exist_ok=True)
     levels = sorted({lv for per in cis.values() for lv in per})
@@ -205,8 +209,8 @@ def _plot_levels(plots_dir: Path, cis: dict[str, dict[int, dict[str, float]]]) -
 
 
 def build_sections(
-    df, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None
-) -> list[Section]:  # noqa: ANN001
+    df: pd.DataFrame, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None
+) -> list[Section]:
     """Sections of a sweep run: one per benchmark, each from its own builder below.
 
     :param df: the run's rows (:func:`_load`).
@@ -495,10 +499,10 @@ def _plots(
     bars: dict[str, dict[str, dict[str, float]]],
     drops: dict[str, dict[str, dict[str, float]]],
 ) -> list[tuple[str, str]]:
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     plots_dir.mkdir(parents=True, exist_ok=True)
     out: list[tuple[str, str]] = []

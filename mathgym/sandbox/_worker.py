@@ -1921,7 +1921,7 @@ def _other_processes(keep: tuple = ()) -> list:
 def _reap_orphans(keep: int) -> None:
     """Reap exited children other than ``keep`` without blocking (W as PID 1 of a container)."""
     try:
-        with open("/proc/self/task/%d/children" % os.getpid()) as fh:
+        with open(f"/proc/self/task/{os.getpid()}/children") as fh:
             kids = [int(x) for x in fh.read().split() if int(x) != keep]
     except OSError:
         return

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -43,9 +44,7 @@ class _Domain:
         n = len(self.population)
         if self.k is None and ntargets > 1:
             self.k = ntargets
-        if self.sequential:
-            self.size = n
-        elif self.k is None:
+        if self.sequential or self.k is None:
             self.size = n
         else:
             self.size = math.perm(n, self.k)

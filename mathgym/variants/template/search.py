@@ -61,7 +61,7 @@ class TemplateSearch(TemplateBase):
 
     def _pass_rates(self, samples: int = 200) -> tuple[list[float], float]:
         """How often each condition (and integrality of the answer) holds for independently drawn values."""
-        from mathgym.seeding import derive_rng  # noqa: PLC0415
+        from mathgym.seeding import derive_rng
 
         rng = derive_rng("mathgym.gsm-template.order", self.id)
         passes = [0] * len(self.conditions)
@@ -111,7 +111,9 @@ class TemplateSearch(TemplateBase):
             frontier.extend(self.line_of[d] for d in self.lines[i].deps)
         cap = self.level_cap
 
-        def step(state: tuple[frozenset[str], frozenset[int], bool, float, float], i: int):
+        def step(
+            state: tuple[frozenset[str], frozenset[int], bool, float, float], i: int
+        ) -> tuple[frozenset[str], frozenset[int], bool, float, float]:
             bound, done, answered, cost, mult = state
             bound = bound | set(self.lines[i].targets)
             mult = mult * min(sizes[i], cap)
@@ -184,7 +186,7 @@ class TemplateSearch(TemplateBase):
             f"{self.id}: no values satisfy the conditions (searched {spent} candidates){hint}"
         )
 
-    def _search(self, rng: np.random.Generator, budget: int, errors: list[str]) -> Assignment | None:
+    def _search(self, rng: np.random.Generator, budget: int, errors: list[str]) -> Assignment | None:  # noqa: C901  (one search loop)
         """One randomised depth-first search; ``None`` when the whole space was searched without success."""
         env: dict[str, Any] = {}
         displays: dict[str, str] = {}

@@ -4,8 +4,9 @@ does not show, solved from the conditions (equalities with sympy) so the default
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from mathgym.variants.base import format_number
 from mathgym.variants.expr import CompiledExpression
@@ -142,7 +143,7 @@ class TemplateDefaults(TemplateBase):
 
     @staticmethod
     def _solve_equality(var: str, cond: Condition, values: Mapping[str, Any]) -> Any:
-        import sympy  # noqa: PLC0415
+        import sympy
 
         symbol = sympy.Symbol(var)
         env = dict(values)
