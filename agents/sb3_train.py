@@ -117,8 +117,7 @@ class TrainResult:
 
 
 def algorithm_class(algo: str) -> type:
-    """The SB3 class of an algorithm name."""
-    algo = algo.lower().replace("-", "_")
+    """The SB3 class of an algorithm name, one of :data:`ALGORITHMS` (spelt as there, like :func:`train`)."""
     if algo == "ppo":
         from stable_baselines3 import PPO as cls
     elif algo == "dqn":
@@ -247,7 +246,7 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
                                      log_path=str(out / "eval"), best_model_save_path=str(out / "best"),
                                      deterministic=True, verbose=0)
         callbacks.append(eval_callback)
-    time_limit = _TimeLimit(config.max_seconds) if config.max_seconds else None
+    time_limit = _wall_clock_limit(config.max_seconds) if config.max_seconds else None
     if time_limit:
         callbacks.append(time_limit)
 
@@ -264,28 +263,30 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
                        bool(time_limit and time_limit.hit))
 
 
-class _TimeLimit:
-    """A callback that stops training after ``seconds`` of wall time (built lazily on SB3's base class)."""
+def _wall_clock_limit(seconds: float) -> Any:
+    """An SB3 callback that stops training after ``seconds`` of wall time; its ``hit`` says whether it did.
 
-    def __new__(cls, seconds: float):
-        from stable_baselines3.common.callbacks import BaseCallback
+    A function, not a class: the callback's class derives from SB3's ``BaseCallback``, which is imported
+    only when training starts. (Not Gymnasium's ``TimeLimit`` wrapper, which truncates episodes by steps.)
+    """
+    from stable_baselines3.common.callbacks import BaseCallback
 
-        class TimeLimitCallback(BaseCallback):
-            def __init__(self) -> None:
-                super().__init__()
-                self.deadline = time.perf_counter() + seconds
-                self.hit = False
+    class WallClockLimitCallback(BaseCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.deadline = time.perf_counter() + seconds
+            self.hit = False
 
-            def _on_training_start(self) -> None:
-                self.deadline = time.perf_counter() + seconds
+        def _on_training_start(self) -> None:
+            self.deadline = time.perf_counter() + seconds
 
-            def _on_step(self) -> bool:
-                if time.perf_counter() > self.deadline:
-                    self.hit = True
-                    return False
-                return True
+        def _on_step(self) -> bool:
+            if time.perf_counter() > self.deadline:
+                self.hit = True
+                return False
+            return True
 
-        return TimeLimitCallback()
+    return WallClockLimitCallback()
 
 
 def _has_tensorboard() -> bool:
