@@ -1,4 +1,4 @@
-"""A trained stable-baselines3 model behind the :class:`~agents.base.Agent` interface."""
+"""A trained stable-baselines3 model behind the :class:`~mathgym.agents.base.Agent` interface."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -34,7 +34,7 @@ class SB3Agent(Agent):
             model = load_model(model, algo)
         self.model = model
         self.deterministic = deterministic
-        self.masked = type(model).__name__ == "MaskablePPO"
+        self.masked = _is_maskable(model)
 
     def act(self, observation: Any, info: Mapping[str, Any]) -> int:
         kwargs = {}
@@ -42,3 +42,12 @@ class SB3Agent(Agent):
             kwargs["action_masks"] = np.asarray(info["action_mask"], dtype=bool)
         action, _ = self.model.predict(observation, deterministic=self.deterministic, **kwargs)
         return int(action)
+
+
+def _is_maskable(model: Any) -> bool:
+    """Whether ``model`` is an sb3-contrib ``MaskablePPO`` (which takes ``action_masks``); False without it."""
+    try:
+        from sb3_contrib import MaskablePPO
+    except ImportError:
+        return False
+    return isinstance(model, MaskablePPO)
