@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import subprocess
 from functools import lru_cache
 from typing import Callable
 
@@ -86,7 +85,3 @@ def require(component: str) -> None:
     if strict() and installable:
         pytest.fail(f"MATHGYM_STRICT=1 but {message}", pytrace=False)
     pytest.skip(message)
-
-
-def run_quiet(cmd: list[str], timeout: float = 10) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

@@ -75,9 +75,3 @@ def check_deadline() -> None:
     end = getattr(_state, "deadline", None)
     if end is not None and time.perf_counter() > end:
         raise VerifierTimeout()
-
-
-def time_left() -> float:
-    """Seconds left before the current deadline (``inf`` when none is set)."""
-    end = getattr(_state, "deadline", None)
-    return float("inf") if end is None else end - time.perf_counter()
