@@ -93,7 +93,8 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _key_of(row: Mapping[str, Any]) -> Key:
+def key_of(row: Mapping[str, Any]) -> Key:
+    """The key of a row (missing ``family``/``variant``/``seed``/``episode`` take their defaults)."""
     values = []
     for name in KEY_COLUMNS:
         value = row.get(name, _KEY_DEFAULTS.get(name))
@@ -161,14 +162,31 @@ class Store:
         for r in self._conn.execute("SELECT * FROM runs ORDER BY created"):
             d = dict(r)
             d["config"], d["versions"] = json.loads(d["config"]), json.loads(d["versions"])
-            d["episodes"] = self._conn.execute(
-                "SELECT COUNT(*) FROM episodes WHERE run_id=?", (d["run_id"],)
-            ).fetchone()[0]
+            d["episodes"] = self.count(d["run_id"])
             out.append(d)
         return out
 
+    def count(self, run_id: str) -> int:
+        """Episodes stored for a run."""
+        return self._conn.execute("SELECT COUNT(*) FROM episodes WHERE run_id=?", (run_id,)).fetchone()[0]
+
+    def done_keys(self, run_id: str) -> set[Key]:
+        """Keys ``(agent, env, family, variant, seed, episode)`` already stored for a run."""
+        sql = f"SELECT {', '.join(KEY_COLUMNS)} FROM episodes WHERE run_id=?"
+        return {tuple(r) for r in self._conn.execute(sql, (run_id,))}  # type: ignore[misc]
+
+    def finish_run(self, run_id: str) -> None:
+        """Mark a run finished."""
+        with self._transaction():
+            self._conn.execute(
+                "UPDATE runs SET status='finished', updated=? WHERE run_id=?", (time.time(), run_id)
+            )
+
     # ------------------------------------------------------------------------------------- rows
-    def _insert(self, run_id: str, rows: Iterable[Mapping[str, Any]], versions: Mapping[str, Any]) -> int:
+    def insert(self, run_id: str, rows: Iterable[Mapping[str, Any]], versions: Mapping[str, Any]) -> int:
+        """Store rows of a run in one transaction (all or none survive a crash); returns how many were new
+        (a row whose key is already stored is skipped, never overwritten). ``versions`` fills rows without
+        their own."""
         columns = ["run_id", *KEY_COLUMNS, *VALUE_COLUMNS]
         sql = (
             f"INSERT OR IGNORE INTO episodes ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -176,7 +194,7 @@ class Store:
         inserted = 0
         with self._transaction():
             for row in rows:
-                key = _key_of(row)
+                key = key_of(row)
                 extra = dict(row.get("extra") or {})
                 extra.update(
                     {
@@ -307,32 +325,21 @@ class Run:
 
     def done_keys(self) -> set[Key]:
         """Keys ``(agent, env, family, variant, seed, episode)`` already stored for this run."""
-        sql = f"SELECT {', '.join(KEY_COLUMNS)} FROM episodes WHERE run_id=?"
-        return {tuple(r) for r in self.store._conn.execute(sql, (self.id,))}  # type: ignore[misc]
+        return self.store.done_keys(self.id)
 
     def add(self, row: Mapping[str, Any]) -> bool:
         """Store one row; ``False`` if its key was already stored (nothing is overwritten)."""
-        return self.store._insert(self.id, [row], self.versions) == 1
+        return self.store.insert(self.id, [row], self.versions) == 1
 
     def add_many(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store rows in one transaction (all or none survive a crash); returns how many were new."""
-        return self.store._insert(self.id, rows, self.versions)
+        return self.store.insert(self.id, rows, self.versions)
 
     def count(self) -> int:
-        return self.store._conn.execute(
-            "SELECT COUNT(*) FROM episodes WHERE run_id=?", (self.id,)
-        ).fetchone()[0]
+        return self.store.count(self.id)
 
     def rows(self) -> list[dict[str, Any]]:
         return self.store.rows(self.id)
 
     def finish(self) -> None:
-        with self.store._transaction():
-            self.store._conn.execute(
-                "UPDATE runs SET status='finished', updated=? WHERE run_id=?", (time.time(), self.id)
-            )
-
-
-def key_of(row: Mapping[str, Any]) -> Key:
-    """The key of a row (missing ``family``/``variant``/``seed``/``episode`` take their defaults)."""
-    return _key_of(row)
+        self.store.finish_run(self.id)
