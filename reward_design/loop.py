@@ -57,12 +57,10 @@ from mathgym.reward_design.transitions import (
     record_pool,
     save_pool,
 )
+from mathgym.rewards.view import reward_source
 from mathgym.seeding import derive_seed
 
-SPARSE_REWARD = '''def compute_reward(prev, action, state, info):
-    success = 1.0 if info["is_success"] else 0.0
-    return success, {"success": success}
-'''
+SPARSE_REWARD = reward_source([("success", '1.0 if info["is_success"] else 0.0')])
 TRAINERS = ("sb3", "grpo", "prefilter")
 #: settings that may change between a run and its resumption (they do not change results)
 RESUMABLE_CHANGES = ("out", "workers", "backend", "progress", "feedback_file", "cache_dir")

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.rewards.view import RewardViewSpec, ViewField
+from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
 from mathgym.sources.base import Source, choose_problem
 from mathgym.sources.registry import make_source
 from mathgym.spaces import UnicodeText
@@ -50,14 +50,13 @@ def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
 
     hand = ""
     if default_reward:
-        step_cost = f"    parts[\"step_penalty\"] = -{DEFAULT_STEP_COST!r}\n" if mode == "step" else ""
-        hand = ("def compute_reward(prev, action, state, info):\n"
-                "    outcome = 1.0 if info[\"is_success\"] else 0.0\n"
-                "    answered = state[\"final\"] and state[\"answer\"] is not None\n"
-                f"    well_formed = {DEFAULT_FORMAT_BONUS!r} if answered else 0.0\n"
-                "    parts = {\"outcome\": outcome, \"format\": well_formed}\n"
-                + step_cost +
-                "    return sum(parts.values()), parts\n")
+        parts = [
+            ("outcome", '1.0 if info["is_success"] else 0.0'),
+            ("format", f'{DEFAULT_FORMAT_BONUS!r} if state["final"] and state["answer"] is not None else 0.0'),
+        ]
+        if mode == "step":
+            parts.append(("step_penalty", f"-{DEFAULT_STEP_COST!r}"))
+        hand = reward_source(parts)
     return RewardViewSpec(
         name="SolutionState",
         task="Solve a math word or symbolic problem, writing " + (

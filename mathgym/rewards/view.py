@@ -17,7 +17,7 @@ step's flags and the env's own ``info``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -101,6 +101,21 @@ class RewardViewSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def reward_source(parts: Sequence[tuple[str, str]]) -> str:
+    """``compute_reward`` source that returns the sum of named parts and the parts.
+
+    The hand-written rewards of the reward views are written with it, so they all read alike and sum their
+    parts in the order the env's own :class:`~mathgym.rewards.combinators.WeightedSum` does.
+
+    :param parts: ``(name, expression)`` pairs; an expression may read ``prev``, ``action``, ``state``,
+        ``info`` and the parts before it (``parts["solved"]``).
+    """
+    lines = ["def compute_reward(prev, action, state, info):", "    parts = {}"]
+    lines += [f"    parts[{name!r}] = {expression}" for name, expression in parts]
+    lines.append("    return sum(parts.values()), parts")
+    return "\n".join(lines) + "\n"
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, appl
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.rewards.view import RewardViewSpec, ViewField
+from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
 from mathgym.sources.base import Source, choose_problem
 from mathgym.verifier.verdict import Verdict
 
@@ -67,12 +67,11 @@ def countdown_view_spec(solve_reward: float = 1.0, invalid_penalty: float = 0.1)
     :param solve_reward: as in :func:`default_countdown_reward`.
     :param invalid_penalty: as in :func:`default_countdown_reward`.
     """
-    hand = (
-        "def compute_reward(prev, action, state, info):\n"
-        f'    solved = {solve_reward!r} if info["is_success"] else 0.0\n'
-        f'    invalid_action = 0.0 if info["valid"] else -{invalid_penalty!r}\n'
-        '    parts = {"solved": solved, "invalid_action": invalid_action}\n'
-        "    return sum(parts.values()), parts\n"
+    hand = reward_source(
+        [
+            ("solved", f'{solve_reward!r} if info["is_success"] else 0.0'),
+            ("invalid_action", f'0.0 if info["valid"] else -{invalid_penalty!r}'),
+        ]
     )
     return RewardViewSpec(
         name="CountdownState",

@@ -35,7 +35,7 @@ from mathgym.envs.classic.equation_solve.problems import (
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.rewards.view import RewardViewSpec, ViewField
+from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
 from mathgym.sources.base import Source, choose_problem
 from mathgym.verifier.verdict import Verdict
 
@@ -112,21 +112,14 @@ def equation_view_spec(
     :param invalid_penalty: as in :func:`default_equation_reward`.
     :param complexity_weight: as in :func:`default_equation_reward`.
     """
-    shaping = ""
+    parts = [
+        ("solved", f'{solve_reward!r} if info["is_success"] else 0.0'),
+        ("step_penalty", f"-{step_cost!r}"),
+        ("invalid_action", f'0.0 if info["valid"] else -{invalid_penalty!r}'),
+    ]
     if complexity_weight:
-        shaping = (
-            f'    complexity_decrease = {complexity_weight!r} * (prev["size"] - state["size"])\n'
-            '    parts["complexity_decrease"] = complexity_decrease\n'
-        )
-    hand = (
-        "def compute_reward(prev, action, state, info):\n"
-        f'    solved = {solve_reward!r} if info["is_success"] else 0.0\n'
-        f"    step_penalty = -{step_cost!r}\n"
-        f'    invalid_action = 0.0 if info["valid"] else -{invalid_penalty!r}\n'
-        '    parts = {"solved": solved, "step_penalty": step_penalty, "invalid_action": invalid_action}\n'
-        + shaping
-        + "    return sum(parts.values()), parts\n"
-    )
+        parts.append(("complexity_decrease", f'{complexity_weight!r} * (prev["size"] - state["size"])'))
+    hand = reward_source(parts)
     return RewardViewSpec(
         name="EquationState",
         task="Solve a linear equation in x by applying algebraic rewrite rules to nodes of its expression "

@@ -21,7 +21,7 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
     prefix_to_text,
 )
 from mathgym.envs.base import MathgymEnv
-from mathgym.rewards.view import RewardViewSpec, ViewField
+from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
 from mathgym.seeding import derive_rng
 
 SR_STATE_FIELDS = (
@@ -61,11 +61,7 @@ SR_VIEW_SPEC = RewardViewSpec(
     "episode with info['valid'] false",
     state_fields=SR_STATE_FIELDS,
     action_fields=SR_ACTION_FIELDS,
-    hand_reward=(
-        "def compute_reward(prev, action, state, info):\n"
-        '    fit = state["fit"] if state["complete"] and info["valid"] else 0.0\n'
-        '    return fit, {"fit": fit}\n'
-    ),
+    hand_reward=reward_source([("fit", 'state["fit"] if state["complete"] and info["valid"] else 0.0')]),
 )
 
 
