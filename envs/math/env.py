@@ -107,19 +107,7 @@ class MathEnv(MathgymEnv[str, str]):
     Terminated after the single action (single mode) or the first step that contains a final answer
     (step mode). Truncated when step mode reaches ``max_steps`` steps without a final answer.
 
-    ## Arguments
-
-    * ``source``: a Source or a spec (``"gsm8k"``, ``"generator:Arithmetic"``, ...); extra keyword
-      arguments (``data_dir``, ``split``, ``level``, ...) go to the source's constructor.
-    * ``mode``: ``"single"`` (default) or ``"step"``.
-    * ``reward``: reward object or spec; ``None`` for the default.
-    * ``max_steps``: step-mode truncation limit (default 16).
-    * ``instruction``: text put before the problem (``None`` for the mode's default, ``""`` for none).
-    * ``max_action_length`` / ``max_observation_length``: space limits in characters.
-    * ``render_mode``: ``"ansi"`` (returns the transcript) or ``"human"`` (prints it).
-    * ``curriculum``: a :class:`~mathgym.curriculum.Curriculum` or its spec (dict, JSON, path); the env then
-      draws from the curriculum's current level (``source`` is ignored) and reports each episode's
-      outcome to it, so the level follows the agent's accuracy.
+    ## Info
 
     ``info`` always carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"reasoning"``
     or ``"answer"``), ``step_index``, ``verdict`` (a dict, or ``None`` before the final answer) and
@@ -129,6 +117,36 @@ class MathEnv(MathgymEnv[str, str]):
 
     :meth:`reward_view` and :meth:`reward_view_action` give the state and action as plain data for
     generated reward code (:mod:`mathgym.rewards.view`; fields in :data:`MATH_STATE_FIELDS`).
+
+    ## Arguments
+
+    :param source: a Source or a spec (``"gsm8k"``, ``"generator:Arithmetic"``, ...).
+    :param mode: ``"single"`` (default) or ``"step"``.
+    :param reward: reward object or spec; ``None`` for the default.
+    :param max_steps: step-mode truncation limit (default 16).
+    :param instruction: text put before the problem (``None`` for the mode's default, ``""`` for none).
+    :param max_action_length: longest action in characters (longer ones are cut).
+    :param max_observation_length: longest observation in characters.
+    :param render_mode: ``"ansi"`` (returns the transcript) or ``"human"`` (prints it).
+    :param curriculum: a :class:`~mathgym.curriculum.Curriculum` or its spec (dict, JSON, path); the env then
+        draws from the curriculum's current level (``source`` is ignored) and reports each episode's
+        outcome to it, so the level follows the agent's accuracy.
+    :param source_kwargs: go to the source's constructor (``data_dir``, ``split``, ``level``, ...).
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/Arithmetic-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.splitlines()[-1]
+    'Calculate 68 ÷ 17 + 60 × 40.'
+    >>> obs, reward, terminated, truncated, info = env.step("68 ÷ 17 = 4 and 60 × 40 = 2400. #### 2404")
+    >>> reward, terminated, info["is_success"]
+    (1.1, True, True)
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     metadata = {"render_modes": ["ansi", "human"]}

@@ -45,9 +45,19 @@ Terminated after the judge's pick. Never truncated.
 :param render_mode: ``"ansi"`` or ``None``.
 :param source_kwargs: passed to the source constructor (``level=1``, ...).
 
+## Example
+
+>>> from mathgym.envs.multiagent import debate_v0
+>>> env = debate_v0.parallel_env(rounds=1)  # default source: the Arithmetic generator
+>>> obs, infos = env.reset(seed=0)
+>>> _ = env.step({"debater_0": "68 ÷ 17 + 2400 = \\\\boxed{2404}", "debater_1": "\\\\boxed{2400}"})
+>>> obs, rewards, terminations, truncations, infos = env.step({"judge_0": "\\\\boxed{0}"})
+>>> rewards
+{'debater_0': 1.0, 'debater_1': 0.0, 'judge_0': 1.0}
+
 ## Version History
 
-* v0: initial version.
+* v0: the initial version (mathgym 0.1.0).
 """
 from __future__ import annotations
 

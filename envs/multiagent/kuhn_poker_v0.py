@@ -43,9 +43,19 @@ Terminated after a fold or a showdown (2 or 3 moves). Never truncated.
 :param max_action_length: longest text action in characters (text form).
 :param render_mode: ``"ansi"`` or ``None``.
 
+## Example
+
+>>> from mathgym.envs.multiagent import kuhn_poker_v0
+>>> env = kuhn_poker_v0.env()
+>>> env.reset(seed=0, options={"cards": (2, 0)})  # player_0 holds the King, player_1 the Jack
+>>> env.step(1)  # player_0 bets
+>>> env.step(0)  # player_1 folds
+>>> env.rewards
+{'player_0': 1.0, 'player_1': -1.0}
+
 ## Version History
 
-* v0: initial version.
+* v0: the initial version (mathgym 0.1.0).
 """
 from __future__ import annotations
 

@@ -45,9 +45,20 @@ object).
 :param max_action_length: longest text action in characters (text form).
 :param render_mode: ``"ansi"`` or ``None``.
 
+## Example
+
+>>> from mathgym.envs.multiagent import nim_v0
+>>> env = nim_v0.env(n_heaps=2, max_heap=2, heaps=[1, 2])
+>>> env.reset(seed=0)
+>>> env.step(2)  # player_0 takes 1 from heap 1: heaps [1, 1], nim-sum 0
+>>> env.step(0)  # player_1 takes 1 from heap 0
+>>> env.step(2)  # player_0 takes the last object
+>>> env.rewards
+{'player_0': 1.0, 'player_1': -1.0}
+
 ## Version History
 
-* v0: initial version.
+* v0: the initial version (mathgym 0.1.0).
 """
 from __future__ import annotations
 

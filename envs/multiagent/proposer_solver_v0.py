@@ -65,9 +65,21 @@ moves.
 :param max_action_length: longest text action in characters.
 :param render_mode: ``"ansi"`` or ``None``.
 
+## Example
+
+>>> from mathgym.envs.multiagent import proposer_solver_v0
+>>> env = proposer_solver_v0.parallel_env(proposer_action="discrete")
+>>> obs, infos = env.reset(seed=0)
+>>> obs, *_ = env.step({"proposer_0": 0})  # MATH_MENU[0]: Arithmetic, level 0
+>>> obs["solver_0"]["text"].splitlines()[-1]
+'Calculate 9 - 2.'
+>>> obs, rewards, terminations, truncations, infos = env.step({"solver_0": "\\\\boxed{7}"})
+>>> rewards  # solved at the first try: p = 1, which pays the proposer nothing
+{'proposer_0': 0.0, 'solver_0': 1.0}
+
 ## Version History
 
-* v0: initial version.
+* v0: the initial version (mathgym 0.1.0).
 """
 from __future__ import annotations
 

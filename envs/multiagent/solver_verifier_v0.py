@@ -63,9 +63,20 @@ Terminated after the verifier's answer. Never truncated: a solver that gives no 
 :param render_mode: ``"ansi"`` or ``None``.
 :param source_kwargs: passed to the source constructor (``level=1``, ``seed=...``).
 
+## Example
+
+>>> from mathgym.envs.multiagent import solver_verifier_v0
+>>> env = solver_verifier_v0.parallel_env(solver="reference", error_rate=0.0)  # no injected error
+>>> obs, infos = env.reset(seed=0)
+>>> obs["verifier_0"]["text"].splitlines()[-1]
+'Step 3: The answer is \\\\boxed{2404}.'
+>>> obs, rewards, terminations, truncations, infos = env.step({"verifier_0": "\\\\boxed{-1}"})
+>>> rewards, infos["verifier_0"]["label"]
+({'verifier_0': 1.0}, -1)
+
 ## Version History
 
-* v0: initial version.
+* v0: the initial version (mathgym 0.1.0).
 """
 from __future__ import annotations
 

@@ -53,17 +53,34 @@ class CoqEnv(ProverEnv):
 
     ## Arguments
 
-    * ``problem_set``: ``"basic"`` (default), ``"reals"``, a :class:`~mathgym.provers.problems.CoqProblemSet`
-      or any :class:`~mathgym.sources.base.Source` of Coq problems.
-    * ``mode``: ``"tactic"`` or ``"whole_proof"``.
-    * ``tactic_timeout``: seconds per tactic (Coq ``Timeout``), default 5.
-    * ``isolation``: prover containment, ``"auto"`` (strongest available), ``"bwrap"``,
-      ``"unshare-net"`` or ``"rlimits"``.
-    * ``memory_mb``: address-space limit of the Coq process (default 4096).
-    * ``backend``: a ready :class:`~mathgym.provers.base.ProverBackend` to share between envs (not closed
-      by the env).
-    * everything else goes to :class:`ProverEnv` (``reward``, ``step_cost``, ``error_penalty``,
-      ``max_steps``, ``instruction``, ``render_mode``, ...).
+    :param problem_set: ``"basic"`` (default), ``"reals"``, a :class:`~mathgym.provers.problems.CoqProblemSet`
+        or any :class:`~mathgym.sources.base.Source` of Coq problems.
+    :param mode: ``"tactic"`` or ``"whole_proof"``.
+    :param tactic_timeout: seconds per tactic (Coq ``Timeout``), default 5.
+    :param isolation: prover containment, ``"auto"`` (strongest available), ``"bwrap"``,
+        ``"unshare-net"`` or ``"rlimits"``.
+    :param memory_mb: address-space limit of the Coq process (default 4096).
+    :param backend: a ready :class:`~mathgym.provers.base.ProverBackend` to share between envs (not closed
+        by the env).
+    :param kwargs: go to :class:`~mathgym.envs.provers.env.ProverEnv` (``reward``, ``step_cost``,
+        ``error_penalty``, ``max_steps``, ``instruction``, ``render_mode``, ...).
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/Coq-Basic-v0")  # needs coqtop
+    >>> obs, info = env.reset(options={"problem_id": "coq/basic/list_app_length"})
+    >>> obs, reward, terminated, truncated, info = env.step("intros A l1 l2.")
+    >>> info["status"], info["num_goals"], reward
+    ('ok', 1, -0.01)
+    >>> obs, reward, terminated, truncated, info = env.step("induction l1 as [| x l1 IH]; simpl; lia.")
+    >>> info["status"], terminated, round(reward, 2)
+    ('complete', True, 0.99)
+    >>> env.close()
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     prover_label = "Coq"

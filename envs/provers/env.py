@@ -77,25 +77,47 @@ class ProverEnv(MathgymEnv[str, str]):
     whether it was accepted), and after the one action of ``whole_proof`` mode. Truncated after
     ``max_steps`` steps.
 
-    ## Arguments
-
-    * ``source``: the problems.
-    * ``backend``: a prover backend, or a zero-argument factory (the env then owns and closes it).
-    * ``owns_backend``: whether :meth:`close` closes the backend (default: only when built from a factory).
-    * ``mode``: ``"tactic"`` (default) or ``"whole_proof"``.
-    * ``reward``: reward object or spec; ``None`` for the default built from ``step_cost`` and
-      ``error_penalty``.
-    * ``max_steps``: truncation limit (default 32).
-    * ``tactic_timeout``: seconds per tactic (``None``: the backend's default).
-    * ``instruction``: text before the theorem (``None``: the mode's default, ``""``: none).
-    * ``max_action_length`` / ``max_observation_length``: space limits in characters.
-    * ``render_mode``: ``"ansi"`` or ``"human"``.
+    ## Info
 
     ``info`` carries ``problem_id``, ``prover`` (the backend's name), ``step_kind`` (``"prompt"``,
     ``"tactic"`` or ``"proof"``),
     ``step_index``, ``state_id`` (content-addressed, immutable), ``status``, ``goals``, ``num_goals``,
     ``messages``, ``proof`` (accepted actions so far), ``verdict`` and ``reward_components``.
     :meth:`get_state` / :meth:`set_state` snapshot and restore an episode, so a search can branch.
+
+    ## Arguments
+
+    :param source: the problems.
+    :param backend: a prover backend, or a zero-argument factory (the env then owns and closes it).
+    :param mode: ``"tactic"`` (default) or ``"whole_proof"``.
+    :param reward: reward object or spec; ``None`` for the default built from ``step_cost`` and
+        ``error_penalty``.
+    :param step_cost: cost of every step in the default reward (0.01).
+    :param error_penalty: cost of a failed step in the default reward (0.1).
+    :param max_steps: truncation limit (default 32).
+    :param tactic_timeout: seconds per tactic (``None``: the backend's default).
+    :param instruction: text before the theorem (``None``: the mode's default, ``""``: none).
+    :param max_action_length: longest action in characters.
+    :param max_observation_length: longest observation in characters.
+    :param render_mode: ``"ansi"`` or ``"human"``.
+    :param owns_backend: whether :meth:`close` closes the backend (default: only when built from a factory).
+
+    ## Example
+
+    The registered ids build subclasses (:class:`~mathgym.envs.provers.coq.CoqEnv`,
+    :class:`~mathgym.envs.provers.lean.LeanEnv`); in ``whole_proof`` mode one action is the whole proof:
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/Coq-Basic-WholeProof-v0")  # needs coqtop
+    >>> obs, info = env.reset(options={"problem_id": "coq/basic/list_app_length"})
+    >>> obs, reward, terminated, truncated, info = env.step("intros A l1 l2. induction l1; simpl; lia.")
+    >>> info["status"], info["verdict"]["correct"], terminated
+    ('complete', True, True)
+    >>> env.close()
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     metadata = {"render_modes": ["ansi", "human"]}

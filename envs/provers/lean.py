@@ -117,17 +117,33 @@ class LeanEnv(ProverEnv):
 
     ## Arguments
 
-    * ``split``: ``"test"`` (default), ``"valid"`` or ``"all"``; ``data_dir``/``port``/``hub_id`` select the
-      statements (see :class:`~mathgym.sources.minif2f.MiniF2FSource`), or pass ``source=``.
-    * ``backend``: ``"repl"`` (default), ``"leandojo"``, or a ready backend object. LeanDojo only poses
-      theorems of a traced repository: give ``dojo_repo`` (``url``, ``commit``, ``files`` by split, optional
-      ``namespace``) to locate each problem there by its theorem name, unless the source's problems carry
-      ``meta["lean_dojo"]`` already; ``allow_trace=True`` lets LeanDojo trace an untraced repository
-      (hours, network) instead of failing.
-    * ``repl_command``: the REPL command line (default ``lake env <repl_path>/.lake/build/bin/repl``);
-      ``repl_path`` / ``project_dir`` default to ``$MATHGYM_LEAN_REPL`` / ``$MATHGYM_LEAN_PROJECT``.
-    * ``tactic_timeout``: client-side seconds per tactic (default 60).
-    * everything else goes to :class:`ProverEnv`.
+    :param split: ``"test"`` (default), ``"valid"`` or ``"all"``.
+    :param data_dir: where the miniF2F statements are (see :class:`~mathgym.sources.minif2f.MiniF2FSource`).
+    :param port: which Lean 4 port of miniF2F: ``"deepseek"`` (default) or ``"yangky11"``.
+    :param hub_id: read the statements from this Hugging Face dataset instead.
+    :param source: any source of Lean problems, instead of ``split``/``data_dir``/``port``/``hub_id``.
+    :param backend: ``"repl"`` (default), ``"leandojo"``, or a ready backend object.
+    :param repl_command: the REPL command line (default ``lake env <repl_path>/.lake/build/bin/repl``).
+    :param repl_path: the built REPL (default ``$MATHGYM_LEAN_REPL``).
+    :param project_dir: the Mathlib project (default ``$MATHGYM_LEAN_PROJECT``).
+    :param tactic_timeout: client-side seconds per tactic (default 60).
+    :param dojo_repo: LeanDojo only poses theorems of a traced repository: ``url``, ``commit``, ``files`` by
+        split and an optional ``namespace`` locate each problem there by its theorem name, unless the
+        source's problems carry ``meta["lean_dojo"]`` already.
+    :param allow_trace: let LeanDojo trace an untraced repository (hours, network) instead of failing.
+    :param kwargs: go to :class:`~mathgym.envs.provers.env.ProverEnv`.
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/Lean-MiniF2F-v0")  # needs Lean 4, a built REPL and Mathlib (see above)
+    >>> obs, info = env.reset(options={"problem_id": "minif2f/test/mathd_algebra_478"})
+    >>> obs, reward, terminated, truncated, info = env.step("rw [h₁, h₂, h₃]; norm_num")
+    >>> env.close()
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     prover_label = "Lean 4"

@@ -48,17 +48,39 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
 
     Always terminated after the single action.
 
-    ## Arguments
-
-    * ``source`` and its keyword arguments, ``reward``, ``instruction``, ``max_action_length``,
-      ``max_observation_length``, ``render_mode``: as for ``MathEnv``.
-    * ``sandbox``: ``"local"`` (default), ``"docker"``, or a :class:`~mathgym.sandbox.Sandbox`;
-      ``sandbox_kwargs`` make a dedicated one (closed with the env).
-    * ``timeout_s`` (5 s) and ``memory_mb`` (512) of the run.
+    ## Info
 
     ``info`` carries the MathEnv keys plus ``tool`` (``ok``, ``exit_code``, ``timed_out``, ``error``,
     ``truncated``, ``stdout`` (last 400 characters), ``isolation``) and ``answer_text``; the full
     :class:`~mathgym.sandbox.ExecResult` (timings included) is ``env.unwrapped.last_result``.
+
+    ## Arguments
+
+    :param source: as for :class:`~mathgym.envs.math.env.MathEnv` (default ``"gsm8k"``).
+    :param reward: reward object or spec; ``None`` for the default above.
+    :param sandbox: ``"local"`` (default), ``"docker"``, or a :class:`~mathgym.sandbox.Sandbox`.
+    :param sandbox_kwargs: make a dedicated sandbox with these arguments (closed with the env).
+    :param timeout_s: seconds the program may run (5).
+    :param memory_mb: memory cap of the run (512).
+    :param instruction: text put before the problem (``None`` for the default, ``""`` for none).
+    :param max_action_length: longest action in characters (longer ones are cut).
+    :param max_observation_length: longest observation in characters.
+    :param render_mode: ``"ansi"`` or ``"human"``.
+    :param source_kwargs: go to the source's constructor (``data_dir``, ``split``, ...).
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/PoT-Arithmetic-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs, reward, terminated, truncated, info = env.step("print(68 // 17 + 60 * 40)")
+    >>> info["answer_text"], terminated, info["is_success"]
+    ('2404', True, True)
+    >>> env.close()
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     def __init__(

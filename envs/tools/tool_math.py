@@ -128,19 +128,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
     does not end with a program. After ``max_calls`` executions the env appends
     "Reach max function call limit." and runs no more programs. Truncated after ``max_steps`` actions.
 
-    ## Arguments
-
-    * ``source`` and its keyword arguments (``data_dir``, ``split``, ...), ``reward``, ``instruction``,
-      ``max_action_length``, ``max_observation_length``, ``render_mode``: as for ``MathEnv``.
-    * ``sandbox``: ``"local"`` (default), ``"docker"`` (the process's shared sandbox of that backend), or a
-      :class:`~mathgym.sandbox.Sandbox` object; ``sandbox_kwargs`` make a dedicated one (closed with the env).
-    * ``max_calls`` (4), ``timeout_s`` (5 s per call), ``max_output_chars`` (400: longer outputs keep the
-      first and last 200), ``last_line_errors`` (True: an error shows only its last traceback line): ToRA's
-      defaults.
-    * ``memory_mb``: memory cap of the episode's session.
-    * ``finish_on_text`` (True): an action without a program ends the episode; ``False`` treats it as a
-      reasoning step.
-    * ``max_steps`` (8): truncation limit in actions.
+    ## Info
 
     ``info`` carries ``problem_id``, ``family``, ``step_kind`` (``"prompt"``, ``"code"``, ``"reasoning"``,
     ``"answer"``), ``step_index``, ``verdict``, ``reward_components``, ``tool_calls`` (executions so far) and
@@ -148,6 +136,45 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
     ``truncated``, ``output``, ``isolation``; ``None`` when the step ran nothing). The full
     :class:`~mathgym.sandbox.ExecResult` of the last call, timings included, is ``env.unwrapped.last_result``
     (``info`` stays deterministic for ``check_env``).
+
+    ## Arguments
+
+    :param source: as for :class:`~mathgym.envs.math.env.MathEnv` (default ``"gsm8k"``).
+    :param reward: reward object or spec; ``None`` for the default above.
+    :param sandbox: ``"local"`` (default), ``"docker"`` (the process's shared sandbox of that backend), or a
+        :class:`~mathgym.sandbox.Sandbox` object.
+    :param sandbox_kwargs: make a dedicated sandbox with these arguments (closed with the env).
+    :param max_calls: most program executions per episode (4, ToRA's default).
+    :param timeout_s: seconds per call (5, ToRA's default).
+    :param memory_mb: memory cap of the episode's session.
+    :param max_output_chars: longest output block (400, ToRA's default: longer outputs keep the first and
+        last 200 characters).
+    :param last_line_errors: an error shows only its last traceback line (True, ToRA's default).
+    :param finish_on_text: an action without a program ends the episode (True); ``False`` treats it as a
+        reasoning step.
+    :param max_steps: truncation limit in actions (8).
+    :param instruction: text put before the problem (``None`` for the default, ``""`` for none).
+    :param max_action_length: longest action in characters (longer ones are cut).
+    :param max_observation_length: longest observation in characters.
+    :param render_mode: ``"ansi"`` or ``"human"``.
+    :param source_kwargs: go to the source's constructor (``data_dir``, ``split``, ...).
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/ToolMath-Arithmetic-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs, reward, terminated, truncated, info = env.step("```python\\nprint(68 // 17 + 60 * 40)\\n```")
+    >>> obs.endswith("```output\\n2404\\n```\\n"), info["step_kind"], info["tool_calls"], terminated
+    (True, 'code', 1, False)
+    >>> obs, reward, terminated, truncated, info = env.step("The answer is \\\\boxed{2404}.")
+    >>> terminated, info["is_success"]
+    (True, True)
+    >>> env.close()
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     def __init__(

@@ -57,6 +57,21 @@ class CountdownTextEnv(MathgymEnv[str, str]):
     :param max_action_length: longest response, in characters (longer ones are cut).
     :param max_observation_length: longest prompt, in characters.
     :param render_mode: ``"ansi"`` returns the prompt and the response.
+
+    ## Example
+
+    >>> import gymnasium as gym
+    >>> env = gym.make("mathgym/CountdownText-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> env.unwrapped.problem.meta["numbers"], env.unwrapped.problem.meta["target"]
+    ((32, 17, 26, 46), 41)
+    >>> obs, reward, terminated, truncated, info = env.step("<answer>(26 - 17) + 32</answer>")
+    >>> reward, terminated, info["is_success"]
+    (1.0, True, True)
+
+    ## Version History
+
+    * v0: the initial version (mathgym 0.1.0).
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
