@@ -12,7 +12,7 @@ of all equations at once. Rules are still applied per equation (splicing token t
 :class:`~mathgym.envs.classic.equation_solve.engine.RowView`.
 
 The columns equal those of :class:`~mathgym.envs.classic.equation_solve.engine.Equation` node for node
-(``tests/classic/test_equation_vector.py`` holds the vector env to the single env step for step).
+(``tests/classic/test_vector_envs.py`` holds the vector env to the single env step for step).
 """
 
 from __future__ import annotations
