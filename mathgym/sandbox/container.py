@@ -167,7 +167,7 @@ class ContainerWorker(WorkerHandle):
 class DockerSandbox(PooledSandbox):
     """Runs snippets in long-lived hardened containers; same contract and tests as the local backend.
 
-    All :class:`~mathgym.sandbox.base.PooledSandbox` arguments apply (``lean_workers`` defaults to
+    All :class:`~mathgym.sandbox.pooled.PooledSandbox` arguments apply (``lean_workers`` defaults to
     ``False`` here: a second container costs more than it saves), plus:
 
     :param image: image with python3 (build it with ``mathgym sandbox build-image``).

@@ -154,7 +154,7 @@ def _sweep_cgroups(dirs: Sequence[str]) -> None:
 class LocalSandbox(PooledSandbox):
     """Runs snippets in contained children of local worker processes; needs no Docker.
 
-    All :class:`~mathgym.sandbox.base.PooledSandbox` arguments apply, plus:
+    All :class:`~mathgym.sandbox.pooled.PooledSandbox` arguments apply, plus:
 
     :param isolation: ``"auto"`` (the strongest the machine allows, reported in every result),
         ``"strict"`` (raise unless the level is ``full``: namespaces, cgroup, unprivileged uid), or
