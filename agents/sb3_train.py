@@ -119,13 +119,13 @@ class TrainResult:
 def algorithm_class(algo: str) -> type:
     """The SB3 class of an algorithm name, one of :data:`ALGORITHMS` (spelt as there, like :func:`train`)."""
     if algo == "ppo":
-        from stable_baselines3 import PPO as cls
+        from stable_baselines3 import PPO as cls  # noqa: N811
     elif algo == "dqn":
-        from stable_baselines3 import DQN as cls
+        from stable_baselines3 import DQN as cls  # noqa: N811
     elif algo == "a2c":
-        from stable_baselines3 import A2C as cls
+        from stable_baselines3 import A2C as cls  # noqa: N811
     elif algo == "maskable_ppo":
-        from sb3_contrib import MaskablePPO as cls
+        from sb3_contrib import MaskablePPO as cls  # noqa: N813
     else:
         raise ValueError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
     return cls

@@ -25,9 +25,10 @@ import platform
 import sqlite3
 import sys
 import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -131,7 +132,7 @@ class Store:
             )
 
     # ------------------------------------------------------------------------------------- runs
-    def open_run(self, config: Mapping[str, Any], *, run_id: str | None = None, kind: str = "sweep") -> "Run":
+    def open_run(self, config: Mapping[str, Any], *, run_id: str | None = None, kind: str = "sweep") -> Run:
         """The run for ``config``: created if new, resumed if a run with the same id exists.
 
         :param config: JSON-serialisable description of what the run computes; the default run id is its
@@ -246,7 +247,7 @@ class Store:
 
     def dataframe(self, run_id: str | None = None, *, flatten_extra: bool = True):  # noqa: ANN201
         """The rows as a pandas DataFrame (``extra`` keys become columns when ``flatten_extra``)."""
-        import pandas as pd  # noqa: PLC0415
+        import pandas as pd
 
         rows = self.rows(run_id)
         if flatten_extra:
@@ -288,13 +289,13 @@ class Store:
         return path
 
     # -------------------------------------------------------------------------------- helpers
-    def _transaction(self) -> "_Tx":
+    def _transaction(self) -> _Tx:
         return _Tx(self._conn)
 
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 import pytest
 
@@ -26,11 +26,11 @@ def _docker_ok() -> bool:
 
         client = docker.from_env(timeout=5)
         client.ping()
-        from mathgym.sandbox.docker_image import DEFAULT_IMAGE  # noqa: PLC0415
+        from mathgym.sandbox.docker_image import DEFAULT_IMAGE
 
         client.images.get(DEFAULT_IMAGE)
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001  (any failure means the component is unavailable)
         return False
 
 
@@ -43,12 +43,12 @@ def _cuda_ok() -> bool:
         import torch
 
         return torch.cuda.is_available()
-    except Exception:
+    except Exception:  # noqa: BLE001  (any failure means the component is unavailable)
         return False
 
 
 def _bwrap_ok() -> bool:
-    from mathgym.provers.containment import detect_isolation  # noqa: PLC0415
+    from mathgym.provers.containment import detect_isolation
 
     return detect_isolation() == "bwrap"
 
@@ -68,7 +68,7 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str, bool]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def available(component: str) -> bool:
     probe, _, _ = COMPONENTS[component]
     return bool(probe())

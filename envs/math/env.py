@@ -1,7 +1,8 @@
 """Verified math problems as a text environment, in single-turn or step-level mode."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
@@ -20,7 +21,7 @@ STEP_INSTRUCTION = (
 
 def build_reward(spec: Reward | str | Mapping[str, Any] | None, mode: str) -> Reward:
     """The env's reward: ``spec`` built by :func:`mathgym.rewards.make_reward`, or the mode's default."""
-    from mathgym import rewards  # noqa: PLC0415  (rewards import the verifier)
+    from mathgym import rewards
 
     if spec is not None:
         return rewards.make_reward(spec)
@@ -46,7 +47,7 @@ MATH_ACTION_FIELDS = (
 def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
     """The reward view of :class:`MathEnv`; the hand-written reward is the mode's default reward
     (:func:`mathgym.rewards.default_reward` / :func:`~mathgym.rewards.default_step_reward`)."""
-    from mathgym.rewards.registry import DEFAULT_FORMAT_BONUS, DEFAULT_STEP_COST  # noqa: PLC0415
+    from mathgym.rewards.registry import DEFAULT_FORMAT_BONUS, DEFAULT_STEP_COST
 
     hand = ""
     if default_reward:
@@ -171,7 +172,7 @@ class MathEnv(MathgymEnv[str, str]):
             raise ValueError(f"max_steps must be >= 1, got {max_steps}")
         super().__init__(render_mode)
         if curriculum is not None:
-            from mathgym.curriculum import as_curriculum  # noqa: PLC0415
+            from mathgym.curriculum import as_curriculum
 
             self.source = as_curriculum(curriculum).as_source(**source_kwargs)
         else:
@@ -199,7 +200,7 @@ class MathEnv(MathgymEnv[str, str]):
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
         if self.problem is None or self.done:
             raise RuntimeError("the episode has ended (or never started): call reset() first")
-        from mathgym.verifier import extract_answer, verify  # noqa: PLC0415
+        from mathgym.verifier import extract_answer, verify
 
         text = str(action)[: self.action_space.max_length]
         history = tuple(self.steps)
@@ -226,7 +227,7 @@ class MathEnv(MathgymEnv[str, str]):
     # ---------------------------------------------------------------- reward view (mathgym.rewards.view)
     def reward_view(self) -> dict[str, Any]:
         """The state as reward code sees it (fields: :data:`MATH_STATE_FIELDS`)."""
-        from mathgym.verifier import extract_answer  # noqa: PLC0415
+        from mathgym.verifier import extract_answer
 
         last = self.steps[-1] if self.steps else ""
         verdict = self._verdict if self.done else None

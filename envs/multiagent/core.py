@@ -323,7 +323,7 @@ class GameParallelEnv(ParallelEnv):
         if over:
             self.agents = []
         return (observations, {a: float(rewards.get(a, 0.0)) for a in live},
-                {a: over and not cut for a in live}, {a: cut for a in live}, self._infos(live))
+                dict.fromkeys(live, over and not cut), dict.fromkeys(live, cut), self._infos(live))
 
     def _infos(self, agents: Sequence[str]) -> dict[str, dict[str, Any]]:
         acting = set(self.game.to_act())

@@ -165,7 +165,7 @@ class Debate(Game):
         return self._rewards()
 
     def _check_answers(self) -> None:
-        from mathgym.verifier import verify  # noqa: PLC0415
+        from mathgym.verifier import verify
 
         for a in DEBATERS:
             answer = self.answers[a]

@@ -213,7 +213,6 @@ class ProposerSolver(Game):
                 from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
 
                 self.inner = EquationSolveEnv(levels=(0,), **({"max_moves": max_solver_steps} if max_solver_steps else {}))
-            size = self.inner.observation_space.shape[0]
             # the inner env's Box may exceed [0, 1] (EquationSolve's features): take its bounds as they are
             self.observation_spaces[SOLVER] = spaces.Dict({
                 "observation": self.inner.observation_space,
@@ -321,7 +320,7 @@ class ProposerSolver(Game):
 
     def _solve(self, action: Any) -> dict[str, float]:
         if self.inner is None:
-            from mathgym.verifier import verify  # noqa: PLC0415
+            from mathgym.verifier import verify
 
             self.solved = bool(verify(as_text(action, self.max_action_length), self.problem).correct)
         else:

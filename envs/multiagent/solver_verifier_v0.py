@@ -190,7 +190,7 @@ class SolverVerifier(Game):
             self.label, self.label_exact = None, False
 
     def _check_answer(self) -> None:
-        from mathgym.verifier import verify  # noqa: PLC0415  (the verifier loads its parser on first use)
+        from mathgym.verifier import verify
 
         verdict = verify("\n".join(self.steps), self.problem)
         self.verdict = verdict.to_dict()
@@ -209,7 +209,7 @@ class SolverVerifier(Game):
         (agent, action), = actions.items()
         text = as_text(action, self.max_action_length)
         if agent == SOLVER:
-            from mathgym.verifier import extract_answer  # noqa: PLC0415
+            from mathgym.verifier import extract_answer
 
             new = [line.strip() for line in text.splitlines() if line.strip()]
             self.steps.extend(new)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mathgym.envs.provers.env import ProverEnv
 from mathgym.provers.base import ProverBackend
 from mathgym.provers.containment import ProcessLimits
 from mathgym.provers.problems import CoqProblemSet, CoqSource
 from mathgym.sources.base import Source
-
-from mathgym.envs.provers.env import ProverEnv
 
 
 class CoqEnv(ProverEnv):
@@ -99,7 +98,7 @@ class CoqEnv(ProverEnv):
         source = problem_set if isinstance(problem_set, Source) else CoqSource(problem_set)
 
         def make_backend() -> ProverBackend:
-            from mathgym.provers.coq import CoqBackend  # noqa: PLC0415
+            from mathgym.provers.coq import CoqBackend
 
             return CoqBackend(
                 tactic_timeout=tactic_timeout, isolation=isolation, limits=ProcessLimits(memory_mb=memory_mb)

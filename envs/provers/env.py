@@ -29,10 +29,10 @@ def build_proof_reward(
 ) -> Reward:
     """The env's reward: ``spec`` via :func:`mathgym.rewards.make_reward`, or the default proof reward."""
     if spec is not None:
-        from mathgym.rewards import make_reward  # noqa: PLC0415
+        from mathgym.rewards import make_reward
 
         return make_reward(spec)
-    from mathgym.provers.rewards import default_proof_reward  # noqa: PLC0415
+    from mathgym.provers.rewards import default_proof_reward
 
     return default_proof_reward(step_cost=step_cost, error_penalty=error_penalty)
 
@@ -82,7 +82,8 @@ class ProverEnv(MathgymEnv[str, str]):
     ``info`` carries ``problem_id``, ``prover`` (the backend's name), ``step_kind`` (``"prompt"``,
     ``"tactic"`` or ``"proof"``),
     ``step_index``, ``state_id`` (content-addressed, immutable), ``status``, ``goals``, ``num_goals``,
-    ``messages``, ``proof`` (accepted actions so far), ``verdict`` and ``reward_components``.
+    ``messages``, ``proof`` (accepted actions so far), ``verdict`` and ``reward_components``; the step
+    that ends the episode adds ``is_success`` (the proof was verified).
     :meth:`get_state` / :meth:`set_state` snapshot and restore an episode, so a search can branch.
 
     ## Arguments
@@ -214,6 +215,8 @@ class ProverEnv(MathgymEnv[str, str]):
         )
         self.done = final
         info = self._info(kind, verdict=verdict, components=dict(out.components))
+        if final:
+            info["is_success"] = verdict is not None and verdict.correct
         if self.render_mode == "human":
             self.render()
         return self._observation(), float(out.value), terminated, truncated, info
@@ -259,7 +262,7 @@ class ProverEnv(MathgymEnv[str, str]):
         self.done = bool(state["done"])
         last = state.get("last")
         if last is not None:
-            from mathgym.provers.base import Goal  # noqa: PLC0415
+            from mathgym.provers.base import Goal
 
             self._last = StepResult(
                 last["status"],

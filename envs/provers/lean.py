@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from collections.abc import Mapping
 
 import numpy as np
 
+from mathgym.envs.provers.env import ProverEnv
 from mathgym.problem import Problem
 from mathgym.provers.base import ProverBackend
 from mathgym.sources.base import Source
-
-from mathgym.envs.provers.env import ProverEnv
 
 DOJO_REPO_HINT = (
     "LeanDojo only poses theorems of a traced repository, and these problems carry no location "
@@ -166,20 +163,20 @@ class LeanEnv(ProverEnv):
         **kwargs: Any,
     ) -> None:
         if source is None:
-            from mathgym.sources.minif2f import MiniF2FSource  # noqa: PLC0415
+            from mathgym.sources.minif2f import MiniF2FSource
 
             source = MiniF2FSource(split, data_dir, port=port, hub_id=hub_id)
         if getattr(backend, "name", backend) == "leandojo":
             source = self._located(source, dojo_repo)
         if backend == "repl":
-            from mathgym.provers.lean_repl import LeanREPLBackend  # noqa: PLC0415
+            from mathgym.provers.lean_repl import LeanREPLBackend
 
             backend = LeanREPLBackend(
                 repl_command, repl_path=repl_path, project_dir=project_dir, tactic_timeout=tactic_timeout
             )
             owned = True
         elif backend == "leandojo":
-            from mathgym.provers.leandojo import LeanDojoBackend  # noqa: PLC0415
+            from mathgym.provers.leandojo import LeanDojoBackend
 
             backend = LeanDojoBackend(timeout=int(tactic_timeout), allow_trace=allow_trace)
             owned = True

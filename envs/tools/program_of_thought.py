@@ -6,7 +6,6 @@ from typing import Any
 
 from mathgym.envs.math.env import MathEnv
 from mathgym.envs.tools.tool_math import SandboxedEnvMixin, tool_info
-
 from mathgym.rewards.base import Reward, StepContext
 
 POT_INSTRUCTION = (

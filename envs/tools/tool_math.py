@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mathgym.envs.math.env import MathEnv
-
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sandbox import tora
+
+if TYPE_CHECKING:
+    from mathgym.sandbox import ExecResult, Sandbox
 
 TOOL_INSTRUCTION = (
     "Solve the following problem. Integrate step-by-step reasoning and Python code: write a program in a "
@@ -42,7 +44,7 @@ class SandboxedEnvMixin:
         self.last_result = None
 
     @property
-    def sandbox(self):
+    def sandbox(self) -> Sandbox:
         if self._sandbox is None:
             from mathgym.sandbox import Sandbox, make_sandbox
             from mathgym.sandbox.shared import shared_sandbox
@@ -223,7 +225,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
             self._session.close()
             self._session = None
 
-    def _execute(self, program: str):
+    def _execute(self, program: str) -> ExecResult:
         if self._session is None:
             self._session = self.sandbox.session(timeout_s=self.timeout_s, memory_mb=self.memory_mb)
         if self._replay_pending:  # after set_state: rebuild the namespace by re-running earlier programs

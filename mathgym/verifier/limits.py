@@ -49,7 +49,7 @@ class LimitExceeded(Exception):
 _state = threading.local()
 
 
-class deadline_scope:
+class deadline_scope:  # noqa: N801  (used like a function: `with deadline_scope(t):`)
     """Context manager that sets the current thread's deadline ``timeout_s`` seconds from now.
 
     :param timeout_s: seconds the enclosed work may take.
@@ -59,7 +59,7 @@ class deadline_scope:
         self.timeout_s = timeout_s
         self._previous: float | None = None
 
-    def __enter__(self) -> "deadline_scope":
+    def __enter__(self) -> deadline_scope:
         self._previous = getattr(_state, "deadline", None)
         end = time.perf_counter() + max(0.0, float(self.timeout_s))
         # a nested scope can only shorten the outer one

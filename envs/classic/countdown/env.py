@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, apply, verify_countdown_problem
 from mathgym.envs.base import MathgymEnv
+from mathgym.envs.classic.countdown.game import OPERATORS, CountdownSource, apply, verify_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source

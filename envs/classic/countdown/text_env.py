@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mathgym.envs.classic.countdown.game import CountdownSource, verify_countdown_problem
 from mathgym.envs.base import MathgymEnv
+from mathgym.envs.classic.countdown.game import CountdownSource, verify_countdown_problem
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sources.base import Source, choose_problem

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from mathgym.envs.base import MathgymEnv
 from mathgym.envs.classic.equation_solve.engine import (
     ADD,
     INT,
@@ -32,7 +33,6 @@ from mathgym.envs.classic.equation_solve.problems import (
     equation_from_problem,
     format_answer,
 )
-from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
@@ -151,7 +151,7 @@ def equation_reward_view(eq: Equation, moves: int, max_moves: int) -> dict[str, 
         "rhs_size": size[rhs],
         "x_count": kinds.count(X),
         "x_sides": int(eq.has_x[lhs]) + int(eq.has_x[rhs]),
-        "x_isolated": tokens[lhs][0] == X and size[lhs] == 1 or tokens[rhs][0] == X and size[rhs] == 1,
+        "x_isolated": (tokens[lhs][0] == X and size[lhs] == 1) or (tokens[rhs][0] == X and size[rhs] == 1),
         "x_left": eq.has_x[lhs],
         "numbers": kinds.count(INT) + kinds.count(RAT),
         "fractions": kinds.count(RAT),

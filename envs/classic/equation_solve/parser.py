@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 from mathgym.envs.classic.equation_solve.engine import (
     ADD,
@@ -177,7 +178,7 @@ def parse_side(text: str) -> Tokens:
     return from_sympy(_fold_constants(expr, symbol), symbol)
 
 
-def _fold_constants(expr, x):
+def _fold_constants(expr: Any, x: Any) -> Any:
     """Fold numeric subtrees: sympy's parser writes ``x - 5`` as ``x + (-1)*5`` and ``x/3`` as ``x*3**-1``."""
     import sympy
 
@@ -210,11 +211,11 @@ def _fold_constants(expr, x):
     return expr.func(*args, evaluate=False)
 
 
-def _evaluate(expr):
+def _evaluate(expr: Any) -> Any:
     return expr if not expr.args else expr.func(*[_evaluate(arg) for arg in expr.args])
 
 
-def from_sympy(expr, x) -> Tokens:
+def from_sympy(expr: Any, x: Any) -> Tokens:
     """Tokens of an unevaluated sympy expression (kinds outside the engine's fragment are kept as such, and
     rejected when the equation is validated)."""
     if expr == x:

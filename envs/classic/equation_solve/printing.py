@@ -11,7 +11,7 @@ printer to sympy's).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mathgym.envs.classic.equation_solve.engine import ADD, INT, MUL, POW, RAT, Tokens, X
 
@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 _PREC_ADD, _PREC_MUL, _PREC_ATOM = 40, 50, 1000
 
 
-def to_sympy(tokens: Tokens, start: int = 0):
+def to_sympy(tokens: Tokens, start: int = 0) -> Any:
     """The unevaluated sympy expression of the subtree that starts at token ``start``."""
     import sympy
 
     position = start
 
-    def visit():
+    def visit() -> Any:
         nonlocal position
         kind, nargs, p, q = tokens[position]
         position += 1

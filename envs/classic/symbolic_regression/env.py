@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from mathgym.envs.base import MathgymEnv
 from mathgym.envs.classic.symbolic_regression.nguyen import Benchmark, get_benchmark
 from mathgym.envs.classic.symbolic_regression.recovery import SCREEN_NMSE, RecoveryChecker
 from mathgym.envs.classic.symbolic_regression.tokens import (
@@ -20,7 +21,6 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
     prefix_to_infix,
     prefix_to_text,
 )
-from mathgym.envs.base import MathgymEnv
 from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
 from mathgym.seeding import derive_rng
 
@@ -161,9 +161,8 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
 
     ## Episode End
 
-    Terminated when the expression is complete (or on an invalid token). ``info["success"]`` (and
-    ``info["is_success"]``) is true when the expression recovers the target: it is symbolically equivalent to
-    it (sympy simplifies their difference to 0), which is checked for expressions whose NMSE on the
+    Terminated when the expression is complete (or on an invalid token). ``info["is_success"]`` is true
+    when the expression recovers the target: it is symbolically equivalent to it (sympy simplifies their difference to 0), which is checked for expressions whose NMSE on the
     noiseless test draw is below 1e-12 (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
 
     ## Reward View
@@ -286,7 +285,9 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
 
     # -- Gymnasium API ----------------------------------------------------------------------------------
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         if self.fixed_data_seed is not None:
             if self.data_seed != self.fixed_data_seed:
@@ -298,7 +299,7 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
         self._last_score = None
         return self._observation(), self._info()
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self.X_train is None or self.builder.done:
             raise RuntimeError("call reset() before step() (and after an episode ends)")
         action = int(action)
@@ -308,7 +309,7 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
             self._mask = np.zeros_like(self._mask)  # the episode is over: no token is valid any more
             self.builder.close()
             info = self._info()
-            info.update(invalid_action=True, success=False, is_success=False, spec=self.task_spec())
+            info.update(invalid_action=True, is_success=False, spec=self.task_spec())
             return self._observation(), 0.0, True, False, info
         self.builder.append(action)
         self._mask = self.builder.mask()
@@ -318,7 +319,6 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
         result = self.score(self.builder.tokens)
         self._last_score = result
         info.update(
-            success=result.success,
             is_success=result.success,
             expression=result.expression,
             nrmse=result.nrmse,

@@ -10,8 +10,10 @@ and answers are cached per token sequence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from types import FrameType
+from typing import Any
 
 from mathgym.envs.classic.symbolic_regression.nguyen import Benchmark
 from mathgym.envs.classic.symbolic_regression.tokens import TokenLibrary, prefix_to_sympy
@@ -31,14 +33,14 @@ def benchmark_symbols(benchmark: Benchmark) -> list:
 
 
 @lru_cache(maxsize=64)
-def _target(benchmark: Benchmark):
+def _target(benchmark: Benchmark) -> Any:
     import sympy
 
     symbols = benchmark_symbols(benchmark)
     return sympy.sympify(benchmark.expression, locals={f"x{i + 1}": s for i, s in enumerate(symbols)})
 
 
-def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> bool:
+def is_equivalent(expression: Any, benchmark: Benchmark, timeout_s: float = 10.0) -> bool:
     """Whether a sympy ``expression`` over ``x1..xn`` equals the benchmark's target symbolically.
 
     The expression's free symbols are replaced by the benchmark's (real, positive on non-negative domains).
@@ -65,14 +67,14 @@ def is_equivalent(expression, benchmark: Benchmark, timeout_s: float = 10.0) -> 
         return False
 
 
-def _with_timeout(fn, seconds: float) -> bool:
+def _with_timeout(fn: Callable[[], Any], seconds: float) -> bool:
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return bool(fn())  # signals only reach the main thread; run unbounded elsewhere
 
-    def expire(signum, frame):
+    def expire(signum: int, frame: FrameType | None) -> None:
         raise TimeoutError
 
     previous = signal.signal(signal.SIGALRM, expire)

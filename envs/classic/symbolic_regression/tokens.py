@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -227,7 +228,7 @@ def evaluate_prefix(tokens: Sequence[int], library: TokenLibrary, X: np.ndarray,
         return np.asarray(visit(), dtype=float)
 
 
-def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Sequence[float] = ()):
+def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Sequence[float] = ()) -> Any:
     """The expression as a sympy object (variables ``x1..xn``, constants rounded to 6 digits)."""
     import sympy
 
@@ -238,7 +239,7 @@ def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Seq
            "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
            "neg": lambda a: -a}
 
-    def visit():
+    def visit() -> Any:
         nonlocal position
         name = library.names[tokens[position]]
         position += 1
@@ -282,7 +283,7 @@ def prefix_to_text(tokens: Sequence[int], library: TokenLibrary) -> str:
     return " ".join(library.names[t] for t in tokens)
 
 
-def expression_to_prefix(expression: str, library: TokenLibrary) -> list[int] | None:
+def expression_to_prefix(expression: str, library: TokenLibrary) -> list[int] | None:  # noqa: C901  (one branch per sympy node kind)
     """Token ids of a prefix expression for a sympy-syntax ``expression`` over ``x1..xn``, or ``None`` when
     the library cannot write it without constants (e.g. ``x2**2/2`` with no ``const`` token).
 
@@ -306,7 +307,7 @@ def expression_to_prefix(expression: str, library: TokenLibrary) -> list[int] | 
             out = token(op) + part + out
         return out
 
-    def visit(expr: sympy.Basic) -> list[str]:
+    def visit(expr: sympy.Basic) -> list[str]:  # noqa: C901  (one branch per sympy node kind)
         if expr.is_Symbol:
             return token(str(expr))
         if expr == 1:  # x1 / x1: a constant-free one (the Nguyen sets' "+ 1" and "- 1")

@@ -238,7 +238,6 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
             self._sp[bad] = 0
             terminated[bad] = True
             self._put(info, "invalid_action", bad, True)
-            self._put(info, "success", bad, False)
             self._put(info, "is_success", bad, False)
         finished, values = self._append(rows[valid], chosen[valid])
         if finished.size:
@@ -278,7 +277,7 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
         self._trig_depth[which] = 0
         self._sp[which] = 0
 
-    def _append(self, rows: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def _append(self, rows: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:  # noqa: C901  (vectorised over rows, one branch per token kind)
         """Append ``tokens[k]`` to sub-env ``rows[k]``; returns the sub-envs whose expression is now complete,
         with their values on the data points (``None`` when constants are fitted later)."""
         empty = np.zeros(0, dtype=np.int64)
@@ -384,7 +383,6 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
         self._final_length[rows] = self._length[rows]
         if self._const >= 0:
             self._final_constants.update(zip(rows.tolist(), constants))
-        self._put(info, "success", rows, success)
         self._put(info, "is_success", rows, success)
         self._put(info, "nrmse", rows, nrmse)
         self._put(info, "nmse_test", rows, nmse_test)
