@@ -108,6 +108,6 @@ def test_symbolic_regression_replays_the_original_implementation(config: str) ->
             step = {**step, "mask": digest(np.asarray(info["action_mask"]))}
         same(info, step, where)
         # success became symbolic recovery (issue 15): it implies the original's NMSE criterion
-        assert not info.get("success") or step["info"]["success"], where
+        assert not info.get("is_success") or step["info"]["success"], where
 
     assert sum(_replay(env, record, compare) for record in records) >= 200

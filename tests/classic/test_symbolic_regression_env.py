@@ -71,18 +71,18 @@ def test_the_true_expression_is_recovered_with_reward_one_and_the_spec_is_record
     env = gym.make("mathgym/SymbolicRegression-Nguyen1-v0").unwrapped
     # x^3 + x^2 + x  =  add(x1, mul(x1, add(x1, mul(x1, x1))))
     reward, info = _play(env, ["add", "x1", "mul", "x1", "add", "x1", "mul", "x1", "x1"])
-    assert reward == pytest.approx(1.0) and info["success"] and info["is_success"]
+    assert reward == pytest.approx(1.0) and info["is_success"]
     assert info["nmse_test"] < 1e-12
     assert info["spec"]["benchmark"] == "Nguyen-1" and info["spec"]["train"] == "U[-1,1,20]"
     assert isinstance(info["spec"]["data_seed"], int)
     wrong_reward, wrong_info = _play(env, ["mul", "x1", "x1"])
-    assert 0 < wrong_reward < 1 and not wrong_info["success"]
+    assert 0 < wrong_reward < 1 and not wrong_info["is_success"]
 
 
 def test_invalid_values_score_zero_and_invalid_tokens_end_the_episode() -> None:
     env = SymbolicRegressionEnv("Nguyen-1")
     reward, info = _play(env, ["log", "sub", "x1", "add", "x1", "x1"])  # log(-x) on U[-1,1]: nan somewhere
-    assert reward == 0.0 and not info["success"]
+    assert reward == 0.0 and not info["is_success"]
     env.reset(seed=1)
     exp = env.library.index("exp")
     env.step(exp)

@@ -30,7 +30,7 @@ def test_prove_step_by_step_with_a_failure_a_branch_and_rejections(env: gym.Env)
 
     obs, reward, terminated, truncated, info = env.step("intros n.")
     assert info["status"] == "ok" and info["goals"][0]["hypotheses"] == ["n : nat"]
-    assert reward == pytest.approx(-0.01) and not terminated
+    assert reward == pytest.approx(-0.01) and not terminated and "is_success" not in info
     after_intros = env.unwrapped.get_state()
 
     obs, reward, terminated, _, info = env.step("induction n as [| n IH]. - reflexivity. - lia.")
@@ -52,7 +52,7 @@ def test_prove_step_by_step_with_a_failure_a_branch_and_rejections(env: gym.Env)
     _, _, _, _, info = env.step("- reflexivity.")
     obs, reward, terminated, truncated, info = env.step("- cbn [sum_to]. lia.")
     assert terminated and not truncated
-    assert info["status"] == "complete" and info["verdict"]["correct"]
+    assert info["status"] == "complete" and info["verdict"]["correct"] and info["is_success"] is True
     assert reward == pytest.approx(1 - 0.01)
     assert info["proof"] == [
         "intros n.",
@@ -101,7 +101,7 @@ def test_truncation_after_max_steps() -> None:
         _, _, terminated, truncated, _ = env.step("idtac.")
         assert not terminated and not truncated
         _, _, terminated, truncated, info = env.step("idtac.")
-        assert truncated and not terminated and info["verdict"] is None
+        assert truncated and not terminated and info["verdict"] is None and info["is_success"] is False
         with pytest.raises(RuntimeError, match="reset"):
             env.step("idtac.")
     finally:
@@ -116,9 +116,11 @@ def test_whole_proof_mode_checks_once() -> None:
         assert "complete tactic proof" in obs
         _, reward, terminated, _, info = env.step("intros x H. lia.")
         assert terminated and info["verdict"]["correct"] and reward == pytest.approx(0.99)
+        assert info["is_success"] is True
         env.reset(options={"problem_id": "coq/basic/alg_linear_equation"})
         _, reward, terminated, _, info = env.step("intros x H. admit.")
         assert terminated and not info["verdict"]["correct"] and reward < 0
+        assert info["is_success"] is False
     finally:
         env.close()
 

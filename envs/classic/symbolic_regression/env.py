@@ -161,9 +161,8 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
 
     ## Episode End
 
-    Terminated when the expression is complete (or on an invalid token). ``info["success"]`` (and
-    ``info["is_success"]``) is true when the expression recovers the target: it is symbolically equivalent to
-    it (sympy simplifies their difference to 0), which is checked for expressions whose NMSE on the
+    Terminated when the expression is complete (or on an invalid token). ``info["is_success"]`` is true
+    when the expression recovers the target: it is symbolically equivalent to it (sympy simplifies their difference to 0), which is checked for expressions whose NMSE on the
     noiseless test draw is below 1e-12 (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
 
     ## Reward View
@@ -310,7 +309,7 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
             self._mask = np.zeros_like(self._mask)  # the episode is over: no token is valid any more
             self.builder.close()
             info = self._info()
-            info.update(invalid_action=True, success=False, is_success=False, spec=self.task_spec())
+            info.update(invalid_action=True, is_success=False, spec=self.task_spec())
             return self._observation(), 0.0, True, False, info
         self.builder.append(action)
         self._mask = self.builder.mask()
@@ -320,7 +319,6 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
         result = self.score(self.builder.tokens)
         self._last_score = result
         info.update(
-            success=result.success,
             is_success=result.success,
             expression=result.expression,
             nrmse=result.nrmse,

@@ -238,7 +238,6 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
             self._sp[bad] = 0
             terminated[bad] = True
             self._put(info, "invalid_action", bad, True)
-            self._put(info, "success", bad, False)
             self._put(info, "is_success", bad, False)
         finished, values = self._append(rows[valid], chosen[valid])
         if finished.size:
@@ -384,7 +383,6 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
         self._final_length[rows] = self._length[rows]
         if self._const >= 0:
             self._final_constants.update(zip(rows.tolist(), constants))
-        self._put(info, "success", rows, success)
         self._put(info, "is_success", rows, success)
         self._put(info, "nrmse", rows, nrmse)
         self._put(info, "nmse_test", rows, nmse_test)
