@@ -3,6 +3,7 @@
 envs/, agents/ and reward_design/ sit at the top level of the repository but install under the
 mathgym namespace, because bare names like `agents` collide with other installed packages.
 """
+
 import os
 import shutil
 
@@ -51,4 +52,8 @@ for name, folder in ROOTS.items():
         packages.append(full)
         package_dir[full] = f"{folder}/{sub.replace('.', '/')}" if sub else folder
 
-setup(packages=packages, package_dir=package_dir, cmdclass={"build_py": BuildPyWithPth, "editable_wheel": EditableWheelWithPth})
+setup(
+    packages=packages,
+    package_dir=package_dir,
+    cmdclass={"build_py": BuildPyWithPth, "editable_wheel": EditableWheelWithPth},
+)

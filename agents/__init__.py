@@ -1,4 +1,5 @@
 """Agents: baselines, LLM policies, search and trainers (installed as ``mathgym.agents``)."""
+
 from mathgym.agents.base import AGENTS, Agent, make_agent
 from mathgym.agents.baselines import RandomTextAgent, ReferenceAgent
 from mathgym.agents.demonstrators import CountdownSolverAgent, TargetExpressionAgent  # noqa: F401  (registers them)

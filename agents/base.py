@@ -1,4 +1,5 @@
 """The minimal agent interface shared by baseline, LLM and classic-RL agents."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

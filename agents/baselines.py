@@ -1,4 +1,5 @@
 """Baseline agents: random text (a lower bound) and the gold-reading reference (an upper bound)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -7,7 +8,22 @@ from typing import Any
 from mathgym.agents.base import Agent
 from mathgym.problem import Problem
 
-_WORDS = ("so", "then", "we", "get", "the", "value", "is", "add", "subtract", "both", "sides", "thus", "x", "=")
+_WORDS = (
+    "so",
+    "then",
+    "we",
+    "get",
+    "the",
+    "value",
+    "is",
+    "add",
+    "subtract",
+    "both",
+    "sides",
+    "thus",
+    "x",
+    "=",
+)
 
 
 class RandomTextAgent(Agent):

@@ -4,6 +4,7 @@ Like :class:`~mathgym.agents.equation_agents.EquationSolverAgent` they read priv
 numbers, the benchmark's target), so they are upper bounds and sources of successful trajectories (the
 reward-design pre-filter ranks rewards on them), not policies.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -84,10 +85,12 @@ class TargetExpressionAgent(Agent):
         env = self.env.unwrapped
         tokens = expression_to_prefix(env.benchmark.expression, env.library)
         if tokens is None:
-            raise ValueError(f"{env.benchmark.name}'s target {env.benchmark.expression!r} cannot be written "
-                             f"with the tokens {env.library.names}")
+            raise ValueError(
+                f"{env.benchmark.name}'s target {env.benchmark.expression!r} cannot be written "
+                f"with the tokens {env.library.names}"
+            )
         so_far = env.builder.tokens
-        if so_far == tokens[:len(so_far)] and len(so_far) < len(tokens):
+        if so_far == tokens[: len(so_far)] and len(so_far) < len(tokens):
             return tokens[len(so_far)]
         legal = env.action_masks().nonzero()[0]
         return int(min(legal, key=lambda t: (env.library.arities[t], t)))

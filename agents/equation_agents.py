@@ -3,6 +3,7 @@
 Both read the env's ``info`` (``action_mask`` and, for the solver, ``equation_tree``), so they work with
 any :class:`~mathgym.envs.classic.equation_solve.env.EquationSolveEnv` configuration without touching the env.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,8 +62,9 @@ class EquationSolverAgent(Agent):
             lambda: first("simplify"),
             lambda: first("swap_sides") if not lhs.has_x and rhs.has_x else None,
             lambda: first("move_term", lambda n: n.side == 1 and n.has_x and is_term(n)),
-            lambda: first("move_term", lambda n: n.side == 0 and not n.has_x and is_term(n)
-                          and lhs.kind == ADD),
+            lambda: first(
+                "move_term", lambda n: n.side == 0 and not n.has_x and is_term(n) and lhs.kind == ADD
+            ),
             lambda: first("multiply_both", lambda n: n.side == 0),
             lambda: first("divide_both", lambda n: n.side == 0),
         )

@@ -27,6 +27,7 @@ whole algorithm, top to bottom. Per update:
 
 Run it: ``python -m mathgym.agents.grpo --env-id mathgym/Arithmetic-v0 --model-path PATH``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -99,8 +100,9 @@ class GRPOConfig:
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int,
-                   temperature: float = 1.0) -> tuple[Any, Any]:
+def token_logprobs(
+    model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int, temperature: float = 1.0
+) -> tuple[Any, Any]:
     """Log-probabilities of each completion token given its prompt, as a padded ``(B, T)`` tensor and mask.
 
     :param model: a causal LM.
@@ -117,23 +119,36 @@ def token_logprobs(model: Any, samples: list[tuple[list[int], list[int]]], pad_i
     ids = torch.full((len(samples), length), pad_id, dtype=torch.long)
     attention = torch.zeros_like(ids)
     for row, (p, c) in enumerate(samples):
-        ids[row, :len(p) + len(c)] = torch.tensor(p + c)
-        attention[row, :len(p) + len(c)] = 1
+        ids[row, : len(p) + len(c)] = torch.tensor(p + c)
+        attention[row, : len(p) + len(c)] = 1
     logits = model(input_ids=ids.to(device), attention_mask=attention.to(device)).logits.float()
     if temperature != 1.0:
         logits = logits / temperature
-    logp_all = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:].to(device).unsqueeze(-1)).squeeze(-1)
+    logp_all = (
+        torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:].to(device).unsqueeze(-1)).squeeze(-1)
+    )
     out = torch.zeros((len(samples), width), device=device)
     mask = torch.zeros((len(samples), width), device=device)
     for row, (p, c) in enumerate(samples):
         # the token at position t is predicted from position t-1
-        out[row, :len(c)] = logp_all[row, len(p) - 1:len(p) - 1 + len(c)]
-        mask[row, :len(c)] = 1
+        out[row, : len(c)] = logp_all[row, len(p) - 1 : len(p) - 1 + len(c)]
+        mask[row, : len(c)] = 1
     return out, mask
 
 
-def grpo_loss(logp: Any, old: Any, ref: Any, adv: Any, mask: Any, *, clip_eps: float, kl_coef: float,
-              token_level: bool, total_tokens: int, total_sequences: int) -> tuple[Any, Any, Any]:
+def grpo_loss(
+    logp: Any,
+    old: Any,
+    ref: Any,
+    adv: Any,
+    mask: Any,
+    *,
+    clip_eps: float,
+    kl_coef: float,
+    token_level: bool,
+    total_tokens: int,
+    total_sequences: int,
+) -> tuple[Any, Any, Any]:
     """The clipped GRPO objective of one minibatch, scaled so that minibatch losses add up to the batch loss.
 
     :param logp: ``(B, T)`` token log-probabilities under the weights being trained.
@@ -178,8 +193,9 @@ def eval_seeds(episodes: int) -> list[int]:
     return [derive_seed("mathgym.grpo.eval", i) % 2**31 for i in range(episodes)]
 
 
-def evaluate(driver: RolloutDriver, envs: list[Any], episodes: int, temperature: float = 0.0,
-             samples: int = 1) -> dict[str, Any]:
+def evaluate(
+    driver: RolloutDriver, envs: list[Any], episodes: int, temperature: float = 0.0, samples: int = 1
+) -> dict[str, Any]:
     """Episodes on the held-out seeds of :func:`eval_seeds`: greedy, or ``samples`` draws per episode at a
     temperature (the policy's expected accuracy when it samples, which is what GRPO optimises).
 
@@ -196,19 +212,27 @@ def evaluate(driver: RolloutDriver, envs: list[Any], episodes: int, temperature:
     """
     draws = 1 if temperature <= 0 else samples
     seeds = [seed for seed in eval_seeds(episodes) for _ in range(draws)]
-    sampling = driver.sampling.replace(temperature=max(temperature, 0.0),
-                                       seed=None if temperature <= 0 else derive_seed("mathgym.grpo.eval-draws") % 2**31)
+    sampling = driver.sampling.replace(
+        temperature=max(temperature, 0.0),
+        seed=None if temperature <= 0 else derive_seed("mathgym.grpo.eval-draws") % 2**31,
+    )
     saved, driver.sampling = driver.sampling, sampling
     try:
         trajectories: list[Trajectory] = []
         for start in range(0, len(seeds), len(envs)):
-            chunk = seeds[start:start + len(envs)]
-            trajectories += driver.run(envs[:len(chunk)], seeds=chunk)
+            chunk = seeds[start : start + len(envs)]
+            trajectories += driver.run(envs[: len(chunk)], seeds=chunk)
     finally:
         driver.sampling = saved
-    correct = [sum(t.correct for t in trajectories[i:i + draws]) / draws for i in range(0, len(trajectories), draws)]
-    return {"eval_reward": sum(t.total_reward for t in trajectories) / len(trajectories),
-            "eval_accuracy": sum(correct) / len(correct), "eval_correct": correct}
+    correct = [
+        sum(t.correct for t in trajectories[i : i + draws]) / draws
+        for i in range(0, len(trajectories), draws)
+    ]
+    return {
+        "eval_reward": sum(t.total_reward for t in trajectories) / len(trajectories),
+        "eval_accuracy": sum(correct) / len(correct),
+        "eval_correct": correct,
+    }
 
 
 @dataclass
@@ -222,10 +246,15 @@ class GRPOResult:
 
 # ---------------------------------------------------------------------------------------------- train
 def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL writes its loop)
-    config: GRPOConfig, *, model: Any = None, tokenizer: Any = None, policy: Any = None,
-          log: Callable[[dict[str, float]], None] | None = print,
-          env_wrapper: Callable[[Any], Any] | None = None,
-          returns: Callable[[list[Trajectory], list[Any]], list[float]] | None = None) -> GRPOResult:
+    config: GRPOConfig,
+    *,
+    model: Any = None,
+    tokenizer: Any = None,
+    policy: Any = None,
+    log: Callable[[dict[str, float]], None] | None = print,
+    env_wrapper: Callable[[Any], Any] | None = None,
+    returns: Callable[[list[Trajectory], list[Any]], list[float]] | None = None,
+) -> GRPOResult:
     """Run GRPO; returns the per-update history (reward, loss, KL, clip fraction, eval numbers).
 
     :param config: hyper-parameters.
@@ -278,11 +307,19 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
     envs = [gym.make(config.env_id, **config.env_kwargs) for _ in range(n_envs)]
     if env_wrapper is not None:
         envs = [env_wrapper(env) for env in envs]
-    eval_envs = envs[:min(n_envs, config.eval_episodes)]
+    eval_envs = envs[: min(n_envs, config.eval_episodes)]
     fmt = ObservationFormat(system=config.system_prompt)
-    driver = RolloutDriver(policy, fmt=fmt, max_turns=config.max_turns,
-                           sampling=Sampling(temperature=config.temperature, top_p=config.top_p,
-                                             max_tokens=config.max_new_tokens, seed=config.seed))
+    driver = RolloutDriver(
+        policy,
+        fmt=fmt,
+        max_turns=config.max_turns,
+        sampling=Sampling(
+            temperature=config.temperature,
+            top_p=config.top_p,
+            max_tokens=config.max_new_tokens,
+            seed=config.seed,
+        ),
+    )
     history: list[dict[str, float]] = []
 
     def record(row: dict[str, float]) -> None:
@@ -297,12 +334,19 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
     for update in range(1, config.total_updates + 1):
         started = time.perf_counter()
         # 1. rollouts: group_size episodes per problem, identical resets within a group
-        seeds = [derive_seed("mathgym.grpo.train", config.seed, update, q) % 2**31
-                 for q in range(config.prompts_per_step) for _ in range(config.group_size)]
-        driver.sampling = driver.sampling.replace(seed=derive_seed("mathgym.grpo.sample", config.seed, update) % 2**31)
+        seeds = [
+            derive_seed("mathgym.grpo.train", config.seed, update, q) % 2**31
+            for q in range(config.prompts_per_step)
+            for _ in range(config.group_size)
+        ]
+        driver.sampling = driver.sampling.replace(
+            seed=derive_seed("mathgym.grpo.sample", config.seed, update) % 2**31
+        )
         trajectories = driver.run(envs, seeds=seeds)
         rollout_s = time.perf_counter() - started
-        rewards = [t.total_reward for t in trajectories] if returns is None else list(returns(trajectories, envs))
+        rewards = (
+            [t.total_reward for t in trajectories] if returns is None else list(returns(trajectories, envs))
+        )
         # 2. group-relative advantages, shared by every token of the episode
         advantages = group_advantages(rewards, config.group_size, config.scale_rewards)
         samples, sample_adv = [], []
@@ -313,11 +357,18 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
                     samples.append((list(completion.prompt_token_ids), list(completion.token_ids)))
                     sample_adv.append(advantage)
         if not samples:
-            raise RuntimeError("the policy backend returned no token ids; GRPO needs a local backend (hf or vllm)")
+            raise RuntimeError(
+                "the policy backend returned no token ids; GRPO needs a local backend (hf or vllm)"
+            )
         total_tokens = sum(len(c) for _, c in samples)
         # groups whose rewards differ: only these carry a learning signal
-        signal = sum(len(set(rewards[g:g + config.group_size])) > 1
-                     for g in range(0, len(rewards), config.group_size)) / config.prompts_per_step
+        signal = (
+            sum(
+                len(set(rewards[g : g + config.group_size])) > 1
+                for g in range(0, len(rewards), config.group_size)
+            )
+            / config.prompts_per_step
+        )
         stats = {"loss": 0.0, "kl": 0.0, "clip_frac": 0.0, "skipped": 0.0}
         # without a KL term a zero-advantage sequence has zero loss and gradient: leave it out of the passes
         # (the token and sequence totals that scale the loss still count it, so the gradient is unchanged)
@@ -325,13 +376,16 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
         if not any(sample_adv):
             stats["skipped"] = 1.0  # no signal: no optimizer step, so weight decay does not act either
             active = []
-        chunks = [active[i:i + config.minibatch_size] for i in range(0, len(active), config.minibatch_size)]
+        chunks = [active[i : i + config.minibatch_size] for i in range(0, len(active), config.minibatch_size)]
         temperature = config.temperature if config.temperature > 0 else 1.0
         # 3. old (and reference) log-probabilities, once, before the first pass; no gradient
         with torch.no_grad():
             old = [token_logprobs(model, [samples[i] for i in c], pad_id, temperature)[0] for c in chunks]
-            ref = [token_logprobs(reference, [samples[i] for i in c], pad_id, temperature)[0] for c in chunks] \
-                if reference is not None else None
+            ref = (
+                [token_logprobs(reference, [samples[i] for i in c], pad_id, temperature)[0] for c in chunks]
+                if reference is not None
+                else None
+            )
         # 4. clipped policy-gradient passes (the first at ratio 1)
         model.train()
         for _ in range(config.epochs if chunks else 0):
@@ -339,34 +393,56 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
             for k, c in enumerate(chunks):
                 logp, mask = token_logprobs(model, [samples[i] for i in c], pad_id, temperature)
                 adv = torch.tensor([sample_adv[i] for i in c], device=logp.device).unsqueeze(1)
-                loss, kl, ratio = grpo_loss(logp, old[k], None if ref is None else ref[k], adv, mask,
-                                            clip_eps=config.clip_eps, kl_coef=config.kl_coef,
-                                            token_level=config.token_level_loss, total_tokens=total_tokens,
-                                            total_sequences=len(samples))
+                loss, kl, ratio = grpo_loss(
+                    logp,
+                    old[k],
+                    None if ref is None else ref[k],
+                    adv,
+                    mask,
+                    clip_eps=config.clip_eps,
+                    kl_coef=config.kl_coef,
+                    token_level=config.token_level_loss,
+                    total_tokens=total_tokens,
+                    total_sequences=len(samples),
+                )
                 loss.backward()
                 stats["loss"] += loss.item() / config.epochs
                 stats["kl"] += float((kl.detach() * mask).sum()) / total_tokens / config.epochs
-                stats["clip_frac"] += float((((ratio.detach() - 1).abs() > config.clip_eps) * mask).sum()) \
-                    / total_tokens / config.epochs
+                stats["clip_frac"] += (
+                    float((((ratio.detach() - 1).abs() > config.clip_eps) * mask).sum())
+                    / total_tokens
+                    / config.epochs
+                )
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
         model.eval()
         # 5. the generation engine gets the new weights
         if sync is not None:
             sync(model.state_dict().items())
-        row = {"update": update, "reward": sum(rewards) / len(rewards),
-               "accuracy": sum(t.correct for t in trajectories) / len(trajectories),
-               "signal_groups": signal,
-               "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
-               **stats, "rollout_s": rollout_s, "update_s": time.perf_counter() - started - rollout_s}
-        if config.eval_episodes and (update == config.total_updates
-                                     or (config.eval_every and update % config.eval_every == 0)):
+        row = {
+            "update": update,
+            "reward": sum(rewards) / len(rewards),
+            "accuracy": sum(t.correct for t in trajectories) / len(trajectories),
+            "signal_groups": signal,
+            "tokens_per_episode": sum(t.num_tokens for t in trajectories) / len(trajectories),
+            **stats,
+            "rollout_s": rollout_s,
+            "update_s": time.perf_counter() - started - rollout_s,
+        }
+        if config.eval_episodes and (
+            update == config.total_updates or (config.eval_every and update % config.eval_every == 0)
+        ):
             row.update(evaluate(driver, eval_envs, config.eval_episodes))
         record(row)
     for env in envs:
         env.close()
-    return GRPOResult(history=history, model=model, tokenizer=tokenizer, last_trajectories=trajectories,
-                      last_advantages=advantages)
+    return GRPOResult(
+        history=history,
+        model=model,
+        tokenizer=tokenizer,
+        last_trajectories=trajectories,
+        last_advantages=advantages,
+    )
 
 
 def _parse_args() -> GRPOConfig:

@@ -1,4 +1,5 @@
 """A trained stable-baselines3 model behind the :class:`~mathgym.agents.base.Agent` interface."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,11 +24,19 @@ class SB3Agent(Agent):
 
     name = "sb3"
 
-    def __init__(self, model: Any = None, algo: str | None = None, deterministic: bool = True,
-                 env: Any = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        model: Any = None,
+        algo: str | None = None,
+        deterministic: bool = True,
+        env: Any = None,
+        seed: int | None = None,
+    ) -> None:
         super().__init__(env, seed)
         if model is None:
-            raise ValueError("SB3Agent needs a model or the path of a saved model: make_agent('sb3', model=...)")
+            raise ValueError(
+                "SB3Agent needs a model or the path of a saved model: make_agent('sb3', model=...)"
+            )
         if isinstance(model, (str, Path)):
             from mathgym.agents.sb3_train import load_model
 

@@ -13,6 +13,7 @@ Torch uses one thread by default: on small MLPs, two threads were several times 
 project's 2-core machines. Training envs are seeded through :func:`mathgym.seeding.derive_seed`, so
 neighbouring seeds give unrelated problem streams and the same seed gives the same run.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,14 +36,39 @@ NATIVE_MIN_ENVS = 32
 
 #: per-algorithm defaults that suit the masked symbolic envs (any can be overridden with ``hyperparams``)
 DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "ppo": {"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 3e-4, "ent_coef": 0.01,
-            "policy_kwargs": {"net_arch": [128, 128]}},
-    "maskable_ppo": {"n_steps": 128, "batch_size": 256, "n_epochs": 4, "learning_rate": 3e-4, "ent_coef": 0.01,
-                     "policy_kwargs": {"net_arch": [128, 128]}},
-    "a2c": {"n_steps": 16, "learning_rate": 7e-4, "ent_coef": 0.01, "policy_kwargs": {"net_arch": [128, 128]}},
-    "dqn": {"learning_rate": 5e-4, "buffer_size": 100_000, "learning_starts": 2_000, "batch_size": 128,
-            "train_freq": 4, "target_update_interval": 2_000, "exploration_fraction": 0.3,
-            "exploration_final_eps": 0.05, "policy_kwargs": {"net_arch": [128, 128]}},
+    "ppo": {
+        "n_steps": 128,
+        "batch_size": 256,
+        "n_epochs": 4,
+        "learning_rate": 3e-4,
+        "ent_coef": 0.01,
+        "policy_kwargs": {"net_arch": [128, 128]},
+    },
+    "maskable_ppo": {
+        "n_steps": 128,
+        "batch_size": 256,
+        "n_epochs": 4,
+        "learning_rate": 3e-4,
+        "ent_coef": 0.01,
+        "policy_kwargs": {"net_arch": [128, 128]},
+    },
+    "a2c": {
+        "n_steps": 16,
+        "learning_rate": 7e-4,
+        "ent_coef": 0.01,
+        "policy_kwargs": {"net_arch": [128, 128]},
+    },
+    "dqn": {
+        "learning_rate": 5e-4,
+        "buffer_size": 100_000,
+        "learning_starts": 2_000,
+        "batch_size": 128,
+        "train_freq": 4,
+        "target_update_interval": 2_000,
+        "exploration_fraction": 0.3,
+        "exploration_final_eps": 0.05,
+        "policy_kwargs": {"net_arch": [128, 128]},
+    },
 }
 
 
@@ -131,13 +157,20 @@ def algorithm_class(algo: str) -> type:
     return cls
 
 
-def make_env_fn(env_id: str, env_kwargs: dict[str, Any], seed: int, monitor_dir: str | None = None,
-                rank: int = 0, wrappers: Sequence[Callable[[Any], Any]] = ()) -> Callable[[], Any]:
+def make_env_fn(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    seed: int,
+    monitor_dir: str | None = None,
+    rank: int = 0,
+    wrappers: Sequence[Callable[[Any], Any]] = (),
+) -> Callable[[], Any]:
     """A factory of one monitored env whose RNG is seeded with ``derive_seed(seed, rank)``.
 
     Seeding once at creation (later resets continue the stream) replaces SB3's ``seed + rank``.
     ``wrappers`` are applied in order between ``gymnasium.make`` and the ``Monitor``.
     """
+
     def make() -> Any:
         import gymnasium as gym
         from stable_baselines3.common.monitor import Monitor
@@ -159,14 +192,21 @@ def _reports_success(env: Any) -> bool:
     return type(env.unwrapped).__module__.startswith("mathgym.")
 
 
-def make_vec_env(env_id: str, n_envs: int, seed: int, env_kwargs: dict[str, Any] | None = None,
-                 monitor_dir: str | None = None, wrappers: Sequence[Callable[[Any], Any]] = ()) -> Any:
+def make_vec_env(
+    env_id: str,
+    n_envs: int,
+    seed: int,
+    env_kwargs: dict[str, Any] | None = None,
+    monitor_dir: str | None = None,
+    wrappers: Sequence[Callable[[Any], Any]] = (),
+) -> Any:
     """``n_envs`` monitored copies of ``env_id`` in a ``DummyVecEnv``, seeded from ``seed`` (``wrappers``: see
     :func:`make_env_fn`)."""
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    return DummyVecEnv([make_env_fn(env_id, env_kwargs or {}, seed, monitor_dir, rank, wrappers)
-                        for rank in range(n_envs)])
+    return DummyVecEnv(
+        [make_env_fn(env_id, env_kwargs or {}, seed, monitor_dir, rank, wrappers) for rank in range(n_envs)]
+    )
 
 
 def make_training_env(config: TrainConfig, env_id: str, monitor_dir: str | None = None) -> Any:
@@ -190,7 +230,9 @@ def make_training_env(config: TrainConfig, env_id: str, monitor_dir: str | None 
 
             try:
                 venv = make_sb3_vector_env(env_id, config.n_envs, seed=seed, **config.env_kwargs)
-            except TypeError:  # a vector env without autoreset_mode=DISABLED (e.g. CartPole's): step single envs
+            except (
+                TypeError
+            ):  # a vector env without autoreset_mode=DISABLED (e.g. CartPole's): step single envs
                 venv = None
             if venv is not None:
                 filename = str(Path(monitor_dir) / "vector") if monitor_dir else None
@@ -232,8 +274,13 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
 
     callbacks: list[Any] = []
     if config.checkpoint_freq:
-        callbacks.append(CheckpointCallback(save_freq=max(config.checkpoint_freq // config.n_envs, 1),
-                                            save_path=str(out / "checkpoints"), name_prefix=config.algo))
+        callbacks.append(
+            CheckpointCallback(
+                save_freq=max(config.checkpoint_freq // config.n_envs, 1),
+                save_path=str(out / "checkpoints"),
+                name_prefix=config.algo,
+            )
+        )
     eval_callback = None
     if config.eval_freq:
         eval_env = make_vec_env(env_id, 1, derive_seed(config.seed, "eval"), config.env_kwargs)
@@ -241,26 +288,35 @@ def train(config: TrainConfig | None = None, **kwargs: Any) -> TrainResult:
             from sb3_contrib.common.maskable.callbacks import MaskableEvalCallback as EvalCallback
         else:
             from stable_baselines3.common.callbacks import EvalCallback
-        eval_callback = EvalCallback(eval_env, n_eval_episodes=config.eval_episodes,
-                                     eval_freq=max(config.eval_freq // config.n_envs, 1),
-                                     log_path=str(out / "eval"), best_model_save_path=str(out / "best"),
-                                     deterministic=True, verbose=0)
+        eval_callback = EvalCallback(
+            eval_env,
+            n_eval_episodes=config.eval_episodes,
+            eval_freq=max(config.eval_freq // config.n_envs, 1),
+            log_path=str(out / "eval"),
+            best_model_save_path=str(out / "best"),
+            deterministic=True,
+            verbose=0,
+        )
         callbacks.append(eval_callback)
     time_limit = _wall_clock_limit(config.max_seconds) if config.max_seconds else None
     if time_limit:
         callbacks.append(time_limit)
 
     start = time.perf_counter()
-    model.learn(total_timesteps=config.steps, callback=CallbackList(callbacks),
-                progress_bar=config.progress_bar and _has_progress_bar())
+    model.learn(
+        total_timesteps=config.steps,
+        callback=CallbackList(callbacks),
+        progress_bar=config.progress_bar and _has_progress_bar(),
+    )
     seconds = time.perf_counter() - start
     model_path = out / "model.zip"
     model.save(model_path)
     curve = _learning_curve(out / "eval" / "evaluations.npz")
     _write_curve(curve, out / "learning_curve.csv")
     venv.close()
-    return TrainResult(model, model_path, out, curve, int(model.num_timesteps), seconds,
-                       bool(time_limit and time_limit.hit))
+    return TrainResult(
+        model, model_path, out, curve, int(model.num_timesteps), seconds, bool(time_limit and time_limit.hit)
+    )
 
 
 def _wall_clock_limit(seconds: float) -> Any:
@@ -307,8 +363,11 @@ def _learning_curve(path: Path) -> list[dict[str, float]]:
     data = np.load(path)
     curve = []
     for i, timesteps in enumerate(data["timesteps"]):
-        row = {"timesteps": int(timesteps), "mean_reward": float(np.mean(data["results"][i])),
-               "mean_length": float(np.mean(data["ep_lengths"][i]))}
+        row = {
+            "timesteps": int(timesteps),
+            "mean_reward": float(np.mean(data["results"][i])),
+            "mean_length": float(np.mean(data["ep_lengths"][i])),
+        }
         if "successes" in data.files and len(data["successes"]) > i and len(data["successes"][i]):
             row["success_rate"] = float(np.mean(data["successes"][i]))
         curve.append(row)

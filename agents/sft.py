@@ -5,6 +5,7 @@ rollout driver builds it, and the target is the problem's reference solution (st
 lines, ending with the boxed gold answer) followed by the end-of-sequence token. The loss is the
 mean cross-entropy over target tokens only.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,8 +32,9 @@ class SFTConfig:
     max_grad_norm: float = 1.0
 
 
-def reference_examples(env: Any, tokenizer: Any, count: int, seed: int,
-                       fmt: ObservationFormat | None = None) -> list[tuple[list[int], list[int]]]:
+def reference_examples(
+    env: Any, tokenizer: Any, count: int, seed: int, fmt: ObservationFormat | None = None
+) -> list[tuple[list[int], list[int]]]:
     """``count`` (prompt ids, target ids) pairs from resets of ``env`` with held-apart seeds."""
     from mathgym.agents.baselines import reference_steps
 
@@ -43,14 +45,23 @@ def reference_examples(env: Any, tokenizer: Any, count: int, seed: int,
         problem = env.unwrapped.problem
         prompt = render_input(tokenizer, fmt.build(str(obs)))
         target = "\n".join(reference_steps(problem))
-        examples.append((tokenizer.encode(prompt, add_special_tokens=False),
-                         tokenizer.encode(target, add_special_tokens=False) + [tokenizer.eos_token_id]))
+        examples.append(
+            (
+                tokenizer.encode(prompt, add_special_tokens=False),
+                tokenizer.encode(target, add_special_tokens=False) + [tokenizer.eos_token_id],
+            )
+        )
     return examples
 
 
-def sft_on_reference(model: Any, tokenizer: Any, env: Any, config: SFTConfig | None = None,
-                     fmt: ObservationFormat | None = None,
-                     log: Callable[[dict[str, float]], None] | None = None) -> list[float]:
+def sft_on_reference(
+    model: Any,
+    tokenizer: Any,
+    env: Any,
+    config: SFTConfig | None = None,
+    fmt: ObservationFormat | None = None,
+    log: Callable[[dict[str, float]], None] | None = None,
+) -> list[float]:
     """Fit ``model`` on reference solutions of ``env``'s problems; returns the loss of every step.
 
     :param model: a transformers causal LM (trained in place).
@@ -70,17 +81,19 @@ def sft_on_reference(model: Any, tokenizer: Any, env: Any, config: SFTConfig | N
     losses = []
     model.train()
     for step in range(config.steps):
-        batch = examples[step * config.batch_size:(step + 1) * config.batch_size]
+        batch = examples[step * config.batch_size : (step + 1) * config.batch_size]
         length = max(len(p) + len(t) for p, t in batch)
         input_ids = torch.full((len(batch), length), pad, dtype=torch.long)
         labels = torch.full((len(batch), length), -100, dtype=torch.long)
         attention = torch.zeros((len(batch), length), dtype=torch.long)
         for row, (p, t) in enumerate(batch):
             ids = p + t
-            input_ids[row, :len(ids)] = torch.tensor(ids)
-            labels[row, len(p):len(ids)] = torch.tensor(t)
-            attention[row, :len(ids)] = 1
-        out = model(input_ids=input_ids.to(device), attention_mask=attention.to(device), labels=labels.to(device))
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            labels[row, len(p) : len(ids)] = torch.tensor(t)
+            attention[row, : len(ids)] = 1
+        out = model(
+            input_ids=input_ids.to(device), attention_mask=attention.to(device), labels=labels.to(device)
+        )
         optimizer.zero_grad()
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

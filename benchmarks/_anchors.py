@@ -5,6 +5,7 @@ The anchors (math-verify, reasoning-gym) are only needed to compare against. Whe
 (editable, ``--no-deps`` plus its light base dependencies) and the anchor packages, then re-executes the
 calling script with that venv's python. So ``python benchmarks/verifier.py`` works on a fresh machine.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,7 +26,14 @@ ANCHOR_PACKAGES: dict[str, str] = {
     "reasoning_gym": "reasoning-gym",
 }
 #: mathgym's light base dependencies (the ``[project].dependencies`` of pyproject.toml).
-_FALLBACK_BASE_DEPS = ["gymnasium>=1.0", "numpy>=1.24", "sympy>=1.12", "typer>=0.12", "rich>=13", "tqdm>=4.66"]
+_FALLBACK_BASE_DEPS = [
+    "gymnasium>=1.0",
+    "numpy>=1.24",
+    "sympy>=1.12",
+    "typer>=0.12",
+    "rich>=13",
+    "tqdm>=4.66",
+]
 _REEXEC_FLAG = "MATHGYM_ANCHORS_REEXEC"
 
 
@@ -79,12 +87,22 @@ def ensure_anchors(import_names: Sequence[str] = tuple(ANCHOR_PACKAGES)) -> None
     if os.environ.get(_REEXEC_FLAG) == "1":
         raise RuntimeError(
             f"anchor packages {missing} are still missing in {VENV_DIR}; delete that folder and rerun, "
-            "or install them by hand: pip install " + " ".join(ANCHOR_PACKAGES.get(m, m) for m in missing))
+            "or install them by hand: pip install " + " ".join(ANCHOR_PACKAGES.get(m, m) for m in missing)
+        )
     python = _venv_python()
-    needs_install = not python.exists() or subprocess.run(
-        [str(python), "-c", "import importlib.util,sys; sys.exit(any(importlib.util.find_spec(n) is None "
-         f"for n in {list(import_names)!r}) or importlib.util.find_spec('mathgym') is None)"],
-        capture_output=True).returncode != 0
+    needs_install = (
+        not python.exists()
+        or subprocess.run(
+            [
+                str(python),
+                "-c",
+                "import importlib.util,sys; sys.exit(any(importlib.util.find_spec(n) is None "
+                f"for n in {list(import_names)!r}) or importlib.util.find_spec('mathgym') is None)",
+            ],
+            capture_output=True,
+        ).returncode
+        != 0
+    )
     if needs_install:
         # install every known anchor at once so that the other benchmarks reuse the same venv
         _install(sorted(set(import_names) | set(ANCHOR_PACKAGES)))

@@ -224,8 +224,10 @@ def main() -> None:
         s_cpu, v_cpu = single_rate[env_id][0], vector_rate[env_id][0]
         single_met = "met" if s_cpu / cart >= 0.5 else "NOT met"
         vector_met = "met" if v_cpu / s_cpu >= 20 else "NOT met"
-        print(f"{env_id:40s} single {s_cpu / cart:6.3f}x CartPole (>= 0.5: {single_met})"
-              f"   vector {v_cpu / s_cpu:5.1f}x single (>= 20: {vector_met})")
+        print(
+            f"{env_id:40s} single {s_cpu / cart:6.3f}x CartPole (>= 0.5: {single_met})"
+            f"   vector {v_cpu / s_cpu:5.1f}x single (>= 20: {vector_met})"
+        )
     if not args.skip_ppo:
         ceiling = rates["PPO null env, EquationSolve's spaces"][0] / base
         ppo_met = "met" if eq_ppo >= 0.8 else "NOT met"

@@ -9,6 +9,7 @@ measures the neighbours too), measured in alternating rounds (medians kept), wit
 reasoning-gym is an anchor, not a mathgym dependency: when it is missing the script installs it into
 ``benchmarks/.anchors-venv`` and re-runs itself there (see ``benchmarks/_anchors.py``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,10 @@ def main() -> None:
     print(f"reasoning-gym basic_arithmetic generate+score : {base:10.0f} items per CPU second")
     for mode, rates in ours.items():
         rate = statistics.median(rates)
-        print(f"mathgym Arithmetic-v0 [{mode:6s}] reset+step   : {rate:10.0f} items per CPU second   "
-              f"ratio vs reasoning-gym: {rate / base:5.2f}x (target >= 10x: {'met' if rate >= 10 * base else 'NOT met'})")
+        print(
+            f"mathgym Arithmetic-v0 [{mode:6s}] reset+step   : {rate:10.0f} items per CPU second   "
+            f"ratio vs reasoning-gym: {rate / base:5.2f}x (target >= 10x: {'met' if rate >= 10 * base else 'NOT met'})"
+        )
     print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

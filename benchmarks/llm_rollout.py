@@ -8,6 +8,7 @@ Both backends play the same episodes of ``mathgym/Arithmetic-v0`` through the ro
 engine lowers torch's thread count in this process. Prints tokens/s of each backend, the ratio, and
 the env + reward share of each run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,15 @@ def run(policy, episodes: int, max_tokens: int, mode: str, seed: int) -> dict:
     trajectories = driver.run(envs, seeds=seeds)
     wall = time.perf_counter() - started
     stats = driver.stats
-    return {"wall_s": wall, "tokens": stats.tokens, "tokens_per_s": stats.tokens / wall,
-            "env_share": stats.env_s / wall, "env_s": stats.env_s, "turns": stats.turns,
-            "episodes": len(trajectories)}
+    return {
+        "wall_s": wall,
+        "tokens": stats.tokens,
+        "tokens_per_s": stats.tokens / wall,
+        "env_share": stats.env_s / wall,
+        "env_s": stats.env_s,
+        "turns": stats.turns,
+        "episodes": len(trajectories),
+    }
 
 
 def main() -> None:
@@ -60,17 +67,23 @@ def main() -> None:
     rows["vllm"]["threads"] = torch.get_num_threads()
     vllm_policy.close()
 
-    print(f"\n{args.episodes} episodes of mathgym/Arithmetic-v0 ({args.mode}), up to {args.max_tokens} tokens "
-          f"per action, tiny Qwen2 (2 layers, hidden 64), CPU")
+    print(
+        f"\n{args.episodes} episodes of mathgym/Arithmetic-v0 ({args.mode}), up to {args.max_tokens} tokens "
+        f"per action, tiny Qwen2 (2 layers, hidden 64), CPU"
+    )
     print(f"{'backend':<14}{'tokens':>8}{'wall s':>9}{'tokens/s':>10}{'env+reward':>12}{'threads':>9}")
     for name, r in rows.items():
-        print(f"{name:<14}{r['tokens']:>8}{r['wall_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['env_share']:>11.2%}"
-              f"{r['threads']:>9}")
+        print(
+            f"{name:<14}{r['tokens']:>8}{r['wall_s']:>9.2f}{r['tokens_per_s']:>10.0f}{r['env_share']:>11.2%}"
+            f"{r['threads']:>9}"
+        )
     ratio = rows["vllm"]["tokens_per_s"] / rows["transformers"]["tokens_per_s"]
     print(f"vLLM / transformers tokens/s: {ratio:.2f}x")
     worst = max(r["env_share"] for r in rows.values())
-    print(f"env + reward share of rollout time: at most {worst:.2%} (target <= 5%): "
-          f"{'met' if worst <= 0.05 else 'NOT met'}")
+    print(
+        f"env + reward share of rollout time: at most {worst:.2%} (target <= 5%): "
+        f"{'met' if worst <= 0.05 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

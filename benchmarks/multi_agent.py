@@ -20,6 +20,7 @@ Sections (each prints its figures and writes them to ``DIR/results.json``):
 
 Nothing is downloaded. Timings depend on the machine's load; the script prints ``os.getloadavg()``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,31 +49,47 @@ def kuhn(seeds: int, episodes: int, every: int, decays: tuple[float, ...] = (0.9
     started = time.perf_counter()
     _, cfr_curve = cfr(1000, record_every=100)
     out: dict[str, Any] = {"cfr_plus": cfr_curve, "cfr_seconds": time.perf_counter() - started, "runs": {}}
-    print(f"CFR+ reference: exploitability {cfr_curve[0][1]:.4f} after 100 iterations, {cfr_curve[-1][1]:.4f} after 1000")
+    print(
+        f"CFR+ reference: exploitability {cfr_curve[0][1]:.4f} after 100 iterations, {cfr_curve[-1][1]:.4f} after 1000"
+    )
     # SPIRAL's decay (0.95) and a slow one whose baseline sits near each role's true mean (+-1/18)
     variants = {"no_baseline": None, **{f"role_baseline_{d:g}": d for d in decays}}
     for label, decay in variants.items():
         runs = []
         for seed in range(seeds):
-            learner = RegretMatchingSelfPlay(baseline=RoleBaseline(decay) if decay is not None else None,
-                                             game="kuhn_poker_v0", seed=seed)
+            learner = RegretMatchingSelfPlay(
+                baseline=RoleBaseline(decay) if decay is not None else None, game="kuhn_poker_v0", seed=seed
+            )
             started = time.perf_counter()
-            history = learner.train(kuhn_poker_v0.env(), episodes, seed=seed, every=every, evaluate=kuhn_exploitability)
+            history = learner.train(
+                kuhn_poker_v0.env(), episodes, seed=seed, every=every, evaluate=kuhn_exploitability
+            )
             seconds = time.perf_counter() - started
             reached = next((int(r["episodes"]) for r in history if r["exploitability"] <= 0.01), None)
-            runs.append({"seed": seed, "history": history, "final": history[-1]["exploitability"],
-                         "first_below_0.01": reached, "mean_var": float(np.mean([r["var"] for r in history])),
-                         "mean_var_raw": float(np.mean([r["var_raw"] for r in history])),
-                         "episodes_per_s": episodes / seconds})
-            print(f"  {label:20s} seed {seed}: exploitability {history[-1]['exploitability']:.4f} after {episodes} "
-                  f"episodes (first <= 0.01 at {reached}), sample variance {runs[-1]['mean_var']:.2f}, "
-                  f"{episodes / seconds:.0f} episodes/s")
+            runs.append(
+                {
+                    "seed": seed,
+                    "history": history,
+                    "final": history[-1]["exploitability"],
+                    "first_below_0.01": reached,
+                    "mean_var": float(np.mean([r["var"] for r in history])),
+                    "mean_var_raw": float(np.mean([r["var_raw"] for r in history])),
+                    "episodes_per_s": episodes / seconds,
+                }
+            )
+            print(
+                f"  {label:20s} seed {seed}: exploitability {history[-1]['exploitability']:.4f} after {episodes} "
+                f"episodes (first <= 0.01 at {reached}), sample variance {runs[-1]['mean_var']:.2f}, "
+                f"{episodes / seconds:.0f} episodes/s"
+            )
         out["runs"][label] = runs
     for label, runs in out["runs"].items():
         finals = [r["final"] for r in runs]
-        print(f"{label:20s}: final exploitability mean {np.mean(finals):.4f} (max {np.max(finals):.4f}), "
-              f"all <= 0.01: {all(f <= 0.01 for f in finals)}, mean sample variance "
-              f"{np.mean([r['mean_var'] for r in runs]):.2f}")
+        print(
+            f"{label:20s}: final exploitability mean {np.mean(finals):.4f} (max {np.max(finals):.4f}), "
+            f"all <= 0.01: {all(f <= 0.01 for f in finals)}, mean sample variance "
+            f"{np.mean([r['mean_var'] for r in runs]):.2f}"
+        )
     out["llm_advantage_variance"] = kuhn_llm()
     # paired: the same episodes' sampled values with the baseline subtracted and without it
     out["variance_ratio"] = {}
@@ -103,16 +120,21 @@ def kuhn_llm(updates: int = 8, seed: int = 0) -> dict[str, Any]:
     base = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     out = {}
     for label, rae in (("raw_returns", False), ("role_baseline_0.95", True)):
-        config = SelfPlayConfig(episodes_per_update=16, total_updates=updates, max_new_tokens=8, role_baseline=rae,
-                                seed=seed)
+        config = SelfPlayConfig(
+            episodes_per_update=16, total_updates=updates, max_new_tokens=8, role_baseline=rae, seed=seed
+        )
         history = train_selfplay(config, model=copy.deepcopy(base), tokenizer=tokenizer, log=None).history
-        out[label] = {"advantage_ms": [r["advantage_ms"] for r in history],
-                      "return_player_0": [r["return_player_0"] for r in history],
-                      "forfeit_rate": [r["forfeit_rate"] for r in history]}
-        print(f"  LLM self-play, {label:18s}: mean squared advantage per update "
-              + " ".join(f"{v:.2f}" for v in out[label]["advantage_ms"])
-              + f"; player_0 mean return {np.mean(out[label]['return_player_0']):+.2f}, "
-              f"forfeits {np.mean(out[label]['forfeit_rate']):.0%}")
+        out[label] = {
+            "advantage_ms": [r["advantage_ms"] for r in history],
+            "return_player_0": [r["return_player_0"] for r in history],
+            "forfeit_rate": [r["forfeit_rate"] for r in history],
+        }
+        print(
+            f"  LLM self-play, {label:18s}: mean squared advantage per update "
+            + " ".join(f"{v:.2f}" for v in out[label]["advantage_ms"])
+            + f"; player_0 mean return {np.mean(out[label]['return_player_0']):+.2f}, "
+            f"forfeits {np.mean(out[label]['forfeit_rate']):.0%}"
+        )
     return out
 
 
@@ -125,7 +147,9 @@ def _heldout_equation(model: Any, per_level: int, seed: int = 10_000) -> dict[in
     env = EquationSolveEnv(levels=(0,))
     accuracy = {}
     for spec in EQUATION_MENU:
-        source = ProceduralSource("LinearEquation", level=spec["level"], seed=seed)  # an unseen problem stream
+        source = ProceduralSource(
+            "LinearEquation", level=spec["level"], seed=seed
+        )  # an unseen problem stream
         solved = 0
         for j in range(per_level):
             observation, info = env.reset(options={"problem": source[j]})
@@ -154,47 +178,94 @@ def proposer(seeds: int, steps: int, checkpoints: int, per_level: int) -> dict[s
         runs = []
         for seed in range(seeds):
             choices: list[int] = []
-            proposer_policy = (learnability_proposer(seed=seed, choices=choices) if label == "learnability"
-                               else uniform_proposer(seed=seed))
-            view = SingleAgentView(lambda: proposer_solver_v0.env(task="equation", seed=seed),  # noqa: B023  (used in this iteration only)
-                                   "solver_0",
-                                   proposer_policy)
+            proposer_policy = (
+                learnability_proposer(seed=seed, choices=choices)
+                if label == "learnability"
+                else uniform_proposer(seed=seed)
+            )
+            view = SingleAgentView(
+                lambda: proposer_solver_v0.env(task="equation", seed=seed),  # noqa: B023  (used in this iteration only)
+                "solver_0",
+                proposer_policy,
+            )
             view.reset(seed=derive_seed("benchmark.proposer", seed) % 2**31)
-            model = MaskablePPO("MlpPolicy", view, seed=seed, n_steps=256, batch_size=256, n_epochs=4,
-                                learning_rate=3e-4, ent_coef=0.01, policy_kwargs={"net_arch": [128, 128]}, verbose=0)
+            model = MaskablePPO(
+                "MlpPolicy",
+                view,
+                seed=seed,
+                n_steps=256,
+                batch_size=256,
+                n_epochs=4,
+                learning_rate=3e-4,
+                ent_coef=0.01,
+                policy_kwargs={"net_arch": [128, 128]},
+                verbose=0,
+            )
             curve = []
             started = time.perf_counter()
             for _ in range(1, checkpoints + 1):
                 model.learn(steps // checkpoints, reset_num_timesteps=False)
                 accuracy = _heldout_equation(model, per_level)
                 entropy = choice_entropy(choices[-300:]) if label == "learnability" else float(np.log2(5))
-                curve.append({"solver_steps": int(model.num_timesteps), "accuracy": accuracy,
-                              "mean_accuracy": float(np.mean(list(accuracy.values()))), "entropy_bits": entropy})
+                curve.append(
+                    {
+                        "solver_steps": int(model.num_timesteps),
+                        "accuracy": accuracy,
+                        "mean_accuracy": float(np.mean(list(accuracy.values()))),
+                        "entropy_bits": entropy,
+                    }
+                )
             game = view.env.unwrapped.game
-            runs.append({"seed": seed, "curve": curve, "seconds": time.perf_counter() - started,
-                         "min_entropy_bits": min(c["entropy_bits"] for c in curve),
-                         "final_estimates": {k: float(np.mean(v)) for k, v in game.history.items()}})
-            print(f"  {label:12s} seed {seed}: " + "  ".join(
-                f"{c['solver_steps']}: {c['mean_accuracy']:.2f}" for c in curve)
-                + f"   (entropy >= {runs[-1]['min_entropy_bits']:.2f} bits, {runs[-1]['seconds']:.0f} s)")
+            runs.append(
+                {
+                    "seed": seed,
+                    "curve": curve,
+                    "seconds": time.perf_counter() - started,
+                    "min_entropy_bits": min(c["entropy_bits"] for c in curve),
+                    "final_estimates": {k: float(np.mean(v)) for k, v in game.history.items()},
+                }
+            )
+            print(
+                f"  {label:12s} seed {seed}: "
+                + "  ".join(f"{c['solver_steps']}: {c['mean_accuracy']:.2f}" for c in curve)
+                + f"   (entropy >= {runs[-1]['min_entropy_bits']:.2f} bits, {runs[-1]['seconds']:.0f} s)"
+            )
         out["runs"][label] = runs
     print("held-out accuracy (mean over seeds; per level at the checkpoint) by solver steps:")
     gaps = []
     for k in range(checkpoints):
-        row = {label: float(np.mean([r["curve"][k]["mean_accuracy"] for r in runs])) for label, runs in out["runs"].items()}
-        levels = {label: {lv: float(np.mean([r["curve"][k]["accuracy"][lv] for r in runs])) for lv in range(5)}
-                  for label, runs in out["runs"].items()}
+        row = {
+            label: float(np.mean([r["curve"][k]["mean_accuracy"] for r in runs]))
+            for label, runs in out["runs"].items()
+        }
+        levels = {
+            label: {lv: float(np.mean([r["curve"][k]["accuracy"][lv] for r in runs])) for lv in range(5)}
+            for label, runs in out["runs"].items()
+        }
         step = out["runs"]["uniform"][0]["curve"][k]["solver_steps"]
-        gaps.append({"solver_steps": step, "uniform": row["uniform"], "learnability": row["learnability"],
-                     "gain_points": 100 * (row["learnability"] - row["uniform"]), "by_level": levels})
-        print(f"  {step:6d} steps: uniform {row['uniform']:.3f}  learnability {row['learnability']:.3f}  "
-              f"gain {100 * (row['learnability'] - row['uniform']):+.1f} points   by level "
-              + " ".join(f"L{lv} {levels['uniform'][lv]:.2f}/{levels['learnability'][lv]:.2f}" for lv in range(5)))
+        gaps.append(
+            {
+                "solver_steps": step,
+                "uniform": row["uniform"],
+                "learnability": row["learnability"],
+                "gain_points": 100 * (row["learnability"] - row["uniform"]),
+                "by_level": levels,
+            }
+        )
+        print(
+            f"  {step:6d} steps: uniform {row['uniform']:.3f}  learnability {row['learnability']:.3f}  "
+            f"gain {100 * (row['learnability'] - row['uniform']):+.1f} points   by level "
+            + " ".join(
+                f"L{lv} {levels['uniform'][lv]:.2f}/{levels['learnability'][lv]:.2f}" for lv in range(5)
+            )
+        )
     out["by_checkpoint"] = gaps
     out["auc_gain_points"] = float(np.mean([g["gain_points"] for g in gaps]))
     out["min_entropy_bits"] = min(r["min_entropy_bits"] for r in out["runs"]["learnability"])
-    print(f"mean gain over checkpoints {out['auc_gain_points']:+.1f} points; proposer entropy >= "
-          f"{out['min_entropy_bits']:.2f} bits (floor {ENTROPY_FLOOR})")
+    print(
+        f"mean gain over checkpoints {out['auc_gain_points']:+.1f} points; proposer entropy >= "
+        f"{out['min_entropy_bits']:.2f} bits (floor {ENTROPY_FLOOR})"
+    )
     return out
 
 
@@ -216,8 +287,15 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
 
     torch.manual_seed(seed)
     game_kwargs = {"solver": "reference", "level": 0, "error_rate": 0.5}
-    path = build_tiny_model(Path(tempfile.mkdtemp(prefix="mathgym-ma-")) / "tiny", hidden_size=128, num_layers=2,
-                            num_heads=4, intermediate_size=512, init_std=0.02, seed=seed)
+    path = build_tiny_model(
+        Path(tempfile.mkdtemp(prefix="mathgym-ma-")) / "tiny",
+        hidden_size=128,
+        num_layers=2,
+        num_heads=4,
+        intermediate_size=512,
+        init_std=0.02,
+        seed=seed,
+    )
     tokenizer = load_tokenizer(str(path))
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     rollout = MultiAgentRollout(HFPolicy(model, tokenizer), sampling=GREEDY.replace(max_tokens=8))
@@ -261,18 +339,29 @@ def verifier(sft_steps: int, updates: int, eval_episodes: int, seed: int = 0) ->
         model.eval()
         if step % max(1, sft_steps // 4) == 0:
             curve.append({"phase": "supervised", "step": step, "loss": float(loss.item()), **evaluate()})
-            print(f"  supervised step {step}: loss {loss.item():.3f}, F1 {curve[-1]['f1']:.1f} "
-                  f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})")
-    config = SelfPlayConfig(game="solver_verifier_v0", game_kwargs=game_kwargs, episodes_per_update=16,
-                            total_updates=updates, learning_rate=1e-4, max_new_tokens=8, seed=seed)
+            print(
+                f"  supervised step {step}: loss {loss.item():.3f}, F1 {curve[-1]['f1']:.1f} "
+                f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})"
+            )
+    config = SelfPlayConfig(
+        game="solver_verifier_v0",
+        game_kwargs=game_kwargs,
+        episodes_per_update=16,
+        total_updates=updates,
+        learning_rate=1e-4,
+        max_new_tokens=8,
+        seed=seed,
+    )
     chunk = max(1, updates // 4)
     for done in range(0, updates, chunk):
         config.total_updates = min(chunk, updates - done)
         config.seed = seed + done + 1
         train_selfplay(config, model=model, tokenizer=tokenizer, log=None)
         curve.append({"phase": "rl", "step": done + config.total_updates, **evaluate()})
-        print(f"  RL update {done + config.total_updates}: F1 {curve[-1]['f1']:.1f} "
-              f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})")
+        print(
+            f"  RL update {done + config.total_updates}: F1 {curve[-1]['f1']:.1f} "
+            f"(acc_error {curve[-1]['acc_error']:.1f}, acc_correct {curve[-1]['acc_correct']:.1f})"
+        )
     return {"curve": curve, "game_kwargs": game_kwargs, "eval_episodes": eval_episodes}
 
 
@@ -297,7 +386,9 @@ def nim(rounds: int, steps_per_round: int, episodes: int) -> dict[str, Any]:
         perfect = nim_optimal_policy(env)
         row = {}
         for seat, other in (("player_0", "player_1"), ("player_1", "player_0")):
-            learned = play_match(env, {seat: policies[seat], other: perfect}, episodes, seed=1)[seat]["win_rate"]
+            learned = play_match(env, {seat: policies[seat], other: perfect}, episodes, seed=1)[seat][
+                "win_rate"
+            ]
             best = play_match(env, {seat: perfect, other: perfect}, episodes, seed=1)[seat]["win_rate"]
             row[f"{seat}_win_vs_perfect"], row[f"{seat}_perfect_win_vs_perfect"] = learned, best
         return row
@@ -305,15 +396,20 @@ def nim(rounds: int, steps_per_round: int, episodes: int) -> dict[str, Any]:
     def log(row: dict[str, float]) -> None:
         print("  " + json.dumps({k: round(v, 3) for k, v in row.items()}))
 
-    result = train_independent(env_fn, rounds=rounds, steps_per_round=steps_per_round, seed=0, evaluate=evaluate, log=log)
+    result = train_independent(
+        env_fn, rounds=rounds, steps_per_round=steps_per_round, seed=0, evaluate=evaluate, log=log
+    )
     for seat, model in result.models.items():
         snapshots[f"ppo_{seat}"] = sb3_policy(model, deterministic=True)
 
     def either_seat(policy_by_seat: dict[str, Any]) -> Any:
         return lambda agent, observation, info: policy_by_seat[agent](agent, observation, info)
 
-    players = {"random": random_policy(0), "perfect": nim_optimal_policy(env_fn()),
-               "ppo": either_seat({"player_0": snapshots["ppo_player_0"], "player_1": snapshots["ppo_player_1"]})}
+    players = {
+        "random": random_policy(0),
+        "perfect": nim_optimal_policy(env_fn()),
+        "ppo": either_seat({"player_0": snapshots["ppo_player_0"], "player_1": snapshots["ppo_player_1"]}),
+    }
     names, scores = round_robin(players, env_fn, episodes, seed=2)
     ratings = elo_ratings(names, scores, games=2 * episodes)
     print("  Elo: " + ", ".join(f"{n} {r:.0f}" for n, r in sorted(ratings.items(), key=lambda kv: -kv[1])))
@@ -345,7 +441,9 @@ def main() -> None:
         if name == "kuhn":
             results[name] = kuhn(args.seeds, args.kuhn_episodes, every=args.kuhn_episodes // 6)
         elif name == "proposer":
-            results[name] = proposer(args.seeds, args.proposer_steps, args.proposer_checkpoints, args.per_level)
+            results[name] = proposer(
+                args.seeds, args.proposer_steps, args.proposer_checkpoints, args.per_level
+            )
         elif name == "verifier":
             results[name] = verifier(args.verifier_sft_steps, args.verifier_updates, args.verifier_eval)
         elif name == "nim":

@@ -20,6 +20,7 @@
 
 Everything runs on CPU with nothing downloaded. Figures are printed and written to ``--out/summary.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,34 +90,82 @@ def prepare(args: argparse.Namespace) -> dict[str, Path]:
     if not (paths["policy"] / "config.json").is_file():
         log(f"SFT of the tiny policy on {TASK_ENV} {TASK_CONFIG}: {args.sft_steps} steps ({load_average()})")
         started = time.perf_counter()
-        base = build_tiny_model(work / "base", hidden_size=128, num_layers=2, num_heads=4, intermediate_size=512,
-                                init_std=0.02, seed=0)
+        base = build_tiny_model(
+            work / "base",
+            hidden_size=128,
+            num_layers=2,
+            num_heads=4,
+            intermediate_size=512,
+            init_std=0.02,
+            seed=0,
+        )
         tokenizer = load_tokenizer(str(base))
         model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
         env = gym.make(TASK_ENV, mode="step", config=TASK_CONFIG)
-        losses = sft_on_reference(model, tokenizer, env, SFTConfig(steps=args.sft_steps, seed=0),
-                                  log=lambda row: log(f"  sft {row}") if row["step"] % 100 == 0 else None)
+        losses = sft_on_reference(
+            model,
+            tokenizer,
+            env,
+            SFTConfig(steps=args.sft_steps, seed=0),
+            log=lambda row: log(f"  sft {row}") if row["step"] % 100 == 0 else None,
+        )
         model.save_pretrained(paths["policy"])
         tokenizer.save_pretrained(paths["policy"])
-        save_summary(args.out, "sft", {"steps": args.sft_steps, "loss_first": losses[0], "loss_last": losses[-1],
-                                       "seconds": time.perf_counter() - started, "load": load_average()})
+        save_summary(
+            args.out,
+            "sft",
+            {
+                "steps": args.sft_steps,
+                "loss_first": losses[0],
+                "loss_last": losses[-1],
+                "seconds": time.perf_counter() - started,
+                "load": load_average(),
+            },
+        )
     if not (paths["prm"] / "config.json").is_file():
         log(f"training the tiny PRM on exact labels of {', '.join(TRAIN_GENERATORS)} ({load_average()})")
-        config = PRMTrainConfig(items_per_generator=args.prm_items, steps=args.prm_steps, seed=0,
-                                hidden_size=args.prm_hidden, num_layers=args.prm_layers, intermediate_size=4 * args.prm_hidden)
-        result = train_prm(config, paths["prm"], log=lambda row: log(f"  prm {row}") if row["step"] % 100 == 0 else None)
-        save_summary(args.out, "prm_training", {"parameters": result.parameters, "seconds": result.seconds,
-                                                "loss_last": statistics.mean(r["loss"] for r in result.history[-50:]),
-                                                "steps": args.prm_steps, "items": args.prm_items * len(TRAIN_GENERATORS),
-                                                "load": load_average()})
+        config = PRMTrainConfig(
+            items_per_generator=args.prm_items,
+            steps=args.prm_steps,
+            seed=0,
+            hidden_size=args.prm_hidden,
+            num_layers=args.prm_layers,
+            intermediate_size=4 * args.prm_hidden,
+        )
+        result = train_prm(
+            config, paths["prm"], log=lambda row: log(f"  prm {row}") if row["step"] % 100 == 0 else None
+        )
+        save_summary(
+            args.out,
+            "prm_training",
+            {
+                "parameters": result.parameters,
+                "seconds": result.seconds,
+                "loss_last": statistics.mean(r["loss"] for r in result.history[-50:]),
+                "steps": args.prm_steps,
+                "items": args.prm_items * len(TRAIN_GENERATORS),
+                "load": load_average(),
+            },
+        )
     if not (paths["implicit"] / "config.json").is_file():
         log(f"training the implicit PRM from the policy on outcome labels ({load_average()})")
         solutions = synthetic_processbench(TRAIN_GENERATORS, per_generator=args.implicit_items, seed=0)
-        result = train_implicit_prm(paths["policy"], solutions, paths["implicit"],
-                                    ImplicitTrainConfig(steps=args.implicit_steps, beta=0.05, learning_rate=1e-4),
-                                    log=lambda row: log(f"  implicit {row}") if row["step"] % 50 == 0 else None)
-        save_summary(args.out, "implicit_training", {"seconds": result.seconds, "steps": args.implicit_steps,
-                                                     "loss_last": statistics.mean(r["loss"] for r in result.history[-20:])})
+        result = train_implicit_prm(
+            paths["policy"],
+            solutions,
+            paths["implicit"],
+            ImplicitTrainConfig(steps=args.implicit_steps, beta=0.05, learning_rate=1e-4),
+            log=lambda row: log(f"  implicit {row}") if row["step"] % 50 == 0 else None,
+        )
+        save_summary(
+            args.out,
+            "implicit_training",
+            {
+                "seconds": result.seconds,
+                "steps": args.implicit_steps,
+                "loss_last": statistics.mean(r["loss"] for r in result.history[-20:]),
+            },
+        )
     return paths
 
 
@@ -128,8 +177,10 @@ def _f1_row(name: str, predictions: list, items: list) -> dict[str, Any]:
     by_family: dict[str, list[int]] = {}
     for i, s in enumerate(items):
         by_family.setdefault(str(s.problem.meta.get("generator")), []).append(i)
-    row["per_family"] = {g: processbench_f1([predictions[i] for i in idx], [items[i].first_error_index for i in idx])["f1"]
-                         for g, idx in by_family.items()}
+    row["per_family"] = {
+        g: processbench_f1([predictions[i] for i in idx], [items[i].first_error_index for i in idx])["f1"]
+        for g, idx in by_family.items()
+    }
     return row
 
 
@@ -151,11 +202,16 @@ def run_f1(args: argparse.Namespace, paths: dict[str, Path]) -> None:
 
     log(f"F1 on held-out families {', '.join(HELD_OUT_GENERATORS)} ({load_average()})")
     held_out = synthetic_processbench(HELD_OUT_GENERATORS, per_generator=args.f1_items, seed=1000)
-    tune = synthetic_processbench(TRAIN_GENERATORS, per_generator=12, seed=2000)  # thresholds come from train families
+    tune = synthetic_processbench(
+        TRAIN_GENERATORS, per_generator=12, seed=2000
+    )  # thresholds come from train families
     rows = []
     oracle_scores = score_solutions(OraclePRM(), held_out)
     rows.append(_f1_row("oracle checker", [predict_first_error(r) for r in oracle_scores], held_out))
-    for name, spec in (("trained tiny PRM", str(paths["prm"])), ("implicit PRM (outcome labels)", str(paths["implicit"]))):
+    for name, spec in (
+        ("trained tiny PRM", str(paths["prm"])),
+        ("implicit PRM (outcome labels)", str(paths["implicit"])),
+    ):
         started = time.perf_counter()
         prm = make_prm(spec, cache=False)
         threshold, tune_f1 = best_threshold(score_solutions(prm, tune), [s.first_error_index for s in tune])
@@ -165,16 +221,29 @@ def run_f1(args: argparse.Namespace, paths: dict[str, Path]) -> None:
         row["f1_at_0.5"] = _f1_row(name, [predict_first_error(r, 0.5) for r in scores], held_out)["f1"]
         row["seconds"] = time.perf_counter() - started
         rows.append(row)
-        log(f"  {name}: F1 {row['f1']:.1f} (threshold {threshold:.3f} tuned on train families, F1 there {tune_f1:.1f})")
+        log(
+            f"  {name}: F1 {row['f1']:.1f} (threshold {threshold:.3f} tuned on train families, F1 there {tune_f1:.1f})"
+        )
     policy = HFPolicy(str(paths["policy"]))
-    mc_items = [s for g in HELD_OUT_GENERATORS for s in [x for x in held_out if x.problem.meta.get("generator") == g][:args.mc_items]]
+    mc_items = [
+        s
+        for g in HELD_OUT_GENERATORS
+        for s in [x for x in held_out if x.problem.meta.get("generator") == g][: args.mc_items]
+    ]
     roller = SnapshotRoller(policy, sampling=Sampling(temperature=0.8), step_tokens=64, max_steps=12)
     started = time.perf_counter()
-    mc_predictions = [omega_first_error(roller, s.problem, list(s.steps), n=4, seed=i).first_error for i, s in enumerate(mc_items)]
+    mc_predictions = [
+        omega_first_error(roller, s.problem, list(s.steps), n=4, seed=i).first_error
+        for i, s in enumerate(mc_items)
+    ]
     row = _f1_row("MC labels (OmegaPRM, tiny completer, n=4)", mc_predictions, mc_items)
     row["seconds"], row["tokens"] = time.perf_counter() - started, roller.tokens
     rows.append(row)
-    critic_items = [s for g in HELD_OUT_GENERATORS for s in [x for x in held_out if x.problem.meta.get("generator") == g][:args.critic_items]]
+    critic_items = [
+        s
+        for g in HELD_OUT_GENERATORS
+        for s in [x for x in held_out if x.problem.meta.get("generator") == g][: args.critic_items]
+    ]
     critic = GenerativeCritic(policy, max_tokens=32)
     critic_predictions = critic.predict([(s.problem, list(s.steps)) for s in critic_items])
     row = _f1_row("generative critic (tiny policy, ProcessBench prompt)", critic_predictions, critic_items)
@@ -182,19 +251,36 @@ def run_f1(args: argparse.Namespace, paths: dict[str, Path]) -> None:
     rows.append(row)
     rates_items = synthetic_processbench(generator_names(), per_generator=args.f1_items, seed=0)
     rates = right_answer_wrong_step_rate(rates_items)
-    print("\nProcessBench-style F1 on held-out families (synthetic, exact labels; anchor: ProcessBench's F1 metric;"
-          " target for the trained tiny PRM: F1 >= 85)")
+    print(
+        "\nProcessBench-style F1 on held-out families (synthetic, exact labels; anchor: ProcessBench's F1 metric;"
+        " target for the trained tiny PRM: F1 >= 85)"
+    )
     print(f"{'method':58s} {'items':>5s} {'acc_err':>8s} {'acc_ok':>8s} {'F1':>6s}")
     for r in rows:
-        print(f"{r['method']:58s} {r['n_error'] + r['n_correct']:5d} {r['acc_error']:8.1f} {r['acc_correct']:8.1f} {r['f1']:6.1f}")
+        print(
+            f"{r['method']:58s} {r['n_error'] + r['n_correct']:5d} {r['acc_error']:8.1f} {r['acc_correct']:8.1f} {r['f1']:6.1f}"
+        )
     trained = next(r for r in rows if r["method"] == "trained tiny PRM")
-    print(f"trained tiny PRM target F1 >= 85: {'met' if trained['f1'] >= 85 else 'not met'} ({trained['f1']:.1f}); per family: "
-          + ", ".join(f"{g} {v:.0f}" for g, v in trained["per_family"].items()))
-    print("right answer, wrong step (share of flawed solutions whose final answer is right): "
-          + ", ".join(f"{g} {v:.0%}" for g, v in rates.items()))
-    save_summary(args.out, "f1", {"rows": rows, "raws_rate": rates, "held_out": list(HELD_OUT_GENERATORS),
-                                  "train": list(TRAIN_GENERATORS), "seeds": {"held_out": 1000, "tune": 2000, "rates": 0},
-                                  "load": load_average()})
+    print(
+        f"trained tiny PRM target F1 >= 85: {'met' if trained['f1'] >= 85 else 'not met'} ({trained['f1']:.1f}); per family: "
+        + ", ".join(f"{g} {v:.0f}" for g, v in trained["per_family"].items())
+    )
+    print(
+        "right answer, wrong step (share of flawed solutions whose final answer is right): "
+        + ", ".join(f"{g} {v:.0%}" for g, v in rates.items())
+    )
+    save_summary(
+        args.out,
+        "f1",
+        {
+            "rows": rows,
+            "raws_rate": rates,
+            "held_out": list(HELD_OUT_GENERATORS),
+            "train": list(TRAIN_GENERATORS),
+            "seeds": {"held_out": 1000, "tune": 2000, "rates": 0},
+            "load": load_average(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------- search
@@ -216,7 +302,9 @@ def run_search(args: argparse.Namespace, paths: dict[str, Path]) -> None:
     per_seed: dict[str, list[float]] = {}
 
     def record(method: str, setting: int, correct: list[bool], tokens: list[int]) -> None:
-        points.append(MethodPoint(method, setting, float(np.mean(correct)), float(np.mean(tokens)), len(correct)))
+        points.append(
+            MethodPoint(method, setting, float(np.mean(correct)), float(np.mean(tokens)), len(correct))
+        )
         per_seed.setdefault(f"{method}@{setting}", []).append(float(np.mean(correct)))
 
     for seed in range(args.seeds):
@@ -244,40 +332,74 @@ def run_search(args: argparse.Namespace, paths: dict[str, Path]) -> None:
         for name, prm in prms.items():
             for width in (1, 2, 4):
                 results = BeamSearch(prm, beam_width=width, expansions=4, max_depth=6).run_batch(
-                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8), problems, seed=seed)
-                record(f"beam B=w E=4 ({name} PRM)", width, [r.correct for r in results], [r.tokens for r in results])
+                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8),
+                    problems,
+                    seed=seed,
+                )
+                record(
+                    f"beam B=w E=4 ({name} PRM)",
+                    width,
+                    [r.correct for r in results],
+                    [r.tokens for r in results],
+                )
             for sims in (4, 8, 16):
                 results = MCTS(prm, simulations=sims, expansions=3, max_depth=6).run_batch(
-                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8), problems, seed=seed)
-                record(f"MCTS sims=s E=3 ({name} PRM)", sims, [r.correct for r in results], [r.tokens for r in results])
+                    SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=48, max_steps=8),
+                    problems,
+                    seed=seed,
+                )
+                record(
+                    f"MCTS sims=s E=3 ({name} PRM)",
+                    sims,
+                    [r.correct for r in results],
+                    [r.tokens for r in results],
+                )
         log(f"  seed {seed} done ({load_average()})")
 
     def mean_point(method: str, setting: int) -> MethodPoint:
         group = [p for p in points if p.method == method and p.setting == setting]
-        return MethodPoint(method, setting, float(np.mean([p.accuracy for p in group])),
-                           float(np.mean([p.tokens for p in group])), sum(p.problems for p in group))
+        return MethodPoint(
+            method,
+            setting,
+            float(np.mean([p.accuracy for p in group])),
+            float(np.mean([p.tokens for p in group])),
+            sum(p.problems for p in group),
+        )
 
     methods = list(dict.fromkeys(p.method for p in points))
-    averaged = [mean_point(m, s) for m in methods for s in sorted({p.setting for p in points if p.method == m})]
-    print(f"\nSearch with the tiny SFT policy on {TASK_ENV} {TASK_CONFIG}, {len(problems)} problems x {args.seeds} seeds "
-          "(accuracy % mean ± std over seeds, mean generated tokens per problem)")
-    print("anchors: OpenR best-of-8 with PRM weighted vote 0.792 vs majority 0.782 on MATH (+1 point); its beam below majority")
+    averaged = [
+        mean_point(m, s) for m in methods for s in sorted({p.setting for p in points if p.method == m})
+    ]
+    print(
+        f"\nSearch with the tiny SFT policy on {TASK_ENV} {TASK_CONFIG}, {len(problems)} problems x {args.seeds} seeds "
+        "(accuracy % mean ± std over seeds, mean generated tokens per problem)"
+    )
+    print(
+        "anchors: OpenR best-of-8 with PRM weighted vote 0.792 vs majority 0.782 on MATH (+1 point); its beam below majority"
+    )
     for m in methods:
         cells = []
         for p in [q for q in averaged if q.method == m]:
             accs = per_seed[f"{m}@{p.setting}"]
-            cells.append(f"{p.setting}: {100 * p.accuracy:5.1f}±{100 * float(np.std(accs)):.1f} ({p.tokens:.0f} tok)")
+            cells.append(
+                f"{p.setting}: {100 * p.accuracy:5.1f}±{100 * float(np.std(accs)):.1f} ({p.tokens:.0f} tok)"
+            )
         print(f"  {m:34s} " + " | ".join(cells))
     budgets = sorted({round(p.tokens) for p in averaged if p.method == "majority"})
     print("\nat equal token budgets (each method at its largest setting within the budget):")
     table = matched_table(averaged, budgets)
     for row in table:
-        print(f"  budget {row['budget']:6.0f} tok: " + ", ".join(
-            f"{m} {100 * row[m][0]:.1f}" for m in methods if row.get(m) is not None))
+        print(
+            f"  budget {row['budget']:6.0f} tok: "
+            + ", ".join(f"{m} {100 * row[m][0]:.1f}" for m in methods if row.get(m) is not None)
+        )
     verdicts = {}
     for name in prms:
         maj16, wv16 = mean_point("majority", 16), mean_point(f"weighted vote ({name} PRM)", 16)
-        verdicts[f"weighted vote ({name}) >= majority + 5 at N=16"] = (100 * (wv16.accuracy - maj16.accuracy), wv16.accuracy >= maj16.accuracy + 0.05)
+        verdicts[f"weighted vote ({name}) >= majority + 5 at N=16"] = (
+            100 * (wv16.accuracy - maj16.accuracy),
+            wv16.accuracy >= maj16.accuracy + 0.05,
+        )
         beams = [p for p in averaged if p.method == f"beam B=w E=4 ({name} PRM)"]
         wins = []
         for b in beams:
@@ -288,9 +410,19 @@ def run_search(args: argparse.Namespace, paths: dict[str, Path]) -> None:
         verdicts[f"beam ({name}) >= best-of-N at equal tokens"] = (sum(wins), len(wins) > 0 and all(wins))
     for k, (value, ok) in verdicts.items():
         print(f"  {k}: {'met' if ok else 'not met'} ({value:.1f})")
-    save_summary(args.out, "search", {"points": [p.__dict__ for p in averaged], "per_seed": per_seed,
-                                      "verdicts": {k: [v, ok] for k, (v, ok) in verdicts.items()}, "table": table,
-                                      "problems": len(problems), "seeds": args.seeds, "load": load_average()})
+    save_summary(
+        args.out,
+        "search",
+        {
+            "points": [p.__dict__ for p in averaged],
+            "per_seed": per_seed,
+            "verdicts": {k: [v, ok] for k, (v, ok) in verdicts.items()},
+            "table": table,
+            "problems": len(problems),
+            "seeds": args.seeds,
+            "load": load_average(),
+        },
+    )
 
 
 # ----------------------------------------------------------------------------------------------- GRPO
@@ -301,22 +433,39 @@ def run_grpo(args: argparse.Namespace, paths: dict[str, Path]) -> None:
     from mathgym.metrics.rl_stats import stratified_bootstrap_ci
     from mathgym.rewards.process import process_reward_spec
 
-    variants = {"outcome": "outcome", "outcome + clipped process (oracle PRM, alpha 0.5, eta 0.9)":
-                process_reward_spec("oracle", alpha=0.5, eta=0.9)}
+    variants = {
+        "outcome": "outcome",
+        "outcome + clipped process (oracle PRM, alpha 0.5, eta 0.9)": process_reward_spec(
+            "oracle", alpha=0.5, eta=0.9
+        ),
+    }
     curves: dict[str, list[list[tuple[int, float]]]] = {}
     for name, reward in variants.items():
         for seed in range(args.seeds):
             log(f"GRPO [{name}] seed {seed} ({load_average()})")
-            config = GRPOConfig(env_id=TASK_ENV, env_kwargs={"mode": "step", "config": TASK_CONFIG, "reward": reward,
-                                                            "max_steps": 6},
-                                model_path=str(paths["policy"]), seed=seed, total_updates=args.grpo_updates,
-                                prompts_per_step=8, group_size=8, learning_rate=3e-4, temperature=0.8,
-                                max_new_tokens=40, max_turns=6, eval_every=5, eval_episodes=64)
+            config = GRPOConfig(
+                env_id=TASK_ENV,
+                env_kwargs={"mode": "step", "config": TASK_CONFIG, "reward": reward, "max_steps": 6},
+                model_path=str(paths["policy"]),
+                seed=seed,
+                total_updates=args.grpo_updates,
+                prompts_per_step=8,
+                group_size=8,
+                learning_rate=3e-4,
+                temperature=0.8,
+                max_new_tokens=40,
+                max_turns=6,
+                eval_every=5,
+                eval_episodes=64,
+            )
             result = train(config, log=None)
-            curves.setdefault(name, []).append([(r["update"], r["eval_accuracy"]) for r in result.history
-                                                if "eval_accuracy" in r])
-    print(f"\nGRPO on the tiny SFT policy, step mode, {args.grpo_updates} updates x 64 episodes, {args.seeds} seeds: "
-          "held-out accuracy, mean [95% bootstrap CI over seeds]")
+            curves.setdefault(name, []).append(
+                [(r["update"], r["eval_accuracy"]) for r in result.history if "eval_accuracy" in r]
+            )
+    print(
+        f"\nGRPO on the tiny SFT policy, step mode, {args.grpo_updates} updates x 64 episodes, {args.seeds} seeds: "
+        "held-out accuracy, mean [95% bootstrap CI over seeds]"
+    )
     summary = {}
     for name, runs in curves.items():
         updates = [u for u, _ in runs[0]]
@@ -327,9 +476,15 @@ def run_grpo(args: argparse.Namespace, paths: dict[str, Path]) -> None:
             rows.append((u, point, low, high))
         summary[name] = rows
         print(f"  {name}")
-        print("    " + " | ".join(f"u{u}: {100 * p:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]" for u, p, lo, hi in rows))
-    save_summary(args.out, "grpo", {"curves": summary, "updates": args.grpo_updates, "seeds": args.seeds,
-                                    "load": load_average()})
+        print(
+            "    "
+            + " | ".join(f"u{u}: {100 * p:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]" for u, p, lo, hi in rows)
+        )
+    save_summary(
+        args.out,
+        "grpo",
+        {"curves": summary, "updates": args.grpo_updates, "seeds": args.seeds, "load": load_average()},
+    )
 
 
 def main() -> None:
@@ -345,7 +500,9 @@ def main() -> None:
     parser.add_argument("--implicit-steps", type=int, default=150)
     parser.add_argument("--f1-items", type=int, default=40, help="held-out synthetic items per family")
     parser.add_argument("--mc-items", type=int, default=8, help="held-out items per family for MC labels")
-    parser.add_argument("--critic-items", type=int, default=12, help="held-out items per family for the critic")
+    parser.add_argument(
+        "--critic-items", type=int, default=12, help="held-out items per family for the critic"
+    )
     parser.add_argument("--search-problems", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--grpo-updates", type=int, default=15)

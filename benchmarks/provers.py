@@ -138,9 +138,17 @@ def final_checks(sets: list[str]) -> list[dict]:
                 paths[backend.axiom_cache.last_path] += 1
                 assert verdict.correct, (problem.id, verdict)
             times.sort()
-            rows.append({"pass": label, "n": len(times), "median_s": statistics.median(times),
-                         "p90_s": times[int(0.9 * (len(times) - 1))], "max_s": times[-1], **paths,
-                         "load": os.getloadavg()[0]})
+            rows.append(
+                {
+                    "pass": label,
+                    "n": len(times),
+                    "median_s": statistics.median(times),
+                    "p90_s": times[int(0.9 * (len(times) - 1))],
+                    "max_s": times[-1],
+                    **paths,
+                    "load": os.getloadavg()[0],
+                }
+            )
             start = time.perf_counter()
             backend.axiom_cache.wait_idle(1800)
             rows[-1]["oracle_catch_up_s"] = time.perf_counter() - start

@@ -18,6 +18,7 @@ Targets (the issue's, after Eureka): mean HNS >= 1.5; the hand-written reward be
 sandbox overhead <= 10 % of training time; the pre-filter saves >= 50 % of RL runs with no loss in HNS.
 Runs are resumable (the loop's own run directories): rerun the same command after an interruption.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,16 +53,28 @@ def run_env(label: str, args: argparse.Namespace) -> EnvResult:
 
     env_id, env_kwargs, algo, budget = ENVS[label]
     result = EnvResult(label, env_id, budget)
-    base = RewardDesignConfig(env_id=env_id, env_kwargs=env_kwargs, algo=algo, budget=budget, proposer="evolve",
-                              iterations=args.iterations, samples=args.samples, seeds=args.seeds,
-                              workers=args.workers, eval_episodes=args.eval_episodes, seed=args.seed,
-                              progress=not args.quiet, cache_dir=str(Path(args.out) / label / "cache"))
+    base = RewardDesignConfig(
+        env_id=env_id,
+        env_kwargs=env_kwargs,
+        algo=algo,
+        budget=budget,
+        proposer="evolve",
+        iterations=args.iterations,
+        samples=args.samples,
+        seeds=args.seeds,
+        workers=args.workers,
+        eval_episodes=args.eval_episodes,
+        seed=args.seed,
+        progress=not args.quiet,
+        cache_dir=str(Path(args.out) / label / "cache"),
+    )
     root = Path(args.out) / label
     for name, use_filter in (("with_filter", True), ("without_filter", False)):
         out = root / name
         started = time.perf_counter()
-        summary = design_reward(RewardDesignConfig(**{**base.__dict__, "out": str(out),
-                                                      "use_prefilter": use_filter})).summary
+        summary = design_reward(
+            RewardDesignConfig(**{**base.__dict__, "out": str(out), "use_prefilter": use_filter})
+        ).summary
         summary["wall_s"] = time.perf_counter() - started
         setattr(result, name, summary)
     return result
@@ -93,11 +106,16 @@ def _fmt(entry: dict[str, Any] | None) -> str:
     return f"{entry['iqm']:.3f} [{entry['ci'][0]:.2f}, {entry['ci'][1]:.2f}]"
 
 
-def report(results: list[EnvResult], overhead: dict[str, float] | None, load: tuple[float, float, float]) -> str:
-    lines = [f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores)", "",
-             "| env | budget | sparse IQM [CI] | hand IQM [CI] | evolve-best IQM [CI] | HNS | beats hand | "
-             "execute rate | RL runs (filter / none) | HNS without filter |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+def report(
+    results: list[EnvResult], overhead: dict[str, float] | None, load: tuple[float, float, float]
+) -> str:
+    lines = [
+        f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores)",
+        "",
+        "| env | budget | sparse IQM [CI] | hand IQM [CI] | evolve-best IQM [CI] | HNS | beats hand | "
+        "execute rate | RL runs (filter / none) | HNS without filter |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     hns_values, beaten, saved, runs_without, same_or_better = [], 0, 0, 0, 0
     for r in results:
         final = r.with_filter["final"]
@@ -110,25 +128,33 @@ def report(results: list[EnvResult], overhead: dict[str, float] | None, load: tu
         hns_without = r.without_filter["final"].get("hns")
         saved += r.without_filter["rl_runs"] - r.with_filter["rl_runs"]
         runs_without += r.without_filter["rl_runs"]
-        same_or_better += hns == hns_without or (hns is not None and hns_without is not None
-                                                 and hns >= hns_without - 1e-9)
-        lines.append(f"| {r.label} ({r.env_id}) | {r.budget} | {_fmt(final.get('sparse'))} | {_fmt(hand)} | "
-                     f"{_fmt(best)} | {'–' if hns is None else f'{hns:.2f}'} | {'yes' if beats else 'no'} | "
-                     f"{r.with_filter['execute_rate']:.0%} | {r.with_filter['rl_runs']} / "
-                     f"{r.without_filter['rl_runs']} | {'–' if hns_without is None else f'{hns_without:.2f}'} |")
+        same_or_better += hns == hns_without or (
+            hns is not None and hns_without is not None and hns >= hns_without - 1e-9
+        )
+        lines.append(
+            f"| {r.label} ({r.env_id}) | {r.budget} | {_fmt(final.get('sparse'))} | {_fmt(hand)} | "
+            f"{_fmt(best)} | {'–' if hns is None else f'{hns:.2f}'} | {'yes' if beats else 'no'} | "
+            f"{r.with_filter['execute_rate']:.0%} | {r.with_filter['rl_runs']} / "
+            f"{r.without_filter['rl_runs']} | {'–' if hns_without is None else f'{hns_without:.2f}'} |"
+        )
     mean_hns = sum(hns_values) / len(hns_values) if hns_values else float("nan")
-    lines += ["", f"mean HNS {mean_hns:.2f} over {len(hns_values)} envs with a defined HNS (target >= 1.5); "
-                  f"hand-written reward beaten on {beaten} of {len(results)} envs (target >= 4 of 5)",
-              f"pre-filter: {saved} of {runs_without} RL runs saved ({saved / max(runs_without, 1):.0%}; "
-              "target >= 50 %); "
-              f"final HNS with the filter equal to or above the one without it on {same_or_better} of {len(results)} "
-              "envs"]
+    lines += [
+        "",
+        f"mean HNS {mean_hns:.2f} over {len(hns_values)} envs with a defined HNS (target >= 1.5); "
+        f"hand-written reward beaten on {beaten} of {len(results)} envs (target >= 4 of 5)",
+        f"pre-filter: {saved} of {runs_without} RL runs saved ({saved / max(runs_without, 1):.0%}; "
+        "target >= 50 %); "
+        f"final HNS with the filter equal to or above the one without it on {same_or_better} of {len(results)} "
+        "envs",
+    ]
     if overhead:
-        lines.append(f"sandbox overhead (hand-written reward on equation-medium, same seed and steps, mean of 2 "
-                     f"interleaved runs each): training wall time in-process {overhead['trusted_s']:.1f} s, sandboxed "
-                     f"{overhead['local_s']:.1f} s ({overhead['overhead']:+.1%}); reward time {overhead['trusted_reward_s']:.2f} s "
-                     f"in-process vs {overhead['local_reward_s']:.2f} s sandboxed: the sandbox's round trips cost "
-                     f"{overhead['round_trip_share']:.1%} of training time (target <= 10 %)")
+        lines.append(
+            f"sandbox overhead (hand-written reward on equation-medium, same seed and steps, mean of 2 "
+            f"interleaved runs each): training wall time in-process {overhead['trusted_s']:.1f} s, sandboxed "
+            f"{overhead['local_s']:.1f} s ({overhead['overhead']:+.1%}); reward time {overhead['trusted_reward_s']:.2f} s "
+            f"in-process vs {overhead['local_reward_s']:.2f} s sandboxed: the sandbox's round trips cost "
+            f"{overhead['round_trip_share']:.1%} of training time (target <= 10 %)"
+        )
     return "\n".join(lines)
 
 
@@ -160,12 +186,26 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(text + "\n", encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps({
-        "envs": {r.label: {"env_id": r.env_id, "budget": r.budget, "with_filter": r.with_filter["final"],
-                           "without_filter": r.without_filter["final"],
-                           "rl_runs": [r.with_filter["rl_runs"], r.without_filter["rl_runs"]],
-                           "execute_rate": r.with_filter["execute_rate"]} for r in results},
-        "overhead": overhead}, indent=2), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(
+            {
+                "envs": {
+                    r.label: {
+                        "env_id": r.env_id,
+                        "budget": r.budget,
+                        "with_filter": r.with_filter["final"],
+                        "without_filter": r.without_filter["final"],
+                        "rl_runs": [r.with_filter["rl_runs"], r.without_filter["rl_runs"]],
+                        "execute_rate": r.with_filter["execute_rate"],
+                    }
+                    for r in results
+                },
+                "overhead": overhead,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

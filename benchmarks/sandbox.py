@@ -13,6 +13,7 @@ generates between tool calls). Throughput is snippets/s from one thread and from
 
 Usage: ``python benchmarks/sandbox.py [--rounds N] [--threads T] [--no-docker] [--json PATH]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def build_methods(use_docker: bool, threads: int) -> tuple[dict[str, Callable[[str], str]], list[Callable[[], None]]]:
+def build_methods(
+    use_docker: bool, threads: int
+) -> tuple[dict[str, Callable[[str], str]], list[Callable[[], None]]]:
     methods: dict[str, Callable[[str], str]] = {}
     closers: list[Callable[[], None]] = []
 
@@ -66,12 +69,17 @@ def build_methods(use_docker: bool, threads: int) -> tuple[dict[str, Callable[[s
         closers.append(client.close)
 
         def docker_cli(code: str) -> str:
-            return subprocess.run(["docker", "run", "--rm", "--network", "none", DEFAULT_IMAGE, "python3", "-c",
-                                   code], capture_output=True, text=True, check=True).stdout
+            return subprocess.run(
+                ["docker", "run", "--rm", "--network", "none", DEFAULT_IMAGE, "python3", "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
 
         def docker_py(code: str) -> str:
-            return client.containers.run(DEFAULT_IMAGE, ["python3", "-c", code], remove=True,
-                                         network_mode="none").decode()
+            return client.containers.run(
+                DEFAULT_IMAGE, ["python3", "-c", code], remove=True, network_mode="none"
+            ).decode()
 
         methods["docker run --rm (CLI)"] = docker_cli
         methods["docker-py containers.run"] = docker_py
@@ -117,8 +125,13 @@ def measure(methods: dict[str, Callable[[str], str]], rounds: int) -> dict[tuple
                         spaced.append(time.perf_counter() - start)
     rows = {}
     for key, times in lat.items():
-        rows[key] = {"n": len(times), "p50_ms": 1e3 * pct(times, 0.5), "p95_ms": 1e3 * pct(times, 0.95),
-                     "mean_ms": 1e3 * statistics.fmean(times), "seq_per_s": len(times) / sum(times)}
+        rows[key] = {
+            "n": len(times),
+            "p50_ms": 1e3 * pct(times, 0.5),
+            "p95_ms": 1e3 * pct(times, 0.95),
+            "mean_ms": 1e3 * statistics.fmean(times),
+            "seq_per_s": len(times) / sum(times),
+        }
         if key in idle:
             rows[key]["idle_p50_ms"] = 1e3 * pct(idle[key], 0.5)
     return rows
@@ -152,25 +165,38 @@ def main() -> None:
             if name in PER_ROUND:
                 continue
             for snippet, code in SNIPPETS.items():
-                rows[(name, snippet)][f"par{args.threads}_per_s"] = parallel_throughput(call, code, args.threads, 60)
+                rows[(name, snippet)][f"par{args.threads}_per_s"] = parallel_throughput(
+                    call, code, args.threads, 60
+                )
         for snippet, code in SNIPPETS.items():
             rows[("python -c subprocess", snippet)][f"par{args.threads}_per_s"] = parallel_throughput(
-                methods["python -c subprocess"], code, args.threads, 12 if snippet == "print" else 4)
+                methods["python -c subprocess"], code, args.threads, 12 if snippet == "print" else 4
+            )
     finally:
         for close in closers:
             close()
     par = f"par{args.threads}_per_s"
-    print(f"\n{'method':28} {'snippet':6} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'idle p50':>9} "
-          f"{'seq /s':>8} {par.replace('_per_s', ' /s'):>8}")
+    print(
+        f"\n{'method':28} {'snippet':6} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'idle p50':>9} "
+        f"{'seq /s':>8} {par.replace('_per_s', ' /s'):>8}"
+    )
     for (name, snippet), r in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[1]["p50_ms"])):
         idle = f"{r['idle_p50_ms']:9.1f}" if "idle_p50_ms" in r else f"{'':9}"
-        print(f"{name:28} {snippet:6} {r['n']:4d} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {idle} "
-              f"{r['seq_per_s']:8.1f} {r.get(par, float('nan')):8.1f}")
+        print(
+            f"{name:28} {snippet:6} {r['n']:4d} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {idle} "
+            f"{r['seq_per_s']:8.1f} {r.get(par, float('nan')):8.1f}"
+        )
     print("\nratios (anchor p50 / sandbox p50; throughput ratios in brackets):")
-    pairs = [("LocalSandbox.run", "python -c subprocess", 10), ("LocalSandbox session cell", "python -c subprocess", 10)]
+    pairs = [
+        ("LocalSandbox.run", "python -c subprocess", 10),
+        ("LocalSandbox session cell", "python -c subprocess", 10),
+    ]
     if use_docker:
-        pairs += [("DockerSandbox.run", "docker-py containers.run", 10), ("DockerSandbox.run", "docker run --rm (CLI)", 10),
-                  ("DockerSandbox session cell", "docker-py containers.run", 10)]
+        pairs += [
+            ("DockerSandbox.run", "docker-py containers.run", 10),
+            ("DockerSandbox.run", "docker run --rm (CLI)", 10),
+            ("DockerSandbox session cell", "docker-py containers.run", 10),
+        ]
     ratios = {}
     for fast, slow, target in pairs:
         for snippet in SNIPPETS:
@@ -179,14 +205,21 @@ def main() -> None:
             idle_ratio = a["p50_ms"] / b["idle_p50_ms"]
             seq_ratio = b["seq_per_s"] / a["seq_per_s"]
             par_ratio = b.get(par, float("nan")) / a.get(par, float("nan")) if par in a else float("nan")
-            ratios[f"{fast} vs {slow} [{snippet}]"] = {"latency": ratio, "idle_latency": idle_ratio,
-                                                       "seq_throughput": seq_ratio, "par_throughput": par_ratio}
+            ratios[f"{fast} vs {slow} [{snippet}]"] = {
+                "latency": ratio,
+                "idle_latency": idle_ratio,
+                "seq_throughput": seq_ratio,
+                "par_throughput": par_ratio,
+            }
             verdict = "meets" if ratio >= target else "misses"
-            print(f"  {fast} vs {slow} [{snippet}]: {ratio:6.1f}x (idle {idle_ratio:6.1f}x) "
-                  f"[seq {seq_ratio:5.1f}x, {args.threads} threads {par_ratio:5.1f}x] {verdict} the {target}x target")
+            print(
+                f"  {fast} vs {slow} [{snippet}]: {ratio:6.1f}x (idle {idle_ratio:6.1f}x) "
+                f"[seq {seq_ratio:5.1f}x, {args.threads} threads {par_ratio:5.1f}x] {verdict} the {target}x target"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"rows": {f"{k[0]} | {k[1]}": v for k, v in rows.items()},
-                                         "ratios": ratios}, indent=2))
+        args.json.write_text(
+            json.dumps({"rows": {f"{k[0]} | {k[1]}": v for k, v in rows.items()}, "ratios": ratios}, indent=2)
+        )
 
 
 if __name__ == "__main__":

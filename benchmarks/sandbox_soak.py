@@ -16,6 +16,7 @@ processes or descriptors, or on memory growth beyond ``--memory-slack-mb``.
 
 Usage: ``python benchmarks/sandbox_soak.py [--n 10000] [--backend local|docker|both] [--json PATH]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,12 @@ def cgroup_usage(worker_pid: int) -> int:
 def checkpoint(sandbox, backend: str, done: int) -> dict:
     sandbox.run("pass", timeout_s=30)  # the previous box is reaped before this one runs
     me = psutil.Process()
-    row = {"snippets": done, "controller_fds": me.num_fds(), "controller_rss_mb": me.memory_info().rss / 2**20,
-           "mem_available_mb": psutil.virtual_memory().available / 2**20}
+    row = {
+        "snippets": done,
+        "controller_fds": me.num_fds(),
+        "controller_rss_mb": me.memory_info().rss / 2**20,
+        "mem_available_mb": psutil.virtual_memory().available / 2**20,
+    }
     stats = sandbox.stats()
     row["worker_fds"] = sum(int(s.get("fds", 0)) for s in stats)
     if backend == "local":
@@ -91,8 +96,9 @@ def checkpoint(sandbox, backend: str, done: int) -> dict:
             ids = leftover_containers()
             row["containers"] = len(ids)
             row["processes"] = sum(len(client.api.top(c)["Processes"]) for c in ids)
-            row["container_mem_mb"] = sum(client.api.stats(c, stream=False)["memory_stats"].get("usage", 0)
-                                          for c in ids) / 2**20
+            row["container_mem_mb"] = (
+                sum(client.api.stats(c, stream=False)["memory_stats"].get("usage", 0) for c in ids) / 2**20
+            )
         finally:
             client.close()
         row["processes"] += len(descendants())
@@ -120,8 +126,15 @@ def soak(backend: str, n: int, every: int) -> list[dict]:
                 row = checkpoint(sandbox, backend, i)
                 row["elapsed_s"] = time.monotonic() - start
                 rows.append(row)
-                print(json.dumps({"backend": backend, **{k: round(v, 1) if isinstance(v, float) else v
-                                                          for k, v in row.items()}}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "backend": backend,
+                            **{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()},
+                        }
+                    ),
+                    flush=True,
+                )
     finally:
         sandbox.close()
     return rows
@@ -136,12 +149,17 @@ def report(backend: str, rows: list[dict], slack_mb: float) -> bool:
     for key in sorted(k for k in last if k not in ("snippets", "elapsed_s")):
         growth = last[key] - base[key]
         flag = ""
-        if key in ("processes", "controller_fds", "worker_fds", "worker_proc_fds", "containers") and growth > 0:
+        if (
+            key in ("processes", "controller_fds", "worker_fds", "worker_proc_fds", "containers")
+            and growth > 0
+        ):
             flag, ok = "  <-- GROWTH", False
         if key.endswith("_mb") and key != "mem_available_mb" and growth > slack_mb:
             flag, ok = "  <-- GROWTH", False
-        print(f"  {key:18} start {rows[0][key]:10.1f}  baseline {base[key]:10.1f}  end {last[key]:10.1f}  "
-              f"growth {growth:+9.1f}{flag}")
+        print(
+            f"  {key:18} start {rows[0][key]:10.1f}  baseline {base[key]:10.1f}  end {last[key]:10.1f}  "
+            f"growth {growth:+9.1f}{flag}"
+        )
     return ok
 
 
@@ -154,7 +172,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     results, ok = {}, True
-    for backend in (["local", "docker"] if args.backend == "both" else [args.backend]):
+    for backend in ["local", "docker"] if args.backend == "both" else [args.backend]:
         results[backend] = soak(backend, args.n, args.every)
     for backend, rows in results.items():
         ok &= report(backend, rows, args.memory_slack_mb)

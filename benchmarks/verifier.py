@@ -15,6 +15,7 @@ math-verify is an anchor, not a mathgym dependency: when it is not importable th
 Usage: ``python benchmarks/verifier.py [--set dataset|traps|all] [--limit N] [--gsm8k-limit N] [--data-dir DIR]
 [--json PATH]``
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,7 +66,7 @@ def _interleaved(checks: dict, cases: list[dict], chunk: int = 250) -> dict[str,
     seconds = dict.fromkeys(checks, 0.0)
     clock = time.perf_counter
     for begin in range(0, len(cases), chunk):
-        block = cases[begin:begin + chunk]
+        block = cases[begin : begin + chunk]
         for name, check in checks.items():
             out = predictions[name]
             start = clock()
@@ -86,10 +87,15 @@ def _metrics(name: str, predictions: list[bool], elapsed: float, cases: list[dic
         per_kind[case["kind"]][0] += prediction == case["label"]
         per_kind[case["kind"]][1] += 1
     return {
-        "name": name, "cases": len(cases), "seconds": elapsed, "checks_per_s": len(cases) / elapsed,
+        "name": name,
+        "cases": len(cases),
+        "seconds": elapsed,
+        "checks_per_s": len(cases) / elapsed,
         "accuracy": 1 - (false_pos + false_neg) / len(cases),
-        "false_positive_rate": false_pos / max(negatives, 1), "false_negative_rate": false_neg / max(positives, 1),
-        "hacks_accepted": sum(hacks), "hacks": len(hacks),
+        "false_positive_rate": false_pos / max(negatives, 1),
+        "false_negative_rate": false_neg / max(positives, 1),
+        "hacks_accepted": sum(hacks),
+        "hacks": len(hacks),
         "per_kind": {k: v[0] / v[1] for k, v in sorted(per_kind.items())},
         "predictions": predictions,
     }
@@ -97,9 +103,11 @@ def _metrics(name: str, predictions: list[bool], elapsed: float, cases: list[dic
 
 def _run_set(name: str, cases: list[dict]) -> list[dict]:
     """Both verifiers over one labelled set; prints the table and mathgym's errors, returns the rows."""
-    print(f"\n=== set {name!r}: {len(cases)} labeled cases ({sum(c['label'] for c in cases)} correct, "
-          f"{sum(c['kind'] == 'hack' for c in cases)} hacking attempts) "
-          f"kinds: {dict(Counter(c['kind'] for c in cases))}")
+    print(
+        f"\n=== set {name!r}: {len(cases)} labeled cases ({sum(c['label'] for c in cases)} correct, "
+        f"{sum(c['kind'] == 'hack' for c in cases)} hacking attempts) "
+        f"kinds: {dict(Counter(c['kind'] for c in cases))}"
+    )
 
     # one pass in alternating chunks; mathgym starts with empty caches (its gold cache fills as golds recur)
     clear_caches()
@@ -114,24 +122,34 @@ def _run_set(name: str, cases: list[dict]) -> list[dict]:
     rows = [mathgym_cold, mathgym_warm, anchor]
     print(f"\n{'verifier':28} {'accuracy':>9} {'FP rate':>8} {'FN rate':>8} {'hacks ok':>9} {'checks/s':>10}")
     for row in rows:
-        print(f"{row['name']:28} {row['accuracy']:9.4f} {row['false_positive_rate']:8.4f} "
-              f"{row['false_negative_rate']:8.4f} {row['hacks_accepted']:>4}/{row['hacks']:<4} "
-              f"{row['checks_per_s']:10.1f}")
-    print(f"\nthroughput ratio mathgym/math-verify: {mathgym_cold['checks_per_s'] / anchor['checks_per_s']:.1f}x "
-          f"(same pass, mathgym caches empty at start), "
-          f"{mathgym_warm['checks_per_s'] / anchor['checks_per_s']:.1f}x (mathgym second pass, warm gold cache); "
-          f"slowest mathgym case {slowest * 1000:.1f} ms")
+        print(
+            f"{row['name']:28} {row['accuracy']:9.4f} {row['false_positive_rate']:8.4f} "
+            f"{row['false_negative_rate']:8.4f} {row['hacks_accepted']:>4}/{row['hacks']:<4} "
+            f"{row['checks_per_s']:10.1f}"
+        )
+    print(
+        f"\nthroughput ratio mathgym/math-verify: {mathgym_cold['checks_per_s'] / anchor['checks_per_s']:.1f}x "
+        f"(same pass, mathgym caches empty at start), "
+        f"{mathgym_warm['checks_per_s'] / anchor['checks_per_s']:.1f}x (mathgym second pass, warm gold cache); "
+        f"slowest mathgym case {slowest * 1000:.1f} ms"
+    )
     print("\naccuracy by kind:")
     for kind in mathgym_cold["per_kind"]:
-        print(f"  {kind:12} mathgym {mathgym_cold['per_kind'][kind]:.3f}   math-verify {anchor['per_kind'][kind]:.3f}")
-    disagreements = [(c, m, a) for c, m, a in zip(cases, mathgym_cold["predictions"], anchor["predictions"])
-                     if m != a]
+        print(
+            f"  {kind:12} mathgym {mathgym_cold['per_kind'][kind]:.3f}   math-verify {anchor['per_kind'][kind]:.3f}"
+        )
+    disagreements = [
+        (c, m, a) for c, m, a in zip(cases, mathgym_cold["predictions"], anchor["predictions"]) if m != a
+    ]
     wrong = [(c, m) for c, m in zip(cases, mathgym_cold["predictions"]) if m != c["label"]]
-    print(f"\n{len(disagreements)} disagreements; mathgym wrong on {len(wrong)} cases"
-          + (":" if wrong else ""))
+    print(
+        f"\n{len(disagreements)} disagreements; mathgym wrong on {len(wrong)} cases" + (":" if wrong else "")
+    )
     for case, prediction in wrong[:20]:
-        print(f"  [{case['kind']}] label={case['label']} mathgym={prediction} gold={case['gold']!r} "
-              f"response={case['response'][-100:]!r}")
+        print(
+            f"  [{case['kind']}] label={case['label']} mathgym={prediction} gold={case['gold']!r} "
+            f"response={case['response'][-100:]!r}"
+        )
     for row in rows:
         row["set"] = name
         row["slowest_s"] = slowest
@@ -149,9 +167,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default_data = os.environ.get("MATHGYM_DATA_DIR", str(HERE.parent.parent / "shared" / "data"))
     parser.add_argument("--data-dir", default=default_data, help="folder with gsm8k/ and math500/")
-    parser.add_argument("--set", choices=["dataset", "traps", "all"], default="all", help="labelled set(s) to run")
+    parser.add_argument(
+        "--set", choices=["dataset", "traps", "all"], default="all", help="labelled set(s) to run"
+    )
     parser.add_argument("--gsm8k-limit", type=int, default=400, help="GSM8K test items to use")
-    parser.add_argument("--limit", type=int, default=0, help="use only the first N cases of each set (0: all)")
+    parser.add_argument(
+        "--limit", type=int, default=0, help="use only the first N cases of each set (0: all)"
+    )
     parser.add_argument("--json", default="", help="also write the results to this JSON file")
     args = parser.parse_args()
 
@@ -162,10 +184,11 @@ def main() -> None:
         sets["traps"] = trap_cases.trap_cases()
     summary = []
     for name, cases in sets.items():
-        summary += _run_set(name, cases[:args.limit] if args.limit else cases)
+        summary += _run_set(name, cases[: args.limit] if args.limit else cases)
     if args.json:
-        Path(args.json).write_text(json.dumps([{k: v for k, v in row.items() if k != "predictions"}
-                                               for row in summary], indent=2))
+        Path(args.json).write_text(
+            json.dumps([{k: v for k, v in row.items() if k != "predictions"} for row in summary], indent=2)
+        )
 
 
 if __name__ == "__main__":

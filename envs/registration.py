@@ -137,7 +137,6 @@ EQUATION_SOLVE_IDS: dict[str, tuple[tuple[int, ...], str]] = {
 NGUYEN_COUNT = 12
 
 
-
 @dataclass(frozen=True)
 class EnvIdInfo:
     """What mathgym says about one of its ids beyond Gymnasium's spec.
@@ -204,7 +203,9 @@ def _register(env_id: str, entry_point: str, info: EnvIdInfo, **kwargs: Any) -> 
 
 def _register_math() -> None:
     for name in GENERATOR_IDS:
-        _register(f"{name}-v0", MATH_ENV, EnvIdInfo("", generator=name), kwargs={"source": f"generator:{name}"})
+        _register(
+            f"{name}-v0", MATH_ENV, EnvIdInfo("", generator=name), kwargs={"source": f"generator:{name}"}
+        )
     for name, (source, description) in DATASET_IDS.items():
         _register(f"{name}-v0", MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
     _register("Math-v0", MATH_ENV, EnvIdInfo("any source: gym.make('mathgym/Math-v0', source=...)"))
@@ -225,13 +226,19 @@ def _register_tools() -> None:
         _register(
             f"ToolMath-{name}-v0",
             TOOL_MATH_ENV,
-            EnvIdInfo(f"{description}; reasoning with Python tool calls run in a sandbox (ToRA format)", generator=generator),
+            EnvIdInfo(
+                f"{description}; reasoning with Python tool calls run in a sandbox (ToRA format)",
+                generator=generator,
+            ),
             kwargs={"source": source},
         )
         _register(
             f"PoT-{name}-v0",
             PROGRAM_OF_THOUGHT_ENV,
-            EnvIdInfo(f"{description}; program of thought: the program's printed output is the answer", generator=generator),
+            EnvIdInfo(
+                f"{description}; program of thought: the program's printed output is the answer",
+                generator=generator,
+            ),
             kwargs={"source": source},
         )
 

@@ -5,6 +5,7 @@
 Writes the prompt data as JSONL (``input``, ``label``), scores a batch the way OpenRLHF calls the
 function (queries = prompt + response), and prints the OpenRLHF arguments that use it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,20 @@ def main() -> None:
             f.write(json.dumps(row) + "\n")
     gold = json.loads(rows[0]["label"])["answer"]
     responses = [f" The answer is \\boxed{{{gold}}}.", " The answer is \\boxed{0.123}."]
-    out = adapter.reward_func([rows[0]["input"] + r for r in responses], [rows[0]["input"]] * 2, [rows[0]["label"]] * 2)
-    print({k: (v.tolist() if hasattr(v, "tolist") else {n: t.tolist() for n, t in v.items()}) for k, v in out.items()})
-    print("\nOpenRLHF arguments:\n"
-          f"  --prompt_data {args.out / 'prompts.jsonl'} --input_key input --label_key label --apply_chat_template \\\n"
-          f"  --remote_rm_url {Path(adapter.__file__).resolve()}   (with MATHGYM_ENV_ID={args.env_id})")
+    out = adapter.reward_func(
+        [rows[0]["input"] + r for r in responses], [rows[0]["input"]] * 2, [rows[0]["label"]] * 2
+    )
+    print(
+        {
+            k: (v.tolist() if hasattr(v, "tolist") else {n: t.tolist() for n, t in v.items()})
+            for k, v in out.items()
+        }
+    )
+    print(
+        "\nOpenRLHF arguments:\n"
+        f"  --prompt_data {args.out / 'prompts.jsonl'} --input_key input --label_key label --apply_chat_template \\\n"
+        f"  --remote_rm_url {Path(adapter.__file__).resolve()}   (with MATHGYM_ENV_ID={args.env_id})"
+    )
 
 
 if __name__ == "__main__":

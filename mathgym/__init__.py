@@ -2,6 +2,7 @@
 
 The top level stays light (``import gymnasium`` imports it to register ids): heavy parts load on first use.
 """
+
 from __future__ import annotations
 
 from typing import Any

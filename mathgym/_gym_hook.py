@@ -6,6 +6,7 @@ this module at interpreter start; it installs a meta-path finder that waits for 
 finish importing and then registers the ids (entry points are strings, so nothing heavy is imported),
 then loads the plugins a parent ``mathgym`` command exported in ``MATHGYM_IMPORT`` (:mod:`mathgym.plugins`).
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -58,6 +59,7 @@ def _load_plugins_from_environment() -> None:
 def install() -> None:
     if "gymnasium" in sys.modules:
         import mathgym.envs.registration  # noqa: F401  (registers on import)
+
         _load_plugins_from_environment()
     elif not any(isinstance(f, _RegisterAfterGymnasium) for f in sys.meta_path):
         sys.meta_path.insert(0, _RegisterAfterGymnasium())

@@ -40,6 +40,7 @@ Using it from an environment (the surface the env relies on):
 One curriculum object shared by the envs of a ``SyncVectorEnv`` sees all their outcomes; envs in
 other processes (``AsyncVectorEnv``) each hold their own copy.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -57,8 +58,20 @@ from mathgym.sources.base import Source
 from mathgym.sources.procedural import PROCEDURAL_LENGTH, ProceduralSource
 
 _SCHEDULES = ("joint", "sequential")
-_SPEC_KEYS = ("generator", "attributes", "base", "base_level", "schedule", "start_level", "promote_at",
-              "demote_at", "window", "min_samples", "auto", "seed")
+_SPEC_KEYS = (
+    "generator",
+    "attributes",
+    "base",
+    "base_level",
+    "schedule",
+    "start_level",
+    "promote_at",
+    "demote_at",
+    "window",
+    "min_samples",
+    "auto",
+    "seed",
+)
 
 
 def _ladder(attributes: Mapping[str, list], schedule: str) -> list[dict[str, Any]]:
@@ -95,13 +108,27 @@ class Curriculum:
     :param seed: default seed of :meth:`source` and :meth:`sample`.
     """
 
-    def __init__(self, generator: str | ProblemGenerator | type[ProblemGenerator], *,
-                 attributes: Mapping[str, list] | None = None, base: Mapping[str, Any] | None = None,
-                 base_level: int = 0, schedule: str = "joint", start_level: int = 0,
-                 promote_at: float = 0.8, demote_at: float | None = 0.3, window: int = 64,
-                 min_samples: int | None = None, auto: bool = True, seed: int = 0) -> None:
-        gen_cls = get_generator(generator) if isinstance(generator, str) else (
-            generator if isinstance(generator, type) else type(generator))
+    def __init__(
+        self,
+        generator: str | ProblemGenerator | type[ProblemGenerator],
+        *,
+        attributes: Mapping[str, list] | None = None,
+        base: Mapping[str, Any] | None = None,
+        base_level: int = 0,
+        schedule: str = "joint",
+        start_level: int = 0,
+        promote_at: float = 0.8,
+        demote_at: float | None = 0.3,
+        window: int = 64,
+        min_samples: int | None = None,
+        auto: bool = True,
+        seed: int = 0,
+    ) -> None:
+        gen_cls = (
+            get_generator(generator)
+            if isinstance(generator, str)
+            else (generator if isinstance(generator, type) else type(generator))
+        )
         if not (isinstance(gen_cls, type) and issubclass(gen_cls, ProblemGenerator)):
             raise TypeError(f"expected a generator name, class or instance, got {generator!r}")
         self.generator = gen_cls()
@@ -141,8 +168,10 @@ class Curriculum:
         try:
             if not self.attributes:
                 return [gen.make_config(level=i, overrides=self.base) for i in range(gen.num_levels())]
-            return [gen.make_config(level=self.base_level, overrides={**self.base, **rung})
-                    for rung in _ladder(self.attributes, self.schedule)]
+            return [
+                gen.make_config(level=self.base_level, overrides={**self.base, **rung})
+                for rung in _ladder(self.attributes, self.schedule)
+            ]
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"bad curriculum for generator {gen.name}: {exc}") from exc
 
@@ -171,10 +200,20 @@ class Curriculum:
 
     def to_spec(self) -> dict[str, Any]:
         """The JSON-serialisable spec this curriculum was built from (``from_spec(to_spec())`` rebuilds it)."""
-        return {"generator": self.generator.name, "attributes": self.attributes or None, "base": self.base,
-                "base_level": self.base_level, "schedule": self.schedule, "start_level": self.start_level,
-                "promote_at": self.promote_at, "demote_at": self.demote_at, "window": self.window,
-                "min_samples": self.min_samples, "auto": self.auto, "seed": self.seed}
+        return {
+            "generator": self.generator.name,
+            "attributes": self.attributes or None,
+            "base": self.base,
+            "base_level": self.base_level,
+            "schedule": self.schedule,
+            "start_level": self.start_level,
+            "promote_at": self.promote_at,
+            "demote_at": self.demote_at,
+            "window": self.window,
+            "min_samples": self.min_samples,
+            "auto": self.auto,
+            "seed": self.seed,
+        }
 
     # -- where we are ---------------------------------------------------------------------------------
 
@@ -261,8 +300,14 @@ class Curriculum:
 
     def state_dict(self) -> dict[str, Any]:
         """A JSON-serialisable snapshot: the spec, the level, the window and the counters."""
-        return {"spec": self.to_spec(), "level": self._level, "outcomes": list(self._outcomes),
-                "records": self.records, "version": self.version, "history": [dict(h) for h in self.history]}
+        return {
+            "spec": self.to_spec(),
+            "level": self._level,
+            "outcomes": list(self._outcomes),
+            "records": self.records,
+            "version": self.version,
+            "history": [dict(h) for h in self.history],
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a snapshot taken from a curriculum with the same generator and ladder."""
@@ -287,8 +332,10 @@ class Curriculum:
         return curriculum
 
     def __repr__(self) -> str:
-        return (f"Curriculum({self.generator.name!r}, level={self._level}/{self.num_levels - 1}, "
-                f"accuracy={self.accuracy})")
+        return (
+            f"Curriculum({self.generator.name!r}, level={self._level}/{self.num_levels - 1}, "
+            f"accuracy={self.accuracy})"
+        )
 
 
 class CurriculumSource(Source):
@@ -329,11 +376,14 @@ class CurriculumSource(Source):
         return f"{self.curriculum.generator.description} (curriculum, level {self.curriculum.level})"
 
 
-def as_curriculum(value: Curriculum | Mapping[str, Any] | str | Path,
-                  generator: str | None = None) -> Curriculum:
+def as_curriculum(
+    value: Curriculum | Mapping[str, Any] | str | Path, generator: str | None = None
+) -> Curriculum:
     """Accept a :class:`Curriculum`, a spec dict, JSON text or a JSON path (for env keyword arguments)."""
     if isinstance(value, Curriculum):
         if generator is not None and value.generator.name != generator:
-            raise ValueError(f"curriculum is for {value.generator.name!r} but the environment serves {generator!r}")
+            raise ValueError(
+                f"curriculum is for {value.generator.name!r} but the environment serves {generator!r}"
+            )
         return value
     return Curriculum.from_spec(value, generator=generator)

@@ -4,6 +4,7 @@ Results go to ``episodes.jsonl`` (:func:`write_jsonl`), a Markdown table (:func:
 and the SQLite store shared with sweeps (:func:`write_store`; one row per episode, schema in
 ``docs/results.md``), which ``mathgym report STORE`` renders.
 """
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,16 @@ def problem_level(problem: Any, info: dict[str, Any] | None = None) -> int | Non
     return None
 
 
-def run_episodes(env: gym.Env, agent: Any, *, n: int, seed: int, env_id: str = "", progress: bool = True,
-                 agent_name: str = "") -> list[EpisodeRecord]:
+def run_episodes(
+    env: gym.Env,
+    agent: Any,
+    *,
+    n: int,
+    seed: int,
+    env_id: str = "",
+    progress: bool = True,
+    agent_name: str = "",
+) -> list[EpisodeRecord]:
     """Play ``n`` episodes; the first reset is seeded with ``seed``, later ones continue its stream.
 
     :param env: the environment (a single, non-vector env).
@@ -87,8 +96,9 @@ def run_episodes(env: gym.Env, agent: Any, *, n: int, seed: int, env_id: str = "
     """
     records = []
     agent.reset(seed=seed)
-    for episode in tqdm(range(n), desc=f"{agent_name or 'agent'} on {env_id or 'env'}", disable=not progress,
-                        leave=False):
+    for episode in tqdm(
+        range(n), desc=f"{agent_name or 'agent'} on {env_id or 'env'}", disable=not progress, leave=False
+    ):
         started = time.perf_counter()
         obs, info = env.reset(seed=seed if episode == 0 else None)
         actions, total, components = [], 0.0, {}
@@ -102,12 +112,26 @@ def run_episodes(env: gym.Env, agent: Any, *, n: int, seed: int, env_id: str = "
                 components[name] = components.get(name, 0.0) + float(value)
         verdict = info.get("verdict")
         problem = getattr(env.unwrapped, "problem", None)
-        records.append(EpisodeRecord(
-            env_id=env_id, agent=agent_name, episode=episode, seed=seed, problem_id=info["problem_id"],
-            family=info.get("family"), actions=[_jsonable(a) for a in actions], reward=total,
-            correct=bool(verdict and verdict.get("correct")), verdict=verdict, components=components,
-            steps=len(actions), truncated=bool(truncated), seconds=time.perf_counter() - started,
-            gold=getattr(problem, "answer", None), level=problem_level(problem, info)))
+        records.append(
+            EpisodeRecord(
+                env_id=env_id,
+                agent=agent_name,
+                episode=episode,
+                seed=seed,
+                problem_id=info["problem_id"],
+                family=info.get("family"),
+                actions=[_jsonable(a) for a in actions],
+                reward=total,
+                correct=bool(verdict and verdict.get("correct")),
+                verdict=verdict,
+                components=components,
+                steps=len(actions),
+                truncated=bool(truncated),
+                seconds=time.perf_counter() - started,
+                gold=getattr(problem, "answer", None),
+                level=problem_level(problem, info),
+            )
+        )
     return records
 
 
@@ -130,11 +154,17 @@ def summarize(records: Iterable[EpisodeRecord]) -> list[dict[str, Any]]:
     rows = []
     for (env_id, agent), rs in groups.items():
         n = len(rs)
-        rows.append({"env": env_id, "agent": agent, "episodes": n,
-                     "accuracy": sum(r.correct for r in rs) / n,
-                     "mean_reward": sum(r.reward for r in rs) / n,
-                     "mean_steps": sum(r.steps for r in rs) / n,
-                     "ms_per_episode": 1000 * sum(r.seconds for r in rs) / n})
+        rows.append(
+            {
+                "env": env_id,
+                "agent": agent,
+                "episodes": n,
+                "accuracy": sum(r.correct for r in rs) / n,
+                "mean_reward": sum(r.reward for r in rs) / n,
+                "mean_steps": sum(r.steps for r in rs) / n,
+                "ms_per_episode": 1000 * sum(r.seconds for r in rs) / n,
+            }
+        )
     return rows
 
 
@@ -170,18 +200,30 @@ def store_row(record: EpisodeRecord) -> dict[str, Any]:
     texts = all(isinstance(a, str) for a in record.actions)
     response = "\n".join(record.actions) if texts else json.dumps(record.actions)
     return {
-        "agent": record.agent, "env": record.env_id, "family": record.family or "", "variant": -1,
-        "seed": record.seed, "episode": record.episode, "problem_id": record.problem_id,
+        "agent": record.agent,
+        "env": record.env_id,
+        "family": record.family or "",
+        "variant": -1,
+        "seed": record.seed,
+        "episode": record.episode,
+        "problem_id": record.problem_id,
         "response": response,
-        "gold": record.gold, "extracted": verdict.get("extracted"), "correct": record.correct,
-        "score": verdict.get("score"), "verdict": record.verdict, "reward": record.reward,
-        "components": record.components, "steps": record.steps, "seconds": record.seconds,
+        "gold": record.gold,
+        "extracted": verdict.get("extracted"),
+        "correct": record.correct,
+        "score": verdict.get("score"),
+        "verdict": record.verdict,
+        "reward": record.reward,
+        "components": record.components,
+        "steps": record.steps,
+        "seconds": record.seconds,
         "extra": {"level": record.level, "truncated": record.truncated, **record.extra},
     }
 
 
-def write_store(records: list[EpisodeRecord], path: str | Path, *, run_id: str,
-                config: dict[str, Any] | None = None) -> int:
+def write_store(
+    records: list[EpisodeRecord], path: str | Path, *, run_id: str, config: dict[str, Any] | None = None
+) -> int:
     """Add the records to run ``run_id`` of the SQLite store at ``path`` (created if missing).
 
     Eval runs share one config (``{"kind": "eval"}``), so several ``mathgym eval`` calls with the same
@@ -207,7 +249,9 @@ def write_store(records: list[EpisodeRecord], path: str | Path, *, run_id: str,
         clash = [key_of(row) for row in rows if key_of(row) in done]
         if clash:
             agent, env, _, _, seed, _ = clash[0]
-            raise ValueError(f"run {run_id!r} in {path} already holds {len(clash)} of these episodes "
-                             f"({agent} on "
-                             f"{env}, seed {seed}); choose another --run-id or --seed")
+            raise ValueError(
+                f"run {run_id!r} in {path} already holds {len(clash)} of these episodes "
+                f"({agent} on "
+                f"{env}, seed {seed}); choose another --run-id or --seed"
+            )
         return run.add_many(rows)

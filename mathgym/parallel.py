@@ -3,6 +3,7 @@
 Shared by sweeps (:mod:`mathgym.sweep`) and reward design (:mod:`mathgym.reward_design.loop`). Pool
 workers exit when the controlling process dies, even by SIGKILL, so a killed run leaves nothing running.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,9 +70,16 @@ def keep_busy(
         fill()
 
 
-def run_parallel(fn: Callable[..., Any], arguments: Sequence[tuple[Any, ...]], *, workers: int,
-                 backend: str = "local", on_result: Callable[[Any], None], start_method: str = "spawn",
-                 started: Callable[[], None] | None = None) -> None:
+def run_parallel(
+    fn: Callable[..., Any],
+    arguments: Sequence[tuple[Any, ...]],
+    *,
+    workers: int,
+    backend: str = "local",
+    on_result: Callable[[Any], None],
+    start_method: str = "spawn",
+    started: Callable[[], None] | None = None,
+) -> None:
     """Call ``fn(*args)`` for each tuple of ``arguments`` on ``workers`` processes.
 
     :param fn: a module-level function (it is pickled to the workers).
@@ -99,28 +107,54 @@ def run_parallel(fn: Callable[..., Any], arguments: Sequence[tuple[Any, ...]], *
     import multiprocessing as mp
 
     context = mp.get_context(start_method if start_method in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(arguments)), mp_context=context,
-                             initializer=watch_parent, initargs=(os.getpid(),)) as pool:
-        keep_busy(arguments, workers, submit=lambda args: pool.submit(fn, *args),
-                  wait_some=lambda pending: wait(pending, return_when=FIRST_COMPLETED), result=Future.result,
-                  on_result=on_result, started=started)
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(arguments)),
+        mp_context=context,
+        initializer=watch_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        keep_busy(
+            arguments,
+            workers,
+            submit=lambda args: pool.submit(fn, *args),
+            wait_some=lambda pending: wait(pending, return_when=FIRST_COMPLETED),
+            result=Future.result,
+            on_result=on_result,
+            started=started,
+        )
 
 
-def _run_ray(fn: Callable[..., Any], arguments: Sequence[tuple[Any, ...]], workers: int,
-             on_result: Callable[[Any], None], started: Callable[[], None] | None) -> None:
+def _run_ray(
+    fn: Callable[..., Any],
+    arguments: Sequence[tuple[Any, ...]],
+    workers: int,
+    on_result: Callable[[Any], None],
+    started: Callable[[], None] | None,
+) -> None:
     try:
         import ray
     except ImportError:
         raise ImportError("backend='ray' needs Ray: pip install -e '.[ray]'") from None
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("MATHGYM_")}})
+        ray.init(
+            num_cpus=workers,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("MATHGYM_")}},
+        )
     try:
         remote = ray.remote(num_cpus=1)(fn)
-        keep_busy(arguments, workers, submit=lambda args: remote.remote(*args),
-                  wait_some=lambda pending: ray.wait(pending, num_returns=1), result=ray.get,
-                  on_result=on_result, started=started)
+        keep_busy(
+            arguments,
+            workers,
+            submit=lambda args: remote.remote(*args),
+            wait_some=lambda pending: ray.wait(pending, num_returns=1),
+            result=ray.get,
+            on_result=on_result,
+            started=started,
+        )
     finally:
         if started_here:
             ray.shutdown()

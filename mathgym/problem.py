@@ -1,4 +1,5 @@
 """The :class:`Problem` record that flows from sources to environments, agents and the store."""
+
 from __future__ import annotations
 
 import json
@@ -61,16 +62,26 @@ class Problem:
         return self.meta.get("topic")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "prompt": self.prompt, "answer": self.answer, "family": self.family,
-                "meta": _thaw(self.meta)}
+        return {
+            "id": self.id,
+            "prompt": self.prompt,
+            "answer": self.answer,
+            "family": self.family,
+            "meta": _thaw(self.meta),
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Problem:
-        return cls(id=data["id"], prompt=data["prompt"], answer=data.get("answer"),
-                   family=data.get("family"), meta=data.get("meta") or {})
+        return cls(
+            id=data["id"],
+            prompt=data["prompt"],
+            answer=data.get("answer"),
+            family=data.get("family"),
+            meta=data.get("meta") or {},
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Problem:

@@ -46,7 +46,13 @@ class DuplicateName(ValueError):
 
 
 def unknown_name(
-    kind: str, name: object, known: Sequence[str], *, hint: str = "", aliases: Sequence[str] = (), cutoff: float = 0.6
+    kind: str,
+    name: object,
+    known: Sequence[str],
+    *,
+    hint: str = "",
+    aliases: Sequence[str] = (),
+    cutoff: float = 0.6,
 ) -> UnknownName:
     """The error for a name missing from a table of ``known`` names: close names first, then the known ones.
 
@@ -121,7 +127,9 @@ class Registry(Mapping[str, T], Generic[T]):
     # -- registering ---------------------------------------------------------------------------------
 
     @overload
-    def register(self, name: str, target: None = None, *, replace: bool = False) -> Callable[[_Target], _Target]: ...
+    def register(
+        self, name: str, target: None = None, *, replace: bool = False
+    ) -> Callable[[_Target], _Target]: ...
     @overload
     def register(self, name: str, target: _Target, *, replace: bool = False) -> _Target: ...
 

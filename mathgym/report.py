@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mathgym.metrics import robustness as R  # noqa: N812  (R.statistic reads as a namespace)
 
@@ -89,17 +90,17 @@ def _suite(env: str) -> str:
     return "Dynamic programs" if name.startswith("Dynamic") else name
 
 
-def _matrix(frame) -> np.ndarray:  # noqa: ANN001
+def _matrix(frame: pd.DataFrame) -> np.ndarray:
     m, _, _ = R.correctness_matrix(frame.to_dict("records"), seed_key="family", variant_key="variant")
     return m
 
 
-def is_plain_evaluation(df, run: dict[str, Any]) -> bool:  # noqa: ANN001
+def is_plain_evaluation(df: pd.DataFrame, run: dict[str, Any]) -> bool:
     """A run without variants: ``mathgym eval`` rows, or rows a user wrote without variant indices."""
     return run.get("kind") == "eval" or bool((df["variant"] < 0).all())
 
 
-def _episode_ci(values, reps: int) -> dict[str, float]:  # noqa: ANN001
+def _episode_ci(values: npt.ArrayLike, reps: int) -> dict[str, float]:
     """Mean of 0/1 outcomes with a percentile bootstrap interval over episodes."""
     x = np.asarray(values, dtype=float)
     if len(x) < 2:
@@ -108,8 +109,9 @@ def _episode_ci(values, reps: int) -> dict[str, float]:  # noqa: ANN001
     return {"value": float(x.mean()), "lo": lo, "hi": hi}
 
 
-def build_eval_sections(df: pd.DataFrame, run: dict[str, Any], *, reps: int = 1000,
-                        plots_dir: Path | None = None) -> list[Section]:
+def build_eval_sections(
+    df: pd.DataFrame, run: dict[str, Any], *, reps: int = 1000, plots_dir: Path | None = None
+) -> list[Section]:
     """Sections of a plain evaluation: accuracy by agent and env, by level, by seed.
 
     :param df: the run's rows (:func:`_load`).
@@ -133,17 +135,29 @@ def build_eval_sections(df: pd.DataFrame, run: dict[str, Any], *, reps: int = 10
     )
     overall = Table(["agent", "env", "episodes", "accuracy", "mean reward", "mean steps"], [])
     for (agent, env), frame in df.groupby(["agent", "env"]):
-        overall.rows.append([agent, env, str(len(frame)), _ci(_episode_ci(frame["correct"], reps)),
-                             f"{frame['reward'].mean():.3f}" if frame["reward"].notna().any() else "–",
-                             f"{frame['steps'].mean():.1f}" if frame["steps"].notna().any() else "–"])
+        overall.rows.append(
+            [
+                agent,
+                env,
+                str(len(frame)),
+                _ci(_episode_ci(frame["correct"], reps)),
+                f"{frame['reward'].mean():.3f}" if frame["reward"].notna().any() else "–",
+                f"{frame['steps'].mean():.1f}" if frame["steps"].notna().any() else "–",
+            ]
+        )
     head.tables.append(overall)
     sections = [head]
 
     known = sorted({lv for lv in df["level"] if lv is not None})
-    by_level = Section("Accuracy by level", ["Rows: agent and env; columns: the problems' difficulty level "
-                                             "(procedural `level`, variant `difficulty`); cells: "
-                                             "accuracy (%) "
-                                             "[95% CI] over the episodes of that level."])
+    by_level = Section(
+        "Accuracy by level",
+        [
+            "Rows: agent and env; columns: the problems' difficulty level "
+            "(procedural `level`, variant `difficulty`); cells: "
+            "accuracy (%) "
+            "[95% CI] over the episodes of that level."
+        ],
+    )
     level_cis: dict[str, dict[int, dict[str, float]]] = {}
     if known:
         t = Table(["agent", "env", *[f"level {lv}" for lv in known]], [])
@@ -161,9 +175,14 @@ def build_eval_sections(df: pd.DataFrame, run: dict[str, Any], *, reps: int = 10
         by_level.text.append("No row carries a level.")
     sections.append(by_level)
 
-    by_seed = Section("Accuracy by seed", ["Accuracy (%) of each run seed; a spread across seeds that "
-                                           "exceeds the "
-                                           "intervals above means the seed's problem stream matters."])
+    by_seed = Section(
+        "Accuracy by seed",
+        [
+            "Accuracy (%) of each run seed; a spread across seeds that "
+            "exceeds the "
+            "intervals above means the seed's problem stream matters."
+        ],
+    )
     t = Table(["agent", "env", *[f"seed {s}" for s in seeds]], [])
     for (agent, env), frame in df.groupby(["agent", "env"]):
         cells = []
@@ -233,7 +252,9 @@ def build_sections(
     return sections
 
 
-def _run_section(df, base, run: dict[str, Any], agents: list[str], reps: int) -> Section:  # noqa: ANN001
+def _run_section(
+    df: pd.DataFrame, base: pd.DataFrame, run: dict[str, Any], agents: list[str], reps: int
+) -> Section:
     """The run's summary and overall accuracy per agent (interval over families)."""
     cfg = run["config"]
     head = Section(
@@ -275,7 +296,9 @@ def _run_section(df, base, run: dict[str, Any], agents: list[str], reps: int) ->
 
 
 def _average_vs_worst_section(
-    base, agents: list[str], reps: int  # noqa: ANN001
+    base: pd.DataFrame,
+    agents: list[str],
+    reps: int,
 ) -> tuple[Section, dict[str, dict[str, dict[str, float]]]]:
     """DynaMath + UGMathBench on unperturbed families, per agent and suite; also the per-agent bars to plot."""
     robust = Section(
@@ -318,7 +341,9 @@ def _average_vs_worst_section(
 
 
 def _variant_distribution_section(
-    base, agents: list[str], reps: int  # noqa: ANN001
+    base: pd.DataFrame,
+    agents: list[str],
+    reps: int,
 ) -> tuple[Section, dict[str, tuple[list[float], float]]]:
     """GSM-Symbolic: distribution across sampled datasets and drop from the originals."""
     dist = Section(
@@ -356,7 +381,9 @@ def _variant_distribution_section(
 
 
 def _perturbation_section(
-    df, agents: list[str], reps: int  # noqa: ANN001
+    df: pd.DataFrame,
+    agents: list[str],
+    reps: int,
 ) -> tuple[Section | None, dict[str, dict[str, dict[str, float]]]]:
     """Perturbations: matched drops (``None`` when the sweep has no perturbation chains)."""
     chains = sorted(c for c in df["chain_name"].unique() if c != "none")
@@ -405,7 +432,7 @@ def _perturbation_section(
     return pert, drops
 
 
-def _mathcheck_section(df, agents: list[str]) -> Section | None:  # noqa: ANN001
+def _mathcheck_section(df: pd.DataFrame, agents: list[str]) -> Section | None:
     """MathCheck grid (``None`` when every row is a plain solve task)."""
     if not (df["task"] != "solve").any():
         return None
@@ -437,9 +464,7 @@ def _mathcheck_section(df, agents: list[str]) -> Section | None:  # noqa: ANN001
                 [
                     task,
                     *[f"{100 * c:.1f}" if c is not None else "–" for c in cells],
-                    f"{100 * grid['task_means'][task]:.1f}"
-                    if grid["task_means"][task] is not None
-                    else "–",
+                    f"{100 * grid['task_means'][task]:.1f}" if grid["task_means"][task] is not None else "–",
                 ]
             )
         tab.rows.append(
@@ -453,7 +478,7 @@ def _mathcheck_section(df, agents: list[str]) -> Section | None:  # noqa: ANN001
     return mc
 
 
-def _dia_section(base, agents: list[str]) -> Section:  # noqa: ANN001
+def _dia_section(base: pd.DataFrame, agents: list[str]) -> Section:
     """DIA-Bench reliability."""
     dia = Section(
         "Reliability and confidence (DIA-Bench)",

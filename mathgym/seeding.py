@@ -5,6 +5,7 @@ its entropy. Neighbouring seeds (``s`` and ``s + 1``) therefore give unrelated s
 generator that uses ``seed + index`` directly. Strings are hashed with SHA-256, never with Python's
 salted ``hash()``, so the same keys give the same stream on every machine and in every process.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Gymnasium spaces for text environments."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,8 +10,7 @@ from gymnasium import spaces
 
 # Printable ASCII plus a spread of other scripts and mathematical symbols, used only by sample().
 _SAMPLE_ALPHABET = tuple(
-    [chr(c) for c in range(32, 127)]
-    + list("\n\tαβγδεθλμπσφωΔΣΩ∑∫√∞≤≥≠±×÷→∀∃∈∉⊂∪∩°½¼é中文数学")
+    [chr(c) for c in range(32, 127)] + list("\n\tαβγδεθλμπσφωΔΣΩ∑∫√∞≤≥≠±×÷→∀∃∈∉⊂∪∩°½¼é中文数学")
 )
 
 
@@ -26,7 +26,9 @@ class UnicodeText(spaces.Text):
     :param min_length: shortest admitted string.
     """
 
-    def __init__(self, max_length: int, *, min_length: int = 0, seed: int | np.random.Generator | None = None) -> None:
+    def __init__(
+        self, max_length: int, *, min_length: int = 0, seed: int | np.random.Generator | None = None
+    ) -> None:
         super().__init__(max_length=max_length, min_length=min_length, charset=_SAMPLE_ALPHABET, seed=seed)
 
     def contains(self, x: Any) -> bool:
@@ -36,8 +38,11 @@ class UnicodeText(spaces.Text):
         return f"UnicodeText({self.min_length}, {self.max_length})"
 
     def __eq__(self, other: Any) -> bool:
-        return (isinstance(other, UnicodeText) and self.min_length == other.min_length
-                and self.max_length == other.max_length)
+        return (
+            isinstance(other, UnicodeText)
+            and self.min_length == other.min_length
+            and self.max_length == other.max_length
+        )
 
     @property
     def is_np_flattenable(self) -> bool:
@@ -77,7 +82,7 @@ def _unflatten_unicode_text(space: UnicodeText, x: np.ndarray) -> str:
 @write_to_shared_memory.register(UnicodeText)
 def _write_unicode_text(space: UnicodeText, index: int, values: str, shared_memory: Any) -> None:
     destination = np.frombuffer(shared_memory.get_obj(), dtype=np.int32)
-    destination[index * space.max_length:(index + 1) * space.max_length] = _code_points(space, values)
+    destination[index * space.max_length : (index + 1) * space.max_length] = _code_points(space, values)
 
 
 class _LiveTexts(Sequence):

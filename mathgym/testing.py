@@ -5,6 +5,7 @@ to get it. With ``MATHGYM_STRICT=1`` (set by ``.ci/run``) a missing component th
 failure instead, so a CI run cannot pass by skipping the tests it was meant to run. Components that
 cannot be installed on the project's CPU machines (a Lean toolchain, a GPU) stay skips even then.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -61,8 +62,16 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str, bool]] = {
     "torch": (_has_module("torch"), "pip install -e '.[rl]' (pins the CPU wheel torch==2.13.0)", True),
     "transformers": (_has_module("transformers"), "pip install -e '.[llm]'", True),
     "ray": (_has_module("ray"), "pip install -e '.[ray]'", True),
-    "datasets": (_has_module("datasets"), "pip install datasets (Hugging Face datasets, for HubSource)", True),
-    "lean": (lambda: shutil.which("lake") is not None, "install a Lean 4 toolchain with elan (needs GitHub)", False),
+    "datasets": (
+        _has_module("datasets"),
+        "pip install datasets (Hugging Face datasets, for HubSource)",
+        True,
+    ),
+    "lean": (
+        lambda: shutil.which("lake") is not None,
+        "install a Lean 4 toolchain with elan (needs GitHub)",
+        False,
+    ),
     "gpu": (_cuda_ok, "run on a machine with a CUDA GPU", False),
     "bwrap": (_bwrap_ok, "apt-get install -y bubblewrap (needs root or unprivileged user namespaces)", True),
 }

@@ -14,9 +14,20 @@ env abstraction, Auto MC-Reward's critic and CARD's trajectory-preference pre-fi
 same from the command line; ``mathgym report DIR`` renders a run. Candidate code runs only in
 :mod:`mathgym.sandbox`.
 """
+
 from mathgym.reward_design.context import EnvContext, describe_env, reward_design_ids
 from mathgym.reward_design.loop import RewardDesignConfig, RewardDesignResult, design_reward
 from mathgym.reward_design.proposers.base import CandidateRecord, Feedback, Proposer, make_proposer
 
-__all__ = ["CandidateRecord", "EnvContext", "Feedback", "Proposer", "RewardDesignConfig", "RewardDesignResult",
-           "describe_env", "design_reward", "make_proposer", "reward_design_ids"]
+__all__ = [
+    "CandidateRecord",
+    "EnvContext",
+    "Feedback",
+    "Proposer",
+    "RewardDesignConfig",
+    "RewardDesignResult",
+    "describe_env",
+    "design_reward",
+    "make_proposer",
+    "reward_design_ids",
+]

@@ -4,6 +4,7 @@ Nothing here executes the code: :func:`extract_code` works on text and :func:`ch
 tree (``ast.parse`` never runs what it parses). Running happens only in the sandbox
 (:mod:`mathgym.reward_design.executor`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,8 +39,13 @@ def extract_code(response: str) -> str | None:
         return None
     blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(response)]
     defining = [body for _, body in blocks if f"def {FUNCTION_NAME}" in body]
-    chosen = defining[-1] if defining else next((b for lang, b in blocks if lang in ("python", "py", "python3")),
-                                                blocks[0][1] if blocks else None)
+    chosen = (
+        defining[-1]
+        if defining
+        else next(
+            (b for lang, b in blocks if lang in ("python", "py", "python3")), blocks[0][1] if blocks else None
+        )
+    )
     if chosen is None:
         return _longest_parsing_prefix(_from_code_start(response.splitlines()))
     text = "\n".join(_from_code_start(chosen.splitlines())).strip("\n")
@@ -88,8 +94,11 @@ def check_code(code: str | None, spec: RewardViewSpec | None = None) -> CodeChec
         ``info`` (``state["size"]``, ``state.size``, ``info.get("valid")``) must be documented fields.
     """
     if code is None or not code.strip():
-        return CodeCheck(False, "no code found in the response (expected a ```python block defining "
-                                f"{FUNCTION_NAME}(prev, action, state, info))")
+        return CodeCheck(
+            False,
+            "no code found in the response (expected a ```python block defining "
+            f"{FUNCTION_NAME}(prev, action, state, info))",
+        )
     if len(code) > MAX_CODE_CHARS:
         return CodeCheck(False, f"code is {len(code)} characters; at most {MAX_CODE_CHARS} are accepted")
     try:
@@ -105,8 +114,9 @@ def check_code(code: str | None, spec: RewardViewSpec | None = None) -> CodeChec
     positional = [a.arg for a in (*args.posonlyargs, *args.args)]
     required = len(positional) - len(args.defaults)
     if not (required <= len(ARGUMENTS) <= len(positional) or (args.vararg and required <= len(ARGUMENTS))):
-        return CodeCheck(False, f"{FUNCTION_NAME} must take 4 positional arguments {ARGUMENTS}, "
-                                f"it takes {positional}")
+        return CodeCheck(
+            False, f"{FUNCTION_NAME} must take 4 positional arguments {ARGUMENTS}, it takes {positional}"
+        )
     if spec is not None:
         names = dict(zip(positional, _field_groups(spec)))
         for node in ast.walk(functions[-1]):
@@ -116,8 +126,11 @@ def check_code(code: str | None, spec: RewardViewSpec | None = None) -> CodeChec
             param, field_name = key
             if field_name not in names[param]:
                 known = ", ".join(sorted(names[param]))
-                return CodeCheck(False, f"reads unknown field {field_name!r} of {param} (line {node.lineno}); "
-                                        f"known fields: {known}")
+                return CodeCheck(
+                    False,
+                    f"reads unknown field {field_name!r} of {param} (line {node.lineno}); "
+                    f"known fields: {known}",
+                )
     return CodeCheck(True)
 
 
@@ -131,14 +144,25 @@ _DICT_METHODS = frozenset(dir(dict))
 
 def _constant_key(node: ast.AST, params: dict[str, set[str]]) -> tuple[str, str] | None:
     """``(param, key)`` for ``param["key"]``, ``param.key`` and ``param.get("key", ...)`` on the arguments."""
-    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in params
-            and node.attr not in _DICT_METHODS):
+    if (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in params
+        and node.attr not in _DICT_METHODS
+    ):
         return node.value.id, node.attr
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in params:
         if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
             return node.value.id, node.slice.value
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Name) and node.func.value.id in params and node.args
-            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in params
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
         return node.func.value.id, node.args[0].value
     return None

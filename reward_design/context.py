@@ -6,6 +6,7 @@ type, meaning and range, what an action does, the success criterion, the signatu
 optionally, the env's own hand-written reward as an example (Eureka's ablation turns it off). It renders
 as prompt text (:meth:`EnvContext.to_prompt`) and as JSON (:meth:`EnvContext.to_dict`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,8 +15,10 @@ from typing import Any
 
 from mathgym.rewards.view import RewardViewSpec, ViewField, supports_reward_view
 
-SIGNATURE = ("def compute_reward(prev: {state}, action: {action}, state: {state}, info: StepInfo) "
-             "-> tuple[float, dict[str, float]]:")
+SIGNATURE = (
+    "def compute_reward(prev: {state}, action: {action}, state: {state}, info: StepInfo) "
+    "-> tuple[float, dict[str, float]]:"
+)
 
 
 @dataclass(frozen=True)
@@ -54,11 +57,15 @@ class EnvContext:
 
     def class_text(self) -> str:
         """The state, action and info as Python classes with one commented line per field."""
-        return "\n\n".join([
-            _class(self.state_class, f"State of the environment. {self.spec.task}", self.spec.state_fields),
-            _class(self.action_class, f"One action: {self.spec.action}.", self.spec.action_fields),
-            _class("StepInfo", "Facts about the step just taken.", self.spec.info_fields),
-        ])
+        return "\n\n".join(
+            [
+                _class(
+                    self.state_class, f"State of the environment. {self.spec.task}", self.spec.state_fields
+                ),
+                _class(self.action_class, f"One action: {self.spec.action}.", self.spec.action_fields),
+                _class("StepInfo", "Facts about the step just taken.", self.spec.info_fields),
+            ]
+        )
 
     def to_prompt(self) -> str:
         """The environment part of a proposer's prompt."""
@@ -68,32 +75,47 @@ class EnvContext:
             f"Success (what the trained agent is judged on): {self.spec.success}.",
             "The reward function is called after every step with the state before the step (`prev`), the "
             "action taken, the state after it (`state`) and `info`. Each is a plain dict whose keys are the "
-            "fields below (read `state[\"size\"]` or `state.size`); nothing else about the environment is "
+            'fields below (read `state["size"]` or `state.size`); nothing else about the environment is '
             "available, and the function runs in a sandbox with only the Python standard library.",
             "```python\n" + self.class_text() + "\n```",
             "Implement:\n```python\n" + self.signature + "\n    ...\n```\n"
             "It returns the total reward and a dict of its named components (each a float).",
         ]
         if self.statistics:
-            rows = [f"    {name}: {row['success_mean']:.3g} when solved, {row['failure_mean']:.3g} when not"
-                    for name, row in sorted(self.statistics.items(), key=lambda kv: -abs(kv[1]["effect"]))]
-            parts.append("In recorded episodes (scripted and random play), the mean value of each field at the end "
-                         "of the episode:\n" + "\n".join(rows))
+            rows = [
+                f"    {name}: {row['success_mean']:.3g} when solved, {row['failure_mean']:.3g} when not"
+                for name, row in sorted(self.statistics.items(), key=lambda kv: -abs(kv[1]["effect"]))
+            ]
+            parts.append(
+                "In recorded episodes (scripted and random play), the mean value of each field at the end "
+                "of the episode:\n" + "\n".join(rows)
+            )
         if self.include_example and self.spec.hand_reward:
-            parts.append("The environment's own reward, as an example of the format:\n```python\n"
-                         + self.spec.hand_reward.rstrip() + "\n```")
+            parts.append(
+                "The environment's own reward, as an example of the format:\n```python\n"
+                + self.spec.hand_reward.rstrip()
+                + "\n```"
+            )
         return "\n\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"env_id": self.env_id, "env_kwargs": self.env_kwargs, "task": self.spec.task,
-                "success": self.spec.success, "action": self.spec.action, "signature": self.signature,
-                "state_class": self.state_class, "action_class": self.action_class,
-                "state_fields": [_field_dict(f) for f in self.spec.state_fields],
-                "action_fields": [_field_dict(f) for f in self.spec.action_fields],
-                "info_fields": [_field_dict(f) for f in self.spec.info_fields],
-                "hand_reward": self.spec.hand_reward if self.include_example else None,
-                "max_episode_steps": self.max_episode_steps, "action_masks": self.action_masks,
-                "statistics": self.statistics}
+        return {
+            "env_id": self.env_id,
+            "env_kwargs": self.env_kwargs,
+            "task": self.spec.task,
+            "success": self.spec.success,
+            "action": self.spec.action,
+            "signature": self.signature,
+            "state_class": self.state_class,
+            "action_class": self.action_class,
+            "state_fields": [_field_dict(f) for f in self.spec.state_fields],
+            "action_fields": [_field_dict(f) for f in self.spec.action_fields],
+            "info_fields": [_field_dict(f) for f in self.spec.info_fields],
+            "hand_reward": self.spec.hand_reward if self.include_example else None,
+            "max_episode_steps": self.max_episode_steps,
+            "action_masks": self.action_masks,
+            "statistics": self.statistics,
+        }
 
 
 def _field_dict(f: ViewField) -> dict[str, str]:
@@ -126,12 +148,20 @@ def describe_env(env_id: str, *, include_example: bool = True, **env_kwargs: Any
     env = gym.make(env_id, **env_kwargs)
     try:
         if not supports_reward_view(env):
-            raise ValueError(f"{env_id} has no reward view, so reward code cannot read its state; ids that "
-                             f"have one: {', '.join(reward_design_ids()[:12])}, ...")
+            raise ValueError(
+                f"{env_id} has no reward view, so reward code cannot read its state; ids that "
+                f"have one: {', '.join(reward_design_ids()[:12])}, ..."
+            )
         spec = env.unwrapped.reward_view_spec
         limit = getattr(env.spec, "max_episode_steps", None) if env.spec is not None else None
-        return EnvContext(env_id=env_id, env_kwargs=dict(env_kwargs), spec=spec, include_example=include_example,
-                          max_episode_steps=limit, action_masks=hasattr(env.unwrapped, "action_masks"))
+        return EnvContext(
+            env_id=env_id,
+            env_kwargs=dict(env_kwargs),
+            spec=spec,
+            include_example=include_example,
+            max_episode_steps=limit,
+            action_masks=hasattr(env.unwrapped, "action_masks"),
+        )
     finally:
         env.close()
 

@@ -11,6 +11,7 @@ exits or kills its process costs only its own box and comes back as a :class:`Ba
 overhead on the project's own rewards (the hand-written and sparse baselines) and must never be given
 generated code.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,8 @@ MAX_TRACEBACK_CHARS = 1200
 
 # Runs inside the box. It reads {"code", "rows"} from stdin, keeps the candidate's own prints away from
 # the result line, and reports the first failure with a traceback trimmed to the candidate's frames.
-HARNESS = r'''
+HARNESS = (
+    r"""
 import json, math, sys, traceback
 _out = sys.stdout
 class _Sink:
@@ -94,8 +96,11 @@ for _i, (_prev, _action, _state, _info) in enumerate(_rows):
             _vals.append(0.0)
 sys.stdout = _out
 _emit({"ok": True, "totals": _totals, "components": _comps})
-'''.replace("MARKER", repr(RESULT_MARKER)).replace("MAX_TB", str(MAX_TRACEBACK_CHARS)).replace(
-    "MAX_COMPONENTS", str(MAX_COMPONENTS)).replace("MAX_NAME", str(MAX_COMPONENT_NAME))
+""".replace("MARKER", repr(RESULT_MARKER))
+    .replace("MAX_TB", str(MAX_TRACEBACK_CHARS))
+    .replace("MAX_COMPONENTS", str(MAX_COMPONENTS))
+    .replace("MAX_NAME", str(MAX_COMPONENT_NAME))
+)
 
 
 @dataclass
@@ -151,8 +156,15 @@ class SandboxedRewardExecutor:
     :param sandbox: an existing sandbox to use instead of starting one (it is not closed by :meth:`close`).
     """
 
-    def __init__(self, backend: str = "local", *, base_timeout_s: float = 5.0, ms_per_call: float = 5.0,
-                 memory_mb: int = 256, sandbox: Any = None) -> None:
+    def __init__(
+        self,
+        backend: str = "local",
+        *,
+        base_timeout_s: float = 5.0,
+        ms_per_call: float = 5.0,
+        memory_mb: int = 256,
+        sandbox: Any = None,
+    ) -> None:
         if base_timeout_s <= 0 or ms_per_call <= 0 or memory_mb <= 0:
             raise ValueError("base_timeout_s, ms_per_call and memory_mb must be positive")
         self.backend = backend
@@ -170,8 +182,14 @@ class SandboxedRewardExecutor:
             from mathgym.sandbox import make_sandbox
 
             # results of a whole rollout come back on stdout: allow far more than a tool call's output
-            self._sandbox = make_sandbox(self.backend, memory_mb=self.memory_mb, max_output_bytes=32 << 20,
-                                         preload=(), min_workers=1, max_workers=2)
+            self._sandbox = make_sandbox(
+                self.backend,
+                memory_mb=self.memory_mb,
+                max_output_bytes=32 << 20,
+                preload=(),
+                min_workers=1,
+                max_workers=2,
+            )
         return self._sandbox
 
     def timeout_for(self, n: int) -> float:
@@ -197,15 +215,21 @@ class SandboxedRewardExecutor:
         return {**self.__dict__, "_sandbox": None, "_own": True}
 
 
-def parse_harness_output(result: Any, n: int, timeout_s: float, memory_mb: int, elapsed: float) -> BatchResult:
+def parse_harness_output(
+    result: Any, n: int, timeout_s: float, memory_mb: int, elapsed: float
+) -> BatchResult:
     """A :class:`BatchResult` from the sandbox's :class:`~mathgym.sandbox.ExecResult` of the harness."""
     if result.timed_out:
-        return BatchResult(False, error=f"timed out after {timeout_s:.1f} s on a batch of {n} transitions "
-                                        "(an endless loop, or far too slow)", duration_s=elapsed)
+        return BatchResult(
+            False,
+            error=f"timed out after {timeout_s:.1f} s on a batch of {n} transitions "
+            "(an endless loop, or far too slow)",
+            duration_s=elapsed,
+        )
     line = None
     for candidate in reversed(result.stdout.splitlines()):
         if candidate.startswith(RESULT_MARKER):
-            line = candidate[len(RESULT_MARKER):]
+            line = candidate[len(RESULT_MARKER) :]
             break
     if line is None:
         if result.error and "memory" in result.error.lower():
@@ -218,24 +242,33 @@ def parse_harness_output(result: Any, n: int, timeout_s: float, memory_mb: int, 
     try:
         data = json.loads(line)
     except ValueError:
-        return BatchResult(False, error="the harness's result line was corrupted (output flooded?)",
-                           duration_s=elapsed)
+        return BatchResult(
+            False, error="the harness's result line was corrupted (output flooded?)", duration_s=elapsed
+        )
     if not data.get("ok"):
         error = str(data.get("error") or "error")
         if data.get("stage") == "define":
             error = f"defining the code failed: {error}"
         if "MemoryError" in error:
             error = f"{error} (memory limit {memory_mb} MB)"
-        return BatchResult(False, error=error, trace=str(data.get("trace") or ""), index=data.get("index"),
-                           duration_s=elapsed)
+        return BatchResult(
+            False,
+            error=error,
+            trace=str(data.get("trace") or ""),
+            index=data.get("index"),
+            duration_s=elapsed,
+        )
     try:
         totals = np.asarray(data["totals"], dtype=np.float64)
         components = {str(k): np.asarray(v, dtype=np.float64) for k, v in dict(data["components"]).items()}
     except (KeyError, TypeError, ValueError):
         return BatchResult(False, error="malformed result from the harness", duration_s=elapsed)
     if totals.shape != (n,) or any(v.shape != (n,) for v in components.values()):
-        return BatchResult(False, error=f"expected {n} rewards, got {totals.shape[0] if totals.ndim else 0}",
-                           duration_s=elapsed)
+        return BatchResult(
+            False,
+            error=f"expected {n} rewards, got {totals.shape[0] if totals.ndim else 0}",
+            duration_s=elapsed,
+        )
     return BatchResult(True, totals, components, duration_s=elapsed)
 
 
@@ -279,8 +312,13 @@ class TrustedInProcessExecutor:
             try:
                 total, parts = fn(View(t.prev), View(t.action), View(t.state), View(t.info))
             except Exception as exc:  # noqa: BLE001 - reported like the sandboxed path
-                return BatchResult(False, error=f"{type(exc).__name__}: {exc}", trace=traceback.format_exc(),
-                                   index=i, duration_s=time.perf_counter() - start)
+                return BatchResult(
+                    False,
+                    error=f"{type(exc).__name__}: {exc}",
+                    trace=traceback.format_exc(),
+                    index=i,
+                    duration_s=time.perf_counter() - start,
+                )
             totals[i] = float(total)
             for name, value in parts.items():
                 components.setdefault(name, np.zeros(len(transitions)))[i] = float(value)

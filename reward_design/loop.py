@@ -24,6 +24,7 @@ Everything lands in the run directory (layout in :func:`design_reward`), each fi
 once its step is done, so a killed run rerun with the same arguments continues where it stopped
 without retraining finished candidates.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -131,8 +132,16 @@ class RewardDesignConfig:
     cache_dir: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "samples", "budget", "seeds", "workers", "n_envs", "eval_episodes",
-                     "pool_episodes"):
+        for name in (
+            "iterations",
+            "samples",
+            "budget",
+            "seeds",
+            "workers",
+            "n_envs",
+            "eval_episodes",
+            "pool_episodes",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.backend not in ("local", "ray"):
@@ -148,9 +157,14 @@ class RewardDesignConfig:
 
     @property
     def trainer_config(self) -> TrainerConfig:
-        return TrainerConfig(budget=self.budget, algo=self.algo, n_envs=self.n_envs,
-                             eval_episodes=self.eval_episodes, hyperparams=dict(self.hyperparams),
-                             model_path=self.model_path)
+        return TrainerConfig(
+            budget=self.budget,
+            algo=self.algo,
+            n_envs=self.n_envs,
+            eval_episodes=self.eval_episodes,
+            hyperparams=dict(self.hyperparams),
+            model_path=self.model_path,
+        )
 
 
 @dataclass
@@ -197,8 +211,13 @@ def _write_text(path: Path, text: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ the loop
-def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: Proposer | None = None,
-                  human_feedback: Callable[[int, str], str] | None = None, **kwargs: Any) -> RewardDesignResult:
+def design_reward(
+    config: RewardDesignConfig | None = None,
+    *,
+    custom_proposer: Proposer | None = None,
+    human_feedback: Callable[[int, str], str] | None = None,
+    **kwargs: Any,
+) -> RewardDesignResult:
     """Run (or resume) a reward-design loop; see the module docstring.
 
     The run directory ``config.out`` holds ``config.json``, ``context.md``/``context.json`` (what the
@@ -229,8 +248,9 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
     critic_set = critic_transitions(pool)
     executor = make_executor(config.sandbox)
     own_proposer = custom_proposer is None
-    proposer = custom_proposer or make_proposer(config.proposer, seed=config.seed, temperature=config.temperature,
-                                         max_tokens=config.max_tokens)
+    proposer = custom_proposer or make_proposer(
+        config.proposer, seed=config.seed, temperature=config.temperature, max_tokens=config.max_tokens
+    )
     history: list[CandidateRecord] = []
     iterations: list[dict[str, Any]] = []
     feedback: Feedback | None = None
@@ -238,19 +258,31 @@ def design_reward(config: RewardDesignConfig | None = None, *, custom_proposer: 
         for i in range(config.iterations):
             responses = _responses(run, i, config, context, feedback, proposer, human_feedback)
             judged = pool + _policy_episodes(run, i)
-            records = [_review(run, i, k, response, context, critic_set, judged, executor, config)
-                       for k, response in enumerate(responses)]
+            records = [
+                _review(run, i, k, response, context, critic_set, judged, executor, config)
+                for k, response in enumerate(responses)
+            ]
             _train_all(run, i, records, config, heldout_pool, executor)
             records = [_conclude(run, i, k, record, config) for k, record in enumerate(records)]
             history += records
             selectable = [r for r in records if r.selectable]
-            iterations.append({
-                "iteration": i,
-                "candidates": [{"id": r.id, "status": r.status, "reason": r.reason, "fitness": r.fitness,
-                                "flagged": r.flagged} for r in records],
-                "best_fitness": max((r.fitness for r in selectable), default=None),
-                "execute_rate": _execute_rate(records),
-            })
+            iterations.append(
+                {
+                    "iteration": i,
+                    "candidates": [
+                        {
+                            "id": r.id,
+                            "status": r.status,
+                            "reason": r.reason,
+                            "fitness": r.fitness,
+                            "flagged": r.flagged,
+                        }
+                        for r in records
+                    ],
+                    "best_fitness": max((r.fitness for r in selectable), default=None),
+                    "execute_rate": _execute_rate(records),
+                }
+            )
             feedback = _next_feedback(run, i, records, history, feedback)
         best = select_best(history)
         final = _final_comparison(run, config, context, best, executor)
@@ -276,19 +308,26 @@ def _check_sb3_spaces(config: RewardDesignConfig) -> None:
     finally:
         env.close()
     if not numeric:
-        raise ValueError(f"{config.env_id} is a text env: stable-baselines3 cannot train it; use trainer='grpo' with "
-                         "a model (--trainer grpo --model PATH) or trainer='prefilter' (ranks recorded episodes)")
+        raise ValueError(
+            f"{config.env_id} is a text env: stable-baselines3 cannot train it; use trainer='grpo' with "
+            "a model (--trainer grpo --model PATH) or trainer='prefilter' (ranks recorded episodes)"
+        )
 
 
 def _check_or_write_config(run: RunDirectory, config: RewardDesignConfig) -> None:
     current = asdict(config)
     saved = _read_json(run.root / "config.json")
     if saved is not None:
-        differ = sorted(k for k in set(saved) | set(current)
-                        if k not in RESUMABLE_CHANGES and saved.get(k) != current.get(k))
+        differ = sorted(
+            k
+            for k in set(saved) | set(current)
+            if k not in RESUMABLE_CHANGES and saved.get(k) != current.get(k)
+        )
         if differ:
-            raise ValueError(f"{run.root} holds a run with other settings ({', '.join(differ)} differ); rerun "
-                             "with the same arguments to resume it, or choose another --out")
+            raise ValueError(
+                f"{run.root} holds a run with other settings ({', '.join(differ)} differ); rerun "
+                "with the same arguments to resume it, or choose another --out"
+            )
     write_json_atomic(run.root / "config.json", current)
 
 
@@ -296,8 +335,12 @@ def _pool(run: RunDirectory, config: RewardDesignConfig, heldout: bool = False) 
     path = run.root / ("heldout_pool.jsonl" if heldout else "pool.jsonl")
     if path.exists():
         return load_pool(path)
-    pool = record_pool(config.env_id, config.env_kwargs, episodes_per_policy=config.pool_episodes,
-                       seed=derive_seed(config.seed, "heldout" if heldout else "pool"))
+    pool = record_pool(
+        config.env_id,
+        config.env_kwargs,
+        episodes_per_policy=config.pool_episodes,
+        seed=derive_seed(config.seed, "heldout" if heldout else "pool"),
+    )
     save_pool(pool, path)
     return pool
 
@@ -314,9 +357,15 @@ def _policy_episodes(run: RunDirectory, iteration: int) -> list[Any]:
     return out
 
 
-def _responses(run: RunDirectory, i: int, config: RewardDesignConfig, context: EnvContext,
-               feedback: Feedback | None, proposer: Proposer, human_feedback: Callable[[int, str], str] | None
-               ) -> list[str]:
+def _responses(
+    run: RunDirectory,
+    i: int,
+    config: RewardDesignConfig,
+    context: EnvContext,
+    feedback: Feedback | None,
+    proposer: Proposer,
+    human_feedback: Callable[[int, str], str] | None,
+) -> list[str]:
     path = run.iteration(i) / "responses.json"
     saved = _read_json(path)
     if saved is not None:
@@ -324,15 +373,20 @@ def _responses(run: RunDirectory, i: int, config: RewardDesignConfig, context: E
         return list(saved)
     if feedback is not None:
         feedback.human = _human_text(config, i, feedback.text, human_feedback)
-    _write_text(run.iteration(i) / "feedback.txt", "" if feedback is None else
-                feedback.text + (f"\n\nHuman feedback:\n{feedback.human}" if feedback.human else ""))
+    _write_text(
+        run.iteration(i) / "feedback.txt",
+        ""
+        if feedback is None
+        else feedback.text + (f"\n\nHuman feedback:\n{feedback.human}" if feedback.human else ""),
+    )
     responses = [str(r) for r in proposer.propose(context, feedback, config.samples)]
     write_json_atomic(path, responses)
     return responses
 
 
-def _human_text(config: RewardDesignConfig, i: int, reflection: str,
-                human_feedback: Callable[[int, str], str] | None) -> str:
+def _human_text(
+    config: RewardDesignConfig, i: int, reflection: str, human_feedback: Callable[[int, str], str] | None
+) -> str:
     parts = []
     if human_feedback is not None:
         parts.append(str(human_feedback(i, reflection) or "").strip())
@@ -343,12 +397,22 @@ def _human_text(config: RewardDesignConfig, i: int, reflection: str,
     return "\n\n".join(p for p in parts if p)
 
 
-def _review(run: RunDirectory, i: int, k: int, response: str, context: EnvContext, critic_set: list[Any],
-            pool: list[Any], executor: Any, config: RewardDesignConfig) -> CandidateRecord:
+def _review(
+    run: RunDirectory,
+    i: int,
+    k: int,
+    response: str,
+    context: EnvContext,
+    critic_set: list[Any],
+    pool: list[Any],
+    executor: Any,
+    config: RewardDesignConfig,
+) -> CandidateRecord:
     """Extract, criticise and pre-filter one candidate (cached in its directory)."""
     folder = run.candidate(i, k)
-    record = CandidateRecord(id=f"i{i}-c{k}", iteration=i, response=response, code=extract_code(response),
-                             status="pending")
+    record = CandidateRecord(
+        id=f"i{i}-c{k}", iteration=i, response=response, code=extract_code(response), status="pending"
+    )
     if not (folder / "response.txt").exists():
         _write_text(folder / "response.txt", response)
     if record.code is not None and not (folder / "reward.py").exists():
@@ -373,27 +437,58 @@ def _review(run: RunDirectory, i: int, k: int, response: str, context: EnvContex
     return record
 
 
-def _train_all(run: RunDirectory, i: int, records: list[CandidateRecord], config: RewardDesignConfig,
-               heldout_pool: list[Any] | None, executor: Any) -> None:
-    todo = [(k, r) for k, r in enumerate(records)
-            if r.status == "accepted" and not (run.candidate(i, k) / "training.json").exists()]
+def _train_all(
+    run: RunDirectory,
+    i: int,
+    records: list[CandidateRecord],
+    config: RewardDesignConfig,
+    heldout_pool: list[Any] | None,
+    executor: Any,
+) -> None:
+    todo = [
+        (k, r)
+        for k, r in enumerate(records)
+        if r.status == "accepted" and not (run.candidate(i, k) / "training.json").exists()
+    ]
     if not todo:
         return
     if config.trainer == "prefilter":
         for k, record in todo:
             screened = prefilter(record.code, heldout_pool, executor, config.prefilter_threshold)
-            outcome = TrainingOutcome("ok" if screened.accuracy is not None or screened.ok else "failed",
-                                      reason=screened.reason, fitness=screened.accuracy)
+            outcome = TrainingOutcome(
+                "ok" if screened.accuracy is not None or screened.ok else "failed",
+                reason=screened.reason,
+                fitness=screened.accuracy,
+            )
             write_json_atomic(run.candidate(i, k) / "training.json", outcome.to_dict())
         return
-    seed = derive_seed(config.seed, "candidates", i) % 2 ** 31
-    tasks = [(config.trainer, config.env_id, config.env_kwargs, record.code, seed, config.trainer_config,
-              config.sandbox, str(run.candidate(i, k) / "training.json")) for k, record in todo]
+    seed = derive_seed(config.seed, "candidates", i) % 2**31
+    tasks = [
+        (
+            config.trainer,
+            config.env_id,
+            config.env_kwargs,
+            record.code,
+            seed,
+            config.trainer_config,
+            config.sandbox,
+            str(run.candidate(i, k) / "training.json"),
+        )
+        for k, record in todo
+    ]
     _run_trainings(tasks, config, f"iteration {i}: training {len(tasks)} candidate(s)")
 
 
-def _train_task(kind: str, env_id: str, env_kwargs: dict[str, Any], code: str, seed: int, trainer: TrainerConfig,
-                sandbox: str, out_path: str) -> str:
+def _train_task(
+    kind: str,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    code: str,
+    seed: int,
+    trainer: TrainerConfig,
+    sandbox: str,
+    out_path: str,
+) -> str:
     fn = train_candidate_grpo if kind == "grpo" else train_candidate
     fn(env_id, env_kwargs, code, seed=seed, config=trainer, executor=sandbox, out_path=out_path)
     return out_path
@@ -445,8 +540,9 @@ def _progress(total: int, label: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=label, unit="run", disable=not enabled, leave=True)
 
 
-def _conclude(run: RunDirectory, i: int, k: int, record: CandidateRecord, config: RewardDesignConfig
-              ) -> CandidateRecord:
+def _conclude(
+    run: RunDirectory, i: int, k: int, record: CandidateRecord, config: RewardDesignConfig
+) -> CandidateRecord:
     """Fold a candidate's training outcome into its record; write ``reflection.txt`` and ``result.json``."""
     folder = run.candidate(i, k)
     critic = _read_json(folder / "critic.json") or {}
@@ -462,18 +558,33 @@ def _conclude(run: RunDirectory, i: int, k: int, record: CandidateRecord, config
             hacking = hacking_check(outcome.epochs)
             record.flagged = bool(hacking.get("flagged"))
     if record.status == "trained":
-        text = reflection_text(_read_json(folder / "training.json")["epochs"], record.fitness,
-                               prefilter_accuracy=screened.get("accuracy"))
+        text = reflection_text(
+            _read_json(folder / "training.json")["epochs"],
+            record.fitness,
+            prefilter_accuracy=screened.get("accuracy"),
+        )
         if record.flagged:
-            text += ("\nWarning: the reward's return rose while true success fell during training (rank "
-                     f"correlation {hacking['rho']:.2f}): the policy games this reward.")
+            text += (
+                "\nWarning: the reward's return rose while true success fell during training (rank "
+                f"correlation {hacking['rho']:.2f}): the policy games this reward."
+            )
     else:
         text = error_feedback(record.reason)
     _write_text(folder / "reflection.txt", text + "\n")
-    write_json_atomic(folder / "result.json", {
-        "id": record.id, "status": record.status, "reason": record.reason, "fitness": record.fitness,
-        "flagged": record.flagged, "hacking": hacking, "critic": critic, "prefilter": screened or None,
-        "code_path": run.rel(folder / "reward.py") if record.code is not None else None})
+    write_json_atomic(
+        folder / "result.json",
+        {
+            "id": record.id,
+            "status": record.status,
+            "reason": record.reason,
+            "fitness": record.fitness,
+            "flagged": record.flagged,
+            "hacking": hacking,
+            "critic": critic,
+            "prefilter": screened or None,
+            "code_path": run.rel(folder / "reward.py") if record.code is not None else None,
+        },
+    )
     return record
 
 
@@ -488,8 +599,13 @@ def _execute_rate(records: Sequence[CandidateRecord]) -> float:
     return sum(r.executed for r in records) / len(records) if records else 0.0
 
 
-def _next_feedback(run: RunDirectory, i: int, records: list[CandidateRecord], history: list[CandidateRecord],
-                   previous: Feedback | None) -> Feedback | None:
+def _next_feedback(
+    run: RunDirectory,
+    i: int,
+    records: list[CandidateRecord],
+    history: list[CandidateRecord],
+    previous: Feedback | None,
+) -> Feedback | None:
     """Feedback for iteration ``i + 1``: the iteration's best trained candidate's reflection (else the error
     of the candidate that got furthest), plus every other candidate's rejection reason."""
     trained = [(k, r) for k, r in enumerate(records) if r.status == "trained" and r.fitness is not None]
@@ -499,18 +615,28 @@ def _next_feedback(run: RunDirectory, i: int, records: list[CandidateRecord], hi
     elif records:
         k, focus = min(enumerate(records), key=lambda kr: order.get(kr[1].status, 4))
     else:
-        return previous if previous is None else dataclasses.replace(previous, iteration=i + 1, history=history)
+        return (
+            previous if previous is None else dataclasses.replace(previous, iteration=i + 1, history=history)
+        )
     text = (run.candidate(i, k) / "reflection.txt").read_text(encoding="utf-8").strip()
-    others = [f"- candidate {r.id}: {r.status}: {r.reason.splitlines()[0] if r.reason else ''}"
-              for j, r in enumerate(records) if j != k and r.status != "trained"]
+    others = [
+        f"- candidate {r.id}: {r.status}: {r.reason.splitlines()[0] if r.reason else ''}"
+        for j, r in enumerate(records)
+        if j != k and r.status != "trained"
+    ]
     if others:
         text += "\n\nOther candidates of this round did not train:\n" + "\n".join(others[:20])
     return Feedback(iteration=i + 1, text=text, best_response=focus.response, history=list(history))
 
 
 # ------------------------------------------------------------------------------------ final comparison
-def _final_comparison(run: RunDirectory, config: RewardDesignConfig, context: EnvContext,
-                      best: CandidateRecord | None, executor: Any) -> dict[str, Any]:
+def _final_comparison(
+    run: RunDirectory,
+    config: RewardDesignConfig,
+    context: EnvContext,
+    best: CandidateRecord | None,
+    executor: Any,
+) -> dict[str, Any]:
     """Retrain sparse, hand-written and best rewards on ``config.seeds`` seeds; IQM, CIs and HNS."""
     variants = {"sparse": SPARSE_REWARD}
     if context.spec.hand_reward:
@@ -518,15 +644,28 @@ def _final_comparison(run: RunDirectory, config: RewardDesignConfig, context: En
     if best is not None and best.code is not None:
         variants["best"] = best.code
     if config.trainer == "prefilter":
-        return {"variants": list(variants), "note": "no RL trainer: the final comparison needs trainer='sb3' or 'grpo'"}
+        return {
+            "variants": list(variants),
+            "note": "no RL trainer: the final comparison needs trainer='sb3' or 'grpo'",
+        }
     tasks = []
     for name, code in variants.items():
         for s in range(config.seeds):
             path = run.final(name, s)
             if not path.exists():
-                seed = derive_seed(config.seed, "final", s) % 2 ** 31
-                tasks.append((config.trainer, config.env_id, config.env_kwargs, code, seed, config.trainer_config,
-                              config.sandbox, str(path)))
+                seed = derive_seed(config.seed, "final", s) % 2**31
+                tasks.append(
+                    (
+                        config.trainer,
+                        config.env_id,
+                        config.env_kwargs,
+                        code,
+                        seed,
+                        config.trainer_config,
+                        config.sandbox,
+                        str(path),
+                    )
+                )
     if tasks:
         _run_trainings(tasks, config, f"final comparison: {len(tasks)} run(s)")
     scores = {}
@@ -545,8 +684,9 @@ def summarise_scores(scores: dict[str, list[float]], reps: int = 2_000) -> dict[
         matrix = np.asarray(values, dtype=float).reshape(-1, 1)
         point, low, high = stratified_bootstrap_ci(matrix, "iqm", reps=reps, seed=0)
         out[name] = {"iqm": point, "ci": [low, high], "mean": float(matrix.mean()), "seeds": len(values)}
-    out["hns"] = human_normalised_score(out.get("best", {}).get("iqm"), out.get("sparse", {}).get("iqm"),
-                                        out.get("hand", {}).get("iqm"))
+    out["hns"] = human_normalised_score(
+        out.get("best", {}).get("iqm"), out.get("sparse", {}).get("iqm"), out.get("hand", {}).get("iqm")
+    )
     return out
 
 
@@ -562,14 +702,24 @@ def human_normalised_score(r: float | None, r_sparse: float | None, r_hand: floa
     return float((r - r_sparse) / (r_hand - r_sparse))
 
 
-def _summary(run: RunDirectory, config: RewardDesignConfig, iterations: list[dict[str, Any]],
-             history: list[CandidateRecord], best: CandidateRecord | None, final: dict[str, Any]) -> dict[str, Any]:
+def _summary(
+    run: RunDirectory,
+    config: RewardDesignConfig,
+    iterations: list[dict[str, Any]],
+    history: list[CandidateRecord],
+    best: CandidateRecord | None,
+    final: dict[str, Any],
+) -> dict[str, Any]:
     best_entry = None
     if best is not None:
         k = int(best.id.split("-c")[1])
-        best_entry = {"id": best.id, "code_path": run.rel(run.candidate(best.iteration, k) / "reward.py"),
-                      "fitness": best.fitness, "hns": final.get("hns"),
-                      "final": final.get("best")}
+        best_entry = {
+            "id": best.id,
+            "code_path": run.rel(run.candidate(best.iteration, k) / "reward.py"),
+            "fitness": best.fitness,
+            "hns": final.get("hns"),
+            "final": final.get("best"),
+        }
     trained = sum(1 for r in history if r.status in ("trained", "failed"))
     return {
         "env_id": config.env_id,

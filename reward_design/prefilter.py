@@ -7,6 +7,7 @@ The pool starts with the behaviour policies' episodes and, as in CARD, grows wit
 the policies trained in earlier iterations (their failures are what a gameable reward ranks high). The
 check costs one sandbox round trip instead of an RL run.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -62,10 +63,12 @@ def episode_returns(totals: np.ndarray, pool: Sequence[Episode]) -> np.ndarray:
     """Undiscounted return of each episode from the per-transition totals (pool order, flattened)."""
     lengths = [len(e.transitions) for e in pool]
     edges = np.cumsum([0, *lengths])
-    return np.array([totals[edges[i]:edges[i + 1]].sum() for i in range(len(pool))])
+    return np.array([totals[edges[i] : edges[i + 1]].sum() for i in range(len(pool))])
 
 
-def prefilter(code: str, pool: Sequence[Episode], executor: RewardExecutor, threshold: float = 0.75) -> PrefilterResult:
+def prefilter(
+    code: str, pool: Sequence[Episode], executor: RewardExecutor, threshold: float = 0.75
+) -> PrefilterResult:
     """Run ``code`` over the pool in one batch and compare its episode returns with the outcomes.
 
     :param code: candidate source (already through the critic).
@@ -80,14 +83,23 @@ def prefilter(code: str, pool: Sequence[Episode], executor: RewardExecutor, thre
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
     result = executor.evaluate(code, [t for e in pool for t in e.transitions])
     if not result.ok:
-        return PrefilterResult(False, None, threshold, f"failed on the trajectory pool: {result.reason}", **counts)
+        return PrefilterResult(
+            False, None, threshold, f"failed on the trajectory pool: {result.reason}", **counts
+        )
     if not np.all(np.isfinite(result.totals)):
-        return PrefilterResult(False, None, threshold, "returned non-finite rewards on the trajectory pool", **counts)
+        return PrefilterResult(
+            False, None, threshold, "returned non-finite rewards on the trajectory pool", **counts
+        )
     accuracy = preference_accuracy(episode_returns(result.totals, pool), successes)
     if accuracy is None:
         return PrefilterResult(True, None, threshold, **counts)
     if accuracy < threshold:
-        return PrefilterResult(False, accuracy, threshold,
-                               f"ranks successful episodes above failed ones in only {accuracy:.0%} of pairs "
-                               f"(needs {threshold:.0%}): its return does not follow task success", **counts)
+        return PrefilterResult(
+            False,
+            accuracy,
+            threshold,
+            f"ranks successful episodes above failed ones in only {accuracy:.0%} of pairs "
+            f"(needs {threshold:.0%}): its return does not follow task success",
+            **counts,
+        )
     return PrefilterResult(True, accuracy, threshold, **counts)

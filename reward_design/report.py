@@ -3,13 +3,19 @@
 :func:`write_report` reads only the run directory (``summary.json`` and the candidates' files), so
 ``mathgym report DIR`` renders any finished run again.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
-STATUS_COLOURS = {"trained": "tab:blue", "failed": "tab:red", "filtered": "tab:orange", "rejected": "tab:gray"}
+STATUS_COLOURS = {
+    "trained": "tab:blue",
+    "failed": "tab:red",
+    "filtered": "tab:orange",
+    "rejected": "tab:gray",
+}
 
 
 def _pyplot() -> Any:
@@ -32,10 +38,18 @@ def plot_fitness(summary: dict[str, Any], path: Path) -> Path:
         for c in row["candidates"]:
             if c["fitness"] is None:
                 continue
-            ax.scatter(i, c["fitness"], marker="x" if c["flagged"] else "o", alpha=0.7,
-                       color="tab:red" if c["flagged"] else "tab:blue", zorder=3)
+            ax.scatter(
+                i,
+                c["fitness"],
+                marker="x" if c["flagged"] else "o",
+                alpha=0.7,
+                color="tab:red" if c["flagged"] else "tab:blue",
+                zorder=3,
+            )
         if row["best_fitness"] is not None:
-            best_so_far = max(row["best_fitness"], best_so_far) if best_so_far == best_so_far else row["best_fitness"]
+            best_so_far = (
+                max(row["best_fitness"], best_so_far) if best_so_far == best_so_far else row["best_fitness"]
+            )
         best.append(best_so_far)
     iterations = [row["iteration"] for row in summary["iterations"]]
     ax.step(iterations, best, where="post", color="black", label="best so far")
@@ -65,11 +79,15 @@ def plot_final(final: dict[str, Any], path: Path) -> Path:
         entry = final[name]
         low, high = entry["ci"]
         ax.bar(x, entry["iqm"], color=["tab:gray", "tab:green", "tab:blue"][x], alpha=0.6, width=0.6)
-        ax.errorbar(x, entry["iqm"], yerr=[[entry["iqm"] - low], [high - entry["iqm"]]], color="black", capsize=6)
+        ax.errorbar(
+            x, entry["iqm"], yerr=[[entry["iqm"] - low], [high - entry["iqm"]]], color="black", capsize=6
+        )
         scores = final["scores"][name]
         ax.scatter([x + 0.18] * len(scores), scores, s=12, color="black", zorder=3)
-    ax.set_xticks(range(len(names)), [{"sparse": "sparse (success)", "hand": "hand-written",
-                                       "best": "designed (best)"}[n] for n in names])
+    ax.set_xticks(
+        range(len(names)),
+        [{"sparse": "sparse (success)", "hand": "hand-written", "best": "designed (best)"}[n] for n in names],
+    )
     ax.set_ylabel("held-out success rate")
     ax.set_ylim(0, 1.05)
     hns = final.get("hns")
@@ -90,15 +108,21 @@ def write_report(run_dir: str | Path, *, plots: bool = True) -> Path:
     root = Path(run_dir)
     summary_path = root / "summary.json"
     if not summary_path.is_file():
-        raise FileNotFoundError(f"no summary.json in {root}: not a finished reward-design run "
-                                "(rerun `mathgym design-reward` with the same arguments to finish it)")
+        raise FileNotFoundError(
+            f"no summary.json in {root}: not a finished reward-design run "
+            "(rerun `mathgym design-reward` with the same arguments to finish it)"
+        )
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     final = summary.get("final") or {}
-    lines = [f"# Reward design on {summary['env_id']}", "",
-             f"Proposer `{summary['proposer']}`: {summary['candidates']} candidates in "
-             f"{len(summary['iterations'])} iterations; execute rate {summary['execute_rate']:.0%}; "
-             f"{summary['rl_runs']} RL runs, {summary['filtered']} candidates stopped by the pre-filter; "
-             f"flagged as reward hacking: {', '.join(summary['flagged']) or 'none'}.", ""]
+    lines = [
+        f"# Reward design on {summary['env_id']}",
+        "",
+        f"Proposer `{summary['proposer']}`: {summary['candidates']} candidates in "
+        f"{len(summary['iterations'])} iterations; execute rate {summary['execute_rate']:.0%}; "
+        f"{summary['rl_runs']} RL runs, {summary['filtered']} candidates stopped by the pre-filter; "
+        f"flagged as reward hacking: {', '.join(summary['flagged']) or 'none'}.",
+        "",
+    ]
     if plots:
         plot_fitness(summary, root / "fitness.png")
         lines += ["![fitness per iteration](fitness.png)", ""]
@@ -108,11 +132,21 @@ def write_report(run_dir: str | Path, *, plots: bool = True) -> Path:
         for name in ("sparse", "hand", "best"):
             if name in final:
                 e = final[name]
-                lines.append(f"| {name} | {e['iqm']:.3f} | [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] | {e['mean']:.3f} | "
-                             f"{e['seeds']} |")
-        lines += ["", f"Human-normalised score of the best reward, (R − R_sparse) / (R_hand − R_sparse): "
-                      f"**{_fmt(final.get('hns'), 2)}**" + (" (undefined: the hand-written reward does not beat the "
-                                                             "sparse one)" if final.get("hns") is None else ""), ""]
+                lines.append(
+                    f"| {name} | {e['iqm']:.3f} | [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] | {e['mean']:.3f} | "
+                    f"{e['seeds']} |"
+                )
+        lines += [
+            "",
+            f"Human-normalised score of the best reward, (R − R_sparse) / (R_hand − R_sparse): "
+            f"**{_fmt(final.get('hns'), 2)}**"
+            + (
+                " (undefined: the hand-written reward does not beat the sparse one)"
+                if final.get("hns") is None
+                else ""
+            ),
+            "",
+        ]
         if plots:
             plot_final(final, root / "final.png")
             lines += ["![final comparison](final.png)", ""]
@@ -127,8 +161,14 @@ def write_report(run_dir: str | Path, *, plots: bool = True) -> Path:
     best = summary.get("best")
     if best:
         code = (root / best["code_path"]).read_text(encoding="utf-8")
-        lines += ["", f"## Best reward ({best['id']}, fitness {_fmt(best['fitness'])})", "", "```python",
-                  code.rstrip(), "```"]
+        lines += [
+            "",
+            f"## Best reward ({best['id']}, fitness {_fmt(best['fitness'])})",
+            "",
+            "```python",
+            code.rstrip(),
+            "```",
+        ]
     path = root / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -13,6 +13,7 @@ candidate's return, the true success rate and the episode length (the reflection
 reward-hacking guard's curves). Fitness is the trained policy's success rate on held-out episodes (reset
 seeds no training episode uses), sampled from the policy as it acts in training.
 """
+
 from __future__ import annotations
 
 import json
@@ -118,13 +119,21 @@ class EpisodeTally:
         self.lengths[env] += 1
         info = transition.info
         if info["terminated"] or info["truncated"]:
-            self.finished.append({"sums": sums, "length": self.lengths[env], "success": bool(info["is_success"])})
+            self.finished.append(
+                {"sums": sums, "length": self.lengths[env], "success": bool(info["is_success"])}
+            )
             self.running[env], self.lengths[env] = {}, 0
 
     def close_epoch(self, timesteps: int) -> dict[str, Any]:
         done, self.finished = self.finished, []
-        row: dict[str, Any] = {"timesteps": timesteps, "episodes": len(done), "success_rate": None,
-                               "episode_length": None, "proxy_return": None, "components": {}}
+        row: dict[str, Any] = {
+            "timesteps": timesteps,
+            "episodes": len(done),
+            "success_rate": None,
+            "episode_length": None,
+            "proxy_return": None,
+            "components": {},
+        }
         if done:
             row["success_rate"] = float(np.mean([e["success"] for e in done]))
             row["episode_length"] = float(np.mean([e["length"] for e in done]))
@@ -154,14 +163,22 @@ class RolloutRelabeler:
     def __call__(self, n_steps: int, n_envs: int) -> np.ndarray:
         per_env = [recorder.drain() for recorder in self.recorders]
         if len(per_env) != n_envs or any(len(steps) != n_steps for steps in per_env):
-            raise RuntimeError(f"recorded {[len(s) for s in per_env]} steps, the rollout has {n_steps} x {n_envs}")
+            raise RuntimeError(
+                f"recorded {[len(s) for s in per_env]} steps, the rollout has {n_steps} x {n_envs}"
+            )
         batch = [per_env[k][t] for t in range(n_steps) for k in range(n_envs)]
-        result = _checked(self.executor.evaluate(self.code, batch),
-                          f"during training, in the rollout ending at step {self.timesteps + len(batch)}")
+        result = _checked(
+            self.executor.evaluate(self.code, batch),
+            f"during training, in the rollout ending at step {self.timesteps + len(batch)}",
+        )
         self.timesteps += len(batch)
         for i, transition in enumerate(batch):
-            self.tally.add(i % n_envs, transition, float(result.totals[i]),
-                           {name: float(values[i]) for name, values in result.components.items()})
+            self.tally.add(
+                i % n_envs,
+                transition,
+                float(result.totals[i]),
+                {name: float(values[i]) for name, values in result.components.items()},
+            )
         self.epochs.append(self.tally.close_epoch(self.timesteps))
         return result.totals.reshape(n_steps, n_envs).astype(np.float32)
 
@@ -210,8 +227,16 @@ def has_action_masks(env_id: str, env_kwargs: dict[str, Any]) -> bool:
         env.close()
 
 
-def train_candidate(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed: int, config: TrainerConfig,
-                    executor: str = "local", out_path: str | None = None) -> TrainingOutcome:
+def train_candidate(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    code: str,
+    *,
+    seed: int,
+    config: TrainerConfig,
+    executor: str = "local",
+    out_path: str | None = None,
+) -> TrainingOutcome:
     """Train with ``code`` as the reward and measure held-out success; never raises for the candidate's faults.
 
     :param env_id: a Gymnasium id with a reward view.
@@ -231,21 +256,39 @@ def train_candidate(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed:
     start = time.perf_counter()
     algo = config.algo or ("maskable_ppo" if has_action_masks(env_id, env_kwargs) else "ppo")
     reward_executor = make_executor(executor)
-    venv = make_vec_env(env_id, config.n_envs, derive_seed(seed, "reward_design.train"), env_kwargs,
-                        wrappers=[lambda env: ViewRecorder(env, zero_reward=True)])
+    venv = make_vec_env(
+        env_id,
+        config.n_envs,
+        derive_seed(seed, "reward_design.train"),
+        env_kwargs,
+        wrappers=[lambda env: ViewRecorder(env, zero_reward=True)],
+    )
     relabel = RolloutRelabeler(code, reward_executor, [_recorder(env) for env in venv.envs])
     cls = algorithm_class(algo)
     base_buffer = _default_buffer(algo)
     hyperparams = {**DEFAULT_HYPERPARAMS[algo], **config.hyperparams}
     outcome = TrainingOutcome(status="ok", seed=seed)
     try:
-        model = cls("MlpPolicy", venv, seed=seed, verbose=0, rollout_buffer_class=relabeling_buffer(base_buffer),
-                    rollout_buffer_kwargs={"relabel": relabel}, **hyperparams)
+        model = cls(
+            "MlpPolicy",
+            venv,
+            seed=seed,
+            verbose=0,
+            rollout_buffer_class=relabeling_buffer(base_buffer),
+            rollout_buffer_kwargs={"relabel": relabel},
+            **hyperparams,
+        )
         model.learn(total_timesteps=config.budget)
         outcome.timesteps = int(model.num_timesteps)
-        outcome.fitness, outcome.episodes = evaluate_policy(model, env_id, env_kwargs, config.eval_episodes,
-                                                            seed=seed, masked=algo == "maskable_ppo",
-                                                            keep=config.keep_episodes)
+        outcome.fitness, outcome.episodes = evaluate_policy(
+            model,
+            env_id,
+            env_kwargs,
+            config.eval_episodes,
+            seed=seed,
+            masked=algo == "maskable_ppo",
+            keep=config.keep_episodes,
+        )
     except CandidateFailed as exc:
         outcome.status, outcome.reason = "failed", str(exc)
     finally:
@@ -274,22 +317,37 @@ class EpisodeReturns:
             last = max((t.episode for t in recorded), default=-1)
             episodes.append([t for t in recorded if t.episode == last])
         batch = [t for episode in episodes for t in episode]
-        result = _checked(self.executor.evaluate(self.code, batch), f"during training, in update {len(self.epochs) + 1}")
+        result = _checked(
+            self.executor.evaluate(self.code, batch), f"during training, in update {len(self.epochs) + 1}"
+        )
         tally = EpisodeTally(1)
         returns, start = [], 0
         for episode in episodes:
             stop = start + len(episode)
             returns.append(float(result.totals[start:stop].sum()))
             for i, transition in enumerate(episode, start):
-                tally.add(0, transition, float(result.totals[i]), {k: float(v[i]) for k, v in result.components.items()})
+                tally.add(
+                    0,
+                    transition,
+                    float(result.totals[i]),
+                    {k: float(v[i]) for k, v in result.components.items()},
+                )
             start = stop
         self.episodes += len(episodes)
         self.epochs.append(tally.close_epoch(self.episodes))
         return returns
 
 
-def train_candidate_grpo(env_id: str, env_kwargs: dict[str, Any], code: str, *, seed: int, config: TrainerConfig,
-                         executor: str = "local", out_path: str | None = None) -> TrainingOutcome:
+def train_candidate_grpo(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    code: str,
+    *,
+    seed: int,
+    config: TrainerConfig,
+    executor: str = "local",
+    out_path: str | None = None,
+) -> TrainingOutcome:
     """GRPO on ``config.model_path`` with ``code`` as the reward (text envs); fitness is the verifier's greedy
     accuracy on GRPO's held-out episodes. ``config.budget`` counts training episodes; ``config.hyperparams``
     are :class:`~mathgym.agents.grpo.GRPOConfig` fields.
@@ -299,8 +357,16 @@ def train_candidate_grpo(env_id: str, env_kwargs: dict[str, Any], code: str, *, 
 
     if not config.model_path:
         raise ValueError("the GRPO trainer needs a model: model_path (a checkpoint directory or hub id)")
-    grpo = GRPOConfig(env_id=env_id, env_kwargs=dict(env_kwargs), model_path=config.model_path, seed=seed,
-                      eval_episodes=config.eval_episodes, eval_at_start=False, eval_every=0, **config.hyperparams)
+    grpo = GRPOConfig(
+        env_id=env_id,
+        env_kwargs=dict(env_kwargs),
+        model_path=config.model_path,
+        seed=seed,
+        eval_episodes=config.eval_episodes,
+        eval_at_start=False,
+        eval_every=0,
+        **config.hyperparams,
+    )
     grpo.total_updates = max(1, -(-config.budget // (grpo.prompts_per_step * grpo.group_size)))
     start = time.perf_counter()
     reward_executor = make_executor(executor)
@@ -317,8 +383,9 @@ def train_candidate_grpo(env_id: str, env_kwargs: dict[str, Any], code: str, *, 
     return _finish(outcome, returns.epochs, start, reward_executor, out_path)
 
 
-def _finish(outcome: TrainingOutcome, epochs: list[dict[str, Any]], start: float, executor: Any,
-            out_path: str | None) -> TrainingOutcome:
+def _finish(
+    outcome: TrainingOutcome, epochs: list[dict[str, Any]], start: float, executor: Any, out_path: str | None
+) -> TrainingOutcome:
     """Complete an outcome with its epochs, timings and reward cost; write it when ``out_path`` is given."""
     outcome.epochs = epochs
     outcome.seconds = time.perf_counter() - start
@@ -338,8 +405,16 @@ def _default_buffer(algo: str) -> type:
     return RolloutBuffer
 
 
-def evaluate_policy(model: Any, env_id: str, env_kwargs: dict[str, Any], episodes: int, *, seed: int,
-                    masked: bool, keep: int = 0) -> tuple[float, list[dict[str, Any]]]:
+def evaluate_policy(
+    model: Any,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    episodes: int,
+    *,
+    seed: int,
+    masked: bool,
+    keep: int = 0,
+) -> tuple[float, list[dict[str, Any]]]:
     """Success rate of ``model`` on ``episodes`` held-out episodes (the same resets for every candidate), and
     the first ``keep`` of them in reward-view form (the pre-filter's pool grows with them).
 
@@ -351,12 +426,12 @@ def evaluate_policy(model: Any, env_id: str, env_kwargs: dict[str, Any], episode
 
     from mathgym.reward_design.transitions import Episode, ViewRecorder
 
-    torch.manual_seed(derive_seed(HELDOUT_STREAM, "sampling", seed) % 2 ** 63)
+    torch.manual_seed(derive_seed(HELDOUT_STREAM, "sampling", seed) % 2**63)
     env = ViewRecorder(gym.make(env_id, **env_kwargs))
     successes, kept = 0, []
     try:
         for i in range(episodes):
-            obs, info = env.reset(seed=derive_seed(HELDOUT_STREAM, i) % 2 ** 31)
+            obs, info = env.reset(seed=derive_seed(HELDOUT_STREAM, i) % 2**31)
             done = False
             while not done:
                 kwargs = {"action_masks": env.unwrapped.action_masks()} if masked else {}

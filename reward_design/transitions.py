@@ -10,6 +10,7 @@ scripted demonstrator, and the demonstrator with random deviations) and keeps wh
 ground-truth success: the critic runs candidates on their transitions and the CARD-style pre-filter asks
 a candidate to rank the successful episodes above the failed ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,9 +55,16 @@ class ViewRecorder(gym.Wrapper):
         action_view = unwrapped.reward_view_action(action)
         obs, reward, terminated, truncated, info = self.env.step(action)
         state = unwrapped.reward_view()
-        self.transitions.append(Transition(self._prev, action_view, state,
-                                           view_info(info, terminated, truncated, self._step), float(reward),
-                                           self.episode))
+        self.transitions.append(
+            Transition(
+                self._prev,
+                action_view,
+                state,
+                view_info(info, terminated, truncated, self._step),
+                float(reward),
+                self.episode,
+            )
+        )
         self._prev = state
         self._step += 1
         return obs, 0.0 if self.zero_reward else reward, terminated, truncated, info
@@ -81,12 +89,17 @@ class Episode:
     policy: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"success": self.success, "policy": self.policy,
-                "transitions": [t.to_dict() for t in self.transitions]}
+        return {
+            "success": self.success,
+            "policy": self.policy,
+            "transitions": [t.to_dict() for t in self.transitions],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
-        return cls([Transition.from_dict(t) for t in data["transitions"]], bool(data["success"]), str(data["policy"]))
+        return cls(
+            [Transition.from_dict(t) for t in data["transitions"]], bool(data["success"]), str(data["policy"])
+        )
 
 
 def behaviour_agents(env: gym.Env, seed: int) -> dict[str, Any]:
@@ -98,8 +111,11 @@ def behaviour_agents(env: gym.Env, seed: int) -> dict[str, Any]:
     name = type(unwrapped).__name__
     text_env = not hasattr(unwrapped, "action_masks")
     random = make_agent("random" if text_env else "masked-random", env=env, seed=seed)
-    demo_name = {"EquationSolveEnv": "equation-solver", "CountdownEnv": "countdown-solver",
-                 "SymbolicRegressionEnv": "target-expression"}.get(name, "reference" if text_env else None)
+    demo_name = {
+        "EquationSolveEnv": "equation-solver",
+        "CountdownEnv": "countdown-solver",
+        "SymbolicRegressionEnv": "target-expression",
+    }.get(name, "reference" if text_env else None)
     agents: dict[str, Any] = {"random": random}
     if demo_name is None:
         return agents
@@ -134,14 +150,15 @@ class _EpsilonMix:
         return agent.act(observation, info)
 
 
-def play_episodes(env: ViewRecorder, agent: Any, n: int, seed: int, policy: str,
-                  max_steps: int = 10_000) -> list[Episode]:
+def play_episodes(
+    env: ViewRecorder, agent: Any, n: int, seed: int, policy: str, max_steps: int = 10_000
+) -> list[Episode]:
     """Play ``n`` episodes of ``agent`` in a recording env (episode ``i`` resets with a seed derived from
     ``(seed, i)``)."""
     episodes = []
     for i in range(n):
-        obs, info = env.reset(seed=derive_seed(seed, "episode", i) % 2 ** 31)
-        agent.reset(seed=derive_seed(seed, "agent", i) % 2 ** 31)
+        obs, info = env.reset(seed=derive_seed(seed, "episode", i) % 2**31)
+        agent.reset(seed=derive_seed(seed, "agent", i) % 2**31)
         env.drain()
         done, steps = False, 0
         while not done and steps < max_steps:
@@ -153,8 +170,14 @@ def play_episodes(env: ViewRecorder, agent: Any, n: int, seed: int, policy: str,
     return episodes
 
 
-def record_pool(env_id: str, env_kwargs: dict[str, Any] | None = None, *, episodes_per_policy: int = 24,
-                seed: int = 0, min_transitions: int = 64) -> list[Episode]:
+def record_pool(
+    env_id: str,
+    env_kwargs: dict[str, Any] | None = None,
+    *,
+    episodes_per_policy: int = 24,
+    seed: int = 0,
+    min_transitions: int = 64,
+) -> list[Episode]:
     """Episodes of every behaviour policy of the env (see :func:`behaviour_agents`), reproducible from ``seed``.
 
     :param env_id: a Gymnasium id with a reward view.
@@ -166,10 +189,12 @@ def record_pool(env_id: str, env_kwargs: dict[str, Any] | None = None, *, episod
     env = ViewRecorder(gym.make(env_id, **(env_kwargs or {})))
     try:
         pool: list[Episode] = []
-        agents = behaviour_agents(env, derive_seed(seed, "agents") % 2 ** 31)
+        agents = behaviour_agents(env, derive_seed(seed, "agents") % 2**31)
         for round_ in range(1000):
             for name, agent in agents.items():
-                pool += play_episodes(env, agent, episodes_per_policy, derive_seed(seed, "pool", name, round_), name)
+                pool += play_episodes(
+                    env, agent, episodes_per_policy, derive_seed(seed, "pool", name, round_), name
+                )
             if sum(len(e.transitions) for e in pool) >= min_transitions:
                 break
         return pool
@@ -204,8 +229,11 @@ def field_statistics(pool: Sequence[Episode]) -> dict[str, dict[str, float]]:
         if auc is None:
             return {}
         column = np.array(values)
-        out[name] = {"success_mean": float(column[labels].mean()), "failure_mean": float(column[~labels].mean()),
-                     "effect": 2.0 * auc - 1.0}
+        out[name] = {
+            "success_mean": float(column[labels].mean()),
+            "failure_mean": float(column[~labels].mean()),
+            "effect": 2.0 * auc - 1.0,
+        }
     return out
 
 
@@ -230,5 +258,8 @@ def save_pool(pool: Sequence[Episode], path: str | Path) -> None:
 
 
 def load_pool(path: str | Path) -> list[Episode]:
-    return [Episode.from_dict(json.loads(line)) for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        Episode.from_dict(json.loads(line))
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]

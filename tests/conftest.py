@@ -1,4 +1,5 @@
 """Shared fixtures. Data comes from ``<repo>/../shared/data`` (never committed into the project)."""
+
 from __future__ import annotations
 
 import os

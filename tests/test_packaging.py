@@ -1,4 +1,5 @@
 """`pip install .` builds a wheel with the mapped packages and the Gymnasium registration hook."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,18 +11,41 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_maps_top_level_folders_under_mathgym(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(REPO_ROOT)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO_ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(tmp_path.glob("mathgym-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for module in ("mathgym/__init__.py", "mathgym/envs/__init__.py", "mathgym/envs/math/env.py",
-                   "mathgym/envs/classic/equation_solve/engine.py",
-                   "mathgym/agents/__init__.py", "mathgym/reward_design/__init__.py", "mathgym-gymnasium.pth"):
+    for module in (
+        "mathgym/__init__.py",
+        "mathgym/envs/__init__.py",
+        "mathgym/envs/math/env.py",
+        "mathgym/envs/classic/equation_solve/engine.py",
+        "mathgym/agents/__init__.py",
+        "mathgym/reward_design/__init__.py",
+        "mathgym-gymnasium.pth",
+    ):
         assert module in names, module
     assert not any(n.startswith(("envs/", "agents/", "reward_design/", "tests/")) for n in names)
     # PEP 561 marker and the license text travel with the wheel
     assert "mathgym/py.typed" in names
-    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(n for n in names if "dist-info" in n)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), sorted(
+        n for n in names if "dist-info" in n
+    )
 
 
 def test_every_package_folder_is_installed() -> None:

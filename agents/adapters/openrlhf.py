@@ -5,6 +5,7 @@ texts (prompt + response), the prompts and the labels (``--label_key``). Build t
 :func:`openrlhf_rows` (``input`` = prompt, ``label`` = Problem JSON). The env whose reward is used is
 ``$MATHGYM_ENV_ID`` (default ``mathgym/Math-v0``).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,10 +36,16 @@ def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence
         rewards.append(score.reward)
         correct.append(float(score.correct))
     rewards_t = torch.tensor(rewards, dtype=torch.float32)
-    return {"rewards": rewards_t, "scores": rewards_t.clone(),
-            "extra_logs": {"accuracy": torch.tensor(correct, dtype=torch.float32)}}
+    return {
+        "rewards": rewards_t,
+        "scores": rewards_t.clone(),
+        "extra_logs": {"accuracy": torch.tensor(correct, dtype=torch.float32)},
+    }
 
 
 def openrlhf_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[dict[str, str]]:
     """Prompt rows for OpenRLHF (``--input_key input --label_key label --apply_chat_template``)."""
-    return [{"input": row["prompt"], "label": row["problem"]} for row in dataset_rows(env_id, n, seed, **env_kwargs)]
+    return [
+        {"input": row["prompt"], "label": row["problem"]}
+        for row in dataset_rows(env_id, n, seed, **env_kwargs)
+    ]

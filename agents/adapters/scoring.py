@@ -4,6 +4,7 @@ The env is put at the start of the problem with ``set_state`` and stepped once w
 so the reward (value and components) is exactly what the env would give in a single-turn episode:
 same verifier, same reward parts. One env per thread, so frameworks may call from worker threads.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,12 @@ class EnvScorer:
         env.set_state({"problem": problem.to_dict(), "steps": [], "done": False, "reward_state": None})
         _, reward, _, _, info = env.step(str(response))
         verdict = info.get("verdict") or {}
-        return Score(reward=float(reward), components=dict(info.get("reward_components", {})),
-                     correct=bool(verdict.get("correct")), extracted=verdict.get("extracted"))
+        return Score(
+            reward=float(reward),
+            components=dict(info.get("reward_components", {})),
+            correct=bool(verdict.get("correct")),
+            extracted=verdict.get("extracted"),
+        )
 
 
 def dataset_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[dict[str, Any]]:
@@ -91,7 +96,13 @@ def dataset_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[
     for i in range(n):
         obs, _info = env.reset(seed=derive_seed("mathgym.adapters.dataset", seed, i) % 2**31)
         problem = env.unwrapped.problem
-        rows.append({"prompt": str(obs), "problem": problem.to_json(), "answer": problem.answer,
-                     "problem_id": problem.id})
+        rows.append(
+            {
+                "prompt": str(obs),
+                "problem": problem.to_json(),
+                "answer": problem.answer,
+                "problem_id": problem.id,
+            }
+        )
     env.close()
     return rows

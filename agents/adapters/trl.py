@@ -10,6 +10,7 @@
 TRL passes every extra dataset column to the reward functions; ``problem`` (the Problem as JSON) lets
 the reward use the exact gold answer and metadata. Without it, an ``answer`` column is used.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -28,11 +29,16 @@ def _text(completion: Any) -> str:
 
 
 def _prompt_text(prompt: Any) -> str:
-    return prompt if isinstance(prompt, str) else _text([m for m in prompt if m.get("role") == "user"][-1:] or "")
+    return (
+        prompt
+        if isinstance(prompt, str)
+        else _text([m for m in prompt if m.get("role") == "user"][-1:] or "")
+    )
 
 
-def trl_reward_funcs(env_id: str = DEFAULT_ENV_ID, *, components: Sequence[str] | None = None,
-                     **env_kwargs: Any) -> list[Callable[..., list[float]]]:
+def trl_reward_funcs(
+    env_id: str = DEFAULT_ENV_ID, *, components: Sequence[str] | None = None, **env_kwargs: Any
+) -> list[Callable[..., list[float]]]:
     """Reward functions for TRL's GRPOTrainer.
 
     :param env_id: the env whose reward scores completions.
@@ -43,11 +49,18 @@ def trl_reward_funcs(env_id: str = DEFAULT_ENV_ID, *, components: Sequence[str] 
     scorer = EnvScorer(env_id, **env_kwargs)
 
     def make(component: str | None) -> Callable[..., list[float]]:
-        def reward(prompts: list[Any], completions: list[Any], problem: list[str] | None = None,
-                   answer: list[str] | None = None, **_: Any) -> list[float]:
+        def reward(
+            prompts: list[Any],
+            completions: list[Any],
+            problem: list[str] | None = None,
+            answer: list[str] | None = None,
+            **_: Any,
+        ) -> list[float]:
             labels = problem if problem is not None else answer
             if labels is None:
-                raise KeyError("the dataset needs a 'problem' (Problem JSON) or 'answer' column; build it with trl_dataset()")
+                raise KeyError(
+                    "the dataset needs a 'problem' (Problem JSON) or 'answer' column; build it with trl_dataset()"
+                )
             out = []
             for prompt, completion, label in zip(prompts, completions, labels):
                 score = scorer.score(problem_from_label(label, _prompt_text(prompt)), _text(completion))

@@ -1,4 +1,5 @@
 """An :class:`~mathgym.agents.base.Agent` that acts with an LLM policy, one observation at a time."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -28,9 +29,15 @@ class PolicyAgent(Agent):
 
     name = "policy"
 
-    def __init__(self, env: Any = None, seed: int | None = None, policy: Policy | str | None = None,
-                 sampling: Sampling | Mapping[str, Any] | None = None, fmt: ObservationFormat | None = None,
-                 style: EpisodeStyle | str | None = None) -> None:
+    def __init__(
+        self,
+        env: Any = None,
+        seed: int | None = None,
+        policy: Policy | str | None = None,
+        sampling: Sampling | Mapping[str, Any] | None = None,
+        fmt: ObservationFormat | None = None,
+        style: EpisodeStyle | str | None = None,
+    ) -> None:
         super().__init__(env, seed)
         if policy is None:
             raise ValueError("the policy agent needs a policy: --policy vllm:PATH|hf:PATH|openai:URL#MODEL")
@@ -57,8 +64,9 @@ class PolicyAgent(Agent):
 
     def act(self, observation: Any, info: Mapping[str, Any]) -> str:
         observation = str(observation)
-        new_episode = (self._first is None or info.get("step_kind") == "prompt"
-                       or int(info.get("step_index", 0)) < 0)
+        new_episode = (
+            self._first is None or info.get("step_kind") == "prompt" or int(info.get("step_index", 0)) < 0
+        )
         style = self.style or (episode_style(self.env) if self.env is not None else STYLES["single"])
         if new_episode:
             self._first, self._record, transcript = observation, "", ""
@@ -69,9 +77,12 @@ class PolicyAgent(Agent):
                 transcript += style.separator
         sampling = self.sampling
         if sampling.seed is None and self.seed is not None and not sampling.greedy:
-            sampling = sampling.replace(seed=derive_seed("mathgym.policy_agent", self.seed, self._calls) % 2**31)
+            sampling = sampling.replace(
+                seed=derive_seed("mathgym.policy_agent", self.seed, self._calls) % 2**31
+            )
         self._calls += 1
-        completion = self.policy.generate(self.fmt.build(self._first, transcript), n=1, sampling=sampling,
-                                          stop=style.stop)[0][0]
+        completion = self.policy.generate(
+            self.fmt.build(self._first, transcript), n=1, sampling=sampling, stop=style.stop
+        )[0][0]
         self._record += completion.text + style.separator
         return completion.text

@@ -6,6 +6,7 @@ policy's earlier actions and whatever the env inserted, e.g. tool output). The m
 assistant message, so step-level and tool-integrated episodes read like one growing answer, exactly
 as a single-turn answer would, and prefix caching reuses the shared beginning.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,12 @@ from mathgym.agents.llm.types import Chat, PromptOrChat
 
 def is_chat(item: Any) -> bool:
     """A chat is a non-string sequence of role/content mappings."""
-    return (not isinstance(item, (str, bytes)) and isinstance(item, Sequence) and len(item) > 0
-            and all(hasattr(m, "get") and "role" in m for m in item))
+    return (
+        not isinstance(item, (str, bytes))
+        and isinstance(item, Sequence)
+        and len(item) > 0
+        and all(hasattr(m, "get") and "role" in m for m in item)
+    )
 
 
 def continues_assistant(chat: Chat) -> bool:
@@ -37,7 +42,9 @@ def render_chat(tokenizer: Any, chat: Chat) -> str:
     """
     head, tail = (list(chat[:-1]), chat[-1]["content"]) if continues_assistant(chat) else (list(chat), "")
     if tokenizer is not None and getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template([dict(m) for m in head], tokenize=False, add_generation_prompt=True)
+        text = tokenizer.apply_chat_template(
+            [dict(m) for m in head], tokenize=False, add_generation_prompt=True
+        )
         return text + tail
     parts = [m["content"] for m in head]
     return "\n\n".join(parts) + "\n\n" + tail
@@ -48,7 +55,9 @@ def render_input(tokenizer: Any, item: PromptOrChat) -> str:
     if isinstance(item, str):
         return item
     if not is_chat(item):
-        raise TypeError(f"expected a prompt string or a chat (list of {{'role', 'content'}} dicts), got {item!r:.200}")
+        raise TypeError(
+            f"expected a prompt string or a chat (list of {{'role', 'content'}} dicts), got {item!r:.200}"
+        )
     return render_chat(tokenizer, item)
 
 
@@ -83,5 +92,5 @@ def transcript_from_observation(first_observation: str, observation: str, fallba
     (actions and env messages, concatenated) is used.
     """
     if observation.startswith(first_observation):
-        return observation[len(first_observation):].lstrip("\n")
+        return observation[len(first_observation) :].lstrip("\n")
     return fallback

@@ -1,4 +1,5 @@
 """Policy backend on transformers ``generate`` (CPU in fp32, or GPU), batched with ``num_return_sequences``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,15 @@ class HFPolicy(Policy):
 
     backend = "hf"
 
-    def __init__(self, model: Any, tokenizer: Any = None, *, device: str | None = None, dtype: str | None = None,
-                 max_batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        device: str | None = None,
+        dtype: str | None = None,
+        max_batch_size: int = 64,
+    ) -> None:
         import torch
 
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -42,11 +50,15 @@ class HFPolicy(Policy):
             dtype = dtype or ("float32" if self.device == "cpu" else "bfloat16")
             try:
                 tokenizer = tokenizer or load_tokenizer(model)
-                model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype)).to(self.device)
+                model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype)).to(
+                    self.device
+                )
             except OSError as exc:
-                raise PolicyError(f"cannot load a transformers model from {model!r}: {exc}. Give a local "
-                                  "checkpoint directory (config.json, weights, tokenizer files) or a hub id "
-                                  "reachable from this machine.") from exc
+                raise PolicyError(
+                    f"cannot load a transformers model from {model!r}: {exc}. Give a local "
+                    "checkpoint directory (config.json, weights, tokenizer files) or a hub id "
+                    "reachable from this machine."
+                ) from exc
             model.eval()
         elif tokenizer is None:
             raise ValueError("HFPolicy(model_object) needs tokenizer=...")
@@ -79,7 +91,7 @@ class HFPolicy(Policy):
                 if sampling.seed is not None:
                     torch.manual_seed(derive_seed("mathgym.hf.generate", sampling.seed) % 2**63)
                 for start in range(0, len(prompts), prompts_per_chunk):
-                    chunk = prompts[start:start + prompts_per_chunk]
+                    chunk = prompts[start : start + prompts_per_chunk]
                     results += self._generate_chunk(chunk, per_call_n, sampling)
         finally:
             self.model.train(was_training)
@@ -90,15 +102,23 @@ class HFPolicy(Policy):
     def _generate_chunk(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:
         import torch
 
-        enc = self.tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt").to(self.device)
-        kwargs: dict[str, Any] = dict(max_new_tokens=sampling.max_tokens, num_return_sequences=n,
-                                      pad_token_id=self.tokenizer.pad_token_id, eos_token_id=sorted(self.eos_ids),
-                                      return_dict_in_generate=True, output_logits=sampling.logprobs)
+        enc = self.tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt").to(
+            self.device
+        )
+        kwargs: dict[str, Any] = dict(
+            max_new_tokens=sampling.max_tokens,
+            num_return_sequences=n,
+            pad_token_id=self.tokenizer.pad_token_id,
+            eos_token_id=sorted(self.eos_ids),
+            return_dict_in_generate=True,
+            output_logits=sampling.logprobs,
+        )
         if sampling.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
-            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p,
-                          top_k=sampling.top_k)  # 0 disables it (not the generation config's 50)
+            kwargs.update(
+                do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k
+            )  # 0 disables it (not the generation config's 50)
         if sampling.stop:
             kwargs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
         with torch.no_grad():
@@ -118,8 +138,15 @@ class HFPolicy(Policy):
             row = []
             for j in range(n):
                 k = i * n + j
-                row.append(make_completion(self.tokenizer, new_tokens[k],
-                                           None if token_logprobs is None else token_logprobs[k],
-                                           sampling, self.eos_ids, prompt_ids))
+                row.append(
+                    make_completion(
+                        self.tokenizer,
+                        new_tokens[k],
+                        None if token_logprobs is None else token_logprobs[k],
+                        sampling,
+                        self.eos_ids,
+                        prompt_ids,
+                    )
+                )
             results.append(row)
         return results

@@ -6,6 +6,7 @@ to a limit, time out, and are retried with exponential backoff on connection err
 also asks for token ids and lets a chat end in an assistant message that the model continues (vLLM's
 ``return_token_ids`` and ``continue_final_message``); hosted APIs get only standard fields.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,18 @@ class OpenAIPolicy(Policy):
 
     backend = "openai"
 
-    def __init__(self, base_url: str, model: str, *, api_key: str | None = None, timeout_s: float = 120.0,
-                 max_retries: int = 3, backoff_s: float = 0.5, max_concurrency: int = 16,
-                 vllm_extensions: bool | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        max_retries: int = 3,
+        backoff_s: float = 0.5,
+        max_concurrency: int = 16,
+        vllm_extensions: bool | None = None,
+    ) -> None:
         import httpx
 
         if not base_url.startswith(("http://", "https://")):
@@ -51,8 +61,12 @@ class OpenAIPolicy(Policy):
         self.max_concurrency = max(1, max_concurrency)
         api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.Client(base_url=self.base_url, timeout=timeout_s, headers=headers,
-                                    limits=httpx.Limits(max_connections=self.max_concurrency))
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout_s,
+            headers=headers,
+            limits=httpx.Limits(max_connections=self.max_concurrency),
+        )
         self._httpx = httpx
         self._vllm = vllm_extensions
 
@@ -67,13 +81,17 @@ class OpenAIPolicy(Policy):
                 response = self._client.request(method, path, json=payload)
             except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
                 if last:
-                    raise PolicyError(f"cannot reach the OpenAI-compatible server at {self.base_url} ({exc}). "
-                                      "Is it running? A local one: python -m vllm.entrypoints.openai.api_server "
-                                      "--model PATH --host 127.0.0.1 --port 8000") from exc
+                    raise PolicyError(
+                        f"cannot reach the OpenAI-compatible server at {self.base_url} ({exc}). "
+                        "Is it running? A local one: python -m vllm.entrypoints.openai.api_server "
+                        "--model PATH --host 127.0.0.1 --port 8000"
+                    ) from exc
             except httpx.TimeoutException as exc:
                 if last:
-                    raise PolicyError(f"{method} {self.base_url}{path} timed out after {self.max_retries + 1} "
-                                      f"tries ({exc!r}); raise timeout_s or lower the load") from exc
+                    raise PolicyError(
+                        f"{method} {self.base_url}{path} timed out after {self.max_retries + 1} "
+                        f"tries ({exc!r}); raise timeout_s or lower the load"
+                    ) from exc
             else:
                 if response.status_code < 400:
                     return response.json()
@@ -94,7 +112,9 @@ class OpenAIPolicy(Policy):
         if response.status_code == 401:
             text += " (set OPENAI_API_KEY or pass api_key=)"
         if response.status_code == 404:
-            text += f" (is model {self.model!r} served there? GET {self.base_url}/models lists the served models)"
+            text += (
+                f" (is model {self.model!r} served there? GET {self.base_url}/models lists the served models)"
+            )
         return text
 
     @property
@@ -113,8 +133,14 @@ class OpenAIPolicy(Policy):
         return [m["id"] for m in self._request("GET", "/models").get("data", [])]
 
     # ------------------------------------------------------------------------------ generation
-    def generate(self, prompts_or_chats: PromptOrChat | Sequence[PromptOrChat], n: int = 1,
-                 sampling: Sampling | None = None, *, stop: Sequence[str] | None = None) -> list[list[Completion]]:
+    def generate(
+        self,
+        prompts_or_chats: PromptOrChat | Sequence[PromptOrChat],
+        n: int = 1,
+        sampling: Sampling | None = None,
+        *,
+        stop: Sequence[str] | None = None,
+    ) -> list[list[Completion]]:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
         sampling = sampling or Sampling()
@@ -134,16 +160,24 @@ class OpenAIPolicy(Policy):
         raise NotImplementedError("the OpenAI backend renders chats on the server")
 
     def _one(self, item: PromptOrChat, n: int, sampling: Sampling, index: int) -> list[Completion]:
-        payload: dict[str, Any] = {"model": self.model, "n": n, "max_tokens": sampling.max_tokens,
-                                   "temperature": sampling.temperature, "top_p": sampling.top_p}
+        payload: dict[str, Any] = {
+            "model": self.model,
+            "n": n,
+            "max_tokens": sampling.max_tokens,
+            "temperature": sampling.temperature,
+            "top_p": sampling.top_p,
+        }
         if sampling.stop:
             payload["stop"] = list(sampling.stop)
         if sampling.seed is not None:
             payload["seed"] = derive_seed("mathgym.openai", sampling.seed, index) % 2**31
         vllm = self.is_vllm
         if vllm:
-            payload.update(return_token_ids=True, include_stop_str_in_output=sampling.include_stop_str,
-                           skip_special_tokens=True)
+            payload.update(
+                return_token_ids=True,
+                include_stop_str_in_output=sampling.include_stop_str,
+                skip_special_tokens=True,
+            )
             if sampling.top_k:
                 payload["top_k"] = sampling.top_k
         elif sampling.top_k:
@@ -152,9 +186,11 @@ class OpenAIPolicy(Policy):
             payload["messages"] = [dict(m) for m in item]  # type: ignore[union-attr]
             if continues_assistant(item):  # type: ignore[arg-type]
                 if not vllm:
-                    raise PolicyError("continuing an assistant message needs a vLLM server "
-                                      "(continue_final_message); use ObservationFormat(chat=False) with a "
-                                      "completions endpoint instead")
+                    raise PolicyError(
+                        "continuing an assistant message needs a vLLM server "
+                        "(continue_final_message); use ObservationFormat(chat=False) with a "
+                        "completions endpoint instead"
+                    )
                 payload.update(continue_final_message=True, add_generation_prompt=False)
             if sampling.logprobs:
                 payload.update(logprobs=True, top_logprobs=0)
@@ -183,11 +219,14 @@ class OpenAIPolicy(Policy):
             logprobs = None  # a server that reports them differently; do not pair them wrongly
         stop_reason = choice.get("stop_reason")
         prompt_ids = choice.get("prompt_token_ids") or data.get("prompt_token_ids") or ()
-        return Completion(text=text, token_ids=token_ids,
-                          logprobs=None if logprobs is None else tuple(float(x) for x in logprobs),
-                          finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
-                          stop_reason=stop_reason if isinstance(stop_reason, str) else None,
-                          prompt_token_ids=tuple(prompt_ids))
+        return Completion(
+            text=text,
+            token_ids=token_ids,
+            logprobs=None if logprobs is None else tuple(float(x) for x in logprobs),
+            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+            stop_reason=stop_reason if isinstance(stop_reason, str) else None,
+            prompt_token_ids=tuple(prompt_ids),
+        )
 
     def close(self) -> None:
         self._client.close()

@@ -1,4 +1,5 @@
 """The policy interface every LLM backend implements: batched generation with per-call sampling."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -20,7 +21,9 @@ def as_batch(prompts_or_chats: PromptOrChat | Sequence[PromptOrChat]) -> list[Pr
     batch = list(prompts_or_chats)  # type: ignore[arg-type]
     for item in batch:
         if not (isinstance(item, str) or is_chat(item)):
-            raise TypeError(f"each prompt must be a string or a chat (list of role/content dicts), got {item!r:.200}")
+            raise TypeError(
+                f"each prompt must be a string or a chat (list of role/content dicts), got {item!r:.200}"
+            )
     return batch
 
 
@@ -40,8 +43,14 @@ class Policy(ABC):
     #: a transformers tokenizer when the backend has one (local backends)
     tokenizer: Any = None
 
-    def generate(self, prompts_or_chats: PromptOrChat | Sequence[PromptOrChat], n: int = 1,
-                 sampling: Sampling | None = None, *, stop: Sequence[str] | None = None) -> list[list[Completion]]:
+    def generate(
+        self,
+        prompts_or_chats: PromptOrChat | Sequence[PromptOrChat],
+        n: int = 1,
+        sampling: Sampling | None = None,
+        *,
+        stop: Sequence[str] | None = None,
+    ) -> list[list[Completion]]:
         """Sample ``n`` completions for each prompt.
 
         :param prompts_or_chats: a prompt string, a chat, or a list of them.
@@ -80,8 +89,14 @@ def finish_from_ids(token_ids: Sequence[int], eos_ids: set[int]) -> str:
     return "stop" if token_ids and token_ids[-1] in eos_ids else "length"
 
 
-def make_completion(tokenizer: Any, token_ids: list[int], logprobs: list[float] | None, sampling: Sampling,
-                    eos_ids: set[int], prompt_token_ids: Sequence[int] = ()) -> Completion:
+def make_completion(
+    tokenizer: Any,
+    token_ids: list[int],
+    logprobs: list[float] | None,
+    sampling: Sampling,
+    eos_ids: set[int],
+    prompt_token_ids: Sequence[int] = (),
+) -> Completion:
     """Build a completion from raw generated ids the way vLLM does: text cut at a stop string, ids kept
     up to the token that completed it (so training sees what the model emitted)."""
     from mathgym.agents.llm.types import cut_at_stop
@@ -101,8 +116,14 @@ def make_completion(tokenizer: Any, token_ids: list[int], logprobs: list[float] 
         ids = _through_stop(tokenizer, ids, found)
     if logprobs is not None:
         logprobs = list(logprobs[: len(ids)])
-    return Completion(text=cut, token_ids=tuple(ids), logprobs=None if logprobs is None else tuple(logprobs),
-                      finish_reason=finish, stop_reason=found, prompt_token_ids=tuple(prompt_token_ids))
+    return Completion(
+        text=cut,
+        token_ids=tuple(ids),
+        logprobs=None if logprobs is None else tuple(logprobs),
+        finish_reason=finish,
+        stop_reason=found,
+        prompt_token_ids=tuple(prompt_token_ids),
+    )
 
 
 def _through_stop(tokenizer: Any, ids: list[int], stop: str) -> list[int]:

@@ -13,6 +13,7 @@ in one call (identical inputs, e.g. a GRPO group of one problem, are merged into
 and records a :class:`Trajectory` per episode: the first observation (the prompt), every turn's model
 input, completion (token ids, logprobs), action, reward and reward components, and the final verdict.
 """
+
 from __future__ import annotations
 
 import json
@@ -141,15 +142,24 @@ class Trajectory:
         return sum(t.completion.num_tokens for t in self.turns)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"slot": self.slot, "seed": self.seed, "problem_id": self.problem_id,
-                "prompt": self.first_observation, "actions": self.actions, "rewards": self.rewards,
-                "components": [t.components for t in self.turns],
-                "token_ids": [list(t.completion.token_ids) for t in self.turns],
-                "logprobs": [None if t.completion.logprobs is None else list(t.completion.logprobs)
-                             for t in self.turns],
-                "finish_reasons": [t.completion.finish_reason for t in self.turns],
-                "verdict": self.verdict, "total_reward": self.total_reward, "terminated": self.terminated,
-                "truncated": self.truncated}
+        return {
+            "slot": self.slot,
+            "seed": self.seed,
+            "problem_id": self.problem_id,
+            "prompt": self.first_observation,
+            "actions": self.actions,
+            "rewards": self.rewards,
+            "components": [t.components for t in self.turns],
+            "token_ids": [list(t.completion.token_ids) for t in self.turns],
+            "logprobs": [
+                None if t.completion.logprobs is None else list(t.completion.logprobs) for t in self.turns
+            ],
+            "finish_reasons": [t.completion.finish_reason for t in self.turns],
+            "verdict": self.verdict,
+            "total_reward": self.total_reward,
+            "terminated": self.terminated,
+            "truncated": self.truncated,
+        }
 
 
 @dataclass
@@ -173,8 +183,10 @@ def _sub_envs(envs: Any) -> list[Any]:
     if hasattr(envs, "envs") and hasattr(envs, "num_envs"):  # gymnasium SyncVectorEnv: drive its sub-envs
         return list(envs.envs)
     if hasattr(envs, "num_envs"):
-        raise TypeError("the rollout driver steps envs one by one between batched generations; pass a list of "
-                        "envs or a SyncVectorEnv (AsyncVectorEnv workers would only add IPC here)")
+        raise TypeError(
+            "the rollout driver steps envs one by one between batched generations; pass a list of "
+            "envs or a SyncVectorEnv (AsyncVectorEnv workers would only add IPC here)"
+        )
     return list(envs)
 
 
@@ -188,8 +200,15 @@ class RolloutDriver:
     :param max_turns: turns after which the driver truncates an episode the env has not ended.
     """
 
-    def __init__(self, policy: Policy, *, sampling: Sampling | None = None, fmt: ObservationFormat | None = None,
-                 style: EpisodeStyle | str | None = None, max_turns: int = 64) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        sampling: Sampling | None = None,
+        fmt: ObservationFormat | None = None,
+        style: EpisodeStyle | str | None = None,
+        max_turns: int = 64,
+    ) -> None:
         self.policy = policy
         self.sampling = sampling or Sampling()
         self.fmt = fmt or ObservationFormat()
@@ -197,8 +216,13 @@ class RolloutDriver:
         self.max_turns = max_turns
         self.stats = RolloutStats()
 
-    def run(self, envs: Sequence[Any] | Any, *, seeds: Sequence[int | None] | None = None,
-            options: Sequence[Mapping[str, Any] | None] | None = None) -> list[Trajectory]:
+    def run(
+        self,
+        envs: Sequence[Any] | Any,
+        *,
+        seeds: Sequence[int | None] | None = None,
+        options: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> list[Trajectory]:
         """Play one episode in each env and return the trajectories in env order.
 
         :param envs: a list of envs (or a SyncVectorEnv). Give several envs the same seed/options to
@@ -210,7 +234,9 @@ class RolloutDriver:
         seeds = list(seeds) if seeds is not None else [None] * len(envs)
         options = list(options) if options is not None else [None] * len(envs)
         if not len(seeds) == len(options) == len(envs):
-            raise ValueError(f"{len(envs)} envs, {len(seeds)} seeds and {len(options)} options: give one of each per env")
+            raise ValueError(
+                f"{len(envs)} envs, {len(seeds)} seeds and {len(options)} options: give one of each per env"
+            )
         styles = [self.style or episode_style(env) for env in envs]
 
         started = time.perf_counter()
@@ -227,7 +253,9 @@ class RolloutDriver:
             active = [i for i, t in enumerate(trajectories) if not t.done]
             if not active:
                 break
-            inputs = {i: self._model_input(trajectories[i], observations[i], records[i], styles[i]) for i in active}
+            inputs = {
+                i: self._model_input(trajectories[i], observations[i], records[i], styles[i]) for i in active
+            }
             completions = self._generate_batch(inputs, styles, turn)
             started = time.perf_counter()
             for i in active:
@@ -235,11 +263,20 @@ class RolloutDriver:
                 action = completion.text
                 obs, reward, terminated, truncated, info = envs[i].step(action)
                 trajectory = trajectories[i]
-                trajectory.turns.append(Turn(inputs[i], completion, action, float(reward),
-                                             {k: float(v) for k, v in dict(info.get("reward_components", {})).items()},
-                                             dict(info)))
+                trajectory.turns.append(
+                    Turn(
+                        inputs[i],
+                        completion,
+                        action,
+                        float(reward),
+                        {k: float(v) for k, v in dict(info.get("reward_components", {})).items()},
+                        dict(info),
+                    )
+                )
                 trajectory.terminated = bool(terminated)
-                trajectory.truncated = bool(truncated) or (not terminated and len(trajectory.turns) >= self.max_turns)
+                trajectory.truncated = bool(truncated) or (
+                    not terminated and len(trajectory.turns) >= self.max_turns
+                )
                 records[i] += action + styles[i].separator
                 if not str(obs).startswith(trajectory.first_observation):
                     records[i] += str(obs)
@@ -251,15 +288,21 @@ class RolloutDriver:
         self.stats.tokens += sum(t.num_tokens for t in trajectories)
         return trajectories
 
-    def _model_input(self, trajectory: Trajectory, observation: str, record: str, style: EpisodeStyle) -> PromptOrChat:
-        transcript = "" if not trajectory.turns else transcript_from_observation(
-            trajectory.first_observation, observation, record)
+    def _model_input(
+        self, trajectory: Trajectory, observation: str, record: str, style: EpisodeStyle
+    ) -> PromptOrChat:
+        transcript = (
+            ""
+            if not trajectory.turns
+            else transcript_from_observation(trajectory.first_observation, observation, record)
+        )
         if transcript and style.separator and not transcript.endswith(style.separator):
             transcript += style.separator
         return self.fmt.build(trajectory.first_observation, transcript)
 
-    def _generate_batch(self, inputs: dict[int, PromptOrChat], styles: list[EpisodeStyle],
-                        turn: int) -> dict[int, Completion]:
+    def _generate_batch(
+        self, inputs: dict[int, PromptOrChat], styles: list[EpisodeStyle], turn: int
+    ) -> dict[int, Completion]:
         """One generation call per (stop strings, group size): identical inputs share a prompt with n samples."""
         groups: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(list)
         for i, item in inputs.items():
@@ -273,8 +316,9 @@ class RolloutDriver:
         out: dict[int, Completion] = {}
         for (stop, n), members in sorted(by_call.items()):
             started = time.perf_counter()
-            results = self.policy.generate([inputs[slots[0]] for _, slots in members], n=n,
-                                           sampling=sampling, stop=stop)
+            results = self.policy.generate(
+                [inputs[slots[0]] for _, slots in members], n=n, sampling=sampling, stop=stop
+            )
             self.stats.generate_s += time.perf_counter() - started
             for (_, slots), row in zip(members, results):
                 for slot, completion in zip(slots, row):

@@ -1,11 +1,14 @@
 """Build a policy from a short spec string: ``vllm:PATH``, ``hf:PATH`` or ``openai:URL#MODEL``."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from mathgym.agents.llm.policy import Policy
 
-SPEC_HELP = "vllm:PATH | hf:PATH | openai:URL#MODEL (e.g. openai:http://127.0.0.1:8000/v1#Qwen2.5-Math-1.5B-Instruct)"
+SPEC_HELP = (
+    "vllm:PATH | hf:PATH | openai:URL#MODEL (e.g. openai:http://127.0.0.1:8000/v1#Qwen2.5-Math-1.5B-Instruct)"
+)
 
 
 def parse_policy_spec(spec: str) -> tuple[str, str, str | None]:

@@ -6,6 +6,7 @@ backend is exercised on this model instead: it is a real checkpoint directory (`
 vLLM's OpenAI server all load like any hub model. Its outputs are meaningless until trained (the GRPO
 benchmark fits it on reference solutions first). Same arguments ⇒ same files, bit for bit.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,9 @@ def default_corpus(size: int = 3000, seed: int = 0) -> list[str]:
         "When you reach the final answer, write it within \\boxed{}.",
         "```python\nprint(1 + 2)\n```\n```output\n3\n```",
         "You are a helpful assistant that solves math problems.",
-        "<|im_start|>system\n", "<|im_start|>user\n", "<|im_start|>assistant\n",
+        "<|im_start|>system\n",
+        "<|im_start|>user\n",
+        "<|im_start|>assistant\n",
     ]
     rng = derive_rng("mathgym.tiny.corpus", seed)
     for level in range(3):
@@ -62,13 +65,19 @@ def train_tokenizer(corpus: Iterable[str], vocab_size: int = 512) -> tokenizers.
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-    ])
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Digits(individual_digits=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+        ]
+    )
     tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tokenizer.train_from_iterator(list(corpus), trainer=trainer)
     return tokenizer
 
@@ -104,19 +113,34 @@ def build_tiny_model(
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     raw = train_tokenizer(default_corpus(seed=seed), vocab_size=vocab_size)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token=PAD_TOKEN, eos_token=IM_END,
-                                        additional_special_tokens=[IM_START], model_max_length=max_position_embeddings)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        pad_token=PAD_TOKEN,
+        eos_token=IM_END,
+        additional_special_tokens=[IM_START],
+        model_max_length=max_position_embeddings,
+    )
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.save_pretrained(path)
 
     eos_id = tokenizer.convert_tokens_to_ids(IM_END)
     pad_id = tokenizer.convert_tokens_to_ids(PAD_TOKEN)
     config = Qwen2Config(
-        vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=intermediate_size,
-        num_hidden_layers=num_layers, num_attention_heads=num_heads, num_key_value_heads=num_heads,
-        max_position_embeddings=max_position_embeddings, tie_word_embeddings=True,
-        bos_token_id=pad_id, eos_token_id=eos_id, pad_token_id=pad_id, torch_dtype="float32",
-        rope_theta=10000.0, use_sliding_window=False, initializer_range=init_std,
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_heads,
+        max_position_embeddings=max_position_embeddings,
+        tie_word_embeddings=True,
+        bos_token_id=pad_id,
+        eos_token_id=eos_id,
+        pad_token_id=pad_id,
+        torch_dtype="float32",
+        rope_theta=10000.0,
+        use_sliding_window=False,
+        initializer_range=init_std,
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("mathgym.tiny.weights", seed) % 2**63)
@@ -133,8 +157,15 @@ def build_tiny_model(
     return path
 
 
-def build_tiny_reward_model(path: str | Path, *, tokenizer_from: str | Path | None = None, hidden_size: int = 64,
-                            num_layers: int = 2, num_heads: int = 2, seed: int = 0) -> Path:
+def build_tiny_reward_model(
+    path: str | Path,
+    *,
+    tokenizer_from: str | Path | None = None,
+    hidden_size: int = 64,
+    num_layers: int = 2,
+    num_heads: int = 2,
+    seed: int = 0,
+) -> Path:
     """A tiny random Qwen2 sequence-classification model with one output (an outcome reward model).
 
     :param tokenizer_from: a checkpoint whose tokenizer to reuse (default: train one).
@@ -145,15 +176,25 @@ def build_tiny_reward_model(path: str | Path, *, tokenizer_from: str | Path | No
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     if tokenizer_from is None:
-        tokenizer_from = build_tiny_model(path / "_policy", hidden_size=hidden_size, num_layers=1,
-                                          num_heads=num_heads, seed=seed)
+        tokenizer_from = build_tiny_model(
+            path / "_policy", hidden_size=hidden_size, num_layers=1, num_heads=num_heads, seed=seed
+        )
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_from)
     tokenizer.save_pretrained(path)
     pad_id = tokenizer.pad_token_id
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=2 * hidden_size,
-                         num_hidden_layers=num_layers, num_attention_heads=num_heads, num_key_value_heads=num_heads,
-                         max_position_embeddings=1024, num_labels=1, pad_token_id=pad_id, torch_dtype="float32",
-                         initializer_range=0.2)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_heads,
+        max_position_embeddings=1024,
+        num_labels=1,
+        pad_token_id=pad_id,
+        torch_dtype="float32",
+        initializer_range=0.2,
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("mathgym.tiny.reward_model", seed) % 2**63)
         model = Qwen2ForSequenceClassification(config).to(torch.float32)

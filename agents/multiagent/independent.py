@@ -7,6 +7,7 @@ credited to its seat meanwhile, and ``action_masks()`` exposes the game's mask f
 ``steps_per_round`` steps against the other seats' current models (frozen during that phase) — independent
 PPO, the usual baseline of multi-agent RL, with each learner facing a moving opponent only between phases.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -67,8 +68,9 @@ class SingleAgentView(gym.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, env_fn: Callable[[], Any], agent: str,
-                 opponents: SeatPolicy | Mapping[str, SeatPolicy]) -> None:
+    def __init__(
+        self, env_fn: Callable[[], Any], agent: str, opponents: SeatPolicy | Mapping[str, SeatPolicy]
+    ) -> None:
         self.env = env_fn()
         if agent not in self.env.possible_agents:
             raise ValueError(f"{agent!r} is not a seat of {self.env}; seats: {self.env.possible_agents}")
@@ -91,9 +93,13 @@ class SingleAgentView(gym.Env):
             observation, reward, terminated, truncated, info = self.env.last()
             if agent == self.agent:
                 return observation, float(reward), bool(terminated), bool(truncated), info
-            self.env.step(None if terminated or truncated else self._opponent(agent)(agent, observation, info))
+            self.env.step(
+                None if terminated or truncated else self._opponent(agent)(agent, observation, info)
+            )
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         if seed is None and not self._seeded:  # seed the game from Gymnasium's stream once
             seed = int(self.np_random.integers(2**31))
@@ -111,7 +117,9 @@ class SingleAgentView(gym.Env):
             self.env.reset(options=options)
             observation, _, terminated, truncated, info = self._advance()
         else:
-            raise RuntimeError(f"{self.env} ended 100 times before {self.agent} could move; check the options")
+            raise RuntimeError(
+                f"{self.env} ended 100 times before {self.agent} could move; check the options"
+            )
         self._mask = observation["action_mask"].astype(bool)
         return observation["observation"], dict(info)
 
@@ -137,10 +145,16 @@ class IndependentResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def train_independent(env_fn: Callable[[], Any], *, rounds: int = 4, steps_per_round: int = 4096, seed: int = 0,
-                      hyperparams: Mapping[str, Any] | None = None,
-                      evaluate: Callable[[dict[str, SeatPolicy]], dict[str, float]] | None = None,
-                      log: Callable[[dict[str, float]], None] | None = print) -> IndependentResult:
+def train_independent(
+    env_fn: Callable[[], Any],
+    *,
+    rounds: int = 4,
+    steps_per_round: int = 4096,
+    seed: int = 0,
+    hyperparams: Mapping[str, Any] | None = None,
+    evaluate: Callable[[dict[str, SeatPolicy]], dict[str, float]] | None = None,
+    log: Callable[[dict[str, float]], None] | None = print,
+) -> IndependentResult:
     """Independent MaskablePPO learners, one per seat, trained in alternating phases.
 
     :param env_fn: makes the AEC env of a numeric game (``lambda: nim_v0.env()``).
@@ -156,21 +170,34 @@ def train_independent(env_fn: Callable[[], Any], *, rounds: int = 4, steps_per_r
 
     torch.set_num_threads(1)  # small MLPs: more threads only add overhead on this project's 2-core machines
     seats = list(env_fn().possible_agents)
-    settings = {"n_steps": 256, "batch_size": 128, "n_epochs": 4, "learning_rate": 3e-4, "ent_coef": 0.01,
-                "gamma": 1.0, "policy_kwargs": {"net_arch": [64, 64]}, **(hyperparams or {})}
+    settings = {
+        "n_steps": 256,
+        "batch_size": 128,
+        "n_epochs": 4,
+        "learning_rate": 3e-4,
+        "ent_coef": 0.01,
+        "gamma": 1.0,
+        "policy_kwargs": {"net_arch": [64, 64]},
+        **(hyperparams or {}),
+    }
     models: dict[str, Any] = {}
     policies: dict[str, SeatPolicy] = {s: random_policy(derive_seed(seed, s)) for s in seats}
     for s in seats:
         view = SingleAgentView(env_fn, s, {o: policies[o] for o in seats if o != s})
         view.reset(seed=derive_seed(seed, "view", s) % 2**31)
-        models[s] = MaskablePPO("MlpPolicy", view, seed=derive_seed(seed, "model", s) % 2**31, verbose=0, **settings)
+        models[s] = MaskablePPO(
+            "MlpPolicy", view, seed=derive_seed(seed, "model", s) % 2**31, verbose=0, **settings
+        )
     result = IndependentResult(models=models)
     for round_index in range(1, rounds + 1):
         for s in seats:
             frozen = {o: sb3_policy(models[o]) for o in seats if o != s}
             models[s].get_env().envs[0].unwrapped.opponents = frozen
             models[s].learn(steps_per_round, reset_num_timesteps=False)
-        row: dict[str, float] = {"round": float(round_index), "steps_per_seat": float(round_index * steps_per_round)}
+        row: dict[str, float] = {
+            "round": float(round_index),
+            "steps_per_seat": float(round_index * steps_per_round),
+        }
         if evaluate is not None:
             row.update(evaluate({s: sb3_policy(models[s], deterministic=True) for s in seats}))
         result.history.append(row)

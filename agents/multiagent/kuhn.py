@@ -12,6 +12,7 @@ both seats, as in self-play: ``player_0``'s infosets have histories ``""`` and `
 * :func:`equilibrium_policy` — Kuhn's equilibrium family, one parameter ``alpha`` in [0, 1/3]; value -1/18.
 * :func:`cfr` — CFR / CFR+ by full traversal, the reference solver that self-play is compared against.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -52,10 +53,20 @@ def equilibrium_policy(alpha: Number = Fraction(0)) -> dict[str, Number]:
     if not 0 <= alpha <= Fraction(1, 3):
         raise ValueError(f"alpha must be in [0, 1/3], got {alpha}")
     third = Fraction(1, 3)
-    return {"J": alpha, "Q": 0 * alpha, "K": 3 * alpha,
-            "Jpb": 0 * alpha, "Qpb": alpha + third, "Kpb": 1 + 0 * alpha,
-            "Jp": third, "Qp": Fraction(0), "Kp": Fraction(1),
-            "Jb": Fraction(0), "Qb": third, "Kb": Fraction(1)}
+    return {
+        "J": alpha,
+        "Q": 0 * alpha,
+        "K": 3 * alpha,
+        "Jpb": 0 * alpha,
+        "Qpb": alpha + third,
+        "Kpb": 1 + 0 * alpha,
+        "Jp": third,
+        "Qp": Fraction(0),
+        "Kp": Fraction(1),
+        "Jb": Fraction(0),
+        "Qb": third,
+        "Kb": Fraction(1),
+    }
 
 
 def _check(policy: Policy) -> None:
@@ -99,7 +110,10 @@ def best_response(policy: Policy, player: int) -> tuple[Number, dict[str, int]]:
     def walk(card: int, history: str, weights: dict[int, Number]) -> Number:
         # weights[d]: chance × the other seat's reach probability when it holds card d
         if history in TERMINAL_HISTORIES:
-            return sum(w * sign * payoff((card, d) if player == 0 else (d, card), history) for d, w in weights.items())
+            return sum(
+                w * sign * payoff((card, d) if player == 0 else (d, card), history)
+                for d, w in weights.items()
+            )
         if DECISION_HISTORIES[history] == player:
             values = [walk(card, history + m, weights) for m in "pb"]
             best = int(values[1] > values[0])
@@ -107,8 +121,10 @@ def best_response(policy: Policy, player: int) -> tuple[Number, dict[str, int]]:
             return values[best]
         total = 0 * sum(weights.values())
         for m in "pb":
-            nxt = {d: w * (policy[infoset(d, history)] if m == "b" else 1 - policy[infoset(d, history)])
-                   for d, w in weights.items()}
+            nxt = {
+                d: w * (policy[infoset(d, history)] if m == "b" else 1 - policy[infoset(d, history)])
+                for d, w in weights.items()
+            }
             total += walk(card, history + m, nxt)
         return total
 
@@ -152,7 +168,9 @@ def _regret_matching(regrets: np.ndarray) -> np.ndarray:
     return positive / total if total > 0 else np.full(2, 0.5)
 
 
-def cfr(iterations: int, *, plus: bool = True, record_every: int = 0) -> tuple[dict[str, float], list[tuple[int, float]]]:
+def cfr(
+    iterations: int, *, plus: bool = True, record_every: int = 0
+) -> tuple[dict[str, float], list[tuple[int, float]]]:
     """Counterfactual regret minimisation by full traversal (Zinkevich et al. 2007), or CFR+ (Tammelin 2014:
     regrets floored at zero, alternating updates, linearly weighted average).
 
@@ -165,7 +183,9 @@ def cfr(iterations: int, *, plus: bool = True, record_every: int = 0) -> tuple[d
     strategy_sum = {k: np.zeros(2) for k in INFOSETS}
     curve: list[tuple[int, float]] = []
 
-    def traverse(cards: tuple[int, int], history: str, reach: list[float], updating: int, weight: float) -> float:
+    def traverse(
+        cards: tuple[int, int], history: str, reach: list[float], updating: int, weight: float
+    ) -> float:
         if history in TERMINAL_HISTORIES:
             return float(payoff(cards, history)) * (1 if updating == 0 else -1)
         player = DECISION_HISTORIES[history]

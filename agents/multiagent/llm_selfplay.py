@@ -13,6 +13,7 @@ MultiAgentRollout`). Per update:
    the advantage differs from GRPO's group mean, because self-play episodes of one game are not a group of
    answers to one prompt.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -57,8 +58,9 @@ class SelfPlayConfig:
     """seeds deals, sampling and the torch generator"""
 
 
-def selfplay_advantages(trajectories: list[MultiAgentTrajectory], baseline: RoleBaseline | None
-                        ) -> list[tuple[AgentTurn, float]]:
+def selfplay_advantages(
+    trajectories: list[MultiAgentTrajectory], baseline: RoleBaseline | None
+) -> list[tuple[AgentTurn, float]]:
     """Every agent move with its advantage: the agent's return minus its role's baseline (or the raw return).
 
     Episodes are taken in order and the baseline moves after each, as SPIRAL's running average does.
@@ -85,8 +87,13 @@ class SelfPlayResult:
     last_trajectories: list[MultiAgentTrajectory] = field(default_factory=list)
 
 
-def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
-                   log: Callable[[dict[str, float]], None] | None = print) -> SelfPlayResult:
+def train_selfplay(
+    config: SelfPlayConfig,
+    *,
+    model: Any,
+    tokenizer: Any,
+    log: Callable[[dict[str, float]], None] | None = print,
+) -> SelfPlayResult:
     """Self-play training of one causal LM on a multi-agent text game.
 
     :param config: hyper-parameters.
@@ -105,22 +112,32 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     module = game_module(config.game)
     envs = [module.parallel_env(**config.game_kwargs) for _ in range(config.episodes_per_update)]
-    rollout = MultiAgentRollout(HFPolicy(model, tokenizer),
-                                sampling=Sampling(temperature=config.temperature, max_tokens=config.max_new_tokens))
+    rollout = MultiAgentRollout(
+        HFPolicy(model, tokenizer),
+        sampling=Sampling(temperature=config.temperature, max_tokens=config.max_new_tokens),
+    )
     baseline = RoleBaseline(config.baseline_decay) if config.role_baseline else None
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
     history: list[dict[str, float]] = []
     trajectories: list[MultiAgentTrajectory] = []
-    temperature = config.temperature if config.temperature > 0 else 1.0  # greedy rollouts: plain logits, as GRPO
+    temperature = (
+        config.temperature if config.temperature > 0 else 1.0
+    )  # greedy rollouts: plain logits, as GRPO
     for update in range(1, config.total_updates + 1):
-        seeds = [derive_seed("mathgym.multiagent.selfplay.deal", config.seed, update, i) % 2**31
-                 for i in range(config.episodes_per_update)]
+        seeds = [
+            derive_seed("mathgym.multiagent.selfplay.deal", config.seed, update, i) % 2**31
+            for i in range(config.episodes_per_update)
+        ]
         rollout.sampling = rollout.sampling.replace(
-            seed=derive_seed("mathgym.multiagent.selfplay.sample", config.seed, update) % 2**31)
+            seed=derive_seed("mathgym.multiagent.selfplay.sample", config.seed, update) % 2**31
+        )
         trajectories = rollout.run(envs, seeds=seeds)
         pairs = selfplay_advantages(trajectories, baseline)
-        samples = [(list(t.completion.prompt_token_ids), list(t.completion.token_ids)) for t, _ in pairs
-                   if t.completion.token_ids and t.completion.prompt_token_ids]
+        samples = [
+            (list(t.completion.prompt_token_ids), list(t.completion.token_ids))
+            for t, _ in pairs
+            if t.completion.token_ids and t.completion.prompt_token_ids
+        ]
         advantages = [a for t, a in pairs if t.completion.token_ids and t.completion.prompt_token_ids]
         if not samples:
             raise RuntimeError("the policy returned no token ids; self-play training needs a local backend")
@@ -131,8 +148,18 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
         logp, mask = token_logprobs(model, samples, pad_id, temperature=temperature)
         adv = torch.tensor(advantages, device=logp.device, dtype=logp.dtype).unsqueeze(1)
         total_tokens = int(mask.sum().item())
-        loss, _, _ratio = grpo_loss(logp, old, None, adv, mask, clip_eps=config.clip_eps, kl_coef=0.0,
-                                   token_level=True, total_tokens=max(total_tokens, 1), total_sequences=len(samples))
+        loss, _, _ratio = grpo_loss(
+            logp,
+            old,
+            None,
+            adv,
+            mask,
+            clip_eps=config.clip_eps,
+            kl_coef=0.0,
+            token_level=True,
+            total_tokens=max(total_tokens, 1),
+            total_sequences=len(samples),
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
         optimizer.step()
@@ -141,16 +168,22 @@ def train_selfplay(config: SelfPlayConfig, *, model: Any, tokenizer: Any,
         for trajectory in trajectories:
             for agent, r in trajectory.returns.items():
                 by_role[agent].append(r)
-        row: dict[str, float] = {"update": float(update), "loss": float(loss.item()),
-                                 "advantage_var": float(np.var(advantages)),
-                                 # E[A^2] scales the policy gradient's variance; a role's constant return gap lives here
-                                 "advantage_ms": float(np.mean(np.square(advantages))), "moves": float(len(samples))}
+        row: dict[str, float] = {
+            "update": float(update),
+            "loss": float(loss.item()),
+            "advantage_var": float(np.var(advantages)),
+            # E[A^2] scales the policy gradient's variance; a role's constant return gap lives here
+            "advantage_ms": float(np.mean(np.square(advantages))),
+            "moves": float(len(samples)),
+        }
         for agent, values in sorted(by_role.items()):
             row[f"return_{agent}"] = float(np.mean(values))
             if baseline is not None:
                 row[f"baseline_{agent}"] = baseline.get(trajectories[0].game, agent)
         # games with forfeits (Kuhn Poker, Nim text forms) report who forfeited in every agent's final info
-        row["forfeit_rate"] = float(np.mean([any(i.get("forfeit") for i in t.final_infos.values()) for t in trajectories]))
+        row["forfeit_rate"] = float(
+            np.mean([any(i.get("forfeit") for i in t.final_infos.values()) for t in trajectories])
+        )
         history.append(row)
         if log is not None:
             log(row)

@@ -7,6 +7,7 @@
   temperature keeps its choices spread (an entropy floor) so that a stale estimate still gets re-tested.
 * :func:`choice_entropy` — the entropy of a list of choices in bits, to check that floor.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -35,8 +36,9 @@ def uniform_proposer(seed: int = 0) -> SeatPolicy:
     return act
 
 
-def learnability_proposer(*, temperature: float = 0.15, min_success: float = 0.1, seed: int = 0,
-                          choices: list[int] | None = None) -> SeatPolicy:
+def learnability_proposer(
+    *, temperature: float = 0.15, min_success: float = 0.1, seed: int = 0, choices: list[int] | None = None
+) -> SeatPolicy:
     """A softmax over the menu's learnability, computed from the proposer's observation.
 
     :param temperature: softmax temperature (higher: closer to uniform, higher entropy).
@@ -53,7 +55,9 @@ def learnability_proposer(*, temperature: float = 0.15, min_success: float = 0.1
         n = len(features) // 2
         estimates, filled = features[:n], features[n:]
         # untried entries score 1 (worth a try); the others their learnability
-        scores = np.array([1.0 if filled[i] == 0 else learnability(float(estimates[i]), min_success) for i in range(n)])
+        scores = np.array(
+            [1.0 if filled[i] == 0 else learnability(float(estimates[i]), min_success) for i in range(n)]
+        )
         logits = scores / temperature
         probabilities = np.exp(logits - logits.max())
         probabilities *= np.asarray(observation["action_mask"], dtype=np.float64)

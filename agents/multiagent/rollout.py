@@ -10,6 +10,7 @@ merged into one prompt with ``n`` samples, as the single-agent driver does.
 Every agent move is recorded as an :class:`AgentTurn` with the completion's token ids and logprobs, so
 trainers (:mod:`mathgym.agents.multiagent.llm_selfplay`) can credit each move with its role's return.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,9 +78,19 @@ class MultiAgentTrajectory:
         return [t for t in self.turns if t.agent == agent]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"slot": self.slot, "seed": self.seed, "game": self.game, "returns": dict(self.returns),
-                "turns": [{"agent": t.agent, "action": t.action, "tokens": len(t.completion.token_ids)} for t in self.turns],
-                "final_infos": self.final_infos, "terminated": self.terminated, "truncated": self.truncated}
+        return {
+            "slot": self.slot,
+            "seed": self.seed,
+            "game": self.game,
+            "returns": dict(self.returns),
+            "turns": [
+                {"agent": t.agent, "action": t.action, "tokens": len(t.completion.token_ids)}
+                for t in self.turns
+            ],
+            "final_infos": self.final_infos,
+            "terminated": self.terminated,
+            "truncated": self.truncated,
+        }
 
 
 class MultiAgentRollout:
@@ -94,8 +105,15 @@ class MultiAgentRollout:
     :param max_turns: joint moves after which the driver truncates an episode.
     """
 
-    def __init__(self, policies: Policy | Mapping[str, Policy], *, sampling: Sampling | None = None,
-                 system: str | None = ROLE_PROMPT, chat: bool = True, max_turns: int = 32) -> None:
+    def __init__(
+        self,
+        policies: Policy | Mapping[str, Policy],
+        *,
+        sampling: Sampling | None = None,
+        system: str | None = ROLE_PROMPT,
+        chat: bool = True,
+        max_turns: int = 32,
+    ) -> None:
         self.policies = policies
         self.sampling = sampling or Sampling()
         self.system = system
@@ -128,8 +146,13 @@ class MultiAgentRollout:
             return text if system is None else f"{system}\n\n{text}"
         return ObservationFormat(system=system).build(text)
 
-    def run(self, envs: Sequence[Any], *, seeds: Sequence[int | None] | None = None,
-            options: Sequence[Mapping[str, Any] | None] | None = None) -> list[MultiAgentTrajectory]:
+    def run(
+        self,
+        envs: Sequence[Any],
+        *,
+        seeds: Sequence[int | None] | None = None,
+        options: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> list[MultiAgentTrajectory]:
         """Play one episode in each Parallel env; returns the trajectories in env order.
 
         :param envs: Parallel text envs (``<game>_v0.parallel_env(...)``).
@@ -139,7 +162,9 @@ class MultiAgentRollout:
         seeds = list(seeds) if seeds is not None else [None] * len(envs)
         options = list(options) if options is not None else [None] * len(envs)
         if not len(seeds) == len(options) == len(envs):
-            raise ValueError(f"{len(envs)} envs, {len(seeds)} seeds, {len(options)} options: give one of each per env")
+            raise ValueError(
+                f"{len(envs)} envs, {len(seeds)} seeds, {len(options)} options: give one of each per env"
+            )
         trajectories, observations, infos = [], [], []
         for slot, env in enumerate(envs):
             obs, info = env.reset(seed=seeds[slot], options=dict(options[slot]) if options[slot] else None)
@@ -147,17 +172,26 @@ class MultiAgentRollout:
             observations.append(obs)
             infos.append(info)
         for turn in range(self.max_turns):
-            requests = [(slot, agent) for slot, t in enumerate(trajectories) if not t.done
-                        for agent in envs[slot].agents if infos[slot].get(agent, {}).get("acting")]
+            requests = [
+                (slot, agent)
+                for slot, t in enumerate(trajectories)
+                if not t.done
+                for agent in envs[slot].agents
+                if infos[slot].get(agent, {}).get("acting")
+            ]
             if not requests:
                 break
-            inputs = {(slot, agent): self.model_input(trajectories[slot].game, agent, observations[slot][agent])
-                      for slot, agent in requests}
+            inputs = {
+                (slot, agent): self.model_input(trajectories[slot].game, agent, observations[slot][agent])
+                for slot, agent in requests
+            }
             completions = self._generate(inputs, turn)
             for slot in sorted({s for s, _ in requests}):
                 moves = {agent: completions[(slot, agent)].text for s, agent in requests if s == slot}
                 for agent, text in moves.items():
-                    trajectories[slot].turns.append(AgentTurn(agent, inputs[(slot, agent)], completions[(slot, agent)], text))
+                    trajectories[slot].turns.append(
+                        AgentTurn(agent, inputs[(slot, agent)], completions[(slot, agent)], text)
+                    )
                 obs, rewards, terminations, _truncations, info = envs[slot].step(moves)
                 trajectory = trajectories[slot]
                 for agent, r in rewards.items():
@@ -173,11 +207,15 @@ class MultiAgentRollout:
             t.returns = dict(t.returns)
         return trajectories
 
-    def _generate(self, inputs: Mapping[tuple[int, str], PromptOrChat], turn: int) -> dict[tuple[int, str], Completion]:
+    def _generate(
+        self, inputs: Mapping[tuple[int, str], PromptOrChat], turn: int
+    ) -> dict[tuple[int, str], Completion]:
         """One generation call per policy; identical inputs share one prompt with ``n`` samples."""
         sampling = self.sampling
         if sampling.seed is not None:  # a fresh, reproducible stream per turn
-            sampling = sampling.replace(seed=derive_seed("mathgym.multiagent.rollout", sampling.seed, turn) % 2**31)
+            sampling = sampling.replace(
+                seed=derive_seed("mathgym.multiagent.rollout", sampling.seed, turn) % 2**31
+            )
         by_policy: dict[int, tuple[Policy, dict[str, list[tuple[int, str]]]]] = {}
         for key, item in inputs.items():
             policy = self.policy_for(key[1])

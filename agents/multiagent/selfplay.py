@@ -14,6 +14,7 @@
   information set's continuations sums to one), so its effect on the estimates' variance is measurable
   on its own, which :meth:`RegretMatchingSelfPlay.train` records.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -89,8 +90,14 @@ class RegretMatchingSelfPlay:
     :param seed: seed of the sampling stream.
     """
 
-    def __init__(self, *, exploration: float = 0.6, baseline: RoleBaseline | None = None, game: str = "game",
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        exploration: float = 0.6,
+        baseline: RoleBaseline | None = None,
+        game: str = "game",
+        seed: int = 0,
+    ) -> None:
         if not 0.0 < exploration <= 1.0:
             raise ValueError(f"exploration must be in (0, 1], got {exploration}")
         self.exploration = exploration
@@ -148,8 +155,13 @@ class RegretMatchingSelfPlay:
         self.episodes += 1
         return dict(returns)
 
-    def _update(self, path: list[tuple[str, str, int, np.ndarray, float, float]], returns: dict[str, float],
-                reach: dict[str, float], sample_prob: float) -> None:
+    def _update(
+        self,
+        path: list[tuple[str, str, int, np.ndarray, float, float]],
+        returns: dict[str, float],
+        reach: dict[str, float],
+        sample_prob: float,
+    ) -> None:
         for role, ret in returns.items():
             centred = ret - self.baseline.get(self.game, role) if self.baseline is not None else ret
             others = np.prod([r for a, r in reach.items() if a != role]) if len(reach) > 1 else 1.0
@@ -171,8 +183,15 @@ class RegretMatchingSelfPlay:
             for role, ret in returns.items():
                 self.baseline.advantage(self.game, role, ret)
 
-    def train(self, env: Any, episodes: int, *, seed: int = 0, every: int = 0,
-              evaluate: Callable[[RegretMatchingSelfPlay], float] | None = None) -> list[dict[str, float]]:
+    def train(
+        self,
+        env: Any,
+        episodes: int,
+        *,
+        seed: int = 0,
+        every: int = 0,
+        evaluate: Callable[[RegretMatchingSelfPlay], float] | None = None,
+    ) -> list[dict[str, float]]:
         """Play ``episodes`` self-play episodes; every ``every`` episodes record the evaluation and the variance
         of the sampled counterfactual values since the last record: ``var`` as used (centred by the baseline
         when there is one) and ``var_raw`` without the baseline, on the same episodes.

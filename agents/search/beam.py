@@ -8,6 +8,7 @@ over its steps; keep the best ``beam_width``. Finished solutions leave the beam;
 picked among the finished solutions by score or by PRM-weighted vote. With ``beam_width = expansions = 1``
 it is greedy step sampling.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,8 +32,16 @@ class BeamSearch:
     :param select: how the answer is chosen among finished solutions: ``best_of_n`` or ``weighted_majority``.
     """
 
-    def __init__(self, prm: Any, *, beam_width: int = 4, expansions: int = 4, max_depth: int = 10,
-                 aggregate: str = "last", select: str = "best_of_n") -> None:
+    def __init__(
+        self,
+        prm: Any,
+        *,
+        beam_width: int = 4,
+        expansions: int = 4,
+        max_depth: int = 10,
+        aggregate: str = "last",
+        select: str = "best_of_n",
+    ) -> None:
         if beam_width < 1 or expansions < 1:
             raise ValueError("beam_width and expansions must be at least 1")
         self.prm, self.beam_width, self.expansions = prm, beam_width, expansions
@@ -52,22 +61,33 @@ class BeamSearch:
             active = [(i, b) for i, bs in enumerate(beams) for b in bs]
             if not active:
                 break
-            proposals = roller.propose([(problems[i], b.steps) for i, b in active], self.expansions,
-                                       seed=derive_seed("mathgym.search.beam", seed, depth))
+            proposals = roller.propose(
+                [(problems[i], b.steps) for i, b in active],
+                self.expansions,
+                seed=derive_seed("mathgym.search.beam", seed, depth),
+            )
             seen: list[dict[tuple[str, ...], Candidate]] = [{} for _ in problems]
             for (i, beam), row in zip(active, proposals):
                 for completion in row:
                     tokens[i] += completion.num_tokens
                     outcome = roller.advance(problems[i], beam.steps, completion.text)
-                    seen[i].setdefault(outcome.steps, Candidate(list(outcome.steps), outcome.done, outcome.correct))
+                    seen[i].setdefault(
+                        outcome.steps, Candidate(list(outcome.steps), outcome.done, outcome.correct)
+                    )
             pool = [(i, c) for i in range(len(problems)) for c in seen[i].values()]
             for (_, c), scores in zip(pool, self.prm.score_batch([(problems[i], c.steps) for i, c in pool])):
                 c.score = aggregate_step_scores(scores, self.aggregate)
             for i in range(len(problems)):
                 if not seen[i]:
                     continue
-                candidates = sorted(seen[i].values(), key=lambda c: -c.score)  # stable: ties keep generation order
-                kept = candidates[:self.beam_width - len(finished[i])] if finished[i] else candidates[:self.beam_width]
+                candidates = sorted(
+                    seen[i].values(), key=lambda c: -c.score
+                )  # stable: ties keep generation order
+                kept = (
+                    candidates[: self.beam_width - len(finished[i])]
+                    if finished[i]
+                    else candidates[: self.beam_width]
+                )
                 finished[i] += [c for c in kept if c.done]
                 beams[i] = [c for c in kept if not c.done] if len(finished[i]) < self.beam_width else []
         results = []
@@ -76,6 +96,14 @@ class BeamSearch:
                 chosen = choose(finished[i], self.select)
             else:
                 chosen = max(beams[i], key=lambda c: c.score) if beams[i] else Candidate([])
-            results.append(StepSearchResult(chosen.steps, answer_of(chosen.steps), chosen.correct, chosen.score,
-                                            finished[i], tokens[i]))
+            results.append(
+                StepSearchResult(
+                    chosen.steps,
+                    answer_of(chosen.steps),
+                    chosen.correct,
+                    chosen.score,
+                    finished[i],
+                    tokens[i],
+                )
+            )
         return results

@@ -5,6 +5,7 @@ Every step-level method reports the tokens its policy generated (:attr:`StepSear
 :func:`matched_table` then reads, for each token budget, the accuracy of each method at its most expensive
 setting that fits in the budget, so methods are compared at the same cost rather than the same ``N``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -25,11 +26,18 @@ class MethodPoint:
     problems: int
 
 
-def evaluate_method(method: str, setting: int, run: Callable[[Problem, int], Any], problems: Sequence[Problem]) -> MethodPoint:
+def evaluate_method(
+    method: str, setting: int, run: Callable[[Problem, int], Any], problems: Sequence[Problem]
+) -> MethodPoint:
     """Run ``run(problem, seed)`` (returning a result with ``correct`` and ``tokens``) on every problem."""
     results = [run(problem, i) for i, problem in enumerate(problems)]
-    return MethodPoint(method, setting, sum(bool(r.correct) for r in results) / len(results),
-                       sum(r.tokens for r in results) / len(results), len(results))
+    return MethodPoint(
+        method,
+        setting,
+        sum(bool(r.correct) for r in results) / len(results),
+        sum(r.tokens for r in results) / len(results),
+        len(results),
+    )
 
 
 def at_budget(points: Sequence[MethodPoint], method: str, budget: float) -> MethodPoint | None:

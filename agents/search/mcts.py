@@ -16,6 +16,7 @@ call and one PRM call whatever the number of problems.
 
 The answer is the finished solution with the highest mean value (Q); ties go to the more visited one.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,16 @@ class MCTS:
     :param aggregate: how a node's step scores make its value (``min``, ``last``, ``prod``).
     """
 
-    def __init__(self, prm: Any, *, simulations: int = 8, expansions: int = 4, c_puct: float = 1.0,
-                 max_depth: int = 10, aggregate: str = "min") -> None:
+    def __init__(
+        self,
+        prm: Any,
+        *,
+        simulations: int = 8,
+        expansions: int = 4,
+        c_puct: float = 1.0,
+        max_depth: int = 10,
+        aggregate: str = "min",
+    ) -> None:
         self.prm, self.simulations, self.expansions = prm, simulations, expansions
         self.c_puct, self.max_depth, self.aggregate = c_puct, max_depth, aggregate
 
@@ -79,12 +88,18 @@ class MCTS:
         tokens = [0] * len(problems)
         for sim in range(self.simulations):
             leaves = [self._select(root) for root in roots]
-            expand = [i for i, path in enumerate(leaves)
-                      if not path[-1].done and len(path[-1].steps) < self.max_depth and not path[-1].expanded]
+            expand = [
+                i
+                for i, path in enumerate(leaves)
+                if not path[-1].done and len(path[-1].steps) < self.max_depth and not path[-1].expanded
+            ]
             values = {i: (path[-1].q if path[-1].visits else 0.0) for i, path in enumerate(leaves)}
             if expand:
-                proposals = roller.propose([(problems[i], leaves[i][-1].steps) for i in expand], self.expansions,
-                                           seed=derive_seed("mathgym.search.mcts", seed, sim))
+                proposals = roller.propose(
+                    [(problems[i], leaves[i][-1].steps) for i in expand],
+                    self.expansions,
+                    seed=derive_seed("mathgym.search.mcts", seed, sim),
+                )
                 new_children = []
                 for i, row in zip(expand, proposals):
                     tokens[i] += sum(c.num_tokens for c in row)
@@ -105,7 +120,11 @@ class MCTS:
             pool = finished[i] or self._greedy_leaf(root)
             best = max(pool, key=lambda n: (n.q, n.visits))
             candidates = [Candidate(n.steps, n.done, n.correct, n.q) for n in finished[i]]
-            results.append(StepSearchResult(best.steps, answer_of(best.steps), best.correct, best.q, candidates, tokens[i]))
+            results.append(
+                StepSearchResult(
+                    best.steps, answer_of(best.steps), best.correct, best.q, candidates, tokens[i]
+                )
+            )
         return results
 
     def _select(self, root: Node) -> list[Node]:
@@ -125,8 +144,9 @@ class MCTS:
         for completion in row:
             outcome = roller.advance(problem, node.steps, completion.text)
             weight = math.exp(sum(completion.logprobs)) if completion.logprobs else 1.0
-            child, total = merged.get(outcome.steps, (Node(list(outcome.steps), done=outcome.done,
-                                                          correct=outcome.correct), 0.0))
+            child, total = merged.get(
+                outcome.steps, (Node(list(outcome.steps), done=outcome.done, correct=outcome.correct), 0.0)
+            )
             merged[outcome.steps] = (child, total + weight)
         norm = sum(w for _, w in merged.values()) or 1.0
         children = []

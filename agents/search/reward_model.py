@@ -8,6 +8,7 @@
   as an outcome model: per-step scores aggregated by :func:`aggregate_step_scores` (``StepRewardModel`` is
   the PRM interface itself, for beam search and MCTS).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -63,8 +64,16 @@ class HFRewardModel(RewardModel):
     :param max_length: longest input in tokens (longer inputs keep their end, where the answer is).
     """
 
-    def __init__(self, model: Any, tokenizer: Any = None, *, batch_size: int = 16, use_chat_template: bool = True,
-                 max_length: int = 2048, device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        batch_size: int = 16,
+        use_chat_template: bool = True,
+        max_length: int = 2048,
+        device: str | None = None,
+    ) -> None:
         import torch
 
         if isinstance(model, str):
@@ -75,7 +84,9 @@ class HFRewardModel(RewardModel):
         elif tokenizer is None:
             raise ValueError("HFRewardModel(model_object) needs tokenizer=...")
         if model.config.num_labels != 1:
-            raise ValueError(f"a reward model has one output (num_labels=1), this one has {model.config.num_labels}")
+            raise ValueError(
+                f"a reward model has one output (num_labels=1), this one has {model.config.num_labels}"
+            )
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -92,7 +103,9 @@ class HFRewardModel(RewardModel):
     def text(self, prompt: str, response: str) -> str:
         if self.use_chat_template and getattr(self.tokenizer, "chat_template", None):
             return self.tokenizer.apply_chat_template(
-                [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}], tokenize=False)
+                [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}],
+                tokenize=False,
+            )
         return f"{prompt}\n\n{response}"
 
     def score(self, prompts: Sequence[str], responses: Sequence[str]) -> list[float]:
@@ -103,8 +116,14 @@ class HFRewardModel(RewardModel):
         texts = [self.text(p, r) for p, r in zip(prompts, responses)]
         scores: list[float] = []
         for start in range(0, len(texts), self.batch_size):
-            enc = self.tokenizer(texts[start:start + self.batch_size], add_special_tokens=False, padding=True,
-                                 truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
+            enc = self.tokenizer(
+                texts[start : start + self.batch_size],
+                add_special_tokens=False,
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            ).to(self.device)
             with torch.no_grad():
                 logits = self.model(**enc).logits
             scores += logits[:, 0].float().tolist()

@@ -5,6 +5,7 @@ injected errors); asked to continue a transcript, it picks at random one of the 
 the steps written so far and returns that solution's next step. It lets searches, Monte-Carlo labels and
 padding tests run on real envs and real snapshots with a policy whose behaviour is known exactly.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,11 @@ class ScriptedStepPolicy(Policy):
 
     backend = "scripted"
 
-    def __init__(self, solutions: Mapping[str, Sequence[Sequence[str]]],
-                 fallback: str = "I am not sure. The answer is \\boxed{0}.") -> None:
+    def __init__(
+        self,
+        solutions: Mapping[str, Sequence[Sequence[str]]],
+        fallback: str = "I am not sure. The answer is \\boxed{0}.",
+    ) -> None:
         self.solutions = {prompt: [list(s) for s in options] for prompt, options in solutions.items()}
         self.fallback = fallback
         self.calls = 0
@@ -40,17 +44,19 @@ class ScriptedStepPolicy(Policy):
         best = max((p for p in self.solutions if p in text), key=len, default=None)
         if best is None:
             raise KeyError("the scripted policy has no solutions for this prompt")
-        return best, text[text.rfind(best) + len(best):].lstrip("\n")
+        return best, text[text.rfind(best) + len(best) :].lstrip("\n")
 
     def _next(self, prompt: str, transcript: str, rng: Any) -> str:
         lines = transcript.split("\n")
         done, partial = lines[:-1], lines[-1]  # a transcript ending in "\n" has an empty partial line
-        matching = [s for s in self.solutions[prompt] if s[:len(done)] == done and len(s) > len(done)]
+        matching = [s for s in self.solutions[prompt] if s[: len(done)] == done and len(s) > len(done)]
         if not matching:
             return self.fallback if not partial else "0"
         choice = matching[int(rng.integers(len(matching)))]
         step = choice[len(done)]
-        if partial:  # a forced continuation (``The answer is \boxed{``): finish with the chosen solution's answer
+        if (
+            partial
+        ):  # a forced continuation (``The answer is \boxed{``): finish with the chosen solution's answer
             from mathgym.verifier import extract_answer
 
             return extract_answer(choice[-1]) or "0"

@@ -6,6 +6,7 @@ returns the chosen one with everything that led to it. Step-level searches (PRM-
 MCTS) plug in as other :class:`Searcher` subclasses that drive a step-mode env through
 ``get_state``/``set_state`` and a :class:`~mathgym.agents.search.reward_model.StepRewardModel`.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -52,12 +53,20 @@ class SampleAndSelect(Searcher):
     :param fmt: how the prompt becomes model input.
     """
 
-    def __init__(self, n: int = 8, method: str = "majority", reward_model: RewardModel | None = None,
-                 sampling: Sampling | None = None, fmt: ObservationFormat | None = None) -> None:
+    def __init__(
+        self,
+        n: int = 8,
+        method: str = "majority",
+        reward_model: RewardModel | None = None,
+        sampling: Sampling | None = None,
+        fmt: ObservationFormat | None = None,
+    ) -> None:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         if method != "majority" and reward_model is None:
-            raise ValueError(f"{method} needs a reward_model (e.g. VerifierRewardModel(gold) or HFRewardModel(path))")
+            raise ValueError(
+                f"{method} needs a reward_model (e.g. VerifierRewardModel(gold) or HFRewardModel(path))"
+            )
         self.n, self.method, self.reward_model = n, method, reward_model
         self.sampling = sampling or Sampling(temperature=0.8, max_tokens=512)
         self.fmt = fmt or ObservationFormat()
@@ -80,13 +89,34 @@ class SampleAndSelect(Searcher):
             else:
                 assert self.reward_model is not None
                 scores = self.reward_model.score([prompt] * len(texts), texts)
-                choice = (best_of_n if self.method == "best_of_n" else weighted_majority_vote)(answers, scores)
-            results.append(SearchResult(response=texts[choice.index], answer=choice.answer, index=choice.index,
-                                        candidates=list(row), answers=answers, scores=scores, votes=choice.votes))
+                choice = (best_of_n if self.method == "best_of_n" else weighted_majority_vote)(
+                    answers, scores
+                )
+            results.append(
+                SearchResult(
+                    response=texts[choice.index],
+                    answer=choice.answer,
+                    index=choice.index,
+                    candidates=list(row),
+                    answers=answers,
+                    scores=scores,
+                    votes=choice.votes,
+                )
+            )
         return results
 
 
-def search(policy: Policy, prompt: str, *, n: int = 8, method: str = "majority",
-           reward_model: RewardModel | None = None, sampling: Sampling | None = None, **kwargs: Any) -> SearchResult:
+def search(
+    policy: Policy,
+    prompt: str,
+    *,
+    n: int = 8,
+    method: str = "majority",
+    reward_model: RewardModel | None = None,
+    sampling: Sampling | None = None,
+    **kwargs: Any,
+) -> SearchResult:
     """Shorthand for ``SampleAndSelect(...).run(policy, prompt)``."""
-    return SampleAndSelect(n=n, method=method, reward_model=reward_model, sampling=sampling, **kwargs).run(policy, prompt)
+    return SampleAndSelect(n=n, method=method, reward_model=reward_model, sampling=sampling, **kwargs).run(
+        policy, prompt
+    )

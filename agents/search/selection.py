@@ -6,6 +6,7 @@
   mathematical equivalence with mathgym's verifier;
 * **weighted majority vote**: ``score(a) = Σ_{i: ans_i = a} w_i``, the answer with the largest total.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -60,7 +61,9 @@ def cluster_answers(answers: Sequence[str | None], equivalent: Equivalence = mat
     return ids
 
 
-def _votes(answers: Sequence[str | None], weights: Sequence[float], equivalent: Equivalence) -> tuple[list[int], dict[int, float]]:
+def _votes(
+    answers: Sequence[str | None], weights: Sequence[float], equivalent: Equivalence
+) -> tuple[list[int], dict[int, float]]:
     ids = cluster_answers(answers, equivalent)
     totals: dict[int, float] = {}
     for cid, w in zip(ids, weights):
@@ -71,15 +74,19 @@ def _votes(answers: Sequence[str | None], weights: Sequence[float], equivalent: 
 
 def _choice(answers: Sequence[str | None], ids: list[int], totals: dict[int, float], index: int) -> Choice:
     first_of = {cid: answers[ids.index(cid)] for cid in totals}
-    return Choice(index=index, answer=answers[index],
-                  votes={str(first_of[cid]): total for cid, total in totals.items()})
+    return Choice(
+        index=index, answer=answers[index], votes={str(first_of[cid]): total for cid, total in totals.items()}
+    )
 
 
-def weighted_majority_vote(answers: Sequence[str | None], weights: Sequence[float],
-                           equivalent: Equivalence = math_equivalent) -> Choice:
+def weighted_majority_vote(
+    answers: Sequence[str | None], weights: Sequence[float], equivalent: Equivalence = math_equivalent
+) -> Choice:
     """The answer with the largest summed weight; returns the highest-weight solution giving it."""
     if len(answers) != len(weights) or not answers:
-        raise ValueError(f"need one weight per answer and at least one answer, got {len(answers)} and {len(weights)}")
+        raise ValueError(
+            f"need one weight per answer and at least one answer, got {len(answers)} and {len(weights)}"
+        )
     ids, totals = _votes(answers, weights, equivalent)
     if not totals:  # no solution has an answer: fall back to the best weight
         index = max(range(len(weights)), key=lambda i: (weights[i], -i))
@@ -96,11 +103,14 @@ def majority_vote(answers: Sequence[str | None], equivalent: Equivalence = math_
     return weighted_majority_vote(answers, [1.0] * len(answers), equivalent)
 
 
-def best_of_n(answers: Sequence[str | None], scores: Sequence[float],
-              equivalent: Equivalence = math_equivalent) -> Choice:
+def best_of_n(
+    answers: Sequence[str | None], scores: Sequence[float], equivalent: Equivalence = math_equivalent
+) -> Choice:
     """The solution with the highest score; among equal best scores, the one whose answer has most votes."""
     if len(answers) != len(scores) or not answers:
-        raise ValueError(f"need one score per answer and at least one answer, got {len(answers)} and {len(scores)}")
+        raise ValueError(
+            f"need one score per answer and at least one answer, got {len(answers)} and {len(scores)}"
+        )
     ids, totals = _votes(answers, [1.0] * len(answers), equivalent)
     top = max(scores)
     tied = [i for i, s in enumerate(scores) if s == top]

@@ -1,5 +1,6 @@
 """What step-level searches share: a candidate solution, the result record, and sample-then-select over
 whole step-mode solutions (the baselines beam search and MCTS are compared with at equal cost)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -76,7 +77,9 @@ class SampleSolutions:
     :param aggregate: how step scores make a solution's score: ``min``, ``last`` or ``prod``.
     """
 
-    def __init__(self, prm: Any = None, *, n: int = 8, select: str = "majority", aggregate: str = "min") -> None:
+    def __init__(
+        self, prm: Any = None, *, n: int = 8, select: str = "majority", aggregate: str = "min"
+    ) -> None:
         if select != "majority" and prm is None:
             raise ValueError(f"{select} needs a process reward model")
         self.prm, self.n, self.select, self.aggregate = prm, n, select, aggregate
@@ -92,4 +95,6 @@ class SampleSolutions:
                 c.score = aggregate_step_scores(s, self.aggregate) if s else 0.0
         tokens = roller.tokens - before
         chosen = choose(candidates, self.select)
-        return StepSearchResult(chosen.steps, answer_of(chosen.steps), chosen.correct, chosen.score, candidates, tokens)
+        return StepSearchResult(
+            chosen.steps, answer_of(chosen.steps), chosen.correct, chosen.score, candidates, tokens
+        )

@@ -1,4 +1,5 @@
 """Verified math problems as a text environment, in single-turn or step-level mode."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,7 +33,9 @@ MATH_STATE_FIELDS = (
     ViewField("steps", "list[str]", "the reasoning steps written so far, oldest first"),
     ViewField("n_steps", "int", "number of steps written so far", "[0, max_steps]"),
     ViewField("last_step", "str", "the latest step ('' before the first)"),
-    ViewField("has_answer", "bool", "the latest step states a final answer (\\boxed{}, '#### N', 'The answer is')"),
+    ViewField(
+        "has_answer", "bool", "the latest step states a final answer (\\boxed{}, '#### N', 'The answer is')"
+    ),
     ViewField("final", "bool", "the episode is over (a final answer was given or the step limit reached)"),
     ViewField("answer", "str | None", "the extracted final answer once final, else None"),
     ViewField("correct", "bool | None", "the verifier's verdict on the final answer once final, else None"),
@@ -53,19 +56,28 @@ def math_view_spec(mode: str, default_reward: bool) -> RewardViewSpec:
     if default_reward:
         parts = [
             ("outcome", '1.0 if info["is_success"] else 0.0'),
-            ("format", f'{DEFAULT_FORMAT_BONUS!r} if state["final"] and state["answer"] is not None else 0.0'),
+            (
+                "format",
+                f'{DEFAULT_FORMAT_BONUS!r} if state["final"] and state["answer"] is not None else 0.0',
+            ),
         ]
         if mode == "step":
             parts.append(("step_penalty", f"-{DEFAULT_STEP_COST!r}"))
         hand = reward_source(parts)
     return RewardViewSpec(
         name="SolutionState",
-        task="Solve a math word or symbolic problem, writing " + (
-            "one reasoning step per action and a final answer within \\boxed{}." if mode == "step"
-            else "a whole solution ending in a final answer within \\boxed{}."),
+        task="Solve a math word or symbolic problem, writing "
+        + (
+            "one reasoning step per action and a final answer within \\boxed{}."
+            if mode == "step"
+            else "a whole solution ending in a final answer within \\boxed{}."
+        ),
         success="the final answer is verified equal to the gold answer",
         action="appends one reasoning step to the solution" if mode == "step" else "submits a whole solution",
-        state_fields=MATH_STATE_FIELDS, action_fields=MATH_ACTION_FIELDS, hand_reward=hand)
+        state_fields=MATH_STATE_FIELDS,
+        action_fields=MATH_ACTION_FIELDS,
+        hand_reward=hand,
+    )
 
 
 class MathEnv(MathgymEnv[str, str]):
@@ -212,8 +224,16 @@ class MathEnv(MathgymEnv[str, str]):
             truncated = not has_answer and len(self.steps) >= self.max_steps
         final = has_answer or truncated
         verdict = verify("\n".join(self.steps), self.problem) if final else None
-        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
-                                      step_index=len(history), final=final, verdict=verdict))
+        out = self.reward(
+            StepContext(
+                problem=self.problem,
+                action=text,
+                history=history,
+                step_index=len(history),
+                final=final,
+                verdict=verdict,
+            )
+        )
         self.done = final
         self._verdict = verdict
         if final and hasattr(self.source, "record_outcome"):  # curriculum sources step their schedule
@@ -231,10 +251,16 @@ class MathEnv(MathgymEnv[str, str]):
 
         last = self.steps[-1] if self.steps else ""
         verdict = self._verdict if self.done else None
-        return {"steps": list(self.steps), "n_steps": len(self.steps), "last_step": last,
-                "has_answer": bool(last) and extract_answer(last) is not None, "final": self.done and bool(self.steps),
-                "answer": None if verdict is None else verdict.extracted,
-                "correct": None if verdict is None else bool(verdict.correct), "max_steps": self.max_steps}
+        return {
+            "steps": list(self.steps),
+            "n_steps": len(self.steps),
+            "last_step": last,
+            "has_answer": bool(last) and extract_answer(last) is not None,
+            "final": self.done and bool(self.steps),
+            "answer": None if verdict is None else verdict.extracted,
+            "correct": None if verdict is None else bool(verdict.correct),
+            "max_steps": self.max_steps,
+        }
 
     def reward_view_action(self, action: str) -> dict[str, Any]:
         """The action as reward code sees it (fields: :data:`MATH_ACTION_FIELDS`)."""
@@ -246,8 +272,12 @@ class MathEnv(MathgymEnv[str, str]):
         """A small JSON-serialisable snapshot of the episode (for beam search, MCTS, replays)."""
         if self.problem is None:
             raise RuntimeError("call reset() before get_state()")
-        return {"problem": self.problem.to_dict(), "steps": list(self.steps), "done": self.done,
-                "reward_state": self.reward.get_state()}
+        return {
+            "problem": self.problem.to_dict(),
+            "steps": list(self.steps),
+            "done": self.done,
+            "reward_state": self.reward.get_state(),
+        }
 
     def set_state(self, state: Mapping[str, Any]) -> str:
         """Restore a :meth:`get_state` snapshot; returns the observation at that point."""
@@ -273,7 +303,7 @@ class MathEnv(MathgymEnv[str, str]):
             text = head + "\n\n" + "\n".join(self.steps)
         limit = self.observation_space.max_length
         if len(text) > limit:  # keep the problem, drop the oldest steps' text
-            text = head[: limit // 2] + "\n...\n" + text[-(limit - limit // 2 - 5):]
+            text = head[: limit // 2] + "\n...\n" + text[-(limit - limit // 2 - 5) :]
         return text
 
     def _info(self, step_kind: str, *, verdict: Any, components: dict[str, float]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ wrapper)::
 is written once as a :class:`~mathgym.envs.multiagent.core.Game` and served in both forms by
 :mod:`mathgym.envs.multiagent.core`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -26,9 +27,9 @@ from types import ModuleType
 #: game module name -> one-line description
 GAMES: dict[str, str] = {
     "solver_verifier_v0": "A solver writes steps, a verifier names the first wrong step or 'correct' (ProcessBench "
-                          "labels; reference solutions with injected errors or agent-written ones).",
+    "labels; reference solutions with injected errors or agent-written ones).",
     "proposer_solver_v0": "A proposer picks a verifiable problem spec (generator + level, or a Countdown difficulty), "
-                          "a solver answers; the proposer is paid for learnability.",
+    "a solver answers; the proposer is paid for learnability.",
     "debate_v0": "Two debaters answer and argue over rounds, a judge picks one; the verifier is ground truth.",
     "kuhn_poker_v0": "Kuhn Poker, zero-sum; exact exploitability and game value -1/18 (discrete or text moves).",
     "nim_v0": "Nim, zero-sum and solved by the nim-sum; for independent learners (discrete or text moves).",

@@ -17,6 +17,7 @@ Text observations are dicts ``{"text": str}`` rather than bare strings: PettingZ
 numeric forms of the same games add ``"action_mask"`` beside ``"observation"`` the PettingZoo way. Text
 actions are plain ``str`` everywhere, through both forms and PettingZoo's conversions.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,8 +63,12 @@ def masked_observation_space(size: int, n_actions: int) -> spaces.Dict:
     :param size: length of the feature vector.
     :param n_actions: length of the action mask (the ``Discrete`` action space's ``n``).
     """
-    return spaces.Dict({"observation": spaces.Box(0.0, 1.0, (size,), dtype=np.float32),
-                        "action_mask": spaces.Box(0, 1, (n_actions,), dtype=np.int8)})
+    return spaces.Dict(
+        {
+            "observation": spaces.Box(0.0, 1.0, (size,), dtype=np.float32),
+            "action_mask": spaces.Box(0, 1, (n_actions,), dtype=np.int8),
+        }
+    )
 
 
 def last_boxed(text: str) -> str | None:
@@ -85,7 +90,7 @@ def fit_text(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     head = limit // 2
-    return text[:head] + "\n...\n" + text[len(text) - (limit - head - 5):]
+    return text[:head] + "\n...\n" + text[len(text) - (limit - head - 5) :]
 
 
 def as_text(action: Any, max_length: int) -> str:
@@ -122,7 +127,9 @@ class Game(ABC):
         :param render_mode: the requested mode.
         """
         if render_mode is not None and render_mode not in self.render_modes:
-            raise ValueError(f"render_mode must be one of {list(self.render_modes)} or None, got {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {list(self.render_modes)} or None, got {render_mode!r}"
+            )
         self.render_mode = render_mode
 
     @abstractmethod
@@ -189,7 +196,11 @@ class GameAECEnv(AECEnv):
     def __init__(self, game: Game) -> None:
         super().__init__()
         self.game = game
-        self.metadata = {"name": game.name, "render_modes": list(game.render_modes), "is_parallelizable": False}
+        self.metadata = {
+            "name": game.name,
+            "render_modes": list(game.render_modes),
+            "is_parallelizable": False,
+        }
         self.possible_agents = list(game.possible_agents)
         self.render_mode = game.render_mode
         self._rng: np.random.Generator | None = None
@@ -282,7 +293,11 @@ class GameParallelEnv(ParallelEnv):
 
     def __init__(self, game: Game) -> None:
         self.game = game
-        self.metadata = {"name": game.name, "render_modes": list(game.render_modes), "is_parallelizable": True}
+        self.metadata = {
+            "name": game.name,
+            "render_modes": list(game.render_modes),
+            "is_parallelizable": True,
+        }
         self.possible_agents = list(game.possible_agents)
         self.agents: list[str] = []
         self.render_mode = game.render_mode
@@ -299,22 +314,26 @@ class GameParallelEnv(ParallelEnv):
         self._rng = _seeded(self._rng, None)
         return self._rng
 
-    def reset(self, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         self._rng = _seeded(self._rng, seed)
         self.game.start(self._rng, options or {})
         self.agents = list(self.possible_agents)
         return {a: self.game.observe(a) for a in self.agents}, self._infos(self.agents)
 
-    def step(self, actions: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
-                                                         dict[str, bool], dict[str, dict[str, Any]]]:
+    def step(
+        self, actions: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
         if not self.agents:
             raise RuntimeError("the episode has ended: call reset() first")
         acting = self.game.to_act()
         missing = [a for a in acting if a not in actions]
         if missing:
-            raise KeyError(f"the game waits for {', '.join(missing)}: step() needs an action for each agent in "
-                           f"{list(acting)} (other agents' actions are ignored this turn)")
+            raise KeyError(
+                f"the game waits for {', '.join(missing)}: step() needs an action for each agent in "
+                f"{list(acting)} (other agents' actions are ignored this turn)"
+            )
         rewards = self.game.play({a: actions[a] for a in acting})
         live = list(self.agents)
         over = self.game.over
@@ -322,8 +341,13 @@ class GameParallelEnv(ParallelEnv):
         observations = {a: self.game.observe(a) for a in live}
         if over:
             self.agents = []
-        return (observations, {a: float(rewards.get(a, 0.0)) for a in live},
-                dict.fromkeys(live, over and not cut), dict.fromkeys(live, cut), self._infos(live))
+        return (
+            observations,
+            {a: float(rewards.get(a, 0.0)) for a in live},
+            dict.fromkeys(live, over and not cut),
+            dict.fromkeys(live, cut),
+            self._infos(live),
+        )
 
     def _infos(self, agents: Sequence[str]) -> dict[str, dict[str, Any]]:
         acting = set(self.game.to_act())
@@ -344,8 +368,9 @@ class GameParallelEnv(ParallelEnv):
         return self.game.name
 
 
-def env_functions(game_class: Callable[..., Game]) -> tuple[Callable[..., AECEnv], Callable[..., AECEnv],
-                                                            Callable[..., ParallelEnv]]:
+def env_functions(
+    game_class: Callable[..., Game],
+) -> tuple[Callable[..., AECEnv], Callable[..., AECEnv], Callable[..., ParallelEnv]]:
     """PettingZoo's three module-level constructors for a game: ``raw_env``, ``env`` and ``parallel_env``.
 
     ``env`` adds PettingZoo's order-enforcing wrapper (errors for ``step`` before ``reset`` and the like),

@@ -59,6 +59,7 @@ Terminated after the judge's pick. Never truncated.
 
 * v0: the initial version (mathgym 0.1.0).
 """
+
 from __future__ import annotations
 
 import re
@@ -112,9 +113,17 @@ class Debate(Game):
 
     name = "debate_v0"
 
-    def __init__(self, source: Source | str = "generator:Arithmetic", *, rounds: int = 2, reward_mode: str = "truth",
-                 max_action_length: int = MAX_ACTION_CHARS, max_observation_length: int = MAX_OBSERVATION_CHARS,
-                 render_mode: str | None = None, **source_kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Source | str = "generator:Arithmetic",
+        *,
+        rounds: int = 2,
+        reward_mode: str = "truth",
+        max_action_length: int = MAX_ACTION_CHARS,
+        max_observation_length: int = MAX_OBSERVATION_CHARS,
+        render_mode: str | None = None,
+        **source_kwargs: Any,
+    ) -> None:
         if rounds < 1:
             raise ValueError(f"rounds must be >= 1, got {rounds}")
         if reward_mode not in ("truth", "zero_sum"):
@@ -124,7 +133,9 @@ class Debate(Game):
         self.rounds, self.reward_mode = rounds, reward_mode
         self.max_action_length, self.max_observation_length = max_action_length, max_observation_length
         self.possible_agents = [*DEBATERS, JUDGE]
-        self.observation_spaces = {a: text_observation_space(max_observation_length) for a in self.possible_agents}
+        self.observation_spaces = {
+            a: text_observation_space(max_observation_length) for a in self.possible_agents
+        }
         self.action_spaces = {a: text_action_space(max_action_length) for a in self.possible_agents}
         self.problem: Problem | None = None
         self.transcript: list[dict[str, str]] = []
@@ -169,7 +180,9 @@ class Debate(Game):
 
         for a in DEBATERS:
             answer = self.answers[a]
-            self.correct[a] = answer is not None and bool(verify(f"\\boxed{{{answer}}}", self.problem).correct)
+            self.correct[a] = answer is not None and bool(
+                verify(f"\\boxed{{{answer}}}", self.problem).correct
+            )
 
     def judge_right(self) -> bool:
         """Whether the judge's pick agrees with the verifier."""
@@ -190,8 +203,10 @@ class Debate(Game):
         return rewards
 
     def _transcript_text(self) -> str:
-        return "\n\n".join(f"Round {r}\nDebater 0: {moves['debater_0']}\nDebater 1: {moves['debater_1']}"
-                           for r, moves in enumerate(self.transcript))
+        return "\n\n".join(
+            f"Round {r}\nDebater 0: {moves['debater_0']}\nDebater 1: {moves['debater_1']}"
+            for r, moves in enumerate(self.transcript)
+        )
 
     def observe(self, agent: str) -> Any:
         assert self.problem is not None
@@ -199,26 +214,38 @@ class Debate(Game):
             if len(self.transcript) < self.rounds:
                 parts = ["Waiting for the debate on: " + self.problem.prompt]
             else:
-                parts = ["Two debaters answered this problem and argued. Decide which answer is correct: "
-                         "\\boxed{0} for debater 0, \\boxed{1} for debater 1, \\boxed{-1} if neither is.",
-                         "Problem: " + self.problem.prompt, self._transcript_text()]
+                parts = [
+                    "Two debaters answered this problem and argued. Decide which answer is correct: "
+                    "\\boxed{0} for debater 0, \\boxed{1} for debater 1, \\boxed{-1} if neither is.",
+                    "Problem: " + self.problem.prompt,
+                    self._transcript_text(),
+                ]
         else:
             i = DEBATERS.index(agent)
-            parts = [f"You are debater {i} of two. A judge will decide whose answer is correct. Give your final "
-                     "answer within \\boxed{} and argue for it; rebut the other debater in later rounds.",
-                     "Problem: " + self.problem.prompt]
+            parts = [
+                f"You are debater {i} of two. A judge will decide whose answer is correct. Give your final "
+                "answer within \\boxed{} and argue for it; rebut the other debater in later rounds.",
+                "Problem: " + self.problem.prompt,
+            ]
             if self.transcript:
                 parts.append(self._transcript_text())
-            parts.append(f"Round {len(self.transcript)} of {self.rounds}: your move."
-                         if len(self.transcript) < self.rounds else "The debate is over.")
+            parts.append(
+                f"Round {len(self.transcript)} of {self.rounds}: your move."
+                if len(self.transcript) < self.rounds
+                else "The debate is over."
+            )
         return {"text": fit_text("\n\n".join(parts), self.max_observation_length)}
 
     def info(self, agent: str) -> dict[str, Any]:
         assert self.problem is not None
         out: dict[str, Any] = {"problem_id": self.problem.id, "round": len(self.transcript)}
         if self.judged:
-            out.update(answers=dict(self.answers), correct=dict(self.correct), pick=self.pick,
-                       judge_right=self.judge_right())
+            out.update(
+                answers=dict(self.answers),
+                correct=dict(self.correct),
+                pick=self.pick,
+                judge_right=self.judge_right(),
+            )
         return out
 
     def render(self) -> str:

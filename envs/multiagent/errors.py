@@ -13,6 +13,7 @@ Two injectors share one signature, ``(problem, rng) -> LabelledSolution``, and S
 :func:`oracle_step_labeler` gives exact first-error labels of agent-written solutions (``step_labeler=``)
 from the same process-rewards oracle.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,10 @@ def reference_steps(problem: Problem) -> tuple[str, ...]:
     """
     steps = tuple(str(s) for s in problem.meta.get("solution", ()))
     if not steps:
-        raise ValueError(f"problem {problem.id} has no reference solution steps (meta['solution']); "
-                         "use a procedural source (generator:<Name>)")
+        raise ValueError(
+            f"problem {problem.id} has no reference solution steps (meta['solution']); "
+            "use a procedural source (generator:<Name>)"
+        )
     return steps
 
 
@@ -76,7 +79,7 @@ def inject_first_error(problem: Problem, rng: np.random.Generator) -> LabelledSo
     k = candidates[int(rng.integers(len(candidates)))]
     match = list(_NUMBER.finditer(steps[k]))[-1]
     old, new = match.group(0), _slip(match.group(0), rng)
-    steps[k] = steps[k][:match.start()] + new + steps[k][match.end():]
+    steps[k] = steps[k][: match.start()] + new + steps[k][match.end() :]
     carried = re.compile(rf"(?<![\w^.]){re.escape(old)}(?![\w.]*\d)")
     for j in range(k + 1, len(steps)):
         steps[j] = carried.sub(new, steps[j])
@@ -95,8 +98,9 @@ def process_error_injector(problem: Problem, rng: np.random.Generator) -> Labell
     labeled = inject_error(problem, seed=rng)
     if labeled is None:
         return inject_first_error(problem, rng)
-    return LabelledSolution(tuple(labeled.steps), int(labeled.first_error_index),
-                            str(labeled.meta.get("kind", "injected")))
+    return LabelledSolution(
+        tuple(labeled.steps), int(labeled.first_error_index), str(labeled.meta.get("kind", "injected"))
+    )
 
 
 def oracle_step_labeler(problem: Problem, steps: Sequence[str]) -> int | None:

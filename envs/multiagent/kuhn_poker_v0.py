@@ -57,6 +57,7 @@ Terminated after a fold or a showdown (2 or 3 moves). Never truncated.
 
 * v0: the initial version (mathgym 0.1.0).
 """
+
 from __future__ import annotations
 
 import re
@@ -88,9 +89,11 @@ _WORDS_OPEN = {"check": PASS, "pass": PASS, "bet": BET}
 _WORDS_FACING = {"fold": PASS, "pass": PASS, "call": BET}
 _WORD = re.compile(r"\[?\b(check|bet|fold|call|pass)\b\]?", re.IGNORECASE)
 
-RULES = ("Kuhn Poker. The deck has three cards, J < Q < K; each player gets one and antes 1 chip. "
-         "Player 0 may check or bet 1. After a check, player 1 may check (higher card wins 1) or bet 1. "
-         "Facing a bet, a player may fold (the other wins 1) or call (higher card wins 2).")
+RULES = (
+    "Kuhn Poker. The deck has three cards, J < Q < K; each player gets one and antes 1 chip. "
+    "Player 0 may check or bet 1. After a check, player 1 may check (higher card wins 1) or bet 1. "
+    "Facing a bet, a player may fold (the other wins 1) or call (higher card wins 2)."
+)
 
 
 def payoff(cards: tuple[int, int], history: str) -> int:
@@ -151,8 +154,12 @@ class KuhnPoker(Game):
 
     name = "kuhn_poker_v0"
 
-    def __init__(self, action_type: str = "discrete", max_action_length: int = MAX_ACTION_CHARS,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        action_type: str = "discrete",
+        max_action_length: int = MAX_ACTION_CHARS,
+        render_mode: str | None = None,
+    ) -> None:
         if action_type not in ("discrete", "text"):
             raise ValueError(f"action_type must be 'discrete' or 'text', got {action_type!r}")
         self.check_render_mode(render_mode)
@@ -191,7 +198,7 @@ class KuhnPoker(Game):
         return () if self.over else (AGENTS[DECISION_HISTORIES[self.history]],)
 
     def play(self, actions: Mapping[str, Any]) -> dict[str, float]:
-        (agent, action), = actions.items()
+        ((agent, action),) = actions.items()
         if self.action_type == "text":
             text = as_text(action, self.max_action_length)
             self.last_text[agent] = text
@@ -221,10 +228,17 @@ class KuhnPoker(Game):
         return {"text": self._text(i)}
 
     def _text(self, i: int) -> str:
-        said = {"": "nothing yet", "p": "player 0 checked", "b": "player 0 bet",
-                "pb": "player 0 checked, player 1 bet", "pp": "both checked", "bp": "player 0 bet, player 1 folded",
-                "bb": "player 0 bet, player 1 called", "pbp": "player 0 checked, player 1 bet, player 0 folded",
-                "pbb": "player 0 checked, player 1 bet, player 0 called"}[self.history]
+        said = {
+            "": "nothing yet",
+            "p": "player 0 checked",
+            "b": "player 0 bet",
+            "pb": "player 0 checked, player 1 bet",
+            "pp": "both checked",
+            "bp": "player 0 bet, player 1 folded",
+            "bb": "player 0 bet, player 1 called",
+            "pbp": "player 0 checked, player 1 bet, player 0 folded",
+            "pbb": "player 0 checked, player 1 bet, player 0 called",
+        }[self.history]
         lines = [RULES, f"You are player {i}. Your card: {CARDS[self.cards[i]]}. Betting so far: {said}."]
         if self.over:
             lines.append("The hand is over.")
@@ -237,8 +251,11 @@ class KuhnPoker(Game):
 
     def info(self, agent: str) -> dict[str, Any]:
         i = AGENTS.index(agent)
-        out: dict[str, Any] = {"card": CARDS[self.cards[i]], "history": self.history,
-                               "infoset": infoset(self.cards[i], self.history)}
+        out: dict[str, Any] = {
+            "card": CARDS[self.cards[i]],
+            "history": self.history,
+            "infoset": infoset(self.cards[i], self.history),
+        }
         if self.over:
             out["cards"] = [CARDS[c] for c in self.cards]
             out["forfeit"] = self.forfeit
@@ -246,7 +263,8 @@ class KuhnPoker(Game):
 
     def render(self) -> str:
         return f"cards {CARDS[self.cards[0]]} vs {CARDS[self.cards[1]]}, history {self.history or '-'}" + (
-            f", {self.forfeit} forfeited" if self.forfeit else "")
+            f", {self.forfeit} forfeited" if self.forfeit else ""
+        )
 
 
 raw_env, env, parallel_env = env_functions(KuhnPoker)

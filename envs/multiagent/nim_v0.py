@@ -60,6 +60,7 @@ object).
 
 * v0: the initial version (mathgym 0.1.0).
 """
+
 from __future__ import annotations
 
 import re
@@ -121,9 +122,15 @@ class Nim(Game):
 
     name = "nim_v0"
 
-    def __init__(self, n_heaps: int = 3, max_heap: int = 5, heaps: Sequence[int] | None = None,
-                 action_type: str = "discrete", max_action_length: int = MAX_ACTION_CHARS,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        n_heaps: int = 3,
+        max_heap: int = 5,
+        heaps: Sequence[int] | None = None,
+        action_type: str = "discrete",
+        max_action_length: int = MAX_ACTION_CHARS,
+        render_mode: str | None = None,
+    ) -> None:
         if action_type not in ("discrete", "text"):
             raise ValueError(f"action_type must be 'discrete' or 'text', got {action_type!r}")
         if n_heaps < 1 or max_heap < 1:
@@ -136,7 +143,9 @@ class Nim(Game):
         self.possible_agents = list(AGENTS)
         n_actions = n_heaps * max_heap
         if action_type == "discrete":
-            self.observation_spaces = {a: masked_observation_space(n_heaps * (max_heap + 1), n_actions) for a in AGENTS}
+            self.observation_spaces = {
+                a: masked_observation_space(n_heaps * (max_heap + 1), n_actions) for a in AGENTS
+            }
             self.action_spaces = {a: spaces.Discrete(n_actions) for a in AGENTS}
         else:
             self.observation_spaces = {a: text_observation_space(2048) for a in AGENTS}
@@ -149,7 +158,9 @@ class Nim(Game):
     def _valid(self, heaps: Sequence[int]) -> list[int]:
         heaps = [int(h) for h in heaps]
         if len(heaps) != self.n_heaps or any(not 0 <= h <= self.max_heap for h in heaps) or not any(heaps):
-            raise ValueError(f"heaps must be {self.n_heaps} sizes in 0..{self.max_heap}, not all zero; got {heaps}")
+            raise ValueError(
+                f"heaps must be {self.n_heaps} sizes in 0..{self.max_heap}, not all zero; got {heaps}"
+            )
         return heaps
 
     def start(self, rng: np.random.Generator, options: Mapping[str, Any]) -> None:
@@ -190,11 +201,11 @@ class Nim(Game):
         """Legal discrete actions of the player to move."""
         mask = np.zeros(self.n_heaps * self.max_heap, dtype=np.int8)
         for h, size in enumerate(self.heaps):
-            mask[h * self.max_heap: h * self.max_heap + size] = 1
+            mask[h * self.max_heap : h * self.max_heap + size] = 1
         return mask
 
     def play(self, actions: Mapping[str, Any]) -> dict[str, float]:
-        (agent, action), = actions.items()
+        ((agent, action),) = actions.items()
         if self.action_type == "text":
             found = _MOVE.findall(as_text(action, self.max_action_length))
             move = (int(found[-1][1]), int(found[-1][0])) if found else None
@@ -217,12 +228,19 @@ class Nim(Game):
             features = np.zeros(self.n_heaps * (self.max_heap + 1), dtype=np.float32)
             for h, size in enumerate(self.heaps):
                 features[h * (self.max_heap + 1) + size] = 1.0
-            mask = self.legal_mask() if self.to_act() == (agent,) else np.zeros(self.n_heaps * self.max_heap, np.int8)
+            mask = (
+                self.legal_mask()
+                if self.to_act() == (agent,)
+                else np.zeros(self.n_heaps * self.max_heap, np.int8)
+            )
             return {"observation": features, "action_mask": mask}
         i = AGENTS.index(agent)
         heaps = ", ".join(f"heap {h}: {size}" for h, size in enumerate(self.heaps))
-        lines = ["Nim. Players alternate; a move takes one or more objects from a single heap. "
-                 "Whoever takes the last object wins.", f"You are player {i}. Heaps: {heaps}."]
+        lines = [
+            "Nim. Players alternate; a move takes one or more objects from a single heap. "
+            "Whoever takes the last object wins.",
+            f"You are player {i}. Heaps: {heaps}.",
+        ]
         if self.over:
             lines.append("The game is over.")
         elif self.mover == i:
@@ -240,7 +258,10 @@ class Nim(Game):
 
     def render(self) -> str:
         return " ".join(f"[{'|' * size}]" for size in self.heaps) + (
-            f"  winner {AGENTS[self.winner]}" if self.winner is not None else f"  {AGENTS[self.mover]} to move")
+            f"  winner {AGENTS[self.winner]}"
+            if self.winner is not None
+            else f"  {AGENTS[self.mover]} to move"
+        )
 
 
 raw_env, env, parallel_env = env_functions(Nim)

@@ -81,6 +81,7 @@ moves.
 
 * v0: the initial version (mathgym 0.1.0).
 """
+
 from __future__ import annotations
 
 import json
@@ -106,7 +107,10 @@ from mathgym.problem import Problem
 PROPOSER, SOLVER = "proposer_0", "solver_0"
 #: default math menu: three generators at every preset level
 MATH_MENU: tuple[dict[str, Any], ...] = tuple(
-    {"generator": g, "level": level} for g in ("Arithmetic", "LinearEquation", "Fractions") for level in range(5))
+    {"generator": g, "level": level}
+    for g in ("Arithmetic", "LinearEquation", "Fractions")
+    for level in range(5)
+)
 #: default Countdown menu, easiest first
 COUNTDOWN_MENU: tuple[dict[str, int], ...] = (
     {"n_numbers": 2, "max_number": 10, "max_target": 30},
@@ -169,10 +173,20 @@ class ProposerSolver(Game):
 
     name = "proposer_solver_v0"
 
-    def __init__(self, task: str = "math", *, menu: Sequence[Mapping[str, Any]] | None = None,
-                 proposer_action: str = "text", window: int = 20, min_success: float = 0.1,
-                 invalid_penalty: float = -1.0, seed: int = 0, max_solver_steps: int | None = None,
-                 max_action_length: int = MAX_ACTION_CHARS, render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        task: str = "math",
+        *,
+        menu: Sequence[Mapping[str, Any]] | None = None,
+        proposer_action: str = "text",
+        window: int = 20,
+        min_success: float = 0.1,
+        invalid_penalty: float = -1.0,
+        seed: int = 0,
+        max_solver_steps: int | None = None,
+        max_action_length: int = MAX_ACTION_CHARS,
+        render_mode: str | None = None,
+    ) -> None:
         if task not in ("math", "countdown", "equation"):
             raise ValueError(f"task must be 'math', 'countdown' or 'equation', got {task!r}")
         if proposer_action not in ("text", "discrete"):
@@ -212,11 +226,16 @@ class ProposerSolver(Game):
             else:
                 from mathgym.envs.classic.equation_solve.env import EquationSolveEnv
 
-                self.inner = EquationSolveEnv(levels=(0,), **({"max_moves": max_solver_steps} if max_solver_steps else {}))
+                self.inner = EquationSolveEnv(
+                    levels=(0,), **({"max_moves": max_solver_steps} if max_solver_steps else {})
+                )
             # the inner env's Box may exceed [0, 1] (EquationSolve's features): take its bounds as they are
-            self.observation_spaces[SOLVER] = spaces.Dict({
-                "observation": self.inner.observation_space,
-                "action_mask": spaces.Box(0, 1, (int(self.inner.action_space.n),), dtype=np.int8)})
+            self.observation_spaces[SOLVER] = spaces.Dict(
+                {
+                    "observation": self.inner.observation_space,
+                    "action_mask": spaces.Box(0, 1, (int(self.inner.action_space.n),), dtype=np.int8),
+                }
+            )
             self.action_spaces[SOLVER] = spaces.Discrete(int(self.inner.action_space.n))
         self._inner_obs: np.ndarray | None = None
         #: the numeric env's latest info (its own keys, e.g. EquationSolve's tree), for scripted solvers
@@ -243,10 +262,13 @@ class ProposerSolver(Game):
         if self.task == "equation":
             level = spec.get("level")
             if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level < len(EQUATION_MENU):
-                raise ValueError(f"an equation specification is {{'level': 0..{len(EQUATION_MENU) - 1}}}, got {spec!r}")
+                raise ValueError(
+                    f"an equation specification is {{'level': 0..{len(EQUATION_MENU) - 1}}}, got {spec!r}"
+                )
             return f"LinearEquation/L{level}"
-        return "Countdown/n{n_numbers}m{max_number}t{max_target}".format(**{k: int(spec[k]) for k in (
-            "n_numbers", "max_number", "max_target")})
+        return "Countdown/n{n_numbers}m{max_number}t{max_target}".format(
+            **{k: int(spec[k]) for k in ("n_numbers", "max_number", "max_target")}
+        )
 
     def success_estimate(self, key: str) -> float | None:
         """The solver's recent success rate on a specification, ``None`` before any attempt.
@@ -277,7 +299,7 @@ class ProposerSolver(Game):
         return (PROPOSER,) if self.spec is None else (SOLVER,)
 
     def play(self, actions: Mapping[str, Any]) -> dict[str, float]:
-        (agent, action), = actions.items()
+        ((agent, action),) = actions.items()
         if agent == PROPOSER:
             return self._propose(action)
         return self._solve(action)
@@ -309,13 +331,18 @@ class ProposerSolver(Game):
                 from mathgym.sources.procedural import ProceduralSource
 
                 generator = spec["generator"] if self.task == "math" else "LinearEquation"
-                self._sources[key] = ProceduralSource(generator, seed=self.seed, level=spec.get("level"),
-                                                      config=spec.get("config") or None)
+                self._sources[key] = ProceduralSource(
+                    generator, seed=self.seed, level=spec.get("level"), config=spec.get("config") or None
+                )
             else:
                 from mathgym.envs.classic.countdown.game import CountdownSource
 
-                self._sources[key] = CountdownSource(int(spec["n_numbers"]), max_number=int(spec["max_number"]),
-                                                     max_target=int(spec["max_target"]), seed=self.seed)
+                self._sources[key] = CountdownSource(
+                    int(spec["n_numbers"]),
+                    max_number=int(spec["max_number"]),
+                    max_target=int(spec["max_target"]),
+                    seed=self.seed,
+                )
         return self._sources[key]
 
     def _solve(self, action: Any) -> dict[str, float]:
@@ -352,28 +379,44 @@ class ProposerSolver(Game):
             return {"text": self._proposer_text()}
         if self.inner is not None:
             space = self.observation_spaces[SOLVER]
-            features = self._inner_obs if self._inner_obs is not None else np.clip(
-                np.zeros(space["observation"].shape, dtype=space["observation"].dtype),
-                space["observation"].low, space["observation"].high)
+            features = (
+                self._inner_obs
+                if self._inner_obs is not None
+                else np.clip(
+                    np.zeros(space["observation"].shape, dtype=space["observation"].dtype),
+                    space["observation"].low,
+                    space["observation"].high,
+                )
+            )
             waiting = self.problem is None or self.done or self.spec is None
-            mask = (np.zeros(int(self.inner.action_space.n), dtype=np.int8) if waiting
-                    else self.inner.action_masks().astype(np.int8))
+            mask = (
+                np.zeros(int(self.inner.action_space.n), dtype=np.int8)
+                if waiting
+                else self.inner.action_masks().astype(np.int8)
+            )
             return {"observation": features, "action_mask": mask}
         if self.problem is None:
             return {"text": "Waiting for the proposer's problem."}
         return {"text": fit_text(f"{SOLVER_INSTRUCTION}\n\n{self.problem.prompt}", 8192)}
 
     def _proposer_text(self) -> str:
-        lines = ["Propose a problem for the solver: one that it solves sometimes but not always. Answer with a "
-                 'JSON object such as {"generator": "Arithmetic", "level": 2}. The solver\'s recent success rates:']
+        lines = [
+            "Propose a problem for the solver: one that it solves sometimes but not always. Answer with a "
+            'JSON object such as {"generator": "Arithmetic", "level": 2}. The solver\'s recent success rates:'
+        ]
         for spec, key in zip(self.menu, self.menu_keys):
             estimate = self.success_estimate(key)
-            lines.append(f"  {json.dumps(spec)}: " + ("not tried yet" if estimate is None else f"{estimate:.2f}"))
+            lines.append(
+                f"  {json.dumps(spec)}: " + ("not tried yet" if estimate is None else f"{estimate:.2f}")
+            )
         return fit_text("\n".join(lines), 8192)
 
     def info(self, agent: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"spec": self.spec, "spec_key": self.spec_key,
-                               "problem_id": self.problem.id if self.problem is not None else None}
+        out: dict[str, Any] = {
+            "spec": self.spec,
+            "spec_key": self.spec_key,
+            "problem_id": self.problem.id if self.problem is not None else None,
+        }
         if self.done:
             out.update(solved=self.solved, success_estimate=self.estimate, invalid_spec=self.invalid)
         return out
@@ -391,11 +434,11 @@ def _json_object(text: str) -> str:
     # The specification is the last {...} in the text, so a model may think aloud before it.
     end = text.rfind("}")
     start = text.rfind("{", 0, end + 1)
-    while start > 0 and text[start:end + 1].count("{") != text[start:end + 1].count("}"):
+    while start > 0 and text[start : end + 1].count("{") != text[start : end + 1].count("}"):
         start = text.rfind("{", 0, start)
     if start < 0 or end < 0:
         raise ValueError("no JSON object found in the proposal")
-    return text[start:end + 1]
+    return text[start : end + 1]
 
 
 raw_env, env, parallel_env = env_functions(ProposerSolver)

@@ -78,6 +78,7 @@ Terminated after the verifier's answer. Never truncated: a solver that gives no 
 
 * v0: the initial version (mathgym 0.1.0).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -108,10 +109,13 @@ from mathgym.sources.base import Source, choose_problem
 from mathgym.sources.registry import make_source
 
 SOLVER, VERIFIER = "solver_0", "verifier_0"
-SOLVER_INSTRUCTION = ("Solve the following problem step by step, one step per line. "
-                      "Write the final answer within \\boxed{}.")
-VERIFIER_INSTRUCTION = ("Here is a problem and a step-by-step solution, steps numbered from 0. Find the earliest "
-                        "wrong step. Put its number in \\boxed{}, or write \\boxed{-1} if every step is correct.")
+SOLVER_INSTRUCTION = (
+    "Solve the following problem step by step, one step per line. Write the final answer within \\boxed{}."
+)
+VERIFIER_INSTRUCTION = (
+    "Here is a problem and a step-by-step solution, steps numbered from 0. Find the earliest "
+    "wrong step. Put its number in \\boxed{}, or write \\boxed{-1} if every step is correct."
+)
 
 #: ``(problem, steps) -> first wrong step, -1, or None when unknown``
 StepLabeler = Callable[[Problem, Sequence[str]], "int | None"]
@@ -135,11 +139,21 @@ class SolverVerifier(Game):
 
     name = "solver_verifier_v0"
 
-    def __init__(self, source: Source | str = "generator:Arithmetic", *, solver: str = "agent",
-                 error_rate: float = 0.5, error_injector: ErrorInjector = process_error_injector,
-                 step_labeler: StepLabeler | None = None, zero_sum: bool = False, max_solver_turns: int = 8,
-                 max_action_length: int = MAX_ACTION_CHARS, max_observation_length: int = MAX_OBSERVATION_CHARS,
-                 render_mode: str | None = None, **source_kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: Source | str = "generator:Arithmetic",
+        *,
+        solver: str = "agent",
+        error_rate: float = 0.5,
+        error_injector: ErrorInjector = process_error_injector,
+        step_labeler: StepLabeler | None = None,
+        zero_sum: bool = False,
+        max_solver_turns: int = 8,
+        max_action_length: int = MAX_ACTION_CHARS,
+        max_observation_length: int = MAX_OBSERVATION_CHARS,
+        render_mode: str | None = None,
+        **source_kwargs: Any,
+    ) -> None:
         if solver not in ("agent", "reference"):
             raise ValueError(f"solver must be 'agent' or 'reference', got {solver!r}")
         if not 0.0 <= error_rate <= 1.0:
@@ -157,7 +171,9 @@ class SolverVerifier(Game):
         self.max_action_length = max_action_length
         self.max_observation_length = max_observation_length
         self.possible_agents = [SOLVER, VERIFIER] if solver == "agent" else [VERIFIER]
-        self.observation_spaces = {a: text_observation_space(max_observation_length) for a in self.possible_agents}
+        self.observation_spaces = {
+            a: text_observation_space(max_observation_length) for a in self.possible_agents
+        }
         self.action_spaces = {a: text_action_space(max_action_length) for a in self.possible_agents}
         self.problem: Problem | None = None
         self.steps: list[str] = []
@@ -206,7 +222,7 @@ class SolverVerifier(Game):
         return (VERIFIER,) if self.solution_done else (SOLVER,)
 
     def play(self, actions: Mapping[str, Any]) -> dict[str, float]:
-        (agent, action), = actions.items()
+        ((agent, action),) = actions.items()
         text = as_text(action, self.max_action_length)
         if agent == SOLVER:
             from mathgym.verifier import extract_answer
@@ -265,9 +281,15 @@ class SolverVerifier(Game):
         assert self.problem is not None
         out: dict[str, Any] = {"problem_id": self.problem.id, "num_steps": len(self.steps)}
         if self.judged:
-            out.update(label=self.label, label_exact=self.label_exact, prediction=self.prediction,
-                       answer_correct=self.answer_correct, verdict=self.verdict, steps=list(self.steps),
-                       judgement_right=self.judgement_right())
+            out.update(
+                label=self.label,
+                label_exact=self.label_exact,
+                prediction=self.prediction,
+                answer_correct=self.answer_correct,
+                verdict=self.verdict,
+                steps=list(self.steps),
+                judgement_right=self.judgement_right(),
+            )
         return out
 
     def render(self) -> str:
@@ -275,7 +297,9 @@ class SolverVerifier(Game):
             return ""
         lines = [self.problem.prompt, number_steps(self.steps)]
         if self.judged:
-            lines.append(f"verifier: {self.prediction}  label: {self.label} ({'exact' if self.label_exact else 'outcome'})")
+            lines.append(
+                f"verifier: {self.prediction}  label: {self.label} ({'exact' if self.label_exact else 'outcome'})"
+            )
         return "\n".join(lines)
 
 

@@ -52,8 +52,12 @@ class DojoLocatedSource(Source):
             if split not in self.files:
                 raise ValueError(f"dojo_repo names no file for split {split!r} (problem {problem.id!r})")
             pattern = self.files[split]
-        location = {"url": self.url, "commit": self.commit, "file_path": pattern.format(name=name),
-                    "full_name": f"{self.namespace}.{name}" if self.namespace else name}
+        location = {
+            "url": self.url,
+            "commit": self.commit,
+            "file_path": pattern.format(name=name),
+            "full_name": f"{self.namespace}.{name}" if self.namespace else name,
+        }
         return problem.replace(meta={**problem.to_dict()["meta"], "lean_dojo": location})
 
     def __len__(self) -> int:

@@ -1,4 +1,5 @@
 """Program-of-thought math: the action is a program, its printed output is the answer."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -97,10 +98,16 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
         render_mode: str | None = None,
         **source_kwargs: Any,
     ) -> None:
-        super().__init__(source, mode="single", reward=reward,
-                         instruction=POT_INSTRUCTION if instruction is None else instruction,
-                         max_action_length=max_action_length, max_observation_length=max_observation_length,
-                         render_mode=render_mode, **source_kwargs)
+        super().__init__(
+            source,
+            mode="single",
+            reward=reward,
+            instruction=POT_INSTRUCTION if instruction is None else instruction,
+            max_action_length=max_action_length,
+            max_observation_length=max_observation_length,
+            render_mode=render_mode,
+            **source_kwargs,
+        )
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
         self._init_sandbox(sandbox, sandbox_kwargs, timeout_s, memory_mb)
@@ -111,14 +118,24 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
         from mathgym.verifier import verify
 
         result = self.sandbox.run(extract_program(text), timeout_s=self.timeout_s, memory_mb=self.memory_mb)
-        self.last_result = result  # the full ExecResult (with timings, not in info: info must be deterministic)
+        self.last_result = (
+            result  # the full ExecResult (with timings, not in info: info must be deterministic)
+        )
         lines = [line.strip() for line in result.stdout.splitlines() if line.strip()] if result.ok else []
         answer_text = lines[-1] if lines else ""
         verdict = verify(answer_text, self.problem)
         tool = tool_info(result, stdout=result.stdout[-400:])
-        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
-                                      step_index=len(history), final=True, verdict=verdict,
-                                      extra={"tool": tool, "answer_text": answer_text, "program": text}))
+        out = self.reward(
+            StepContext(
+                problem=self.problem,
+                action=text,
+                history=history,
+                step_index=len(history),
+                final=True,
+                verdict=verdict,
+                extra={"tool": tool, "answer_text": answer_text, "program": text},
+            )
+        )
         self.done = True
         self._verdict = verdict
         if hasattr(self.source, "record_outcome"):

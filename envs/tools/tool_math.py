@@ -1,4 +1,5 @@
 """Tool-integrated math reasoning (ToRA / Qwen2.5-Math TIR style): the policy writes programs, the env runs them."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -83,8 +84,15 @@ def tool_info(result: Any, **shown: str) -> dict[str, Any]:
     Timings are left out so ``info`` stays reproducible; ``shown`` adds the text the env exposes
     (``stdout`` or ``output``), placed before ``isolation`` as both envs have always reported it.
     """
-    return {"ok": result.ok, "exit_code": result.exit_code, "timed_out": result.timed_out,
-            "error": result.error, "truncated": result.truncated, **shown, "isolation": result.isolation}
+    return {
+        "ok": result.ok,
+        "exit_code": result.exit_code,
+        "timed_out": result.timed_out,
+        "error": result.error,
+        "truncated": result.truncated,
+        **shown,
+        "isolation": result.isolation,
+    }
 
 
 class ToolMathEnv(SandboxedEnvMixin, MathEnv):
@@ -203,10 +211,17 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
             from mathgym.rewards.tool_use import default_tool_reward
 
             reward = default_tool_reward()
-        super().__init__(source, mode="step", reward=reward, max_steps=max_steps,
-                         instruction=TOOL_INSTRUCTION if instruction is None else instruction,
-                         max_action_length=max_action_length, max_observation_length=max_observation_length,
-                         render_mode=render_mode, **source_kwargs)
+        super().__init__(
+            source,
+            mode="step",
+            reward=reward,
+            max_steps=max_steps,
+            instruction=TOOL_INSTRUCTION if instruction is None else instruction,
+            max_action_length=max_action_length,
+            max_observation_length=max_observation_length,
+            render_mode=render_mode,
+            **source_kwargs,
+        )
         if max_calls < 0 or timeout_s <= 0:
             raise ValueError("max_calls must be >= 0 and timeout_s > 0")
         self.max_calls = int(max_calls)
@@ -259,10 +274,15 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         if runs_program and len(self.cells) < self.max_calls:
             program = tora.last_program(text) or ""
             result = self._execute(program)
-            self.last_result = result  # the full ExecResult (with timings, not in info: info must be deterministic)
+            self.last_result = (
+                result  # the full ExecResult (with timings, not in info: info must be deterministic)
+            )
             self.cells.append(program)
-            appended = tora.output_block(tora.tool_output(result, max_chars=self.max_output_chars,
-                                                          last_line_errors=self.last_line_errors))
+            appended = tora.output_block(
+                tora.tool_output(
+                    result, max_chars=self.max_output_chars, last_line_errors=self.last_line_errors
+                )
+            )
             if len(self.cells) == self.max_calls:
                 appended += tora.MAX_CALLS_MESSAGE + "\n"
             tool = tool_info(result, output=appended)
@@ -273,9 +293,17 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         truncated = not has_answer and not ends_on_text and len(self.steps) >= self.max_steps
         final = has_answer or ends_on_text or truncated
         verdict = verify("\n".join(self.steps), self.problem) if final else None
-        out = self.reward(StepContext(problem=self.problem, action=text, history=history,
-                                      step_index=len(history), final=final, verdict=verdict,
-                                      extra={"tool": tool, "tool_calls": len(self.cells)}))
+        out = self.reward(
+            StepContext(
+                problem=self.problem,
+                action=text,
+                history=history,
+                step_index=len(history),
+                final=final,
+                verdict=verdict,
+                extra={"tool": tool, "tool_calls": len(self.cells)},
+            )
+        )
         self.done = final
         self._verdict = verdict
         if final:
@@ -317,7 +345,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         text = head + ("\n\n" + "".join(parts) if parts else "")
         limit = self.observation_space.max_length
         if len(text) > limit:
-            text = head[: limit // 2] + "\n...\n" + text[-(limit - limit // 2 - 5):]
+            text = head[: limit // 2] + "\n...\n" + text[-(limit - limit // 2 - 5) :]
         return text
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ The ``eval`` command checks the spec with :func:`check_policy_spec` (before torc
 :func:`evaluate_policy`; ``make_policy_agent`` gives an :class:`~mathgym.agents.base.Agent` for code that
 steps envs one observation at a time.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,19 +43,25 @@ def check_policy_spec(spec: str) -> str:
     path = Path(where).expanduser()
     if path.exists():
         if not (path.is_dir() and (path / "config.json").is_file()):
-            raise ValueError(f"{where} is not a model checkpoint folder (it has no config.json); give the "
-                             "folder "
-                             "that holds config.json, the weights and the tokenizer files")
+            raise ValueError(
+                f"{where} is not a model checkpoint folder (it has no config.json); give the "
+                "folder "
+                "that holds config.json, the weights and the tokenizer files"
+            )
         return spec
     if where.startswith(("/", ".", "~")) or not _HUB_ID.match(where):
-        raise ValueError(f"no model at {where} (give a checkpoint folder, or a hub id such as "
-                         "Qwen/Qwen2.5-Math-1.5B-Instruct where the network allows; "
-                         "mathgym.agents.llm.tiny.build_tiny_model(PATH) writes a tiny offline model to try "
-                         "the CLI with, see the README)")
+        raise ValueError(
+            f"no model at {where} (give a checkpoint folder, or a hub id such as "
+            "Qwen/Qwen2.5-Math-1.5B-Instruct where the network allows; "
+            "mathgym.agents.llm.tiny.build_tiny_model(PATH) writes a tiny offline model to try "
+            "the CLI with, see the README)"
+        )
     return spec
 
 
-def make_policy_agent(spec: str | Policy, env: Any = None, seed: int | None = None, **kwargs: Any) -> PolicyAgent:
+def make_policy_agent(
+    spec: str | Policy, env: Any = None, seed: int | None = None, **kwargs: Any
+) -> PolicyAgent:
     """An agent acting with the policy a spec names (``vllm:PATH``, ``hf:PATH``, ``openai:URL#MODEL``)."""
     return PolicyAgent(env=env, seed=seed, policy=spec, **kwargs)
 
@@ -70,26 +77,54 @@ def episode_problem_ids(env: Any, n: int, seed: int) -> list[str]:
     return ids
 
 
-def trajectory_records(trajectories: list[Trajectory], *, env_id: str, agent: str, seed: int,
-                       seconds: float) -> list[Any]:
+def trajectory_records(
+    trajectories: list[Trajectory], *, env_id: str, agent: str, seed: int, seconds: float
+) -> list[Any]:
     """The eval command's episode records (``mathgym.evaluation.EpisodeRecord``) for trajectories."""
     from mathgym.evaluation import EpisodeRecord
 
     per_episode = seconds / max(1, len(trajectories))
-    return [EpisodeRecord(env_id=env_id, agent=agent, episode=t.slot, seed=seed, problem_id=t.problem_id or "",
-                          family=t.reset_info.get("family"), actions=t.actions, reward=t.total_reward,
-                          correct=t.correct, verdict=t.verdict, components=t.components, steps=len(t.turns),
-                          truncated=t.truncated, seconds=per_episode,
-                          extra={"tokens": t.num_tokens,
-                                 "finish_reasons": [turn.completion.finish_reason for turn in t.turns]})
-            for t in trajectories]
+    return [
+        EpisodeRecord(
+            env_id=env_id,
+            agent=agent,
+            episode=t.slot,
+            seed=seed,
+            problem_id=t.problem_id or "",
+            family=t.reset_info.get("family"),
+            actions=t.actions,
+            reward=t.total_reward,
+            correct=t.correct,
+            verdict=t.verdict,
+            components=t.components,
+            steps=len(t.turns),
+            truncated=t.truncated,
+            seconds=per_episode,
+            extra={
+                "tokens": t.num_tokens,
+                "finish_reasons": [turn.completion.finish_reason for turn in t.turns],
+            },
+        )
+        for t in trajectories
+    ]
 
 
-def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0, out: Path | str = "results/eval",
-                    env_kwargs: Mapping[str, Any] | None = None, *, sampling: Sampling | None = None,
-                    samples: int = 1, batch_size: int = 64, max_turns: int = 32, print_table: bool = True,
-                    log: Callable[[str], None] | None = None, policy_kwargs: Mapping[str, Any] | None = None
-                    ) -> list[Any]:
+def evaluate_policy(
+    env_id: str,
+    spec: str | Policy,
+    n: int = 20,
+    seed: int = 0,
+    out: Path | str = "results/eval",
+    env_kwargs: Mapping[str, Any] | None = None,
+    *,
+    sampling: Sampling | None = None,
+    samples: int = 1,
+    batch_size: int = 64,
+    max_turns: int = 32,
+    print_table: bool = True,
+    log: Callable[[str], None] | None = None,
+    policy_kwargs: Mapping[str, Any] | None = None,
+) -> list[Any]:
     """Play ``n`` problems of ``env_id`` with a policy, batched; write ``episodes.jsonl`` and ``summary.md``.
 
     :param env_id: env id (``Arithmetic-v0`` is accepted for ``mathgym/Arithmetic-v0``).
@@ -131,18 +166,23 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
         # one job per (problem, sample); a group of samples of one problem is played side by side
         jobs = [(i, k, pid) for i, pid in enumerate(problem_ids) for k in range(samples)]
         envs = [gym.make(env_id, **kwargs) for _ in range(min(batch_size, len(jobs)))]
-        driver = RolloutDriver(policy, sampling=sampling or Sampling(temperature=0.0, max_tokens=512),
-                               max_turns=max_turns)
+        driver = RolloutDriver(
+            policy, sampling=sampling or Sampling(temperature=0.0, max_tokens=512), max_turns=max_turns
+        )
         records: list[Any] = []
         for start in range(0, len(jobs), len(envs)):
-            chunk = jobs[start:start + len(envs)]
+            chunk = jobs[start : start + len(envs)]
             started = time.perf_counter()
-            trajectories = driver.run(envs[:len(chunk)], seeds=[seed] * len(chunk),
-                                      options=[{"problem_id": pid} for _, _, pid in chunk])
+            trajectories = driver.run(
+                envs[: len(chunk)],
+                seeds=[seed] * len(chunk),
+                options=[{"problem_id": pid} for _, _, pid in chunk],
+            )
             for t in trajectories:
                 t.slot += start
-            chunk_records = trajectory_records(trajectories, env_id=env_id, agent=name, seed=seed,
-                                               seconds=time.perf_counter() - started)
+            chunk_records = trajectory_records(
+                trajectories, env_id=env_id, agent=name, seed=seed, seconds=time.perf_counter() - started
+            )
             for slot, (record, (i, k, _)) in enumerate(zip(chunk_records, chunk)):
                 record.extra.update(problem_index=i, sample=k)
                 record.episode = i * samples + k
@@ -159,12 +199,13 @@ def evaluate_policy(env_id: str, spec: str | Policy, n: int = 20, seed: int = 0,
     rows = summarize(records)
     write_jsonl(records, out / "episodes.jsonl")
     table = write_markdown_table(rows, out / "summary.md")
-    stats = (f"generation {driver.stats.generate_s:.1f} s, env + reward {driver.stats.env_s:.2f} s "
-             f"({driver.stats.env_share:.1%}), {driver.stats.tokens} tokens")
+    stats = (
+        f"generation {driver.stats.generate_s:.1f} s, env + reward {driver.stats.env_s:.2f} s "
+        f"({driver.stats.env_share:.1%}), {driver.stats.tokens} tokens"
+    )
     if print_table:
         print(table, end="")
         print(f"{stats}; written to {out}")
     elif log is not None:
         log(stats)
     return records
-

@@ -27,15 +27,20 @@ def check_store_file(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         return f"{path} is not a mathgym results store: not an SQLite database ({exc})"
     if not {"runs", "episodes"} <= tables:
-        return (f"{path} is an SQLite database but not a mathgym results store (no runs/episodes tables); "
-                "`mathgym sweep` and `mathgym eval` write stores")
+        return (
+            f"{path} is an SQLite database but not a mathgym results store (no runs/episodes tables); "
+            "`mathgym sweep` and `mathgym eval` write stores"
+        )
     return None
 
 
 def report(
-    store: Path = typer.Argument(..., help="SQLite store written by `mathgym sweep` or `mathgym eval`, or a "
-                                            "run "
-                                            "directory of `mathgym design-reward`"),
+    store: Path = typer.Argument(
+        ...,
+        help="SQLite store written by `mathgym sweep` or `mathgym eval`, or a "
+        "run "
+        "directory of `mathgym design-reward`",
+    ),
     out: Path | None = typer.Option(None, help="output folder (default: <store folder>/report-<run id>)"),
     run_id: str | None = typer.Option(None, help="run to report (default: the latest)"),
     reps: int = typer.Option(1000, min=100, help="bootstrap replicates per confidence interval"),
@@ -56,9 +61,10 @@ def report(
     from mathgym.report import write_report
 
     if not store.is_file():
-        typer.echo(f"error: no store at {store} (run `mathgym sweep --store {store}` or `mathgym eval` "
-                   "first)",
-                   err=True)
+        typer.echo(
+            f"error: no store at {store} (run `mathgym sweep --store {store}` or `mathgym eval` first)",
+            err=True,
+        )
         raise typer.Exit(2)
     problem = check_store_file(store)
     if problem:

@@ -3,14 +3,19 @@
 Mounted in the main CLI with ``app.add_typer(sandbox.app, name="sandbox")``; also runnable on its own
 as ``python -m mathgym.cli.sandbox``.
 """
+
 from __future__ import annotations
 
 import typer
 
 from mathgym.sandbox.docker_image import DEFAULT_IMAGE, DEFAULT_MIRROR, DEFAULT_SUITE
 
-app = typer.Typer(help="Sandboxed code execution: image build and self-check.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Sandboxed code execution: image build and self-check.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 @app.command("build-image")
@@ -40,7 +45,7 @@ def check(
     from mathgym.sandbox import SandboxError, make_sandbox
 
     failed = False
-    for name in (("local", "docker") if backend == "all" else (backend,)):
+    for name in ("local", "docker") if backend == "all" else (backend,):
         kwargs = {"image": image} if name == "docker" else {}
         try:
             with make_sandbox(name, **kwargs) as sandbox:

@@ -12,6 +12,7 @@ with :func:`normalize`. Several algorithms are passed as ``{name: matrix}``.
 * :func:`performance_profile`: ``F(τ)`` = fraction of run×task scores above τ, with bootstrap bands.
 * :func:`probability_of_improvement`: mean over tasks of ``P(X > Y)`` (Mann–Whitney U / (n_x n_y)).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,9 @@ def _matrix(scores: Scores) -> np.ndarray:
     return x
 
 
-def normalize(scores: Scores, random: Sequence[float] | float, reference: Sequence[float] | float) -> np.ndarray:
+def normalize(
+    scores: Scores, random: Sequence[float] | float, reference: Sequence[float] | float
+) -> np.ndarray:
     """``(score − random) / (reference − random)`` per task (columns), so 0 is random and 1 the reference."""
     x = _matrix(scores)
     low = np.broadcast_to(np.asarray(random, dtype=float), (x.shape[1],))
@@ -47,11 +50,12 @@ def normalize(scores: Scores, random: Sequence[float] | float, reference: Sequen
 
 # -- aggregates (vectorised over leading batch axes: (..., runs, tasks)) ----------------------------------
 
+
 def _iqm(x: np.ndarray) -> np.ndarray:
     flat = np.sort(x.reshape(*x.shape[:-2], -1), axis=-1)
     n = flat.shape[-1]
     cut = int(0.25 * n)  # as scipy.stats.trim_mean(proportiontocut=0.25)
-    return flat[..., cut:n - cut].mean(axis=-1)
+    return flat[..., cut : n - cut].mean(axis=-1)
 
 
 def _mean(x: np.ndarray) -> np.ndarray:
@@ -67,7 +71,10 @@ def _optimality_gap(x: np.ndarray, gamma: float = 1.0) -> np.ndarray:
 
 
 _AGGREGATE_FNS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "iqm": _iqm, "mean": _mean, "median": _median, "optimality_gap": _optimality_gap,
+    "iqm": _iqm,
+    "mean": _mean,
+    "median": _median,
+    "optimality_gap": _optimality_gap,
 }
 
 
@@ -97,7 +104,9 @@ def aggregate_metrics(scores: Scores) -> dict[str, float]:
     return {name: float(fn(x)) for name, fn in _AGGREGATE_FNS.items()}
 
 
-def _statistic(statistic: str | Callable[[np.ndarray], float]) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
+def _statistic(
+    statistic: str | Callable[[np.ndarray], float],
+) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
     if isinstance(statistic, str):
         if statistic not in _AGGREGATE_FNS:
             raise ValueError(f"unknown aggregate {statistic!r}; choose from {AGGREGATES} or pass a function")
@@ -111,9 +120,15 @@ def bootstrap_indices(rng: np.random.Generator, runs: int, tasks: int, reps: int
     return rng.integers(0, runs, size=(reps, runs, tasks))
 
 
-def stratified_bootstrap_ci(scores: Scores, statistic: str | Callable[[np.ndarray], float] = "iqm", *,
-                            reps: int = 50_000, confidence: float = 0.95, seed: int = 0,
-                            chunk: int = 5_000) -> tuple[float, float, float]:
+def stratified_bootstrap_ci(
+    scores: Scores,
+    statistic: str | Callable[[np.ndarray], float] = "iqm",
+    *,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    chunk: int = 5_000,
+) -> tuple[float, float, float]:
     """``(point estimate, low, high)`` of ``statistic`` by the stratified percentile bootstrap.
 
     :param scores: ``(runs, tasks)`` matrix.
@@ -143,17 +158,27 @@ def stratified_bootstrap_ci(scores: Scores, statistic: str | Callable[[np.ndarra
     return point, float(low), float(high)
 
 
-def interval_estimates(score_dict: Mapping[str, Scores], metrics: Sequence[str] = AGGREGATES, *,
-                       reps: int = 50_000, confidence: float = 0.95, seed: int = 0
-                       ) -> dict[str, dict[str, tuple[float, float, float]]]:
+def interval_estimates(
+    score_dict: Mapping[str, Scores],
+    metrics: Sequence[str] = AGGREGATES,
+    *,
+    reps: int = 50_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict[str, dict[str, tuple[float, float, float]]]:
     """``{algorithm: {metric: (point, low, high)}}`` for every algorithm's score matrix."""
-    return {name: {metric: stratified_bootstrap_ci(scores, metric, reps=reps, confidence=confidence, seed=seed)
-                   for metric in metrics}
-            for name, scores in score_dict.items()}
+    return {
+        name: {
+            metric: stratified_bootstrap_ci(scores, metric, reps=reps, confidence=confidence, seed=seed)
+            for metric in metrics
+        }
+        for name, scores in score_dict.items()
+    }
 
 
-def performance_profile(scores: Scores, taus: Sequence[float], *, reps: int = 2_000, confidence: float = 0.95,
-                        seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def performance_profile(
+    scores: Scores, taus: Sequence[float], *, reps: int = 2_000, confidence: float = 0.95, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(F, low, high)`` over ``taus``: ``F(τ)`` is the fraction of run×task scores greater than τ (the
     run-score distribution), with stratified-bootstrap bands."""
     x = _matrix(scores)
@@ -190,8 +215,9 @@ def probability_of_improvement(x_scores: Scores, y_scores: Scores) -> float:
     return float(np.mean(terms))
 
 
-def probability_of_improvement_ci(x_scores: Scores, y_scores: Scores, *, reps: int = 2_000,
-                                  confidence: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+def probability_of_improvement_ci(
+    x_scores: Scores, y_scores: Scores, *, reps: int = 2_000, confidence: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
     """``(P(X > Y), low, high)``: both score matrices are resampled within each task."""
     x, y = _matrix(x_scores), _matrix(y_scores)
     point = _poi_pairs(x, y)

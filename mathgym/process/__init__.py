@@ -12,6 +12,7 @@
 
 Heavy dependencies (torch, transformers) load only in the modules that need them.
 """
+
 from mathgym.process.checker import OracleChecker, StepVerdict, first_error
 from mathgym.process.inject import available_kinds, error_sites, inject_error, reference_solution
 from mathgym.process.prm import ProcessRewardModel, make_prm

@@ -17,6 +17,7 @@ On the injected-error solutions of :mod:`mathgym.process.inject` the first faili
 injected one (tests check this over many seeds). On free-form solutions from a policy it is a strict
 judge: a correct step that writes a number the reference solution never computes is judged wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,8 +45,10 @@ _FUNCTIONS = {"sqrt", "ln", "log", "exp", "sin", "cos", "tan", "pi"}
 _COMB = re.compile(r"\bC\((\d+), (\d+)\)")
 _FACTORIAL = re.compile(r"(?<![\w.])(\d+)!")
 _GCD = re.compile(r"\b(gcd|lcm)\((\d+), (\d+)\)")
-_DERIV = re.compile(r"^d/dx\[(?P<f>.*?)\] = (?P<rest>.*?)(?: \((?:power rule|product rule|quotient rule|chain rule with "
-                    r"inner function u = .*|\((?:sin|cos|e\^|ln).*)\))?\.?$")
+_DERIV = re.compile(
+    r"^d/dx\[(?P<f>.*?)\] = (?P<rest>.*?)(?: \((?:power rule|product rule|quotient rule|chain rule with "
+    r"inner function u = .*|\((?:sin|cos|e\^|ln).*)\))?\.?$"
+)
 _INTEGRAL = re.compile(r"∫(?P<f>.*?) dx = (?P<F>.*?)(?: \((?:power rule|for x > 0)\))?$")
 _MULTIPLY = re.compile(r"^Multiply (?P<a>.+) by \((?P<b>.+)\): (?P<c>.+)\.$")
 _ROOT = re.compile(r"^x = (?P<r>\S+) is a root of (?P<p>[^(]+) \(rational root theorem\)")
@@ -79,8 +82,10 @@ def _preprocess(text: str) -> str:
     text = _COMB.sub(lambda m: str(math.comb(int(m[1]), int(m[2]))), text)
     text = _FORMULA_COMB.sub(lambda m: f"({m[1]}({m[1]} - 1)/2)", text)  # the pair-count formula
     text = _FACTORIAL.sub(lambda m: str(math.factorial(int(m[1]))) if int(m[1]) <= 30 else m[0], text)
-    text = _GCD.sub(lambda m: str(math.gcd(int(m[2]), int(m[3])) if m[1] == "gcd"
-                                  else math.lcm(int(m[2]), int(m[3]))), text)
+    text = _GCD.sub(
+        lambda m: str(math.gcd(int(m[2]), int(m[3])) if m[1] == "gcd" else math.lcm(int(m[2]), int(m[3]))),
+        text,
+    )
     return text.replace("$", "")
 
 
@@ -126,8 +131,14 @@ class OracleChecker:
         return -1
 
     def check_step(self, step: str) -> StepVerdict:
-        for check in (self._quantities, self._final_answer, self._calculus, self._polynomial, self._becomes,
-                      self._equations):
+        for check in (
+            self._quantities,
+            self._final_answer,
+            self._calculus,
+            self._polynomial,
+            self._becomes,
+            self._equations,
+        ):
             verdict = check(step)
             if verdict is not None and not verdict.ok:
                 return verdict
@@ -163,14 +174,17 @@ class OracleChecker:
                     return StepVerdict(False, f"d/dx[{match['f']}] is not {match['rest'].split(' = ')[-1]}")
             return StepVerdict(True)
         if step.startswith("Integrate term by term: "):
-            for rule in step[len("Integrate term by term: "):].rstrip(".").split("; "):
+            for rule in step[len("Integrate term by term: ") :].rstrip(".").split("; "):
                 m = _INTEGRAL.match(rule)
                 f, big_f = (_sympy(m["f"]), _sympy(m["F"])) if m else (None, None)
                 if f is not None and big_f is not None and not _is_zero(sympy.diff(big_f, x) - f):
                     return StepVerdict(False, f"{m['F']} is not an antiderivative of {m['f']}")
             return StepVerdict(True)
         if step.startswith("An antiderivative is F(x) = ") and "integrand" in self._params:
-            big_f, f = _sympy(step[len("An antiderivative is F(x) = "):].rstrip(".")), _sympy(self._params["integrand"])
+            big_f, f = (
+                _sympy(step[len("An antiderivative is F(x) = ") :].rstrip(".")),
+                _sympy(self._params["integrand"]),
+            )
             if big_f is not None and f is not None and not _is_zero(sympy.diff(big_f, x) - f):
                 return StepVerdict(False, "F is not an antiderivative of the integrand")
             return StepVerdict(True)
@@ -181,7 +195,7 @@ class OracleChecker:
                 return StepVerdict(False, "F(b) - F(a) is not the value of the integral")
             return StepVerdict(True)
         if step.startswith("So f'(x) = ") and "function" in self._params:
-            claim = _sympy(step[len("So f'(x) = "):].split(". The answer is")[0])
+            claim = _sympy(step[len("So f'(x) = ") :].split(". The answer is")[0])
             f = _sympy(self._params["function"])
             if claim is not None and f is not None and not _is_zero(sympy.diff(f, x) - claim):
                 return StepVerdict(False, "f'(x) is not the derivative of f")
@@ -239,8 +253,8 @@ class OracleChecker:
         if assignments and names <= {"x", "y"}:
             diff = a - b
             holds = [_is_zero(diff.subs(env)) for env in assignments]
-            lone = (a.is_Symbol or b.is_Symbol)  # "x = v" names one root
-            if (any(holds) if lone else all(holds)):
+            lone = a.is_Symbol or b.is_Symbol  # "x = v" names one root
+            if any(holds) if lone else all(holds):
                 return None
             return StepVerdict(False, f"{shown} does not hold at the solution")
         if names <= {"x"} and not assignments and not _is_zero(a - b):

@@ -14,6 +14,7 @@ reports the same way, through ``final_answer_correct``.
 Wrong values never equal a number of the correct solution, so an injected error is always visible as
 a wrong quantity (the oracle checker relies on it, :mod:`mathgym.process.checker`).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -64,9 +65,15 @@ def _run(problem: Problem, injection: Injection, avoid: frozenset, clean: Tape) 
         return None
 
 
-def inject_error(problem: Problem, *, seed: int | np.random.Generator | None = 0, kind: str | None = None,
-                 step: int | None = None, compensate: bool = False,
-                 detectable: bool = True) -> LabeledSolution | None:
+def inject_error(
+    problem: Problem,
+    *,
+    seed: int | np.random.Generator | None = 0,
+    kind: str | None = None,
+    step: int | None = None,
+    compensate: bool = False,
+    detectable: bool = True,
+) -> LabeledSolution | None:
     """One solution of ``problem`` with an injected error, or ``None`` when none fits the request.
 
     Deterministic in ``(problem.id, seed)``.
@@ -86,8 +93,12 @@ def inject_error(problem: Problem, *, seed: int | np.random.Generator | None = 0
     rng = _rng(seed, problem)
     clean = clean_trace(problem)
     avoid = problem_numbers(problem)
-    candidates = [(site, k) for site in clean.sites for k in site.kinds
-                  if (kind is None or k == kind) and (step is None or site.step == step)]
+    candidates = [
+        (site, k)
+        for site in clean.sites
+        for k in site.kinds
+        if (kind is None or k == kind) and (step is None or site.step == step)
+    ]
     if kind is None and candidates:  # every kind equally likely, whatever the number of sites carrying it
         kinds = sorted({k for _, k in candidates}, key=ERROR_KINDS.index)
         order = list(rng.permutation(len(kinds)))
@@ -113,24 +124,49 @@ def inject_error(problem: Problem, *, seed: int | np.random.Generator | None = 0
 
 def _visible_at(tape: Tape, clean: Tape, step: int) -> bool:
     """The steps before ``step`` are the reference's and step ``step`` itself differs from it."""
-    return (len(tape.steps) > step and tape.steps[:step] == clean.steps[:step]
-            and tape.steps[step] != clean.steps[step])
+    return (
+        len(tape.steps) > step
+        and tape.steps[:step] == clean.steps[:step]
+        and tape.steps[step] != clean.steps[step]
+    )
 
 
 def _labeled(problem: Problem, tape: Tape, injection: Injection, **meta: Any) -> LabeledSolution:
-    return LabeledSolution(problem, tuple(tape.steps), injection.step, _answer_correct(tape.steps, problem),
-                           {"source": "injected", "kind": injection.kind, "site": injection.site,
-                            "variant": injection.variant, "generator": problem.meta.get("generator"), **meta})
+    return LabeledSolution(
+        problem,
+        tuple(tape.steps),
+        injection.step,
+        _answer_correct(tape.steps, problem),
+        {
+            "source": "injected",
+            "kind": injection.kind,
+            "site": injection.site,
+            "variant": injection.variant,
+            "generator": problem.meta.get("generator"),
+            **meta,
+        },
+    )
 
 
-def _compensate(problem: Problem, injection: Injection, wrong: Tape, avoid: frozenset, clean: Tape,
-                rng: np.random.Generator) -> LabeledSolution | None:
+def _compensate(
+    problem: Problem,
+    injection: Injection,
+    wrong: Tape,
+    avoid: frozenset,
+    clean: Tape,
+    rng: np.random.Generator,
+) -> LabeledSolution | None:
     """A later slip that lands on the correct value again, so that the final answer is right."""
     later = list(range(injection.step + 1, len(wrong.steps)))
     for m in (later[i] for i in rng.permutation(len(later))):
         tape = _run(problem, replace(injection, restore_step=m), avoid, clean)
-        if (tape is None or not tape.restored or tape.steps[:m] != wrong.steps[:m] or tape.steps[m] == wrong.steps[m]
-                or not _answer_correct(tape.steps, problem)):
+        if (
+            tape is None
+            or not tape.restored
+            or tape.steps[:m] != wrong.steps[:m]
+            or tape.steps[m] == wrong.steps[m]
+            or not _answer_correct(tape.steps, problem)
+        ):
             continue
         return _labeled(problem, tape, injection, compensated_at=m)
     return None
@@ -138,5 +174,10 @@ def _compensate(problem: Problem, injection: Injection, wrong: Tape, avoid: froz
 
 def reference_solution(problem: Problem) -> LabeledSolution:
     """The reference solution itself, every step right (label -1)."""
-    return LabeledSolution(problem, tuple(problem.solution), -1, True,
-                           {"source": "reference", "generator": problem.meta.get("generator")})
+    return LabeledSolution(
+        problem,
+        tuple(problem.solution),
+        -1,
+        True,
+        {"source": "reference", "generator": problem.meta.get("generator")},
+    )

@@ -7,6 +7,7 @@ and played to the end through step-mode env snapshots, whose final answer verifi
 * OmegaPRM: assuming a prefix that cannot be completed any more stays so, the first error is the first
   ``k`` with ``MC(s_1..s_k) = 0``, found by binary search with O(log K) MC evaluations.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -16,8 +17,15 @@ from mathgym.problem import Problem
 from mathgym.process.rollouts import SnapshotRoller
 
 
-def mc_values(roller: SnapshotRoller, problem: Problem, steps: Sequence[str], n: int, *,
-              prefixes: Sequence[int] | None = None, seed: int = 0) -> list[float]:
+def mc_values(
+    roller: SnapshotRoller,
+    problem: Problem,
+    steps: Sequence[str],
+    n: int,
+    *,
+    prefixes: Sequence[int] | None = None,
+    seed: int = 0,
+) -> list[float]:
     """Soft estimates ``c/n`` for the prefixes ending at the given step counts (default: 1..K), batched.
 
     :param roller: continues solutions with the completer policy.
@@ -65,8 +73,9 @@ def binary_search_first_error(mc: Callable[[int], float], num_steps: int) -> Sea
     return SearchResult(lo - 1, tuple(probes))
 
 
-def omega_first_error(roller: SnapshotRoller, problem: Problem, steps: Sequence[str], n: int, *,
-                      seed: int = 0) -> SearchResult:
+def omega_first_error(
+    roller: SnapshotRoller, problem: Problem, steps: Sequence[str], n: int, *, seed: int = 0
+) -> SearchResult:
     """First error of a solution by OmegaPRM's search; -1 when its final answer verifies (no search)."""
     from mathgym.verifier import verify
 

@@ -1,4 +1,5 @@
 """Wrong versions of a symbolic result: a slipped coefficient, a flipped sign, a dropped term."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,11 +25,11 @@ def expression_candidates(expression: Any, kind: str) -> list[Any]:
                 new = coeff + delta
                 if new in (0, 1, -1):  # a vanished or unit coefficient changes the expression's shape
                     continue
-                out.append(sympy.Add(*terms[:i], new * rest, *terms[i + 1:]))
+                out.append(sympy.Add(*terms[:i], new * rest, *terms[i + 1 :]))
     elif kind == SIGN:
         if len(terms) > 1:
-            out += [sympy.Add(*terms[:i], -term, *terms[i + 1:]) for i, term in enumerate(terms)]
+            out += [sympy.Add(*terms[:i], -term, *terms[i + 1 :]) for i, term in enumerate(terms)]
         out.append(-expression)
     elif kind == DROPPED and len(terms) > 1:
-        out += [sympy.Add(*terms[:i], *terms[i + 1:]) for i in range(len(terms))]
+        out += [sympy.Add(*terms[:i], *terms[i + 1 :]) for i in range(len(terms))]
     return out

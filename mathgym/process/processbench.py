@@ -9,6 +9,7 @@
   solution (label -1) or one with an injected error (exact label), compensated errors included;
   deterministic per (generator, seed, index).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,18 @@ SPLITS = ("gsm8k", "math", "olympiadbench", "omnimath")
 #: generator families PRMs train on, and the held-out families they are evaluated on (each held-out family
 #: shares its notation with a training one: unit rates with stories and percentages, 2x2 systems with
 #: linear equations, number theory with arithmetic, probability with counting, integrals with derivatives)
-TRAIN_GENERATORS = ("Arithmetic", "Fractions", "LinearEquation", "Quadratic", "Polynomial", "Derivative",
-                    "Combinatorics", "Percentages", "MultiStepWord", "Sequences")
+TRAIN_GENERATORS = (
+    "Arithmetic",
+    "Fractions",
+    "LinearEquation",
+    "Quadratic",
+    "Polynomial",
+    "Derivative",
+    "Combinatorics",
+    "Percentages",
+    "MultiStepWord",
+    "Sequences",
+)
 HELD_OUT_GENERATORS = ("UnitRate", "LinearSystem2x2", "NumberTheory", "Probability", "DefiniteIntegral")
 
 
@@ -42,8 +53,13 @@ def from_record(record: dict[str, Any], split: str | None = None) -> LabeledSolu
     pid = str(record.get("id") or f"processbench/{split or 'item'}/{stable_hash(str(record['problem'])):x}")
     meta = {"source": "processbench", "split": split, "generator": record.get("generator")}
     problem = Problem(id=pid, prompt=str(record["problem"]), answer=record.get("answer"), meta=meta)
-    return LabeledSolution(problem, tuple(str(s) for s in record["steps"]), int(record["label"]),
-                           bool(record.get("final_answer_correct", int(record["label"]) < 0)), meta)
+    return LabeledSolution(
+        problem,
+        tuple(str(s) for s in record["steps"]),
+        int(record["label"]),
+        bool(record.get("final_answer_correct", int(record["label"]) < 0)),
+        meta,
+    )
 
 
 def load_processbench(source: str | Path, split: str | None = None) -> list[LabeledSolution]:
@@ -54,25 +70,35 @@ def load_processbench(source: str | Path, split: str | None = None) -> list[Labe
     """
     path = Path(source)
     if path.is_file():
-        return [from_record(json.loads(line), split or path.stem) for line in path.read_text().splitlines() if line.strip()]
+        return [
+            from_record(json.loads(line), split or path.stem)
+            for line in path.read_text().splitlines()
+            if line.strip()
+        ]
     if path.is_dir():
         files = [path / f"{split}.jsonl"] if split else sorted(path.glob("*.jsonl"))
         if not files or not files[0].is_file():
-            raise FileNotFoundError(f"no ProcessBench JSONL files in {path} (expected <split>.jsonl, e.g. gsm8k.jsonl)")
+            raise FileNotFoundError(
+                f"no ProcessBench JSONL files in {path} (expected <split>.jsonl, e.g. gsm8k.jsonl)"
+            )
         return [item for f in files for item in load_processbench(f)]
     if "/" in str(source) and not str(source).startswith((".", "/")):
         try:
             import datasets
         except ImportError as exc:
-            raise ImportError("loading ProcessBench from the hub needs the datasets package: pip install datasets") from exc
+            raise ImportError(
+                "loading ProcessBench from the hub needs the datasets package: pip install datasets"
+            ) from exc
         splits = [split] if split else list(SPLITS)
         out = []
         for name in splits:
             try:
                 rows = datasets.load_dataset(str(source), split=name)
             except Exception as exc:
-                raise FileNotFoundError(f"cannot load {source} split {name!r} from the hub ({exc}); download it and "
-                                        "pass the folder of <split>.jsonl files instead") from exc
+                raise FileNotFoundError(
+                    f"cannot load {source} split {name!r} from the hub ({exc}); download it and "
+                    "pass the folder of <split>.jsonl files instead"
+                ) from exc
             out += [from_record(dict(row), name) for row in rows]
         return out
     raise FileNotFoundError(f"{source}: no such file or folder, and not a hub id (owner/name)")
@@ -99,15 +125,22 @@ def processbench_f1(predictions: Sequence[int | None], labels: Sequence[int]) ->
     acc_error = 100.0 * sum(error) / len(error) if error else 0.0
     acc_correct = 100.0 * sum(correct) / len(correct) if correct else 0.0
     f1 = 2 * acc_error * acc_correct / (acc_error + acc_correct) if acc_error + acc_correct else 0.0
-    return {"acc_error": acc_error, "acc_correct": acc_correct, "f1": f1, "n_error": len(error),
-            "n_correct": len(correct)}
+    return {
+        "acc_error": acc_error,
+        "acc_correct": acc_correct,
+        "f1": f1,
+        "n_error": len(error),
+        "n_correct": len(correct),
+    }
 
 
-def score_solutions(prm: ProcessRewardModel, solutions: Sequence[LabeledSolution], batch: int = 32) -> list[list[float]]:
+def score_solutions(
+    prm: ProcessRewardModel, solutions: Sequence[LabeledSolution], batch: int = 32
+) -> list[list[float]]:
     """The PRM's step scores of every solution, in batches."""
     out: list[list[float]] = []
     for start in range(0, len(solutions), batch):
-        out += prm.score_batch([(s.problem, list(s.steps)) for s in solutions[start:start + batch]])
+        out += prm.score_batch([(s.problem, list(s.steps)) for s in solutions[start : start + batch]])
     return out
 
 
@@ -123,16 +156,20 @@ def best_threshold(scores: Sequence[Sequence[float]], labels: Sequence[int]) -> 
     return best
 
 
-def evaluate_prm(prm: ProcessRewardModel, solutions: Sequence[LabeledSolution], threshold: float = 0.5) -> dict[str, float]:
+def evaluate_prm(
+    prm: ProcessRewardModel, solutions: Sequence[LabeledSolution], threshold: float = 0.5
+) -> dict[str, float]:
     """ProcessBench metrics of a PRM that predicts the first step scored below ``threshold``."""
     scores = score_solutions(prm, solutions)
-    return processbench_f1([predict_first_error(row, threshold) for row in scores],
-                           [s.first_error_index for s in solutions])
+    return processbench_f1(
+        [predict_first_error(row, threshold) for row in scores], [s.first_error_index for s in solutions]
+    )
 
 
 # ------------------------------------------------------------------------------------------ synthetic
-def synthetic_item(generator: str, *, seed: int = 0, index: int = 0, error_rate: float = 0.5,
-                   compensate_rate: float = 0.25) -> LabeledSolution:
+def synthetic_item(
+    generator: str, *, seed: int = 0, index: int = 0, error_rate: float = 0.5, compensate_rate: float = 0.25
+) -> LabeledSolution:
     """Item ``index`` of a synthetic ProcessBench for one generator (a pure function of its arguments).
 
     The level is drawn among the generator's preset levels; with probability ``error_rate`` the solution
@@ -154,11 +191,21 @@ def synthetic_item(generator: str, *, seed: int = 0, index: int = 0, error_rate:
     return solution or reference_solution(problem)
 
 
-def synthetic_processbench(generators: Sequence[str], *, per_generator: int = 100, seed: int = 0,
-                           error_rate: float = 0.5, compensate_rate: float = 0.25, start: int = 0) -> list[LabeledSolution]:
+def synthetic_processbench(
+    generators: Sequence[str],
+    *,
+    per_generator: int = 100,
+    seed: int = 0,
+    error_rate: float = 0.5,
+    compensate_rate: float = 0.25,
+    start: int = 0,
+) -> list[LabeledSolution]:
     """``per_generator`` items of each generator (indices ``start..start+per_generator-1``)."""
-    return [synthetic_item(g, seed=seed, index=i, error_rate=error_rate, compensate_rate=compensate_rate)
-            for g in generators for i in range(start, start + per_generator)]
+    return [
+        synthetic_item(g, seed=seed, index=i, error_rate=error_rate, compensate_rate=compensate_rate)
+        for g in generators
+        for i in range(start, start + per_generator)
+    ]
 
 
 def right_answer_wrong_step_rate(solutions: Iterable[LabeledSolution]) -> dict[str, float]:
@@ -166,5 +213,7 @@ def right_answer_wrong_step_rate(solutions: Iterable[LabeledSolution]) -> dict[s
     flawed: dict[str, list[bool]] = defaultdict(list)
     for s in solutions:
         if s.first_error_index >= 0:
-            flawed[str(s.problem.meta.get("generator") or s.meta.get("generator"))].append(bool(s.final_answer_correct))
+            flawed[str(s.problem.meta.get("generator") or s.meta.get("generator"))].append(
+                bool(s.final_answer_correct)
+            )
     return {g: sum(v) / len(v) for g, v in sorted(flawed.items())}

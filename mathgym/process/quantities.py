@@ -4,6 +4,7 @@ A minus sign belongs to a number only when it is attached to it (``-12``, ``(-7)
 written with spaces (``x - 3``), so ``3`` there is the number 3. Thousands separators and decimals are
 read (``$1,200.50``); ``3/4`` is the two numbers 3 and 4 (and the fraction literal 3/4 for the checker).
 """
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,9 @@ from fractions import Fraction
 
 from mathgym.problem import Problem
 
-_SIGNED = re.compile(r"(?P<sign>(?<![\w)\]}.])-)?(?<![\w.])(?P<int>\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?P<frac>\.\d+)?")
+_SIGNED = re.compile(
+    r"(?P<sign>(?<![\w)\]}.])-)?(?<![\w.])(?P<int>\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?P<frac>\.\d+)?"
+)
 _FRACTION = re.compile(r"(?<![\w./])(?P<sign>-?)(?P<num>\d+)/(?P<den>\d+)(?![\d.])")
 
 

@@ -8,6 +8,7 @@ rollout driver would build at that point (first observation, then the transcript
 ``env.step`` ends the episode, verifies the answer and computes the env's reward. Every generated token
 is counted in :attr:`SnapshotRoller.tokens`, so search methods can be compared at equal cost.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -57,8 +58,16 @@ class SnapshotRoller:
     :param reward: the env's reward spec (default: the step-mode default reward).
     """
 
-    def __init__(self, policy: Any, *, sampling: Any = None, fmt: Any = None, max_steps: int = 12,
-                 step_tokens: int = 64, reward: Any = None) -> None:
+    def __init__(
+        self,
+        policy: Any,
+        *,
+        sampling: Any = None,
+        fmt: Any = None,
+        max_steps: int = 12,
+        step_tokens: int = 64,
+        reward: Any = None,
+    ) -> None:
         from mathgym.agents.llm.chat import ObservationFormat
         from mathgym.agents.llm.types import Sampling
 
@@ -81,8 +90,9 @@ class SnapshotRoller:
         return self._env
 
     def _restore(self, problem: Problem, steps: Sequence[str]) -> str:
-        return self.env.set_state({"problem": problem.to_dict(), "steps": list(steps), "done": False,
-                                   "reward_state": None})
+        return self.env.set_state(
+            {"problem": problem.to_dict(), "steps": list(steps), "done": False, "reward_state": None}
+        )
 
     def first_observation(self, problem: Problem) -> str:
         return self._restore(problem, [])
@@ -98,11 +108,18 @@ class SnapshotRoller:
         self._restore(problem, steps)
         _, reward, terminated, truncated, info = self.env.step(action)
         verdict = info.get("verdict") or {}
-        return StepOutcome(tuple(self.env.steps), bool(terminated or truncated), bool(verdict.get("correct")),
-                           float(reward), dict(info.get("reward_components", {})))
+        return StepOutcome(
+            tuple(self.env.steps),
+            bool(terminated or truncated),
+            bool(verdict.get("correct")),
+            float(reward),
+            dict(info.get("reward_components", {})),
+        )
 
     # ------------------------------------------------------------------------------------ generation
-    def propose(self, items: Sequence[tuple[Problem, Sequence[str]]], n: int, *, seed: int = 0) -> list[list[Any]]:
+    def propose(
+        self, items: Sequence[tuple[Problem, Sequence[str]]], n: int, *, seed: int = 0
+    ) -> list[list[Any]]:
         """``n`` candidate next steps (completions) for each partial solution, in one generation call.
 
         Identical partial solutions share one prompt with ``n``·copies samples.
@@ -111,22 +128,27 @@ class SnapshotRoller:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, item in enumerate(inputs):
             groups[repr(item)].append(i)
-        sampling = self.sampling.replace(seed=derive_seed("mathgym.process.propose", seed, self.calls) % 2**31)
+        sampling = self.sampling.replace(
+            seed=derive_seed("mathgym.process.propose", seed, self.calls) % 2**31
+        )
         self.calls += 1
         by_size: dict[int, list[str]] = defaultdict(list)  # one generation call per group size
         for key, members in groups.items():
             by_size[len(members)].append(key)
         out: list[list[Any]] = [[] for _ in items]
         for size, keys in by_size.items():
-            rows = self.policy.generate([inputs[groups[k][0]] for k in keys], n=n * size, sampling=sampling,
-                                        stop=("\n",))
+            rows = self.policy.generate(
+                [inputs[groups[k][0]] for k in keys], n=n * size, sampling=sampling, stop=("\n",)
+            )
             for key, row in zip(keys, rows):
                 for j, member in enumerate(groups[key]):
-                    out[member] = list(row[j * n:(j + 1) * n])
+                    out[member] = list(row[j * n : (j + 1) * n])
         self.tokens += sum(c.num_tokens for row in out for c in row)
         return out
 
-    def complete(self, items: Sequence[tuple[Problem, Sequence[str]]], n: int, *, seed: int = 0) -> list[list[Continuation]]:
+    def complete(
+        self, items: Sequence[tuple[Problem, Sequence[str]]], n: int, *, seed: int = 0
+    ) -> list[list[Continuation]]:
         """``n`` sampled completions of each partial solution, played to the end through the env."""
         slots = [(i, list(steps)) for i, (_, steps) in enumerate(items) for _ in range(n)]
         generated: list[list[str]] = [[] for _ in slots]
@@ -140,16 +162,20 @@ class SnapshotRoller:
             active = [s for s in range(len(slots)) if results[s] is None]
             if not active:
                 break
-            proposals = self.propose([(items[slots[s][0]][0], slots[s][1] + generated[s]) for s in active], 1,
-                                     seed=derive_seed(seed, turn))
+            proposals = self.propose(
+                [(items[slots[s][0]][0], slots[s][1] + generated[s]) for s in active],
+                1,
+                seed=derive_seed(seed, turn),
+            )
             for s, (completion,) in zip(active, proposals):
                 problem = items[slots[s][0]][0]
                 outcome = self.advance(problem, slots[s][1] + generated[s], completion.text)
                 generated[s].append(completion.text)
                 tokens[s] += completion.num_tokens
                 if outcome.done:
-                    results[s] = Continuation(tuple(generated[s]), outcome.correct,
-                                              _has_answer(completion.text), tokens[s])
+                    results[s] = Continuation(
+                        tuple(generated[s]), outcome.correct, _has_answer(completion.text), tokens[s]
+                    )
             turn += 1
         out: list[list[Continuation]] = [[] for _ in items]
         for s, (i, _) in enumerate(slots):

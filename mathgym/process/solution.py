@@ -1,4 +1,5 @@
 """A step-by-step solution with the index of its first wrong step (ProcessBench's record)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -48,7 +49,13 @@ class LabeledSolution:
 
     def to_processbench(self) -> dict[str, Any]:
         """The record in ProcessBench's JSONL format (plus mathgym's problem id and error metadata)."""
-        return {"id": self.problem.id, "generator": self.problem.meta.get("generator", self.meta.get("generator", "")),
-                "problem": self.problem.prompt, "steps": list(self.steps),
-                "final_answer_correct": bool(self.final_answer_correct), "label": int(self.first_error_index),
-                "answer": self.problem.answer, "meta": dict(self.meta)}
+        return {
+            "id": self.problem.id,
+            "generator": self.problem.meta.get("generator", self.meta.get("generator", "")),
+            "problem": self.problem.prompt,
+            "steps": list(self.steps),
+            "final_answer_correct": bool(self.final_answer_correct),
+            "label": int(self.first_error_index),
+            "answer": self.problem.answer,
+            "meta": dict(self.meta),
+        }

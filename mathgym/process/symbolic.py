@@ -1,5 +1,6 @@
 """Cheap equality tests of sympy expressions: ``expand`` first, then numbers at a few points, and
 ``simplify`` (slow) only when the numbers cannot tell."""
+
 from __future__ import annotations
 
 from typing import Any

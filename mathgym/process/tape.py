@@ -13,6 +13,7 @@ A second, optional perturbation (``restore_step``) makes the first call site of 
 its clean value again: a compensating slip, which gives the "right answer, wrong step" solutions of
 ProcessBench (the first error is still the injected one).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -21,8 +22,14 @@ from fractions import Fraction
 from typing import Any
 
 #: the error kinds an injection may use (issue 13, item 1)
-ERROR_KINDS = ("arithmetic_slip", "sign_error", "wrong_operation", "dropped_term", "wrong_formula",
-               "copied_wrong_number")
+ERROR_KINDS = (
+    "arithmetic_slip",
+    "sign_error",
+    "wrong_operation",
+    "dropped_term",
+    "wrong_formula",
+    "copied_wrong_number",
+)
 SLIP, SIGN, WRONG_OP, DROPPED, FORMULA, COPIED = ERROR_KINDS
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -40,7 +47,11 @@ def _div(a: Any, b: Any) -> Any:
         raise ZeroDivisionError("division by zero in a traced step")
     if isinstance(a, int) and isinstance(b, int):
         return a // b if a % b == 0 else Fraction(a, b)
-    result = Fraction(a) / Fraction(b) if isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction)) else a / b
+    result = (
+        Fraction(a) / Fraction(b)
+        if isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction))
+        else a / b
+    )
     return _normal(result)
 
 
@@ -126,9 +137,11 @@ def slip_candidates(value: Any) -> list[Any]:
         # a terminating decimal slips in its last digit, other fractions in the numerator or denominator
         decimals = _decimal_places(value)
         if decimals is not None:
-            unit = Fraction(1, 10 ** decimals)
+            unit = Fraction(1, 10**decimals)
             return [value + unit, value - unit, value + 1, value - 1]
-        return [Fraction(n + 1, d), Fraction(n - 1, d), Fraction(n, d + 1)] + ([Fraction(n, d - 1)] if d > 2 else [])
+        return [Fraction(n + 1, d), Fraction(n - 1, d), Fraction(n, d + 1)] + (
+            [Fraction(n, d - 1)] if d > 2 else []
+        )
     raise InjectionSkipped(f"no slip for a value of type {type(value).__name__}")
 
 
@@ -140,7 +153,7 @@ def _decimal_places(value: Fraction) -> int | None:
     if d != 1:
         return None
     places = 0
-    while (value * 10 ** places).denominator != 1:
+    while (value * 10**places).denominator != 1:
         places += 1
     return places
 
@@ -187,12 +200,17 @@ class Tape:
         site = Site(self.step, self._in_step, kinds)
         self._in_step += 1
         inj = self.injection
-        target = (inj is not None and not self.fired and inj.step == site.step and inj.site == site.index)
+        target = inj is not None and not self.fired and inj.step == site.step and inj.site == site.index
         if target and inj.kind not in kinds:
             raise InjectionSkipped(f"site {site.step}.{site.index} cannot carry a {inj.kind}")
         restore = None
-        if (inj is not None and self.fired and not self.restored and inj.restore_step == site.step
-                and site.index == 0):
+        if (
+            inj is not None
+            and self.fired
+            and not self.restored
+            and inj.restore_step == site.step
+            and site.index == 0
+        ):
             clean = {(s.step, s.index): s for s in self.clean_sites}.get((site.step, site.index))
             if clean is None:
                 raise InjectionSkipped("the compensating step has no clean counterpart")
@@ -262,7 +280,9 @@ class Tape:
             options = []
             for x, y in pairs:
                 fx, fy = _as_fraction(x), _as_fraction(y)
-                if (fx is not None and fx in self.avoid and x != a) or (fy is not None and fy in self.avoid and y != b):
+                if (fx is not None and fx in self.avoid and x != a) or (
+                    fy is not None and fy in self.avoid and y != b
+                ):
                     continue
                 try:
                     options.append((x, y, apply_op(op, x, y)))
@@ -273,7 +293,9 @@ class Tape:
             return Calc(op, x, y, value)
         raise InjectionSkipped(f"a calculation cannot carry a {kind}")
 
-    def value(self, value: Any, *, alternatives: Sequence[Any] = (), kinds: tuple[str, ...] | None = None) -> Any:
+    def value(
+        self, value: Any, *, alternatives: Sequence[Any] = (), kinds: tuple[str, ...] | None = None
+    ) -> Any:
         """A computed number the step states (a factorial, a count, a remainder...).
 
         :param alternatives: what a wrong formula would give here (enables ``wrong_formula``).
@@ -318,14 +340,16 @@ class Tape:
         if target:
             self.fired = True
             drop = self.injection.variant % len(items)  # type: ignore[union-attr]
-            out = out[:drop] + out[drop + 1:]
+            out = out[:drop] + out[drop + 1 :]
         elif restore is not None:
             self.restored = True
             out = list(restore.value)
         self._record(site, tuple(out))
         return out
 
-    def expr(self, expression: Any, *, alternatives: Sequence[Any] = (), kinds: tuple[str, ...] | None = None) -> Any:
+    def expr(
+        self, expression: Any, *, alternatives: Sequence[Any] = (), kinds: tuple[str, ...] | None = None
+    ) -> Any:
         """A symbolic result (a sympy expression): slips change one coefficient, a sign error negates one
         term, a dropped term leaves one term out, a wrong formula uses an alternative."""
         from mathgym.process.perturb_expr import expression_candidates

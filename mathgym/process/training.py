@@ -4,6 +4,7 @@ an implicit PRM on outcome labels only (PRIME's cross-entropy).
 Both write a checkpoint that :func:`mathgym.process.prm.make_prm` loads back as a backend (the layout is
 recorded in ``mathgym_prm.json``). ``mathgym train-prm`` runs them from the command line.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,12 @@ def build_prm_tokenizer(texts: Sequence[str], vocab_size: int = 1024) -> Any:
     from mathgym.agents.llm.tiny import CHAT_TEMPLATE, IM_END, IM_START, PAD_TOKEN, train_tokenizer
 
     raw = train_tokenizer(list(texts) + [QWEN_SYSTEM], vocab_size=vocab_size)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, pad_token=PAD_TOKEN, eos_token=IM_END,
-                                        additional_special_tokens=[IM_START, QWEN_STEP_SEPARATOR])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        pad_token=PAD_TOKEN,
+        eos_token=IM_END,
+        additional_special_tokens=[IM_START, QWEN_STEP_SEPARATOR],
+    )
     tokenizer.chat_template = CHAT_TEMPLATE
     return tokenizer
 
@@ -90,11 +95,19 @@ def new_token_classifier(tokenizer: Any, config: PRMTrainConfig) -> Any:
     import torch
     from transformers import Qwen2Config, Qwen2ForTokenClassification
 
-    qwen = Qwen2Config(vocab_size=len(tokenizer), hidden_size=config.hidden_size,
-                       intermediate_size=config.intermediate_size, num_hidden_layers=config.num_layers,
-                       num_attention_heads=config.num_heads, num_key_value_heads=config.num_heads,
-                       max_position_embeddings=max(1024, config.max_length), num_labels=2,
-                       pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False, torch_dtype="float32")
+    qwen = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_heads,
+        max_position_embeddings=max(1024, config.max_length),
+        num_labels=2,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=False,
+        torch_dtype="float32",
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("mathgym.process.prm.init", config.seed) % 2**63)
         return Qwen2ForTokenClassification(qwen).to(torch.float32)
@@ -115,14 +128,18 @@ def classifier_from_causal_lm(path: str) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def step_targets(prm: TokenClassificationPRM, solution: LabeledSolution) -> tuple[list[int], list[int], list[int]]:
+def step_targets(
+    prm: TokenClassificationPRM, solution: LabeledSolution
+) -> tuple[list[int], list[int], list[int]]:
     """Token ids of a solution, the positions of its separators, and each step's label (1 good, 0 bad)."""
     ids = prm.encode(solution.problem, list(solution.steps))
-    positions = [i for i, t in enumerate(ids) if t == prm.separator_id][-len(solution.steps):]
+    positions = [i for i, t in enumerate(ids) if t == prm.separator_id][-len(solution.steps) :]
     return ids, positions, solution.step_labels()
 
 
-def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: Any, pool: int = 8) -> list[list[int]]:
+def length_bucketed_batches(
+    lengths: Sequence[int], batch_size: int, rng: Any, pool: int = 8
+) -> list[list[int]]:
     """One epoch of batches in random order, each drawn from ``pool`` batches' worth of examples sorted by
     length, so a batch pads to a similar length (on a CPU, padding is most of the cost)."""
     order = list(rng.permutation(len(lengths)))
@@ -130,8 +147,8 @@ def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: Any, p
         order.append(int(rng.integers(len(lengths))))
     batches = []
     for start in range(0, len(order), batch_size * pool):
-        chunk = sorted(order[start:start + batch_size * pool], key=lambda i: lengths[i])
-        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk = sorted(order[start : start + batch_size * pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -146,8 +163,9 @@ def prm_bce_loss(logits: Any, positions: Sequence[Sequence[int]], labels: Sequen
         targets += list(lab)
     picked = logits[torch.tensor(rows), torch.tensor(cols)].float()
     margin = picked[:, 1] - picked[:, 0] if picked.shape[-1] == 2 else picked[:, 0]
-    return torch.nn.functional.binary_cross_entropy_with_logits(margin, torch.tensor(targets, dtype=torch.float32,
-                                                                                      device=margin.device))
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        margin, torch.tensor(targets, dtype=torch.float32, device=margin.device)
+    )
 
 
 def _schedule(step: int, config: PRMTrainConfig) -> float:
@@ -164,8 +182,13 @@ def _write_layout(path: Path, layout: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------------------- BCE PRM
-def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[LabeledSolution] | None = None,
-              log: Log | None = print) -> TrainResult:
+def train_prm(
+    config: PRMTrainConfig,
+    out: str | Path,
+    *,
+    solutions: Sequence[LabeledSolution] | None = None,
+    log: Log | None = print,
+) -> TrainResult:
     """Train a token-classification PRM on exact step labels and save it to ``out``.
 
     :param config: hyper-parameters.
@@ -179,8 +202,13 @@ def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[La
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if solutions is None:
-        solutions = synthetic_processbench(config.generators, per_generator=config.items_per_generator, seed=config.seed,
-                                           error_rate=config.error_rate, compensate_rate=config.compensate_rate)
+        solutions = synthetic_processbench(
+            config.generators,
+            per_generator=config.items_per_generator,
+            seed=config.seed,
+            error_rate=config.error_rate,
+            compensate_rate=config.compensate_rate,
+        )
     if config.init_from:
         model, tokenizer = classifier_from_causal_lm(config.init_from)
     else:
@@ -188,7 +216,9 @@ def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[La
         model = new_token_classifier(tokenizer, config)
     prm = TokenClassificationPRM(model, tokenizer, max_length=config.max_length, device="cpu")
     examples = [step_targets(prm, s) for s in solutions]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
     rng = derive_rng("mathgym.process.prm.train", config.seed)
     batches: list[list[int]] = []
     history: list[dict[str, float]] = []
@@ -197,7 +227,9 @@ def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[La
         torch.manual_seed(derive_seed("mathgym.process.prm.dropout", config.seed) % 2**63)
         for step in range(config.steps):
             if not batches:
-                batches = length_bucketed_batches([len(ids) for ids, _, _ in examples], config.batch_size, rng)
+                batches = length_bucketed_batches(
+                    [len(ids) for ids, _, _ in examples], config.batch_size, rng
+                )
             batch = [examples[i] for i in batches.pop()]
             for group in optimizer.param_groups:
                 group["lr"] = config.learning_rate * _schedule(step, config)
@@ -214,10 +246,20 @@ def train_prm(config: PRMTrainConfig, out: str | Path, *, solutions: Sequence[La
     model.eval()
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    _write_layout(out, {"format": "token_classification", "step_separator": prm.step_separator,
-                        "system": prm.system, "positive_label": 1, "config": asdict(config),
-                        "train_items": len(solutions)})
-    return TrainResult(out, history, sum(p.numel() for p in model.parameters()), time.perf_counter() - started)
+    _write_layout(
+        out,
+        {
+            "format": "token_classification",
+            "step_separator": prm.step_separator,
+            "system": prm.system,
+            "positive_label": 1,
+            "config": asdict(config),
+            "train_items": len(solutions),
+        },
+    )
+    return TrainResult(
+        out, history, sum(p.numel() for p in model.parameters()), time.perf_counter() - started
+    )
 
 
 # ------------------------------------------------------------------------------------------ implicit
@@ -239,8 +281,14 @@ class ImplicitTrainConfig:
     max_grad_norm: float = 1.0
 
 
-def train_implicit_prm(policy: str | Path, solutions: Sequence[LabeledSolution], out: str | Path,
-                       config: ImplicitTrainConfig | None = None, *, log: Log | None = print) -> TrainResult:
+def train_implicit_prm(
+    policy: str | Path,
+    solutions: Sequence[LabeledSolution],
+    out: str | Path,
+    config: ImplicitTrainConfig | None = None,
+    *,
+    log: Log | None = print,
+) -> TrainResult:
     """Train an implicit PRM from a policy checkpoint on outcome labels (``final_answer_correct``) only.
 
     ``π_φ`` starts as a copy of ``policy`` and ``π_ref`` stays ``policy``; the loss is
@@ -287,6 +335,16 @@ def train_implicit_prm(policy: str | Path, solutions: Sequence[LabeledSolution],
             log(row)
     model.save_pretrained(out, safe_serialization=True)
     prm.tokenizer.save_pretrained(out)
-    _write_layout(out, {"format": "implicit", "reference": "reference", "beta": config.beta,
-                        "config": asdict(config), "train_items": len(solutions)})
-    return TrainResult(out, history, sum(p.numel() for p in model.parameters()), time.perf_counter() - started)
+    _write_layout(
+        out,
+        {
+            "format": "implicit",
+            "reference": "reference",
+            "beta": config.beta,
+            "config": asdict(config),
+            "train_items": len(solutions),
+        },
+    )
+    return TrainResult(
+        out, history, sum(p.numel() for p in model.parameters()), time.perf_counter() - started
+    )

@@ -8,6 +8,7 @@ end right from there:
   thinking after the prefix and commits to an answer at once;
 * :class:`PRMValue` — a PRM's score of the prefix's last step, as a learned stand-in for either.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -64,8 +65,16 @@ class MetaProverValue(ValueFunction):
     :param answer_tokens: most tokens of the answer.
     """
 
-    def __init__(self, policy: Any, *, n: int = 4, answer_prefix: str = "The answer is \\boxed{",
-                 answer_tokens: int = 16, seed: int = 0, **roller_kwargs: Any) -> None:
+    def __init__(
+        self,
+        policy: Any,
+        *,
+        n: int = 4,
+        answer_prefix: str = "The answer is \\boxed{",
+        answer_tokens: int = 16,
+        seed: int = 0,
+        **roller_kwargs: Any,
+    ) -> None:
         self.roller = _roller(policy, **roller_kwargs)
         self.n, self.seed = n, seed
         self.answer_prefix, self.answer_tokens = answer_prefix, answer_tokens
@@ -81,13 +90,18 @@ class MetaProverValue(ValueFunction):
         if pending:
             roller = self.roller
             first = roller.first_observation(problem)
-            inputs = [roller.fmt.build(first, "".join(s + "\n" for s in prefixes[i]) + self.answer_prefix)
-                      for i in pending]
+            inputs = [
+                roller.fmt.build(first, "".join(s + "\n" for s in prefixes[i]) + self.answer_prefix)
+                for i in pending
+            ]
             sampling = roller.sampling.replace(max_tokens=self.answer_tokens, seed=self.seed)
             rows = roller.policy.generate(inputs, n=self.n, sampling=sampling, stop=("}", "\n"))
             roller.tokens += sum(c.num_tokens for row in rows for c in row)
             for i, row in zip(pending, rows):
-                out[i] = sum(bool(verify(f"{self.answer_prefix}{c.text}}}", problem).correct) for c in row) / self.n
+                out[i] = (
+                    sum(bool(verify(f"{self.answer_prefix}{c.text}}}", problem).correct) for c in row)
+                    / self.n
+                )
         return [float(v) for v in out]  # type: ignore[arg-type]
 
 

@@ -3,6 +3,7 @@
 ``from mathgym.provers import CoqBackend`` and friends load their module on first use, so importing this
 package stays light.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,16 @@ _LAZY = {
     "detect_isolation": "mathgym.provers.containment",
 }
 
-__all__ = ["Goal", "ProofState", "ProverBackend", "ProverError", "ProverUnavailableError", "StepResult",
-           "render_goals", *_LAZY]
+__all__ = [
+    "Goal",
+    "ProofState",
+    "ProverBackend",
+    "ProverError",
+    "ProverUnavailableError",
+    "StepResult",
+    "render_goals",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -156,7 +156,10 @@ class CoqBackend(TableBackend):
         self.restarts = 0
         self.round_trips = 0
         self.axiom_cache = AxiomCache(
-            limits=limits, isolation=isolation, executable=executable, timeout=query_timeout,
+            limits=limits,
+            isolation=isolation,
+            executable=executable,
+            timeout=query_timeout,
             background=axiom_oracle,
         )
 

@@ -41,7 +41,38 @@ from mathgym.provers.containment import ProcessLimits
 
 #: words of ``Print`` output that are syntax, not names
 SYNTAX_WORDS = frozenset(
-    ["fun", "forall", "let", "in", "match", "with", "end", "as", "return", "fix", "cofix", "struct", "if", "then", "else", "is", "where", "exists", "for", "Type", "Set", "Prop", "SProp", "Inductive", "CoInductive", "Record", "Structure", "Variant", "Class", "Notation"]
+    [
+        "fun",
+        "forall",
+        "let",
+        "in",
+        "match",
+        "with",
+        "end",
+        "as",
+        "return",
+        "fix",
+        "cofix",
+        "struct",
+        "if",
+        "then",
+        "else",
+        "is",
+        "where",
+        "exists",
+        "for",
+        "Type",
+        "Set",
+        "Prop",
+        "SProp",
+        "Inductive",
+        "CoInductive",
+        "Record",
+        "Structure",
+        "Variant",
+        "Class",
+        "Notation",
+    ]
 )
 _IDENT = re.compile(r"(?<![\w'.])@?([A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*)")
 #: ``Print`` output that shows a body or a definition to follow (anything else is an assumption)

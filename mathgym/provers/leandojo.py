@@ -195,8 +195,8 @@ class LeanDojoBackend(TableBackend):
         url, commit = str(spec["url"]), str(spec["commit"])
         raise ProverUnavailableError(
             f"{url} at {commit} is not traced in LeanDojo's cache ({self._traced_root(repo)}); entering it "
-            "would start a trace (hours, network). Trace it once with `python -c \"import lean_dojo; "
-            f"lean_dojo.trace(lean_dojo.LeanGitRepo({url!r}, {commit!r}))\"`, or pass allow_trace=True."
+            'would start a trace (hours, network). Trace it once with `python -c "import lean_dojo; '
+            f'lean_dojo.trace(lean_dojo.LeanGitRepo({url!r}, {commit!r}))"`, or pass allow_trace=True.'
         )
 
     # -- sessions ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Reward contract: small callables that score one environment step and report named components."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

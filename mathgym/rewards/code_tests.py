@@ -24,6 +24,7 @@ when every test passes and ``runtime_weight > 0``, the reward adds
 ``runtime_weight · clip((t_ref − t) / t_ref, −1, 1)`` with ``t`` the sandbox-measured run time and
 ``t_ref`` from ``meta["reference_runtime_s"]`` (without one: ``runtime_weight · (1 − t / timeout_s)``).
 """
+
 from __future__ import annotations
 
 import ast
@@ -100,7 +101,7 @@ def classify_assert(test: str) -> tuple[str, str, Any]:
     return "statement", test, None
 
 
-_HARNESS = '''\
+_HARNESS = """\
 import json as _mg_json, os as _mg_os
 _mg_fd = _mg_os.dup(1)
 _mg_mark = {mark!r}
@@ -124,7 +125,7 @@ for _mg_i, (_mg_kind, _mg_src) in enumerate({tests!r}):
             _mg_emit({{"i": _mg_i, "ok": True}})
     except BaseException as _mg_exc:
         _mg_emit({{"i": _mg_i, "ok": False, "error": type(_mg_exc).__name__}})
-'''
+"""
 
 
 def _normalise_output(text: str) -> str:
@@ -145,8 +146,16 @@ class CodeTests(Reward):
 
     final_only = True
 
-    def __init__(self, sandbox: Any = "local", *, timeout_s: float = 10.0, memory_mb: int = 512,
-                 tests_key: str = "tests", runtime_weight: float = 0.0, name: str = "code_tests") -> None:
+    def __init__(
+        self,
+        sandbox: Any = "local",
+        *,
+        timeout_s: float = 10.0,
+        memory_mb: int = 512,
+        tests_key: str = "tests",
+        runtime_weight: float = 0.0,
+        name: str = "code_tests",
+    ) -> None:
         self._sandbox_spec = sandbox
         self.timeout_s = float(timeout_s)
         self.memory_mb = int(memory_mb)
@@ -205,8 +214,9 @@ class CodeTests(Reward):
     def _run_asserts(self, program: str, tests: list[str]) -> TestReport:
         mark = "@@mathgym-test-" + os.urandom(12).hex() + "@@"
         kinds = [classify_assert(t) for t in tests]
-        harness = _HARNESS.format(mark=mark, program=program, max_repr=_MAX_REPR,
-                                  tests=[(kind, src) for kind, src, _ in kinds])
+        harness = _HARNESS.format(
+            mark=mark, program=program, max_repr=_MAX_REPR, tests=[(kind, src) for kind, src, _ in kinds]
+        )
         result = self.sandbox.run(harness, timeout_s=self.timeout_s, memory_mb=self.memory_mb)
         rows: dict[int, dict[str, Any]] = {}
         setup_error = None
@@ -214,7 +224,7 @@ class CodeTests(Reward):
             if not line.startswith(mark):
                 continue
             try:
-                row = json.loads(line[len(mark):])
+                row = json.loads(line[len(mark) :])
             except ValueError:
                 continue
             if not isinstance(row, dict):
@@ -223,8 +233,11 @@ class CodeTests(Reward):
                 setup_error = str(row["setup_error"])
             elif isinstance(row.get("i"), int):
                 rows[row["i"]] = row  # the harness writes after the candidate: its row is the last one
-        report = TestReport(duration_s=result.duration_s, timed_out=result.timed_out,
-                            error=setup_error or (result.error if result.timed_out else None))
+        report = TestReport(
+            duration_s=result.duration_s,
+            timed_out=result.timed_out,
+            error=setup_error or (result.error if result.timed_out else None),
+        )
         for i, (test, (kind, _, expected)) in enumerate(zip(tests, kinds)):
             row = rows.get(i)
             if row is None:
@@ -253,8 +266,9 @@ class CodeTests(Reward):
     def _run_io(self, program: str, cases: list[Mapping[str, Any]]) -> TestReport:
         report = TestReport()
         for case in cases:
-            result = self.sandbox.run(program, timeout_s=self.timeout_s, memory_mb=self.memory_mb,
-                                      stdin=str(case.get("input", "")))
+            result = self.sandbox.run(
+                program, timeout_s=self.timeout_s, memory_mb=self.memory_mb, stdin=str(case.get("input", ""))
+            )
             report.duration_s += result.duration_s
             report.timed_out |= result.timed_out
             passed = result.ok and _normalise_output(result.stdout) == _normalise_output(str(case["output"]))
@@ -263,5 +277,7 @@ class CodeTests(Reward):
         return report
 
     def __repr__(self) -> str:
-        return (f"CodeTests(timeout_s={self.timeout_s}, memory_mb={self.memory_mb}, tests_key={self.tests_key!r}, "
-                f"runtime_weight={self.runtime_weight}, name={self.name!r})")
+        return (
+            f"CodeTests(timeout_s={self.timeout_s}, memory_mb={self.memory_mb}, tests_key={self.tests_key!r}, "
+            f"runtime_weight={self.runtime_weight}, name={self.name!r})"
+        )

@@ -1,4 +1,5 @@
 """Shaping by a decrease in expression complexity, for environments that rewrite expressions."""
+
 from __future__ import annotations
 
 from mathgym.rewards.base import Reward, RewardOutput, StepContext
@@ -18,8 +19,14 @@ class ComplexityDecrease(Reward):
     :param name: component name.
     """
 
-    def __init__(self, weight: float = 0.02, *, before_key: str = "complexity_before",
-                 after_key: str = "complexity_after", name: str = "complexity_decrease") -> None:
+    def __init__(
+        self,
+        weight: float = 0.02,
+        *,
+        before_key: str = "complexity_before",
+        after_key: str = "complexity_after",
+        name: str = "complexity_decrease",
+    ) -> None:
         self.weight = float(weight)
         self.before_key = before_key
         self.after_key = after_key
@@ -29,8 +36,10 @@ class ComplexityDecrease(Reward):
         try:
             delta = float(ctx.extra[self.before_key]) - float(ctx.extra[self.after_key])
         except KeyError as error:
-            raise KeyError(f"{type(self).__name__} needs ctx.extra[{error.args[0]!r}]: use it with an env that "
-                           "reports expression complexity (e.g. mathgym/EquationSolve-v0)") from None
+            raise KeyError(
+                f"{type(self).__name__} needs ctx.extra[{error.args[0]!r}]: use it with an env that "
+                "reports expression complexity (e.g. mathgym/EquationSolve-v0)"
+            ) from None
         value = self.weight * delta
         value = value if value else 0.0  # no "-0.0" in logs
         return RewardOutput(value, {self.name: value})

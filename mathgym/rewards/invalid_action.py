@@ -1,4 +1,5 @@
 """A penalty for actions the environment rejects (masked-out moves in classic-RL environments)."""
+
 from __future__ import annotations
 
 from mathgym.rewards.base import Reward, RewardOutput, StepContext

@@ -17,6 +17,7 @@ clipped oracle-PRM reward::
 
 Models are loaded once per process and spec (envs of one vector env share them).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -79,7 +80,9 @@ class MCValueReward(Reward):
     :param n: completions per step.
     """
 
-    def __init__(self, policy: Any, *, n: int = 4, seed: int = 0, name: str = "mc_value", **roller_kwargs: Any) -> None:
+    def __init__(
+        self, policy: Any, *, n: int = 4, seed: int = 0, name: str = "mc_value", **roller_kwargs: Any
+    ) -> None:
         from mathgym.process.values import MCValue
 
         self.value_fn = MCValue(policy, n=n, seed=seed, **roller_kwargs)
@@ -175,8 +178,9 @@ class MRTProgressBonus(ProgressReward):
         super().__init__(_value(policy, "meta", n, kwargs), name=name)
 
 
-def process_reward_spec(prm: str = "oracle", *, alpha: float = 0.5, eta: float | None = 0.9,
-                        outcome: float = 1.0) -> dict[str, Any]:
+def process_reward_spec(
+    prm: str = "oracle", *, alpha: float = 0.5, eta: float | None = 0.9, outcome: float = 1.0
+) -> dict[str, Any]:
     """The reward spec ``outcome·r_succ + α·Clip_η(PRM)`` (``eta=None``: the raw PRM score).
 
     Pass it as an env's ``reward`` (``gym.make(..., mode="step", reward=spec)``), e.g. in GRPO's ``env_kwargs``.

@@ -7,6 +7,7 @@ call have no ``"tool"`` entry (or ``None``). These parts compose with the outcom
     WeightedSum([(OutcomeReward(), 1.0), (FormatReward(), 0.1),
                  (ToolSuccessReward(), 1.0), (ToolErrorPenalty(), 1.0)])
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,7 +33,9 @@ class ToolSuccessReward(Reward):
     :param name: component name.
     """
 
-    def __init__(self, value: float = 0.05, *, max_rewarded: int | None = 4, name: str = "tool_success") -> None:
+    def __init__(
+        self, value: float = 0.05, *, max_rewarded: int | None = 4, name: str = "tool_success"
+    ) -> None:
         self.value = float(value)
         self.max_rewarded = max_rewarded
         self.name = name
@@ -44,7 +47,11 @@ class ToolSuccessReward(Reward):
     def __call__(self, ctx: StepContext) -> RewardOutput:
         call = tool_call(ctx)
         earned = 0.0
-        if call is not None and call.get("ok") and (self.max_rewarded is None or self._rewarded < self.max_rewarded):
+        if (
+            call is not None
+            and call.get("ok")
+            and (self.max_rewarded is None or self._rewarded < self.max_rewarded)
+        ):
             self._rewarded += 1
             earned = self.value
         return RewardOutput(earned, {self.name: earned})
@@ -68,8 +75,9 @@ class ToolErrorPenalty(Reward):
     :param name: component name.
     """
 
-    def __init__(self, penalty: float = 0.1, *, timeout_penalty: float | None = None,
-                 name: str = "tool_error") -> None:
+    def __init__(
+        self, penalty: float = 0.1, *, timeout_penalty: float | None = None, name: str = "tool_error"
+    ) -> None:
         self.penalty = float(penalty)
         self.timeout_penalty = float(penalty if timeout_penalty is None else timeout_penalty)
         self.name = name
@@ -96,5 +104,12 @@ def default_tool_reward() -> Reward:
     from mathgym.rewards.outcome import OutcomeReward
     from mathgym.rewards.registry import DEFAULT_FORMAT_BONUS
 
-    return WeightedSum([(OutcomeReward(), 1.0), (FormatReward(), DEFAULT_FORMAT_BONUS),
-                        (ToolSuccessReward(), 1.0), (ToolErrorPenalty(), 1.0)], name="total")
+    return WeightedSum(
+        [
+            (OutcomeReward(), 1.0),
+            (FormatReward(), DEFAULT_FORMAT_BONUS),
+            (ToolSuccessReward(), 1.0),
+            (ToolErrorPenalty(), 1.0),
+        ],
+        name="total",
+    )

@@ -15,6 +15,7 @@ design says what that data is:
 ``info`` is the same for every env (:data:`COMMON_INFO_FIELDS`), built by :func:`view_info` from the
 step's flags and the env's own ``info``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -22,8 +23,18 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
 #: field types a view may use, as written in Python annotations
-FIELD_TYPES = ("bool", "int", "float", "str", "float | None", "int | None", "bool | None", "str | None", "list[int]",
-               "list[str]")
+FIELD_TYPES = (
+    "bool",
+    "int",
+    "float",
+    "str",
+    "float | None",
+    "int | None",
+    "bool | None",
+    "str | None",
+    "list[int]",
+    "list[str]",
+)
 NUMERIC_TYPES = ("bool", "int", "float")
 
 
@@ -46,7 +57,9 @@ class ViewField:
         if not self.name.isidentifier():
             raise ValueError(f"view field name must be an identifier, got {self.name!r}")
         if self.type not in FIELD_TYPES:
-            raise ValueError(f"view field {self.name!r}: type must be one of {FIELD_TYPES}, got {self.type!r}")
+            raise ValueError(
+                f"view field {self.name!r}: type must be one of {FIELD_TYPES}, got {self.type!r}"
+            )
 
     @property
     def numeric(self) -> bool:
@@ -59,8 +72,12 @@ COMMON_INFO_FIELDS: tuple[ViewField, ...] = (
     ViewField("valid", "bool", "the action was legal; an illegal one left the state unchanged"),
     ViewField("terminated", "bool", "the episode ended on this step (solved, or no move left)"),
     ViewField("truncated", "bool", "the episode was cut at its step limit on this step"),
-    ViewField("is_success", "bool", "the task is solved, as checked by the env's ground truth; "
-                                    "only ever true on the last step of an episode"),
+    ViewField(
+        "is_success",
+        "bool",
+        "the task is solved, as checked by the env's ground truth; "
+        "only ever true on the last step of an episode",
+    ),
     ViewField("step", "int", "0-based index of this step in the episode", ">= 0"),
 )
 
@@ -142,8 +159,13 @@ def view_info(info: Mapping[str, Any], terminated: bool, truncated: bool, step: 
     """
     valid = info.get("valid", not info.get("invalid_action", False))
     done = bool(terminated or truncated)
-    return {"valid": bool(valid), "terminated": bool(terminated), "truncated": bool(truncated),
-            "is_success": bool(done and info.get("is_success", False)), "step": int(step)}
+    return {
+        "valid": bool(valid),
+        "terminated": bool(terminated),
+        "truncated": bool(truncated),
+        "is_success": bool(done and info.get("is_success", False)),
+        "step": int(step),
+    }
 
 
 @dataclass
@@ -166,10 +188,22 @@ class Transition:
     episode: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prev": self.prev, "action": self.action, "state": self.state, "info": self.info,
-                "env_reward": self.env_reward, "episode": self.episode}
+        return {
+            "prev": self.prev,
+            "action": self.action,
+            "state": self.state,
+            "info": self.info,
+            "env_reward": self.env_reward,
+            "episode": self.episode,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Transition:
-        return cls(dict(data["prev"]), dict(data["action"]), dict(data["state"]), dict(data["info"]),
-                   float(data.get("env_reward", 0.0)), int(data.get("episode", 0)))
+        return cls(
+            dict(data["prev"]),
+            dict(data["action"]),
+            dict(data["state"]),
+            dict(data["info"]),
+            float(data.get("env_reward", 0.0)),
+            int(data.get("episode", 0)),
+        )

@@ -12,6 +12,7 @@ One contract, two backends::
 :class:`LocalSandbox` needs no Docker; :class:`DockerSandbox` runs the same worker inside a hardened
 long-lived container. Both report the isolation level in force in every :class:`ExecResult`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,8 +27,18 @@ from mathgym.sandbox.base import (
 )
 from mathgym.sandbox.local import LocalSandbox
 
-__all__ = ["BACKENDS", "DockerSandbox", "ExecResult", "LocalSandbox", "Sandbox", "SandboxError",
-           "SandboxUnavailable", "Session", "WorkerDied", "make_sandbox"]
+__all__ = [
+    "BACKENDS",
+    "DockerSandbox",
+    "ExecResult",
+    "LocalSandbox",
+    "Sandbox",
+    "SandboxError",
+    "SandboxUnavailable",
+    "Session",
+    "WorkerDied",
+    "make_sandbox",
+]
 
 BACKENDS = ("local", "docker")
 

@@ -46,6 +46,7 @@ Modes:
     ``S`` is a child subreaper whose whole descendant tree is killed after each box; no network
     isolation, no filesystem confinement beyond a scratch working directory. Reported as ``weak``.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,20 @@ import time
 
 MAGIC = b"MGSB"
 #: modules boxes use; imported once by the worker instead of in every box
-_WORKER_IMPORTS = ["ast", "atexit", "builtins", "ctypes", "fcntl", "io", "linecache", "platform", "resource",
-                   "socket", "tempfile", "traceback"]
+_WORKER_IMPORTS = [
+    "ast",
+    "atexit",
+    "builtins",
+    "ctypes",
+    "fcntl",
+    "io",
+    "linecache",
+    "platform",
+    "resource",
+    "socket",
+    "tempfile",
+    "traceback",
+]
 _HEAD = struct.Struct(">4sII")
 MAX_HEADER = 1 << 20
 MAX_PAYLOAD = 256 << 20
@@ -112,7 +125,7 @@ class FrameBuffer:
         if len(self.buf) < total:
             return None
         try:
-            header = json.loads(bytes(self.buf[_HEAD.size:_HEAD.size + hlen]))
+            header = json.loads(bytes(self.buf[_HEAD.size : _HEAD.size + hlen]))
             lengths = header.pop("_p", [])
             if not isinstance(header, dict) or sum(lengths) != plen:
                 raise ValueError("part lengths do not add up")
@@ -120,7 +133,7 @@ class FrameBuffer:
             raise ProtocolError(f"bad frame: {exc}") from None
         parts, at = [], _HEAD.size + hlen
         for n in lengths:
-            parts.append(bytes(self.buf[at:at + n]))
+            parts.append(bytes(self.buf[at : at + n]))
             at += n
         del self.buf[:total]
         return header, parts
@@ -199,8 +212,10 @@ def mount(source, target: str, fstype, flags: int, data=None) -> None:
     import ctypes
 
     enc = lambda s: None if s is None else s.encode()
-    _check(libc().mount(enc(source), target.encode(), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
+    _check(
+        libc().mount(enc(source), target.encode(), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+        f"mount {target}",
+    )
 
 
 def prctl(option: int, arg: int = 0) -> int:
@@ -251,25 +266,75 @@ def set_rlimit(which: int, value: int) -> None:
 # tracing other processes, keyrings, eBPF, perf, io_uring, modules, clocks. Like Docker's default
 # profile, they fail with EPERM. x86_64 numbers; other architectures run without this filter.
 _SECCOMP_DENY_X86_64 = {
-    "unshare": 272, "setns": 308, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
-    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-    "mount_setattr": 442, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
-    "kcmp": 312, "add_key": 248, "request_key": 249, "keyctl": 250, "bpf": 321, "perf_event_open": 298,
-    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-    "kexec_load": 246, "kexec_file_load": 320, "init_module": 175, "finit_module": 313,
-    "delete_module": 176, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
-    "settimeofday": 164, "clock_settime": 227, "adjtimex": 159, "clock_adjtime": 305,
-    "open_by_handle_at": 304, "name_to_handle_at": 303, "lookup_dcookie": 212, "quotactl": 179,
-    "syslog": 103, "vhangup": 153, "iopl": 172, "ioperm": 173, "fanotify_init": 300,
-    "pidfd_getfd": 438, "move_pages": 279, "mbind": 237, "migrate_pages": 256,
+    "unshare": 272,
+    "setns": 308,
+    "mount": 165,
+    "umount2": 166,
+    "pivot_root": 155,
+    "chroot": 161,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+    "ptrace": 101,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "kcmp": 312,
+    "add_key": 248,
+    "request_key": 249,
+    "keyctl": 250,
+    "bpf": 321,
+    "perf_event_open": 298,
+    "userfaultfd": 323,
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "kexec_load": 246,
+    "kexec_file_load": 320,
+    "init_module": 175,
+    "finit_module": 313,
+    "delete_module": 176,
+    "reboot": 169,
+    "swapon": 167,
+    "swapoff": 168,
+    "acct": 163,
+    "settimeofday": 164,
+    "clock_settime": 227,
+    "adjtimex": 159,
+    "clock_adjtime": 305,
+    "open_by_handle_at": 304,
+    "name_to_handle_at": 303,
+    "lookup_dcookie": 212,
+    "quotactl": 179,
+    "syslog": 103,
+    "vhangup": 153,
+    "iopl": 172,
+    "ioperm": 173,
+    "fanotify_init": 300,
+    "pidfd_getfd": 438,
+    "move_pages": 279,
+    "mbind": 237,
+    "migrate_pages": 256,
 }
 _SYS_CLONE_X86_64, _SYS_CLONE3_X86_64 = 56, 435
-_CLONE_NAMESPACE_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+_CLONE_NAMESPACE_FLAGS = (
+    0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+)
 
 
 #: system calls that act on another process named by their first argument (a pid or thread group id)
-_PID_TARGETED_X86_64 = {"kill": 62, "tkill": 200, "tgkill": 234, "rt_sigqueueinfo": 129,
-                        "rt_tgsigqueueinfo": 297, "pidfd_open": 434, "prlimit64": 302}
+_PID_TARGETED_X86_64 = {
+    "kill": 62,
+    "tkill": 200,
+    "tgkill": 234,
+    "rt_sigqueueinfo": 129,
+    "rt_tgsigqueueinfo": 297,
+    "pidfd_open": 434,
+    "prlimit64": 302,
+}
 
 
 def install_seccomp(protect: tuple = ()) -> bool:
@@ -287,12 +352,14 @@ def install_seccomp(protect: tuple = ()) -> bool:
     ld_abs, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     allow, kill = 0x7FFF0000, 0x80000000
     errno_ = lambda e: 0x00050000 | e
-    prog = [(ld_abs, 0, 0, 4),  # arch
-            (jeq, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
-            (ret, 0, 0, kill),
-            (ld_abs, 0, 0, 0),  # syscall number
-            (jge, 0, 1, 0x40000000),  # the x32 ABI: not used by CPython
-            (ret, 0, 0, errno_(1))]
+    prog = [
+        (ld_abs, 0, 0, 4),  # arch
+        (jeq, 1, 0, 0xC000003E),  # AUDIT_ARCH_X86_64
+        (ret, 0, 0, kill),
+        (ld_abs, 0, 0, 0),  # syscall number
+        (jge, 0, 1, 0x40000000),  # the x32 ABI: not used by CPython
+        (ret, 0, 0, errno_(1)),
+    ]
     pids = sorted({int(p) for p in protect if int(p) > 1})
     if pids:
         for name, nr in sorted(_PID_TARGETED_X86_64.items()):
@@ -306,16 +373,23 @@ def install_seccomp(protect: tuple = ()) -> bool:
         prog.append((ld_abs, 0, 0, 0))  # the syscall number again, for the deny-list
     for nr in sorted(_SECCOMP_DENY_X86_64.values()):
         prog += [(jeq, 0, 1, nr), (ret, 0, 0, errno_(1))]
-    prog += [(jeq, 0, 1, _SYS_CLONE3_X86_64), (ret, 0, 0, errno_(38)),  # ENOSYS: libc falls back to clone
-             (jeq, 0, 3, _SYS_CLONE_X86_64),
-             (ld_abs, 0, 0, 16),  # clone's flags (low 32 bits of the first argument)
-             (jset, 0, 1, _CLONE_NAMESPACE_FLAGS),
-             (ret, 0, 0, errno_(1)),
-             (ret, 0, 0, allow)]
+    prog += [
+        (jeq, 0, 1, _SYS_CLONE3_X86_64),
+        (ret, 0, 0, errno_(38)),  # ENOSYS: libc falls back to clone
+        (jeq, 0, 3, _SYS_CLONE_X86_64),
+        (ld_abs, 0, 0, 16),  # clone's flags (low 32 bits of the first argument)
+        (jset, 0, 1, _CLONE_NAMESPACE_FLAGS),
+        (ret, 0, 0, errno_(1)),
+        (ret, 0, 0, allow),
+    ]
 
     class SockFilter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                    ("k", ctypes.c_uint32)]
+        _fields_ = [
+            ("code", ctypes.c_uint16),
+            ("jt", ctypes.c_uint8),
+            ("jf", ctypes.c_uint8),
+            ("k", ctypes.c_uint32),
+        ]
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
@@ -423,16 +497,19 @@ def _payload_main(cmd_fd: int, report_fd: int, env: dict, protect: tuple) -> Non
     except OSError:
         pass
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace")
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
-                                  errors="backslashreplace")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                  errors="backslashreplace", line_buffering=True)
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace"
+    )
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True
+    )
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
     sys.argv = ["-c"]
     base_vm = _vm_size()
     seccomp = install_seccomp(protect)
-    write_all(report_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm,
-                                       "seccomp": seccomp}))
+    write_all(
+        report_fd, encode_frame({"ready": True, "pid": os.getpid(), "base_vm": base_vm, "seccomp": seccomp})
+    )
     namespace = {"__name__": "__main__", "__builtins__": builtins, "__doc__": None}
     fb = FrameBuffer()
     cells = 0
@@ -467,16 +544,21 @@ def _payload_main(cmd_fd: int, report_fd: int, env: dict, protect: tuple) -> Non
             except BaseException:  # noqa: BLE001
                 pass
         try:
-            write_all(report_fd, encode_frame({"done": True, "nonce": hdr.get("nonce"),
-                                               "exit_code": exit_code, "error": error}))
+            write_all(
+                report_fd,
+                encode_frame(
+                    {"done": True, "nonce": hdr.get("nonce"), "exit_code": exit_code, "error": error}
+                ),
+            )
         except OSError:  # the snippet closed or broke its report pipe: its own loss
             pass
         if script:
             os._exit(exit_code)
 
 
-def _payload_start(in_r: int, out_w: int, err_w: int, cmd_r: int, report_w: int, env: dict,
-                   protect: tuple) -> None:
+def _payload_start(
+    in_r: int, out_w: int, err_w: int, cmd_r: int, report_w: int, env: dict, protect: tuple
+) -> None:
     """Become the payload ``P``: stdio and the box's pipes on fds 0-4, then serve code. Never returns."""
     try:
         _install_fds(in_r, out_w, err_w, cmd_r, report_w)
@@ -642,8 +724,9 @@ class Zygote:
             for fd in sent:
                 os.close(fd)
 
-    def _box_init(self, box_id: int, out_w: int, err_w: int, cmd_r: int, rep_w: int, st_w: int, in_r: int,
-                  groups: dict) -> None:
+    def _box_init(
+        self, box_id: int, out_w: int, err_w: int, cmd_r: int, rep_w: int, st_w: int, in_r: int, groups: dict
+    ) -> None:
         """Runs in the child: become the box's init ``S`` (local/weak) or its payload (container)."""
         import resource
 
@@ -661,8 +744,13 @@ class Zygote:
                 unshare(CLONE_NEWNS | CLONE_NEWIPC)
                 size = int(cfg.get("scratch_mb", 64))
                 owner = f",uid={self.uid},gid={self.gid}" if self.uid is not None else ""
-                mount("tmpfs", "/scratch", "tmpfs", MS_NOSUID | MS_NODEV,
-                      f"size={size}m,nr_inodes={int(cfg.get('scratch_inodes', 4096))},mode=0700{owner}")
+                mount(
+                    "tmpfs",
+                    "/scratch",
+                    "tmpfs",
+                    MS_NOSUID | MS_NODEV,
+                    f"size={size}m,nr_inodes={int(cfg.get('scratch_inodes', 4096))},mode=0700{owner}",
+                )
                 mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
                 home = "/scratch"
             elif self.mode == "weak":
@@ -677,9 +765,12 @@ class Zygote:
                 with open("/proc/self/oom_score_adj", "w") as fh:  # Z is exempt; the box is not
                     fh.write("0")
             max_proc = int(cfg.get("max_processes", 64))
-            limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, int(cfg.get("max_open_files", 256))),
-                      (resource.RLIMIT_FSIZE, int(cfg.get("scratch_mb", 64)) << 20),
-                      (resource.RLIMIT_MSGQUEUE, 1 << 16)]
+            limits = [
+                (resource.RLIMIT_CORE, 0),
+                (resource.RLIMIT_NOFILE, int(cfg.get("max_open_files", 256))),
+                (resource.RLIMIT_FSIZE, int(cfg.get("scratch_mb", 64)) << 20),
+                (resource.RLIMIT_MSGQUEUE, 1 << 16),
+            ]
             if self.mode == "container" or groups:
                 # the pids cgroup (or the container's pids limit) is the real per-box cap; RLIMIT_NPROC
                 # counts every process of the uid on the host, so it is only a loose backstop here
@@ -702,10 +793,19 @@ class Zygote:
                 prctl(PR_SET_NO_NEW_PRIVS, 1)
             except OSError:
                 pass
-            env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home,
-                   "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONHASHSEED": "0",
-                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-                   "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+            env = {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": home,
+                "TMPDIR": home,
+                "LANG": "C.UTF-8",
+                "LC_ALL": "C.UTF-8",
+                "PYTHONHASHSEED": "0",
+                "OPENBLAS_NUM_THREADS": "1",
+                "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1",
+                "MPLBACKEND": "Agg",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
             if self.mode == "container":
                 os.close(st_w)  # Z relays this payload's wait status
                 _payload_start(in_r, out_w, err_w, cmd_r, rep_w, env, self.protect)
@@ -907,8 +1007,20 @@ class Box:
         self.closed = False
 
     def fds(self) -> list:
-        return [fd for fd in (self.out_r, self.err_r, self.cmd_w, self.report_r, self.status_r, self.stdin_w,
-                              self.pidfd, self.memory_cg) if fd >= 0]
+        return [
+            fd
+            for fd in (
+                self.out_r,
+                self.err_r,
+                self.cmd_w,
+                self.report_r,
+                self.status_r,
+                self.stdin_w,
+                self.pidfd,
+                self.memory_cg,
+            )
+            if fd >= 0
+        ]
 
 
 class OutputCapture:
@@ -930,7 +1042,7 @@ class OutputCapture:
         if data:
             self.tail += data
             if len(self.tail) > self.tail_cap:
-                del self.tail[:len(self.tail) - self.tail_cap]
+                del self.tail[: len(self.tail) - self.tail_cap]
 
     @property
     def truncated(self) -> bool:
@@ -990,8 +1102,14 @@ class WorkerSetup:
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         if self.requested_mode == "container":
             self.mode = "container"
-            self.features = {"network": "none (container)", "pid": "container", "fs": "read-only root",
-                             "capabilities": "none", "memory": "container limit", "uid": str(os.getuid())}
+            self.features = {
+                "network": "none (container)",
+                "pid": "container",
+                "fs": "read-only root",
+                "capabilities": "none",
+                "memory": "container limit",
+                "uid": str(os.getuid()),
+            }
         else:
             self._setup_local(config)
         try:
@@ -1170,9 +1288,13 @@ class WorkerSetup:
             if os.path.lexists(d):
                 sources.append(d)
         real = sorted({os.path.realpath(s) if not os.path.islink(s) else s for s in sources})
-        mountpoint = next(c for c in ("/mnt", "/media", "/srv", "/opt", "/run", "/var", "/home", "/tmp")
-                          if os.path.isdir(c) and not os.path.islink(c)
-                          and not any((s + "/").startswith(c + "/") for s in real))
+        mountpoint = next(
+            c
+            for c in ("/mnt", "/media", "/srv", "/opt", "/run", "/var", "/home", "/tmp")
+            if os.path.isdir(c)
+            and not os.path.islink(c)
+            and not any((s + "/").startswith(c + "/") for s in real)
+        )
         new = mountpoint
         mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
         done = []
@@ -1217,9 +1339,13 @@ class WorkerSetup:
         for dev in ("null", "zero", "full", "random", "urandom"):
             open(f"{new}/dev/{dev}", "w").close()
             mount(f"/dev/{dev}", f"{new}/dev/{dev}", None, MS_BIND)
-        for link, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
-                             ("shm", "/scratch")):
+        for link, target in (
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+            ("shm", "/scratch"),
+        ):
             os.symlink(target, f"{new}/dev/{link}")
         for d in ("proc", "scratch", ".oldroot"):
             os.makedirs(f"{new}/{d}", exist_ok=True)
@@ -1529,8 +1655,12 @@ class BoxRunner(BoxSupply):
             box.oom_before = self._oom_kills(box)
         script = not box.session
         nonce = None if script else os.urandom(8).hex()
-        req = {"mode": "script" if script else "cell", "memory_mb": hdr.get("memory_mb"),
-               "cpu_s": hdr.get("cpu_s", timeout + 1), "nonce": nonce}
+        req = {
+            "mode": "script" if script else "cell",
+            "memory_mb": hdr.get("memory_mb"),
+            "cpu_s": hdr.get("cpu_s", timeout + 1),
+            "nonce": nonce,
+        }
         start = time.monotonic()
         deadline = start + timeout
         try:
@@ -1656,9 +1786,15 @@ class BoxRunner(BoxSupply):
             error = f"MemoryError: memory limit exceeded ({hdr.get('memory_mb') or self.config.get('memory_mb')} MB)"
             if exit_code is None:  # P itself was killed (else only some of its children were)
                 exit_code = -signal.SIGKILL
-        result = {"exit_code": exit_code, "timed_out": timed_out, "error": error,
-                  "duration_s": duration, "truncated": out.truncated or err.truncated,
-                  "box_alive": not dead, "oom": oom}
+        result = {
+            "exit_code": exit_code,
+            "timed_out": timed_out,
+            "error": error,
+            "duration_s": duration,
+            "truncated": out.truncated or err.truncated,
+            "box_alive": not dead,
+            "oom": oom,
+        }
         result["_out"], result["_err"] = out, err
         return result
 
@@ -1735,10 +1871,19 @@ class Worker(BoxRunner):
                     self.ready_boxes.remove(box)
                     self._release(box)
             per_box = 1 if self.mode == "container" else 2  # P, or S and P
-            self.reply({"ok": True, "boxes": self.boxes_served, "fds": _count_fds(), "max_rss_kb": _rss(),
-                        "wait_s": round(self.t_wait, 4), "ready_boxes": len(self.ready_boxes),
-                        "idle_processes": 1 + per_box * len(self.ready_boxes), "zygote_pid": self.z_pid,
-                        "poisoned": self.poisoned})
+            self.reply(
+                {
+                    "ok": True,
+                    "boxes": self.boxes_served,
+                    "fds": _count_fds(),
+                    "max_rss_kb": _rss(),
+                    "wait_s": round(self.t_wait, 4),
+                    "ready_boxes": len(self.ready_boxes),
+                    "idle_processes": 1 + per_box * len(self.ready_boxes),
+                    "zygote_pid": self.z_pid,
+                    "poisoned": self.poisoned,
+                }
+            )
             return True
         if op in ("run", "open"):
             if self.box is not None:  # a session left open: it is over
@@ -1796,9 +1941,18 @@ class Worker(BoxRunner):
             self.ready_boxes.insert(0, box)
         except RuntimeError as exc:
             self.poisoned = f"cannot prepare a box: {exc}"
-        self.reply({"ready": True, "isolation": self.isolation, "mode": self.mode,
-                    "features": self.features, "cgroups": [v[0] for v in self.cgroup_dirs.values()],
-                    "pid": self.pid, "poisoned": self.poisoned, "scratch_root": self.scratch_root})
+        self.reply(
+            {
+                "ready": True,
+                "isolation": self.isolation,
+                "mode": self.mode,
+                "features": self.features,
+                "cgroups": [v[0] for v in self.cgroup_dirs.values()],
+                "pid": self.pid,
+                "poisoned": self.poisoned,
+                "scratch_root": self.scratch_root,
+            }
+        )
         os.set_blocking(self.ctl_in, False)
         while True:
             frame = self.ctl_fb.next_frame()

@@ -11,6 +11,7 @@ modules of their own:
 - :mod:`mathgym.sandbox.session`: :class:`Session`, cells sharing one namespace;
 - :mod:`mathgym.sandbox.pooled`: :class:`PooledSandbox`, the pooled ``run``/``session`` logic.
 """
+
 from __future__ import annotations
 
 from mathgym.sandbox.contract import Sandbox

@@ -9,6 +9,7 @@ container, wipes the tmpfs mounts and SysV IPC, and reports the worker poisoned 
 a poisoned or crashed container is replaced transparently. A snippet therefore pays neither
 ``docker run`` nor ``exec_run`` (which has no per-call timeout).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,26 +48,47 @@ class ContainerWorker(WorkerHandle):
         import docker
 
         host_config = api.create_host_config(
-            network_mode="none", read_only=True, auto_remove=True, init=False,
+            network_mode="none",
+            read_only=True,
+            auto_remove=True,
+            init=False,
             # the image's mountpoint modes are copied up (a mode= option is ignored): own them instead
-            tmpfs={"/scratch": (f"rw,nosuid,nodev,size={sandbox.scratch_mb}m,nr_inodes=8192,"
-                                f"uid={uid},gid={gid},mode=0700"),
-                   "/tmp": f"rw,nosuid,nodev,size=8m,nr_inodes=1024,uid={uid},gid={gid},mode=0700"},
-            mem_limit=f"{memory}m", memswap_limit=f"{memory}m", pids_limit=sandbox.max_processes + 8,
-            shm_size="8m", ipc_mode="private", cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            tmpfs={
+                "/scratch": (
+                    f"rw,nosuid,nodev,size={sandbox.scratch_mb}m,nr_inodes=8192,uid={uid},gid={gid},mode=0700"
+                ),
+                "/tmp": f"rw,nosuid,nodev,size=8m,nr_inodes=1024,uid={uid},gid={gid},mode=0700",
+            },
+            mem_limit=f"{memory}m",
+            memswap_limit=f"{memory}m",
+            pids_limit=sandbox.max_processes + 8,
+            shm_size="8m",
+            ipc_mode="private",
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
             log_config=docker.types.LogConfig(type="none"),
             ulimits=[docker.types.Ulimit(name="core", soft=0, hard=0)],
-            nano_cpus=int(sandbox.cpus * 1e9) if sandbox.cpus else None)
+            nano_cpus=int(sandbox.cpus * 1e9) if sandbox.cpus else None,
+        )
         with sandbox._api_lock:
             created = api.create_container(
-                sandbox.image, command=["python3", "-s", "-c", proto.BOOTSTRAP, "container"],
-                user=sandbox.user, working_dir="/scratch", environment=dict(WORKER_ENV), hostname="sandbox",
-                stdin_open=True, detach=False, network_disabled=True, host_config=host_config,
-                labels={LABEL: "worker", f"{LABEL}.owner": f"{socket.gethostname()}:{os.getpid()}"})
+                sandbox.image,
+                command=["python3", "-s", "-c", proto.BOOTSTRAP, "container"],
+                user=sandbox.user,
+                working_dir="/scratch",
+                environment=dict(WORKER_ENV),
+                hostname="sandbox",
+                stdin_open=True,
+                detach=False,
+                network_disabled=True,
+                host_config=host_config,
+                labels={LABEL: "worker", f"{LABEL}.owner": f"{socket.gethostname()}:{os.getpid()}"},
+            )
             self.container_id = created["Id"]
             try:
-                self._sock_io = api.attach_socket(self.container_id, params={"stdin": 1, "stdout": 1,
-                                                                             "stream": 1})
+                self._sock_io = api.attach_socket(
+                    self.container_id, params={"stdin": 1, "stdout": 1, "stream": 1}
+                )
                 self._sock = getattr(self._sock_io, "_sock", self._sock_io)
                 api.start(self.container_id)
             except BaseException:
@@ -109,8 +131,8 @@ class ContainerWorker(WorkerHandle):
                 if len(self._raw) < 8 + size:
                     break
                 if self._raw[0] == 1:
-                    out += self._raw[8:8 + size]
-                del self._raw[:8 + size]
+                    out += self._raw[8 : 8 + size]
+                del self._raw[: 8 + size]
             if out:
                 return bytes(out)
             if not select.select([self._sock], [], [], max(0.0, timeout))[0]:
@@ -130,8 +152,10 @@ class ContainerWorker(WorkerHandle):
             import docker
 
             api = self._sandbox._api()
-            for call in (lambda: api.kill(self.container_id),
-                         lambda: api.remove_container(self.container_id, force=True)):
+            for call in (
+                lambda: api.kill(self.container_id),
+                lambda: api.remove_container(self.container_id, force=True),
+            ):
                 try:
                     call()
                 except (docker.errors.NotFound, docker.errors.APIError):
@@ -178,8 +202,16 @@ class DockerSandbox(PooledSandbox):
 
     backend = "docker"
 
-    def __init__(self, *, image: str = DEFAULT_IMAGE, user: str = "65534:65534", cpus: float | None = None,
-                 base_url: str | None = None, lean_workers: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        image: str = DEFAULT_IMAGE,
+        user: str = "65534:65534",
+        cpus: float | None = None,
+        base_url: str | None = None,
+        lean_workers: bool = False,
+        **kwargs: Any,
+    ) -> None:
         self.image = image
         self.user = user
         self.cpus = cpus
@@ -195,8 +227,11 @@ class DockerSandbox(PooledSandbox):
         if self._client is None or self._client_pid != os.getpid():
             import docker
 
-            self._client = (docker.DockerClient(base_url=self.base_url, timeout=120) if self.base_url
-                            else docker.from_env(timeout=120))
+            self._client = (
+                docker.DockerClient(base_url=self.base_url, timeout=120)
+                if self.base_url
+                else docker.from_env(timeout=120)
+            )
             self._client_pid = os.getpid()
         return self._client.api
 
@@ -211,12 +246,15 @@ class DockerSandbox(PooledSandbox):
         except Exception as exc:  # noqa: BLE001 - any failure here means "no daemon"
             raise SandboxUnavailable(
                 f"the Docker daemon is not reachable ({exc}); start it (e.g. `nohup dockerd "
-                ">/tmp/dockerd.log 2>&1 &`, then wait for `docker info`)") from None
+                ">/tmp/dockerd.log 2>&1 &`, then wait for `docker info`)"
+            ) from None
         try:
             api.inspect_image(self.image)
         except docker.errors.ImageNotFound:
-            raise SandboxUnavailable(f"the sandbox image {self.image!r} does not exist; build it with "
-                                     "`mathgym sandbox build-image`") from None
+            raise SandboxUnavailable(
+                f"the sandbox image {self.image!r} does not exist; build it with "
+                "`mathgym sandbox build-image`"
+            ) from None
 
     def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
         return ContainerWorker(self, preload)

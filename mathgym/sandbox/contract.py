@@ -1,4 +1,5 @@
 """The sandbox contract: :class:`Sandbox` (``run``, ``session``, ``close``, ``isolation``)."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -21,8 +22,14 @@ class Sandbox(ABC):
     backend: str = ""
 
     @abstractmethod
-    def run(self, code: str, *, timeout_s: float | None = None, memory_mb: int | None = None,
-            stdin: str | bytes | None = None) -> ExecResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        memory_mb: int | None = None,
+        stdin: str | bytes | None = None,
+    ) -> ExecResult:
         """Run ``code`` as a fresh program (like ``python -c``) in a fresh contained process.
 
         :param code: Python source.

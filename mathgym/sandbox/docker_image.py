@@ -5,6 +5,7 @@ trimmed (apt caches, documentation, locales) and streamed into ``docker import``
 ``python3`` (plus numpy and sympy from Debian where they install, since math tool calls use them); the
 sandbox worker program is sent to each container at start, so changing mathgym never needs a rebuild.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,15 @@ DEFAULT_MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = ("python3-minimal",)
 SCIENTIFIC_PACKAGES = ("python3-numpy", "python3-sympy")
 #: what is removed from the root filesystem before import (not needed to run python3)
-TRIM_PATHS = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/info",
-              "usr/share/locale", "var/log")
+TRIM_PATHS = (
+    "var/cache/apt",
+    "var/lib/apt/lists",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "var/log",
+)
 
 
 def image_exists(image: str = DEFAULT_IMAGE) -> bool:
@@ -38,19 +46,24 @@ def image_exists(image: str = DEFAULT_IMAGE) -> bool:
 
 def _require_tools() -> None:
     if os.geteuid() != 0:
-        raise PermissionError("building the sandbox image runs debootstrap, which needs root "
-                              "(run `sudo mathgym sandbox build-image`)")
+        raise PermissionError(
+            "building the sandbox image runs debootstrap, which needs root "
+            "(run `sudo mathgym sandbox build-image`)"
+        )
     missing = [tool for tool in ("debootstrap", "docker", "tar") if shutil.which(tool) is None]
     if missing:
         raise FileNotFoundError(f"missing {', '.join(missing)}: apt-get install -y debootstrap docker.io")
     probe = subprocess.run(["docker", "info"], capture_output=True, text=True, timeout=30, check=False)
     if probe.returncode != 0:
-        raise RuntimeError("the Docker daemon is not reachable; start it (e.g. `nohup dockerd "
-                           ">/tmp/dockerd.log 2>&1 &`) and wait until `docker info` works")
+        raise RuntimeError(
+            "the Docker daemon is not reachable; start it (e.g. `nohup dockerd "
+            ">/tmp/dockerd.log 2>&1 &`) and wait until `docker info` works"
+        )
 
 
-def _debootstrap(root: str, suite: str, mirror: str, packages: Sequence[str],
-                 log: Callable[[str], None]) -> None:
+def _debootstrap(
+    root: str, suite: str, mirror: str, packages: Sequence[str], log: Callable[[str], None]
+) -> None:
     cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(packages)}", suite, root, mirror]
     log(f"$ {' '.join(cmd)}")
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -59,9 +72,15 @@ def _debootstrap(root: str, suite: str, mirror: str, packages: Sequence[str],
         raise RuntimeError(f"debootstrap failed (exit {proc.returncode}):\n{tail}")
 
 
-def build_image(image: str = DEFAULT_IMAGE, *, suite: str = DEFAULT_SUITE, mirror: str = DEFAULT_MIRROR,
-                scientific: bool = True, force: bool = False,
-                log: Callable[[str], None] = print) -> str:
+def build_image(
+    image: str = DEFAULT_IMAGE,
+    *,
+    suite: str = DEFAULT_SUITE,
+    mirror: str = DEFAULT_MIRROR,
+    scientific: bool = True,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+) -> str:
     """Build ``image`` (a Debian ``suite`` root filesystem with python3) unless it already exists.
 
     :param image: repository:tag to create.
@@ -102,15 +121,33 @@ def build_image(image: str = DEFAULT_IMAGE, *, suite: str = DEFAULT_SUITE, mirro
             os.makedirs(os.path.join(root, mountpoint), exist_ok=True)
         log(f"importing {root} as {image}")
         tar = subprocess.Popen(["tar", "-C", root, "--numeric-owner", "-c", "."], stdout=subprocess.PIPE)
-        imp = subprocess.run(["docker", "import", "--change", 'CMD ["python3"]',
-                              "--change", "USER 65534:65534", "-", image],
-                             stdin=tar.stdout, capture_output=True, text=True, check=False)
+        imp = subprocess.run(
+            ["docker", "import", "--change", 'CMD ["python3"]', "--change", "USER 65534:65534", "-", image],
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         tar.stdout.close()
         if tar.wait() != 0 or imp.returncode != 0:
             raise RuntimeError(f"docker import failed: {imp.stderr.strip()}")
-        check = subprocess.run(["docker", "run", "--rm", "--network", "none", image, "python3", "-c",
-                                "import sys; print(sys.version.split()[0])"],
-                               capture_output=True, text=True, timeout=120, check=False)
+        check = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                image,
+                "python3",
+                "-c",
+                "import sys; print(sys.version.split()[0])",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         if check.returncode != 0:
             raise RuntimeError(f"the new image does not run python3: {check.stderr.strip()}")
         log(f"built {image} (python {check.stdout.strip()}) in {time.monotonic() - start:.0f} s")

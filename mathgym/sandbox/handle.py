@@ -1,5 +1,6 @@
 """The controller-side end of one sandbox worker: :class:`WorkerHandle` speaks the frame protocol of
 :mod:`mathgym.sandbox._worker` over a byte transport its subclasses provide (local process, container)."""
+
 from __future__ import annotations
 
 import threading
@@ -129,8 +130,9 @@ class WorkerHandle(ABC):
             self._die()
             raise SandboxError(f"sandbox worker cannot run snippets: {ready['poisoned']}")
 
-    def request(self, header: Mapping[str, Any], parts: Sequence[bytes] = (), *,
-                timeout: float) -> tuple[dict, list[bytearray]]:
+    def request(
+        self, header: Mapping[str, Any], parts: Sequence[bytes] = (), *, timeout: float
+    ) -> tuple[dict, list[bytearray]]:
         """Send one request and return the reply; raises :class:`WorkerDied` (worker killed) on failure."""
         with self._lock:
             if not self.alive:

@@ -9,6 +9,7 @@ uses a user namespace where the kernel allows one (no cgroup: the aggregate memo
 children is then not capped), and otherwise falls back to rlimits only; ``ExecResult.isolation`` always
 says which level is in force.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -47,8 +48,13 @@ def worker_source() -> bytes:
 
 def python_binds(preload: Sequence[str] = ()) -> list[str]:
     """Directories the worker must see (read-only) to run this interpreter and import ``preload``."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))}
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))),
+    }
     paths.update(p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
     for name in preload:
         try:
@@ -69,8 +75,15 @@ class LocalWorker(WorkerHandle):
         debug = os.environ.get("MATHGYM_SANDBOX_DEBUG", "") not in ("", "0")
         self.proc = subprocess.Popen(
             [python or sys.executable, "-s", "-c", proto.BOOTSTRAP, "local"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-            env=dict(WORKER_ENV), cwd="/", start_new_session=True, close_fds=True, bufsize=0)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if debug else subprocess.DEVNULL,
+            env=dict(WORKER_ENV),
+            cwd="/",
+            start_new_session=True,
+            close_fds=True,
+            bufsize=0,
+        )
         self._in = self.proc.stdin.fileno()
         self._out = self.proc.stdout.fileno()
         try:
@@ -165,8 +178,9 @@ class LocalSandbox(PooledSandbox):
 
     backend = "local"
 
-    def __init__(self, *, isolation: str = "auto", uid: int = 65534, python: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, isolation: str = "auto", uid: int = 65534, python: str | None = None, **kwargs: Any
+    ) -> None:
         if isolation not in ("auto", "strict", "weak"):
             raise ValueError(f"isolation must be 'auto', 'strict' or 'weak', not {isolation!r}")
         self.isolation_policy = isolation
@@ -177,12 +191,19 @@ class LocalSandbox(PooledSandbox):
 
     def _start_worker(self, preload: Sequence[str]) -> WorkerHandle:
         config = self._worker_config(preload)
-        config.update({"isolation": "weak" if self.isolation_policy == "weak" else "auto",
-                       "uid": self.uid, "binds": python_binds(self.preload)})
+        config.update(
+            {
+                "isolation": "weak" if self.isolation_policy == "weak" else "auto",
+                "uid": self.uid,
+                "binds": python_binds(self.preload),
+            }
+        )
         worker = LocalWorker(config, self.python)
         if self.isolation_policy == "strict" and ":full" not in worker.isolation:
             worker.close()
-            raise SandboxError(f"LocalSandbox(isolation='strict') needs full isolation but this machine "
-                               f"gives {worker.isolation}; run as root on Linux with cgroup v1 memory/pids "
-                               "controllers, or use DockerSandbox")
+            raise SandboxError(
+                f"LocalSandbox(isolation='strict') needs full isolation but this machine "
+                f"gives {worker.isolation}; run as root on Linux with cgroup v1 memory/pids "
+                "controllers, or use DockerSandbox"
+            )
         return worker

@@ -5,6 +5,7 @@ Workers start on demand (up to ``max_workers``) and are reused. The pool stops e
 process forked from the owner (Gymnasium ``AsyncVectorEnv`` workers, multiprocessing), the inherited
 workers belong to the parent: the child forgets them without touching them and starts its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,9 @@ class WorkerPool:
     :param acquire_timeout_s: how long :meth:`acquire` waits for a free worker before raising.
     """
 
-    def __init__(self, start: Callable[[], WorkerHandle], *, max_workers: int,
-                 acquire_timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, start: Callable[[], WorkerHandle], *, max_workers: int, acquire_timeout_s: float = 600.0
+    ) -> None:
         self._start = start
         self.max_workers = max_workers
         self.acquire_timeout_s = acquire_timeout_s
@@ -82,9 +84,11 @@ class WorkerPool:
                     break
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._cond.wait(timeout=left):
-                    raise SandboxError(f"all {self.max_workers} sandbox workers stayed busy for "
-                                       f"{self.acquire_timeout_s:.0f} s (close finished sessions or raise "
-                                       "max_workers)")
+                    raise SandboxError(
+                        f"all {self.max_workers} sandbox workers stayed busy for "
+                        f"{self.acquire_timeout_s:.0f} s (close finished sessions or raise "
+                        "max_workers)"
+                    )
         try:
             worker = self._start()
         except BaseException:

@@ -1,6 +1,7 @@
 """What both backends share: :class:`PooledSandbox`, a :class:`~mathgym.sandbox.contract.Sandbox` over a
 :class:`~mathgym.sandbox.pool.WorkerPool` of preloading workers, with stdlib-only snippets routed to lean
 workers."""
+
 from __future__ import annotations
 
 import time
@@ -51,13 +52,15 @@ def _rebuild_sandbox(cls: type, settings: dict[str, Any]) -> Sandbox:
 #: code each preloading worker runs once, so that snippets find sympy's lazily imported parts and caches
 #: already loaded (a fresh process pays ~100 ms on its first ``factor``/``solve``)
 WARMUP_CODE = {
-    "sympy": ("import sympy as sp\n"
-              "x, y = sp.symbols('x y')\n"
-              "sp.factor(x**2 - 1); sp.expand((x + 1)**3); sp.solve(x**2 - 4, x); sp.solve([x + y - 2, x - y], [x, y])\n"
-              "sp.simplify(sp.sin(x)**2 + sp.cos(x)**2); sp.integrate(x**2, x); sp.diff(sp.sin(x), x)\n"
-              "sp.nsimplify(0.5); sp.sqrt(8); sp.Matrix([[1, 2], [3, 4]]).det(); sp.limit(sp.sin(x) / x, x, 0)\n"
-              "sp.series(sp.exp(x), x, 0, 3); sp.latex(x**2); sp.N(sp.pi, 20); sp.Rational(1, 3) + sp.Rational(1, 6)\n"
-              "sp.gcd(12, 18); sp.isprime(97); sp.binomial(10, 3); sp.Poly(x**2 + 1, x).roots()\n"),
+    "sympy": (
+        "import sympy as sp\n"
+        "x, y = sp.symbols('x y')\n"
+        "sp.factor(x**2 - 1); sp.expand((x + 1)**3); sp.solve(x**2 - 4, x); sp.solve([x + y - 2, x - y], [x, y])\n"
+        "sp.simplify(sp.sin(x)**2 + sp.cos(x)**2); sp.integrate(x**2, x); sp.diff(sp.sin(x), x)\n"
+        "sp.nsimplify(0.5); sp.sqrt(8); sp.Matrix([[1, 2], [3, 4]]).det(); sp.limit(sp.sin(x) / x, x, 0)\n"
+        "sp.series(sp.exp(x), x, 0, 3); sp.latex(x**2); sp.N(sp.pi, 20); sp.Rational(1, 3) + sp.Rational(1, 6)\n"
+        "sp.gcd(12, 18); sp.isprime(97); sp.binomial(10, 3); sp.Poly(x**2 + 1, x).roots()\n"
+    ),
     "numpy": "import numpy as np\nnp.linalg.solve(np.eye(2), np.ones(2)); np.random.default_rng(0).random(3)\n",
 }
 
@@ -79,18 +82,37 @@ class PooledSandbox(Sandbox):
     :param session_cpu_s: CPU seconds one session may use over all its cells.
     """
 
-    def __init__(self, *, timeout_s: float = 5.0, memory_mb: int = 512, scratch_mb: int = 64,
-                 max_processes: int = 64, max_open_files: int = 256, max_output_bytes: int = 65536,
-                 preload: Sequence[str] = ("numpy", "sympy"), lean_workers: bool = True,
-                 min_workers: int = 1, max_workers: int = 4, session_cpu_s: float = 600.0) -> None:
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 5.0,
+        memory_mb: int = 512,
+        scratch_mb: int = 64,
+        max_processes: int = 64,
+        max_open_files: int = 256,
+        max_output_bytes: int = 65536,
+        preload: Sequence[str] = ("numpy", "sympy"),
+        lean_workers: bool = True,
+        min_workers: int = 1,
+        max_workers: int = 4,
+        session_cpu_s: float = 600.0,
+    ) -> None:
         from mathgym.sandbox.pool import WorkerPool
 
         self._settings = getattr(self, "_settings", {})
-        self._settings.update(timeout_s=timeout_s, memory_mb=memory_mb, scratch_mb=scratch_mb,
-                              max_processes=max_processes, max_open_files=max_open_files,
-                              max_output_bytes=max_output_bytes, preload=tuple(preload),
-                              lean_workers=lean_workers, min_workers=min_workers, max_workers=max_workers,
-                              session_cpu_s=session_cpu_s)
+        self._settings.update(
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+            scratch_mb=scratch_mb,
+            max_processes=max_processes,
+            max_open_files=max_open_files,
+            max_output_bytes=max_output_bytes,
+            preload=tuple(preload),
+            lean_workers=lean_workers,
+            min_workers=min_workers,
+            max_workers=max_workers,
+            session_cpu_s=session_cpu_s,
+        )
         if timeout_s <= 0 or memory_mb <= 0:
             raise ValueError("timeout_s and memory_mb must be positive")
         self.timeout_s = float(timeout_s)
@@ -104,7 +126,9 @@ class PooledSandbox(Sandbox):
         self.max_workers = max(1, int(max_workers))
         self.session_cpu_s = float(session_cpu_s)
         self.lean_workers = bool(lean_workers) and bool(self.preload)
-        self._pools = {"full": WorkerPool(lambda: self._start_worker(self.preload), max_workers=self.max_workers)}
+        self._pools = {
+            "full": WorkerPool(lambda: self._start_worker(self.preload), max_workers=self.max_workers)
+        }
         if self.lean_workers:
             self._pools["lean"] = WorkerPool(lambda: self._start_worker(()), max_workers=self.max_workers)
 
@@ -114,10 +138,16 @@ class PooledSandbox(Sandbox):
         """Start one worker that imports ``preload`` before it forks its box template."""
 
     def _worker_config(self, preload: Sequence[str]) -> dict[str, Any]:
-        return {"memory_mb": self.memory_mb, "scratch_mb": self.scratch_mb, "scratch_inodes": 8192,
-                "max_processes": self.max_processes, "max_open_files": self.max_open_files,
-                "max_output_bytes": self.max_output_bytes, "preload": list(preload),
-                "warmup": "".join(WARMUP_CODE.get(name, "") for name in preload)}
+        return {
+            "memory_mb": self.memory_mb,
+            "scratch_mb": self.scratch_mb,
+            "scratch_inodes": 8192,
+            "max_processes": self.max_processes,
+            "max_open_files": self.max_open_files,
+            "max_output_bytes": self.max_output_bytes,
+            "preload": list(preload),
+            "warmup": "".join(WARMUP_CODE.get(name, "") for name in preload),
+        }
 
     def _pool_for(self, code: str) -> WorkerPool:
         if self.lean_workers and imports_only_stdlib(code):
@@ -139,8 +169,14 @@ class PooledSandbox(Sandbox):
         finally:
             pool.release(worker)
 
-    def run(self, code: str, *, timeout_s: float | None = None, memory_mb: int | None = None,
-            stdin: str | bytes | None = None) -> ExecResult:
+    def run(
+        self,
+        code: str,
+        *,
+        timeout_s: float | None = None,
+        memory_mb: int | None = None,
+        stdin: str | bytes | None = None,
+    ) -> ExecResult:
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, not {type(code).__name__}")
         timeout = float(timeout_s if timeout_s is not None else self.timeout_s)
@@ -158,8 +194,11 @@ class PooledSandbox(Sandbox):
                 reply, out = worker.request(header, parts, timeout=timeout + CONTROLLER_GRACE_S)
             except WorkerDied as exc:
                 pool.discard(worker)
-                return failure_result(f"sandbox worker crashed and was replaced: {exc}", worker.isolation,
-                                      time.monotonic() - start)
+                return failure_result(
+                    f"sandbox worker crashed and was replaced: {exc}",
+                    worker.isolation,
+                    time.monotonic() - start,
+                )
             if not reply.get("ok"):
                 pool.discard(worker)
                 if attempt:
@@ -173,9 +212,12 @@ class PooledSandbox(Sandbox):
         raise SandboxError("unreachable")
 
     def session(self, *, timeout_s: float | None = None, memory_mb: int | None = None) -> Session:
-        return Session(self, timeout_s=float(timeout_s if timeout_s is not None else self.timeout_s),
-                       memory_mb=int(memory_mb if memory_mb is not None else self.memory_mb),
-                       cpu_s=self.session_cpu_s)
+        return Session(
+            self,
+            timeout_s=float(timeout_s if timeout_s is not None else self.timeout_s),
+            memory_mb=int(memory_mb if memory_mb is not None else self.memory_mb),
+            cpu_s=self.session_cpu_s,
+        )
 
     def stats(self) -> list[dict[str, Any]]:
         """Per-worker counters of idle workers: boxes served, open fds, peak RSS, seconds requests waited

@@ -1,4 +1,5 @@
 """What running a snippet or a session cell reports: :class:`ExecResult`."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -47,7 +48,13 @@ def failure_result(error: str, isolation: str, duration_s: float = 0.0) -> ExecR
 def result_from_reply(reply: Mapping[str, Any], parts: Sequence[bytes], isolation: str) -> ExecResult:
     out = bytes(parts[0]).decode("utf-8", "replace") if parts else ""
     err = bytes(parts[1]).decode("utf-8", "replace") if len(parts) > 1 else ""
-    return ExecResult(stdout=out, stderr=err, exit_code=reply.get("exit_code"),
-                      timed_out=bool(reply.get("timed_out")), error=reply.get("error"),
-                      duration_s=float(reply.get("duration_s", 0.0)), truncated=bool(reply.get("truncated")),
-                      isolation=isolation)
+    return ExecResult(
+        stdout=out,
+        stderr=err,
+        exit_code=reply.get("exit_code"),
+        timed_out=bool(reply.get("timed_out")),
+        error=reply.get("error"),
+        duration_s=float(reply.get("duration_s", 0.0)),
+        truncated=bool(reply.get("truncated")),
+        isolation=isolation,
+    )

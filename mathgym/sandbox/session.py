@@ -1,4 +1,5 @@
 """A persistent Python namespace on one pooled worker: :class:`Session` (Jupyter-like cells)."""
+
 from __future__ import annotations
 
 import threading
@@ -61,8 +62,9 @@ class Session:
             self._worker = self._pool.acquire()
         if not self._open:
             self._worker.set_memory(self.memory_mb)
-            reply, _ = self._worker.request({"op": "open", "memory_mb": self.memory_mb},
-                                            timeout=CONTROLLER_GRACE_S)
+            reply, _ = self._worker.request(
+                {"op": "open", "memory_mb": self.memory_mb}, timeout=CONTROLLER_GRACE_S
+            )
             if not reply.get("ok"):
                 raise SandboxError(f"cannot open a sandbox session: {reply.get('error')}")
             self._open = True
@@ -83,14 +85,24 @@ class Session:
                 start = time.monotonic()
                 try:
                     reply, parts = worker.request(
-                        {"op": "cell", "timeout_s": timeout, "memory_mb": self.memory_mb, "cpu_s": self.cpu_s},
-                        [cell.encode("utf-8", "surrogatepass")], timeout=timeout + CONTROLLER_GRACE_S)
+                        {
+                            "op": "cell",
+                            "timeout_s": timeout,
+                            "memory_mb": self.memory_mb,
+                            "cpu_s": self.cpu_s,
+                        },
+                        [cell.encode("utf-8", "surrogatepass")],
+                        timeout=timeout + CONTROLLER_GRACE_S,
+                    )
                 except WorkerDied as exc:
                     self._pool.discard(worker)
                     self._worker, self._open = None, False
                     self.restarts += 1
-                    return failure_result(f"{exc}; the session restarts with an empty namespace",
-                                          worker.isolation, time.monotonic() - start)
+                    return failure_result(
+                        f"{exc}; the session restarts with an empty namespace",
+                        worker.isolation,
+                        time.monotonic() - start,
+                    )
                 if not reply.get("ok"):
                     if reply.get("fatal"):
                         self._pool.discard(worker)

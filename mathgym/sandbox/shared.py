@@ -5,6 +5,7 @@ Sessions and snippets are isolated from each other whatever sandbox runs them, s
 own. The shared sandboxes stop at interpreter exit; a forked child (``AsyncVectorEnv`` workers) gets its
 own workers on first use.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ These helpers parse programs out of model text and render execution results the 
 does: stdout (or, in a session, the value of the last expression); on an error only the last line of the
 traceback; ``Timeout Error`` on a timeout; long outputs keep their first and last 200 characters.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The :class:`Source` protocol: a reproducible supply of :class:`~mathgym.problem.Problem` records."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -12,6 +12,7 @@ Problem ids carry everything needed to regenerate the problem without a scan::
 
 :func:`problem_from_id` rebuilds any procedural problem from its id alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ from mathgym.seeding import RngFactory
 from mathgym.sources.base import Source
 
 #: number of items a procedural source pretends to hold (fits numpy's int64 ``rng.integers``)
-PROCEDURAL_LENGTH = 2 ** 62
+PROCEDURAL_LENGTH = 2**62
 
 _ID_RE = re.compile(r"^(?P<name>[A-Za-z0-9]+)/(?P<key>[^/]+)/s(?P<seed>\d+)/i(?P<index>\d+)$")
 
@@ -81,9 +82,14 @@ class ProceduralSource(Source):
     :param config: knob overrides applied on top of the level's preset (a dict), or a full config.
     """
 
-    def __init__(self, generator: str | ProblemGenerator | type[ProblemGenerator], *, seed: int = 0,
-                 level: int | None = None,
-                 config: Mapping[str, Any] | GeneratorConfig | None = None) -> None:
+    def __init__(
+        self,
+        generator: str | ProblemGenerator | type[ProblemGenerator],
+        *,
+        seed: int = 0,
+        level: int | None = None,
+        config: Mapping[str, Any] | GeneratorConfig | None = None,
+    ) -> None:
         if not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self.generator = _resolve(generator)
@@ -126,15 +132,22 @@ class ProceduralSource(Source):
             "params": item.params,
             "solution": list(item.solution),
         }
-        return Problem(id=f"{self.name}/{self._key}/s{self.seed}/i{index}", prompt=item.prompt,
-                       answer=item.answer, family=None, meta=meta)
+        return Problem(
+            id=f"{self.name}/{self._key}/s{self.seed}/i{index}",
+            prompt=item.prompt,
+            answer=item.answer,
+            family=None,
+            meta=meta,
+        )
 
     def find(self, problem_id: str) -> Problem:
         """Regenerate the problem with this id (any seed or config of this generator), without a scan."""
         match = _ID_RE.match(problem_id)
         if not match or match["name"] != self.name:
-            raise KeyError(f"{problem_id!r} is not an id of procedural source {self.name!r} "
-                           f"(expected '{self.name}/L<level>/s<seed>/i<index>')")
+            raise KeyError(
+                f"{problem_id!r} is not an id of procedural source {self.name!r} "
+                f"(expected '{self.name}/L<level>/s<seed>/i<index>')"
+            )
         try:
             config = parse_config_key(self.generator, match["key"])
         except (KeyError, ValueError, TypeError) as exc:
@@ -155,5 +168,7 @@ def problem_from_id(problem_id: str) -> Problem:
     """Rebuild any procedural problem from its id alone (``KeyError`` for ids that are not procedural)."""
     match = _ID_RE.match(problem_id)
     if not match:
-        raise KeyError(f"{problem_id!r} is not a procedural problem id ('<Generator>/<config>/s<seed>/i<index>')")
+        raise KeyError(
+            f"{problem_id!r} is not a procedural problem id ('<Generator>/<config>/s<seed>/i<index>')"
+        )
     return ProceduralSource(match["name"]).find(problem_id)

@@ -3,6 +3,7 @@
 Specs: ``"gsm8k"``, ``"math500"``, ``"generator:Arithmetic"``, ``"jsonl:/path/file.jsonl"``,
 ``"hub:owner/name"``. New kinds are added with :func:`register_source`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

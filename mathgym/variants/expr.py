@@ -162,7 +162,9 @@ class CompiledExpression:
 
 
 class _Compiler:
-    def __init__(self, functions: Mapping[str, Any], variables: Iterable[str] | None, exact: bool = False) -> None:
+    def __init__(
+        self, functions: Mapping[str, Any], variables: Iterable[str] | None, exact: bool = False
+    ) -> None:
         self.functions = functions
         self.variables = set(variables) if variables is not None else None
         self.names: set[str] = set()

@@ -167,7 +167,9 @@ def load_template(
     path = Path(path)
     record = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(record, dict):
-        raise TemplateError(f"{path.name}: a template file holds one JSON object, found {type(record).__name__}")
+        raise TemplateError(
+            f"{path.name}: a template file holds one JSON object, found {type(record).__name__}"
+        )
     template_id = f"{config}/{path.stem}"
     template = GSMTemplate(record, template_id, lists=lists, integer_answers=integer_answers)
     return TemplateFamily(template, f"{FAMILY_PREFIX}/{template_id}", config)
@@ -214,7 +216,9 @@ def load_templates(
             failures[path.name] = f"{type(exc).__name__}: {exc}"
     if failures:
         report = "; ".join(f"{name}: {error}" for name, error in failures.items())
-        message = f"{len(failures)} of {len(failures) + len(families)} {config} templates failed to load: {report}"
+        message = (
+            f"{len(failures)} of {len(failures) + len(families)} {config} templates failed to load: {report}"
+        )
         if strict:
             raise TemplateError(message)
         warnings.warn(message, stacklevel=2)

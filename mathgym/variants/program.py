@@ -28,7 +28,9 @@ from mathgym.variants.base import NotApplicable, VariantFamily, format_answer, f
 from mathgym.variants.lists import NAMES_FEMALE, NAMES_MALE
 
 #: key -> family class, filled by subclassing
-PROGRAM_FAMILIES: Registry[type[ProgramFamily]] = Registry("program family", populate="mathgym.variants.programs")
+PROGRAM_FAMILIES: Registry[type[ProgramFamily]] = Registry(
+    "program family", populate="mathgym.variants.programs"
+)
 
 TOPICS = {
     "arithmetic": "Arithmetic",

@@ -32,6 +32,7 @@ Bounds: the time limit (``timeout_s``, default 1 s) is a cooperative deadline ch
 any thread or process; all work is capped (see :mod:`.limits`), so ``10^{10^{10}}`` is refused, not
 computed. Gold parses and their evaluations are cached (LRU).
 """
+
 from __future__ import annotations
 
 from mathgym.verifier.core import clear_caches, compare_answer, fast_number, gold_answer, verify

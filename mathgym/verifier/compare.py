@@ -11,6 +11,7 @@ Inequalities in one variable are compared as solution sets (``5 \\geq x`` is ``x
 ``x < 1``). A decimal of 12 or more significant digits matches a rational gold it was rounded or truncated from
 (``0.0833333333333333`` is ``1/12``), see :func:`long_decimal_matches`.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -278,7 +279,7 @@ def shape(node: tuple) -> tuple:  # noqa: C901  (one branch per node kind)
             return ("E", exprs[0], exprs[1], exprs[:2])
         if "~=" in ops:  # "20000/pi ~= 6366.2": the exact part before the approximation counts
             cut = ops.index("~=")
-            ops, exprs = ops[:cut], exprs[:cut + 1]
+            ops, exprs = ops[:cut], exprs[: cut + 1]
             if not ops:
                 return shape(exprs[0])
         if all(op == "=" for op in ops):
@@ -298,8 +299,11 @@ def label_name(node: tuple) -> str | None:
     kind = node[0]
     if kind == "v":
         return node[1]
-    if kind == "mul" and len(node[1]) <= 4 and all(
-            f[0] == "v" and len(f[1]) == 1 and f[1].isupper() for f in node[1]):
+    if (
+        kind == "mul"
+        and len(node[1]) <= 4
+        and all(f[0] == "v" and len(f[1]) == 1 and f[1].isupper() for f in node[1])
+    ):
         return "".join(f[1] for f in node[1])
     if kind == "abs" and node[1][0] == "mul":
         return label_name(node[1])
@@ -316,8 +320,14 @@ def named_value(eq: tuple) -> tuple[str, tuple] | None:
         return lhs[1], rhs
     if lhs[0] == "tuple" and all(item[0] == "v" for item in lhs[3]) and not free_symbols(rhs):
         return ",".join(item[1] for item in lhs[3]), rhs  # (a, b) = (2, 3)
-    if lhs[0] == "mul" and len(lhs[1]) == 2 and lhs[1][0][0] == "v" and lhs[1][1][0] == "v" \
-            and lhs[1][0][1] in _FUNCTION_NAMES and lhs[1][0][1] not in free_symbols(rhs):
+    if (
+        lhs[0] == "mul"
+        and len(lhs[1]) == 2
+        and lhs[1][0][0] == "v"
+        and lhs[1][1][0] == "v"
+        and lhs[1][0][1] in _FUNCTION_NAMES
+        and lhs[1][0][1] not in free_symbols(rhs)
+    ):
         return lhs[1][0][1], rhs  # f(x) = 2x + 1 (parsed as the product f*x)
     if rhs[0] == "v" and len(chain) == 2 and rhs[1] not in free_symbols(lhs):
         return rhs[1], lhs
@@ -491,7 +501,9 @@ def long_decimal_matches(raw: str, value: Fraction) -> bool:
     target = abs(value)
     scaled = target * 10 ** len(places)
     truncated = Fraction(scaled.numerator // scaled.denominator, 10 ** len(places))
-    rounded = Fraction((2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator), 10 ** len(places))
+    rounded = Fraction(
+        (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator), 10 ** len(places)
+    )
     if written in (truncated, rounded):
         return True
     try:
@@ -528,21 +540,24 @@ def _unordered_equal(gold_items: tuple, resp_items: tuple, cache: ValueCache | N
 def _dedupe_equal(gold_items: tuple, resp_items: tuple, cache: ValueCache | None) -> bool:
     if len(resp_items) > MAX_ITEMS or len(gold_items) > MAX_ITEMS:
         return False
-    return all(any(shapes_equal(g, r, cache) for r in resp_items) for g in gold_items) and \
-        all(any(shapes_equal(g, r, cache) for g in gold_items) for r in resp_items)
+    return all(any(shapes_equal(g, r, cache) for r in resp_items) for g in gold_items) and all(
+        any(shapes_equal(g, r, cache) for g in gold_items) for r in resp_items
+    )
 
 
 def _ordered_equal(gold_items: tuple, resp_items: tuple, cache: ValueCache | None) -> bool:
     return len(gold_items) == len(resp_items) and all(
-        shapes_equal(g, r, cache) for g, r in zip(gold_items, resp_items))
+        shapes_equal(g, r, cache) for g, r in zip(gold_items, resp_items)
+    )
 
 
 def _equations_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:
     if not (_chain_consistent(gold, cache) and _chain_consistent(resp, cache)):
         return False
     g_lhs, g_rhs, r_lhs, r_rhs = gold[1], gold[2], resp[1], resp[2]
-    if (values_equal(g_lhs, r_lhs, cache) and values_equal(g_rhs, r_rhs, cache)) or \
-            (values_equal(g_lhs, r_rhs, cache) and values_equal(g_rhs, r_lhs, cache)):
+    if (values_equal(g_lhs, r_lhs, cache) and values_equal(g_rhs, r_rhs, cache)) or (
+        values_equal(g_lhs, r_rhs, cache) and values_equal(g_rhs, r_lhs, cache)
+    ):
         return True
     # the same equation scaled: (l1 - r1) = c * (l2 - r2) for one constant c != 0
     gold_diff = ("add", (g_lhs, ("neg", g_rhs)))
@@ -636,16 +651,22 @@ def shapes_equal(gold: tuple, resp: tuple, cache: ValueCache | None) -> bool:  #
         return gold[1] == resp[1] and gold[2] == resp[2] and _ordered_equal(gold[3], resp[3], cache)
     if g_kind == "M" and r_kind == "M":
         return len(gold[1]) == len(resp[1]) and all(
-            _ordered_equal(g_row, r_row, cache) for g_row, r_row in zip(gold[1], resp[1]))
+            _ordered_equal(g_row, r_row, cache) for g_row, r_row in zip(gold[1], resp[1])
+        )
     if g_kind == "E" and r_kind == "E":
         return _equations_equal(gold, resp, cache)
     if g_kind == "R" and r_kind == "R":
-        if gold[1] == resp[1] and _ordered_equal(tuple(("S", e) for e in gold[2]),
-                                                 tuple(("S", e) for e in resp[2]), cache):
+        if gold[1] == resp[1] and _ordered_equal(
+            tuple(("S", e) for e in gold[2]), tuple(("S", e) for e in resp[2]), cache
+        ):
             return True
         gold_set, resp_set = solution_set(gold), solution_set(resp)
-        return gold_set is not None and resp_set is not None and gold_set[0] == resp_set[0] and \
-            shapes_equal(gold_set[1], resp_set[1], cache)
+        return (
+            gold_set is not None
+            and resp_set is not None
+            and gold_set[0] == resp_set[0]
+            and shapes_equal(gold_set[1], resp_set[1], cache)
+        )
     if g_kind == "X" and r_kind == "X":
         return gold[1] == resp[1]
     if g_kind == "B":

@@ -1,4 +1,5 @@
 """``verify(response, gold)``: extraction, anti-hacking rules, fast paths and the cached gold parses."""
+
 from __future__ import annotations
 
 import re
@@ -109,13 +110,30 @@ def text_key(text: str) -> str:
 
 
 _CHOICE_GOLD = re.compile(r"\(?([A-E])\)?")
-_CHOICE_RESPONSE = re.compile(r"(?:option|choice|answer)?\s*[(\[]?([A-Ea-e])[)\]]?(?:[\s:.)].*)?", re.IGNORECASE | re.DOTALL)
+_CHOICE_RESPONSE = re.compile(
+    r"(?:option|choice|answer)?\s*[(\[]?([A-Ea-e])[)\]]?(?:[\s:.)].*)?", re.IGNORECASE | re.DOTALL
+)
 _CHOICE_LETTERS = re.compile(r"(?<![A-Za-z\\])[A-E](?![A-Za-z])")
 
 
 # answers that are words, not products of variables: compared without case ("No" is "no", not N*o)
-_WORD_ANSWERS = frozenset({"yes", "no", "true", "false", "none", "neither", "both", "always", "never",
-                           "undefined", "impossible", "odd", "even"})
+_WORD_ANSWERS = frozenset(
+    {
+        "yes",
+        "no",
+        "true",
+        "false",
+        "none",
+        "neither",
+        "both",
+        "always",
+        "never",
+        "undefined",
+        "impossible",
+        "odd",
+        "even",
+    }
+)
 
 
 def _strip_text_commands(text: str) -> str:
@@ -157,8 +175,14 @@ def _match_reason(gold_shape: tuple | None) -> str:
     if kind == "T":
         interval = gold_shape[1] == "[" or gold_shape[2] == "]" or "inf" in repr(gold_shape[3])
         return "match:interval" if interval else "match:tuple"
-    return {"L": "match:set", "M": "match:matrix", "E": "match:equation", "X": "match:text",
-            "B": "match:numeric", "R": "match:inequality"}.get(kind, "match:symbolic")
+    return {
+        "L": "match:set",
+        "M": "match:matrix",
+        "E": "match:equation",
+        "X": "match:text",
+        "B": "match:numeric",
+        "R": "match:inequality",
+    }.get(kind, "match:symbolic")
 
 
 @lru_cache(maxsize=8192)
@@ -228,13 +252,18 @@ def compare_answer(answer: str, gold: GoldAnswer) -> tuple[bool, str]:  # noqa: 
         resp_fast = fast_number(screened)
         if resp_fast is not None:
             equal = _numbers_equal(gold.fast, resp_fast) or (
-                not gold.fast[1] and not resp_fast[1] and "." in screened
-                and long_decimal_matches(_compact(screened), gold.fast[0]))
+                not gold.fast[1]
+                and not resp_fast[1]
+                and "." in screened
+                and long_decimal_matches(_compact(screened), gold.fast[0])
+            )
             return (True, "match:numeric") if equal else (False, "mismatch")
     resp_key = text_key(screened)
     if gold.key.lower() in _WORD_ANSWERS and resp_key.lower() == gold.key.lower():
         return True, "match:exact"
-    if resp_key == gold.key or (gold.shape is not None and gold.shape[0] == "X" and resp_key.lower() == gold.key):
+    if resp_key == gold.key or (
+        gold.shape is not None and gold.shape[0] == "X" and resp_key.lower() == gold.key
+    ):
         return True, "match:exact"
     if gold.shape is None:
         return False, "unparseable:gold"
@@ -360,7 +389,9 @@ def _verify_marked(answers: list[FinalAnswer], gold: GoldAnswer) -> tuple[bool, 
     for answer in answers[:-1]:
         ok, reason = compare_answer(answer.text, gold)
         matched.append(ok)
-        if not ok and (answer.strict or not (reason.startswith("unparseable") or _is_text_answer(answer.text))):
+        if not ok and (
+            answer.strict or not (reason.startswith("unparseable") or _is_text_answer(answer.text))
+        ):
             if not multi:
                 return False, "ambiguous:multiple_answers"
             offending.append(answer)
@@ -368,8 +399,11 @@ def _verify_marked(answers: list[FinalAnswer], gold: GoldAnswer) -> tuple[bool, 
         return True, final_reason
     parts = [a for a, ok in zip([answers[-1]] + answers[:-1], matched) if not ok and a.strict]
     ordered = gold.shape is not None and gold.shape[0] == "T"
-    if len(parts) >= 2 and all(a.kind == "box" and not (ordered and a.after_or) for a in parts) \
-            and all(a.strict for a in offending):
+    if (
+        len(parts) >= 2
+        and all(a.kind == "box" and not (ordered and a.after_or) for a in parts)
+        and all(a.strict for a in offending)
+    ):
         parts.sort(key=answers.index)
         combined_ok, combined_reason = compare_answer(", ".join(a.text for a in parts), gold)
         if combined_ok:
@@ -385,7 +419,8 @@ def _multi_valued(gold: GoldAnswer) -> bool:
         return False
     kind = gold.shape[0]
     return (kind == "L" and len(gold.shape[1]) > 1) or (
-        kind == "T" and gold.shape[1] == "(" and gold.shape[2] == ")" and len(gold.shape[3]) > 1)
+        kind == "T" and gold.shape[1] == "(" and gold.shape[2] == ")" and len(gold.shape[3]) > 1
+    )
 
 
 def _is_text_answer(answer: str) -> bool:
@@ -407,8 +442,13 @@ def _states_work(answer: str) -> bool:
 
 
 _WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
-_MATH_WORDS = FUNCTIONS | UNITS | CONNECTIVES | frozenset(NUMBER_WORDS) | frozenset(
-    ("pi", "infty", "infinity", "inf", "frac", "sqrt", "text"))
+_MATH_WORDS = (
+    FUNCTIONS
+    | UNITS
+    | CONNECTIVES
+    | frozenset(NUMBER_WORDS)
+    | frozenset(("pi", "infty", "infinity", "inf", "frac", "sqrt", "text"))
+)
 
 
 def _looks_like_prose(answer: str) -> bool:
@@ -422,8 +462,9 @@ def _verify_unmarked(text: str, gold: GoldAnswer) -> Verdict:
     found = unmarked_answers(text)
     gold_is_text = gold.shape is not None and gold.shape[0] == "X"
     whole = found.whole
-    if whole is not None and (gold_is_text or not (
-            _looks_like_prose(whole) or _is_text_answer(whole) or _states_work(whole))):
+    if whole is not None and (
+        gold_is_text or not (_looks_like_prose(whole) or _is_text_answer(whole) or _states_work(whole))
+    ):
         ok, reason = compare_answer(whole, gold)
         return Verdict(ok, 1.0 if ok else 0.0, whole, reason)
     if found.result is None:

@@ -10,6 +10,7 @@
 Every operation is bounded: integer exponents, factorials, binomials, bit sizes and magnitudes are capped
 (``10^{10^{10}}`` is refused, never computed) and each node visit checks the deadline.
 """
+
 from __future__ import annotations
 
 import math
@@ -123,7 +124,7 @@ def _int_root(value: int, n: int) -> int | None:
                 break
             root = nxt
     for candidate in (root - 1, root, root + 1):
-        if candidate >= 0 and candidate ** n == value:
+        if candidate >= 0 and candidate**n == value:
             return candidate
     return None
 
@@ -147,10 +148,15 @@ def _pow_int(base: Any, exponent: int) -> Any:
             raise Undefined("division by zero")
         if base == 0 and exponent == 0:
             raise Undefined("0^0")
-        return base ** exponent
+        return base**exponent
     ar, ai = _parts(base)
-    bits = max(ar.numerator.bit_length(), ar.denominator.bit_length(), ai.numerator.bit_length(),
-               ai.denominator.bit_length(), 1)
+    bits = max(
+        ar.numerator.bit_length(),
+        ar.denominator.bit_length(),
+        ai.numerator.bit_length(),
+        ai.denominator.bit_length(),
+        1,
+    )
     if (bits + 1) * abs(exponent) > MAX_EXACT_BITS:
         raise NotExact("power too large")
     result: Any = Fraction(1)
@@ -258,7 +264,7 @@ def exact(node: tuple, env: Mapping[str, Any]) -> Any:  # noqa: C901  (one branc
     if kind == "binom":
         n = _as_int(exact(node[1], env))
         k = _as_int(exact(node[2], env))
-        if k < 0 or n < 0 or k > MAX_FACTORIAL or n > 10 ** 9:
+        if k < 0 or n < 0 or k > MAX_FACTORIAL or n > 10**9:
             raise Undefined("binomial out of range")
         return _norm(Fraction(math.comb(n, k)))
     if kind == "abs":
@@ -359,14 +365,16 @@ class Magnitudes:
 
 def _mp_number(ctx: Any, value: Any) -> Any:
     if isinstance(value, QC):
-        return ctx.mpc(ctx.mpf(value.re.numerator) / value.re.denominator,
-                       ctx.mpf(value.im.numerator) / value.im.denominator)
+        return ctx.mpc(
+            ctx.mpf(value.re.numerator) / value.re.denominator,
+            ctx.mpf(value.im.numerator) / value.im.denominator,
+        )
     if value.denominator == 1:
         return ctx.mpf(value.numerator)
     return ctx.mpf(value.numerator) / value.denominator
 
 
-_ARG_LIMIT = 2 ** 64
+_ARG_LIMIT = 2**64
 
 
 def approx(node: tuple, env: Mapping[str, Any], ctx: Any, mags: Magnitudes) -> Any:  # noqa: C901  (one branch per node kind)
@@ -472,9 +480,25 @@ def _mp_power(ctx: Any, base: Any, exponent: Any) -> Any:
 
 
 _MP_FUNCTIONS = {
-    "sin": "sin", "cos": "cos", "tan": "tan", "cot": "cot", "sec": "sec", "csc": "csc", "arcsin": "asin",
-    "arccos": "acos", "arctan": "atan", "arccot": "acot", "arcsec": "asec", "arccsc": "acsc", "sinh": "sinh",
-    "cosh": "cosh", "tanh": "tanh", "exp": "exp", "ln": "ln", "sqrt": "sqrt", "abs": "fabs",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "cot": "cot",
+    "sec": "sec",
+    "csc": "csc",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arccot": "acot",
+    "arcsec": "asec",
+    "arccsc": "acsc",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "exp": "exp",
+    "ln": "ln",
+    "sqrt": "sqrt",
+    "abs": "fabs",
 }
 
 
@@ -532,7 +556,7 @@ def free_symbols(node: Any, out: set | None = None) -> set:
             return out
         if head in ("n", "c", "based", "text"):
             return out
-        for part in (node[1:] if isinstance(head, str) else node):
+        for part in node[1:] if isinstance(head, str) else node:
             if isinstance(part, tuple):
                 free_symbols(part, out)
     return out

@@ -15,6 +15,7 @@ nothing when that result is negated ("not 2", "2 is wrong").
 Chat-template debris is not part of the answer: the text from the first special token on
 (``<|im_start|>user ...``, ``<|eot_id|>``, ``</s>``) is dropped (:func:`strip_chat_debris`).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,10 +30,59 @@ from mathgym.verifier.limits import MAX_ANSWER_CHARS, check_deadline
 # backtrack quadratically on a long response.
 _PHRASE = re.compile(
     r"(?:final[ \t]++answer|(?<![a-z])answer)[ \t]*+\**+[ \t]*+(?:is\b[ \t]*+:?|:|=|\n)\s*+\**+[ \t]*+",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _HASHES = re.compile(r"^[ \t]*+####[ \t]*+(.+)$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"\n|\.(?=\s|$)|;\s|!\s|\?\s")
-_STOP_WORDS = frozenset(["not", "that", "this", "to", "will", "should", "would", "can", "could", "may", "might", "must", "probably", "likely", "correct", "wrong", "incorrect", "in", "at", "because", "of", "for", "on", "the", "a", "an", "we", "i", "it", "its", "which", "what", "how", "when", "where", "if", "whether", "below", "above", "given", "as", "clearly", "obviously", "simply", "just"])
+_STOP_WORDS = frozenset(
+    [
+        "not",
+        "that",
+        "this",
+        "to",
+        "will",
+        "should",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "probably",
+        "likely",
+        "correct",
+        "wrong",
+        "incorrect",
+        "in",
+        "at",
+        "because",
+        "of",
+        "for",
+        "on",
+        "the",
+        "a",
+        "an",
+        "we",
+        "i",
+        "it",
+        "its",
+        "which",
+        "what",
+        "how",
+        "when",
+        "where",
+        "if",
+        "whether",
+        "below",
+        "above",
+        "given",
+        "as",
+        "clearly",
+        "obviously",
+        "simply",
+        "just",
+    ]
+)
 _PHRASE_WINDOW = 100_000
 _MAX_BOXES = 64
 #: how far after the final answer a hedged second candidate is looked for
@@ -58,10 +108,13 @@ class FinalAnswer(NamedTuple):
 
 
 # --- chat-template debris -----------------------------------------------------------------------------------
-_CHAT_TOKEN = re.compile(r"<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|</s>|<start_of_turn>|<end_of_turn>|\[INST\]"
-                         r"|\n[ \t]*+(?:Human|User|USER)[ \t]*+:")  # a plain-text transcript's next user turn
+_CHAT_TOKEN = re.compile(
+    r"<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|</s>|<start_of_turn>|<end_of_turn>|\[INST\]"
+    r"|\n[ \t]*+(?:Human|User|USER)[ \t]*+:"
+)  # a plain-text transcript's next user turn
 _LEADING_HEADER = re.compile(
-    r"(?:\s*+(?:<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|<s>|<start_of_turn>)[ \t]*+(?:assistant|model)?)+\s*+")
+    r"(?:\s*+(?:<\|[A-Za-z_][A-Za-z0-9_]{0,40}\|>|<s>|<start_of_turn>)[ \t]*+(?:assistant|model)?)+\s*+"
+)
 
 
 def strip_chat_debris(text: str) -> str:
@@ -70,13 +123,18 @@ def strip_chat_debris(text: str) -> str:
 
     :param text: a whole response.
     """
-    if "<" not in text and "[INST]" not in text and "\nHuman" not in text and "\nUser" not in text \
-            and "\nUSER" not in text:  # substring tests are far cheaper than the regex on long responses
+    if (
+        "<" not in text
+        and "[INST]" not in text
+        and "\nHuman" not in text
+        and "\nUser" not in text
+        and "\nUSER" not in text
+    ):  # substring tests are far cheaper than the regex on long responses
         return text
     header = _LEADING_HEADER.match(text) if text.lstrip()[:1] == "<" else None
     start = header.end() if header else 0
     debris = _CHAT_TOKEN.search(text, start)
-    return text[start:debris.start()] if debris else text[start:]
+    return text[start : debris.start()] if debris else text[start:]
 
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
@@ -102,13 +160,15 @@ def boxed_answers(text: str) -> list[tuple[int, str]] | None:
         if cursor < len(text) and text[cursor] == "{":
             close = matching_brace(text, cursor, MAX_ANSWER_CHARS * 4)
             if close < 0:
-                content = text[cursor + 1:cursor + 1 + MAX_ANSWER_CHARS + 1]  # unbalanced: unparseable later
+                content = text[
+                    cursor + 1 : cursor + 1 + MAX_ANSWER_CHARS + 1
+                ]  # unbalanced: unparseable later
                 found.append((len(text), content))
                 return found if len(found) <= _MAX_BOXES else None
-            found.append((close + 1, text[cursor + 1:close]))
+            found.append((close + 1, text[cursor + 1 : close]))
             position = close + 1
         else:  # "\boxed 5": the next token
-            token = re.match(r"[^\s$]+", text[cursor:cursor + MAX_ANSWER_CHARS])
+            token = re.match(r"[^\s$]+", text[cursor : cursor + MAX_ANSWER_CHARS])
             if token:
                 found.append((cursor + token.end(), token.group()))
             position = cursor + 1
@@ -124,8 +184,12 @@ _DIRTY_END = frozenset("$])*`.,;: ")
 def _clean(answer: str) -> str:
     """Strip math delimiters, an inner ``\\boxed``, markdown emphasis and trailing punctuation."""
     answer = answer.strip()
-    if answer and answer[-1] not in _DIRTY_END and answer[0] not in _DIRTY_START and not (
-            answer[0] == "\\" and answer[1:2] in ("b", "f", "[", "(")):
+    if (
+        answer
+        and answer[-1] not in _DIRTY_END
+        and answer[0] not in _DIRTY_START
+        and not (answer[0] == "\\" and answer[1:2] in ("b", "f", "[", "("))
+    ):
         return answer
     for _ in range(3):
         before = answer
@@ -133,10 +197,17 @@ def _clean(answer: str) -> str:
             inner = boxed_answers(answer)
             if inner and len(inner) == 1 and inner[0][0] >= len(answer.rstrip(". $")):
                 answer = inner[0][1].strip()
-        for left, right in (("$$", "$$"), ("$", "$"), ("\\[", "\\]"), ("\\(", "\\)"), ("**", "**"), ("*", "*"),
-                            ("`", "`")):
+        for left, right in (
+            ("$$", "$$"),
+            ("$", "$"),
+            ("\\[", "\\]"),
+            ("\\(", "\\)"),
+            ("**", "**"),
+            ("*", "*"),
+            ("`", "`"),
+        ):
             if answer.startswith(left) and answer.endswith(right) and len(answer) >= len(left) + len(right):
-                answer = answer[len(left):len(answer) - len(right)].strip()
+                answer = answer[len(left) : len(answer) - len(right)].strip()
         answer = answer.rstrip(" .,;:").strip()
         if answer.startswith("**"):
             answer = answer.lstrip("*").strip()
@@ -149,18 +220,18 @@ def _clean(answer: str) -> str:
 
 def _phrase_capture(text: str, start: int) -> str:
     """The answer text after a phrase such as "the answer is": a math span or the rest of the sentence."""
-    rest = text[start:start + MAX_ANSWER_CHARS + 8]
+    rest = text[start : start + MAX_ANSWER_CHARS + 8]
     for left, right in (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$")):
         if rest.startswith(left):
             close = rest.find(right, len(left))
             if close > 0:
-                return rest[:close + len(right)]
+                return rest[: close + len(right)]
     if rest.startswith("\\boxed") or rest.startswith("\\fbox"):
         boxes = boxed_answers(rest)
         if boxes:
-            return rest[:boxes[0][0]]
+            return rest[: boxes[0][0]]
     end = _SENTENCE_END.search(rest)
-    return rest[:end.start()] if end else rest
+    return rest[: end.start()] if end else rest
 
 
 _NEGATED_ALTERNATIVE = re.compile(r"\s*+,?\s++(?:and\s++)?not\s.*", re.IGNORECASE | re.DOTALL)
@@ -169,7 +240,7 @@ _NEGATED_ALTERNATIVE = re.compile(r"\s*+,?\s++(?:and\s++)?not\s.*", re.IGNORECAS
 def _drop_negated_alternative(capture: str) -> str:
     """``5, not 6`` → ``5``: the answer stated, without the value it is contrasted with."""
     match = _NEGATED_ALTERNATIVE.search(capture)
-    return capture[:match.start()] if match and capture[:match.start()].strip() else capture
+    return capture[: match.start()] if match and capture[: match.start()].strip() else capture
 
 
 def _answer_like(capture: str) -> bool:
@@ -253,15 +324,20 @@ _HEDGE = re.compile(
     r"simply|instead|the|answer|it's)\b)*?"
     r"(?P<candidate>\$[^$\n]{1,200}+\$|\\\(.{1,200}?\\\)|\\boxed\{[^{}]{1,200}+\}|"
     r"-?(?:\\?\$)?\d[\d,]*+(?:\.\d++)?(?:/\d++)?(?:\\?%)?)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 # A final answer taken back right after it is given: "\boxed{2} is wrong".
 _RETRACTION = re.compile(
     r"[\s.,:;)*$]{0,4}(?:(?:but\s++)?(?:that|it|this|which)(?:['\u2019]s|\s+is|\s+was)\s++"
-    r"|(?:is|was|would\s+be|seems)\s++)?(?:not\s+(?:correct|right|the\s+answer)|wrong|incorrect)\b", re.IGNORECASE)
+    r"|(?:is|was|would\s+be|seems)\s++)?(?:not\s+(?:correct|right|the\s+answer)|wrong|incorrect)\b",
+    re.IGNORECASE,
+)
 
 
-_HEDGE_WORD = re.compile(r"or|maybe|perhaps|possibly|alternatively|otherwise|could|might|may|would", re.IGNORECASE)
+_HEDGE_WORD = re.compile(
+    r"or|maybe|perhaps|possibly|alternatively|otherwise|could|might|may|would", re.IGNORECASE
+)
 
 
 def hedged_answers(tail: str) -> list[str]:
@@ -292,7 +368,7 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
         marked = [FinalAnswer(_clean(boxes[0][1]), True, "box")]
         for (previous_end, _), (end, content) in itertools.pairwise(boxes):
             # the words just before this box: "\\boxed{2} or \\boxed{3}" offers alternatives
-            between = text[previous_end:max(previous_end, end - len(content) - 1)][-_CONNECTIVE_WINDOW:]
+            between = text[previous_end : max(previous_end, end - len(content) - 1)][-_CONNECTIVE_WINDOW:]
             marked.append(FinalAnswer(_clean(content), True, "box", _OR.search(between) is not None))
         marker, last_end = "boxed", boxes[-1][0]
         marked += [FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])]
@@ -301,7 +377,9 @@ def final_answers(text: str) -> tuple[list[FinalAnswer], str] | None:
         if hashes:
             marker, last_end = "hashes", hashes[-1][0]
             marked = [FinalAnswer(a, True, "hash") for _, a in hashes]
-            marked += [FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])]
+            marked += [
+                FinalAnswer(capture, False, "phrase") for _, capture in phrase_answers(text[last_end:])
+            ]
         else:
             phrases = phrase_answers(text)
             if not phrases:
@@ -349,7 +427,7 @@ def extract_answer(text: str) -> str | None:
     text = strip_chat_debris(text)
     boxes = boxed_answers(text)
     if boxes is None:
-        return _clean(text[text.rfind("\\boxed"):][:MAX_ANSWER_CHARS]) or None
+        return _clean(text[text.rfind("\\boxed") :][:MAX_ANSWER_CHARS]) or None
     if boxes:
         return _clean(boxes[-1][1]) or None
     hashes = hash_answers(text) or tag_answers(text)
@@ -365,12 +443,17 @@ def extract_answer(text: str) -> str | None:
 _UNMARKED_WINDOW = 2000
 _WHOLE_ANSWER_CHARS = 120
 # math spans: $$..$$, \[..\], \(..\), $..$, and a matrix environment written without delimiters
-_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$([^$]+?)\$"
-                        r"|(\\begin\{([pbvVB]?matrix)\}.*?\\end\{\6\})", re.DOTALL)
+_MATH_SPAN = re.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$([^$]+?)\$"
+    r"|(\\begin\{([pbvVB]?matrix)\}.*?\\end\{\6\})",
+    re.DOTALL,
+)
 # a stated number: not part of a word or of another number ("abc5def", "x2"), with its currency, percent,
 # fraction or clock-time parts
-_RESULT_NUMBER = re.compile(r"(?<![\w.,/\\^_])(?:\\?\$)?-?(?:\d{1,3}(?:,\d{3})++|\d++)(?!,\d)(?:\.\d++)?"
-                            r"(?:/\d++|:\d\d)?(?:\\?%)?(?![\w])")
+_RESULT_NUMBER = re.compile(
+    r"(?<![\w.,/\\^_])(?:\\?\$)?-?(?:\d{1,3}(?:,\d{3})++|\d++)(?!,\d)(?:\.\d++)?"
+    r"(?:/\d++|:\d\d)?(?:\\?%)?(?![\w])"
+)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s++|\n++")
 _PROSE_WORDS = re.compile(r"(?:^|[\s,])[A-Za-z]{3,}[\s,]++[A-Za-z]{2,}")
 _COMMAND = re.compile(r"\\[A-Za-z]++(?:\{[A-Za-z*]*+\})?")
@@ -378,7 +461,9 @@ _COMMAND = re.compile(r"\\[A-Za-z]++(?:\{[A-Za-z*]*+\})?")
 _NEGATION_BEFORE = re.compile(
     r"(?:\b(?:not|never|no|cannot|rule\s+out|ruled\s+out|exclude|excluding|except)|n't)\s++"
     r"(?:(?:be|equal|equals|to|exactly|the|answer|is|possibly|definitely|just|simply|quite|even|that|it|this)"
-    r"\s++){0,3}[$(\\\[]*+$", re.IGNORECASE)
+    r"\s++){0,3}[$(\\\[]*+$",
+    re.IGNORECASE,
+)
 # ... or that follows it: "2 is wrong", "2 is not the answer", "2 - but that's wrong" (", not 3" after a
 # number negates the 3, not the number before it)
 _NEGATION_AFTER = re.compile(
@@ -386,10 +471,14 @@ _NEGATION_AFTER = re.compile(
     r"(?:not\b|wrong\b|incorrect\b|false\b|impossible\b|invalid\b|ruled\s+out)"
     r"|[\s$)\],;:(\-\u2013\u2014]*+(?:but\s++)?(?:(?:that|it|this|which)(?:['\u2019]s|\s+is|\s+was|\s+would\s+be)"
     r"\s++)?(?:wrong|incorrect|false|invalid)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # what joins the results of one list: "2 and 3", "3, 4", "3, or maybe 4"
-_LIST_SEPARATOR = re.compile(r"[\s,;$]*+(?:(?P<connective>and/or|or|and)\b"
-                             r"(?:\s++(?:maybe|perhaps|possibly|probably|even|else|also))?)?[\s,;$]*+", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(
+    r"[\s,;$]*+(?:(?P<connective>and/or|or|and)\b"
+    r"(?:\s++(?:maybe|perhaps|possibly|probably|even|else|also))?)?[\s,;$]*+",
+    re.IGNORECASE,
+)
 
 
 class UnmarkedAnswers(NamedTuple):
@@ -434,15 +523,18 @@ def unmarked_answers(text: str) -> UnmarkedAnswers:
     for match in _MATH_SPAN.finditer(tail):
         check_deadline()
         content = next(group for group in match.groups()[:5] if group is not None)
-        if match.group(4) is None or _is_math_span(content, tail[match.end():match.end() + 1]):
+        if match.group(4) is None or _is_math_span(content, tail[match.end() : match.end() + 1]):
             spans.append((match.start(), match.end(), content.strip()))
     inside = _covered(spans)
-    candidates = spans + [(m.start(), m.end(), m.group()) for m in _RESULT_NUMBER.finditer(tail)
-                          if not inside(m.start())]
+    candidates = spans + [
+        (m.start(), m.end(), m.group()) for m in _RESULT_NUMBER.finditer(tail) if not inside(m.start())
+    ]
     candidates.sort()
     if not candidates:
         return UnmarkedAnswers(whole, None, False)
-    breaks = [0] + [m.end() for m in _SENTENCE_BREAK.finditer(tail) if not inside(m.start())] + [len(tail) + 1]
+    breaks = (
+        [0] + [m.end() for m in _SENTENCE_BREAK.finditer(tail) if not inside(m.start())] + [len(tail) + 1]
+    )
     # the last sentence that states anything
     for left, right in zip(reversed(breaks[:-1]), reversed(breaks[1:])):
         here = [c for c in candidates if left <= c[0] < right]
@@ -455,7 +547,7 @@ def unmarked_answers(text: str) -> UnmarkedAnswers:
     first = kept[-1]
     result = _result_text(first[2])
     for previous in reversed(kept[:-1]):  # a list: "2 and 3", "3, or maybe 4"
-        separator = _LIST_SEPARATOR.fullmatch(tail[previous[1]:first[0]])
+        separator = _LIST_SEPARATOR.fullmatch(tail[previous[1] : first[0]])
         if separator is None:
             break
         joiner = " or " if (separator.group("connective") or "").lower() == "or" else ", "
@@ -466,15 +558,19 @@ def unmarked_answers(text: str) -> UnmarkedAnswers:
 
 def _covered(spans: list[tuple[int, int, str]]) -> Callable[[int], bool]:
     """A test whether a position lies inside one of the (sorted, disjoint) spans."""
+
     def inside(position: int) -> bool:
         return any(start <= position < end for start, end, _ in spans)
+
     return inside
 
 
 def _negated(tail: str, left: int, right: int, candidate: tuple[int, int, str]) -> bool:
     start, end, _ = candidate
-    return bool(_NEGATION_BEFORE.search(tail[max(left, start - 60):start])
-                or _NEGATION_AFTER.match(tail[end:min(right, end + 60)]))
+    return bool(
+        _NEGATION_BEFORE.search(tail[max(left, start - 60) : start])
+        or _NEGATION_AFTER.match(tail[end : min(right, end + 60)])
+    )
 
 
 def _result_text(raw: str) -> str:

@@ -4,6 +4,7 @@
 not an answer. A problem names its required form in ``meta["answer_form"]``; :func:`check_form` runs
 after the value matched. Unknown forms are not enforced.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

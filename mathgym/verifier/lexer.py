@@ -9,6 +9,7 @@ mapped to its LaTeX meaning. Digits from any other script (Arabic-Indic, fullwid
 bold/monospace digits, ...) and invisible format characters (zero-width spaces, bidi overrides) make the
 answer unparseable, so a lookalike answer is never accepted, even when it would stand for the gold.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,31 +29,332 @@ class LookalikeCharacter(ParseError):
 
 Token = tuple  # (kind: str, value: object, spaced: bool)
 
-_GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"]
-FUNCTIONS = frozenset(["sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc", "sinh", "cosh", "tanh", "log", "ln", "lg", "exp", "sqrt", "abs", "floor", "ceil", "gcd", "lcm", "max", "min", "det"])
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "varepsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "vartheta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "varphi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
+]
+FUNCTIONS = frozenset(
+    [
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "arccot",
+        "arcsec",
+        "arccsc",
+        "sinh",
+        "cosh",
+        "tanh",
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "sqrt",
+        "abs",
+        "floor",
+        "ceil",
+        "gcd",
+        "lcm",
+        "max",
+        "min",
+        "det",
+    ]
+)
 CONNECTIVES = frozenset(("or", "and"))
-UNITS = frozenset(["cm", "mm", "km", "m", "meter", "meters", "metre", "metres", "centimeter", "centimeters", "millimeter", "millimeters", "kilometer", "kilometers", "centimetre", "centimetres", "millimetre", "millimetres", "kilometre", "kilometres", "milligram", "milligrams", "in", "inch", "inches", "ft", "foot", "feet", "yd", "yard", "yards", "mi", "mile", "miles", "mph", "kph", "kmh", "sq", "square", "squared", "cubic", "cu", "units", "unit", "g", "kg", "gram", "grams", "kilogram", "kilograms", "mg", "lb", "lbs", "pound", "pounds", "oz", "ounce", "ounces", "ton", "tons", "l", "liter", "liters", "litre", "litres", "ml", "milliliter", "milliliters", "gallon", "gallons", "gal", "quart", "quarts", "pint", "pints", "cup", "cups", "s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs", "dollar", "dollars", "cent", "cents", "usd", "euro", "euros", "degree", "degrees", "deg", "rad", "radian", "radians", "percent", "percentage", "point", "points"])
-NUMBER_WORDS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
-NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-                     "ninety": 90, "hundred": 100, "thousand": 1000})
+UNITS = frozenset(
+    [
+        "cm",
+        "mm",
+        "km",
+        "m",
+        "meter",
+        "meters",
+        "metre",
+        "metres",
+        "centimeter",
+        "centimeters",
+        "millimeter",
+        "millimeters",
+        "kilometer",
+        "kilometers",
+        "centimetre",
+        "centimetres",
+        "millimetre",
+        "millimetres",
+        "kilometre",
+        "kilometres",
+        "milligram",
+        "milligrams",
+        "in",
+        "inch",
+        "inches",
+        "ft",
+        "foot",
+        "feet",
+        "yd",
+        "yard",
+        "yards",
+        "mi",
+        "mile",
+        "miles",
+        "mph",
+        "kph",
+        "kmh",
+        "sq",
+        "square",
+        "squared",
+        "cubic",
+        "cu",
+        "units",
+        "unit",
+        "g",
+        "kg",
+        "gram",
+        "grams",
+        "kilogram",
+        "kilograms",
+        "mg",
+        "lb",
+        "lbs",
+        "pound",
+        "pounds",
+        "oz",
+        "ounce",
+        "ounces",
+        "ton",
+        "tons",
+        "l",
+        "liter",
+        "liters",
+        "litre",
+        "litres",
+        "ml",
+        "milliliter",
+        "milliliters",
+        "gallon",
+        "gallons",
+        "gal",
+        "quart",
+        "quarts",
+        "pint",
+        "pints",
+        "cup",
+        "cups",
+        "s",
+        "sec",
+        "secs",
+        "second",
+        "seconds",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "dollar",
+        "dollars",
+        "cent",
+        "cents",
+        "usd",
+        "euro",
+        "euros",
+        "degree",
+        "degrees",
+        "deg",
+        "rad",
+        "radian",
+        "radians",
+        "percent",
+        "percentage",
+        "point",
+        "points",
+    ]
+)
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+NUMBER_WORDS.update(
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "thousand": 1000,
+    }
+)
 
 # Unicode characters with a fixed mathematical meaning (everything else non-ASCII is a word letter,
 # whitespace, or rejected).
 _UNICODE_MAP = {
-    "\u2212": "-", "\u2013": "-", "\u2012": "-", "\u00d7": r"\times ", "\u22c5": r"\cdot ", "\u00b7": r"\cdot ",
-    "\u2219": r"\cdot ", "\u00f7": r"\div ", "\u2044": "/", "\u2215": "/", "\u03c0": r"\pi ", "\u221a": r"\sqrt",
-    "\u221e": r"\infty ", "\u2264": r"\le ", "\u2265": r"\ge ", "\u2260": r"\ne ", "\u00b1": r"\pm ",
-    "\u2213": r"\mp ", "\u00b0": r"^\circ ", "\u222a": r"\cup ", "\u2229": r"\cap ", "\u2208": r"\in ",
-    "\u2248": r"\approx ", "\u2205": r"\emptyset ", "\u2019": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
-    "\u00bd": "(1/2)", "\u2153": "(1/3)", "\u2154": "(2/3)", "\u00bc": "(1/4)", "\u00be": "(3/4)",
-    "\u2155": "(1/5)", "\u215b": "(1/8)", "\u2070": "^0", "\u00b9": "^1", "\u00b2": "^2", "\u00b3": "^3",
-    "\u2074": "^4", "\u2075": "^5", "\u2076": "^6", "\u2077": "^7", "\u2078": "^8", "\u2079": "^9",
-    "\u207b": "^-", "\u2009": " ", "\u202f": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u3000": " ",
-    "\u2026": r"\ldots ", "\u27e8": r"\langle ", "\u27e9": r"\rangle ", "\u211d": r"\mathbb{R} ",
+    "\u2212": "-",
+    "\u2013": "-",
+    "\u2012": "-",
+    "\u00d7": r"\times ",
+    "\u22c5": r"\cdot ",
+    "\u00b7": r"\cdot ",
+    "\u2219": r"\cdot ",
+    "\u00f7": r"\div ",
+    "\u2044": "/",
+    "\u2215": "/",
+    "\u03c0": r"\pi ",
+    "\u221a": r"\sqrt",
+    "\u221e": r"\infty ",
+    "\u2264": r"\le ",
+    "\u2265": r"\ge ",
+    "\u2260": r"\ne ",
+    "\u00b1": r"\pm ",
+    "\u2213": r"\mp ",
+    "\u00b0": r"^\circ ",
+    "\u222a": r"\cup ",
+    "\u2229": r"\cap ",
+    "\u2208": r"\in ",
+    "\u2248": r"\approx ",
+    "\u2205": r"\emptyset ",
+    "\u2019": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00bd": "(1/2)",
+    "\u2153": "(1/3)",
+    "\u2154": "(2/3)",
+    "\u00bc": "(1/4)",
+    "\u00be": "(3/4)",
+    "\u2155": "(1/5)",
+    "\u215b": "(1/8)",
+    "\u2070": "^0",
+    "\u00b9": "^1",
+    "\u00b2": "^2",
+    "\u00b3": "^3",
+    "\u2074": "^4",
+    "\u2075": "^5",
+    "\u2076": "^6",
+    "\u2077": "^7",
+    "\u2078": "^8",
+    "\u2079": "^9",
+    "\u207b": "^-",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u3000": " ",
+    "\u2026": r"\ldots ",
+    "\u27e8": r"\langle ",
+    "\u27e9": r"\rangle ",
+    "\u211d": r"\mathbb{R} ",
 }
-_GREEK_UNICODE = {chr(0x3b1 + i): name for i, name in enumerate(
-    ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "varsigma", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"])}
+_GREEK_UNICODE = {
+    chr(0x3B1 + i): name
+    for i, name in enumerate(
+        [
+            "alpha",
+            "beta",
+            "gamma",
+            "delta",
+            "epsilon",
+            "zeta",
+            "eta",
+            "theta",
+            "iota",
+            "kappa",
+            "lambda",
+            "mu",
+            "nu",
+            "xi",
+            "omicron",
+            "pi",
+            "rho",
+            "varsigma",
+            "sigma",
+            "tau",
+            "upsilon",
+            "phi",
+            "chi",
+            "psi",
+            "omega",
+        ]
+    )
+}
 
 
 def screen_unicode(text: str) -> str:
@@ -94,10 +396,13 @@ _THOUSANDS_LATEX = re.compile(r"(?<=\d)(?:\{,\}|,\\!\s*+|\\,|\\;|\\ )(?=\d{3}(?!
 _DEGREE = re.compile(r"\^\s*+\{?\s*+\\circ\s*+\}?|\\circ|\\degree")
 # \text{} holds words; \mathrm{} and \operatorname{} hold upright *mathematics* (\mathrm{e} is Euler's number,
 # \operatorname{lcm} a function, \mathrm{kg} a unit), so their content is tokenized as math, word by word.
-_TEXT_CMD = re.compile(r"\\(?:(?P<text>text|textbf|textrm|textit|textsf|texttt|textnormal|mbox|hbox)"
-                       r"|mathrm|operatorname\*?)\s*\{")
+_TEXT_CMD = re.compile(
+    r"\\(?:(?P<text>text|textbf|textrm|textit|textsf|texttt|textnormal|mbox|hbox)"
+    r"|mathrm|operatorname\*?)\s*\{"
+)
 
-_MASTER = re.compile(r"""
+_MASTER = re.compile(
+    r"""
  (?P<ws>\s+)
 |(?P<skip>\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|middle)\s*\.
    |\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|middle|displaystyle
@@ -112,24 +417,63 @@ _MASTER = re.compile(r"""
 |(?P<rowsep>\\\\)
 |(?P<word>[A-Za-z]+)
 |(?P<op><=|>=|!=|=<|=>|==|\*\*|[-+*/^_!()\[\]{}|,;&=<>:'"%.?])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 _COMMANDS: dict[str, tuple[str, object]] = {
-    "frac": ("cmd", "frac"), "dfrac": ("cmd", "frac"), "tfrac": ("cmd", "frac"), "cfrac": ("cmd", "frac"),
-    "binom": ("cmd", "binom"), "dbinom": ("cmd", "binom"), "tbinom": ("cmd", "binom"),
-    "sqrt": ("cmd", "sqrt"), "mathbb": ("cmd", "mathbb"),
-    "pi": ("const", "pi"), "infty": ("const", "inf"), "infin": ("const", "inf"),
-    "emptyset": ("const", "empty"), "varnothing": ("const", "empty"),
-    "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"), "div": ("op", "/"),
-    "pm": ("op", "pm"), "mp": ("op", "mp"),
-    "le": ("op", "<="), "leq": ("op", "<="), "leqslant": ("op", "<="), "ge": ("op", ">="), "geq": ("op", ">="),
-    "geqslant": ("op", ">="), "lt": ("op", "<"), "gt": ("op", ">"), "ne": ("op", "!="), "neq": ("op", "!="),
-    "approx": ("op", "~="), "simeq": ("op", "~="), "in": ("op", "in"), "cup": ("op", "cup"),
-    "cap": ("op", "cap"), "lor": ("op", "or"), "vee": ("op", "or"), "land": ("op", "and"), "wedge": ("op", "and"),
-    "lfloor": ("open", "lfloor"), "rfloor": ("close", "rfloor"), "lceil": ("open", "lceil"),
-    "rceil": ("close", "rceil"), "langle": ("open", "("), "rangle": ("close", ")"),
-    "lvert": ("op", "|"), "rvert": ("op", "|"), "vert": ("op", "|"), "mid": ("op", "|"),
-    "degree": ("op", "deg"), "circ": ("op", "deg"), "percent": ("op", "%"),
+    "frac": ("cmd", "frac"),
+    "dfrac": ("cmd", "frac"),
+    "tfrac": ("cmd", "frac"),
+    "cfrac": ("cmd", "frac"),
+    "binom": ("cmd", "binom"),
+    "dbinom": ("cmd", "binom"),
+    "tbinom": ("cmd", "binom"),
+    "sqrt": ("cmd", "sqrt"),
+    "mathbb": ("cmd", "mathbb"),
+    "pi": ("const", "pi"),
+    "infty": ("const", "inf"),
+    "infin": ("const", "inf"),
+    "emptyset": ("const", "empty"),
+    "varnothing": ("const", "empty"),
+    "cdot": ("op", "*"),
+    "times": ("op", "*"),
+    "ast": ("op", "*"),
+    "div": ("op", "/"),
+    "pm": ("op", "pm"),
+    "mp": ("op", "mp"),
+    "le": ("op", "<="),
+    "leq": ("op", "<="),
+    "leqslant": ("op", "<="),
+    "ge": ("op", ">="),
+    "geq": ("op", ">="),
+    "geqslant": ("op", ">="),
+    "lt": ("op", "<"),
+    "gt": ("op", ">"),
+    "ne": ("op", "!="),
+    "neq": ("op", "!="),
+    "approx": ("op", "~="),
+    "simeq": ("op", "~="),
+    "in": ("op", "in"),
+    "cup": ("op", "cup"),
+    "cap": ("op", "cap"),
+    "lor": ("op", "or"),
+    "vee": ("op", "or"),
+    "land": ("op", "and"),
+    "wedge": ("op", "and"),
+    "lfloor": ("open", "lfloor"),
+    "rfloor": ("close", "rfloor"),
+    "lceil": ("open", "lceil"),
+    "rceil": ("close", "rceil"),
+    "langle": ("open", "("),
+    "rangle": ("close", ")"),
+    "lvert": ("op", "|"),
+    "rvert": ("op", "|"),
+    "vert": ("op", "|"),
+    "mid": ("op", "|"),
+    "degree": ("op", "deg"),
+    "circ": ("op", "deg"),
+    "percent": ("op", "%"),
 }
 for _name in _GREEK:
     _COMMANDS[_name] = ("id", _name)
@@ -227,10 +571,23 @@ def _classify_word(word: str, text_mode: bool, spaced: bool, out: list) -> None:
         else:
             out.append(("id", word, spaced))
     else:
-        for fname in ("sqrt", "arcsin", "arccos", "arctan", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln"):
+        for fname in (
+            "sqrt",
+            "arcsin",
+            "arccos",
+            "arctan",
+            "sin",
+            "cos",
+            "tan",
+            "cot",
+            "sec",
+            "csc",
+            "log",
+            "ln",
+        ):
             if low.startswith(fname) and len(low) > len(fname):
                 out.append(("func", fname, spaced))
-                _classify_word(word[len(fname):], False, False, out)
+                _classify_word(word[len(fname) :], False, False, out)
                 return
         if len(word) <= 3:
             for index, letter in enumerate(word):
@@ -298,7 +655,7 @@ def _tokenize_into(text: str, out: list, text_mode: bool, upright: bool = False)
             close = matching_brace(text, text_cmd.end() - 1)
             if close < 0:
                 raise ParseError("unbalanced braces")
-            inner = text[text_cmd.end():close]
+            inner = text[text_cmd.end() : close]
             if inner.strip():
                 first = len(out)
                 is_text = text_cmd.group("text") is not None

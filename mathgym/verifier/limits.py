@@ -6,6 +6,7 @@ thread only). Instead every loop of the verifier (tokenizer, parser, evaluator, 
 token and node counts, nesting depth, exponent and integer sizes and working precision are capped
 below, so no single step can run long.
 """
+
 from __future__ import annotations
 
 import threading

@@ -17,6 +17,7 @@ Nesting is bounded per *construct* (a bracket, a braced argument, an exponent, a
 application, a sign), not per grammar rule, so ``MAX_DEPTH`` counts what a reader sees as nesting and a
 legitimately deep ``\\frac`` nest parses; each construct costs a bounded number of Python frames.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -207,13 +208,25 @@ class _Parser:
             except ParseError:
                 self.pos = start
                 return None
-            if top[0] == "n" and bottom[0] == "n" and top[1].denominator == 1 and bottom[1].denominator == 1 \
-                    and 0 < top[1] < bottom[1]:
+            if (
+                top[0] == "n"
+                and bottom[0] == "n"
+                and top[1].denominator == 1
+                and bottom[1].denominator == 1
+                and 0 < top[1] < bottom[1]
+            ):
                 return ("n", whole + top[1] / bottom[1], f"{number[2]} {top[2]}/{bottom[2]}")
             return ("product", ("mul", (number, ("div", top, bottom))))
         nxt, after = self.peek(1), self.peek(2)
-        if token[0] == "num" and token[2] and nxt is not None and nxt[0] == "op" and nxt[1] == "/" \
-                and after is not None and after[0] == "num":
+        if (
+            token[0] == "num"
+            and token[2]
+            and nxt is not None
+            and nxt[0] == "op"
+            and nxt[1] == "/"
+            and after is not None
+            and after[0] == "num"
+        ):
             top, bottom = token[1][0], after[1][0]
             if top.denominator == 1 and bottom.denominator == 1 and 0 < top < bottom:
                 follow = self.peek(3)
@@ -404,8 +417,14 @@ class _Parser:
         return node
 
     def bracketed(self, opener: str) -> tuple:
-        closers = {"(": (")", "]"), "[": ("]", ")"), "{": ("}",), "\\{": ("\\}",), "lfloor": ("rfloor",),
-                   "lceil": ("rceil",)}[opener]
+        closers = {
+            "(": (")", "]"),
+            "[": ("]", ")"),
+            "{": ("}",),
+            "\\{": ("\\}",),
+            "lfloor": ("rfloor",),
+            "lceil": ("rceil",),
+        }[opener]
         self.enter()
         try:
             items = [self.relation()]
@@ -467,11 +486,22 @@ def _strip_trailing_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]
         kind, value = tokens[end - 1][0], tokens[end - 1][1]
         if (kind == "op" and value in (".", "?", ":", ";", ",")) or kind in _TRAILING_TEXT:
             end -= 1
-        elif kind == "num" and end >= 3 and tokens[end - 2][0] == "op" and tokens[end - 2][1] == "^" \
-                and tokens[end - 3][0] == "unit":
+        elif (
+            kind == "num"
+            and end >= 3
+            and tokens[end - 2][0] == "op"
+            and tokens[end - 2][1] == "^"
+            and tokens[end - 3][0] == "unit"
+        ):
             end -= 2  # cm^2
-        elif kind == "op" and value == "/" and end < len(tokens) and tokens[end][0] == "unit" \
-                and end >= 2 and tokens[end - 2][0] == "unit":
+        elif (
+            kind == "op"
+            and value == "/"
+            and end < len(tokens)
+            and tokens[end][0] == "unit"
+            and end >= 2
+            and tokens[end - 2][0] == "unit"
+        ):
             end -= 1  # km/h
         else:
             break
@@ -491,8 +521,33 @@ def _strip_leading_text(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
 
 
 #: operators that keep their meaning in a text answer (``\\operatorname{Var}(X) + 2`` is not ``... - 2``)
-_TEXT_OPERATORS = frozenset(("+", "-", "*", "/", "^", "_", "=", "<", ">", "<=", ">=", "!=", "~=", ",", "|", "||", "%",
-                             "pm", "mp", "or", "and", "in", "cup"))
+_TEXT_OPERATORS = frozenset(
+    (
+        "+",
+        "-",
+        "*",
+        "/",
+        "^",
+        "_",
+        "=",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "!=",
+        "~=",
+        ",",
+        "|",
+        "||",
+        "%",
+        "pm",
+        "mp",
+        "or",
+        "and",
+        "in",
+        "cup",
+    )
+)
 
 
 def text_of(tokens: list[Token]) -> str:

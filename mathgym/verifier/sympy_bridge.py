@@ -4,6 +4,7 @@ For callers that want a sympy object from untrusted text (e.g. to display or pos
 Size caps still apply: the AST comes from the bounded parser, and integer powers are left unevaluated
 when large, so building never computes a huge number.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,11 +15,31 @@ from mathgym.verifier.lexer import screen_unicode
 from mathgym.verifier.parser import parse
 
 _FUNCTIONS = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "cot": sympy.cot, "sec": sympy.sec, "csc": sympy.csc,
-    "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan, "arccot": sympy.acot,
-    "arcsec": sympy.asec, "arccsc": sympy.acsc, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
-    "exp": sympy.exp, "ln": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs, "floor": sympy.floor,
-    "ceil": sympy.ceiling, "gcd": sympy.gcd, "lcm": sympy.lcm, "max": sympy.Max, "min": sympy.Min,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "cot": sympy.cot,
+    "sec": sympy.sec,
+    "csc": sympy.csc,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "arccot": sympy.acot,
+    "arcsec": sympy.asec,
+    "arccsc": sympy.acsc,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "exp": sympy.exp,
+    "ln": sympy.log,
+    "sqrt": sympy.sqrt,
+    "abs": sympy.Abs,
+    "floor": sympy.floor,
+    "ceil": sympy.ceiling,
+    "gcd": sympy.gcd,
+    "lcm": sympy.lcm,
+    "max": sympy.Max,
+    "min": sympy.Min,
 }
 _RELATIONS = {"=": sympy.Eq, "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge, "!=": sympy.Ne}
 _SMALL_POWER = 10_000  # exponents above this stay unevaluated
@@ -80,7 +101,9 @@ def _build(node: Any) -> Any:  # noqa: C901  (one branch per node kind)
         return sympy.Union(*[_build(i) for i in node[1]])
     if kind == "tuple":
         items = [_build(i) for i in node[3]]
-        if len(items) == 2 and (node[1] == "[" or node[2] == "]" or any(i in (sympy.oo, -sympy.oo) for i in items)):
+        if len(items) == 2 and (
+            node[1] == "[" or node[2] == "]" or any(i in (sympy.oo, -sympy.oo) for i in items)
+        ):
             return sympy.Interval(items[0], items[1], left_open=node[1] == "(", right_open=node[2] == ")")
         return sympy.Tuple(*items)
     if kind == "ratio":

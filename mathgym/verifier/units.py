@@ -7,18 +7,44 @@ does not matter (``15`` answers ``15 cm^2``). Spellings of one unit are the same
 ``\\mathrm{kg}``; ``in^2``, ``square inches``, ``sq in``). Words that are not units (``apples``) are ignored, and so
 are generic words (``units``, ``points``). ``percent`` is not a unit: it makes the value a percentage.
 """
+
 from __future__ import annotations
 
 _SPELLINGS = {
-    "mm": "millimeter millimeters millimetre millimetres", "cm": "centimeter centimeters centimetre centimetres",
-    "m": "meter meters metre metres", "km": "kilometer kilometers kilometre kilometres", "in": "inch inches",
-    "ft": "foot feet", "yd": "yard yards", "mi": "mile miles", "mi/h": "mph", "km/h": "kph kmh",
-    "mg": "milligram milligrams", "g": "gram grams", "kg": "kilogram kilograms", "lb": "lbs pound pounds",
-    "oz": "ounce ounces", "ton": "tons", "L": "l liter liters litre litres", "mL": "ml milliliter milliliters",
-    "gal": "gallon gallons", "qt": "quart quarts", "pt": "pint pints", "cup": "cups",
-    "s": "sec secs second seconds", "min": "mins minute minutes", "h": "hr hrs hour hours", "day": "days",
-    "week": "weeks", "month": "months", "yr": "year years yrs", "$": "dollar dollars usd", "cent": "cents",
-    "EUR": "euro euros", "deg": "degree degrees", "rad": "radian radians",
+    "mm": "millimeter millimeters millimetre millimetres",
+    "cm": "centimeter centimeters centimetre centimetres",
+    "m": "meter meters metre metres",
+    "km": "kilometer kilometers kilometre kilometres",
+    "in": "inch inches",
+    "ft": "foot feet",
+    "yd": "yard yards",
+    "mi": "mile miles",
+    "mi/h": "mph",
+    "km/h": "kph kmh",
+    "mg": "milligram milligrams",
+    "g": "gram grams",
+    "kg": "kilogram kilograms",
+    "lb": "lbs pound pounds",
+    "oz": "ounce ounces",
+    "ton": "tons",
+    "L": "l liter liters litre litres",
+    "mL": "ml milliliter milliliters",
+    "gal": "gallon gallons",
+    "qt": "quart quarts",
+    "pt": "pint pints",
+    "cup": "cups",
+    "s": "sec secs second seconds",
+    "min": "mins minute minutes",
+    "h": "hr hrs hour hours",
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "yr": "year years yrs",
+    "$": "dollar dollars usd",
+    "cent": "cents",
+    "EUR": "euro euros",
+    "deg": "degree degrees",
+    "rad": "radian radians",
 }
 #: lower-case spelling -> canonical unit
 CANONICAL: dict[str, str] = {}
@@ -29,7 +55,9 @@ for _unit, _words in _SPELLINGS.items():
 _SQUARE = frozenset(("sq", "square"))
 _CUBIC = frozenset(("cu", "cubic"))
 #: words in the unit vocabulary that name no particular unit
-GENERIC = frozenset(("unit", "units", "point", "points", "squared", "percent", "percentage")) | _SQUARE | _CUBIC
+GENERIC = (
+    frozenset(("unit", "units", "point", "points", "squared", "percent", "percentage")) | _SQUARE | _CUBIC
+)
 PERCENT_WORDS = frozenset(("percent", "percentage"))
 
 

@@ -1,4 +1,5 @@
 """The verifier's result record."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

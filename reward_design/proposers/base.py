@@ -5,6 +5,7 @@ code, as a language model would write them; the loop extracts the code). ``feedb
 first iteration; later it carries the reflection text that an LLM reads and the structured history that
 the offline ``evolve`` proposer reads.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -21,6 +21,7 @@ dropped, a dominating one scaled down, a reward under which success stayed near 
 random mutations (weights, transforms, temperatures, fields, adding and dropping terms), crossover of two
 parents, and a share of fresh random genomes. Every draw comes from ``derive_rng(seed, iteration)``.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,11 @@ Term = dict[str, Any]
 
 def numeric_fields(context: EnvContext) -> list[str]:
     """State fields a term can read: numbers (or numbers that may be ``None``), but not the fixed limits."""
-    return [f.name for f in context.spec.state_fields
-            if (f.numeric or f.type in OPTIONAL_NUMERIC) and not f.name.startswith("max_")]
+    return [
+        f.name
+        for f in context.spec.state_fields
+        if (f.numeric or f.type in OPTIONAL_NUMERIC) and not f.name.startswith("max_")
+    ]
 
 
 def _log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
@@ -82,25 +86,34 @@ def informed_sign(rng: np.random.Generator, term: Term, stats: Stats | None) -> 
     """+1 or -1: towards the successes' end value when the statistics know the field, else a coin flip."""
     row = (stats or {}).get(term["field"])
     if row is not None and rng.random() < INFORMED_SIGN:
-        toward = phi(term["f"], row["success_mean"], term["t"]) - phi(term["f"], row["failure_mean"], term["t"])
+        toward = phi(term["f"], row["success_mean"], term["t"]) - phi(
+            term["f"], row["failure_mean"], term["t"]
+        )
         if toward:
             return 1.0 if toward > 0 else -1.0
     return 1.0 if rng.random() < 0.5 else -1.0
 
 
-def random_term(rng: np.random.Generator, fields: list[str], kind: str | None = None,
-                stats: Stats | None = None) -> Term:
+def random_term(
+    rng: np.random.Generator, fields: list[str], kind: str | None = None, stats: Stats | None = None
+) -> Term:
     """One term drawn from the grammar (``kind``: force its kind; ``stats``: field statistics that guide the
     choice of field and the sign of its weight)."""
-    kind = kind or str(rng.choice(["step", "invalid", *FIELD_KINDS, *FIELD_KINDS] if fields else ["step", "invalid"]))
+    kind = kind or str(
+        rng.choice(["step", "invalid", *FIELD_KINDS, *FIELD_KINDS] if fields else ["step", "invalid"])
+    )
     if kind == "success":
         return {"kind": "success", "w": _round(_log_uniform(rng, 0.5, 10.0))}
     if kind == "step":
         return {"kind": "step", "w": _round(_log_uniform(rng, 0.001, 0.05))}
     if kind == "invalid":
         return {"kind": "invalid", "w": _round(_log_uniform(rng, 0.01, 1.0))}
-    term = {"kind": kind, "field": pick_field(rng, fields, stats), "f": str(rng.choice(TRANSFORMS)),
-            "t": _round(_log_uniform(rng, 0.1, 100.0))}
+    term = {
+        "kind": kind,
+        "field": pick_field(rng, fields, stats),
+        "f": str(rng.choice(TRANSFORMS)),
+        "t": _round(_log_uniform(rng, 0.1, 100.0)),
+    }
     term["w"] = _round(informed_sign(rng, term, stats) * _log_uniform(rng, 0.01, 2.0))
     return term
 
@@ -127,9 +140,12 @@ def canonical(genome: list[Term]) -> list[Term]:
 def _phi(term: Term, side: str) -> str:
     value = f"_value({side}[{term['field']!r}])"
     temperature = f"temperature_{term_name(term)}"
-    return {"lin": value, "log": f"math.copysign(math.log1p(abs({value})), {value})",
-            "exp": f"math.exp(-abs({value}) / {temperature})",
-            "inv": f"1.0 / (1.0 + abs({value}) / {temperature})"}[term["f"]]
+    return {
+        "lin": value,
+        "log": f"math.copysign(math.log1p(abs({value})), {value})",
+        "exp": f"math.exp(-abs({value}) / {temperature})",
+        "inv": f"1.0 / (1.0 + abs({value}) / {temperature})",
+    }[term["f"]]
 
 
 def render(genome: list[Term]) -> str:
@@ -157,27 +173,29 @@ def render(genome: list[Term]) -> str:
             if "    done = info['terminated'] or info['truncated']" not in body:
                 body.append("    done = info['terminated'] or info['truncated']")
             body.append(f"    parts[{name!r}] = {w!r} * ({_phi(term, 'state')}) if done else 0.0")
-    return "\n".join([
-        GENOME_MARK + json.dumps(genome, sort_keys=True),
-        "import math",
-        "",
-        "",
-        "def _value(x):",
-        '    """A view field as a bounded float (None counts as 0; inf is capped so differences stay finite)."""',
-        "    if x is None:",
-        "        return 0.0",
-        "    x = float(x)",
-        "    if x != x:",
-        "        return 0.0",
-        "    return max(-1e6, min(1e6, x))",
-        "",
-        "",
-        "def compute_reward(prev, action, state, info):",
-        "    parts = {}",
-        *body,
-        "    return sum(parts.values()), parts",
-        "",
-    ])
+    return "\n".join(
+        [
+            GENOME_MARK + json.dumps(genome, sort_keys=True),
+            "import math",
+            "",
+            "",
+            "def _value(x):",
+            '    """A view field as a bounded float (None counts as 0; inf is capped so differences stay finite)."""',
+            "    if x is None:",
+            "        return 0.0",
+            "    x = float(x)",
+            "    if x != x:",
+            "        return 0.0",
+            "    return max(-1e6, min(1e6, x))",
+            "",
+            "",
+            "def compute_reward(prev, action, state, info):",
+            "    parts = {}",
+            *body,
+            "    return sum(parts.values()), parts",
+            "",
+        ]
+    )
 
 
 def parse_genome(code: str | None) -> list[Term] | None:
@@ -187,7 +205,7 @@ def parse_genome(code: str | None) -> list[Term] | None:
     for line in code.splitlines():
         if line.startswith(GENOME_MARK):
             try:
-                genome = json.loads(line[len(GENOME_MARK):])
+                genome = json.loads(line[len(GENOME_MARK) :])
             except ValueError:
                 return None
             return genome if isinstance(genome, list) else None
@@ -223,8 +241,10 @@ class EvolveProposer:
                 if key not in seen:
                     break
             seen.add(key)
-            out.append(f"A reward built from {len(genome)} terms over the state's fields.\n\n"
-                       f"```python\n{render(genome)}```\n")
+            out.append(
+                f"A reward built from {len(genome)} terms over the state's fields.\n\n"
+                f"```python\n{render(genome)}```\n"
+            )
         return out
 
     @staticmethod
@@ -234,22 +254,36 @@ class EvolveProposer:
             ranked = [r for r in history if r.status == "trained"]
         return [(g, r) for r in ranked if (g := parse_genome(r.code)) is not None]
 
-    def _child(self, rng: np.random.Generator, fields: list[str],
-               parents: list[tuple[list[Term], CandidateRecord]], stats: Stats | None) -> list[Term]:
+    def _child(
+        self,
+        rng: np.random.Generator,
+        fields: list[str],
+        parents: list[tuple[list[Term], CandidateRecord]],
+        stats: Stats | None,
+    ) -> list[Term]:
         draw = rng.random()
         if not parents or draw >= self.mutation_share + self.crossover_share:
-            return [random_term(rng, fields, "success")] + [random_term(rng, fields, stats=stats)
-                                                            for _ in range(int(rng.integers(1, 4)))]
+            return [random_term(rng, fields, "success")] + [
+                random_term(rng, fields, stats=stats) for _ in range(int(rng.integers(1, 4)))
+            ]
         if draw < self.mutation_share or len(parents) < 2:
-            genome, record = parents[0] if rng.random() < 0.5 else parents[int(rng.integers(min(3, len(parents))))]
+            genome, record = (
+                parents[0] if rng.random() < 0.5 else parents[int(rng.integers(min(3, len(parents))))]
+            )
             return self._mutate(rng, [dict(t) for t in genome], record, fields, stats)
         a, b = rng.choice(min(4, len(parents)), size=2, replace=False)
         pool = [dict(t) for t in parents[int(a)][0] + parents[int(b)][0]]
         keep = [t for t in pool if t["kind"] == "success" or rng.random() < 0.5]
         return keep or pool
 
-    def _mutate(self, rng: np.random.Generator, genome: list[Term], record: CandidateRecord,
-                fields: list[str], stats: Stats | None = None) -> list[Term]:
+    def _mutate(
+        self,
+        rng: np.random.Generator,
+        genome: list[Term],
+        record: CandidateRecord,
+        fields: list[str],
+        stats: Stats | None = None,
+    ) -> list[Term]:
         by_name = {term_name(t): t for t in genome}
         guided = False
         for finding in diagnose(record.series) if record.series else []:
@@ -272,8 +306,9 @@ class EvolveProposer:
         return genome
 
     @staticmethod
-    def _random_mutation(rng: np.random.Generator, genome: list[Term], fields: list[str],
-                         stats: Stats | None = None) -> list[Term]:
+    def _random_mutation(
+        rng: np.random.Generator, genome: list[Term], fields: list[str], stats: Stats | None = None
+    ) -> list[Term]:
         op = str(rng.choice(["weight", "weight", "transform", "field", "add", "drop"]))
         others = [t for t in genome if t["kind"] != "success"]
         if op == "add" or not others:
@@ -289,7 +324,9 @@ class EvolveProposer:
                 term["t"] = _round(term["t"] * math.exp(rng.normal(0.0, 1.0)))
             else:
                 term["field"] = pick_field(rng, fields, stats)
-            term["w"] = _round(informed_sign(rng, term, stats) * abs(term["w"]))  # the old sign may point away now
+            term["w"] = _round(
+                informed_sign(rng, term, stats) * abs(term["w"])
+            )  # the old sign may point away now
         return genome
 
     def skip(self, n: int) -> None:

@@ -6,6 +6,7 @@ on the previous iteration's best response as the assistant message and its refle
 feedback, when given) as the last user message. ``n`` responses are sampled from that conversation.
 The wording is this project's own.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,14 +38,19 @@ def build_messages(context: EnvContext, feedback: Feedback | None) -> list[dict[
     """The chat for one iteration (2 messages on the first, 4 afterwards)."""
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT.format(signature=context.signature, rules=OUTPUT_RULES)},
-        {"role": "user", "content": TASK_PROMPT.format(environment=context.to_prompt(), task=context.spec.task)},
+        {
+            "role": "user",
+            "content": TASK_PROMPT.format(environment=context.to_prompt(), task=context.spec.task),
+        },
     ]
     if feedback is not None and feedback.best_response is not None:
         text = feedback.text
         if feedback.human:
             text += f"\n\nFeedback from a person who watched the training:\n{feedback.human}"
-        messages += [{"role": "assistant", "content": feedback.best_response},
-                     {"role": "user", "content": text + "\n\n" + OUTPUT_RULES}]
+        messages += [
+            {"role": "assistant", "content": feedback.best_response},
+            {"role": "user", "content": text + "\n\n" + OUTPUT_RULES},
+        ]
     return messages
 
 
@@ -60,10 +66,20 @@ class LLMProposer:
     :param policy_kwargs: passed to the backend's constructor.
     """
 
-    def __init__(self, spec: str = "", *, seed: int = 0, temperature: float = 1.0, max_tokens: int = 1024,
-                 policy: Any = None, **policy_kwargs: Any) -> None:
+    def __init__(
+        self,
+        spec: str = "",
+        *,
+        seed: int = 0,
+        temperature: float = 1.0,
+        max_tokens: int = 1024,
+        policy: Any = None,
+        **policy_kwargs: Any,
+    ) -> None:
         if not spec and policy is None:
-            raise ValueError("LLMProposer needs a policy spec (vllm:PATH, hf:PATH, openai:URL#MODEL) or policy=")
+            raise ValueError(
+                "LLMProposer needs a policy spec (vllm:PATH, hf:PATH, openai:URL#MODEL) or policy="
+            )
         self.spec = spec
         self.seed = seed
         self.temperature = temperature
@@ -85,8 +101,11 @@ class LLMProposer:
         from mathgym.seeding import derive_seed
 
         iteration = 0 if feedback is None else feedback.iteration
-        sampling = Sampling(temperature=self.temperature, max_tokens=self.max_tokens,
-                            seed=derive_seed("mathgym.reward_design.llm", self.seed, iteration) % 2 ** 31)
+        sampling = Sampling(
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            seed=derive_seed("mathgym.reward_design.llm", self.seed, iteration) % 2**31,
+        )
         from mathgym.agents.llm.policy import PolicyError
 
         try:

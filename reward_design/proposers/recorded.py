@@ -3,6 +3,7 @@
 Each line is ``{"response": "..."}``. It exercises the loop's mechanics (extraction, critic, sandbox,
 resume) with fixed, possibly hostile, responses; it is not a reward designer.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,12 +34,13 @@ class RecordedProposer:
                 raise ValueError(f"{path}:{number}: not JSON ({exc})") from None
             if not isinstance(item, dict) or not isinstance(item.get("response"), str):
                 raise ValueError(  # noqa: TRY004  (a malformed line in a file, like the JSON error above)
-                    f'{path}:{number}: expected {{"response": "..."}}, got {line[:80]!r}')
+                    f'{path}:{number}: expected {{"response": "..."}}, got {line[:80]!r}'
+                )
             self.responses.append(item["response"])
         self.cursor = 0
 
     def propose(self, context: EnvContext, feedback: Feedback | None, n: int) -> list[str]:
-        out = self.responses[self.cursor:self.cursor + n]
+        out = self.responses[self.cursor : self.cursor + n]
         self.cursor += len(out)
         return out
 

@@ -1,4 +1,5 @@
 """Countdown: the shared generator and verifier, the numeric env and the text env."""
+
 from __future__ import annotations
 
 import itertools
@@ -21,22 +22,25 @@ from mathgym.envs.classic.countdown.game import (
 from mathgym.envs.classic.countdown.text_env import CountdownTextEnv
 
 
-@pytest.mark.parametrize("response, reason", [
-    ("<answer>(25 + 50) + 22</answer>", "match"),
-    ("I think 25 + 50 + 22 works.\n<answer>25 + 50 + 22 = 97</answer>", "match"),
-    ("\\boxed{22 + 75}", "numbers_not_available"),       # 75 is not given
-    ("<answer>25 + 25 + 47</answer>", "numbers_not_available"),   # 25 used twice, 47 not given
-    ("<answer>50 + 25 + 3</answer>", "wrong_value"),
-    ("<answer>50 + 25</answer>", "wrong_value"),
-    ("<answer>97</answer>", "numbers_not_available"),     # the target itself is not a given number
-    ("<answer>25 + 50 + 22</answer> or <answer>50 + 25</answer>", "several_answers"),
-    ("no idea", "no_answer"),
-    ("<answer>__import__('os')</answer>", "parse_error"),
-    ("<answer>2 ** 10</answer>", "parse_error"),
-    ("<answer>22 / 50 * 25 + 75</answer>", "non_positive_or_fraction"),
-    ("<answer>22 - 50 + 25 + 100</answer>", "non_positive_or_fraction"),
-    ("<answer>(" * 400 + "1" + ")" * 400 + "</answer>", "too_long"),
-])
+@pytest.mark.parametrize(
+    "response, reason",
+    [
+        ("<answer>(25 + 50) + 22</answer>", "match"),
+        ("I think 25 + 50 + 22 works.\n<answer>25 + 50 + 22 = 97</answer>", "match"),
+        ("\\boxed{22 + 75}", "numbers_not_available"),  # 75 is not given
+        ("<answer>25 + 25 + 47</answer>", "numbers_not_available"),  # 25 used twice, 47 not given
+        ("<answer>50 + 25 + 3</answer>", "wrong_value"),
+        ("<answer>50 + 25</answer>", "wrong_value"),
+        ("<answer>97</answer>", "numbers_not_available"),  # the target itself is not a given number
+        ("<answer>25 + 50 + 22</answer> or <answer>50 + 25</answer>", "several_answers"),
+        ("no idea", "no_answer"),
+        ("<answer>__import__('os')</answer>", "parse_error"),
+        ("<answer>2 ** 10</answer>", "parse_error"),
+        ("<answer>22 / 50 * 25 + 75</answer>", "non_positive_or_fraction"),
+        ("<answer>22 - 50 + 25 + 100</answer>", "non_positive_or_fraction"),
+        ("<answer>(" * 400 + "1" + ")" * 400 + "</answer>", "too_long"),
+    ],
+)
 def test_verifier_cases(response: str, reason: str) -> None:
     verdict = verify_countdown(response, [25, 50, 22, 3], 97)
     assert verdict.reason == reason
@@ -61,7 +65,11 @@ def test_generated_problems_are_solvable_by_their_reference_and_reproducible() -
         assert verify_countdown_problem(f"<answer>{problem.answer}</answer>", problem)
         assert problem.meta["target"] not in problem.meta["numbers"]
         assert source.find(problem.id) == problem
-    assert len(ids) == 50 and CountdownSource(5, seed=3)[7] == source[7] and CountdownSource(5, seed=4)[7] != source[7]
+    assert (
+        len(ids) == 50
+        and CountdownSource(5, seed=3)[7] == source[7]
+        and CountdownSource(5, seed=4)[7] != source[7]
+    )
 
 
 @pytest.mark.parametrize("env_id", ["mathgym/Countdown-v0", "mathgym/CountdownText-v0"])
@@ -112,8 +120,9 @@ def test_numeric_env_reaches_the_target_and_shares_the_verifier() -> None:
         assert terminated and info["is_success"] and reward == 1.0
         assert info["verdict"]["reason"] == "match"
         problem = env.problem
-        assert verify_countdown(info["verdict"]["extracted"], problem.meta["numbers"], problem.meta["target"],
-                                extract=False)
+        assert verify_countdown(
+            info["verdict"]["extracted"], problem.meta["numbers"], problem.meta["target"], extract=False
+        )
 
 
 def test_numeric_env_invalid_actions_and_dead_ends() -> None:
@@ -126,7 +135,9 @@ def test_numeric_env_invalid_actions_and_dead_ends() -> None:
     for _ in range(30):  # random valid play always ends: target reached or no move left
         obs, info = env.reset()
         for _ in range(env.n):
-            obs, reward, terminated, truncated, info = env.step(int(rng.choice(np.flatnonzero(info["action_mask"]))))
+            obs, reward, terminated, truncated, info = env.step(
+                int(rng.choice(np.flatnonzero(info["action_mask"])))
+            )
             if terminated or truncated:
                 break
         assert terminated or truncated

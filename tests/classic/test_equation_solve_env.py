@@ -1,4 +1,5 @@
 """EquationSolve: Gymnasium/SB3 conformance, rewards, masks, determinism and the baseline agents."""
+
 from __future__ import annotations
 
 import warnings
@@ -40,8 +41,15 @@ def _play(env: EquationSolveEnv, agent, seed: int, episodes: int) -> list[dict]:
             total += reward
             trace.append(obs.copy())
             done = terminated or truncated
-        out.append({"problem": info["problem_id"], "solved": info["is_success"], "return": total,
-                    "moves": info["moves"], "trace": np.stack(trace)})
+        out.append(
+            {
+                "problem": info["problem_id"],
+                "solved": info["is_success"],
+                "return": total,
+                "moves": info["moves"],
+                "trace": np.stack(trace),
+            }
+        )
         obs, info = env.reset()
     return out
 
@@ -73,10 +81,17 @@ def test_reward_components_success_and_invalid_actions() -> None:
     obs2, reward, terminated, truncated, info = env.step(invalid)
     assert np.array_equal(obs, obs2) and not info["valid"]
     assert reward == pytest.approx(-0.11)
-    assert info["reward_components"] == {"solved": 0.0, "step_penalty": -0.01, "invalid_action": -0.1, "total": reward}
+    assert info["reward_components"] == {
+        "solved": 0.0,
+        "step_penalty": -0.01,
+        "invalid_action": -0.1,
+        "total": reward,
+    }
     five = next(i for i, n in enumerate(info["equation_tree"].nodes) if n.value == 5)
     env.step(encode_action("move_term", five, env.max_nodes))
-    _, reward, terminated, truncated, info = env.step(encode_action("simplify", env.tree.rhs_index, env.max_nodes))
+    _, reward, terminated, truncated, info = env.step(
+        encode_action("simplify", env.tree.rhs_index, env.max_nodes)
+    )
     assert terminated and not truncated and info["is_success"]
     assert info["equation"] == "x = 2" and info["verdict"]["correct"]
     assert reward == pytest.approx(1.0 - 0.01)
@@ -129,11 +144,15 @@ def test_snapshot_replays_identically() -> None:
 def test_any_equation_source_works_and_vector_envs_run() -> None:
     env = EquationSolveEnv(source=ProceduralSource("LinearEquation", level=3, seed=9))
     episodes = _play(env, EquationSolverAgent(), seed=0, episodes=5)
-    assert all(e["solved"] for e in episodes) and all(e["problem"].startswith("LinearEquation/L3") for e in episodes)
+    assert all(e["solved"] for e in episodes) and all(
+        e["problem"].startswith("LinearEquation/L3") for e in episodes
+    )
     envs = gym.make_vec("mathgym/EquationSolve-v0", num_envs=3, vectorization_mode="sync")
     obs, infos = envs.reset(seed=0)
     assert obs.shape == (3, envs.single_observation_space.shape[0]) and infos["action_mask"].shape[0] == 3
-    envs.step(np.array([envs.single_action_space.sample(mask=m.astype(np.int8)) for m in infos["action_mask"]]))
+    envs.step(
+        np.array([envs.single_action_space.sample(mask=m.astype(np.int8)) for m in infos["action_mask"]])
+    )
     envs.close()
 
 

@@ -21,8 +21,14 @@ def mathgym(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.chdir(tmp_path)
     # the command sets these for its libraries (and -v sets MATHGYM_DEBUG): keep them out of later tests
-    for name in ("VLLM_LOGGING_LEVEL", "MATHGYM_DEBUG", "TRANSFORMERS_VERBOSITY", "TORCH_CPP_LOG_LEVEL",
-                 "TOKENIZERS_PARALLELISM", "MATHGYM_IMPORT"):
+    for name in (
+        "VLLM_LOGGING_LEVEL",
+        "MATHGYM_DEBUG",
+        "TRANSFORMERS_VERBOSITY",
+        "TORCH_CPP_LOG_LEVEL",
+        "TOKENIZERS_PARALLELISM",
+        "MATHGYM_IMPORT",
+    ):
         monkeypatch.setenv(name, os.environ.get(name, ""))
         if not os.environ[name]:
             monkeypatch.delenv(name)

@@ -54,7 +54,10 @@ def test_unknown_name_is_a_key_and_value_error_with_hints() -> None:
     with pytest.raises(UnknownName) as info:
         table["outcom"]
     assert isinstance(info.value, KeyError) and isinstance(info.value, ValueError)
-    assert str(info.value) == "unknown widget 'outcom'. Did you mean 'outcome'? Known: format, outcome; or write your own"
+    assert (
+        str(info.value)
+        == "unknown widget 'outcom'. Did you mean 'outcome'? Known: format, outcome; or write your own"
+    )
     with pytest.raises(UnknownName, match="Did you mean 'outcome'"):
         table["OUTCOME"]  # a different case is the closest name
 

@@ -1,4 +1,5 @@
 """UnicodeText: any unicode string, including through AsyncVectorEnv's shared memory."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -23,8 +24,9 @@ def test_flatten_round_trip() -> None:
 
 
 def test_async_vector_env_shared_memory_keeps_text() -> None:
-    envs = gym.make_vec("mathgym/Arithmetic-v0", num_envs=2, vectorization_mode="async",
-                        vector_kwargs={"shared_memory": True})
+    envs = gym.make_vec(
+        "mathgym/Arithmetic-v0", num_envs=2, vectorization_mode="async", vector_kwargs={"shared_memory": True}
+    )
     obs, infos = envs.reset(seed=0)
     single = [gym.make("mathgym/Arithmetic-v0").reset(seed=s)[0] for s in (0, 1)]
     envs.step(["\\boxed{1}", "\\boxed{2}"])

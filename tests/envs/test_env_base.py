@@ -51,7 +51,10 @@ def test_human_mode_prints_the_ansi_frame(env_id: str, capsys: pytest.CaptureFix
 
 @pytest.mark.parametrize(
     ("env_id", "actions"),
-    [("mathgym/Arithmetic-v0", ["Let me think.", "The answer is \\boxed{1}."]), ("mathgym/EquationSolve-v0", None)],
+    [
+        ("mathgym/Arithmetic-v0", ["Let me think.", "The answer is \\boxed{1}."]),
+        ("mathgym/EquationSolve-v0", None),
+    ],
 )
 def test_snapshots_are_json_and_set_state_returns_the_observation(env_id: str, actions: list | None) -> None:
     kwargs = {"mode": "step"} if env_id == "mathgym/Arithmetic-v0" else {}
@@ -62,7 +65,9 @@ def test_snapshots_are_json_and_set_state_returns_the_observation(env_id: str, a
     snapshot = json.loads(json.dumps(env.get_state()))
     later = env.step(actions[1] if actions else int(np.flatnonzero(env.action_masks())[0]))
     restored = env.set_state(snapshot)
-    assert np.array_equal(np.asarray(restored), np.asarray(obs)) if not isinstance(obs, str) else restored == obs
+    assert (
+        np.array_equal(np.asarray(restored), np.asarray(obs)) if not isinstance(obs, str) else restored == obs
+    )
     again = env.step(actions[1] if actions else int(np.flatnonzero(env.action_masks())[0]))
     assert again[1] == later[1] and again[2:4] == later[2:4]
 

@@ -1,4 +1,5 @@
 """MathEnv: reproducibility, distinct problems across vector envs, pinning, modes, snapshots."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ def _problem_ids_in_subprocess(env_id: str, seed: int, n: int) -> list[str]:
         f"ids = [env.reset(seed={seed} if i == 0 else None)[1]['problem_id'] for i in range({n})]\n"
         "print(json.dumps(ids))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -140,8 +143,13 @@ def test_bad_arguments_are_clear() -> None:
 
 
 def test_curriculum_promotes_with_a_correct_agent() -> None:
-    spec = {"generator": "Arithmetic", "attributes": {"terms": [2, 3, 4]}, "promote_at": 0.9, "window": 8,
-            "min_samples": 8}
+    spec = {
+        "generator": "Arithmetic",
+        "attributes": {"terms": [2, 3, 4]},
+        "promote_at": 0.9,
+        "window": 8,
+        "min_samples": 8,
+    }
     env = MathEnv(curriculum=spec)
     agent = make_agent("reference", env=env)
     levels = []

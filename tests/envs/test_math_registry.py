@@ -1,4 +1,5 @@
 """The static id table of math envs matches the generator registry."""
+
 from mathgym.envs.registration import GENERATOR_IDS
 from mathgym.generators.base import GENERATORS
 

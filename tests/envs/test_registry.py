@@ -1,4 +1,5 @@
 """Every registered mathgym id: check_env, vector envs, and gym.make in a fresh process."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Curriculum: ladders from attribute levels or presets, promotion/demotion, sources, checkpoints."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,13 @@ from mathgym.curriculum import Curriculum, as_curriculum
 from mathgym.generators import GENERATORS
 from mathgym.sources import ProceduralSource
 
-SPEC = {"generator": "Arithmetic", "attributes": {"digits": [1, 2, 3, 4], "terms": [2, 3, 4]},
-        "promote_at": 0.8, "demote_at": 0.3, "window": 8}
+SPEC = {
+    "generator": "Arithmetic",
+    "attributes": {"digits": [1, 2, 3, 4], "terms": [2, 3, 4]},
+    "promote_at": 0.8,
+    "demote_at": 0.3,
+    "window": 8,
+}
 
 
 def test_joint_attribute_ladder() -> None:
@@ -24,8 +30,12 @@ def test_joint_attribute_ladder() -> None:
 
 
 def test_sequential_ladder_moves_one_attribute_at_a_time() -> None:
-    c = Curriculum("Arithmetic", attributes={"digits": [1, 2, 3], "terms": [2, 3]}, schedule="sequential",
-                   base={"ops": "add+sub+mul"})
+    c = Curriculum(
+        "Arithmetic",
+        attributes={"digits": [1, 2, 3], "terms": [2, 3]},
+        schedule="sequential",
+        base={"ops": "add+sub+mul"},
+    )
     knobs = [(c.level_config(i).digits, c.level_config(i).terms) for i in range(c.num_levels)]
     assert knobs == [(1, 2), (2, 2), (2, 3), (3, 3)]
     assert all(c.level_config(i).ops == "add+sub+mul" for i in range(c.num_levels))
@@ -130,8 +140,9 @@ def test_specs_from_json_text_and_files(tmp_path) -> None:
     assert Curriculum.from_spec(path).to_spec() == Curriculum.from_spec(json.dumps(SPEC)).to_spec()
     assert Curriculum.from_spec(str(path)).num_levels == 4
     rebuilt = Curriculum.from_spec(Curriculum.from_spec(SPEC).to_spec())
-    assert [rebuilt.level_config(i) for i in range(4)] == [Curriculum.from_spec(SPEC).level_config(i)
-                                                          for i in range(4)]
+    assert [rebuilt.level_config(i) for i in range(4)] == [
+        Curriculum.from_spec(SPEC).level_config(i) for i in range(4)
+    ]
     # env-style: the generator comes from the env when the spec omits it
     c = as_curriculum({"attributes": {"digits": [1, 3]}}, generator="Arithmetic")
     assert c.generator.name == "Arithmetic" and as_curriculum(c, generator="Arithmetic") is c

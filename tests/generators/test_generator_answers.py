@@ -5,6 +5,7 @@ derivatives and antiderivatives, convolution counts ...). Here each prompt is pa
 with sympy (``parse_expr``/``solve``/``diff``/``integrate``/``expand``/``factor_list``) or by brute-force
 enumeration, so a mismatch between what a prompt says and its gold answer fails the test.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -26,15 +27,37 @@ from mathgym.sources import ProceduralSource
 
 X, Y = sympy.symbols("x y")
 _TRANSFORMS = standard_transformations + (convert_xor, implicit_multiplication_application)
-_LOCALS = {"x": X, "y": Y, "ln": sympy.log, "exp": sympy.exp, "sqrt": sympy.sqrt, "pi": sympy.pi,
-           "sin": sympy.sin, "cos": sympy.cos, "E": sympy.E}
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-          "ten": 10, "once": 1}
+_LOCALS = {
+    "x": X,
+    "y": Y,
+    "ln": sympy.log,
+    "exp": sympy.exp,
+    "sqrt": sympy.sqrt,
+    "pi": sympy.pi,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "E": sympy.E,
+}
+_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "once": 1,
+}
 
 
 def sym(text: str) -> sympy.Expr:
     """Parse trusted test text (our own prompts and gold answers) into sympy."""
-    return parse_expr(text.replace("×", "*").replace("÷", "/"), local_dict=_LOCALS, transformations=_TRANSFORMS)
+    return parse_expr(
+        text.replace("×", "*").replace("÷", "/"), local_dict=_LOCALS, transformations=_TRANSFORMS
+    )
 
 
 def num(text: str) -> Fraction:
@@ -55,6 +78,7 @@ def items(name: str, per_level: int) -> list:
 
 
 # -- arithmetic -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["Arithmetic", "Fractions"])
 def test_expressions(name: str) -> None:
@@ -80,13 +104,15 @@ def test_percentages() -> None:
             pct, sale = re.search(r"After a ([\d.]+)% discount, an? [\w ]+ costs \$([\d,.]+)", t).groups()
             expected = num(sale) / (1 - num(pct) / 100)
         else:
-            price, up, down = re.search(r"costs \$([\d,.]+)\. .*raised by ([\d.]+)%.*lowered by ([\d.]+)%",
-                                        t).groups()
+            price, up, down = re.search(
+                r"costs \$([\d,.]+)\. .*raised by ([\d.]+)%.*lowered by ([\d.]+)%", t
+            ).groups()
             expected = num(price) * (1 + num(up) / 100) * (1 - num(down) / 100)
         assert num(p.answer) == expected, t
 
 
 # -- algebra ----------------------------------------------------------------------------------------
+
 
 def test_linear_equations() -> None:
     for p in items("LinearEquation", 12):
@@ -141,6 +167,7 @@ def test_polynomials() -> None:
 
 # -- calculus ---------------------------------------------------------------------------------------
 
+
 def test_derivatives() -> None:
     for p in items("Derivative", 5):
         f = sym(re.match(r"Find the derivative of f\(x\) = (.*) with respect to x\.$", p.prompt).group(1))
@@ -149,8 +176,11 @@ def test_derivatives() -> None:
 
 def test_definite_integrals() -> None:
     for p in items("DefiniteIntegral", 4):
-        f, a, b = re.match(r"Evaluate the definite integral of f\(x\) = (.*) with respect to x from x = (.*) "
-                           r"to x = (.*)\.$", p.prompt).groups()
+        f, a, b = re.match(
+            r"Evaluate the definite integral of f\(x\) = (.*) with respect to x from x = (.*) "
+            r"to x = (.*)\.$",
+            p.prompt,
+        ).groups()
         value = sympy.integrate(sym(f), (X, sym(a), sym(b)))
         gold = sym(p.answer)
         assert same(sympy.expand_log(value, force=True), sympy.expand_log(gold, force=True)), p.prompt
@@ -159,6 +189,7 @@ def test_definite_integrals() -> None:
 
 
 # -- number theory ----------------------------------------------------------------------------------
+
 
 def _ints(text: str) -> list[int]:
     return [int(v) for v in re.findall(r"\d+", text)]
@@ -186,28 +217,35 @@ def test_number_theory_by_brute_force() -> None:
 
 # -- word problems ----------------------------------------------------------------------------------
 
+
 def test_unit_rates_by_proportion() -> None:
     for p in items("UnitRate", 40):
         t, kind = p.prompt, p.meta["params"]["kind"]
         values = [num(v) for v in re.findall(r"\$?\d[\d,]*(?:\.\d+)?", t)]
-        if kind == "price":        # If n1 goods cost $c1, how much do n2 goods cost
+        if kind == "price":  # If n1 goods cost $c1, how much do n2 goods cost
             n1, c1, n2 = values
             expected = c1 / n1 * n2
         elif kind == "speed" and "how many hours" in t:  # d1 in t1 hours; time for d2
             d1, t1, d2 = values
             expected = d2 * t1 / d1
-        elif kind == "recipe":     # a units for n1 servings; n2 servings
+        elif kind == "recipe":  # a units for n1 servings; n2 servings
             a, n1, n2 = values
             expected = a * n2 / n1
-        else:                      # speed distance, work: q1 in t1; t2
+        else:  # speed distance, work: q1 in t1; t2
             q1, t1, t2 = values
             expected = q1 * t2 / t1
         assert num(p.answer) == expected, t
 
 
-_FRACTION_WORDS = {"half": Fraction(1, 2), "a third": Fraction(1, 3), "a quarter": Fraction(1, 4),
-                   "two thirds": Fraction(2, 3), "three quarters": Fraction(3, 4), "a fifth": Fraction(1, 5),
-                   "two fifths": Fraction(2, 5)}
+_FRACTION_WORDS = {
+    "half": Fraction(1, 2),
+    "a third": Fraction(1, 3),
+    "a quarter": Fraction(1, 4),
+    "two thirds": Fraction(2, 3),
+    "three quarters": Fraction(3, 4),
+    "a fifth": Fraction(1, 5),
+    "two fifths": Fraction(2, 5),
+}
 
 
 def replay_story(prompt: str) -> Fraction:
@@ -267,14 +305,18 @@ def test_multi_step_stories_replayed_from_the_text() -> None:
 
 # -- probability ------------------------------------------------------------------------------------
 
+
 def _deck() -> list[tuple[str, str]]:
     ranks = ["ace", "2", "3", "4", "5", "6", "7", "8", "9", "10", "jack", "queen", "king"]
     return [(r, s) for r in ranks for s in ("hearts", "diamonds", "clubs", "spades")]
 
 
 def brute_probability(prompt: str) -> Fraction:
-    if m := re.match(r"(A fair six-sided die is|(\w+) fair six-sided dice are) rolled\. What is the probability "
-                     r"that (.*)\?", prompt):
+    if m := re.match(
+        r"(A fair six-sided die is|(\w+) fair six-sided dice are) rolled\. What is the probability "
+        r"that (.*)\?",
+        prompt,
+    ):
         n = 1 if m[2] is None else _WORDS[m[2].lower()]
         event = m[3]
         outcomes = list(itertools.product(range(1, 7), repeat=n))
@@ -286,15 +328,19 @@ def brute_probability(prompt: str) -> Fraction:
             e = re.fullmatch(r"(?:the sum is|it shows) (\d+)", event)
             hits = [o for o in outcomes if sum(o) == int(e[1])]
         return Fraction(len(hits), len(outcomes))
-    if m := re.match(r"A fair coin is tossed (\w+)(?: times)?\. What is the probability that (exactly|at least) "
-                     r"(\d+) of the tosses", prompt):
+    if m := re.match(
+        r"A fair coin is tossed (\w+)(?: times)?\. What is the probability that (exactly|at least) "
+        r"(\d+) of the tosses",
+        prompt,
+    ):
         n, k = _WORDS.get(m[1]) or int(m[1]), int(m[3])
         outcomes = list(itertools.product("HT", repeat=n))
         heads = [o.count("H") for o in outcomes]
         hits = [h for h in heads if (h == k if m[2] == "exactly" else h >= k)]
         return Fraction(len(hits), len(outcomes))
-    if m := re.match(r"An urn contains (.*) balls\. (.*) drawn at random.*? What is the probability that (.*)\?",
-                     prompt):
+    if m := re.match(
+        r"An urn contains (.*) balls\. (.*) drawn at random.*? What is the probability that (.*)\?", prompt
+    ):
         balls = [color for count, color in re.findall(r"(\d+) (\w+)", m[1]) for _ in range(int(count))]
         draws = 1 if m[2].startswith("One") else _WORDS[m[2].split()[0].lower()]
         if e := re.fullmatch(r"it is (\w+)", m[3]):
@@ -331,6 +377,7 @@ def test_probabilities_by_enumeration() -> None:
 
 # -- counting and sequences -------------------------------------------------------------------------
 
+
 def _multinomial_by_placement(word: str) -> int:
     """Place each letter's copies into the remaining slots, one letter at a time."""
     total, free = 1, len(word)
@@ -351,20 +398,28 @@ def test_combinatorics_by_enumeration() -> None:
             people = re.split(r", | and ", m[1])
             a, b = people.index(m[2]), people.index(m[3])
             if len(people) <= 8:
-                expected = sum(abs(o.index(a) - o.index(b)) == 1 for o in itertools.permutations(range(len(people))))
+                expected = sum(
+                    abs(o.index(a) - o.index(b)) == 1 for o in itertools.permutations(range(len(people)))
+                )
             else:
                 expected = 2 * math.factorial(len(people) - 1)
         elif m := re.match(r"A club has (\d+) members\. .* committee of (\d+) members", t):
             expected = sum(1 for _ in itertools.combinations(range(int(m[1])), int(m[2])))
-        elif m := re.match(r"A team of (\d+) is chosen from (\d+) women and (\d+) men\. .* exactly (\d+) women", t):
+        elif m := re.match(
+            r"A team of (\d+) is chosen from (\d+) women and (\d+) men\. .* exactly (\d+) women", t
+        ):
             k, w, n_men, j = map(int, m.groups())
             people = ["w"] * w + ["m"] * n_men
-            expected = sum(1 for c in itertools.combinations(range(len(people)), k)
-                           if sum(people[i] == "w" for i in c) == j)
+            expected = sum(
+                1
+                for c in itertools.combinations(range(len(people)), k)
+                if sum(people[i] == "w" for i in c) == j
+            )
         elif m := re.match(r"How many distinct arrangements of the letters of the word (\w+)", t):
             word = m[1]
-            expected = (len(set(itertools.permutations(word))) if len(word) <= 7
-                        else _multinomial_by_placement(word))
+            expected = (
+                len(set(itertools.permutations(word))) if len(word) <= 7 else _multinomial_by_placement(word)
+            )
         elif m := re.match(r"How many (\d+)-digit codes", t):
             expected = sum(1 for _ in itertools.permutations(range(10), int(m[1])))
         else:
@@ -401,8 +456,11 @@ def test_sequences_by_iteration() -> None:
                 n = int(re.match(r"What is the sum of the first (\d+) terms", t)[1])
                 expected = sum(_extend(first, n))
         else:
-            i, ti, j, tj, n = re.match(r"In an arithmetic sequence, the (\d+)\w\w term is (-?\d+) and the (\d+)\w\w term "
-                                       r"is (-?\d+)\. What is the (\d+)\w\w term\?", t).groups()
+            i, ti, j, tj, n = re.match(
+                r"In an arithmetic sequence, the (\d+)\w\w term is (-?\d+) and the (\d+)\w\w term "
+                r"is (-?\d+)\. What is the (\d+)\w\w term\?",
+                t,
+            ).groups()
             d = (num(tj) - num(ti)) / (int(j) - int(i))
             expected = num(ti) + d * (int(n) - int(i))
         assert answer == expected, t

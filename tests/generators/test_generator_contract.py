@@ -1,4 +1,5 @@
 """The contract every procedural generator keeps, checked at every preset level."""
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,21 @@ from mathgym.generators.base import GeneratorConfig, boxed_answer
 from mathgym.problem import Problem
 from mathgym.sources import ProceduralSource
 
-REQUIRED = {"Arithmetic", "Fractions", "Percentages", "LinearEquation", "LinearSystem2x2", "Quadratic",
-            "Polynomial", "Derivative", "DefiniteIntegral", "NumberTheory", "UnitRate", "MultiStepWord",
-            "Probability"}
+REQUIRED = {
+    "Arithmetic",
+    "Fractions",
+    "Percentages",
+    "LinearEquation",
+    "LinearSystem2x2",
+    "Quadratic",
+    "Polynomial",
+    "Derivative",
+    "DefiniteIntegral",
+    "NumberTheory",
+    "UnitRate",
+    "MultiStepWord",
+    "Probability",
+}
 CASES = [(name, level) for name in sorted(GENERATORS) for level in range(GENERATORS[name].num_levels())]
 _NUMBER = {"integer": r"-?\d+", "fraction": r"-?\d+(/\d+)?", "decimal": r"-?\d+(\.\d+)?"}
 
@@ -73,8 +86,9 @@ def test_registration_by_subclassing_and_errors() -> None:
 
         def generate(self, rng: np.random.Generator, config: ToyConfig) -> Generated:
             n = int(rng.integers(1, config.top + 1))
-            return Generated(f"What is {n}?", str(n), [f"It is {n}.", f"The answer is \\boxed{{{n}}}."],
-                             "integer")
+            return Generated(
+                f"What is {n}?", str(n), [f"It is {n}.", f"The answer is \\boxed{{{n}}}."], "integer"
+            )
 
     try:
         assert get_generator("ToyCountForTest") is ToyCount

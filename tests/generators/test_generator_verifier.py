@@ -1,5 +1,6 @@
 """Gold answers are in a form the project's verifier reads: reference solutions verify as correct,
 and another item's answer does not."""
+
 from __future__ import annotations
 
 import itertools

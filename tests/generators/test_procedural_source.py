@@ -1,4 +1,5 @@
 """ProceduralSource: reproducibility across processes, unrelated seeds, large spaces, ids that round-trip."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,8 +33,14 @@ print(json.dumps(out))
 def test_same_seed_same_problems_in_another_process() -> None:
     # PYTHONHASHSEED differs between the two processes unless pinned: make sure it is not pinned the same
     env = {"PYTHONHASHSEED": "12345"}
-    result = subprocess.run([sys.executable, "-c", _HASH_SCRIPT], capture_output=True, text=True, timeout=120,
-                            check=False, env={**os.environ, **env})
+    result = subprocess.run(
+        [sys.executable, "-c", _HASH_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **env},
+    )
     assert result.returncode == 0, result.stderr
     theirs = json.loads(result.stdout)
     ours = {}
@@ -118,8 +125,13 @@ def test_custom_config_ids_round_trip() -> None:
 
 def test_bad_ids_raise_key_error() -> None:
     source = ProceduralSource("Arithmetic")
-    for bad in ("Fractions/L1/s0/i3", "Arithmetic/L1/s0", "Arithmetic/L99/s0/i1", "Arithmetic/nope=3/s0/i1",
-                "gsm8k/test/17"):
+    for bad in (
+        "Fractions/L1/s0/i3",
+        "Arithmetic/L1/s0",
+        "Arithmetic/L99/s0/i1",
+        "Arithmetic/nope=3/s0/i1",
+        "gsm8k/test/17",
+    ):
         with pytest.raises(KeyError):
             source.find(bad)
     with pytest.raises(KeyError):

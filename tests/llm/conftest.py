@@ -1,5 +1,6 @@
 """Session fixtures of the LLM tests: one tiny model on disk, one transformers policy, one vLLM engine,
 one vLLM OpenAI server. vLLM tests share a pytest-xdist group so that one worker starts the engine."""
+
 from __future__ import annotations
 
 import os
@@ -57,9 +58,28 @@ def vllm_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("vllm-server") / "server.log"
     env = dict(os.environ, VLLM_ENABLE_V1_MULTIPROCESSING="0")
-    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_model_dir),
-           "--served-model-name", "tiny", "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
-           "--enforce-eager", "--kv-cache-memory-bytes", str(256 << 20), "--max-model-len", "1024", "--seed", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "vllm.entrypoints.openai.api_server",
+        "--model",
+        str(tiny_model_dir),
+        "--served-model-name",
+        "tiny",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dtype",
+        "float32",
+        "--enforce-eager",
+        "--kv-cache-memory-bytes",
+        str(256 << 20),
+        "--max-model-len",
+        "1024",
+        "--seed",
+        "0",
+    ]
     with log_path.open("w") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     base_url = f"http://127.0.0.1:{port}/v1"
@@ -67,7 +87,9 @@ def vllm_server(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
         deadline = time.monotonic() + 240
         while True:
             if process.poll() is not None:
-                pytest.fail(f"the vLLM server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+                pytest.fail(
+                    f"the vLLM server exited with {process.returncode}:\n{log_path.read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(base_url + "/models", timeout=2).status_code == 200:
                     break

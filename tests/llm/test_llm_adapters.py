@@ -1,4 +1,5 @@
 """TRL, verl and OpenRLHF adapters score with the env's own reward; TRL's GRPOTrainer runs two steps with them."""
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,11 @@ def test_openrlhf_reward_func_splits_queries_and_scores_with_the_env():
     rows = openrlhf_rows(ENV_ID, 2, seed=2, level=0)
     gold = json.loads(rows[0]["label"])["answer"]
     responses = [f" So \\boxed{{{gold}}}.", " \\boxed{-999}"]
-    out = reward_func([r["input"] + resp for r, resp in zip(rows, responses)], [r["input"] for r in rows],
-                      [r["label"] for r in rows])
+    out = reward_func(
+        [r["input"] + resp for r, resp in zip(rows, responses)],
+        [r["input"] for r in rows],
+        [r["label"] for r in rows],
+    )
     expected = [_env_reward(r["label"], resp)[0] for r, resp in zip(rows, responses)]
     assert out["rewards"].tolist() == pytest.approx(expected)
     assert out["extra_logs"]["accuracy"].tolist() == [1.0, 0.0]
@@ -75,11 +79,24 @@ def test_trl_grpo_trainer_runs_two_steps_with_mathgym_rewards(tiny_model_dir, tm
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    args = GRPOConfig(output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=4, num_generations=4,
-                      max_completion_length=8, learning_rate=1e-3, use_cpu=True, bf16=False, report_to="none",
-                      logging_steps=1, save_strategy="no", seed=0, disable_tqdm=True)
-    trainer = GRPOTrainer(model=model, reward_funcs=[recorded], args=args, train_dataset=dataset,
-                          processing_class=tokenizer)
+    args = GRPOConfig(
+        output_dir=str(tmp_path),
+        max_steps=2,
+        per_device_train_batch_size=4,
+        num_generations=4,
+        max_completion_length=8,
+        learning_rate=1e-3,
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        logging_steps=1,
+        save_strategy="no",
+        seed=0,
+        disable_tqdm=True,
+    )
+    trainer = GRPOTrainer(
+        model=model, reward_funcs=[recorded], args=args, train_dataset=dataset, processing_class=tokenizer
+    )
     trainer.train()
     assert len(calls) >= 2 and all(len(c) == 4 for c in calls)
     logged = [h for h in trainer.state.log_history if "reward" in h]

@@ -1,4 +1,5 @@
 """GRPO: advantages, the clipped loss, and a few real updates whose rewards are the env's."""
+
 from __future__ import annotations
 
 import math
@@ -58,9 +59,20 @@ def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    config = GRPOConfig(model_path=str(tiny_model_dir), env_kwargs={"level": 0, "mode": "step", "max_steps": 2},
-                        total_updates=2, prompts_per_step=2, group_size=3, max_new_tokens=6, eval_every=0,
-                        eval_episodes=3, kl_coef=0.05, learning_rate=1e-3, seed=0, scale_rewards=True)
+    config = GRPOConfig(
+        model_path=str(tiny_model_dir),
+        env_kwargs={"level": 0, "mode": "step", "max_steps": 2},
+        total_updates=2,
+        prompts_per_step=2,
+        group_size=3,
+        max_new_tokens=6,
+        eval_every=0,
+        eval_episodes=3,
+        kl_coef=0.05,
+        learning_rate=1e-3,
+        seed=0,
+        scale_rewards=True,
+    )
     result = train(config, model=model, tokenizer=tokenizer, log=None)
     rows = [r for r in result.history if r["update"] > 0]
     assert [r["update"] for r in rows] == [1, 2]
@@ -76,7 +88,8 @@ def test_a_few_updates_plumb_rewards_advantages_and_gradients(tiny_model_dir):
         replay = [env.step(a)[1] for a in t.actions]
         assert t.rewards == replay
     assert result.last_advantages == pytest.approx(
-        group_advantages([t.total_reward for t in trajectories], 3, scale=config.scale_rewards))
+        group_advantages([t.total_reward for t in trajectories], 3, scale=config.scale_rewards)
+    )
     assert rows[-1]["reward"] == pytest.approx(sum(t.total_reward for t in trajectories) / 6)
 
 
@@ -95,10 +108,19 @@ def test_token_logprobs_are_those_of_the_temperature_the_rollouts_sampled_at(tin
     prompt = tokenizer.encode("Calculate 3 + 4.", add_special_tokens=False)
     for temperature in (0.5, 0.7, 1.3):
         torch.manual_seed(0)
-        out = model.generate(torch.tensor([prompt]), do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
-                             max_new_tokens=8, output_scores=True, return_dict_in_generate=True,
-                             pad_token_id=tokenizer.pad_token_id, use_cache=False)
-        completion = out.sequences[0, len(prompt):].tolist()
+        out = model.generate(
+            torch.tensor([prompt]),
+            do_sample=True,
+            temperature=temperature,
+            top_k=0,
+            top_p=1.0,
+            max_new_tokens=8,
+            output_scores=True,
+            return_dict_in_generate=True,
+            pad_token_id=tokenizer.pad_token_id,
+            use_cache=False,
+        )
+        completion = out.sequences[0, len(prompt) :].tolist()
         sampler = torch.log_softmax(torch.stack(out.scores, dim=1).float(), dim=-1)[0]
         sampler = sampler.gather(-1, torch.tensor(completion).unsqueeze(-1)).squeeze(-1)
         with torch.no_grad():
@@ -106,7 +128,9 @@ def test_token_logprobs_are_those_of_the_temperature_the_rollouts_sampled_at(tin
             raw, _ = token_logprobs(model, [(prompt, completion)], tokenizer.pad_token_id)
         assert mask.sum() == len(completion)
         assert torch.allclose(ours[0], sampler, atol=1e-4)
-        assert float((raw[0] - sampler).abs().max()) > 0.05  # the raw logits' log-probabilities are not the sampler's
+        assert (
+            float((raw[0] - sampler).abs().max()) > 0.05
+        )  # the raw logits' log-probabilities are not the sampler's
 
 
 def _constant_reward(value: float):  # mathgym.rewards is imported inside the tests, as elsewhere in this file
@@ -145,9 +169,18 @@ def _train_tiny(tiny_model_dir, **overrides):
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
     tokenizer = load_tokenizer(str(tiny_model_dir))
-    settings = {"model_path": str(tiny_model_dir), "total_updates": 2, "prompts_per_step": 2, "group_size": 4,
-                "max_new_tokens": 6, "eval_every": 0, "eval_episodes": 2, "eval_at_start": False,
-                "learning_rate": 5e-3, "seed": 0}
+    settings = {
+        "model_path": str(tiny_model_dir),
+        "total_updates": 2,
+        "prompts_per_step": 2,
+        "group_size": 4,
+        "max_new_tokens": 6,
+        "eval_every": 0,
+        "eval_episodes": 2,
+        "eval_at_start": False,
+        "learning_rate": 5e-3,
+        "seed": 0,
+    }
     settings.update(overrides)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     result = train(GRPOConfig(**settings), model=model, tokenizer=tokenizer, log=None)
@@ -182,7 +215,9 @@ def test_zero_advantage_sequences_change_neither_loss_nor_gradient():
         loss.backward()
         kept = [0, 2]
         part = full.detach()[kept].clone().requires_grad_(True)
-        partial, _, _ = grpo_loss(part, old[kept], None, adv[kept], mask[kept], token_level=token_level, **kwargs)
+        partial, _, _ = grpo_loss(
+            part, old[kept], None, adv[kept], mask[kept], token_level=token_level, **kwargs
+        )
         partial.backward()
         assert partial.item() == pytest.approx(loss.item(), abs=1e-7)
         assert torch.allclose(part.grad, full.grad[kept]) and float(full.grad[[1, 3]].abs().max()) == 0
@@ -218,8 +253,17 @@ def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy)
         for p in model.parameters():
             p.mul_(1.5)
     tokenizer = load_tokenizer(str(tiny_model_dir))
-    config = GRPOConfig(model_path=str(tiny_model_dir), total_updates=1, prompts_per_step=2, group_size=4,
-                        max_new_tokens=8, eval_every=0, eval_episodes=2, learning_rate=5e-2, generator="vllm")
+    config = GRPOConfig(
+        model_path=str(tiny_model_dir),
+        total_updates=1,
+        prompts_per_step=2,
+        group_size=4,
+        max_new_tokens=8,
+        eval_every=0,
+        eval_episodes=2,
+        learning_rate=5e-2,
+        generator="vllm",
+    )
     chat = [{"role": "user", "content": "Calculate 1 + 2."}]
     s = GREEDY.replace(max_tokens=12)
     before = vllm_policy.generate(chat, sampling=s)[0][0].token_ids
@@ -233,7 +277,8 @@ def test_grpo_generating_with_vllm_syncs_the_engine(tiny_model_dir, vllm_policy)
 
 
 test_grpo_generating_with_vllm_syncs_the_engine = pytest.mark.xdist_group("vllm")(
-    test_grpo_generating_with_vllm_syncs_the_engine)
+    test_grpo_generating_with_vllm_syncs_the_engine
+)
 
 
 def test_sampled_held_out_evaluation_is_repeatable(tiny_model_dir):
@@ -250,7 +295,9 @@ def test_sampled_held_out_evaluation_is_repeatable(tiny_model_dir):
     from mathgym.agents.llm.types import Sampling
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype=torch.float32)
-    driver = RolloutDriver(HFPolicy(model, load_tokenizer(str(tiny_model_dir))), sampling=Sampling(max_tokens=6))
+    driver = RolloutDriver(
+        HFPolicy(model, load_tokenizer(str(tiny_model_dir))), sampling=Sampling(max_tokens=6)
+    )
     envs = [gym.make("mathgym/Arithmetic-v0", level=0) for _ in range(4)]
     first = evaluate(driver, envs, episodes=3, temperature=1.0, samples=3)
     assert first == evaluate(driver, envs, episodes=3, temperature=1.0, samples=3)
@@ -289,10 +336,36 @@ def test_benchmark_runs_end_to_end_with_a_cached_checkpoint(tmp_path, monkeypatc
     import sys
 
     bench = _benchmark_module()
-    argv = ["grpo_learning.py", "--seeds", "0", "1", "--updates", "1", "--sft-steps", "2", "--prompts", "2",
-            "--group", "2", "--eval-episodes", "4", "--eval-samples", "2", "--eval-batch", "4",
-            "--max-new-tokens", "4", "--hidden", "32", "--layers", "1", "--cache-dir", str(tmp_path / "cache"),
-            "--out", str(tmp_path / "out")]
+    argv = [
+        "grpo_learning.py",
+        "--seeds",
+        "0",
+        "1",
+        "--updates",
+        "1",
+        "--sft-steps",
+        "2",
+        "--prompts",
+        "2",
+        "--group",
+        "2",
+        "--eval-episodes",
+        "4",
+        "--eval-samples",
+        "2",
+        "--eval-batch",
+        "4",
+        "--max-new-tokens",
+        "4",
+        "--hidden",
+        "32",
+        "--layers",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     monkeypatch.setattr(sys, "argv", argv)
     bench.main()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())

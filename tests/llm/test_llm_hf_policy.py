@@ -1,4 +1,5 @@
 """The transformers backend on the tiny model: shapes, sampling, logprobs, stop strings, chat input."""
+
 from __future__ import annotations
 
 import math
@@ -45,9 +46,10 @@ def test_logprobs_are_the_models_token_logprobs(hf_policy):
     c = hf_policy.generate(CHAT, sampling=Sampling(max_tokens=10, seed=1, logprobs=True))[0][0]
     assert len(c.logprobs) == c.num_tokens and all(lp <= 0 for lp in c.logprobs)
     with torch.no_grad():
-        recomputed, mask = token_logprobs(hf_policy.model, [(list(c.prompt_token_ids), list(c.token_ids))],
-                                          hf_policy.tokenizer.pad_token_id)
-    assert recomputed[0, :c.num_tokens].tolist() == pytest.approx(list(c.logprobs), abs=1e-4)
+        recomputed, mask = token_logprobs(
+            hf_policy.model, [(list(c.prompt_token_ids), list(c.token_ids))], hf_policy.tokenizer.pad_token_id
+        )
+    assert recomputed[0, : c.num_tokens].tolist() == pytest.approx(list(c.logprobs), abs=1e-4)
 
 
 def test_stop_strings_cut_the_text_and_end_the_completion(hf_policy):
@@ -58,8 +60,12 @@ def test_stop_strings_cut_the_text_and_end_the_completion(hf_policy):
     for c in stopped:
         assert c.finish_reason == "stop" and "e" not in c.text
         # the ids run exactly through the token that completed the stop string
-        assert "e" in tokenizer.decode(list(c.token_ids)) and "e" not in tokenizer.decode(list(c.token_ids[:-1]))
-    kept = hf_policy.generate(CHAT, n=8, sampling=Sampling(max_tokens=40, seed=3, include_stop_str=True), stop=["e"])
+        assert "e" in tokenizer.decode(list(c.token_ids)) and "e" not in tokenizer.decode(
+            list(c.token_ids[:-1])
+        )
+    kept = hf_policy.generate(
+        CHAT, n=8, sampling=Sampling(max_tokens=40, seed=3, include_stop_str=True), stop=["e"]
+    )
     assert all(c.text.endswith("e") for c in kept[0] if c.stop_reason == "e")
 
 

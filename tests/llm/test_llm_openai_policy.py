@@ -1,4 +1,5 @@
 """The OpenAI-compatible HTTP backend against a real vLLM server on 127.0.0.1, and its failure handling."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def test_unreachable_server_names_the_fix():
     from mathgym.agents.llm.openai_http import OpenAIPolicy
 
     with pytest.raises(PolicyError, match="Is it running"):
-        OpenAIPolicy("http://127.0.0.1:9/v1", "m", max_retries=1, backoff_s=0.01,
-                     vllm_extensions=False).generate("x")
+        OpenAIPolicy(
+            "http://127.0.0.1:9/v1", "m", max_retries=1, backoff_s=0.01, vllm_extensions=False
+        ).generate("x")
 
 
 class _Flaky(BaseHTTPRequestHandler):
@@ -70,8 +72,15 @@ class _Flaky(BaseHTTPRequestHandler):
             if fail:
                 self._send(503, {"error": {"message": "overloaded"}})
             else:
-                self._send(200, {"choices": [{"index": i, "text": f"echo {body['prompt']}", "finish_reason": "stop"}
-                                             for i in range(body["n"])]})
+                self._send(
+                    200,
+                    {
+                        "choices": [
+                            {"index": i, "text": f"echo {body['prompt']}", "finish_reason": "stop"}
+                            for i in range(body["n"])
+                        ]
+                    },
+                )
         finally:
             with cls.lock:
                 cls.concurrent -= 1

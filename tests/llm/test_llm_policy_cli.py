@@ -1,4 +1,5 @@
 """``mathgym eval --policy``: the CLI entry points play the same problems as ``--agent`` and write results."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,16 @@ def _check_outputs(out, n, env_id="mathgym/Arithmetic-v0"):
 
 
 def test_evaluate_policy_with_a_spec_writes_results_on_the_agents_problems(tiny_model_dir, tmp_path, capsys):
-    records = evaluate_policy("Arithmetic-v0", f"hf:{tiny_model_dir}", n=5, seed=3, out=tmp_path,
-                              env_kwargs={"level": 0}, sampling=Sampling(temperature=0, max_tokens=8), batch_size=2)
+    records = evaluate_policy(
+        "Arithmetic-v0",
+        f"hf:{tiny_model_dir}",
+        n=5,
+        seed=3,
+        out=tmp_path,
+        env_kwargs={"level": 0},
+        sampling=Sampling(temperature=0, max_tokens=8),
+        batch_size=2,
+    )
     rows = _check_outputs(tmp_path, 5)
     expected = episode_problem_ids(gym.make("mathgym/Arithmetic-v0", level=0), 5, 3)
     assert [r["problem_id"] for r in rows] == [r.problem_id for r in records] == expected
@@ -43,7 +52,14 @@ def test_make_policy_agent_acts_in_an_env(hf_policy):
 
 @VLLM_GROUP
 def test_evaluate_policy_with_the_vllm_engine(vllm_policy, tmp_path):
-    evaluate_policy("mathgym/Arithmetic-v0", vllm_policy, n=32, seed=0, out=tmp_path,
-                    sampling=Sampling(temperature=0, max_tokens=16), print_table=False)
+    evaluate_policy(
+        "mathgym/Arithmetic-v0",
+        vllm_policy,
+        n=32,
+        seed=0,
+        out=tmp_path,
+        sampling=Sampling(temperature=0, max_tokens=16),
+        print_table=False,
+    )
     rows = _check_outputs(tmp_path, 32)
     assert all(r["agent"] == "vllm-policy" for r in rows)

@@ -1,4 +1,5 @@
 """The rollout driver and the policy agent on real text envs with the tiny transformers policy."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -46,7 +47,7 @@ def test_single_turn_groups_share_a_prompt_and_rewards_are_the_envs(hf_policy):
         assert len(t.turns) == 1 and t.terminated and not t.truncated
         c = t.turns[0].completion
         assert t.actions == [c.text] and len(c.logprobs) == c.num_tokens > 0
-        (reward, components, verdict), = _replay(kwargs, seed, t.actions)
+        ((reward, components, verdict),) = _replay(kwargs, seed, t.actions)
         assert t.total_reward == reward and t.components == components and t.verdict == verdict
     assert driver.stats.tokens == sum(t.num_tokens for t in trajectories)
     assert 0 < driver.stats.env_share < 1
@@ -92,7 +93,13 @@ class _ToolEnv(gym.Env):
     def step(self, action):
         self.n += 1
         self.text += action + f"```output\n{len(action)}\n```\n"
-        return self.text, 0.5, self.n == 2, False, {"problem_id": "tool/0", "reward_components": {"call": 0.5}}
+        return (
+            self.text,
+            0.5,
+            self.n == 2,
+            False,
+            {"problem_id": "tool/0", "reward_components": {"call": 0.5}},
+        )
 
 
 def test_tool_episodes_stop_at_the_output_fence_and_see_the_output(hf_policy):

@@ -1,4 +1,5 @@
 """Inference-time search: selection rules (methods.md §7.2), reward models, sample-and-select."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,14 +55,19 @@ def test_step_scores_aggregate_by_min_last_or_product():
 def test_verifier_reward_model_is_the_oracle():
     rm = VerifierRewardModel("12")
     assert rm.score(["q", "q"], ["so \\boxed{12}", "\\boxed{13}"]) == [1.0, 0.0]
-    assert VerifierRewardModel({"a": "1", "b": "2"}).score(["a", "b"], ["\\boxed{1}", "\\boxed{1}"]) == [1.0, 0.0]
+    assert VerifierRewardModel({"a": "1", "b": "2"}).score(["a", "b"], ["\\boxed{1}", "\\boxed{1}"]) == [
+        1.0,
+        0.0,
+    ]
 
 
 def test_hf_reward_model_scores_batches_like_single_pairs(tiny_model_dir, tmp_path):
     require("transformers")
     from mathgym.agents.llm.tiny import build_tiny_reward_model
 
-    rm = HFRewardModel(str(build_tiny_reward_model(tmp_path / "rm", tokenizer_from=tiny_model_dir)), batch_size=3)
+    rm = HFRewardModel(
+        str(build_tiny_reward_model(tmp_path / "rm", tokenizer_from=tiny_model_dir)), batch_size=3
+    )
     prompts = ["Calculate 1 + 2.", "Calculate 4 - 1.", "Q", "Calculate 9 - 2."]
     responses = ["1 + 2 = 3.\nThe answer is \\boxed{3}.", "\\boxed{2}", "a much longer response " * 5, "7"]
     batched = rm.score(prompts, responses)
@@ -73,8 +79,12 @@ def test_hf_reward_model_scores_batches_like_single_pairs(tiny_model_dir, tmp_pa
 def test_sample_and_select_returns_the_chosen_candidate(hf_policy):
     from mathgym.agents.llm import Sampling
 
-    search = SampleAndSelect(n=6, method="best_of_n", reward_model=VerifierRewardModel("3"),
-                             sampling=Sampling(max_tokens=8, seed=0))
+    search = SampleAndSelect(
+        n=6,
+        method="best_of_n",
+        reward_model=VerifierRewardModel("3"),
+        sampling=Sampling(max_tokens=8, seed=0),
+    )
     (result,) = search.run_batch(hf_policy, ["Calculate 1 + 2."])
     assert len(result.candidates) == 6 and len(result.scores) == 6
     assert result.response == result.candidates[result.index].text

@@ -1,4 +1,5 @@
 """Sampling settings, completions, chat rendering and policy specs (no model needed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,10 @@ class _Template:
 def test_render_chat_continues_a_final_assistant_message():
     chat = ObservationFormat(system="S").build("Q", "step 1\n")
     text = render_chat(_Template(), chat)
-    assert text == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nstep 1\n"
+    assert (
+        text
+        == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nstep 1\n"
+    )
     assert render_chat(_Template(), ObservationFormat().build("Q")).endswith("<|im_start|>assistant\n")
     assert ObservationFormat(chat=False).build("Q", "s1") == "Q\n\ns1"
     assert render_chat(None, chat) == "S\n\nQ\n\nstep 1\n"
@@ -65,8 +69,16 @@ def test_transcript_is_read_from_growing_observations_else_from_the_record():
 
 def test_policy_spec_parsing_and_errors():
     assert parse_policy_spec("vllm:/models/qwen") == ("vllm", "/models/qwen", None)
-    assert parse_policy_spec("hf:Qwen/Qwen2.5-Math-1.5B-Instruct") == ("hf", "Qwen/Qwen2.5-Math-1.5B-Instruct", None)
-    assert parse_policy_spec("openai:http://127.0.0.1:8000/v1#tiny") == ("openai", "http://127.0.0.1:8000/v1", "tiny")
+    assert parse_policy_spec("hf:Qwen/Qwen2.5-Math-1.5B-Instruct") == (
+        "hf",
+        "Qwen/Qwen2.5-Math-1.5B-Instruct",
+        None,
+    )
+    assert parse_policy_spec("openai:http://127.0.0.1:8000/v1#tiny") == (
+        "openai",
+        "http://127.0.0.1:8000/v1",
+        "tiny",
+    )
     for bad in ("gpt4", "tgi:/x", "openai:http://h/v1", "hf:"):
         with pytest.raises(ValueError):
             parse_policy_spec(bad)

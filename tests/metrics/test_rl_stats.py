@@ -1,4 +1,5 @@
 """RL evaluation statistics against the worked examples of methods.md §7.1."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ def test_stratified_bootstrap_keeps_runs_per_task_and_collapses_on_constant_scor
     assert idx.shape == (10, 4, 3) and idx.min() >= 0 and idx.max() < 4
     # each task resamples its own runs: the columns are not all equal
     assert any(not np.array_equal(idx[r, :, 0], idx[r, :, 1]) for r in range(10))
-    assert rl_stats.stratified_bootstrap_ci(np.full((5, 3), 0.7), "iqm", reps=1000) == pytest.approx((0.7, 0.7, 0.7))
+    assert rl_stats.stratified_bootstrap_ci(np.full((5, 3), 0.7), "iqm", reps=1000) == pytest.approx(
+        (0.7, 0.7, 0.7)
+    )
     x = np.random.default_rng(1).random((10, 4))
     point, low, high = rl_stats.stratified_bootstrap_ci(x, "mean", reps=2000, seed=3)
     assert low < point < high and point == pytest.approx(x.mean())
@@ -44,7 +47,9 @@ def test_aggregates_and_normalisation() -> None:
     metrics = rl_stats.aggregate_metrics(x)
     assert metrics["mean"] == pytest.approx(0.625) and metrics["median"] == pytest.approx(0.625)
     assert metrics["optimality_gap"] == pytest.approx(1 - 0.625)
-    assert rl_stats.normalize([[5.0, 20.0]], random=[0.0, 10.0], reference=[10.0, 30.0]).tolist() == [[0.5, 0.5]]
+    assert rl_stats.normalize([[5.0, 20.0]], random=[0.0, 10.0], reference=[10.0, 30.0]).tolist() == [
+        [0.5, 0.5]
+    ]
     with pytest.raises(ValueError, match="coincide"):
         rl_stats.normalize([[1.0]], 1.0, 1.0)
     with pytest.raises(ValueError, match="NaN"):
@@ -66,14 +71,29 @@ def test_plots_write_pngs(tmp_path) -> None:
     taus = np.linspace(0, 1, 11)
     paths = [
         rl_plots.plot_interval_estimates(est, tmp_path / "i.png"),
-        rl_plots.plot_performance_profiles({k: rl_stats.performance_profile(v, taus, reps=100) for k, v in x.items()},
-                                           taus, tmp_path / "p.png"),
-        rl_plots.plot_per_task({k: [rl_stats.stratified_bootstrap_ci(v[:, [j]], "mean", reps=100) for j in range(3)]
-                                for k, v in x.items()}, ["t0", "t1", "t2"], tmp_path / "t.png"),
-        rl_plots.plot_probability_of_improvement({"a > b": rl_stats.probability_of_improvement_ci(
-            x["a"], x["b"], reps=100)}, tmp_path / "poi.png"),
-        rl_plots.plot_learning_curve([{"timesteps": 1, "mean_reward": 0.1, "success_rate": 0.2},
-                                      {"timesteps": 2, "mean_reward": 0.5, "success_rate": 0.7}], tmp_path / "c.png"),
+        rl_plots.plot_performance_profiles(
+            {k: rl_stats.performance_profile(v, taus, reps=100) for k, v in x.items()},
+            taus,
+            tmp_path / "p.png",
+        ),
+        rl_plots.plot_per_task(
+            {
+                k: [rl_stats.stratified_bootstrap_ci(v[:, [j]], "mean", reps=100) for j in range(3)]
+                for k, v in x.items()
+            },
+            ["t0", "t1", "t2"],
+            tmp_path / "t.png",
+        ),
+        rl_plots.plot_probability_of_improvement(
+            {"a > b": rl_stats.probability_of_improvement_ci(x["a"], x["b"], reps=100)}, tmp_path / "poi.png"
+        ),
+        rl_plots.plot_learning_curve(
+            [
+                {"timesteps": 1, "mean_reward": 0.1, "success_rate": 0.2},
+                {"timesteps": 2, "mean_reward": 0.5, "success_rate": 0.7},
+            ],
+            tmp_path / "c.png",
+        ),
     ]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,5 @@
 """Evaluation (matches, round robins, Elo, ProcessBench F1), independent learners, the CLI listing, packaging."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -77,13 +78,25 @@ def test_independent_learners_train_and_play():
 
     def evaluate(policies):
         calls.append(sorted(policies))
-        out = play_match(nim_v0.env(), {"player_0": policies["player_0"], "player_1": policies["player_1"]}, 10)
+        out = play_match(
+            nim_v0.env(), {"player_0": policies["player_0"], "player_1": policies["player_1"]}, 10
+        )
         return {"win_rate_player_0": out["player_0"]["win_rate"]}
 
-    result = train_independent(nim_v0.env, rounds=1, steps_per_round=256, seed=0, evaluate=evaluate, log=None,
-                               hyperparams={"n_steps": 128, "batch_size": 64})
+    result = train_independent(
+        nim_v0.env,
+        rounds=1,
+        steps_per_round=256,
+        seed=0,
+        evaluate=evaluate,
+        log=None,
+        hyperparams={"n_steps": 128, "batch_size": 64},
+    )
     assert set(result.models) == {"player_0", "player_1"} and calls == [["player_0", "player_1"]]
-    assert result.models["player_0"].num_timesteps >= 256 and 0.0 <= result.history[0]["win_rate_player_0"] <= 1.0
+    assert (
+        result.models["player_0"].num_timesteps >= 256
+        and 0.0 <= result.history[0]["win_rate_player_0"] <= 1.0
+    )
     policy = sb3_policy(result.models["player_1"], deterministic=True)
     env = nim_v0.parallel_env()
     obs, _ = env.reset(seed=0)

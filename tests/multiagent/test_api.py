@@ -1,4 +1,5 @@
 """Every game, in every form it offers, passes PettingZoo's own checks: api_test, parallel_api_test, seed_test."""
+
 from __future__ import annotations
 
 import warnings
@@ -52,8 +53,16 @@ def test_module_follows_pettingzoo_convention(game: str) -> None:
     assert env.metadata["name"] == game
     assert str(env.unwrapped) == game
     doc = module.__doc__
-    sections = ["## Description", "## Action Space", "## Observation Space", "## Rewards", "## Starting State",
-                "## Episode End", "## Arguments", "## Version History"]
+    sections = [
+        "## Description",
+        "## Action Space",
+        "## Observation Space",
+        "## Rewards",
+        "## Starting State",
+        "## Episode End",
+        "## Arguments",
+        "## Version History",
+    ]
     positions = [doc.find(s) for s in sections]
     assert -1 not in positions and positions == sorted(positions), f"{game}: docstring sections {positions}"
 

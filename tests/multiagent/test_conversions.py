@@ -3,6 +3,7 @@
 PettingZoo's ``parallel_to_aec`` once cast actions to int; a digit string such as a verifier's ``"2"`` would
 then have reached the game as the number 2. Each test records what the game itself receives.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Scripted episodes of every game end with the rewards that ground truth dictates."""
+
 from __future__ import annotations
 
 import itertools
@@ -36,13 +37,20 @@ def wrong(answer: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- SolverVerifier
-@pytest.mark.parametrize(("solution", "judgement", "expected"), [
-    ("reference", "\\boxed{-1}", {"solver_0": 1.0, "verifier_0": 1.0}),   # right answer, accepted
-    ("reference", "\\boxed{0}", {"solver_0": 0.0, "verifier_0": 0.0}),    # right answer, wrongly flagged
-    ("wrong", "\\boxed{-1}", {"solver_0": 0.0, "verifier_0": 0.0}),       # wrong answer slips through
-    ("wrong", "The first error is in \\boxed{1}", {"solver_0": 0.0, "verifier_0": 1.0}),  # caught (outcome-level)
-    ("wrong", "no idea", {"solver_0": 0.0, "verifier_0": 0.0}),           # unreadable judgement
-])
+@pytest.mark.parametrize(
+    ("solution", "judgement", "expected"),
+    [
+        ("reference", "\\boxed{-1}", {"solver_0": 1.0, "verifier_0": 1.0}),  # right answer, accepted
+        ("reference", "\\boxed{0}", {"solver_0": 0.0, "verifier_0": 0.0}),  # right answer, wrongly flagged
+        ("wrong", "\\boxed{-1}", {"solver_0": 0.0, "verifier_0": 0.0}),  # wrong answer slips through
+        (
+            "wrong",
+            "The first error is in \\boxed{1}",
+            {"solver_0": 0.0, "verifier_0": 1.0},
+        ),  # caught (outcome-level)
+        ("wrong", "no idea", {"solver_0": 0.0, "verifier_0": 0.0}),  # unreadable judgement
+    ],
+)
 def test_solver_verifier_cooperative_rewards(solution, judgement, expected):
     env = solver_verifier_v0.env(level=0)
 
@@ -99,11 +107,17 @@ def test_step_labeler_makes_labels_exact():
 
     def script(agent, observation, info):
         problem = env.unwrapped.game.problem
-        return "\\boxed{0}" if agent == "verifier_0" else f"step one\nstep two\n\\boxed{{{wrong(problem.answer)}}}"
+        return (
+            "\\boxed{0}"
+            if agent == "verifier_0"
+            else f"step one\nstep two\n\\boxed{{{wrong(problem.answer)}}}"
+        )
 
     returns, infos = play_aec(env, script)
     assert infos["verifier_0"]["label"] == 1 and infos["verifier_0"]["label_exact"]
-    assert returns["verifier_0"] == 0.0  # index 0 is a wrong step, but not the first wrong one the labeler names
+    assert (
+        returns["verifier_0"] == 0.0
+    )  # index 0 is a wrong step, but not the first wrong one the labeler names
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -188,8 +202,9 @@ def test_kuhn_rewards_match_the_payoff_of_every_deal_and_history():
     for cards in itertools.permutations(range(3), 2):
         for history in kuhn_poker_v0.TERMINAL_HISTORIES:
             moves = iter(history)
-            returns, infos = play_aec(kuhn_poker_v0.env(), lambda a, o, i: "pb".index(next(moves)),
-                                      options={"cards": cards})
+            returns, infos = play_aec(
+                kuhn_poker_v0.env(), lambda a, o, i: "pb".index(next(moves)), options={"cards": cards}
+            )
             win = kuhn_poker_v0.payoff(cards, history)
             assert returns == {"player_0": win, "player_1": -win}, (cards, history)
             assert infos["player_0"]["history"] == history
@@ -200,15 +215,19 @@ def test_kuhn_text_moves_and_forfeit():
     assert kuhn_poker_v0.parse_move("call", "b") == 1
     assert kuhn_poker_v0.parse_move("check", "b") is None  # no check facing a bet
     script = {"player_0": "[bet]", "player_1": "I check"}  # player_1 faces a bet: check is illegal
-    returns, infos = play_aec(kuhn_poker_v0.env(action_type="text"), lambda a, o, i: script[a],
-                              options={"cards": (0, 2)})
+    returns, infos = play_aec(
+        kuhn_poker_v0.env(action_type="text"), lambda a, o, i: script[a], options={"cards": (0, 2)}
+    )
     assert returns == {"player_0": 1.0, "player_1": -1.0} and infos["player_0"]["forfeit"] == "player_1"
 
 
 def test_kuhn_mask_marks_the_player_to_move():
     env = kuhn_poker_v0.parallel_env()
     obs, infos = env.reset(seed=0)
-    assert obs["player_0"]["action_mask"].tolist() == [1, 1] and obs["player_1"]["action_mask"].tolist() == [0, 0]
+    assert obs["player_0"]["action_mask"].tolist() == [1, 1] and obs["player_1"]["action_mask"].tolist() == [
+        0,
+        0,
+    ]
     assert infos["player_0"]["acting"] and not infos["player_1"]["acting"]
 
 
@@ -232,9 +251,11 @@ def test_nim_optimal_player_wins_every_winning_position(seed):
 
 
 def test_nim_text_move_and_forfeit():
-    returns, infos = play_aec(nim_v0.env(action_type="text"),
-                              lambda a, o, i: {"player_0": "take 3 from heap 0", "player_1": "take 9 from heap 1"}[a],
-                              options={"heaps": [3, 1, 1]})
+    returns, infos = play_aec(
+        nim_v0.env(action_type="text"),
+        lambda a, o, i: {"player_0": "take 3 from heap 0", "player_1": "take 9 from heap 1"}[a],
+        options={"heaps": [3, 1, 1]},
+    )
     assert returns == {"player_0": 1.0, "player_1": -1.0} and infos["player_0"]["forfeit"] == "player_1"
     returns, _ = play_aec(nim_v0.env(), lambda a, o, i: 0, options={"heaps": [1, 0, 0]})
     assert returns == {"player_0": 1.0, "player_1": -1.0}  # taking the last object wins
@@ -242,11 +263,11 @@ def test_nim_text_move_and_forfeit():
 
 # ---------------------------------------------------------------------------------------- ProposerSolver
 def test_learnability_pays_for_the_frontier_only():
-    assert learnability(1.0, 0.1) == 0.0       # always solved: nothing to learn
-    assert learnability(0.0, 0.1) == 0.0       # never solved
-    assert learnability(0.05, 0.1) == 0.0      # the anti-drift guard
+    assert learnability(1.0, 0.1) == 0.0  # always solved: nothing to learn
+    assert learnability(0.0, 0.1) == 0.0  # never solved
+    assert learnability(0.05, 0.1) == 0.0  # the anti-drift guard
     assert learnability(0.5, 0.1) == 0.5
-    assert learnability(0.25, 0.0) == 0.75     # Absolute Zero's 1 - p
+    assert learnability(0.25, 0.0) == 0.75  # Absolute Zero's 1 - p
 
 
 def test_proposer_is_paid_by_the_solvers_recent_success():
@@ -267,8 +288,15 @@ def test_proposer_is_paid_by_the_solvers_recent_success():
     assert env.game.success_estimate("Arithmetic/L0") is None
 
 
-@pytest.mark.parametrize("spec", ["write me a hard problem", '{"generator": "Nope", "level": 1}',
-                                  '{"generator": "Arithmetic", "level": 9}', '{"generator": "Arithmetic", "config": {"digits": 99}}'])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "write me a hard problem",
+        '{"generator": "Nope", "level": 1}',
+        '{"generator": "Arithmetic", "level": 9}',
+        '{"generator": "Arithmetic", "config": {"digits": 99}}',
+    ],
+)
 def test_invalid_specification_costs_the_proposer_and_ends_the_episode(spec):
     env = proposer_solver_v0.parallel_env()
     env.reset(seed=0)
@@ -284,9 +312,14 @@ def test_discrete_proposer_and_knob_specifications():
     assert infos["solver_0"]["spec"] == proposer_solver_v0.MATH_MENU[7]
     env = proposer_solver_v0.parallel_env()
     env.reset(seed=0)
-    _, _, _, _, infos = env.step({"proposer_0": '{"generator": "Arithmetic", "config": {"digits": 3, "terms": 2}}'})
+    _, _, _, _, infos = env.step(
+        {"proposer_0": '{"generator": "Arithmetic", "config": {"digits": 3, "terms": 2}}'}
+    )
     # knobs apply on top of the generator's default level, and the key names every knob that differs
-    assert infos["solver_0"]["spec_key"].startswith("Arithmetic/") and "digits=3" in infos["solver_0"]["spec_key"]
+    assert (
+        infos["solver_0"]["spec_key"].startswith("Arithmetic/")
+        and "digits=3" in infos["solver_0"]["spec_key"]
+    )
     assert "terms=2" in infos["solver_0"]["spec_key"] and "Calculate" in env.game.problem.prompt
 
 
@@ -344,13 +377,16 @@ def test_equation_solver_is_rewarded_when_the_equation_is_solved():
 
 
 # ------------------------------------------------------------------------------------------------ Debate
-@pytest.mark.parametrize(("mode", "pick", "expected"), [
-    ("truth", "\\boxed{0}", {"debater_0": 1.0, "debater_1": 0.0, "judge_0": 1.0}),
-    ("truth", "\\boxed{1}", {"debater_0": 1.0, "debater_1": 0.0, "judge_0": 0.0}),
-    ("zero_sum", "I side with \\boxed{1}", {"debater_0": -1.0, "debater_1": 1.0, "judge_0": 0.0}),
-    ("zero_sum", "\\boxed{-1}", {"debater_0": 0.0, "debater_1": 0.0, "judge_0": 0.0}),
-    ("zero_sum", "hmm", {"debater_0": 0.0, "debater_1": 0.0, "judge_0": 0.0}),
-])
+@pytest.mark.parametrize(
+    ("mode", "pick", "expected"),
+    [
+        ("truth", "\\boxed{0}", {"debater_0": 1.0, "debater_1": 0.0, "judge_0": 1.0}),
+        ("truth", "\\boxed{1}", {"debater_0": 1.0, "debater_1": 0.0, "judge_0": 0.0}),
+        ("zero_sum", "I side with \\boxed{1}", {"debater_0": -1.0, "debater_1": 1.0, "judge_0": 0.0}),
+        ("zero_sum", "\\boxed{-1}", {"debater_0": 0.0, "debater_1": 0.0, "judge_0": 0.0}),
+        ("zero_sum", "hmm", {"debater_0": 0.0, "debater_1": 0.0, "judge_0": 0.0}),
+    ],
+)
 def test_debate_rewards_follow_the_verifier(mode, pick, expected):
     env = debate_v0.env(rounds=2, reward_mode=mode, level=0)
 

@@ -1,4 +1,5 @@
 """Kuhn Poker: exact values against closed forms, best responses against brute force, CFR and self-play."""
+
 from __future__ import annotations
 
 import itertools
@@ -52,7 +53,9 @@ def _pure_strategies(player):
 @pytest.mark.parametrize("player", [0, 1])
 def test_best_response_equals_brute_force_over_all_pure_strategies(player):
     opponent = dict(equilibrium_policy(Fraction(1, 5)))
-    opponent.update({"Jp": Fraction(1, 2), "Qb": Fraction(3, 4), "J": Fraction(1, 7)})  # some exploitable play
+    opponent.update(
+        {"Jp": Fraction(1, 2), "Qb": Fraction(3, 4), "J": Fraction(1, 7)}
+    )  # some exploitable play
     sign = 1 if player == 0 else -1
     best = max(sign * game_value({**opponent, **pure}) for pure in _pure_strategies(player))
     assert best_response_value(opponent, player) == best
@@ -105,6 +108,8 @@ def test_self_play_through_the_env_approaches_equilibrium(with_baseline):
 
 
 def test_self_play_is_reproducible_with_a_seed():
-    runs = [RegretMatchingSelfPlay(seed=3).train(kuhn_poker_v0.env(), 500, seed=1, evaluate=kuhn_exploitability)
-            for _ in range(2)]
+    runs = [
+        RegretMatchingSelfPlay(seed=3).train(kuhn_poker_v0.env(), 500, seed=1, evaluate=kuhn_exploitability)
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]

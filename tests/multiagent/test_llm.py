@@ -1,4 +1,5 @@
 """LLM policies in multi-agent games: one policy in several roles, real episodes with the tiny transformers model."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,7 +59,10 @@ def test_one_policy_plays_both_roles_with_the_role_in_the_prompt():
         assert "You are verifier_0 playing solver_verifier_v0." in str(trajectory.turns[1].model_input)
         info = trajectory.final_infos["verifier_0"]
         expected_solver = float(info["answer_correct"])  # accepted by the verifier: survives iff correct
-        assert trajectory.returns == {"solver_0": expected_solver, "verifier_0": float(info["judgement_right"])}
+        assert trajectory.returns == {
+            "solver_0": expected_solver,
+            "verifier_0": float(info["judgement_right"]),
+        }
         assert trajectory.terminated and not trajectory.truncated
 
 
@@ -72,11 +76,14 @@ def test_separate_policies_per_role_and_turn_limit():
 
 
 def test_tiny_llm_plays_a_solver_verifier_episode_end_to_end(hf_policy):
-    rollout = MultiAgentRollout(hf_policy, sampling=Sampling(temperature=1.0, max_tokens=12, seed=0), max_turns=8)
+    rollout = MultiAgentRollout(
+        hf_policy, sampling=Sampling(temperature=1.0, max_tokens=12, seed=0), max_turns=8
+    )
     envs = [solver_verifier_v0.parallel_env(level=0, max_solver_turns=2) for _ in range(2)]
     trajectories = rollout.run(envs, seeds=[0, 1])
-    again = MultiAgentRollout(hf_policy, sampling=Sampling(temperature=1.0, max_tokens=12, seed=0), max_turns=8).run(
-        [solver_verifier_v0.parallel_env(level=0, max_solver_turns=2) for _ in range(2)], seeds=[0, 1])
+    again = MultiAgentRollout(
+        hf_policy, sampling=Sampling(temperature=1.0, max_tokens=12, seed=0), max_turns=8
+    ).run([solver_verifier_v0.parallel_env(level=0, max_solver_turns=2) for _ in range(2)], seeds=[0, 1])
     assert [t.to_dict() for t in trajectories] == [t.to_dict() for t in again]  # same seeds, same episodes
     for trajectory in trajectories:
         agents = [t.agent for t in trajectory.turns]
@@ -88,7 +95,9 @@ def test_tiny_llm_plays_a_solver_verifier_episode_end_to_end(hf_policy):
         info = trajectory.final_infos["verifier_0"]
         # the rewards are the game's ground truth, whatever the untrained model wrote
         assert trajectory.returns["verifier_0"] == float(info["judgement_right"])
-        assert trajectory.returns["solver_0"] == float(bool(info["answer_correct"]) and info["prediction"] == -1)
+        assert trajectory.returns["solver_0"] == float(
+            bool(info["answer_correct"]) and info["prediction"] == -1
+        )
 
 
 def test_self_play_update_with_role_baseline_runs_on_the_tiny_model(hf_policy, tiny_model_dir):
@@ -114,6 +123,7 @@ def test_self_play_update_with_role_baseline_runs_on_the_tiny_model(hf_policy, t
 
 def test_kuhn_text_form_is_playable_by_the_rollout():
     policy = RolePolicy({"player_0": "I [bet]", "player_1": "I [call]"})
-    (trajectory,) = MultiAgentRollout(policy).run([kuhn_poker_v0.parallel_env(action_type="text")], seeds=[0],
-                                                  options=[{"cards": (2, 0)}])
+    (trajectory,) = MultiAgentRollout(policy).run(
+        [kuhn_poker_v0.parallel_env(action_type="text")], seeds=[0], options=[{"cards": (2, 0)}]
+    )
     assert trajectory.returns == {"player_0": 2.0, "player_1": -2.0}

@@ -1,4 +1,5 @@
 """Fixtures of the process-reward tests: tiny models with random weights, built locally (no hub)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,9 +32,16 @@ def qwen_prm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = ProceduralSource("Arithmetic", seed=0, level=1)
     texts = [t for i in range(60) for t in (source[i].prompt, *source[i].solution)]
     tokenizer = build_prm_tokenizer(texts, vocab_size=300)
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=2, num_labels=2,
-                         pad_token_id=tokenizer.pad_token_id)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        num_labels=2,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("process") / "qwen-prm"
     Qwen2ForTokenClassification(config).save_pretrained(path)

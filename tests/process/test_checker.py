@@ -1,4 +1,5 @@
 """The oracle step checker judges each kind of claim against the truth."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,11 @@ def test_a_wrong_product_is_the_first_error_and_later_consistent_steps_do_not_hi
     problem = _problem("Arithmetic", 1, 3)  # 31 × 6 - 14
     checker = OracleChecker(problem)
     assert checker.first_error(problem.solution) == -1
-    steps = ["31 × 6 = 187, so the expression becomes 187 - 14.", "187 - 14 = 173.", "The answer is \\boxed{173}."]
+    steps = [
+        "31 × 6 = 187, so the expression becomes 187 - 14.",
+        "187 - 14 = 173.",
+        "The answer is \\boxed{173}.",
+    ]
     assert checker.first_error(steps) == 0
     verdict = checker.check_step(steps[0])
     assert not verdict.ok and "187" in verdict.reason
@@ -43,10 +48,13 @@ def test_a_factorisation_must_vanish_at_every_root():
     assert not checker.check_step("Factor the left side: x^2 + 3x - 4 = (x - 1)(x + 5).").ok
 
 
-@pytest.mark.parametrize("step, ok", [
-    ("d/dx[3*x^2] = 6*x (power rule).", True),
-    ("d/dx[3*x^2] = 3*x (power rule).", False),
-])
+@pytest.mark.parametrize(
+    "step, ok",
+    [
+        ("d/dx[3*x^2] = 6*x (power rule).", True),
+        ("d/dx[3*x^2] = 3*x (power rule).", False),
+    ],
+)
 def test_derivative_claims_are_differentiated(step, ok):
     problem = _problem("Derivative", 0, 3)  # 4*x^3 + 3*x^2
     assert OracleChecker(problem).check_step(step).ok is ok

@@ -1,5 +1,6 @@
 """Exact step labels: tracers reproduce every generator's reference solution, injected errors sit exactly at
 the stated step and propagate, and the oracle checker finds them (issue 13, acceptance 1)."""
+
 from __future__ import annotations
 
 import warnings
@@ -55,7 +56,9 @@ def test_injected_errors_have_the_stated_first_error_and_the_oracle_finds_it(nam
             if solution is None:
                 continue
             k = solution.first_error_index
-            assert list(solution.steps[:k]) == list(problem.solution[:k])  # every earlier step is the reference's
+            assert list(solution.steps[:k]) == list(
+                problem.solution[:k]
+            )  # every earlier step is the reference's
             assert solution.steps[k] != problem.solution[k]
             assert checker.first_error(solution.steps) == k
             assert solution.final_answer_correct == bool(verify("\n".join(solution.steps), problem).correct)

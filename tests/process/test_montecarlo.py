@@ -1,4 +1,5 @@
 """Monte-Carlo labels through step-mode env snapshots: Math-Shepherd estimates and OmegaPRM's search."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,7 +42,9 @@ def test_mc_values_come_from_completions_played_through_the_env(setup):
     problem, wrong, roller = setup
     values = mc_values(roller, problem, wrong.steps, n=8, seed=1)
     k = wrong.first_error_index
-    assert all(0 < v < 1 for v in values[:k])  # both scripts agree on these prefixes: some completions succeed
+    assert all(
+        0 < v < 1 for v in values[:k]
+    )  # both scripts agree on these prefixes: some completions succeed
     assert values[k:] == [0.0] * (len(wrong.steps) - k)
     assert hard_labels(values) == wrong.step_labels()
     assert roller.tokens > 0

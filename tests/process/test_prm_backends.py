@@ -1,6 +1,7 @@
 """PRM backends behind ``score_steps(problem, steps)``: oracle, published layouts loaded by path through the
 real transformers code path (tiny random checkpoints of those shapes), the generative critic and the
 implicit PRM."""
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ from mathgym.sources.procedural import ProceduralSource
 
 @pytest.fixture(scope="module")
 def problem():
-    return ProceduralSource("Arithmetic", seed=0, level=2)[3]  # 90 + 65 × (79 - 45): three steps and an answer
+    return ProceduralSource("Arithmetic", seed=0, level=2)[
+        3
+    ]  # 90 + 65 × (79 - 45): three steps and an answer
 
 
 def test_oracle_prm_scores_steps_before_the_first_error_as_right(problem):
@@ -59,8 +62,10 @@ def test_a_qwen_style_token_classifier_loads_by_path_and_scores_at_each_separato
     assert scores == pytest.approx(expected, abs=1e-5)
     # batching pads on the right and does not change a score
     short = steps[:2]
-    assert prm.score_batch([(problem, steps), (problem, short)]) == [pytest.approx(scores, abs=1e-5),
-                                                                     pytest.approx(prm.score_steps(problem, short), abs=1e-5)]
+    assert prm.score_batch([(problem, steps), (problem, short)]) == [
+        pytest.approx(scores, abs=1e-5),
+        pytest.approx(prm.score_steps(problem, short), abs=1e-5),
+    ]
 
 
 def test_a_checkpoint_with_its_own_head_code_needs_trust_remote_code(qwen_prm_dir, tmp_path):
@@ -88,7 +93,11 @@ def test_a_math_shepherd_style_step_tag_prm_reads_the_good_token_probability(pro
     ids = prm.tokenizer.encode(text)
     with torch.no_grad():
         logits = prm.model(input_ids=torch.tensor([ids])).logits[0]
-    expected = [float(torch.softmax(logits[i, prm.candidate_ids], -1)[0]) for i, t in enumerate(ids) if t == prm.step_tag_id]
+    expected = [
+        float(torch.softmax(logits[i, prm.candidate_ids], -1)[0])
+        for i, t in enumerate(ids)
+        if t == prm.step_tag_id
+    ]
     assert scores == pytest.approx(expected, abs=1e-5)
     assert prm.score_batch([(problem, steps[:1]), (problem, steps)])[1] == pytest.approx(scores, abs=1e-5)
 
@@ -100,14 +109,21 @@ def test_the_generative_critic_uses_processbench_s_prompt_and_votes(problem):
     assert parse_critique("the error is in \\boxed{3}, no: \\boxed{1}") == 1
     assert parse_critique("\\boxed{-1}") == -1 and parse_critique("no idea") is None
     statement = critique_prompt(problem.prompt, steps)
-    votes = ScriptedStepPolicy({statement: [["The first error is in \\boxed{1}."], ["All good: \\boxed{-1}."]]})
+    votes = ScriptedStepPolicy(
+        {statement: [["The first error is in \\boxed{1}."], ["All good: \\boxed{-1}."]]}
+    )
     critic = GenerativeCritic(votes, votes=8)
     (predictions,) = critic.predictions([(problem, steps)])
     assert set(predictions) <= {1, -1} and len(predictions) == 8
     assert 0 < predictions.count(-1) < 8  # both scripted critiques were sampled
     scores = critic.score_steps(problem, steps)
     # step 0 precedes every predicted error; later steps keep only the votes for "no error"
-    assert scores[0] == 1.0 and scores[1] == scores[-1] and scores[1] * 8 == round(scores[1] * 8) and scores[1] < 1
+    assert (
+        scores[0] == 1.0
+        and scores[1] == scores[-1]
+        and scores[1] * 8 == round(scores[1] * 8)
+        and scores[1] < 1
+    )
 
 
 def test_the_critic_runs_on_a_tiny_model_backend(problem, tiny_policy_dir):
@@ -125,7 +141,9 @@ def test_implicit_rewards_follow_prime_s_worked_example():
     token_rewards = [beta * r for r in ratios]
     assert token_rewards == pytest.approx([0.01, -0.02, 0.05])
     sequence = sum(token_rewards)
-    assert float(implicit_ce_loss(torch.tensor([sequence]), torch.tensor([1.0]))) == pytest.approx(0.6733, abs=1e-4)
+    assert float(implicit_ce_loss(torch.tensor([sequence]), torch.tensor([1.0]))) == pytest.approx(
+        0.6733, abs=1e-4
+    )
     q = [0.01, -0.01, 0.04]  # steps = tokens {1, 2} and {3}
     steps = [q[1] - 0.0, q[2] - q[1]]
     assert steps == pytest.approx([-0.01, 0.05]) and sum(steps) == pytest.approx(sequence)
@@ -144,7 +162,9 @@ def test_implicit_prm_step_rewards_add_up_to_the_sequence_log_ratio(problem, tin
             p.add_(0.01 * torch.randn_like(p))
     rewards = shifted.step_rewards(problem, steps)
     ids, owners = shifted.encode(problem, steps)
-    assert [o for o in owners if o >= 0] == sorted(o for o in owners if o >= 0)  # steps own consecutive tokens
+    assert [o for o in owners if o >= 0] == sorted(
+        o for o in owners if o >= 0
+    )  # steps own consecutive tokens
     input_ids, mask, response = shifted.batch([(ids, owners)])
     total = 0.5 * float((shifted.log_ratios(input_ids, mask) * response).sum())
     assert sum(rewards) == pytest.approx(total, abs=1e-4)

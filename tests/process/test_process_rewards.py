@@ -1,5 +1,6 @@
 """Process reward parts in step-mode envs: PRM scores, progress rewards, and the padding exploit that Clip
 and Delta remove (issue 13, acceptance 4; Gao et al. 2024)."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -39,21 +40,33 @@ def test_padding_raises_the_raw_prm_return_and_clip_and_delta_remove_it():
         rewards, info = _play(raw, steps)
         assert info["verdict"]["correct"]
         raw_returns.append(sum(rewards))
-        clipped = gym.make("mathgym/Arithmetic-v0", mode="step", level=2, max_steps=16,
-                           reward={"clip": {"part": PRM, "eta": 0.9}})
+        clipped = gym.make(
+            "mathgym/Arithmetic-v0",
+            mode="step",
+            level=2,
+            max_steps=16,
+            reward={"clip": {"part": PRM, "eta": 0.9}},
+        )
         clip_returns.append(sum(_play(clipped, steps)[0]))
-        delta = RecordRefinedRewards(gym.make("mathgym/Arithmetic-v0", mode="step", level=2, max_steps=16, reward=PRM),
-                                     score_key="prm", refinement="delta")
+        delta = RecordRefinedRewards(
+            gym.make("mathgym/Arithmetic-v0", mode="step", level=2, max_steps=16, reward=PRM),
+            score_key="prm",
+            refinement="delta",
+        )
         _, last = _play(delta, steps)
         delta_returns.append(last["refined_rewards"]["return"])
     assert raw_returns[0] < raw_returns[1] < raw_returns[2]  # the exploit: more steps, more reward
-    assert clip_returns == [0.0, 0.0, 0.0]                   # Clip: never above 0, padding earns nothing
-    assert delta_returns == [1.0, 1.0, 1.0]                  # Delta: the return is the first step's score
+    assert clip_returns == [0.0, 0.0, 0.0]  # Clip: never above 0, padding earns nothing
+    assert delta_returns == [1.0, 1.0, 1.0]  # Delta: the return is the first step's score
 
 
 def test_a_wrong_step_costs_under_clip_and_shows_in_the_components():
-    env = gym.make("mathgym/Arithmetic-v0", mode="step", level=2,
-                   reward=process_reward_spec("oracle", alpha=1.0, eta=0.9))
+    env = gym.make(
+        "mathgym/Arithmetic-v0",
+        mode="step",
+        level=2,
+        reward=process_reward_spec("oracle", alpha=1.0, eta=0.9),
+    )
     env.reset(seed=3)
     problem = env.unwrapped.problem
     from mathgym.process import inject_error
@@ -94,7 +107,9 @@ def test_progress_is_the_change_in_value_and_telescopes():
 
 
 def test_pav_with_the_oracle_as_value_penalises_exactly_the_first_wrong_step():
-    env = gym.make("mathgym/Arithmetic-v0", mode="step", level=2, reward={"pav_progress": {"prover": "prm:oracle"}})
+    env = gym.make(
+        "mathgym/Arithmetic-v0", mode="step", level=2, reward={"pav_progress": {"prover": "prm:oracle"}}
+    )
     env.reset(seed=3)
     from mathgym.process import inject_error
 

@@ -1,5 +1,6 @@
 """Step-level search over step-mode env snapshots: beam search and MCTS return a verified answer with the
 scripted and the tiny policy (issue 13, acceptance 3); token-matched comparison."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -50,11 +51,16 @@ def test_prm_weighted_vote_beats_majority_when_wrong_answers_agree(linear):
     problem, wrong = linear
     common_wrong = wrong[0]
     scripts = {problem.prompt: [list(problem.solution)] + [common_wrong] * 3}
-    majority = SampleSolutions(n=12, select="majority").run(SnapshotRoller(ScriptedStepPolicy(scripts)), problem, seed=4)
+    majority = SampleSolutions(n=12, select="majority").run(
+        SnapshotRoller(ScriptedStepPolicy(scripts)), problem, seed=4
+    )
     weighted = SampleSolutions(OraclePRM(), n=12, select="weighted_majority").run(
-        SnapshotRoller(ScriptedStepPolicy(scripts)), problem, seed=4)
+        SnapshotRoller(ScriptedStepPolicy(scripts)), problem, seed=4
+    )
     answers = [c.steps[-1] for c in weighted.candidates]
-    assert any(c.correct for c in weighted.candidates) and len(set(answers)) == 2  # same samples for both rules
+    assert (
+        any(c.correct for c in weighted.candidates) and len(set(answers)) == 2
+    )  # same samples for both rules
     assert not majority.correct and weighted.correct
 
 
@@ -63,8 +69,10 @@ def test_beam_search_and_mcts_run_with_the_tiny_policy(linear, tiny_policy_dir):
 
     problem, _ = linear
     policy = make_policy(f"hf:{tiny_policy_dir}")
-    for method in (BeamSearch(OraclePRM(), beam_width=2, expansions=2, max_depth=3),
-                   MCTS(OraclePRM(), simulations=3, expansions=2, max_depth=3)):
+    for method in (
+        BeamSearch(OraclePRM(), beam_width=2, expansions=2, max_depth=3),
+        MCTS(OraclePRM(), simulations=3, expansions=2, max_depth=3),
+    ):
         roller = SnapshotRoller(policy, sampling=Sampling(temperature=1.0), step_tokens=12, max_steps=3)
         result = method.run(roller, problem, seed=1)
         assert result.tokens > 0 and len(result.steps) <= 3
@@ -72,8 +80,12 @@ def test_beam_search_and_mcts_run_with_the_tiny_policy(linear, tiny_policy_dir):
 
 
 def test_methods_are_compared_at_the_largest_setting_within_each_budget():
-    points = [MethodPoint("majority", 4, 0.5, 400, 10), MethodPoint("majority", 8, 0.6, 800, 10),
-              MethodPoint("beam", 2, 0.55, 350, 10), MethodPoint("beam", 4, 0.7, 900, 10)]
+    points = [
+        MethodPoint("majority", 4, 0.5, 400, 10),
+        MethodPoint("majority", 8, 0.6, 800, 10),
+        MethodPoint("beam", 2, 0.55, 350, 10),
+        MethodPoint("beam", 4, 0.7, 900, 10),
+    ]
     rows = matched_table(points, [500, 1000])
     assert rows[0]["majority"][0] == 0.5 and rows[0]["beam"][0] == 0.55
     assert rows[1]["majority"][1] == 8 and rows[1]["beam"][1] == 4

@@ -1,5 +1,6 @@
 """Training: a PRM trained for a few steps on synthetic exact labels loads back and scores; the BCE and the
 implicit-PRM cross-entropy plumbing each move their loss the right way (issue 13, acceptance 2)."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,9 +65,16 @@ def test_implicit_prm_training_moves_rewards_towards_the_outcome_labels(solution
 
     from mathgym.process.prm.implicit import implicit_ce_loss
 
-    labelled = [s for s in solutions if s.final_answer_correct][:4] + [s for s in solutions if not s.final_answer_correct][:4]
-    result = train_implicit_prm(tiny_policy_dir, labelled, tmp_path / "implicit",
-                                ImplicitTrainConfig(beta=0.5, steps=6, batch_size=len(labelled), learning_rate=5e-4), log=None)
+    labelled = [s for s in solutions if s.final_answer_correct][:4] + [
+        s for s in solutions if not s.final_answer_correct
+    ][:4]
+    result = train_implicit_prm(
+        tiny_policy_dir,
+        labelled,
+        tmp_path / "implicit",
+        ImplicitTrainConfig(beta=0.5, steps=6, batch_size=len(labelled), learning_rate=5e-4),
+        log=None,
+    )
     layout = read_layout(result.path)
     assert layout["format"] == "implicit" and (result.path / layout["reference"]).is_dir()
     prm = make_prm(str(result.path), cache=False)
@@ -76,6 +84,8 @@ def test_implicit_prm_training_moves_rewards_towards_the_outcome_labels(solution
     ids, mask, response = prm.batch(encoded)
     rewards = 0.5 * (prm.log_ratios(ids, mask) * response).sum(dim=1)
     labels = torch.tensor([1.0 if s.final_answer_correct else 0.0 for s in labelled])
-    assert float(implicit_ce_loss(rewards, labels)) < float(implicit_ce_loss(torch.zeros(len(labelled)), labels))
+    assert float(implicit_ce_loss(rewards, labels)) < float(
+        implicit_ce_loss(torch.zeros(len(labelled)), labels)
+    )
     steps = prm.step_rewards(labelled[0].problem, list(labelled[0].steps))
     assert len(steps) == len(labelled[0].steps) and sum(abs(r) for r in steps) > 0

@@ -135,7 +135,7 @@ def _sequence(block: str) -> list[str]:
     column = min((len(line) - len(line.lstrip()) for line in lines), default=0)
     items: list[str] = []
     for line in lines:
-        if line[column:column + 1].isspace() or line.strip().startswith("|"):
+        if line[column : column + 1].isspace() or line.strip().startswith("|"):
             items[-1] += "\n" + line
         else:
             items.append(line[column:])
@@ -268,8 +268,14 @@ def dojo_problem(full_name: str = "Example.add_zero", url: str = TRACED) -> Prob
         id=f"dojo/{full_name}",
         prompt="",
         answer=None,
-        meta={"lean_dojo": {"url": url, "commit": "abc123", "file_path": "Example/Basic.lean",
-                            "full_name": full_name}},
+        meta={
+            "lean_dojo": {
+                "url": url,
+                "commit": "abc123",
+                "file_path": "Example/Basic.lean",
+                "full_name": full_name,
+            }
+        },
     )
 
 
@@ -365,8 +371,12 @@ def test_lean_env_with_leandojo_needs_locations(module: SimpleNamespace) -> None
     minif2f = ListSource([Problem(id="minif2f/test/add_zero", prompt=statement, answer=None, meta=meta)])
     with pytest.raises(ValueError, match="dojo_repo"):
         LeanEnv(source=minif2f, backend="leandojo")
-    repo = {"url": TRACED, "commit": "abc123", "files": {"test": "Example/Basic.lean"},
-            "namespace": "Example"}
+    repo = {
+        "url": TRACED,
+        "commit": "abc123",
+        "files": {"test": "Example/Basic.lean"},
+        "namespace": "Example",
+    }
     env = LeanEnv(source=minif2f, backend=LeanDojoBackend(dojo_module=module), dojo_repo=repo)
     obs, info = env.reset(seed=0)
     assert "n + 0 = n" in obs and info["prover"] == "leandojo"

@@ -230,10 +230,27 @@ def test_the_prover_checks_pass_from_a_copy_under_tmp(tmp_path: Path) -> None:
     env = dict(os.environ, MATHGYM_TEST_DATA=data, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_XDIST_WORKER", None)
     run = subprocess.run(
-        [str(copy / ".venv" / "bin" / "python"), "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider",
-         "-q", f"--basetemp={tmp_path / 'inner'}", "tests/provers/test_lean_repl.py",
-         "tests/provers/test_prover_containment.py", "-k", "not from_a_copy"],
-        cwd=copy, env=env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            str(copy / ".venv" / "bin" / "python"),
+            "-m",
+            "pytest",
+            "-p",
+            "no:xdist",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--basetemp={tmp_path / 'inner'}",
+            "tests/provers/test_lean_repl.py",
+            "tests/provers/test_prover_containment.py",
+            "-k",
+            "not from_a_copy",
+        ],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     tail = (run.stdout + run.stderr)[-3000:]
     assert run.returncode == 0, tail

@@ -1,4 +1,5 @@
 """Fixtures of the reward-design tests: recorded pools per env and one sandboxed executor."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,10 @@ def pools():
     """A small recorded pool per env (random, demonstrator and noisy demonstrator episodes)."""
     from mathgym.reward_design.transitions import record_pool
 
-    return {env_id: record_pool(env_id, kwargs, episodes_per_policy=8, seed=0) for env_id, kwargs in VIEW_ENVS.items()}
+    return {
+        env_id: record_pool(env_id, kwargs, episodes_per_policy=8, seed=0)
+        for env_id, kwargs in VIEW_ENVS.items()
+    }
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """Shared constants of the reward-design tests."""
+
 from __future__ import annotations
 
 import pytest

@@ -6,6 +6,7 @@ model's name (404 otherwise, with the API's error shape), a non-empty ``messages
 [0, 2] and ``top_p`` in (0, 1] (400 otherwise); unknown top-level fields are rejected like the API does for
 vLLM-only extensions. ``GET /v1/models`` lists the model; ``/version`` is 404, as on a hosted API.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ALLOWED_FIELDS = {"model", "messages", "n", "max_tokens", "temperature", "top_p", "stop", "seed", "logprobs",
-                  "top_logprobs", "stream", "user"}
+ALLOWED_FIELDS = {
+    "model",
+    "messages",
+    "n",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "stream",
+    "user",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -44,11 +57,21 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.server.requests.append(body)
         texts = self.server.take(int(body.get("n", 1)))
-        choices = [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                   for i, text in enumerate(texts)]
-        self._send(200, {"id": f"chatcmpl-{len(self.server.requests)}", "object": "chat.completion",
-                         "created": int(time.time()), "model": self.server.model, "choices": choices,
-                         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}})
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+            for i, text in enumerate(texts)
+        ]
+        self._send(
+            200,
+            {
+                "id": f"chatcmpl-{len(self.server.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": self.server.model,
+                "choices": choices,
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            },
+        )
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
@@ -93,8 +116,11 @@ class RecordedChatServer(ThreadingHTTPServer):
         if not isinstance(messages, list) or not messages:
             return 400, "messages must be a non-empty list"
         for m in messages:
-            if not isinstance(m, dict) or m.get("role") not in ("system", "user", "assistant") \
-                    or not isinstance(m.get("content"), str):
+            if (
+                not isinstance(m, dict)
+                or m.get("role") not in ("system", "user", "assistant")
+                or not isinstance(m.get("content"), str)
+            ):
                 return 400, f"invalid message {str(m)[:80]}"
         n, max_tokens = body.get("n", 1), body.get("max_tokens", 16)
         if not isinstance(n, int) or n < 1 or not isinstance(max_tokens, int) or max_tokens < 1:

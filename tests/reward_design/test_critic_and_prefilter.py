@@ -1,4 +1,5 @@
 """The critic's checks and the CARD-style pre-filter, on real recorded transitions in the real sandbox."""
+
 from __future__ import annotations
 
 import itertools
@@ -39,16 +40,23 @@ def test_the_hand_written_reward_passes(spec, critic_set, executor):
     assert verdict.stats["step_penalty"] == pytest.approx({"min": -0.01, "mean": -0.01, "max": -0.01})
 
 
-@pytest.mark.parametrize("code, check, words", [
-    (None, "code", "no code"),
-    (_fn("    return state['wrong_field'], {}"), "code", "unknown field"),
-    (_fn("    return {}['x'], {}"), "runs", "KeyError"),
-    (_fn("    return float('nan') if info['valid'] else 0.0, {}"), "finite", "nan"),
-    (_fn("    return 1.0, {'c': float('inf') * state['size']}"), "finite", "component 'c'"),
-    (_fn("    return 0.5, {'c': 0.5}"), "constant", "a constant reward"),
-    (_fn("    return random.random(), {}"), "deterministic", "not deterministic"),
-    ("calls = [0]\n" + _fn("    calls[0] += 1\n    return float(calls[0]), {}"), "deterministic", "not deterministic"),
-])
+@pytest.mark.parametrize(
+    "code, check, words",
+    [
+        (None, "code", "no code"),
+        (_fn("    return state['wrong_field'], {}"), "code", "unknown field"),
+        (_fn("    return {}['x'], {}"), "runs", "KeyError"),
+        (_fn("    return float('nan') if info['valid'] else 0.0, {}"), "finite", "nan"),
+        (_fn("    return 1.0, {'c': float('inf') * state['size']}"), "finite", "component 'c'"),
+        (_fn("    return 0.5, {'c': 0.5}"), "constant", "a constant reward"),
+        (_fn("    return random.random(), {}"), "deterministic", "not deterministic"),
+        (
+            "calls = [0]\n" + _fn("    calls[0] += 1\n    return float(calls[0]), {}"),
+            "deterministic",
+            "not deterministic",
+        ),
+    ],
+)
 def test_each_failed_check_is_named_with_a_reason(spec, critic_set, executor, code, check, words):
     verdict = critique(code, spec, critic_set, executor)
     assert not verdict.ok
@@ -86,7 +94,7 @@ def test_episode_returns_split_the_flat_totals(pools):
     returns = episode_returns(totals, pool)
     start = 0
     for episode, value in zip(pool, returns):
-        assert value == totals[start:start + len(episode.transitions)].sum()
+        assert value == totals[start : start + len(episode.transitions)].sum()
         start += len(episode.transitions)
 
 
@@ -96,6 +104,10 @@ def test_prefilter_keeps_rewards_that_follow_success_and_drops_inverted_ones(poo
     good = prefilter(spec.hand_reward, pool, executor)
     assert good.ok and good.accuracy > 0.9
     inverted = prefilter(_fn("    return (-5.0 if info['is_success'] else 0.1), {}"), pool, executor)
-    assert not inverted.ok and inverted.accuracy < 0.5 and "ranks successful episodes above failed" in inverted.reason
+    assert (
+        not inverted.ok
+        and inverted.accuracy < 0.5
+        and "ranks successful episodes above failed" in inverted.reason
+    )
     broken = prefilter(_fn("    return 1 / (state['size'] - state['size']), {}"), pool, executor)
     assert not broken.ok and "ZeroDivisionError" in broken.reason

@@ -1,4 +1,5 @@
 """Training on a candidate reward: per-rollout relabelling equals the env's own reward, and failures are reasons."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -31,8 +32,13 @@ def _one_rollout_rewards(relabel_with: str | None) -> np.ndarray:
     venv = make_vec_env(ENV, 2, seed=7, wrappers=wrappers)
     kwargs = {}
     if relabel_with:
-        relabel = RolloutRelabeler(relabel_with, TrustedInProcessExecutor(), [_recorder(e) for e in venv.envs])
-        kwargs = {"rollout_buffer_class": relabeling_buffer(RolloutBuffer), "rollout_buffer_kwargs": {"relabel": relabel}}
+        relabel = RolloutRelabeler(
+            relabel_with, TrustedInProcessExecutor(), [_recorder(e) for e in venv.envs]
+        )
+        kwargs = {
+            "rollout_buffer_class": relabeling_buffer(RolloutBuffer),
+            "rollout_buffer_kwargs": {"relabel": relabel},
+        }
     model = PPO("MlpPolicy", venv, n_steps=64, batch_size=64, n_epochs=1, seed=3, **kwargs)
     model.learn(total_timesteps=128)
     return model.rollout_buffer.rewards.copy()
@@ -48,8 +54,14 @@ def test_relabelling_with_the_hand_written_reward_reproduces_the_env_reward():
 
 def test_training_reports_fitness_epochs_and_reward_cost():
     code = gym.make("mathgym/Countdown-v0").unwrapped.reward_view_spec.hand_reward
-    outcome = train_candidate("mathgym/Countdown-v0", {}, code, seed=0,
-                              config=TrainerConfig(budget=1024, eval_episodes=10), executor="local")
+    outcome = train_candidate(
+        "mathgym/Countdown-v0",
+        {},
+        code,
+        seed=0,
+        config=TrainerConfig(budget=1024, eval_episodes=10),
+        executor="local",
+    )
     assert outcome.status == "ok" and 0.0 <= outcome.fitness <= 1.0
     assert outcome.timesteps == 1024 and outcome.reward_calls == 2  # one sandbox call per 512-step rollout
     assert len(outcome.epochs) == 2 and outcome.epochs[0]["episodes"] > 0
@@ -58,13 +70,22 @@ def test_training_reports_fitness_epochs_and_reward_cost():
 
 
 def test_a_reward_that_breaks_during_training_fails_with_a_reason(tmp_path):
-    code = ("def compute_reward(prev, action, state, info):\n"
-            "    if state['count'] == 1:\n"
-            "        raise RuntimeError('late failure')\n"
-            "    return 0.0, {}\n")
+    code = (
+        "def compute_reward(prev, action, state, info):\n"
+        "    if state['count'] == 1:\n"
+        "        raise RuntimeError('late failure')\n"
+        "    return 0.0, {}\n"
+    )
     out = tmp_path / "training.json"
-    outcome = train_candidate("mathgym/Countdown-v0", {}, code, seed=0,
-                              config=TrainerConfig(budget=2048, eval_episodes=5), executor="local", out_path=str(out))
+    outcome = train_candidate(
+        "mathgym/Countdown-v0",
+        {},
+        code,
+        seed=0,
+        config=TrainerConfig(budget=2048, eval_episodes=5),
+        executor="local",
+        out_path=str(out),
+    )
     assert outcome.status == "failed" and outcome.fitness is None
     assert "during training" in outcome.reason and "late failure" in outcome.reason
     assert out.exists()

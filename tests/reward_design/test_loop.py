@@ -1,4 +1,5 @@
 """The reward-design loop end to end: the CLI's run directory, hostile LLM replies over HTTP, kill -9 and resume."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,31 @@ CLI_SMALL = ["--budget", "1024", "--eval-episodes", "10", "--no-progress"]
 
 
 def _cli(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "mathgym", "design-reward", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "mathgym", "design-reward", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
 
 
 def test_cli_run_writes_the_run_directory_and_summary(tmp_path):
     out = tmp_path / "run"
-    proc = _cli("mathgym/Countdown-v0", "--proposer", "evolve", "--iterations", "2", "--samples", "4",
-                "--seeds", "2", "--out", str(out), *CLI_SMALL)
+    proc = _cli(
+        "mathgym/Countdown-v0",
+        "--proposer",
+        "evolve",
+        "--iterations",
+        "2",
+        "--samples",
+        "4",
+        "--seeds",
+        "2",
+        "--out",
+        str(out),
+        *CLI_SMALL,
+    )
     text, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, text
     assert "report:" in text and "best reward:" in text
@@ -46,22 +64,41 @@ def test_cli_run_writes_the_run_directory_and_summary(tmp_path):
             if c["status"] == "trained":
                 assert json.loads((folder / "training.json").read_text())["epochs"]
         assert "best_fitness" in it
-    assert set(summary["best"]) >= {"code_path", "fitness", "hns"} and (out / summary["best"]["code_path"]).exists()
+    assert (
+        set(summary["best"]) >= {"code_path", "fitness", "hns"}
+        and (out / summary["best"]["code_path"]).exists()
+    )
     assert set(summary["baselines"]) == {"sparse", "hand"}
     assert summary["baselines"]["sparse"]["seeds"] == 2 and len(summary["final"]["scores"]["best"]) == 2
     assert 0 <= summary["execute_rate"] <= 1
     report = (out / "report.md").read_text()
-    assert "fitness.png" in report and (out / "fitness.png").stat().st_size > 0 and (out / "final.png").exists()
+    assert (
+        "fitness.png" in report and (out / "fitness.png").stat().st_size > 0 and (out / "final.png").exists()
+    )
     assert (out / "iter_01" / "feedback.txt").read_text().startswith("A policy was trained")
     # `mathgym report DIR` renders it again
-    again = subprocess.run([sys.executable, "-m", "mathgym", "report", str(out)], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "mathgym", "report", str(out)], capture_output=True, text=True
+    )
     assert again.returncode == 0 and "report.md" in again.stdout
 
 
 def test_kill_9_mid_iteration_then_rerun_retrains_nothing_finished(tmp_path):
     out = tmp_path / "run"
-    args = ["mathgym/Countdown-v0", "--proposer", "evolve", "--iterations", "2", "--samples", "3", "--seeds", "1",
-            "--out", str(out), *CLI_SMALL]
+    args = [
+        "mathgym/Countdown-v0",
+        "--proposer",
+        "evolve",
+        "--iterations",
+        "2",
+        "--samples",
+        "3",
+        "--seeds",
+        "1",
+        "--out",
+        str(out),
+        *CLI_SMALL,
+    ]
     proc = _cli(*args, start_new_session=True)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:  # kill once the second iteration has trained some, not all, candidates
@@ -81,22 +118,25 @@ def test_kill_9_mid_iteration_then_rerun_retrains_nothing_finished(tmp_path):
         assert path.stat().st_mtime_ns == mtime, f"{path} was retrained"
     summary = json.loads((out / "summary.json").read_text())
     assert [len(it["candidates"]) for it in summary["iterations"]] == [3, 3]
-    assert all(c["status"] in ("trained", "rejected", "filtered", "failed")
-               for it in summary["iterations"] for c in it["candidates"])
+    assert all(
+        c["status"] in ("trained", "rejected", "filtered", "failed")
+        for it in summary["iterations"]
+        for c in it["candidates"]
+    )
     assert summary["baselines"]["sparse"] is not None
 
 
 HOSTILE = {
     "write_outside": "```python\ndef compute_reward(prev, action, state, info):\n"
-                     "    open({target!r}, 'w').write('escaped')\n    return 1.0, {{}}\n```",
+    "    open({target!r}, 'w').write('escaped')\n    return 1.0, {{}}\n```",
     "infinite_loop": "Here you go:\n```python\ndef compute_reward(prev, action, state, info):\n"
-                     "    while True:\n        pass\n```",
+    "    while True:\n        pass\n```",
     "kill_parent": "```python\nimport os, signal\ndef compute_reward(prev, action, state, info):\n"
-                   "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill({controller}, signal.SIGKILL)\n"
-                   "    return 1.0, {{}}\n```",
+    "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill({controller}, signal.SIGKILL)\n"
+    "    return 1.0, {{}}\n```",
     "nan": "```python\ndef compute_reward(prev, action, state, info):\n    return float('nan'), {{'x': 1.0}}\n```",
     "allocate_1gb": "```python\ndef compute_reward(prev, action, state, info):\n"
-                    "    block = bytearray(1 << 30)\n    return float(len(block)), {{}}\n```",
+    "    block = bytearray(1 << 30)\n    return float(len(block)), {{}}\n```",
     "syntax_error": "```python\ndef compute_reward(prev, action, state, info)\n    return 1.0, {{}}\n```",
     "no_code": "I would reward the agent for getting closer to the target, but I cannot write code today.",
 }
@@ -107,8 +147,15 @@ def test_hostile_replies_from_an_openai_compatible_server_are_all_rejected(tmp_p
     target.parent.mkdir()
     replies = [HOSTILE[name].format(target=str(target), controller=os.getpid()) for name in HOSTILE]
     with serve(replies) as server:
-        result = design_reward(env_id="mathgym/Countdown-v0", proposer=f"openai:{server.url}#recorded",
-                               iterations=1, samples=len(replies), seeds=1, out=str(tmp_path / "run"), **SMALL)
+        result = design_reward(
+            env_id="mathgym/Countdown-v0",
+            proposer=f"openai:{server.url}#recorded",
+            iterations=1,
+            samples=len(replies),
+            seeds=1,
+            out=str(tmp_path / "run"),
+            **SMALL,
+        )
         assert len(server.requests) == 1 and server.requests[0]["n"] == len(replies)
         assert [m["role"] for m in server.requests[0]["messages"]] == ["system", "user"]
     candidates = result.summary["iterations"][0]["candidates"]
@@ -142,9 +189,17 @@ def test_human_feedback_reaches_the_next_iteration(tmp_path):
 
     notes = tmp_path / "notes.txt"
     notes.write_text("the agent stalls near the target")
-    design_reward(env_id="mathgym/Countdown-v0", custom_proposer=Capture(), iterations=2, samples=1, seeds=1,
-                  feedback_file=str(notes), human_feedback=lambda i, text: f"callback saw iteration {i}",
-                  out=str(tmp_path / "run"), **SMALL)
+    design_reward(
+        env_id="mathgym/Countdown-v0",
+        custom_proposer=Capture(),
+        iterations=2,
+        samples=1,
+        seeds=1,
+        feedback_file=str(notes),
+        human_feedback=lambda i, text: f"callback saw iteration {i}",
+        out=str(tmp_path / "run"),
+        **SMALL,
+    )
     assert seen[0] is None and seen[1].iteration == 1
     assert "callback saw iteration 1" in seen[1].human and "stalls near the target" in seen[1].human
     assert "A policy was trained" in seen[1].text and seen[1].best_response.startswith("```python")
@@ -162,18 +217,35 @@ def test_a_run_directory_with_other_settings_is_not_resumed(tmp_path):
 
 
 def test_prefilter_trainer_serves_text_envs(tmp_path):
-    result = design_reward(env_id="mathgym/Arithmetic-v0", trainer="prefilter", iterations=1, samples=3, seeds=1,
-                           out=str(tmp_path / "run"), **SMALL)
+    result = design_reward(
+        env_id="mathgym/Arithmetic-v0",
+        trainer="prefilter",
+        iterations=1,
+        samples=3,
+        seeds=1,
+        out=str(tmp_path / "run"),
+        **SMALL,
+    )
     trained = [c for c in result.summary["iterations"][0]["candidates"] if c["status"] == "trained"]
     assert trained and all(0 <= c["fitness"] <= 1 for c in trained)
     assert "needs trainer='sb3' or 'grpo'" in result.summary["final"]["note"]
     with pytest.raises(ValueError, match="text env"):
-        design_reward(env_id="mathgym/Arithmetic-v0", iterations=1, samples=1, out=str(tmp_path / "sb3"), **SMALL)
+        design_reward(
+            env_id="mathgym/Arithmetic-v0", iterations=1, samples=1, out=str(tmp_path / "sb3"), **SMALL
+        )
 
 
 def _rec(i, status, fitness=None, flagged=False, executed=True):
-    return CandidateRecord(id=f"i0-c{i}", iteration=0, response="", code="", status=status, fitness=fitness,
-                           flagged=flagged, executed=executed)
+    return CandidateRecord(
+        id=f"i0-c{i}",
+        iteration=0,
+        response="",
+        code="",
+        status=status,
+        fitness=fitness,
+        flagged=flagged,
+        executed=executed,
+    )
 
 
 def test_selection_skips_failures_and_flagged_rewards():
@@ -194,12 +266,14 @@ def test_human_normalised_score():
 
 
 def test_cli_bad_arguments_are_one_line(tmp_path):
-    for args, words in [(["mathgym/Nope-v0"], "unknown environment id"),
-                        (["Countdown-v0", "--samples", "0"], "samples must be >= 1"),
-                        (["Countdown-v0", "--proposer", "gpt"], "bad proposer"),
-                        (["Countdown-v0", "--proposer", f"recorded:{tmp_path}/none.jsonl"], "no recorded responses"),
-                        (["Countdown-v0", "--backend", "mpi"], "backend must be"),
-                        (["mathgym/Coq-Basic-v0", "--out", str(tmp_path / "c")], "no reward view")]:
+    for args, words in [
+        (["mathgym/Nope-v0"], "unknown environment id"),
+        (["Countdown-v0", "--samples", "0"], "samples must be >= 1"),
+        (["Countdown-v0", "--proposer", "gpt"], "bad proposer"),
+        (["Countdown-v0", "--proposer", f"recorded:{tmp_path}/none.jsonl"], "no recorded responses"),
+        (["Countdown-v0", "--backend", "mpi"], "backend must be"),
+        (["mathgym/Coq-Basic-v0", "--out", str(tmp_path / "c")], "no reward view"),
+    ]:
         proc = _cli(*args)
         text, _ = proc.communicate(timeout=120)
         assert proc.returncode == 2, text
@@ -212,21 +286,48 @@ def test_candidates_train_in_parallel_on_ray_and_on_the_process_pool(tmp_path):
     pytest.importorskip("ray")
     summaries = {}
     for backend in ("local", "ray"):
-        summaries[backend] = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1,
-                                           workers=2, backend=backend, out=str(tmp_path / backend), **SMALL).summary
+        summaries[backend] = design_reward(
+            env_id="mathgym/Countdown-v0",
+            iterations=1,
+            samples=2,
+            seeds=1,
+            workers=2,
+            backend=backend,
+            out=str(tmp_path / backend),
+            **SMALL,
+        ).summary
     fitness = {b: [c["fitness"] for c in s["iterations"][0]["candidates"]] for b, s in summaries.items()}
     assert fitness["local"] == fitness["ray"] and all(f is not None for f in fitness["ray"])
 
 
 def test_a_training_cache_shared_between_runs_trains_identical_rewards_once(tmp_path):
     cache = tmp_path / "cache"
-    first = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1, cache_dir=str(cache),
-                          out=str(tmp_path / "a"), **SMALL)
+    first = design_reward(
+        env_id="mathgym/Countdown-v0",
+        iterations=1,
+        samples=2,
+        seeds=1,
+        cache_dir=str(cache),
+        out=str(tmp_path / "a"),
+        **SMALL,
+    )
     cached = sorted(cache.glob("*.json"))
-    assert len(cached) == 2 + 3  # two candidates, then sparse, hand and best final runs (best is a candidate's code...
+    assert (
+        len(cached) == 2 + 3
+    )  # two candidates, then sparse, hand and best final runs (best is a candidate's code...
     # ...with another seed, so it is its own run)
     mtimes = {p: p.stat().st_mtime_ns for p in cached}
-    second = design_reward(env_id="mathgym/Countdown-v0", iterations=1, samples=2, seeds=1, cache_dir=str(cache),
-                           use_prefilter=False, out=str(tmp_path / "b"), **SMALL)
-    assert {p: p.stat().st_mtime_ns for p in sorted(cache.glob("*.json"))} == mtimes  # nothing new was trained
+    second = design_reward(
+        env_id="mathgym/Countdown-v0",
+        iterations=1,
+        samples=2,
+        seeds=1,
+        cache_dir=str(cache),
+        use_prefilter=False,
+        out=str(tmp_path / "b"),
+        **SMALL,
+    )
+    assert {
+        p: p.stat().st_mtime_ns for p in sorted(cache.glob("*.json"))
+    } == mtimes  # nothing new was trained
     assert second.summary["final"]["scores"] == first.summary["final"]["scores"]

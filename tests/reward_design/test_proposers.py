@@ -1,4 +1,5 @@
 """Proposers: evolve (offline), recorded (a test double), and the LLM prompt structure."""
+
 from __future__ import annotations
 
 import json
@@ -37,21 +38,35 @@ def test_evolve_is_reproducible_and_writes_valid_code(context):
 @SANDBOX_GROUP
 def test_evolved_code_passes_the_critic_on_real_transitions(context, pools, executor):
     transitions = critic_transitions(pools["mathgym/Countdown-v0"])
-    verdicts = [critique(extract_code(r), context.spec, transitions, executor)
-                for r in EvolveProposer(seed=0).propose(context, None, 8)]
+    verdicts = [
+        critique(extract_code(r), context.spec, transitions, executor)
+        for r in EvolveProposer(seed=0).propose(context, None, 8)
+    ]
     assert sum(v.ok for v in verdicts) >= 6, [v.reason for v in verdicts]
 
 
 def _record(genome, fitness, series, i=0):
-    return CandidateRecord(id=f"i0-c{i}", iteration=0, response="", code=render(genome), status="trained",
-                           fitness=fitness, series=series)
+    return CandidateRecord(
+        id=f"i0-c{i}",
+        iteration=0,
+        response="",
+        code=render(genome),
+        status="trained",
+        fitness=fitness,
+        series=series,
+    )
 
 
 def test_evolve_breeds_from_the_best_and_never_repeats_a_genome(context):
-    best = [{"kind": "success", "w": 1.0},
-            {"kind": "progress", "field": "distance", "f": "exp", "t": 10.0, "w": 1.0}]
+    best = [
+        {"kind": "success", "w": 1.0},
+        {"kind": "progress", "field": "distance", "f": "exp", "t": 10.0, "w": 1.0},
+    ]
     worse = [{"kind": "success", "w": 2.0}, {"kind": "step", "w": 0.01}]
-    history = [_record(best, 0.6, {"task_score": [0.3, 0.6]}), _record(worse, 0.1, {"task_score": [0.1, 0.1]}, 1)]
+    history = [
+        _record(best, 0.6, {"task_score": [0.3, 0.6]}),
+        _record(worse, 0.1, {"task_score": [0.1, 0.1]}, 1),
+    ]
     feedback = Feedback(iteration=1, text="", best_response=None, history=history)
     children = [parse_genome(extract_code(r)) for r in EvolveProposer(seed=0).propose(context, feedback, 12)]
     keys = {json.dumps(canonical(g), sort_keys=True) for g in children}
@@ -62,8 +77,10 @@ def test_evolve_breeds_from_the_best_and_never_repeats_a_genome(context):
 
 
 def test_guided_mutation_rescales_or_drops_a_flat_component(context):
-    genome = [{"kind": "success", "w": 1.0},
-              {"kind": "level", "field": "count", "f": "lin", "t": 1.0, "w": 0.5}]
+    genome = [
+        {"kind": "success", "w": 1.0},
+        {"kind": "level", "field": "count", "f": "lin", "t": 1.0, "w": 0.5},
+    ]
     flat = term_name(genome[1])
     record = _record(genome, 0.5, {"task_score": [0.2, 0.5], flat: [2.0, 2.0, 2.0], "success": [0.2, 0.5]})
     proposer = EvolveProposer(seed=1)
@@ -71,7 +88,9 @@ def test_guided_mutation_rescales_or_drops_a_flat_component(context):
 
     changed = 0
     for seed in range(20):
-        child = proposer._mutate(np.random.default_rng(seed), [dict(t) for t in genome], record, ["count", "distance"])
+        child = proposer._mutate(
+            np.random.default_rng(seed), [dict(t) for t in genome], record, ["count", "distance"]
+        )
         same = [t for t in child if term_name(t) == flat]
         changed += not same or abs(same[0]["w"]) >= 1.5 or abs(same[0]["w"]) != 0.5
     assert changed == 20
@@ -112,8 +131,12 @@ def test_llm_conversation_keeps_four_messages(context):
     assert "def compute_reward(prev: CountdownState" in first[0]["content"]
     assert "class CountdownState" in first[1]["content"] and context.spec.task in first[1]["content"]
     for iteration in range(1, 4):
-        feedback = Feedback(iteration=iteration, text=f"reflection {iteration}", best_response=f"code {iteration}",
-                            human="use distance" if iteration == 3 else "")
+        feedback = Feedback(
+            iteration=iteration,
+            text=f"reflection {iteration}",
+            best_response=f"code {iteration}",
+            human="use distance" if iteration == 3 else "",
+        )
         messages = build_messages(context, feedback)
         assert len(messages) == 4
         assert messages[2] == {"role": "assistant", "content": f"code {iteration}"}
@@ -136,8 +159,12 @@ def test_evolve_follows_the_statistics(context):
 
     stats = {"distance": {"success_mean": 0.0, "failure_mean": 50.0, "effect": -1.0}}
     informed = dataclasses.replace(context, statistics=stats)
-    terms = [t for r in EvolveProposer(seed=0).propose(informed, None, 40) for t in parse_genome(extract_code(r))
-             if t.get("field") == "distance" and t["kind"] in ("progress", "final") and t["f"] == "lin"]
+    terms = [
+        t
+        for r in EvolveProposer(seed=0).propose(informed, None, 40)
+        for t in parse_genome(extract_code(r))
+        if t.get("field") == "distance" and t["kind"] in ("progress", "final") and t["f"] == "lin"
+    ]
     assert len(terms) >= 5
     assert sum(t["w"] < 0 for t in terms) >= 0.7 * len(terms)  # pulls distance down, towards the successes
     assert "0 when solved, 50 when not" in informed.to_prompt()

@@ -1,4 +1,5 @@
 """Reflection text (methods.md §1.3's checkable examples), diagnoses, and the reward-hacking guard."""
+
 from __future__ import annotations
 
 from mathgym.reward_design.reflection import (
@@ -13,9 +14,17 @@ from mathgym.reward_design.reflection import (
 
 def _epochs(proxy, success, components=None):
     components = components or {}
-    return [{"timesteps": 512 * (i + 1), "episodes": 10, "success_rate": s, "episode_length": 5.0,
-             "proxy_return": p, "components": {k: v[i] for k, v in components.items()}}
-            for i, (p, s) in enumerate(zip(proxy, success))]
+    return [
+        {
+            "timesteps": 512 * (i + 1),
+            "episodes": 10,
+            "success_rate": s,
+            "episode_length": 5.0,
+            "proxy_return": p,
+            "components": {k: v[i] for k, v in components.items()},
+        }
+        for i, (p, s) in enumerate(zip(proxy, success))
+    ]
 
 
 def test_series_format_of_the_methods_reference():
@@ -29,15 +38,31 @@ def test_series_format_of_the_methods_reference():
 
 def test_epochs_without_finished_episodes_are_skipped():
     epochs = _epochs([1.0, 2.0], [0.1, 0.2], {"a": [1.0, 2.0]})
-    epochs.insert(1, {"timesteps": 0, "episodes": 0, "success_rate": None, "episode_length": None,
-                      "proxy_return": None, "components": {}})
+    epochs.insert(
+        1,
+        {
+            "timesteps": 0,
+            "episodes": 0,
+            "success_rate": None,
+            "episode_length": None,
+            "proxy_return": None,
+            "components": {},
+        },
+    )
     series = epoch_series(epochs)
     assert series["a"] == [1.0, 2.0] and series["task_score"] == [0.1, 0.2] and series["total"] == [1.0, 2.0]
 
 
 def test_diagnoses():
-    findings = diagnose({"task_score": [0.0, 0.01, 0.02], "flat": [1.0, 1.0, 1.001], "off": [0.0, 0.0, 0.0],
-                         "big": [500.0, 800.0, 900.0], "moving": [1.0, 5.0, 9.0]})
+    findings = diagnose(
+        {
+            "task_score": [0.0, 0.01, 0.02],
+            "flat": [1.0, 1.0, 1.001],
+            "off": [0.0, 0.0, 0.0],
+            "big": [500.0, 800.0, 900.0],
+            "moving": [1.0, 5.0, 9.0],
+        }
+    )
     kinds = {(f.kind, f.component) for f in findings}
     assert ("no_success", None) in kinds
     assert ("flat", "flat") in kinds and ("inactive", "off") in kinds and ("dominant", "big") in kinds
@@ -46,7 +71,9 @@ def test_diagnoses():
 
 
 def test_reflection_text_lists_series_fitness_findings_and_tips():
-    text = reflection_text(_epochs([1, 2, 3], [0.0, 0.0, 0.01], {"dense": [1, 2, 3]}), 0.02, prefilter_accuracy=0.9)
+    text = reflection_text(
+        _epochs([1, 2, 3], [0.0, 0.0, 0.01], {"dense": [1, 2, 3]}), 0.02, prefilter_accuracy=0.9
+    )
     assert "dense: [1.00, 2.00, 3.00], Max: 3.00, Mean: 2.00, Min: 1.00" in text
     assert "task_score: [0.00, 0.00, 0.01]" in text
     assert "(the fitness): 0.02" in text and "ordered correctly by the reward's return: 0.90" in text

@@ -1,4 +1,5 @@
 """Reward views: JSON-able, exactly the documented fields, and the hand-written reward equals the env's own."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,10 @@ def test_hand_written_reward_reproduces_the_env_reward(env_id, pools):
 def test_hand_written_reward_sandboxed_equals_in_process(pools, executor):
     transitions = [t for e in pools["mathgym/EquationSolve-v0"] for t in e.transitions]
     code = gym.make("mathgym/EquationSolve-v0").unwrapped.reward_view_spec.hand_reward
-    boxed, local = executor.evaluate(code, transitions), TrustedInProcessExecutor().evaluate(code, transitions)
+    boxed, local = (
+        executor.evaluate(code, transitions),
+        TrustedInProcessExecutor().evaluate(code, transitions),
+    )
     assert boxed.ok and local.ok
     np.testing.assert_array_equal(boxed.totals, local.totals)
     assert set(boxed.components) == {"solved", "step_penalty", "invalid_action"}
@@ -69,8 +73,10 @@ def test_custom_reward_means_no_hand_written_example():
 
     env = gym.make("mathgym/EquationSolve-v0", reward=OutcomeReward()).unwrapped
     assert env.reward_view_spec.hand_reward == ""
-    assert "complexity_decrease" in gym.make("mathgym/EquationSolve-v0",
-                                             complexity_weight=0.5).unwrapped.reward_view_spec.hand_reward
+    assert (
+        "complexity_decrease"
+        in gym.make("mathgym/EquationSolve-v0", complexity_weight=0.5).unwrapped.reward_view_spec.hand_reward
+    )
 
 
 def test_equation_view_features():
@@ -86,8 +92,16 @@ def test_equation_view_features():
 
 def test_countdown_view_tracks_distance_and_actions():
     env = gym.make("mathgym/Countdown-v0").unwrapped
-    env.reset(options={"problem": {"id": "p", "prompt": "", "answer": "3 + 4", "meta": {"numbers": [3, 4, 9, 1],
-                                                                                      "target": 7}}})
+    env.reset(
+        options={
+            "problem": {
+                "id": "p",
+                "prompt": "",
+                "answer": "3 + 4",
+                "meta": {"numbers": [3, 4, 9, 1], "target": 7},
+            }
+        }
+    )
     assert env.reward_view()["distance"] == 2 and env.reward_view()["closest"] == 9
     action = (0 * 4 + 1) * 4 + 0  # slot 0 + slot 1
     assert env.reward_view_action(action) == {"a": 3, "b": 4, "op": "+", "result": 7}
@@ -112,7 +126,12 @@ def test_symbolic_regression_view_reports_fit_once_complete():
 def test_view_info_is_success_only_on_the_last_step():
     assert view_info({"is_success": True}, False, False, 3)["is_success"] is False
     assert view_info({"is_success": True, "valid": False}, True, False, 3) == {
-        "valid": False, "terminated": True, "truncated": False, "is_success": True, "step": 3}
+        "valid": False,
+        "terminated": True,
+        "truncated": False,
+        "is_success": True,
+        "step": 3,
+    }
     assert view_info({"invalid_action": True}, True, False, 0)["valid"] is False
 
 
@@ -136,7 +155,11 @@ def test_view_field_validation():
 def test_context_renders_prompt_and_json():
     context = describe_env("Countdown-v0")
     prompt = context.to_prompt()
-    assert "class CountdownState:" in prompt and "distance: int" in prompt and "def compute_reward(prev" in prompt
+    assert (
+        "class CountdownState:" in prompt
+        and "distance: int" in prompt
+        and "def compute_reward(prev" in prompt
+    )
     assert "The environment's own reward" in prompt and context.spec.hand_reward.strip() in prompt
     data = json.loads(json.dumps(context.to_dict()))
     assert [f["name"] for f in data["state_fields"]] == list(context.spec.state_names)

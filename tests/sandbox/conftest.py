@@ -3,6 +3,7 @@
 Every test that takes ``sandbox`` runs on both backends. The Docker one calls
 ``mathgym.testing.require("docker")`` (a skip locally without Docker, a failure under MATHGYM_STRICT=1).
 """
+
 from __future__ import annotations
 
 import glob

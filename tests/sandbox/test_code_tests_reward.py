@@ -1,4 +1,5 @@
 """CodeTests: pass rate of a candidate program on unit tests run in the sandbox, and its resistance to hacks."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,12 @@ from mathgym.rewards.code_tests import CodeTests, classify_assert
 
 pytestmark = SANDBOX_GROUP
 
-ADD_TESTS = ["assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(10, 5) == 15",
-             "assert isinstance(add(1, 1), int)"]
+ADD_TESTS = [
+    "assert add(1, 2) == 3",
+    "assert add(-1, 1) == 0",
+    "assert add(10, 5) == 15",
+    "assert isinstance(add(1, 1), int)",
+]
 ADD = Problem(id="add", prompt="Write add(a, b).", answer=None, meta={"tests": ADD_TESTS})
 
 
@@ -32,24 +37,33 @@ def test_pass_rate(code_tests) -> None:
     assert code_tests(StepContext(problem=ADD, action="x", final=False)).value == 0.0
 
 
-@pytest.mark.parametrize("hack", [
-    "import sys\nsys.exit(0)",
-    "import os\nos._exit(0)",
-    "def add(a, b):\n    import os\n    os._exit(0)",
-    ("class Any:\n    def __eq__(self, other): return True\n    def __repr__(self): return 'Any()'\n"
-     "def add(a, b):\n    return Any()"),
-    "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef add(a, b): return None",
-    "for i in range(4):\n    print('{\"i\": %d, \"ok\": true}' % i)\n    print('{\"i\": %d, \"repr\": \"3\"}' % i)",
-    "def add(a, b):\n    while True: pass",
-])
+@pytest.mark.parametrize(
+    "hack",
+    [
+        "import sys\nsys.exit(0)",
+        "import os\nos._exit(0)",
+        "def add(a, b):\n    import os\n    os._exit(0)",
+        (
+            "class Any:\n    def __eq__(self, other): return True\n    def __repr__(self): return 'Any()'\n"
+            "def add(a, b):\n    return Any()"
+        ),
+        "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef add(a, b): return None",
+        'for i in range(4):\n    print(\'{"i": %d, "ok": true}\' % i)\n    print(\'{"i": %d, "repr": "3"}\' % i)',
+        "def add(a, b):\n    while True: pass",
+    ],
+)
 def test_hacks_do_not_pass(sandbox, hack: str) -> None:
     reward = CodeTests(sandbox, timeout_s=2)
     assert score(reward, hack) == 0.0, reward.last_report
 
 
 def test_stdin_stdout_cases(code_tests) -> None:
-    problem = Problem(id="sum", prompt="Sum two numbers.", answer=None,
-                      meta={"tests": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}]})
+    problem = Problem(
+        id="sum",
+        prompt="Sum two numbers.",
+        answer=None,
+        meta={"tests": [{"input": "1 2\n", "output": "3\n"}, {"input": "5 5", "output": "10"}]},
+    )
     assert score(code_tests, "a, b = map(int, input().split())\nprint(a + b)", problem) == 1.0
     assert score(code_tests, "print(3)", problem) == 0.5
 

@@ -1,4 +1,5 @@
 """PoT envs: the program's last printed line is the verified answer."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -20,12 +21,13 @@ def test_pot_episode(sandbox, data_dir) -> None:
     env.reset(seed=3)
     gold = env.unwrapped.problem.answer
     _, reward, terminated, truncated, info = env.step(
-        f"Compute it:\n```python\nimport sympy\nprint('working...')\nprint(sympy.Integer({gold}))\n```")
+        f"Compute it:\n```python\nimport sympy\nprint('working...')\nprint(sympy.Integer({gold}))\n```"
+    )
     assert terminated and not truncated
     assert info["verdict"]["correct"] and info["answer_text"] == str(gold)
     assert reward == pytest.approx(1.1)
     env.reset(seed=3)
-    _, reward, *_ , info = env.step(f"```python\nprint({gold} + 1)\n```")
+    _, reward, *_, info = env.step(f"```python\nprint({gold} + 1)\n```")
     assert not info["verdict"]["correct"] and reward == pytest.approx(0.1)  # an answer, but wrong
     env.close()
 
@@ -43,6 +45,6 @@ def test_pot_output_before_a_crash_is_not_an_answer(local_sandbox) -> None:
     env = gym.make("mathgym/PoT-Arithmetic-v0", sandbox=local_sandbox)
     env.reset(seed=1)
     gold = env.unwrapped.problem.answer
-    _, reward, *_ , info = env.step(f"print({gold!r})\n1/0")
+    _, reward, *_, info = env.step(f"print({gold!r})\n1/0")
     assert info["answer_text"] == "" and reward == 0
     env.close()

@@ -1,4 +1,5 @@
 """``mathgym sandbox …`` commands (the sub-app of mathgym/cli/sandbox.py)."""
+
 from __future__ import annotations
 
 from conftest import SANDBOX_GROUP

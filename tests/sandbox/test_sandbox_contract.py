@@ -1,4 +1,5 @@
 """The ``run``/``session`` contract, the same on both backends; thread and fork safety; lean routing."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ pytestmark = SANDBOX_GROUP
 def test_output_exit_code_and_isolation(sandbox) -> None:
     result = sandbox.run("import sys\nprint('out')\nprint('err', file=sys.stderr)", timeout_s=10)
     assert isinstance(result, ExecResult)
-    assert (result.stdout, result.stderr, result.exit_code, result.timed_out, result.error) == \
-        ("out\n", "err\n", 0, False, None)
+    assert (result.stdout, result.stderr, result.exit_code, result.timed_out, result.error) == (
+        "out\n",
+        "err\n",
+        0,
+        False,
+        None,
+    )
     assert result.ok and not result.truncated and result.duration_s > 0
     level = result.isolation.split(" ")[0]
     assert level in ("local:full", "container:full"), result.isolation  # this machine gives full isolation
@@ -40,8 +46,11 @@ def test_stdin_unicode_and_scientific_modules(sandbox) -> None:
     echo = sandbox.run("import sys\nprint(sys.stdin.read()[::-1])", stdin="αβγ 123", timeout_s=10)
     assert echo.stdout == "321 γβα\n"
     assert sandbox.run("print(input())", timeout_s=10).error == "EOFError: EOF when reading a line"
-    sym = sandbox.run("import sympy as sp\nx = sp.Symbol('x')\nprint(sp.solve(x**2 - 4, x))\n"
-                      "import numpy as np\nprint(int(np.arange(10).sum()))", timeout_s=30)
+    sym = sandbox.run(
+        "import sympy as sp\nx = sp.Symbol('x')\nprint(sp.solve(x**2 - 4, x))\n"
+        "import numpy as np\nprint(int(np.arange(10).sum()))",
+        timeout_s=30,
+    )
     assert sym.stdout == "[-2, 2]\n45\n", sym
 
 
@@ -167,8 +176,9 @@ def test_weak_isolation_is_reported() -> None:
         result = weak.run("import os\nprint(os.getuid())", timeout_s=10)
         assert result.isolation.startswith("weak:weak") and "NOT isolated" in result.isolation
         assert result.stdout == "65534\n"
-        orphan = weak.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n",
-                          timeout_s=10)
+        orphan = weak.run(
+            "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n", timeout_s=10
+        )
         assert orphan.ok
         assert leftover_processes(weak) == 0
 

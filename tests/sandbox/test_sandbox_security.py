@@ -4,6 +4,7 @@ Each test checks two things: the attack did not reach outside the snippet, and t
 the next snippet normally. ``conftest.nothing_left_behind`` checks, after all of them, that no process,
 cgroup, container, file or shared-memory segment was left on the host.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,20 +26,26 @@ def still_works(sandbox) -> None:
 
 
 # ---------------------------------------------------------------------------------------- time
-@pytest.mark.parametrize("code", [
-    "while True: pass",
-    "import time\ntime.sleep(60)",
-    # catches everything it can: BaseException, and every catchable signal is ignored
-    ("import signal, time\n"
-     "for s in range(1, signal.NSIG):\n"
-     "    try: signal.signal(s, signal.SIG_IGN)\n"
-     "    except (OSError, ValueError, RuntimeError): pass\n"
-     "while True:\n"
-     "    try:\n"
-     "        time.sleep(100)\n"
-     "    except BaseException:\n"
-     "        pass\n"),
-], ids=["busy-loop", "sleep", "catch-baseexception-ignore-signals"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "while True: pass",
+        "import time\ntime.sleep(60)",
+        # catches everything it can: BaseException, and every catchable signal is ignored
+        (
+            "import signal, time\n"
+            "for s in range(1, signal.NSIG):\n"
+            "    try: signal.signal(s, signal.SIG_IGN)\n"
+            "    except (OSError, ValueError, RuntimeError): pass\n"
+            "while True:\n"
+            "    try:\n"
+            "        time.sleep(100)\n"
+            "    except BaseException:\n"
+            "        pass\n"
+        ),
+    ],
+    ids=["busy-loop", "sleep", "catch-baseexception-ignore-signals"],
+)
 def test_timeout_is_enforced(sandbox, code: str) -> None:
     result = sandbox.run(code, timeout_s=T)
     assert result.timed_out
@@ -48,10 +55,12 @@ def test_timeout_is_enforced(sandbox, code: str) -> None:
 
 
 def test_timeout_kills_every_process_of_the_snippet(sandbox) -> None:
-    code = ("import os, subprocess, sys, time\n"
-            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
-            "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n"
-            "time.sleep(600)\n")
+    code = (
+        "import os, subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
+        "if os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\n"
+        "time.sleep(600)\n"
+    )
     result = sandbox.run(code, timeout_s=T)
     assert result.timed_out
     still_works(sandbox)
@@ -79,26 +88,28 @@ def test_memory_of_children_is_capped_together(sandbox) -> None:
     # 8 children each try to hold 96 MB at the same time: only a cap on the aggregate stops this. After
     # 2 s, a child holds its block if it reported it (its pid on the pipe) and is still alive (failed or
     # OOM-killed ones are gone).
-    code = ("import os, time\n"
-            "r, w = os.pipe()\n"
-            "for _ in range(8):\n"
-            "    if os.fork() == 0:\n"
-            "        try:\n"
-            "            block = bytearray(96 * 1024 ** 2)\n"
-            "            for i in range(0, len(block), 4096): block[i] = 1\n"
-            "            os.write(w, b'%d ' % os.getpid())\n"
-            "            time.sleep(4)\n"
-            "        finally:\n"
-            "            os._exit(0)\n"
-            "os.close(w)\n"
-            "time.sleep(2)\n"
-            "os.set_blocking(r, False)\n"
-            "try:\n"
-            "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
-            "except BlockingIOError:\n"
-            "    ready = []\n"
-            "held = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready)\n"
-            "print('held', held)\n")
+    code = (
+        "import os, time\n"
+        "r, w = os.pipe()\n"
+        "for _ in range(8):\n"
+        "    if os.fork() == 0:\n"
+        "        try:\n"
+        "            block = bytearray(96 * 1024 ** 2)\n"
+        "            for i in range(0, len(block), 4096): block[i] = 1\n"
+        "            os.write(w, b'%d ' % os.getpid())\n"
+        "            time.sleep(4)\n"
+        "        finally:\n"
+        "            os._exit(0)\n"
+        "os.close(w)\n"
+        "time.sleep(2)\n"
+        "os.set_blocking(r, False)\n"
+        "try:\n"
+        "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
+        "except BlockingIOError:\n"
+        "    ready = []\n"
+        "held = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready)\n"
+        "print('held', held)\n"
+    )
     result = sandbox.run(code, memory_mb=256, timeout_s=20)
     if result.stdout.startswith("held"):
         held = int(result.stdout.split()[1])
@@ -111,12 +122,7 @@ def test_memory_of_children_is_capped_together(sandbox) -> None:
 
 
 def test_fork_bomb(sandbox) -> None:
-    code = ("import os\n"
-            "while True:\n"
-            "    try:\n"
-            "        os.fork()\n"
-            "    except OSError:\n"
-            "        pass\n")
+    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     result = sandbox.run(code, timeout_s=T)
     assert not result.ok
     still_works(sandbox)
@@ -124,15 +130,17 @@ def test_fork_bomb(sandbox) -> None:
 
 
 def test_rlimits_cannot_be_raised(sandbox) -> None:
-    code = ("import resource\n"
-            "for name in ('RLIMIT_AS', 'RLIMIT_CPU', 'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_FSIZE'):\n"
-            "    which = getattr(resource, name)\n"
-            "    soft, hard = resource.getrlimit(which)\n"
-            "    try:\n"
-            "        resource.setrlimit(which, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n"
-            "        print('raised', name)\n"
-            "    except (ValueError, OSError):\n"
-            "        print('kept', name, hard != resource.RLIM_INFINITY)\n")
+    code = (
+        "import resource\n"
+        "for name in ('RLIMIT_AS', 'RLIMIT_CPU', 'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_FSIZE'):\n"
+        "    which = getattr(resource, name)\n"
+        "    soft, hard = resource.getrlimit(which)\n"
+        "    try:\n"
+        "        resource.setrlimit(which, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n"
+        "        print('raised', name)\n"
+        "    except (ValueError, OSError):\n"
+        "        print('kept', name, hard != resource.RLIM_INFINITY)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert result.ok, result
     assert "raised" not in result.stdout
@@ -143,14 +151,23 @@ def test_rlimits_cannot_be_raised(sandbox) -> None:
 def test_cannot_read_host_secrets(sandbox, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("HOST-SECRET-" + SECRET_VALUE)
-    paths = ["/etc/shadow", str(secret), os.path.expanduser("~/.bashrc"), "/root/.bashrc",
-             str(Path(__file__).resolve()), "/proc/1/environ", "/proc/1/root/etc/shadow"]
-    code = ("import os\n"
-            f"for p in {paths!r}:\n"
-            "    try:\n"
-            "        print(open(p).read()[:200])\n"
-            "    except Exception as exc:\n"
-            "        print('denied', type(exc).__name__)\n")
+    paths = [
+        "/etc/shadow",
+        str(secret),
+        os.path.expanduser("~/.bashrc"),
+        "/root/.bashrc",
+        str(Path(__file__).resolve()),
+        "/proc/1/environ",
+        "/proc/1/root/etc/shadow",
+    ]
+    code = (
+        "import os\n"
+        f"for p in {paths!r}:\n"
+        "    try:\n"
+        "        print(open(p).read()[:200])\n"
+        "    except Exception as exc:\n"
+        "        print('denied', type(exc).__name__)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert "HOST-SECRET" not in result.stdout
     assert "root:" not in result.stdout  # /etc/shadow's first line
@@ -159,13 +176,15 @@ def test_cannot_read_host_secrets(sandbox, tmp_path: Path) -> None:
 
 
 def test_environment_has_no_secrets(sandbox) -> None:
-    code = ("import os\n"
-            "print(dict(os.environ))\n"
-            "for p in ('/proc/self/environ', '/proc/1/environ'):\n"
-            "    try:\n"
-            "        print(open(p, 'rb').read())\n"
-            "    except OSError as exc:\n"
-            "        print('denied', exc)\n")
+    code = (
+        "import os\n"
+        "print(dict(os.environ))\n"
+        "for p in ('/proc/self/environ', '/proc/1/environ'):\n"
+        "    try:\n"
+        "        print(open(p, 'rb').read())\n"
+        "    except OSError as exc:\n"
+        "        print('denied', exc)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert result.ok
     assert SECRET_VALUE not in result.stdout and SECRET_ENV not in result.stdout
@@ -173,17 +192,27 @@ def test_environment_has_no_secrets(sandbox) -> None:
 
 def test_cannot_write_outside_scratch(sandbox, tmp_path: Path) -> None:
     token = "WRITTEN-" + os.urandom(6).hex()
-    targets = ["/x", "/etc/x", "/usr/lib/x", "/bin/x", str(tmp_path / "x"), "/var/tmp/x", "/root/x",
-               os.path.join(os.path.dirname(os.__file__), "x")]
-    code = ("import os\n"
-            f"for p in {targets!r}:\n"
-            "    try:\n"
-            f"        open(p, 'w').write({token!r})\n"
-            "        print('wrote', p)\n"
-            "    except OSError as exc:\n"
-            "        print('denied', p)\n"
-            f"open('inside.txt', 'w').write({token!r})\n"
-            "print('scratch ok')\n")
+    targets = [
+        "/x",
+        "/etc/x",
+        "/usr/lib/x",
+        "/bin/x",
+        str(tmp_path / "x"),
+        "/var/tmp/x",
+        "/root/x",
+        os.path.join(os.path.dirname(os.__file__), "x"),
+    ]
+    code = (
+        "import os\n"
+        f"for p in {targets!r}:\n"
+        "    try:\n"
+        f"        open(p, 'w').write({token!r})\n"
+        "        print('wrote', p)\n"
+        "    except OSError as exc:\n"
+        "        print('denied', p)\n"
+        f"open('inside.txt', 'w').write({token!r})\n"
+        "print('scratch ok')\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert "scratch ok" in result.stdout
     for target in targets:
@@ -196,35 +225,39 @@ def test_cannot_write_outside_scratch(sandbox, tmp_path: Path) -> None:
 def test_symlinks_do_not_escape(sandbox, tmp_path: Path) -> None:
     secret = tmp_path / "linked-secret.txt"
     secret.write_text("LINK-SECRET-" + SECRET_VALUE)
-    code = ("import os\n"
-            f"for i, target in enumerate([{str(secret)!r}, '/proc/1/root/etc/shadow', '../../../../etc/shadow',\n"
-            "                              '/proc/self/root/../../etc/shadow']):\n"
-            "    name = f'link{i}'\n"
-            "    os.symlink(target, name)\n"
-            "    try:\n"
-            "        print(open(name).read()[:100])\n"
-            "    except OSError as exc:\n"
-            "        print('denied', type(exc).__name__)\n")
+    code = (
+        "import os\n"
+        f"for i, target in enumerate([{str(secret)!r}, '/proc/1/root/etc/shadow', '../../../../etc/shadow',\n"
+        "                              '/proc/self/root/../../etc/shadow']):\n"
+        "    name = f'link{i}'\n"
+        "    os.symlink(target, name)\n"
+        "    try:\n"
+        "        print(open(name).read()[:100])\n"
+        "    except OSError as exc:\n"
+        "        print('denied', type(exc).__name__)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert "LINK-SECRET" not in result.stdout
     assert "root:" not in result.stdout
 
 
 def test_filling_the_disk_is_contained(sandbox) -> None:
-    code = ("import os\n"
-            "n = 0\n"
-            "try:\n"
-            "    with open('fill.bin', 'wb') as fh:\n"
-            "        while True:\n"
-            "            fh.write(b'\\0' * (1 << 20))\n"
-            "            n += 1\n"
-            "except OSError as exc:\n"
-            "    print('stopped after', n, 'MB:', type(exc).__name__)\n"
-            "try:\n"
-            "    for i in range(100000):\n"
-            "        open(f'f{i}', 'w').close()\n"
-            "except OSError as exc:\n"
-            "    print('inodes stopped at', i)\n")
+    code = (
+        "import os\n"
+        "n = 0\n"
+        "try:\n"
+        "    with open('fill.bin', 'wb') as fh:\n"
+        "        while True:\n"
+        "            fh.write(b'\\0' * (1 << 20))\n"
+        "            n += 1\n"
+        "except OSError as exc:\n"
+        "    print('stopped after', n, 'MB:', type(exc).__name__)\n"
+        "try:\n"
+        "    for i in range(100000):\n"
+        "        open(f'f{i}', 'w').close()\n"
+        "except OSError as exc:\n"
+        "    print('inodes stopped at', i)\n"
+    )
     result = sandbox.run(code, timeout_s=20)
     assert "stopped after" in result.stdout or result.error is not None, result
     nxt = sandbox.run("import os\nprint(sorted(os.listdir('.')))", timeout_s=10)
@@ -233,16 +266,18 @@ def test_filling_the_disk_is_contained(sandbox) -> None:
 
 
 def test_poisoning_does_not_reach_the_next_snippet(sandbox) -> None:
-    code = ("import builtins, sys, os, tempfile\n"
-            "builtins.print = lambda *a, **k: None\n"
-            "builtins.int = str\n"
-            "sys.modules['json'] = None\n"
-            "for d in ('.', tempfile.gettempdir()):\n"
-            "    for name in ('sitecustomize.py', 'usercustomize.py', 'json.py', 'math.py'):\n"
-            "        try:\n"
-            "            open(os.path.join(d, name), 'w').write('raise SystemExit(99)')\n"
-            "        except OSError:\n"
-            "            pass\n")
+    code = (
+        "import builtins, sys, os, tempfile\n"
+        "builtins.print = lambda *a, **k: None\n"
+        "builtins.int = str\n"
+        "sys.modules['json'] = None\n"
+        "for d in ('.', tempfile.gettempdir()):\n"
+        "    for name in ('sitecustomize.py', 'usercustomize.py', 'json.py', 'math.py'):\n"
+        "        try:\n"
+        "            open(os.path.join(d, name), 'w').write('raise SystemExit(99)')\n"
+        "        except OSError:\n"
+        "            pass\n"
+    )
     sandbox.run(code, timeout_s=10)
     result = sandbox.run("import json, math\nprint(json.dumps([int('3'), math.floor(2.5)]))", timeout_s=10)
     assert result.ok, result
@@ -279,20 +314,22 @@ def host_server():
 
 def test_no_network(sandbox, host_server) -> None:
     port, hits = host_server
-    code = ("import socket\n"
-            f"for host, port in [('127.0.0.1', {port}), ('8.8.8.8', 53), ('1.1.1.1', 443), ('172.17.0.1', 2375),\n"
-            "                   ('deb.debian.org', 80)]:\n"
-            "    try:\n"
-            "        socket.create_connection((host, port), timeout=1).close()\n"
-            "        print('connected', host)\n"
-            "    except OSError as exc:\n"
-            "        print('blocked', host)\n"
-            "try:\n"
-            "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-            "    s.sendto(b'x', ('8.8.8.8', 53))\n"
-            "    print('udp sent')\n"
-            "except OSError:\n"
-            "    print('udp blocked')\n")
+    code = (
+        "import socket\n"
+        f"for host, port in [('127.0.0.1', {port}), ('8.8.8.8', 53), ('1.1.1.1', 443), ('172.17.0.1', 2375),\n"
+        "                   ('deb.debian.org', 80)]:\n"
+        "    try:\n"
+        "        socket.create_connection((host, port), timeout=1).close()\n"
+        "        print('connected', host)\n"
+        "    except OSError as exc:\n"
+        "        print('blocked', host)\n"
+        "try:\n"
+        "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    s.sendto(b'x', ('8.8.8.8', 53))\n"
+        "    print('udp sent')\n"
+        "except OSError:\n"
+        "    print('udp blocked')\n"
+    )
     result = sandbox.run(code, timeout_s=15)
     assert "connected" not in result.stdout, result.stdout
     assert hits == []
@@ -300,14 +337,16 @@ def test_no_network(sandbox, host_server) -> None:
 
 
 def test_no_docker_socket(sandbox) -> None:
-    code = ("import os, socket\n"
-            "for p in ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'):\n"
-            "    s = socket.socket(socket.AF_UNIX)\n"
-            "    try:\n"
-            "        s.connect(p)\n"
-            "        print('connected', p)\n"
-            "    except OSError:\n"
-            "        print('absent', p)\n")
+    code = (
+        "import os, socket\n"
+        "for p in ('/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock'):\n"
+        "    s = socket.socket(socket.AF_UNIX)\n"
+        "    try:\n"
+        "        s.connect(p)\n"
+        "        print('connected', p)\n"
+        "    except OSError:\n"
+        "        print('absent', p)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert "connected" not in result.stdout
     assert result.stdout.count("absent") == 3
@@ -315,15 +354,17 @@ def test_no_docker_socket(sandbox) -> None:
 
 # ---------------------------------------------------------------------------------- processes
 def test_orphans_and_double_forks_are_killed(sandbox) -> None:
-    code = ("import os, time\n"
-            "if os.fork() == 0:\n"
-            "    os.setsid()\n"
-            "    if os.fork() == 0:\n"
-            "        time.sleep(600)\n"
-            "    os._exit(0)\n"
-            "if os.fork() == 0:\n"
-            "    time.sleep(600)\n"
-            "print('parent done')\n")
+    code = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(600)\n"
+        "print('parent done')\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert result.ok and result.stdout == "parent done\n"
     still_works(sandbox)
@@ -331,13 +372,15 @@ def test_orphans_and_double_forks_are_killed(sandbox) -> None:
 
 
 def test_threads_do_not_outlive_the_snippet(sandbox) -> None:
-    code = ("import threading, time\n"
-            "def late():\n"
-            "    time.sleep(0.5)\n"
-            "    print('LATE')\n"
-            "    open('late.txt', 'w').write('late')\n"
-            "threading.Thread(target=late).start()\n"
-            "print('main done')\n")
+    code = (
+        "import threading, time\n"
+        "def late():\n"
+        "    time.sleep(0.5)\n"
+        "    print('LATE')\n"
+        "    open('late.txt', 'w').write('late')\n"
+        "threading.Thread(target=late).start()\n"
+        "print('main done')\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert result.ok and "main done" in result.stdout
     import time
@@ -347,12 +390,16 @@ def test_threads_do_not_outlive_the_snippet(sandbox) -> None:
     assert "LATE" not in nxt.stdout and nxt.stdout == "[]\n"
 
 
-@pytest.mark.parametrize("code", [
-    "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
-    "import os, signal\nos.kill(1, signal.SIGKILL)\nos.kill(1, signal.SIGTERM)\nos.kill(1, signal.SIGINT)",
-    "import os, signal\nos.kill(-1, signal.SIGKILL)",
-    "import os\nos.killpg(0, 9)",
-], ids=["parent", "pid1", "everything", "own-group"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        "import os, signal\nos.kill(1, signal.SIGKILL)\nos.kill(1, signal.SIGTERM)\nos.kill(1, signal.SIGINT)",
+        "import os, signal\nos.kill(-1, signal.SIGKILL)",
+        "import os\nos.killpg(0, 9)",
+    ],
+    ids=["parent", "pid1", "everything", "own-group"],
+)
 def test_killing_the_parent_or_pid1(sandbox, code: str) -> None:
     sandbox.run(code, timeout_s=10)
     still_works(sandbox)
@@ -366,19 +413,21 @@ def test_segfault_then_next_snippet_works(sandbox) -> None:
 
 
 def test_privileges_cannot_be_gained(sandbox) -> None:
-    code = ("import ctypes, os\n"
-            "libc = ctypes.CDLL(None, use_errno=True)\n"
-            "print('uid', os.getuid(), os.geteuid())\n"
-            "for name, call in [('setuid', lambda: os.setuid(0)),\n"
-            "                   ('unshare-user', lambda: libc.unshare(0x10000000) or 'ok'),\n"
-            "                   ('unshare-net', lambda: libc.unshare(0x40000000) or 'ok'),\n"
-            "                   ('mount', lambda: libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) or 'ok'),\n"
-            "                   ('ptrace-pid1', lambda: libc.ptrace(16, 1, 0, 0) or 'ok')]:\n"
-            "    try:\n"
-            "        r = call()\n"
-            "        print(name, 'ok' if r == 'ok' else 'denied')\n"
-            "    except OSError:\n"
-            "        print(name, 'denied')\n")
+    code = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('uid', os.getuid(), os.geteuid())\n"
+        "for name, call in [('setuid', lambda: os.setuid(0)),\n"
+        "                   ('unshare-user', lambda: libc.unshare(0x10000000) or 'ok'),\n"
+        "                   ('unshare-net', lambda: libc.unshare(0x40000000) or 'ok'),\n"
+        "                   ('mount', lambda: libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) or 'ok'),\n"
+        "                   ('ptrace-pid1', lambda: libc.ptrace(16, 1, 0, 0) or 'ok')]:\n"
+        "    try:\n"
+        "        r = call()\n"
+        "        print(name, 'ok' if r == 'ok' else 'denied')\n"
+        "    except OSError:\n"
+        "        print(name, 'denied')\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert result.ok, result
     assert "uid 0 0" not in result.stdout
@@ -389,23 +438,28 @@ def test_privileges_cannot_be_gained(sandbox) -> None:
 
 def test_descriptors_and_status_channel(sandbox) -> None:
     # the snippet sees only its own descriptors; scribbling on the status pipe only hurts itself
-    listing = sandbox.run("import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))", timeout_s=10)
+    listing = sandbox.run(
+        "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))", timeout_s=10
+    )
     assert listing.ok
     assert max(eval(listing.stdout)) <= 5  # 0-2, the box's command and status pipes, the listing itself
-    forged = sandbox.run("import os\nos.write(4, b'MGSB' + b'\\xff' * 64)\nos.close(3)\nos.close(4)\n",
-                         timeout_s=10)
+    forged = sandbox.run(
+        "import os\nos.write(4, b'MGSB' + b'\\xff' * 64)\nos.close(3)\nos.close(4)\n", timeout_s=10
+    )
     assert not forged.ok or forged.error is None
     still_works(sandbox)
 
 
 def test_sysv_shared_memory_does_not_persist(sandbox) -> None:
-    code = ("import ctypes\n"
-            "libc = ctypes.CDLL(None, use_errno=True)\n"
-            "libc.shmat.restype = ctypes.c_void_p\n"
-            "shmid = libc.shmget(0, 32 * 1024 * 1024, 0o1600)\n"
-            "addr = libc.shmat(shmid, None, 0)\n"
-            "ctypes.memset(addr, 1, 32 * 1024 * 1024)\n"
-            "print('shm', shmid >= 0)\n")
+    code = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "libc.shmat.restype = ctypes.c_void_p\n"
+        "shmid = libc.shmget(0, 32 * 1024 * 1024, 0o1600)\n"
+        "addr = libc.shmat(shmid, None, 0)\n"
+        "ctypes.memset(addr, 1, 32 * 1024 * 1024)\n"
+        "print('shm', shmid >= 0)\n"
+    )
     result = sandbox.run(code, timeout_s=10)
     assert "shm True" in result.stdout, result
     nxt = sandbox.run("print(open('/proc/sysvipc/shm').read().splitlines()[1:])", timeout_s=10)
@@ -414,8 +468,9 @@ def test_sysv_shared_memory_does_not_persist(sandbox) -> None:
 
 # ---------------------------------------------------------------------------------------- output
 def test_huge_stdout_is_capped(sandbox) -> None:
-    result = sandbox.run("import sys\nfor _ in range(5000): sys.stdout.write('x' * 1000)\nprint('END')",
-                         timeout_s=20)
+    result = sandbox.run(
+        "import sys\nfor _ in range(5000): sys.stdout.write('x' * 1000)\nprint('END')", timeout_s=20
+    )
     assert result.truncated
     assert len(result.stdout) < 100_000
     assert result.stdout.rstrip().endswith("END")  # the tail is kept
@@ -452,23 +507,29 @@ def test_session_survives_hostile_cells(sandbox) -> None:
 # --------------------------------------------------------------------------- worker protocol integrity
 #: a snippet that writes a well-formed "done, exit 0, no error" frame (the worker's framing) to every
 #: descriptor it has, then fails in its own way
-FORGE = ("import json, os, struct\n"
-         "def frame(header):\n"
-         "    head = json.dumps({**header, '_p': []}).encode()\n"
-         "    return b'MGSB' + struct.pack('>II', len(head), 0) + head\n"
-         "forged = frame({'done': True, 'exit_code': 0, 'error': None}) + frame({'exit_status': 0})\n"
-         "for fd in range(3, 64):\n"
-         "    try:\n"
-         "        os.write(fd, forged)\n"
-         "    except OSError:\n"
-         "        pass\n")
+FORGE = (
+    "import json, os, struct\n"
+    "def frame(header):\n"
+    "    head = json.dumps({**header, '_p': []}).encode()\n"
+    "    return b'MGSB' + struct.pack('>II', len(head), 0) + head\n"
+    "forged = frame({'done': True, 'exit_code': 0, 'error': None}) + frame({'exit_status': 0})\n"
+    "for fd in range(3, 64):\n"
+    "    try:\n"
+    "        os.write(fd, forged)\n"
+    "    except OSError:\n"
+    "        pass\n"
+)
 
 
-@pytest.mark.parametrize("ending, exit_code, error", [
-    ("1 / 0", 1, "ZeroDivisionError: division by zero"),
-    ("import os\nos._exit(7)", 7, "exited with code 7"),
-    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", -9, "killed by signal 9 (SIGKILL)"),
-], ids=["raise", "exit-7", "sigkill"])
+@pytest.mark.parametrize(
+    "ending, exit_code, error",
+    [
+        ("1 / 0", 1, "ZeroDivisionError: division by zero"),
+        ("import os\nos._exit(7)", 7, "exited with code 7"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", -9, "killed by signal 9 (SIGKILL)"),
+    ],
+    ids=["raise", "exit-7", "sigkill"],
+)
 def test_forged_status_frames_are_not_trusted(sandbox, ending: str, exit_code: int, error: str) -> None:
     result = sandbox.run(FORGE + ending, timeout_s=10)
     assert not result.ok
@@ -494,45 +555,49 @@ def test_later_snippets_cannot_find_earlier_snippets_data(sandbox) -> None:
     marker = head + tail
     first = sandbox.run(f"secret = {marker!r}\nprint(secret, input())\n", stdin=marker + "\n", timeout_s=10)
     assert first.ok and first.stdout == f"{marker} {marker}\n"
-    scan = ("import re\n"
-            f"HEAD = {head.encode()!r}\n"
-            f"TAIL = {tail.encode()!r}\n"
-            "found = 0\n"
-            "with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', buffering=0) as mem:\n"
-            "    for line in maps:\n"
-            "        fields = line.split()\n"
-            "        if 'r' not in fields[1] or (len(fields) > 5 and fields[5] in ('[vvar]', '[vsyscall]')):\n"
-            "            continue\n"
-            "        start, end = (int(x, 16) for x in fields[0].split('-'))\n"
-            "        try:\n"
-            "            mem.seek(start)\n"
-            "            chunk = mem.read(end - start)\n"
-            "        except (OSError, OverflowError, ValueError):\n"
-            "            continue\n"
-            "        at = chunk.find(HEAD)\n"
-            "        while at >= 0:\n"
-            "            if chunk[at + len(HEAD):at + len(HEAD) + len(TAIL)] == TAIL:\n"
-            "                found += 1\n"
-            "            at = chunk.find(HEAD, at + 1)\n"
-            "        del chunk\n"
-            "print('found', found)\n")
+    scan = (
+        "import re\n"
+        f"HEAD = {head.encode()!r}\n"
+        f"TAIL = {tail.encode()!r}\n"
+        "found = 0\n"
+        "with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', buffering=0) as mem:\n"
+        "    for line in maps:\n"
+        "        fields = line.split()\n"
+        "        if 'r' not in fields[1] or (len(fields) > 5 and fields[5] in ('[vvar]', '[vsyscall]')):\n"
+        "            continue\n"
+        "        start, end = (int(x, 16) for x in fields[0].split('-'))\n"
+        "        try:\n"
+        "            mem.seek(start)\n"
+        "            chunk = mem.read(end - start)\n"
+        "        except (OSError, OverflowError, ValueError):\n"
+        "            continue\n"
+        "        at = chunk.find(HEAD)\n"
+        "        while at >= 0:\n"
+        "            if chunk[at + len(HEAD):at + len(HEAD) + len(TAIL)] == TAIL:\n"
+        "                found += 1\n"
+        "            at = chunk.find(HEAD, at + 1)\n"
+        "        del chunk\n"
+        "print('found', found)\n"
+    )
     for _ in range(3):  # whichever worker and box serves it
         result = sandbox.run(scan, timeout_s=60, memory_mb=1024)
         assert result.ok, result
         assert result.stdout == "found 0\n"
 
 
-DEEP_TREE = ("import os\n"
-             "fd = os.open('.', os.O_RDONLY)\n"
-             "for _ in range(3000):\n"
-             "    os.mkdir('d', dir_fd=fd)\n"
-             "    nxt = os.open('d', os.O_RDONLY, dir_fd=fd)\n"
-             "    os.close(fd)\n"
-             "    fd = nxt\n"
-             "os.mkdir('locked')\n"
-             "open('locked/f', 'w').close()\n"
-             "os.chmod('locked', 0)\n"
-             "print('deep')\n")
+DEEP_TREE = (
+    "import os\n"
+    "fd = os.open('.', os.O_RDONLY)\n"
+    "for _ in range(3000):\n"
+    "    os.mkdir('d', dir_fd=fd)\n"
+    "    nxt = os.open('d', os.O_RDONLY, dir_fd=fd)\n"
+    "    os.close(fd)\n"
+    "    fd = nxt\n"
+    "os.mkdir('locked')\n"
+    "open('locked/f', 'w').close()\n"
+    "os.chmod('locked', 0)\n"
+    "print('deep')\n"
+)
 
 
 def test_deep_directory_trees_are_cleaned_without_crashing_the_worker(sandbox) -> None:
@@ -608,30 +673,34 @@ def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
             os.close(fd)
         chosen.append(path)
         total += size
-    hog = ("import sys\n"
-           f"for path in {chosen!r}:\n"
-           "    with open(path, 'rb') as fh:\n"
-           "        while fh.read(1 << 20):\n"
-           "            pass\n")
-    hold = ("import os, time\n"
-            "r, w = os.pipe()\n"
-            "for _ in range(8):\n"
-            "    if os.fork() == 0:\n"
-            "        try:\n"
-            "            block = bytearray(48 * 1024 ** 2)\n"
-            "            for i in range(0, len(block), 4096): block[i] = 1\n"
-            "            os.write(w, b'%d ' % os.getpid())\n"
-            "            time.sleep(4)\n"
-            "        finally:\n"
-            "            os._exit(0)\n"
-            "os.close(w)\n"
-            "time.sleep(2)\n"
-            "os.set_blocking(r, False)\n"
-            "try:\n"
-            "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
-            "except BlockingIOError:\n"
-            "    ready = []\n"
-            "print('held', sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready))\n")
+    hog = (
+        "import sys\n"
+        f"for path in {chosen!r}:\n"
+        "    with open(path, 'rb') as fh:\n"
+        "        while fh.read(1 << 20):\n"
+        "            pass\n"
+    )
+    hold = (
+        "import os, time\n"
+        "r, w = os.pipe()\n"
+        "for _ in range(8):\n"
+        "    if os.fork() == 0:\n"
+        "        try:\n"
+        "            block = bytearray(48 * 1024 ** 2)\n"
+        "            for i in range(0, len(block), 4096): block[i] = 1\n"
+        "            os.write(w, b'%d ' % os.getpid())\n"
+        "            time.sleep(4)\n"
+        "        finally:\n"
+        "            os._exit(0)\n"
+        "os.close(w)\n"
+        "time.sleep(2)\n"
+        "os.set_blocking(r, False)\n"
+        "try:\n"
+        "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
+        "except BlockingIOError:\n"
+        "    ready = []\n"
+        "print('held', sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready))\n"
+    )
     with LocalSandbox(preload=(), max_workers=1, memory_mb=128, lean_workers=False) as box:
         if ":full" not in box.isolation:
             pytest.skip("per-box cgroups need root")

@@ -1,4 +1,5 @@
 """ToolMath envs: ToRA's conventions, scripted tool-using episodes on both backends, snapshots, vector envs."""
+
 from __future__ import annotations
 
 import gymnasium as gym
@@ -30,7 +31,8 @@ def test_scripted_tool_episode(sandbox, data_dir) -> None:
     assert info["tool_calls"] == 0 and "```python" in obs  # the instruction shows the format
 
     obs, reward, terminated, truncated, info = env.step(
-        program(f"answer = {gold!r}\nprint('computed', answer)", "Let me compute it.") + "```output")
+        program(f"answer = {gold!r}\nprint('computed', answer)", "Let me compute it.") + "```output"
+    )
     assert not (terminated or truncated)
     assert info["step_kind"] == "code" and info["tool"]["ok"] and info["tool_calls"] == 1
     assert obs.endswith(f"```\n```output\ncomputed {gold}\n```\n")
@@ -50,7 +52,7 @@ def test_scripted_tool_episode(sandbox, data_dir) -> None:
 def test_tora_output_conventions(local_sandbox) -> None:
     env = gym.make("mathgym/ToolMath-Arithmetic-v0", sandbox=local_sandbox)
     env.reset(seed=1)
-    obs, reward, *_ , info = env.step(program("1/0"))
+    obs, reward, *_, info = env.step(program("1/0"))
     assert obs.endswith("\n```output\nZeroDivisionError: division by zero\n```\n")
     assert info["tool"]["ok"] is False and reward == pytest.approx(-0.1)
     obs, *_ = env.step(program("print('a' * 500 + 'b' * 500)"))
@@ -121,8 +123,12 @@ def test_snapshot_restores_the_namespace(local_sandbox) -> None:
 
 def test_async_vector_env_runs_tool_episodes() -> None:
     # shared_memory=False: Gymnasium's shared-memory Text buffers drop UnicodeText observations (reported)
-    envs = gym.make_vec("mathgym/ToolMath-Arithmetic-v0", num_envs=2, vectorization_mode="async",
-                        vector_kwargs={"shared_memory": False})
+    envs = gym.make_vec(
+        "mathgym/ToolMath-Arithmetic-v0",
+        num_envs=2,
+        vectorization_mode="async",
+        vector_kwargs={"shared_memory": False},
+    )
     try:
         obs, infos = envs.reset(seed=11)
         obs, _, _, _, infos = envs.step([program("print(2 ** 10)")] * 2)
@@ -135,6 +141,12 @@ def test_async_vector_env_runs_tool_episodes() -> None:
 
 def test_ids_are_registered() -> None:
     ids = set(gym.registry)
-    for name in ("ToolMath-GSM8K-v0", "ToolMath-MATH500-v0", "ToolMath-Arithmetic-v0", "PoT-GSM8K-v0",
-                 "PoT-MATH500-v0", "PoT-Arithmetic-v0"):
+    for name in (
+        "ToolMath-GSM8K-v0",
+        "ToolMath-MATH500-v0",
+        "ToolMath-Arithmetic-v0",
+        "PoT-GSM8K-v0",
+        "PoT-MATH500-v0",
+        "PoT-Arithmetic-v0",
+    ):
         assert f"mathgym/{name}" in ids

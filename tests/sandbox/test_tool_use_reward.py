@@ -1,4 +1,5 @@
 """Tool-use reward parts: a capped bonus per successful call, a penalty per failed call."""
+
 from __future__ import annotations
 
 from mathgym.problem import Problem
@@ -34,8 +35,9 @@ def test_error_penalty() -> None:
 
 
 def test_parts_compose_and_are_registered() -> None:
-    reward = make_reward({"weighted_sum": [["outcome", 1.0], [{"tool_success": {"value": 0.5}}, 1.0],
-                                           ["tool_error", 2.0]]})
+    reward = make_reward(
+        {"weighted_sum": [["outcome", 1.0], [{"tool_success": {"value": 0.5}}, 1.0], ["tool_error", 2.0]]}
+    )
     out = reward(ctx({"ok": False, "timed_out": False}))
     assert out.value == -0.2 and out.components["tool_error"] == -0.1
     total = default_tool_reward()(ctx({"ok": True}))

@@ -169,7 +169,9 @@ def test_answers_and_conditions_index_text_value_pairs() -> None:
         "#conditions:\n- is_int(n1 * frac)\n- mult[1] * n2 < 60\n"
         "#answer: int(n1 * frac[1] + n2 * mult[1])"
     )
-    assert t.default.answer == 2 + 6  # "half" is not in the list: the default reads it as 1/2 and keeps the text
+    assert (
+        t.default.answer == 2 + 6
+    )  # "half" is not in the list: the default reads it as 1/2 and keeps the text
     assert t.default.values["frac"][0] == "half"
     for a in samples(t):
         frac, mult = a.values["frac"], a.values["mult"]
@@ -206,7 +208,9 @@ def test_a_variable_defined_twice_is_the_later_definition_everywhere() -> None:
         assert f"the part skipping is {a.displays['frac']}" in problem.prompt
         assert f"Skip at {a.displays['frac']} of" in problem.prompt  # one value, shown and checked alike
         assert problem.answer == format_answer(a.values["speed"] * frac)
-        assert a.values["half_speed"] == a.values["speed"] * a.values["frac__1"]  # the line between reads the first
+        assert (
+            a.values["half_speed"] == a.values["speed"] * a.values["frac__1"]
+        )  # the line between reads the first
         assert not t.failed_conditions(a.values, a.answer)
         assert list(problem.meta["redefined"]) == ["frac"]
 
@@ -254,8 +258,9 @@ def test_a_bad_template_never_stops_the_others(tmp_path) -> None:
     good = {"question_annotated": "{x,1} plus one?\n#init:\n- $x = range(1, 9)\n#answer: x + 1"}
     (tmp_path / "0000.json").write_text(json.dumps(good))
     (tmp_path / "0001.json").write_text("{not json")
-    (tmp_path / "0002.json").write_text(json.dumps({"question_annotated": "{y,1}?\n#init:\n- $x = range(3)\n"
-                                                                          "#answer: x"}))
+    (tmp_path / "0002.json").write_text(
+        json.dumps({"question_annotated": "{y,1}?\n#init:\n- $x = range(3)\n#answer: x"})
+    )
     (tmp_path / "0003.json").write_text(json.dumps(good))
     (tmp_path / "0004.json").write_text(json.dumps(["a list"]))
     with warnings.catch_warnings(record=True) as caught:

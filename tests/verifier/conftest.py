@@ -1,4 +1,5 @@
 """Fixtures for the verifier tests: the labeled cases built from the shared data (once per session)."""
+
 from __future__ import annotations
 
 import sys

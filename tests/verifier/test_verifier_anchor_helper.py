@@ -1,4 +1,5 @@
 """The benchmarks' anchor helper: runs in place when the anchors import, explains itself when it cannot."""
+
 from __future__ import annotations
 
 import importlib.util

@@ -1,4 +1,5 @@
 """The verifier against the labeled set (hand-labeled cases, hacks, and dataset rewrites/near-misses)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -14,12 +15,16 @@ def _failures(cases: list[dict]) -> list[str]:
     for case in cases:
         verdict = verify(case["response"], case["gold"])
         if verdict.correct != case["label"]:
-            out.append(f"label={case['label']} gold={case['gold']!r} response={case['response'][-120:]!r} "
-                       f"-> {verdict.reason} ({verdict.extracted!r})")
+            out.append(
+                f"label={case['label']} gold={case['gold']!r} response={case['response'][-120:]!r} "
+                f"-> {verdict.reason} ({verdict.extracted!r})"
+            )
     return out
 
 
-@pytest.mark.parametrize("case", verifier_cases.hand_cases(), ids=lambda c: f"{c['kind']}:{c['response'][:40]}")
+@pytest.mark.parametrize(
+    "case", verifier_cases.hand_cases(), ids=lambda c: f"{c['kind']}:{c['response'][:40]}"
+)
 def test_hand_labeled_case(case: dict) -> None:
     verdict = verify(case["response"], case["gold"])
     assert verdict.correct == case["label"], (verdict, case)
@@ -36,8 +41,19 @@ def test_every_hack_is_rejected() -> None:
 def test_dataset_cases_are_all_right(labeled_cases: list[dict]) -> None:
     kinds = Counter(case["kind"] for case in labeled_cases)
     assert len(labeled_cases) > 3000
-    assert {"integer", "number", "expression", "set", "tuple", "matrix", "equation", "text", "base",
-            "hack", "solution"} <= set(kinds)
+    assert {
+        "integer",
+        "number",
+        "expression",
+        "set",
+        "tuple",
+        "matrix",
+        "equation",
+        "text",
+        "base",
+        "hack",
+        "solution",
+    } <= set(kinds)
     assert sum(case["label"] for case in labeled_cases) > 1000  # both classes well represented
     failures = _failures(labeled_cases)
     assert failures == [], "\n".join(failures[:30])

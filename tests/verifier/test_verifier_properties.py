@@ -1,4 +1,5 @@
 """Property-based layer: equal values written in many ways match; perturbed values never do."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from mathgym.verifier import verify
 
 _SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-rationals = st.fractions(min_value=-10**6, max_value=10**6, max_denominator=1000)
+rationals = st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=1000)
 
 
 def _spellings(value: Fraction) -> list[str]:
@@ -17,8 +18,14 @@ def _spellings(value: Fraction) -> list[str]:
     p, q = value.numerator, value.denominator
     sign = "-" if value < 0 else ""
     a = abs(value)
-    out = [f"{p}/{q}", f"{sign}\\frac{{{abs(p)}}}{{{q}}}", f"{sign}\\dfrac{{{abs(p)}}}{{{q}}}",
-           f"\\frac{{{p * 3}}}{{{q * 3}}}", f"{sign}\\frac{{{abs(p)}}}{{{q}}}\\cdot 1", f"({p})/({q})"]
+    out = [
+        f"{p}/{q}",
+        f"{sign}\\frac{{{abs(p)}}}{{{q}}}",
+        f"{sign}\\dfrac{{{abs(p)}}}{{{q}}}",
+        f"\\frac{{{p * 3}}}{{{q * 3}}}",
+        f"{sign}\\frac{{{abs(p)}}}{{{q}}}\\cdot 1",
+        f"({p})/({q})",
+    ]
     if q == 1:
         out += [f"{p}", f"{p}.0", f"{p:,}", f"{p}\\%\\cdot 100"]
     whole = a.numerator // a.denominator
@@ -30,9 +37,9 @@ def _spellings(value: Fraction) -> list[str]:
             q //= prime
     if q == 1:  # terminating decimal
         digits = 0
-        while (a * 10 ** digits).denominator != 1:
+        while (a * 10**digits).denominator != 1:
             digits += 1
-        whole_part, frac_part = divmod((a * 10 ** digits).numerator, 10 ** digits)
+        whole_part, frac_part = divmod((a * 10**digits).numerator, 10**digits)
         out.append(f"{sign}{whole_part}.{frac_part:0{digits}d}" if digits else f"{sign}{whole_part}")
     return out
 
@@ -48,8 +55,11 @@ def test_equal_rationals_match_in_any_spelling(value: Fraction, data) -> None:
 
 
 @_SETTINGS
-@given(rationals, st.fractions(min_value=-1000, max_value=1000, max_denominator=50).filter(lambda d: d != 0),
-       st.data())
+@given(
+    rationals,
+    st.fractions(min_value=-1000, max_value=1000, max_denominator=50).filter(lambda d: d != 0),
+    st.data(),
+)
 def test_perturbed_rationals_never_match(value: Fraction, delta: Fraction, data) -> None:
     gold = data.draw(st.sampled_from(_spellings(value)))
     response = data.draw(st.sampled_from(_spellings(value + delta)))
@@ -82,9 +92,16 @@ def test_sets_are_order_free_and_tuples_ordered(items: list[int], rng) -> None:
 
 
 @_SETTINGS
-@given(st.integers(0, 10**6), st.sampled_from([str.maketrans("0123456789", "０１２３４５６７８９"),
-                                              str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
-                                              str.maketrans("0123456789", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗")]))
+@given(
+    st.integers(0, 10**6),
+    st.sampled_from(
+        [
+            str.maketrans("0123456789", "０１２３４５６７８９"),
+            str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+            str.maketrans("0123456789", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗"),
+        ]
+    ),
+)
 def test_lookalike_digits_are_never_accepted(n: int, table) -> None:
     assert not verify(f"\\boxed{{{str(n).translate(table)}}}", str(n)).correct
     assert not verify(f"\\boxed{{{str(n + 1).translate(table)}}}", str(n)).correct

@@ -1,4 +1,5 @@
 """Robustness: never raises, never hangs, never executes its input; the time limit works off the main thread."""
+
 from __future__ import annotations
 
 import builtins
@@ -23,25 +24,69 @@ def _pathological() -> list[str]:
     rng = random.Random(1234)  # a local, seeded generator: the same garbage on every machine
     garbage = bytes(rng.randrange(256) for _ in range(5000)).decode("latin-1")
     return [
-        "\\boxed{10^{10^{10}}}", "\\boxed{9^{9^{9^{9^{9}}}}}", "\\boxed{2^{2^{2^{2^{2^{2^{2}}}}}}}",
-        "\\boxed{" + "(" * 300 + "1" + ")" * 300 + "}", "\\boxed{" + "(" * 300 + "}",
-        "\\boxed{" + "-" * 5000 + "1}", "\\boxed{" + "x^" * 2000 + "2}", "\\boxed{" + "\\sqrt{" * 400 + "2" + "}" * 400 + "}",
-        "\\boxed{" + "+".join(["x"] * 3000) + "}", "\\boxed{" + "1" * 100_000 + "}",
-        "\\boxed{" + "\\frac{1}{" * 200 + "2" + "}" * 200 + "}", "\\boxed{1000000!}", "\\boxed{(10^{400})!}",
-        "\\boxed{\\binom{10^{9}}{10^{8}}}", "\\boxed{\\sin(10^{100})}", "\\boxed{e^{10^{10}}}", "\\boxed{0^{-1}}",
-        "\\boxed{\\log 0}", "\\boxed{\\frac{1}{0}}", "\\boxed{\\sqrt[0]{2}}", "\\boxed{1.5e99999999}",
-        "\\boxed{0.\\overline{" + "9" * 5000 + "}}", "\\boxed{" + ",".join(map(str, range(5000))) + "}",
-        "\\boxed{\\begin{pmatrix}" + " \\\\ ".join(" & ".join(["1"] * 50) for _ in range(50)) + "\\end{pmatrix}}",
-        "\\boxed{\\frac{" + "x" * 1000 + "}{y}}", "\\boxed{" + "\\pm 1" * 40 + "}",
-        "\\boxed{" * 500 + "1" + "}" * 500, "\\boxed{" * 500, "}" * 500 + "\\boxed{", "\\boxed{\\left(\\right.}",
-        "\\frac{", "\\begin{pmatrix", "$$$$$$", "\\\\\\\\\\", "{{{{{{{{", "\\boxed{\\text{" + "a" * 10_000 + "}}",
-        "#### " + "9" * 10_000, "The answer is " + "1+" * 20_000 + "1", "\\boxed{" + "x" * 3000 + "}",
-        "x" * (1 << 20), "\\boxed{7}" + " filler" * 170_000, "the answer is: " * 30_000,
-        garbage, "\x00\x01\x02\\boxed{\x00}", "\ud800\\boxed{1}", "\\boxed{\u202e\u200b\ufeff}",
-        "\\boxed{" + "a^{b^{c^{d^{e}}}}" * 100 + "}", "\\boxed{" + "|" * 301 + "}",
-        "\\boxed{\\lfloor" * 100 + "}", "answer" + " " * 200_000 + "x", "Final Answer" + "\t" * 200_000,
-        "#### 1" + " " * 200_000 + "x", "<answer>" * 100_000, "\\boxedx" * 100_000, "\\boxed{" + " " * 100_000,
-        "the answer is " * 50_000, "\\boxed{5^" + " " * 1900 + "\\circ}", "$" * 200_000, "\\fbox" * 100_000, "\\boxed{1" + "^1" * 3000 + "}", "\\boxed{(-1)^{1/3}^{10^{9}}}",
+        "\\boxed{10^{10^{10}}}",
+        "\\boxed{9^{9^{9^{9^{9}}}}}",
+        "\\boxed{2^{2^{2^{2^{2^{2^{2}}}}}}}",
+        "\\boxed{" + "(" * 300 + "1" + ")" * 300 + "}",
+        "\\boxed{" + "(" * 300 + "}",
+        "\\boxed{" + "-" * 5000 + "1}",
+        "\\boxed{" + "x^" * 2000 + "2}",
+        "\\boxed{" + "\\sqrt{" * 400 + "2" + "}" * 400 + "}",
+        "\\boxed{" + "+".join(["x"] * 3000) + "}",
+        "\\boxed{" + "1" * 100_000 + "}",
+        "\\boxed{" + "\\frac{1}{" * 200 + "2" + "}" * 200 + "}",
+        "\\boxed{1000000!}",
+        "\\boxed{(10^{400})!}",
+        "\\boxed{\\binom{10^{9}}{10^{8}}}",
+        "\\boxed{\\sin(10^{100})}",
+        "\\boxed{e^{10^{10}}}",
+        "\\boxed{0^{-1}}",
+        "\\boxed{\\log 0}",
+        "\\boxed{\\frac{1}{0}}",
+        "\\boxed{\\sqrt[0]{2}}",
+        "\\boxed{1.5e99999999}",
+        "\\boxed{0.\\overline{" + "9" * 5000 + "}}",
+        "\\boxed{" + ",".join(map(str, range(5000))) + "}",
+        "\\boxed{\\begin{pmatrix}"
+        + " \\\\ ".join(" & ".join(["1"] * 50) for _ in range(50))
+        + "\\end{pmatrix}}",
+        "\\boxed{\\frac{" + "x" * 1000 + "}{y}}",
+        "\\boxed{" + "\\pm 1" * 40 + "}",
+        "\\boxed{" * 500 + "1" + "}" * 500,
+        "\\boxed{" * 500,
+        "}" * 500 + "\\boxed{",
+        "\\boxed{\\left(\\right.}",
+        "\\frac{",
+        "\\begin{pmatrix",
+        "$$$$$$",
+        "\\\\\\\\\\",
+        "{{{{{{{{",
+        "\\boxed{\\text{" + "a" * 10_000 + "}}",
+        "#### " + "9" * 10_000,
+        "The answer is " + "1+" * 20_000 + "1",
+        "\\boxed{" + "x" * 3000 + "}",
+        "x" * (1 << 20),
+        "\\boxed{7}" + " filler" * 170_000,
+        "the answer is: " * 30_000,
+        garbage,
+        "\x00\x01\x02\\boxed{\x00}",
+        "\ud800\\boxed{1}",
+        "\\boxed{\u202e\u200b\ufeff}",
+        "\\boxed{" + "a^{b^{c^{d^{e}}}}" * 100 + "}",
+        "\\boxed{" + "|" * 301 + "}",
+        "\\boxed{\\lfloor" * 100 + "}",
+        "answer" + " " * 200_000 + "x",
+        "Final Answer" + "\t" * 200_000,
+        "#### 1" + " " * 200_000 + "x",
+        "<answer>" * 100_000,
+        "\\boxedx" * 100_000,
+        "\\boxed{" + " " * 100_000,
+        "the answer is " * 50_000,
+        "\\boxed{5^" + " " * 1900 + "\\circ}",
+        "$" * 200_000,
+        "\\fbox" * 100_000,
+        "\\boxed{1" + "^1" * 3000 + "}",
+        "\\boxed{(-1)^{1/3}^{10^{9}}}",
     ]
 
 
@@ -71,8 +116,13 @@ def test_a_one_megabyte_response() -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.text(max_size=300), st.binary(max_size=300),
-                 st.text(alphabet="\\{}()[]^_$0123456789+-*/=,.xyabfrcsqtpimn !%&|<>:;'\"", max_size=200)))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.binary(max_size=300),
+        st.text(alphabet="\\{}()[]^_$0123456789+-*/=,.xyabfrcsqtpimn !%&|<>:;'\"", max_size=200),
+    )
+)
 def test_random_strings_never_raise(text) -> None:
     _check(text, "3")
     _check(f"\\boxed{{{text}}}" if isinstance(text, str) else text, "\\frac{1}{2}")
@@ -80,8 +130,10 @@ def test_random_strings_never_raise(text) -> None:
         extract_answer(text)
 
 
-@pytest.mark.parametrize("response", [None, 3, 3.0, float("nan"), [1], {"a": 1}, object(), b"\\boxed{3}",
-                                      bytearray(b"\xff\xfe"), True])
+@pytest.mark.parametrize(
+    "response",
+    [None, 3, 3.0, float("nan"), [1], {"a": 1}, object(), b"\\boxed{3}", bytearray(b"\xff\xfe"), True],
+)
 def test_any_response_type(response) -> None:
     verdict = _check(response, "3")
     assert verdict.correct == (response in (3, 3.0, b"\\boxed{3}") and response is not True)
@@ -112,7 +164,9 @@ def test_timeout_verdict_from_threads() -> None:
 
 def test_timeout_verdict_in_a_worker_process() -> None:
     with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
-        timed_out = pool.submit(verify, "\\boxed{\\sqrt{8} + u}", "2\\sqrt{2} + u", timeout_s=0.0).result(timeout=60)
+        timed_out = pool.submit(verify, "\\boxed{\\sqrt{8} + u}", "2\\sqrt{2} + u", timeout_s=0.0).result(
+            timeout=60
+        )
         normal = pool.submit(verify, "\\boxed{\\sqrt{8} + u}", "2\\sqrt{2} + u").result(timeout=60)
         heavy = [pool.submit(verify, text, "3").result(timeout=60) for text in _pathological()[:12]]
     assert timed_out.reason == "timeout" and not timed_out.correct
@@ -149,6 +203,7 @@ def test_code_injection_is_just_a_wrong_answer(tmp_path: Path, monkeypatch: pyte
         def record(*args, **kwargs):
             calls.append(name)
             raise AssertionError(f"{name} must never run on model text")
+
         return record
 
     for name in ("eval", "exec"):

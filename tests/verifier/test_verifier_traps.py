@@ -1,5 +1,6 @@
 """The verifier against the trap set (issue 11's false positives and negatives), class by class, and the
 mechanisms behind each class on their own."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -34,17 +35,28 @@ def test_every_trap_of_a_class_is_judged_right(kind: str) -> None:
     for case in (c for c in _CASES if c["kind"] == kind):
         verdict = verify(case["response"], case["gold"])
         if verdict.correct != case["label"]:
-            wrong.append(f"label={case['label']} gold={case['gold']!r} response={case['response']!r} -> "
-                         f"{verdict.reason} ({verdict.extracted!r})")
+            wrong.append(
+                f"label={case['label']} gold={case['gold']!r} response={case['response']!r} -> "
+                f"{verdict.reason} ({verdict.extracted!r})"
+            )
     assert wrong == [], "\n".join(wrong[:20])
 
 
 # --- upright constants and the text fallback --------------------------------------------------------------
-@pytest.mark.parametrize("text, kind, value", [
-    ("\\mathrm{e}", "const", "e"), ("\\mathrm{i}", "const", "i"), ("\\mathrm{d}", "id", "d"),
-    ("\\operatorname{e}", "const", "e"), ("\\mathrm {e}", "const", "e"), ("\\operatorname{lcm}", "func", "lcm"),
-    ("\\mathrm{kg}", "unit", "kg"), ("\\mathrm{m}", "unit", "m"), ("\\operatorname{Var}", "word", "Var"),
-])
+@pytest.mark.parametrize(
+    "text, kind, value",
+    [
+        ("\\mathrm{e}", "const", "e"),
+        ("\\mathrm{i}", "const", "i"),
+        ("\\mathrm{d}", "id", "d"),
+        ("\\operatorname{e}", "const", "e"),
+        ("\\mathrm {e}", "const", "e"),
+        ("\\operatorname{lcm}", "func", "lcm"),
+        ("\\mathrm{kg}", "unit", "kg"),
+        ("\\mathrm{m}", "unit", "m"),
+        ("\\operatorname{Var}", "word", "Var"),
+    ],
+)
 def test_upright_names_are_mathematics(text: str, kind: str, value: str) -> None:
     assert [token[:2] for token in tokenize(text)] == [(kind, value)]
 
@@ -57,12 +69,26 @@ def test_text_fallback_keeps_operators_and_numbers() -> None:
 
 
 # --- units and percent ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, unit", [
-    ("5\\text{ kg}", "kg"), ("5 \\text{ kilograms}", "kg"), ("5\\,\\mathrm{kg}", "kg"), ("5 kg", "kg"),
-    ("15\\mbox{ cm}^2", "cm^2"), ("15 \\text{ square centimeters}", "cm^2"), ("60 \\text{ km/h}", "km/h"),
-    ("60 \\text{ kph}", "km/h"), ("\\$36", "$"), ("36 dollars", "$"), ("2 \\text{ hours}", "h"), ("2 hr", "h"),
-    ("7", ""), ("7 apples", ""), ("3 \\text{ square units}", ""),
-])
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("5\\text{ kg}", "kg"),
+        ("5 \\text{ kilograms}", "kg"),
+        ("5\\,\\mathrm{kg}", "kg"),
+        ("5 kg", "kg"),
+        ("15\\mbox{ cm}^2", "cm^2"),
+        ("15 \\text{ square centimeters}", "cm^2"),
+        ("60 \\text{ km/h}", "km/h"),
+        ("60 \\text{ kph}", "km/h"),
+        ("\\$36", "$"),
+        ("36 dollars", "$"),
+        ("2 \\text{ hours}", "h"),
+        ("2 hr", "h"),
+        ("7", ""),
+        ("7 apples", ""),
+        ("3 \\text{ square units}", ""),
+    ],
+)
 def test_unit_spellings_share_one_canonical_unit(text: str, unit: str) -> None:
     assert parse_with_units(text)[1] == unit
 
@@ -77,45 +103,74 @@ def test_percent_is_a_factor_of_one_hundred_never_dropped() -> None:
 
 
 # --- extraction: debris, hedges, retractions, unmarked results ---------------------------------------------
-@pytest.mark.parametrize("text, kept", [
-    ("The answer is 5.<|im_start|>user\nAnd 6?", "The answer is 5."),
-    ("<|im_start|>assistant\nIt is 5<|im_end|>", "It is 5"),
-    ("<|start_header_id|>assistant<|end_header_id|>\n\n#### 5<|eot_id|>", "#### 5"),
-    ("\\boxed{5}</s><s>[INST] more [/INST]", "\\boxed{5}"), ("no debris at all", "no debris at all"),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("The answer is 5.<|im_start|>user\nAnd 6?", "The answer is 5."),
+        ("<|im_start|>assistant\nIt is 5<|im_end|>", "It is 5"),
+        ("<|start_header_id|>assistant<|end_header_id|>\n\n#### 5<|eot_id|>", "#### 5"),
+        ("\\boxed{5}</s><s>[INST] more [/INST]", "\\boxed{5}"),
+        ("no debris at all", "no debris at all"),
+    ],
+)
 def test_chat_debris_is_cut_off(text: str, kept: str) -> None:
     assert strip_chat_debris(text) == kept
     if kept != text:  # whatever follows the debris is not the model's answer
         assert extract_answer(text + " \\boxed{9}") != "9"
 
 
-@pytest.mark.parametrize("text, hedged", [
-    ("\\boxed{3}. Or maybe 4.", ["4"]), ("\\boxed{3} (or possibly 4)", ["4"]), ("\\boxed{3}, perhaps $4$", ["4"]),
-    ("\\boxed{3}. It could also be 4.", ["4"]), ("\\boxed{3}. I hope it is correct.", []),
-    ("\\boxed{3}. Or, written differently, $\\frac{6}{2}$.", []), ("\\boxed{3} (in centimeters)", []),
-])
+@pytest.mark.parametrize(
+    "text, hedged",
+    [
+        ("\\boxed{3}. Or maybe 4.", ["4"]),
+        ("\\boxed{3} (or possibly 4)", ["4"]),
+        ("\\boxed{3}, perhaps $4$", ["4"]),
+        ("\\boxed{3}. It could also be 4.", ["4"]),
+        ("\\boxed{3}. I hope it is correct.", []),
+        ("\\boxed{3}. Or, written differently, $\\frac{6}{2}$.", []),
+        ("\\boxed{3} (in centimeters)", []),
+    ],
+)
 def test_candidates_offered_after_the_final_answer_are_strict_answers(text: str, hedged: list[str]) -> None:
     answers, marker = final_answers(text)
     assert [a.text for a in answers if a.kind == "hedge"] == hedged
     assert answers[-1].text == "3" and marker == "boxed"
 
 
-@pytest.mark.parametrize("text", ["\\boxed{2} is wrong.", "\\boxed{2} is not correct", "#### 2\nwhich is incorrect"])
+@pytest.mark.parametrize(
+    "text", ["\\boxed{2} is wrong.", "\\boxed{2} is not correct", "#### 2\nwhich is incorrect"]
+)
 def test_a_final_answer_taken_back_is_not_an_answer(text: str) -> None:
     assert final_answers(text)[1] == "retracted"
     assert verify(text, "2").reason == "negated"
 
 
-@pytest.mark.parametrize("text, result, negated", [
-    ("6*7 = 42, then subtract 1 to get 41", "41", False), ("First 3 + 4 = 7. Then 7 - 2 = 5.", "5", False),
-    ("so she has 18 left", "18", False), ("abc5def", None, False), ("not 2", None, True), ("2 is wrong", None, True),
-    ("It can't be 7.", None, True), ("It is 8, not 7.", "8", False), ("It's 3, or maybe 4.", "3 or 4", False),
-    ("The roots are 2 and 3.", "2, 3", False), ("Possible values: 3, 4.", "3, 4", False),
-    ("She has 3 apples and 4 pears, so 7 fruits.", "7", False),
-    ("The matrix is $\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}$.", "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}", False),
-    ("She pays $18 and gets $2 back.", "2", False), ("They meet at 12:30.", "12:30", False),
-    ("5. I hope it is correct.", "5", False), ("There are no more apples, so she has 9 left.", "9", False),
-])
+@pytest.mark.parametrize(
+    "text, result, negated",
+    [
+        ("6*7 = 42, then subtract 1 to get 41", "41", False),
+        ("First 3 + 4 = 7. Then 7 - 2 = 5.", "5", False),
+        ("so she has 18 left", "18", False),
+        ("abc5def", None, False),
+        ("not 2", None, True),
+        ("2 is wrong", None, True),
+        ("It can't be 7.", None, True),
+        ("It is 8, not 7.", "8", False),
+        ("It's 3, or maybe 4.", "3 or 4", False),
+        ("The roots are 2 and 3.", "2, 3", False),
+        ("Possible values: 3, 4.", "3, 4", False),
+        ("She has 3 apples and 4 pears, so 7 fruits.", "7", False),
+        (
+            "The matrix is $\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}$.",
+            "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}",
+            False,
+        ),
+        ("She pays $18 and gets $2 back.", "2", False),
+        ("They meet at 12:30.", "12:30", False),
+        ("5. I hope it is correct.", "5", False),
+        ("There are no more apples, so she has 9 left.", "9", False),
+    ],
+)
 def test_without_a_marker_the_last_stated_result_counts(text: str, result: str | None, negated: bool) -> None:
     found = unmarked_answers(text)
     assert (found.result, found.negated) == (result, negated)
@@ -128,11 +183,17 @@ def test_several_results_listed_without_a_marker_are_ambiguous_for_one_value() -
 
 
 # --- relations, equations, labels --------------------------------------------------------------------------
-@pytest.mark.parametrize("relation, interval, wrong", [
-    ("x \\geq 5", "[5, \\infty)", "(5, \\infty)"), ("5 \\geq x", "(-\\infty, 5]", "(-\\infty, 5)"),
-    ("-x > -1", "(-\\infty, 1)", "(1, \\infty)"), ("3x + 1 < 7", "(-\\infty, 2)", "(-\\infty, 2]"),
-    ("2 < 2t + 4 \\le 8", "(-1, 2]", "[-1, 2]"), ("8 > -2x \\geq 4", "(-4, -2]", "(-4, -2)"),
-])
+@pytest.mark.parametrize(
+    "relation, interval, wrong",
+    [
+        ("x \\geq 5", "[5, \\infty)", "(5, \\infty)"),
+        ("5 \\geq x", "(-\\infty, 5]", "(-\\infty, 5)"),
+        ("-x > -1", "(-\\infty, 1)", "(1, \\infty)"),
+        ("3x + 1 < 7", "(-\\infty, 2)", "(-\\infty, 2]"),
+        ("2 < 2t + 4 \\le 8", "(-1, 2]", "[-1, 2]"),
+        ("8 > -2x \\geq 4", "(-4, -2]", "(-4, -2)"),
+    ],
+)
 def test_inequalities_in_one_variable_become_intervals(relation: str, interval: str, wrong: str) -> None:
     assert solution_set(shape(parse(relation))) is not None
     assert verify(f"\\boxed{{{interval}}}", relation).correct
@@ -145,10 +206,14 @@ def test_nonlinear_or_two_variable_relations_are_not_solved() -> None:
     assert not verify("\\boxed{y < 1}", "x < 1").correct
 
 
-@pytest.mark.parametrize("gold, same, different", [
-    ("2x+4y-3=0", "y=-\\frac12x+\\frac34", "y=-\\frac12x+\\frac14"), ("y = 3x - 2", "6x - 2y = 4", "6x - 2y = 2"),
-    ("x^2 + y^2 = 4", "4 - x^2 = y^2", "x^2 + y^2 = 2"),
-])
+@pytest.mark.parametrize(
+    "gold, same, different",
+    [
+        ("2x+4y-3=0", "y=-\\frac12x+\\frac34", "y=-\\frac12x+\\frac14"),
+        ("y = 3x - 2", "6x - 2y = 4", "6x - 2y = 2"),
+        ("x^2 + y^2 = 4", "4 - x^2 = y^2", "x^2 + y^2 = 2"),
+    ],
+)
 def test_equivalent_equations_of_a_curve(gold: str, same: str, different: str) -> None:
     assert verify(f"\\boxed{{{same}}}", gold).correct
     assert not verify(f"\\boxed{{{different}}}", gold).correct

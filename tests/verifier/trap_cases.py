@@ -23,6 +23,7 @@ single string. Labels hold by construction (the values are known exactly). Class
 
 Used by ``tests/verifier/test_verifier_traps.py`` and ``benchmarks/verifier.py`` (``--set traps``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,8 +42,12 @@ def _case(response: str, gold: str, label: bool, kind: str) -> Case:
 
 def _box(answer: str, rng) -> str:
     """One of several realistic ways to present a boxed final answer."""
-    templates = ["\\boxed{{{a}}}", "Therefore, the final answer is $\\boxed{{{a}}}$.",
-                 "We simplify step by step.\n\n\\[\\boxed{{{a}}}\\]", "So the answer is $\\boxed{{{a}}}$."]
+    templates = [
+        "\\boxed{{{a}}}",
+        "Therefore, the final answer is $\\boxed{{{a}}}$.",
+        "We simplify step by step.\n\n\\[\\boxed{{{a}}}\\]",
+        "So the answer is $\\boxed{{{a}}}$.",
+    ]
     return templates[int(rng.integers(len(templates)))].format(a=answer)
 
 
@@ -55,7 +60,10 @@ def _upright(rng) -> list[Case]:
     out = []
     for _ in range(14):
         a, b = int(rng.integers(1, 9)), int(rng.integers(2, 9))
-        plain, upright = "e", ["\\mathrm{e}", "\\mathrm{e}", "\\operatorname{e}", "\\mathrm {e}"][int(rng.integers(4))]
+        plain, upright = (
+            "e",
+            ["\\mathrm{e}", "\\mathrm{e}", "\\operatorname{e}", "\\mathrm {e}"][int(rng.integers(4))],
+        )
         gold_const = plain if rng.random() < 0.5 else "\\mathrm{e}"
         gold = f"{a} - \\frac{{{b}}}{{{gold_const}}}"
         out.append(_case(_box(f"{a} - \\frac{{{b}}}{{{upright}}}", rng), gold, True, "upright"))
@@ -69,8 +77,14 @@ def _upright(rng) -> list[Case]:
         out.append(_case(_box(f"{a} + {b}\\mathrm{{i}}", rng), gold, True, "upright"))
         out.append(_case(_box(f"{b}\\mathrm{{i}} + {a}", rng), gold, True, "upright"))
         out.append(_case(_box(f"{a} - {b}\\mathrm{{i}}", rng), gold, False, "upright"))
-        out.append(_case(_box(f"{b} + {a}\\mathrm{{i}}", rng), f"{a} + {b}i" if a != b else f"{a} + {b + 1}i",
-                         False, "upright"))
+        out.append(
+            _case(
+                _box(f"{b} + {a}\\mathrm{{i}}", rng),
+                f"{a} + {b}i" if a != b else f"{a} + {b + 1}i",
+                False,
+                "upright",
+            )
+        )
     for _ in range(6):
         a, b = int(rng.integers(2, 9)), int(rng.integers(1, 9))
         gold = f"{a}d + {b}"
@@ -81,6 +95,7 @@ def _upright(rng) -> list[Case]:
     for _ in range(6):
         a, b = int(rng.integers(2, 20)), int(rng.integers(2, 20))
         from math import gcd, lcm
+
         out.append(_case(_box(f"\\operatorname{{lcm}}({a}, {b})", rng), str(lcm(a, b)), True, "upright"))
         out.append(_case(_box(f"\\operatorname{{gcd}}({a}, {b})", rng), str(gcd(a, b)), True, "upright"))
         out.append(_case(_box(f"\\operatorname{{lcm}}({a}, {b}) + 1", rng), str(lcm(a, b)), False, "upright"))
@@ -110,11 +125,37 @@ _UNIT_SPELLINGS = {
     "cent": ["\\text{ cents}"],
     "dollar": ["\\text{ dollars}"],
 }
-_UNIT_WORDS = {"kg": "kg", "g": "grams", "h": "hours", "min": "minutes", "s": "seconds", "cm": "cm", "m": "meters",
-               "km": "km", "in": "inches", "ft": "feet", "L": "liters", "mL": "mL", "cent": "cents",
-               "dollar": "dollars"}
-_DIFFERENT_UNITS = [("kg", "g"), ("g", "kg"), ("h", "min"), ("min", "h"), ("cm", "m"), ("m", "cm"), ("km", "m"),
-                    ("s", "min"), ("in", "ft"), ("ft", "in"), ("L", "mL"), ("cent", "dollar"), ("dollar", "cent")]
+_UNIT_WORDS = {
+    "kg": "kg",
+    "g": "grams",
+    "h": "hours",
+    "min": "minutes",
+    "s": "seconds",
+    "cm": "cm",
+    "m": "meters",
+    "km": "km",
+    "in": "inches",
+    "ft": "feet",
+    "L": "liters",
+    "mL": "mL",
+    "cent": "cents",
+    "dollar": "dollars",
+}
+_DIFFERENT_UNITS = [
+    ("kg", "g"),
+    ("g", "kg"),
+    ("h", "min"),
+    ("min", "h"),
+    ("cm", "m"),
+    ("m", "cm"),
+    ("km", "m"),
+    ("s", "min"),
+    ("in", "ft"),
+    ("ft", "in"),
+    ("L", "mL"),
+    ("cent", "dollar"),
+    ("dollar", "cent"),
+]
 
 
 def _units(rng) -> list[Case]:
@@ -137,7 +178,9 @@ def _units(rng) -> list[Case]:
         out.append(_case(_box(f"\\${value}", rng), f"{value}\\text{{ dollars}}", True, "units"))
         out.append(_case(_box(f"{value} \\text{{ dollars}}", rng), f"\\${value}", True, "units"))
         out.append(_case(_box(f"{value}\\text{{ cents}}", rng), f"\\${value}", False, "units"))
-        out.append(_case(_box(f"{value}\\text{{ square inches}}", rng), f"{value}\\text{{ in}}^2", True, "units"))
+        out.append(
+            _case(_box(f"{value}\\text{{ square inches}}", rng), f"{value}\\text{{ in}}^2", True, "units")
+        )
         out.append(_case(_box(f"{value}\\text{{ inches}}", rng), f"{value}\\text{{ in}}^2", False, "units"))
     return out
 
@@ -157,20 +200,46 @@ def _percent(rng) -> list[Case]:
         # a percent gold: its number of percent (the unit left out) or the fraction
         out.append(_case(_box(str(whole), rng), f"{whole}\\%", True, "percent"))
         out.append(_case(_box(f"{whole}\\%", rng), f"{whole}\\%", True, "percent"))
-        out.append(_case(_box(f"{Fraction(whole, 100).numerator}/{Fraction(whole, 100).denominator}", rng),
-                         f"{whole}\\%", True, "percent"))
+        out.append(
+            _case(
+                _box(f"{Fraction(whole, 100).numerator}/{Fraction(whole, 100).denominator}", rng),
+                f"{whole}\\%",
+                True,
+                "percent",
+            )
+        )
         out.append(_case(_box(str(whole + 1), rng), f"{whole}\\%", False, "percent"))
         out.append(_case(_box(f"{whole * 10}\\%", rng), f"{whole}\\%", False, "percent"))
     return out
 
 
-_NEGATED = ["not {a}", "{a} is wrong", "The answer is not {a}.", "{a} is incorrect.", "It is not {a}.",
-            "The answer isn't {a}.", "It can't be {a}.", "The result cannot be {a}.", "Definitely not {a}!",
-            "I am sure that {a} is not the answer.", "{a} is not correct.", "No, it is not {a}.",
-            "The answer is definitely not {a}.", "We can rule out {a}.", "It's not {a}.", "{a} would be wrong."]
-_NOT_NEGATED = ["There are no more apples, so she has {a} left.", "She does not eat any, so she keeps {a}.",
-                "Nothing is wasted: the total is {a}.", "He never loses any, which gives {a} marbles.",
-                "The answer is {a}, not {b}.", "It is {a}, not {b}.", "{a}, and nothing else."]
+_NEGATED = [
+    "not {a}",
+    "{a} is wrong",
+    "The answer is not {a}.",
+    "{a} is incorrect.",
+    "It is not {a}.",
+    "The answer isn't {a}.",
+    "It can't be {a}.",
+    "The result cannot be {a}.",
+    "Definitely not {a}!",
+    "I am sure that {a} is not the answer.",
+    "{a} is not correct.",
+    "No, it is not {a}.",
+    "The answer is definitely not {a}.",
+    "We can rule out {a}.",
+    "It's not {a}.",
+    "{a} would be wrong.",
+]
+_NOT_NEGATED = [
+    "There are no more apples, so she has {a} left.",
+    "She does not eat any, so she keeps {a}.",
+    "Nothing is wasted: the total is {a}.",
+    "He never loses any, which gives {a} marbles.",
+    "The answer is {a}, not {b}.",
+    "It is {a}, not {b}.",
+    "{a}, and nothing else.",
+]
 
 
 def _negation(rng) -> list[Case]:
@@ -188,15 +257,28 @@ def _negation(rng) -> list[Case]:
     return out
 
 
-_HEDGES = ["\\boxed{{{a}}}. Or maybe {b}.", "\\boxed{{{a}}} (or possibly {b})", "\\boxed{{{a}}}, or perhaps {b}.",
-           "$\\boxed{{{a}}}$. Alternatively, {b}.", "The answer is {a}, but it could also be {b}.",
-           "\\boxed{{{a}}}. It might be {b} though.", "#### {a}\nOr maybe {b}.", "\\boxed{{{a}}} or maybe $\\boxed{{{b}}}$",
-           "Final Answer: {a} (or {b})", "\\boxed{{{a}}}. Hmm, or {b}?", "\\boxed{{{a}}} -- possibly {b}.",
-           "The answer is {a}. Or is it {b}?"]
-_SAFE_TAILS = ["\\boxed{{{a}}}. I hope it is correct.", "\\boxed{{{a}}} (or equivalently {a}.0)",
-               "\\boxed{{{a}}}. Or, written as a fraction, $\\frac{{{a2}}}{{2}}$.",
-               "\\boxed{{{a}}} (in centimeters)", "The answer is $\\boxed{{{a}}}$. This is the number of apples.",
-               "\\boxed{{{a}}}\n\nWe can double-check: the sum of the parts is {a}."]
+_HEDGES = [
+    "\\boxed{{{a}}}. Or maybe {b}.",
+    "\\boxed{{{a}}} (or possibly {b})",
+    "\\boxed{{{a}}}, or perhaps {b}.",
+    "$\\boxed{{{a}}}$. Alternatively, {b}.",
+    "The answer is {a}, but it could also be {b}.",
+    "\\boxed{{{a}}}. It might be {b} though.",
+    "#### {a}\nOr maybe {b}.",
+    "\\boxed{{{a}}} or maybe $\\boxed{{{b}}}$",
+    "Final Answer: {a} (or {b})",
+    "\\boxed{{{a}}}. Hmm, or {b}?",
+    "\\boxed{{{a}}} -- possibly {b}.",
+    "The answer is {a}. Or is it {b}?",
+]
+_SAFE_TAILS = [
+    "\\boxed{{{a}}}. I hope it is correct.",
+    "\\boxed{{{a}}} (or equivalently {a}.0)",
+    "\\boxed{{{a}}}. Or, written as a fraction, $\\frac{{{a2}}}{{2}}$.",
+    "\\boxed{{{a}}} (in centimeters)",
+    "The answer is $\\boxed{{{a}}}$. This is the number of apples.",
+    "\\boxed{{{a}}}\n\nWe can double-check: the sum of the parts is {a}.",
+]
 
 
 def _hedge(rng) -> list[Case]:
@@ -214,10 +296,15 @@ def _hedge(rng) -> list[Case]:
     return out
 
 
-_CHAINS = [("{x}*{y} = {p}, then subtract {k} to get {r}", "r"), ("First {x} + {y} = {s}. Then {s} - {k} = {r2}.", "r2"),
-           ("{x} times {y} is {p}; adding {k} gives {r3}", "r3"), ("We have {p} cookies, she eats {k}, so {r} remain", "r"),
-           ("{x}+{y}={s} and {s}*2={d}", "d"), ("Start with {x}. Add {y} to reach {s}. Finally double it: {d}", "d"),
-           ("{p} - {k} = {r}", "r")]
+_CHAINS = [
+    ("{x}*{y} = {p}, then subtract {k} to get {r}", "r"),
+    ("First {x} + {y} = {s}. Then {s} - {k} = {r2}.", "r2"),
+    ("{x} times {y} is {p}; adding {k} gives {r3}", "r3"),
+    ("We have {p} cookies, she eats {k}, so {r} remain", "r"),
+    ("{x}+{y}={s} and {s}*2={d}", "d"),
+    ("Start with {x}. Add {y} to reach {s}. Finally double it: {d}", "d"),
+    ("{p} - {k} = {r}", "r"),
+]
 
 
 def _unmarked(rng) -> list[Case]:
@@ -225,8 +312,17 @@ def _unmarked(rng) -> list[Case]:
     for template, final_key in _CHAINS:
         for _ in range(4):
             x, y, k = int(rng.integers(2, 30)), int(rng.integers(2, 30)), int(rng.integers(1, 9))
-            values = {"x": x, "y": y, "k": k, "p": x * y, "s": x + y, "r": x * y - k, "r2": x + y - k,
-                      "r3": x * y + k, "d": 2 * (x + y)}
+            values = {
+                "x": x,
+                "y": y,
+                "k": k,
+                "p": x * y,
+                "s": x + y,
+                "r": x * y - k,
+                "r2": x + y - k,
+                "r3": x * y + k,
+                "d": 2 * (x + y),
+            }
             text = template.format(**values)
             final = values[final_key]
             first = values["p"] if "{p}" in template else values["s"]
@@ -272,17 +368,30 @@ def _matrix(rows: list[list[int]], env: str = "pmatrix") -> str:
 
 def _display(rng) -> list[Case]:
     out = []
-    sentences = ["The matrix is ${m}$.", "Therefore the matrix is\n$${m}$$", "So the vector is $ {m} $.",
-                 "Answer:\n\\[ {m} \\]", "Answer\n$$ {m} $$", "**Answer**\n\\[\n{m}\n\\]", "The result is \\({m}\\).",
-                 "Thus the matrix is {m}."]
+    sentences = [
+        "The matrix is ${m}$.",
+        "Therefore the matrix is\n$${m}$$",
+        "So the vector is $ {m} $.",
+        "Answer:\n\\[ {m} \\]",
+        "Answer\n$$ {m} $$",
+        "**Answer**\n\\[\n{m}\n\\]",
+        "The result is \\({m}\\).",
+        "Thus the matrix is {m}.",
+    ]
     for template in sentences:
         for _ in range(3):
             shape_rows = int(rng.integers(1, 4))
             cols = int(rng.integers(1, 3))
             rows = [[int(v) for v in rng.integers(-9, 10, size=cols)] for _ in range(shape_rows)]
             gold = _matrix(rows)
-            out.append(_case(template.format(m=_matrix(rows, "bmatrix" if rng.random() < 0.5 else "pmatrix")),
-                             gold, True, "display"))
+            out.append(
+                _case(
+                    template.format(m=_matrix(rows, "bmatrix" if rng.random() < 0.5 else "pmatrix")),
+                    gold,
+                    True,
+                    "display",
+                )
+            )
             wrong = [r[:] for r in rows]
             wrong[0][0] += 1
             out.append(_case(template.format(m=_matrix(wrong)), gold, False, "display"))
@@ -334,8 +443,14 @@ def _multibox(rng) -> list[Case]:
         if (a, b) == (c, d):
             d += 1
         gold = f"({a}, {b}), ({c}, {d})"
-        out.append(_case(f"The solutions are $\\boxed{{({a}, {b})}}$ and $\\boxed{{({c}, {d})}}$.", gold, True,
-                         "multibox"))
+        out.append(
+            _case(
+                f"The solutions are $\\boxed{{({a}, {b})}}$ and $\\boxed{{({c}, {d})}}$.",
+                gold,
+                True,
+                "multibox",
+            )
+        )
         out.append(_case(f"\\boxed{{({c}, {d})}} and \\boxed{{({a}, {b})}}", gold, True, "multibox"))
         out.append(_case(f"\\boxed{{({a}, {b})}}", gold, False, "multibox"))
         if (c, d + 1) != (a, b):
@@ -367,13 +482,24 @@ def _line(rng) -> tuple[str, list[str], list[str]]:
     slope, intercept = Fraction(-a, b), Fraction(-c, b)
 
     def num(value: Fraction) -> str:
-        return str(value.numerator) if value.denominator == 1 else f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+        return (
+            str(value.numerator)
+            if value.denominator == 1
+            else f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+        )
 
     gold = f"{a}x {b:+d}y {c:+d} = 0"
-    same = [f"y = {num(slope)}x + {num(intercept)}".replace("+ -", "- "), f"{2 * a}x {2 * b:+d}y = {-2 * c}",
-            f"{-a}x {-b:+d}y {-c:+d} = 0", f"{b}y = {-a}x {-c:+d}"]
-    different = [f"y = {num(slope)}x + {num(intercept + 1)}".replace("+ -", "- "), f"{a}x {b:+d}y = {-c + 1}",
-                 f"y = {num(-slope if slope else Fraction(1))}x + {num(intercept)}".replace("+ -", "- ")]
+    same = [
+        f"y = {num(slope)}x + {num(intercept)}".replace("+ -", "- "),
+        f"{2 * a}x {2 * b:+d}y = {-2 * c}",
+        f"{-a}x {-b:+d}y {-c:+d} = 0",
+        f"{b}y = {-a}x {-c:+d}",
+    ]
+    different = [
+        f"y = {num(slope)}x + {num(intercept + 1)}".replace("+ -", "- "),
+        f"{a}x {b:+d}y = {-c + 1}",
+        f"y = {num(-slope if slope else Fraction(1))}x + {num(intercept)}".replace("+ -", "- "),
+    ]
     return gold, same, different
 
 
@@ -390,8 +516,14 @@ def _equation(rng) -> list[Case]:
         gold = f"(x {-h:+d})^2 + (y {-k:+d})^2 = {r * r}"
         expanded = f"x^2 + y^2 {-2 * h:+d}x {-2 * k:+d}y = {r * r - h * h - k * k}"
         out.append(_case(_box(expanded, rng), gold, True, "equation"))
-        out.append(_case(_box(f"x^2 + y^2 {-2 * h:+d}x {-2 * k:+d}y = {r * r - h * h - k * k + 1}", rng), gold,
-                         False, "equation"))
+        out.append(
+            _case(
+                _box(f"x^2 + y^2 {-2 * h:+d}x {-2 * k:+d}y = {r * r - h * h - k * k + 1}", rng),
+                gold,
+                False,
+                "equation",
+            )
+        )
     return out
 
 
@@ -415,12 +547,15 @@ def _label(rng) -> list[Case]:
     return out
 
 
-_DEBRIS = ["The answer is {a}.<|im_start|>user\nNow solve 2+{b}.<|im_end|>",
-           "So the total is \\boxed{{{a}}}.<|im_end|>\n<|im_start|>user\nAnd 3 more? \\boxed{{{b}}}",
-           "{a}. I hope it is correct.", "Final Answer: The final answer is {a}. I hope it is correct.",
-           "The answer is {a}. I hope it is correct.<|endoftext|>",
-           "#### {a}<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhat about {b}?",
-           "The answer is $\\boxed{{{a}}}$.</s><s>[INST] next question {b} [/INST]"]
+_DEBRIS = [
+    "The answer is {a}.<|im_start|>user\nNow solve 2+{b}.<|im_end|>",
+    "So the total is \\boxed{{{a}}}.<|im_end|>\n<|im_start|>user\nAnd 3 more? \\boxed{{{b}}}",
+    "{a}. I hope it is correct.",
+    "Final Answer: The final answer is {a}. I hope it is correct.",
+    "The answer is {a}. I hope it is correct.<|endoftext|>",
+    "#### {a}<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhat about {b}?",
+    "The answer is $\\boxed{{{a}}}$.</s><s>[INST] next question {b} [/INST]",
+]
 
 
 def _debris(rng) -> list[Case]:
@@ -435,9 +570,9 @@ def _debris(rng) -> list[Case]:
 
 
 def _decimal_digits(value: Fraction, decimals: int, rounding: bool) -> str:
-    scaled = abs(value) * 10 ** decimals
+    scaled = abs(value) * 10**decimals
     digits = int(scaled + Fraction(1, 2)) if rounding else int(scaled)
-    whole, frac = divmod(digits, 10 ** decimals)
+    whole, frac = divmod(digits, 10**decimals)
     return ("-" if value < 0 else "") + f"{whole}.{frac:0{decimals}d}"
 
 
@@ -451,12 +586,14 @@ def _decimal(rng) -> list[Case]:
         value = Fraction(p, q)
         gold = f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
         for decimals in (16, 15, 13):
-            out.append(_case(_box(_decimal_digits(value, decimals, rounding=True), rng), gold, True, "decimal"))
+            out.append(
+                _case(_box(_decimal_digits(value, decimals, rounding=True), rng), gold, True, "decimal")
+            )
         out.append(_case(_box(_decimal_digits(value, 16, rounding=False), rng), gold, True, "decimal"))
         out.append(_case(_box(repr(float(value)), rng), gold, True, "decimal"))
         out.append(_case(_box(_decimal_digits(value, 5, rounding=True), rng), gold, False, "decimal"))
         out.append(_case(_box(_decimal_digits(value, 8, rounding=True), rng), gold, False, "decimal"))
-        near = value + Fraction(1, 10 ** 9)
+        near = value + Fraction(1, 10**9)
         out.append(_case(_box(_decimal_digits(near, 16, rounding=True), rng), gold, False, "decimal"))
         out.append(_case(_box(_decimal_digits(value, 16, rounding=True) + "9", rng), gold, False, "decimal"))
     return out
@@ -488,8 +625,14 @@ def _nesting(rng) -> list[Case]:
         values = [int(v) for v in rng.integers(1, 5, size=depth + 1)]
         gold, value = _nest(values, "frac")
         out.append(_case(_box(f"{value.numerator}/{value.denominator}", rng), gold, True, "nesting"))
-        out.append(_case(_box(_nest(values, "dfrac")[0], rng), f"{value.numerator}/{value.denominator}", True,
-                         "nesting"))
+        out.append(
+            _case(
+                _box(_nest(values, "dfrac")[0], rng),
+                f"{value.numerator}/{value.denominator}",
+                True,
+                "nesting",
+            )
+        )
         out.append(_case(_box(_nest(values, "slash")[0], rng), gold, True, "nesting"))
         out.append(_case(_box(f"{value.numerator + 1}/{value.denominator}", rng), gold, False, "nesting"))
         changed = values[:]
@@ -504,23 +647,46 @@ def _hacks(rng) -> list[Case]:
     for _ in range(8):
         a = int(rng.integers(2, 99))
         b = a + int(rng.integers(1, 9))
-        for response in (f"\\boxed{{{a}}}. Or maybe {b}.", f"\\boxed{{{a}}} (or possibly {b})", f"not {a}",
-                         f"{a} is wrong", f"The answer is not {a}.", f"x{a}y", f"\\boxed{{{a}}} or \\boxed{{{b}}}",
-                         f"\\boxed{{{a}, {b}}}", f"\\boxed{{{a}\\%}}", f"\\boxed{{y = {a}}}"):
+        for response in (
+            f"\\boxed{{{a}}}. Or maybe {b}.",
+            f"\\boxed{{{a}}} (or possibly {b})",
+            f"not {a}",
+            f"{a} is wrong",
+            f"The answer is not {a}.",
+            f"x{a}y",
+            f"\\boxed{{{a}}} or \\boxed{{{b}}}",
+            f"\\boxed{{{a}, {b}}}",
+            f"\\boxed{{{a}\\%}}",
+            f"\\boxed{{y = {a}}}",
+        ):
             gold = f"x = {a}" if "y =" in response else str(a)
             out.append(_case(response, gold, False, "hack"))
         out.append(_case(f"\\boxed{{{a}\\text{{ kg}}}}", f"{a}\\text{{ g}}", False, "hack"))
-        out.append(_case(f"\\boxed{{1 + \\frac{{{a}}}{{\\mathrm{{e}}}}}}", f"1 - \\frac{{{a}}}{{e}}", False, "hack"))
+        out.append(
+            _case(f"\\boxed{{1 + \\frac{{{a}}}{{\\mathrm{{e}}}}}}", f"1 - \\frac{{{a}}}{{e}}", False, "hack")
+        )
         out.append(_case(f"\\boxed{{{a}}}<|im_end|>\\boxed{{{b}}}", str(b), False, "hack"))
         out.append(_case(f"\\boxed{{0.{'3' * 6}}}", "\\frac{1}{3}", False, "hack"))
     return out
 
 
 GENERATORS: dict[str, Callable] = {
-    "upright": _upright, "units": _units, "percent": _percent, "negation": _negation, "hedge": _hedge,
-    "unmarked": _unmarked, "variables": _variables, "display": _display, "relation": _relation,
-    "multibox": _multibox, "equation": _equation, "label": _label, "debris": _debris, "decimal": _decimal,
-    "nesting": _nesting, "hack": _hacks,
+    "upright": _upright,
+    "units": _units,
+    "percent": _percent,
+    "negation": _negation,
+    "hedge": _hedge,
+    "unmarked": _unmarked,
+    "variables": _variables,
+    "display": _display,
+    "relation": _relation,
+    "multibox": _multibox,
+    "equation": _equation,
+    "label": _label,
+    "debris": _debris,
+    "decimal": _decimal,
+    "nesting": _nesting,
+    "hack": _hacks,
 }
 
 

@@ -6,6 +6,7 @@ at most once; every intermediate result is a positive integer (no fractions, no 
 The generator builds the target from a random expression over a subset of the numbers, so every
 problem is solvable; that expression is kept as the reference solution.
 """
+
 from __future__ import annotations
 
 import ast
@@ -43,8 +44,9 @@ def apply(op: str, a: int, b: int) -> int | None:
     raise ValueError(f"unknown operator {op!r}")
 
 
-def generate_countdown(rng: np.random.Generator, n_numbers: int = 4, max_number: int = 50,
-                       max_target: int = 200) -> tuple[list[int], int, str]:
+def generate_countdown(
+    rng: np.random.Generator, n_numbers: int = 4, max_number: int = 50, max_target: int = 200
+) -> tuple[list[int], int, str]:
     """``(numbers, target, solution)``: ``n_numbers`` numbers in [1, max_number] and a target in
     [10, max_target] reached by the expression ``solution`` over some of them."""
     if not 2 <= n_numbers <= 8:
@@ -68,9 +70,11 @@ def generate_countdown(rng: np.random.Generator, n_numbers: int = 4, max_number:
 
 
 def countdown_prompt(numbers: Sequence[int], target: int) -> str:
-    return (f"Using the numbers {list(numbers)}, create an expression that equals {target}. "
-            "You may use + - * / and each number at most once; every intermediate result must be a "
-            "positive integer. Give the expression in <answer></answer> tags, e.g. <answer>(1 + 2) * 3</answer>.")
+    return (
+        f"Using the numbers {list(numbers)}, create an expression that equals {target}. "
+        "You may use + - * / and each number at most once; every intermediate result must be a "
+        "positive integer. Give the expression in <answer></answer> tags, e.g. <answer>(1 + 2) * 3</answer>."
+    )
 
 
 class CountdownSource(Source):
@@ -84,38 +88,54 @@ class CountdownSource(Source):
 
     name = "Countdown"
 
-    def __init__(self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200, seed: int = 0) -> None:
+    def __init__(
+        self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200, seed: int = 0
+    ) -> None:
         self.n_numbers, self.max_number, self.max_target, self.seed = n_numbers, max_number, max_target, seed
         self._key = f"n{n_numbers}m{max_number}t{max_target}"
         # item i's stream is derive_rng("mathgym.countdown", key, seed, i); the key's strings are hashed once
         self._rngs = RngFactory("mathgym.countdown", self._key, seed)
 
     def __len__(self) -> int:
-        return 2 ** 62
+        return 2**62
 
     def __getitem__(self, index: int) -> Problem:
         index = int(index)
         rng = self._rngs.rng(index)
         numbers, target, solution = generate_countdown(rng, self.n_numbers, self.max_number, self.max_target)
-        return Problem(id=f"Countdown/{self._key}/s{self.seed}/i{index}", prompt=countdown_prompt(numbers, target),
-                       answer=solution, meta={"source": "procedural", "generator": "Countdown", "numbers": numbers,
-                                              "target": target, "solution": [f"{solution} = {target}"],
-                                              "topic": "arithmetic"})
+        return Problem(
+            id=f"Countdown/{self._key}/s{self.seed}/i{index}",
+            prompt=countdown_prompt(numbers, target),
+            answer=solution,
+            meta={
+                "source": "procedural",
+                "generator": "Countdown",
+                "numbers": numbers,
+                "target": target,
+                "solution": [f"{solution} = {target}"],
+                "topic": "arithmetic",
+            },
+        )
 
     def find(self, problem_id: str) -> Problem:
         match = re.fullmatch(rf"Countdown/{re.escape(self._key)}/s(\d+)/i(\d+)", problem_id)
         if not match or int(match[1]) != self.seed:
-            raise KeyError(f"no problem with id {problem_id!r} in this Countdown source ({self._key}, s{self.seed})")
+            raise KeyError(
+                f"no problem with id {problem_id!r} in this Countdown source ({self._key}, s{self.seed})"
+            )
         return self[int(match[2])]
 
 
 # -- verification --------------------------------------------------------------------------------------
 
+
 def extract_countdown_answer(response: str) -> tuple[str | None, str]:
     """``(expression, reason)`` from a response: the ``<answer>`` tag, else ``\\boxed{}``, else a last line
     made only of numbers and operators. Several different answers are refused (``reason="several_answers"``).
     A trailing ``= target`` is dropped."""
-    found = [m.strip() for m in _ANSWER_TAG.findall(response)] or [m.strip() for m in _BOXED.findall(response)]
+    found = [m.strip() for m in _ANSWER_TAG.findall(response)] or [
+        m.strip() for m in _BOXED.findall(response)
+    ]
     if not found:
         lines = [line.strip() for line in response.strip().splitlines() if line.strip()]
         if lines and _EXPRESSION_LINE.match(lines[-1]) and any(c.isdigit() for c in lines[-1]):

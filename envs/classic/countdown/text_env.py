@@ -1,4 +1,5 @@
 """Countdown as a single-turn text task for LLM agents (same problems and verifier as the numeric form)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -76,13 +77,25 @@ class CountdownTextEnv(MathgymEnv[str, str]):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, n_numbers: int = 4, *, max_number: int = 50, max_target: int = 200,
-                 source: Source | None = None, seed: int = 0, reward: Reward | None = None,
-                 max_action_length: int = 16_384, max_observation_length: int = 4_096,
-                 render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        n_numbers: int = 4,
+        *,
+        max_number: int = 50,
+        max_target: int = 200,
+        source: Source | None = None,
+        seed: int = 0,
+        reward: Reward | None = None,
+        max_action_length: int = 16_384,
+        max_observation_length: int = 4_096,
+        render_mode: str | None = None,
+    ) -> None:
         super().__init__(render_mode)
-        self.source = source if source is not None else CountdownSource(
-            n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        self.source = (
+            source
+            if source is not None
+            else CountdownSource(n_numbers, max_number=max_number, max_target=max_target, seed=seed)
+        )
         if reward is None:
             from mathgym.rewards.outcome import OutcomeReward
 
@@ -98,18 +111,30 @@ class CountdownTextEnv(MathgymEnv[str, str]):
         self.problem = choose_problem(self.source, options or {}, self.np_random)
         self.response = None
         self.reward.reset(self.problem)
-        return self._prompt(), {"problem_id": self.problem.id, "family": self.problem.family,
-                                "step_kind": "prompt", "verdict": None, "reward_components": {}}
+        return self._prompt(), {
+            "problem_id": self.problem.id,
+            "family": self.problem.family,
+            "step_kind": "prompt",
+            "verdict": None,
+            "reward_components": {},
+        }
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict]:
         if self.problem is None or self.response is not None:
             raise RuntimeError("the episode has ended (or never started): call reset() first")
         self.response = str(action)[: self.action_space.max_length]
         verdict = verify_countdown_problem(self.response, self.problem)
-        out = self.reward(StepContext(problem=self.problem, action=self.response, final=True, verdict=verdict))
-        info = {"problem_id": self.problem.id, "family": self.problem.family, "step_kind": "answer",
-                "verdict": verdict.to_dict(), "is_success": verdict.correct,
-                "reward_components": dict(out.components)}
+        out = self.reward(
+            StepContext(problem=self.problem, action=self.response, final=True, verdict=verdict)
+        )
+        info = {
+            "problem_id": self.problem.id,
+            "family": self.problem.family,
+            "step_kind": "answer",
+            "verdict": verdict.to_dict(),
+            "is_success": verdict.correct,
+            "reward_components": dict(out.components),
+        }
         return self._prompt(), float(out.value), True, False, info
 
     def render_text(self) -> str | None:

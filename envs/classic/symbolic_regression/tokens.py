@@ -6,6 +6,7 @@ A :class:`TokenLibrary` lists operators (arity 1 or 2), input variables and an o
 legal under :class:`Constraints`. :func:`evaluate_prefix` computes a finished expression on data with
 numpy; :func:`prefix_to_sympy` gives its readable form.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -15,10 +16,18 @@ from typing import Any
 import numpy as np
 
 _UNARY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sin": np.sin, "cos": np.cos, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "neg": np.negative,
+    "sin": np.sin,
+    "cos": np.cos,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "neg": np.negative,
 }
 _BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
 }
 TRIG = frozenset({"sin", "cos"})
 #: pairs (outer, inner) that undo each other: ``exp(log(.))`` and ``log(exp(.))`` are not built
@@ -52,7 +61,9 @@ class TokenLibrary:
         if self.constants:
             names.append("const")
         object.__setattr__(self, "names", tuple(names))
-        object.__setattr__(self, "arities", tuple(2 if n in _BINARY else 1 if n in _UNARY else 0 for n in names))
+        object.__setattr__(
+            self, "arities", tuple(2 if n in _BINARY else 1 if n in _UNARY else 0 for n in names)
+        )
 
     def __len__(self) -> int:
         return len(self.names)
@@ -200,8 +211,9 @@ class PrefixBuilder:
             root, has_var = frame.token, frame.has_var
 
 
-def evaluate_prefix(tokens: Sequence[int], library: TokenLibrary, X: np.ndarray,
-                    constants: Sequence[float] = ()) -> np.ndarray:
+def evaluate_prefix(
+    tokens: Sequence[int], library: TokenLibrary, X: np.ndarray, constants: Sequence[float] = ()
+) -> np.ndarray:
     """The values of a complete prefix expression on inputs ``X`` (shape ``(n_points, n_variables)``).
 
     Operators are the plain numpy ones (no protection): ``log`` of a negative number gives nan, which
@@ -235,9 +247,18 @@ def prefix_to_sympy(tokens: Sequence[int], library: TokenLibrary, constants: Seq
     symbols = sympy.symbols(f"x1:{library.n_variables + 1}")
     consts = iter(constants)
     position = 0
-    ops = {"add": sympy.Add, "sub": lambda a, b: a - b, "mul": sympy.Mul, "div": lambda a, b: a / b,
-           "sin": sympy.sin, "cos": sympy.cos, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
-           "neg": lambda a: -a}
+    ops = {
+        "add": sympy.Add,
+        "sub": lambda a, b: a - b,
+        "mul": sympy.Mul,
+        "div": lambda a, b: a / b,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "neg": lambda a: -a,
+    }
 
     def visit() -> Any:
         nonlocal position

@@ -9,6 +9,7 @@
 
 :func:`make_prm` builds one from a short spec, so configs and the command line can name them.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,11 @@ from mathgym.process.prm.implicit import ImplicitPRM
 from mathgym.process.prm.mc import MCValuePRM
 from mathgym.process.prm.oracle import OraclePRM
 
-PRM_SPEC_HELP = ("oracle | PATH (a trained PRM checkpoint; its mathgym_prm.json tells the layout) | "
-                 "token:PATH_OR_HUB_ID | steptag:PATH_OR_HUB_ID | implicit:MODEL,REFERENCE | critic:POLICY_SPEC | "
-                 "mc:POLICY_SPEC")
+PRM_SPEC_HELP = (
+    "oracle | PATH (a trained PRM checkpoint; its mathgym_prm.json tells the layout) | "
+    "token:PATH_OR_HUB_ID | steptag:PATH_OR_HUB_ID | implicit:MODEL,REFERENCE | critic:POLICY_SPEC | "
+    "mc:POLICY_SPEC"
+)
 
 _CACHE: dict[str, ProcessRewardModel] = {}
 
@@ -56,7 +59,9 @@ def make_prm(spec: str | ProcessRewardModel, *, cache: bool = True, **kwargs: An
     elif sep and kind == "implicit":
         model, comma, reference = where.partition(",")
         if not comma:
-            raise ValueError(f"an implicit PRM spec names the model and its reference: implicit:MODEL,REFERENCE; got {spec!r}")
+            raise ValueError(
+                f"an implicit PRM spec names the model and its reference: implicit:MODEL,REFERENCE; got {spec!r}"
+            )
         prm = ImplicitPRM(model, reference, **kwargs)
     elif sep and kind == "critic":
         prm = GenerativeCritic(where, **kwargs)

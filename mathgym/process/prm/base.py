@@ -5,6 +5,7 @@ A PRM scores every prefix of a solution: ``scores[k]`` judges step ``k`` given t
 Backends implement :meth:`ProcessRewardModel.score_batch` (many solutions in one call) or
 :meth:`ProcessRewardModel.score_steps` (one solution); each has a default in terms of the other.
 """
+
 from __future__ import annotations
 
 from abc import ABC

@@ -5,6 +5,7 @@ the earliest wrong paragraph in ``\\boxed{}`` (-1 when none); the last boxed int
 unparsable answer is no prediction. With ``votes > 1`` it samples several critiques; a step's score is the
 share of parsable votes that put the first error after it, so the scores also work as a PRM's.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ CRITIQUE_TEMPLATE = (
     "from 0):\n\n[Math Problem]\n\n{problem}\n\n[Solution]\n\n{tagged_response}\n\n"
     "Your task is to review and critique the solution paragraph by paragraph. Once you identify an error in a "
     "paragraph, return the index of the paragraph where the earliest error occurs. Otherwise, return the index "
-    "of -1 (which typically denotes \"not found\").\n\nPlease put your final answer (i.e., the index) in \\boxed{{}}."
+    'of -1 (which typically denotes "not found").\n\nPlease put your final answer (i.e., the index) in \\boxed{{}}.'
 )
 _BOXED_INT = re.compile(r"\\boxed\{\s*(-?\d+)\s*\}")
 
@@ -46,8 +47,15 @@ class GenerativeCritic(ProcessRewardModel):
 
     name = "critic"
 
-    def __init__(self, policy: Any, *, votes: int = 1, sampling: Any = None, system: str | None = None,
-                 max_tokens: int = 512) -> None:
+    def __init__(
+        self,
+        policy: Any,
+        *,
+        votes: int = 1,
+        sampling: Any = None,
+        system: str | None = None,
+        max_tokens: int = 512,
+    ) -> None:
         from mathgym.agents.llm.types import Sampling
 
         if isinstance(policy, str):
@@ -56,7 +64,9 @@ class GenerativeCritic(ProcessRewardModel):
             policy = make_policy(policy)
         self.policy = policy
         self.votes = votes
-        self.sampling = sampling or Sampling(temperature=0.0 if votes == 1 else 0.7, max_tokens=max_tokens, seed=0)
+        self.sampling = sampling or Sampling(
+            temperature=0.0 if votes == 1 else 0.7, max_tokens=max_tokens, seed=0
+        )
         self.system = system
 
     def predictions(self, items: Sequence[ScoreItem]) -> list[list[int | None]]:

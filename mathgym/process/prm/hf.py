@@ -9,6 +9,7 @@
   step tag ``ки`` the next-token logits of the good token ``+`` and the bad token ``-`` are compared, and
   the step's score is the softmax probability of ``+``.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,9 +57,19 @@ class TokenClassificationPRM(ProcessRewardModel):
 
     name = "token_classification_prm"
 
-    def __init__(self, model: Any, tokenizer: Any = None, *, step_separator: str | None = None,
-                 system: str | None = QWEN_SYSTEM, positive_label: int = 1, trust_remote_code: bool = False,
-                 batch_size: int = 8, max_length: int = 2048, device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        step_separator: str | None = None,
+        system: str | None = QWEN_SYSTEM,
+        positive_label: int = 1,
+        trust_remote_code: bool = False,
+        batch_size: int = 8,
+        max_length: int = 2048,
+        device: str | None = None,
+    ) -> None:
         layout = read_layout(model) if isinstance(model, (str, Path)) else {}
         self.device = _device(device)
         if isinstance(model, (str, Path)):
@@ -74,8 +85,10 @@ class TokenClassificationPRM(ProcessRewardModel):
         self.max_length = max_length
         ids = tokenizer.encode(self.step_separator, add_special_tokens=False)
         if len(ids) != 1:
-            raise ValueError(f"the step separator {self.step_separator!r} is {len(ids)} tokens for this tokenizer; "
-                             "it must be one token (add it with tokenizer.add_special_tokens)")
+            raise ValueError(
+                f"the step separator {self.step_separator!r} is {len(ids)} tokens for this tokenizer; "
+                "it must be one token (add it with tokenizer.add_special_tokens)"
+            )
         self.separator_id = ids[0]
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -84,7 +97,9 @@ class TokenClassificationPRM(ProcessRewardModel):
         """The model input: a chat (when the tokenizer has a template) with the separated steps as the answer."""
         answer = "".join(f"{step}{self.step_separator}" for step in steps)
         messages = ([] if self.system is None else [{"role": "system", "content": self.system}]) + [
-            {"role": "user", "content": problem_text(problem)}, {"role": "assistant", "content": answer}]
+            {"role": "user", "content": problem_text(problem)},
+            {"role": "assistant", "content": answer},
+        ]
         if getattr(self.tokenizer, "chat_template", None):
             return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
         return "\n\n".join(m["content"] for m in messages)
@@ -93,7 +108,7 @@ class TokenClassificationPRM(ProcessRewardModel):
         """Token ids of one solution, cut from the left to ``max_length`` (every separator is kept)."""
         ids = self.tokenizer.encode(self.text(problem, steps), add_special_tokens=False)
         if len(ids) > self.max_length:
-            ids = ids[-self.max_length:]
+            ids = ids[-self.max_length :]
         if sum(1 for i in ids if i == self.separator_id) < len(steps):
             raise ValueError(f"the solution does not fit in max_length={self.max_length} tokens")
         return ids
@@ -107,8 +122,8 @@ class TokenClassificationPRM(ProcessRewardModel):
         input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
         mask = torch.zeros_like(input_ids)
         for row, ids in enumerate(batch):
-            input_ids[row, :len(ids)] = torch.tensor(ids)
-            mask[row, :len(ids)] = 1
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            mask[row, : len(ids)] = 1
         out = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device))
         return out[0] if isinstance(out, tuple) else out.logits
 
@@ -127,10 +142,14 @@ class TokenClassificationPRM(ProcessRewardModel):
         out: list[list[float]] = []
         with torch.no_grad():
             for start in range(0, len(encoded), self.batch_size):
-                batch = encoded[start:start + self.batch_size]
+                batch = encoded[start : start + self.batch_size]
                 probs = self.step_probabilities(self.logits(batch))
-                for row, (ids, (_, steps)) in enumerate(zip(batch, items[start:start + self.batch_size])):
-                    positions = [i for i, t in enumerate(ids) if t == self.separator_id][-len(steps):] if steps else []
+                for row, (ids, (_, steps)) in enumerate(zip(batch, items[start : start + self.batch_size])):
+                    positions = (
+                        [i for i, t in enumerate(ids) if t == self.separator_id][-len(steps) :]
+                        if steps
+                        else []
+                    )
                     out.append([float(probs[row, i]) for i in positions])
         return out
 
@@ -144,13 +163,17 @@ def _load_token_classifier(path: str, tokenizer: Any, trust_remote_code: bool) -
         tokenizer = tokenizer or AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
         custom = "AutoModel" in (getattr(config, "auto_map", None) or {})
         if custom and not trust_remote_code:
-            raise ValueError(f"{path} defines its own PRM head (auto_map); load it with trust_remote_code=True "
-                             "(--trust-remote-code) if you trust the checkpoint's code")
+            raise ValueError(
+                f"{path} defines its own PRM head (auto_map); load it with trust_remote_code=True "
+                "(--trust-remote-code) if you trust the checkpoint's code"
+            )
         cls = AutoModel if custom else AutoModelForTokenClassification
         model = cls.from_pretrained(path, dtype=torch.float32, trust_remote_code=trust_remote_code)
     except OSError as exc:
-        raise FileNotFoundError(f"cannot load a token-classification PRM from {path!r}: {exc}. Give a checkpoint "
-                                "directory (config.json, weights, tokenizer) or a hub id reachable from here") from exc
+        raise FileNotFoundError(
+            f"cannot load a token-classification PRM from {path!r}: {exc}. Give a checkpoint "
+            "directory (config.json, weights, tokenizer) or a hub id reachable from here"
+        ) from exc
     return model, tokenizer
 
 
@@ -165,9 +188,18 @@ class StepTagPRM(ProcessRewardModel):
 
     name = "step_tag_prm"
 
-    def __init__(self, model: Any, tokenizer: Any = None, *, step_tag: str = SHEPHERD_STEP_TAG,
-                 good_token: str = SHEPHERD_GOOD, bad_token: str = SHEPHERD_BAD, number_steps: bool = True,
-                 batch_size: int = 8, device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        step_tag: str = SHEPHERD_STEP_TAG,
+        good_token: str = SHEPHERD_GOOD,
+        bad_token: str = SHEPHERD_BAD,
+        number_steps: bool = True,
+        batch_size: int = 8,
+        device: str | None = None,
+    ) -> None:
         import torch
 
         self.device = _device(device)
@@ -191,14 +223,18 @@ class StepTagPRM(ProcessRewardModel):
         # as Math-Shepherd's reference code: the ids of "+ -" without a leading special token
         candidates = tokenizer.encode(f"{good_token} {bad_token}", add_special_tokens=False)
         if len(candidates) != 2:
-            candidates = [tokenizer.encode(good_token, add_special_tokens=False)[-1],
-                          tokenizer.encode(f" {bad_token}", add_special_tokens=False)[-1]]
+            candidates = [
+                tokenizer.encode(good_token, add_special_tokens=False)[-1],
+                tokenizer.encode(f" {bad_token}", add_special_tokens=False)[-1],
+            ]
         self.candidate_ids = candidates
         self.step_tag_id = tokenizer.encode(step_tag, add_special_tokens=False)[-1]
 
     def text(self, problem: ProblemLike, steps: Sequence[str]) -> str:
-        lines = [f"{'Step ' + str(i + 1) + ': ' if self.number_steps else ''}{step} {self.step_tag}"
-                 for i, step in enumerate(steps)]
+        lines = [
+            f"{'Step ' + str(i + 1) + ': ' if self.number_steps else ''}{step} {self.step_tag}"
+            for i, step in enumerate(steps)
+        ]
         return f"{problem_text(problem)} " + "\n".join(lines)
 
     def score_batch(self, items: Sequence[ScoreItem]) -> list[list[float]]:
@@ -208,16 +244,22 @@ class StepTagPRM(ProcessRewardModel):
         out: list[list[float]] = []
         with torch.no_grad():
             for start in range(0, len(encoded), self.batch_size):
-                batch = encoded[start:start + self.batch_size]
+                batch = encoded[start : start + self.batch_size]
                 width = max(len(ids) for ids in batch)
                 input_ids = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)
                 mask = torch.zeros_like(input_ids)
                 for row, ids in enumerate(batch):
-                    input_ids[row, :len(ids)] = torch.tensor(ids)
-                    mask[row, :len(ids)] = 1
-                logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                    input_ids[row, : len(ids)] = torch.tensor(ids)
+                    mask[row, : len(ids)] = 1
+                logits = self.model(
+                    input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)
+                ).logits
                 good = torch.softmax(logits[:, :, self.candidate_ids].float(), dim=-1)[..., 0]
-                for row, (ids, (_, steps)) in enumerate(zip(batch, items[start:start + self.batch_size])):
-                    positions = [i for i, t in enumerate(ids) if t == self.step_tag_id][-len(steps):] if steps else []
+                for row, (ids, (_, steps)) in enumerate(zip(batch, items[start : start + self.batch_size])):
+                    positions = (
+                        [i for i, t in enumerate(ids) if t == self.step_tag_id][-len(steps) :]
+                        if steps
+                        else []
+                    )
                     out.append([float(good[row, i]) for i in positions])
         return out

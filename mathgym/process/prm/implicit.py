@@ -9,6 +9,7 @@ the Q-value of the prefix, so a step ending at token ``t_k`` gets the process re
 The solution is laid out as the policy sees it in a step-mode episode: the env's first observation as the
 user message, the steps one per line as the assistant's answer.
 """
+
 from __future__ import annotations
 
 import math
@@ -60,9 +61,19 @@ class ImplicitPRM(ProcessRewardModel):
 
     name = "implicit_prm"
 
-    def __init__(self, model: Any, reference: Any, tokenizer: Any = None, *, beta: float = DEFAULT_BETA,
-                 score: str = "step", instruction: str | None = None, system: str | None = None,
-                 batch_size: int = 8, device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        reference: Any,
+        tokenizer: Any = None,
+        *,
+        beta: float = DEFAULT_BETA,
+        score: str = "step",
+        instruction: str | None = None,
+        system: str | None = None,
+        batch_size: int = 8,
+        device: str | None = None,
+    ) -> None:
         import torch
 
         from mathgym.envs.math.env import STEP_INSTRUCTION
@@ -87,7 +98,9 @@ class ImplicitPRM(ProcessRewardModel):
     def prompt_text(self, problem: ProblemLike) -> str:
         from mathgym.agents.llm.chat import ObservationFormat, render_input
 
-        first = f"{self.instruction}\n\n{problem_text(problem)}" if self.instruction else problem_text(problem)
+        first = (
+            f"{self.instruction}\n\n{problem_text(problem)}" if self.instruction else problem_text(problem)
+        )
         return render_input(self.tokenizer, ObservationFormat(system=self.system).build(first))
 
     def encode(self, problem: ProblemLike, steps: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -115,9 +128,9 @@ class ImplicitPRM(ProcessRewardModel):
         mask = torch.zeros_like(ids)
         response = torch.zeros((len(encoded), width))
         for row, (tokens, owners) in enumerate(encoded):
-            ids[row, :len(tokens)] = torch.tensor(tokens)
-            mask[row, :len(tokens)] = 1
-            response[row, :len(tokens)] = torch.tensor([1.0 if o >= 0 else 0.0 for o in owners])
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            mask[row, : len(tokens)] = 1
+            response[row, : len(tokens)] = torch.tensor([1.0 if o >= 0 else 0.0 for o in owners])
         return ids.to(self.device), mask.to(self.device), response.to(self.device)
 
     def log_ratios(self, input_ids: Any, attention_mask: Any, *, grad: bool = False) -> Any:
@@ -136,7 +149,7 @@ class ImplicitPRM(ProcessRewardModel):
         """``r_k = β·Σ_{t in step k} log-ratio`` of every step of every solution."""
         out: list[list[float]] = []
         for start in range(0, len(items), self.batch_size):
-            chunk = items[start:start + self.batch_size]
+            chunk = items[start : start + self.batch_size]
             encoded = [self.encode(problem, steps) for problem, steps in chunk]
             ids, mask, _ = self.batch(encoded)
             ratios = self.log_ratios(ids, mask).cpu()
@@ -185,5 +198,7 @@ def _causal_lm(model: Any, tokenizer: Any) -> tuple[Any, Any]:
         loaded = AutoModelForCausalLM.from_pretrained(str(model), dtype=torch.float32)
         tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(model))
     except OSError as exc:
-        raise FileNotFoundError(f"cannot load a causal LM for the implicit PRM from {model!r}: {exc}") from exc
+        raise FileNotFoundError(
+            f"cannot load a causal LM for the implicit PRM from {model!r}: {exc}"
+        ) from exc
     return loaded, tokenizer

@@ -1,4 +1,5 @@
 """Monte-Carlo values as a PRM: each step scored by the share of completions from it that succeed."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,8 +24,12 @@ class MCValuePRM(ProcessRewardModel):
 
     name = "mc_value"
 
-    def __init__(self, policy: Any, *, n: int = 8, hard: bool = False, seed: int = 0, **roller_kwargs: Any) -> None:
-        self.roller = policy if isinstance(policy, SnapshotRoller) else SnapshotRoller(policy, **roller_kwargs)
+    def __init__(
+        self, policy: Any, *, n: int = 8, hard: bool = False, seed: int = 0, **roller_kwargs: Any
+    ) -> None:
+        self.roller = (
+            policy if isinstance(policy, SnapshotRoller) else SnapshotRoller(policy, **roller_kwargs)
+        )
         self.n = n
         self.hard = hard
         self.seed = seed

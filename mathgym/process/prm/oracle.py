@@ -1,4 +1,5 @@
 """The oracle PRM: the oracle step checker as a process reward model (exact on injected-error solutions)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -29,10 +30,14 @@ class OraclePRM(ProcessRewardModel):
         if isinstance(problem, Problem):
             return problem
         text = str(problem)
-        found = self._by_prompt.get(text) or next((p for prompt, p in self._by_prompt.items() if prompt in text), None)
+        found = self._by_prompt.get(text) or next(
+            (p for prompt, p in self._by_prompt.items() if prompt in text), None
+        )
         if found is None:
-            raise KeyError("the oracle PRM needs the Problem (with its gold answer), not only its statement: "
-                           "pass the Problem or register it with OraclePRM(problems=[...])")
+            raise KeyError(
+                "the oracle PRM needs the Problem (with its gold answer), not only its statement: "
+                "pass the Problem or register it with OraclePRM(problems=[...])"
+            )
         return found
 
     def checker(self, problem: ProblemLike) -> OracleChecker:

@@ -7,6 +7,7 @@ and writes each step with :meth:`Tape.emit`. On a clean tape its output must equ
 ``problem.solution`` exactly; :func:`clean_trace` checks that, so a generator whose wording drifts is
 reported as unsupported instead of producing mislabeled solutions.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -49,7 +50,9 @@ def run_tracer(problem: Problem, tape: Tape) -> Tape:
     name = generator_of(problem)
     fn = TRACERS.get(name)
     if fn is None:
-        raise UnsupportedProblem(f"no tracer for generator {name!r}; tracers exist for {', '.join(sorted(TRACERS))}")
+        raise UnsupportedProblem(
+            f"no tracer for generator {name!r}; tracers exist for {', '.join(sorted(TRACERS))}"
+        )
     fn(problem, tape)
     return tape
 
@@ -59,10 +62,15 @@ def clean_trace(problem: Problem) -> Tape:
     tape = run_tracer(problem, Tape())
     reference = list(problem.solution)
     if tape.steps != reference:
-        diff = next((i for i, (a, b) in enumerate(zip(tape.steps, reference)) if a != b), min(len(tape.steps), len(reference)))
+        diff = next(
+            (i for i, (a, b) in enumerate(zip(tape.steps, reference)) if a != b),
+            min(len(tape.steps), len(reference)),
+        )
         got = tape.steps[diff] if diff < len(tape.steps) else "<none>"
         want = reference[diff] if diff < len(reference) else "<none>"
-        raise UnsupportedProblem(f"{problem.id}: the tracer does not reproduce step {diff}:\n  traced:    {got}\n  reference: {want}")
+        raise UnsupportedProblem(
+            f"{problem.id}: the tracer does not reproduce step {diff}:\n  traced:    {got}\n  reference: {want}"
+        )
     return tape
 
 
@@ -73,5 +81,13 @@ def supported_generators() -> list[str]:
 # importing the modules registers their tracers
 from mathgym.process.tracers import algebra, arithmetic, calculus, counting, numbers, words  # noqa: E402,F401
 
-__all__ = ["TRACERS", "Tracer", "UnsupportedProblem", "clean_trace", "generator_of", "run_tracer",
-           "supported_generators", "tracer"]
+__all__ = [
+    "TRACERS",
+    "Tracer",
+    "UnsupportedProblem",
+    "clean_trace",
+    "generator_of",
+    "run_tracer",
+    "supported_generators",
+    "tracer",
+]

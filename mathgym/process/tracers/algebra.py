@@ -4,6 +4,7 @@ After an injected error the equation being solved is a different one, and the tr
 *that* equation correctly: a wrong quadratic that no longer factors is solved with the quadratic formula,
 a wrong quotient in a factorisation is factored as far as it goes.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,9 +54,11 @@ def trace_linear_equation(problem: Problem, tape: Tape) -> None:
         r = int(match["r"] or 0) * (1 if match["rsign"] in ("+", None) else -1)
         expanded = tape.calc("mul", outer, p)
         b = tape.calc("add", expanded.value, r, kinds=(SLIP, SIGN, COPIED)).value if r else expanded.value
-        tape.emit(f"Expand the brackets: {fmt_linear_side(outer, expanded.value)}"
-                  f"{'' if r == 0 else (' + ' if r > 0 else ' - ') + str(abs(r))} = "
-                  f"{fmt_linear_side(c, d)}, which simplifies to {fmt_linear_side(a, b)} = {fmt_linear_side(c, d)}.")
+        tape.emit(
+            f"Expand the brackets: {fmt_linear_side(outer, expanded.value)}"
+            f"{'' if r == 0 else (' + ' if r > 0 else ' - ') + str(abs(r))} = "
+            f"{fmt_linear_side(c, d)}, which simplifies to {fmt_linear_side(a, b)} = {fmt_linear_side(c, d)}."
+        )
     moved = False
     k = a - c
     if c != 0:
@@ -103,15 +106,19 @@ def trace_linear_system(problem: Problem, tape: Tape) -> None:
     det = tape.value(a1 * b2 - a2 * b1, alternatives=[a1 * b2 + a2 * b1])
     num = tape.value(e * b2 - f * b1, alternatives=[e * b2 + f * b1])
     _nonzero(det)
-    tape.emit(f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
-              f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
-              f"that is {det}x = {num}.")
+    tape.emit(
+        f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
+        f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
+        f"that is {det}x = {num}."
+    )
     x = Fraction(tape.calc("div", num, det, kinds=(SLIP, SIGN)).value)
     tape.emit(f"So x = {num}/{_p(det)} = {fmt_number(x)}.")
     rest = Fraction(tape.value(e - a1 * x, alternatives=[e + a1 * x]))
     y = Fraction(tape.calc("div", rest, b1, kinds=(SLIP, SIGN)).value)
-    tape.emit(f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
-              f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(rest)}, so y = {fmt_number(y)}.")
+    tape.emit(
+        f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
+        f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(rest)}, so y = {fmt_number(y)}."
+    )
     answer = fmt_tuple([fmt_number(x), fmt_number(y)])
     tape.emit(f"The solution is x = {fmt_number(x)}, y = {fmt_number(y)}. {boxed(answer)}")
 
@@ -171,7 +178,9 @@ def _factor_path(tape: Tape, coeffs: list[int], roots: list[Fraction]) -> list[s
         root = Fraction(-p, q)
         values.append(Fraction(tape.value(root, kinds=(SIGN,))) if root != 0 else root)  # x = p instead of -p
     found = sorted(set(values))
-    tape.emit(f"A product is zero when a factor is zero, so {' or '.join(f'x = {fmt_number(r)}' for r in found)}.")
+    tape.emit(
+        f"A product is zero when a factor is zero, so {' or '.join(f'x = {fmt_number(r)}' for r in found)}."
+    )
     return [fmt_number(r) for r in found]
 
 
@@ -180,13 +189,17 @@ def _formula_path(tape: Tape, coeffs: list[int]) -> list[str]:
     disc = tape.value(b * b - 4 * a * c, alternatives=[b * b + 4 * a * c])
     if disc <= 0 or math.isqrt(disc) ** 2 == disc:
         raise InjectionSkipped("the wrong discriminant changes the kind of the roots")
-    tape.emit(f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
-              f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square.")
+    tape.emit(
+        f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
+        f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square."
+    )
     minus_b = tape.value(-b, kinds=(SIGN,)) if b != 0 else 0
     denominator = tape.value(2 * a, alternatives=[a], kinds=(FORMULA,))
     root_d = sympy.sqrt(sympy.Integer(disc))
-    tape.emit(f"By the quadratic formula, x = ({minus_b} ± sqrt({disc}))/{denominator}, and sqrt({disc}) = "
-              f"{fmt_expr(root_d)}.")
+    tape.emit(
+        f"By the quadratic formula, x = ({minus_b} ± sqrt({disc}))/{denominator}, and sqrt({disc}) = "
+        f"{fmt_expr(root_d)}."
+    )
     low = sympy.Rational(minus_b, denominator) - root_d / denominator
     high = sympy.Rational(minus_b, denominator) + root_d / denominator
     roots = [fmt_expr(low), fmt_expr(high)]
@@ -197,10 +210,12 @@ def _formula_path(tape: Tape, coeffs: list[int]) -> list[str]:
 # ----------------------------------------------------------------------------------------- Polynomial
 def _poly_expr(coeffs: list[int]) -> Any:
     x = sympy.Symbol("x")
-    return sum((int(c) * x ** i for i, c in enumerate(coeffs)), sympy.Integer(0))
+    return sum((int(c) * x**i for i, c in enumerate(coeffs)), sympy.Integer(0))
 
 
-def _perturbed_coeffs(tape: Tape, coeffs: list[int], kinds: tuple[str, ...] = (SLIP, SIGN, DROPPED)) -> list[int]:
+def _perturbed_coeffs(
+    tape: Tape, coeffs: list[int], kinds: tuple[str, ...] = (SLIP, SIGN, DROPPED)
+) -> list[int]:
     """A coefficient list through :meth:`Tape.expr` (as the polynomial it stands for)."""
     out = tape.expr(_poly_expr(coeffs), kinds=kinds)
     poly = sympy.Poly(out, sympy.Symbol("x"))
@@ -214,8 +229,13 @@ def trace_polynomial(problem: Problem, tape: Tape) -> None:
     factors = [tuple(f) for f in params["factors"]]
     if params["mode"] == "expand":
         quadratic = params.get("quadratic")
-        _expand(tape, params["product"], int(params["content"]), factors,
-                [int(c) for c in quadratic] if quadratic else None)
+        _expand(
+            tape,
+            params["product"],
+            int(params["content"]),
+            factors,
+            [int(c) for c in quadratic] if quadratic else None,
+        )
     else:
         _factor(tape, [int(c) for c in _side_coefficients(params["polynomial"])])
 
@@ -229,7 +249,9 @@ def _expand(tape: Tape, product: str, content: int, factors: list, quadratic: li
         if before == [1]:
             continue
         coeffs = _perturbed_coeffs(tape, coeffs)
-        tape.emit(f"Multiply {implicit(fmt_poly(before))} by ({implicit(fmt_poly(piece))}): {implicit(fmt_poly(coeffs))}.")
+        tape.emit(
+            f"Multiply {implicit(fmt_poly(before))} by ({implicit(fmt_poly(piece))}): {implicit(fmt_poly(coeffs))}."
+        )
     answer = fmt_poly(coeffs)
     tape.emit(f"So {implicit(product)} = {answer}. {boxed(answer)}")
 
@@ -250,8 +272,10 @@ def _factor(tape: Tape, coeffs: list[int]) -> None:
         lead, const = poly[-1], poly[0]
         if lead == 0 or const == 0:
             raise InjectionSkipped("a wrong quotient lost its leading or constant term")
-        candidates = sorted({Fraction(sign * p, q) for p in _divisors(const) for q in _divisors(lead)
-                             for sign in (1, -1)}, key=lambda r: (abs(r), r < 0))
+        candidates = sorted(
+            {Fraction(sign * p, q) for p in _divisors(const) for q in _divisors(lead) for sign in (1, -1)},
+            key=lambda r: (abs(r), r < 0),
+        )
         root = next((r for r in candidates if evaluate(poly, r) == 0), None)
         if root is None:
             break
@@ -259,9 +283,11 @@ def _factor(tape: Tape, coeffs: list[int]) -> None:
         before = fmt_poly(poly)
         poly = _perturbed_coeffs(tape, divide_linear(poly, factor))
         factors.append(factor)
-        tape.emit(f"x = {fmt_number(root)} is a root of {implicit(before)} (rational root theorem), so "
-                  f"{implicit(fmt_factor(factor))} is a factor: {implicit(before)} = "
-                  f"{implicit(fmt_factor(factor))}({implicit(fmt_poly(poly))}).")
+        tape.emit(
+            f"x = {fmt_number(root)} is a root of {implicit(before)} (rational root theorem), so "
+            f"{implicit(fmt_factor(factor))} is a factor: {implicit(before)} = "
+            f"{implicit(fmt_factor(factor))}({implicit(fmt_poly(poly))})."
+        )
     extra: list[str] = []
     if len(poly) == 2:
         if poly[1] < 0:

@@ -1,5 +1,6 @@
 """Tracers of ``Arithmetic`` and ``Fractions``: the expression is parsed back into the generator's tree and
 reduced one operation at a time, each operation through :meth:`Tape.calc`."""
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,11 @@ def parse_expression(text: str, fraction_leaves: bool) -> Node:
             pos += 1
             return leaf(tok)
         if tok == "(":
-            if tokens[pos + 1] == ("op", "-") and tokens[pos + 2][0] == "num" and tokens[pos + 3] == ("paren", ")"):
+            if (
+                tokens[pos + 1] == ("op", "-")
+                and tokens[pos + 2][0] == "num"
+                and tokens[pos + 3] == ("paren", ")")
+            ):
                 pos += 4
                 return leaf(tokens[pos - 2][1], negative=True)
             pos += 1
@@ -65,7 +70,9 @@ def parse_expression(text: str, fraction_leaves: bool) -> Node:
     def expression(level: int) -> Node:
         nonlocal pos
         node = atom() if level == 2 else expression(level + 1)
-        while pos < len(tokens) and tokens[pos][0] == "op" and _PRECEDENCE[_SYMBOL_OPS[tokens[pos][1]]] == level:
+        while (
+            pos < len(tokens) and tokens[pos][0] == "op" and _PRECEDENCE[_SYMBOL_OPS[tokens[pos][1]]] == level
+        ):
             op = _SYMBOL_OPS[tokens[pos][1]]
             pos += 1
             right = atom() if level == 2 else expression(level + 1)
@@ -78,8 +85,14 @@ def parse_expression(text: str, fraction_leaves: bool) -> Node:
     return tree
 
 
-def _reduce(tape: Tape, tree: Node, explain: Callable[[str, Any, Any, Any], str], *, fraction_style: bool,
-            number: Callable[[Any], Any]) -> None:
+def _reduce(
+    tape: Tape,
+    tree: Node,
+    explain: Callable[[str, Any, Any, Any], str],
+    *,
+    fraction_style: bool,
+    number: Callable[[Any], Any],
+) -> None:
     """:func:`~mathgym.generators.expression_tree.solve_steps`, one :meth:`Tape.calc` per operation."""
     while not tree.is_leaf:
         node = _first_reducible(tree)

@@ -4,6 +4,7 @@ Their parameters do not keep the individual terms, so these tracers read each te
 from the reference step itself (``d/dx[f] = ... = f'`` / ``∫f dx = F``), put the result on the tape, and
 recompute everything after it with sympy: the sum of the derivatives, the antiderivative, ``F(b) - F(a)``.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,15 @@ from mathgym.problem import Problem
 from mathgym.process.tape import DROPPED, FORMULA, SIGN, SLIP, Tape
 from mathgym.process.tracers import UnsupportedProblem, tracer
 
-_FIXED_RULES = ("power rule", "(sin(kx))' = k*cos(kx)", "(cos(kx))' = -k*sin(kx)", "(e^(kx))' = k*e^(kx)",
-                "(ln(x))' = 1/x", "product rule", "quotient rule")
+_FIXED_RULES = (
+    "power rule",
+    "(sin(kx))' = k*cos(kx)",
+    "(cos(kx))' = -k*sin(kx)",
+    "(e^(kx))' = k*e^(kx)",
+    "(ln(x))' = 1/x",
+    "product rule",
+    "quotient rule",
+)
 _CHAIN = " (chain rule with inner function u = "
 
 
@@ -43,7 +51,7 @@ def _split_rule(step: str) -> tuple[str, str]:
     cut = body.rfind(_CHAIN)
     if cut < 0 or not body.endswith(")"):
         raise UnsupportedProblem(f"cannot find the rule in {step!r}")
-    return body[:cut], body[cut + 2:-1]
+    return body[:cut], body[cut + 2 : -1]
 
 
 def _formula_mistakes(term: Any, derivative: Any, rule: str) -> list[Any]:
@@ -68,7 +76,7 @@ def _formula_mistakes(term: Any, derivative: Any, rule: str) -> list[Any]:
     elif rule == "quotient rule":
         num, den = sympy.fraction(sympy.together(term))
         top = sympy.expand(sympy.diff(num, x) * den + num * sympy.diff(den, x))
-        out.append(top / den ** 2)  # a plus sign in the numerator
+        out.append(top / den**2)  # a plus sign in the numerator
     return [o for o in out if o is not None]
 
 
@@ -86,8 +94,11 @@ def trace_derivative(problem: Problem, tape: Tape) -> None:
             raise UnsupportedProblem(f"not a term step: {step!r}")
         working, _, result = head.rpartition(" = ")
         term, parsed = read_expr(match["f"]), read_expr(result)
-        derivative = tape.expr(parsed, alternatives=_formula_mistakes(term, parsed, rule),
-                               kinds=(SLIP, SIGN, FORMULA) if not parsed.is_Add else (SLIP, SIGN, DROPPED, FORMULA))
+        derivative = tape.expr(
+            parsed,
+            alternatives=_formula_mistakes(term, parsed, rule),
+            kinds=(SLIP, SIGN, FORMULA) if not parsed.is_Add else (SLIP, SIGN, DROPPED, FORMULA),
+        )
         # sympy distributes a coefficient over a sum when it reads 4*(2*x - 1); an unchanged result keeps
         # the generator's own spelling
         tape.emit(f"{working} = {result if derivative is parsed else fmt_expr(derivative)} ({rule}).")
@@ -113,7 +124,7 @@ def trace_definite_integral(problem: Problem, tape: Tape) -> None:
         raise UnsupportedProblem(f"not an integration step: {first!r}")
     x = _x()
     parts, antis = [], []
-    for rule in first[len("Integrate term by term: "):-1].split("; "):
+    for rule in first[len("Integrate term by term: ") : -1].split("; "):
         match = re.match(r"^∫(?P<f>.*) dx = (?P<F>.*?)(?P<tail> \((?:power rule|for x > 0)\))?$", rule)
         if not match:
             raise UnsupportedProblem(f"cannot read the rule {rule!r}")

@@ -1,5 +1,6 @@
 """Tracers of ``Combinatorics`` and ``Probability``: counts, with the classic wrong formulas (order counted
 when it does not matter, the overlap not subtracted, ``n(n + 1)/2`` for pairs) as wrong-formula errors."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -82,7 +83,11 @@ def trace_combinatorics(problem: Problem, tape: Tape) -> None:
         n = params["n"]
         formula = tape.value("n(n - 1)/2", alternatives=["n(n + 1)/2", "n(n - 1)"], kinds=("wrong_formula",))
         tape.emit(f"Each handshake is a pair of people, so count the pairs: C(n, 2) = {formula}.")
-        second, halve = {"n(n - 1)/2": (n - 1, True), "n(n + 1)/2": (n + 1, True), "n(n - 1)": (n - 1, False)}[formula]
+        second, halve = {
+            "n(n - 1)/2": (n - 1, True),
+            "n(n + 1)/2": (n + 1, True),
+            "n(n - 1)": (n - 1, False),
+        }[formula]
         value = _natural(tape.value(n * second // 2 if halve else n * second))
         tape.emit(f"C({n}, 2) = {n} × {second}{' / 2' if halve else ''} = {value}.")
     else:
@@ -110,16 +115,18 @@ def trace_probability(problem: Problem, tape: Tape) -> None:
 def _dice(params: dict, tape: Tape) -> tuple[int, int]:
     n, event = params["dice"], params["event"]
     if event == "at_least_one_six":
-        total = _natural(tape.value(6 ** n, alternatives=[6 * n]))
+        total = _natural(tape.value(6**n, alternatives=[6 * n]))
         tape.emit(f"There are 6^{n} = {total} equally likely outcomes.")
-        none = _natural(tape.value(5 ** n, alternatives=[5 * n]))
+        none = _natural(tape.value(5**n, alternatives=[5 * n]))
         calc = tape.calc("sub", total, none, kinds=(SLIP, SIGN))
-        tape.emit(f"Outcomes with no 6: 5^{n} = {none}, so {total} - {none} = {calc.value} have at least one 6.")
+        tape.emit(
+            f"Outcomes with no 6: 5^{n} = {none}, so {total} - {none} = {calc.value} have at least one 6."
+        )
         return _natural(calc.value), total
     s, counts = params["sum"], _dice_sum_counts(n)
     if event == "equal":
         if n > 1:
-            total = _natural(tape.value(6 ** n, alternatives=[6 * n]))
+            total = _natural(tape.value(6**n, alternatives=[6 * n]))
             tape.emit(f"There are 6^{n} = {total} equally likely outcomes.")
         else:
             total = _natural(tape.given(6))
@@ -127,17 +134,19 @@ def _dice(params: dict, tape: Tape) -> tuple[int, int]:
         favourable = _natural(tape.value(counts[s]))
         tape.emit(f"{favourable} of them give {'a sum of ' if n > 1 else ''}{s}.")
         return favourable, total
-    total = _natural(tape.given(6 ** n))
+    total = _natural(tape.given(6**n))
     tape.emit(f"There are {total} equally likely outcomes.")
     strict = sum(w for t, w in counts.items() if t > s)  # "at least" read as "more than"
     favourable = _natural(tape.value(sum(w for t, w in counts.items() if t >= s), alternatives=[strict]))
-    tape.emit(f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives {favourable}.")
+    tape.emit(
+        f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives {favourable}."
+    )
     return favourable, total
 
 
 def _coins(params: dict, tape: Tape) -> tuple[int, int]:
     n, k = params["tosses"], params["heads"]
-    total = _natural(tape.value(2 ** n, alternatives=[2 * n]))
+    total = _natural(tape.value(2**n, alternatives=[2 * n]))
     tape.emit(f"There are 2^{n} = {total} equally likely sequences.")
     if params["event"] == "exactly":
         favourable = _natural(tape.value(comb(n, k), alternatives=[perm(n, k)]))
@@ -145,14 +154,18 @@ def _coins(params: dict, tape: Tape) -> tuple[int, int]:
         return favourable, total
     heads = tape.terms(list(range(k, n + 1)))
     favourable = _natural(tape.value(sum(comb(n, j) for j in heads)))
-    tape.emit("Sequences with at least " + f"{k} heads: " + " + ".join(f"C({n}, {j})" for j in heads)
-              + f" = {favourable}.")
+    tape.emit(
+        "Sequences with at least "
+        + f"{k} heads: "
+        + " + ".join(f"C({n}, {j})" for j in heads)
+        + f" = {favourable}."
+    )
     return favourable, total
 
 
 def _urn(params: dict, tape: Tape) -> tuple[int, int]:
     counts, m, target, j = params["counts"], params["draws"], params["target"], params["exactly"]
-    colors = _COLORS[:len(counts)]
+    colors = _COLORS[: len(counts)]
     c = counts[target]
     size = _natural(tape.value(sum(counts)))
     total = _natural(tape.value(comb(size, m), alternatives=[perm(size, m)] if m > 1 else []))
@@ -160,8 +173,10 @@ def _urn(params: dict, tape: Tape) -> tuple[int, int]:
     other = _natural(tape.calc("sub", size, c, kinds=(SLIP,)).value)
     right = comb(c, j) * comb(other, m - j)
     favourable = _natural(tape.value(right, alternatives=[comb(c, j) + comb(other, m - j)]))
-    tape.emit(f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {other}: "
-              f"C({c}, {j}) × C({other}, {m - j}) = {favourable}.")
+    tape.emit(
+        f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {other}: "
+        f"C({c}, {j}) × C({other}, {m - j}) = {favourable}."
+    )
     return favourable, total
 
 
@@ -188,12 +203,13 @@ def _cards(params: dict, tape: Tape) -> tuple[int, int]:
         tape.emit(f"There are 3 face cards in each of 4 suits: {favourable}.")
     elif event == "rank_or_suit":
         favourable = _natural(tape.value(16, alternatives=[17]))  # the overlap not subtracted
-        tape.emit(f"By inclusion-exclusion: 4 cards of rank {params['rank']} + 13 {params['suit']} - 1 card that is "
-                  f"both = {favourable}.")
+        tape.emit(
+            f"By inclusion-exclusion: 4 cards of rank {params['rank']} + 13 {params['suit']} - 1 card that is "
+            f"both = {favourable}."
+        )
     elif event == "red_not_face":
         favourable = _natural(tape.calc("sub", 26, 6, kinds=(SLIP,)).value)
         tape.emit(f"26 cards are red; 6 of them are face cards, leaving {favourable}.")
     else:
         raise UnsupportedProblem(f"unknown card event {event!r}")
     return favourable, total
-

@@ -1,6 +1,7 @@
 """Tracers of ``NumberTheory`` and ``Sequences``: a wrong remainder keeps the Euclidean algorithm going on
 the wrong numbers, a wrong square keeps the repeated squaring going, a wrong difference carries into
 every later term."""
+
 from __future__ import annotations
 
 import re
@@ -79,8 +80,10 @@ def trace_number_theory(problem: Problem, tape: Tape) -> None:
         unreduced = _unreduced_inverse(a, m)
         inv = _whole(tape.value(inv, alternatives=[unreduced] if unreduced != inv else [], kinds=None))
         product = a * inv
-        tape.emit(f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {product} = "
-                  f"{product // m} × {m} + {product % m}.")
+        tape.emit(
+            f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {product} = "
+            f"{product // m} × {m} + {product % m}."
+        )
         answer = str(inv)
         tape.emit(boxed(answer))
     elif kind == "congruence":
@@ -102,21 +105,23 @@ def _unreduced_inverse(a: int, m: int) -> int:
 def _modpow(tape: Tape, a: int, e: int, m: int) -> str:
     bits = [i for i in range(e.bit_length()) if e >> i & 1]
     bits = tape.terms(bits)  # a binary digit of the exponent left out
-    tape.emit(f"Write the exponent in binary: {e} = {' + '.join(str(2 ** i) for i in bits)}.")
+    tape.emit(f"Write the exponent in binary: {e} = {' + '.join(str(2**i) for i in bits)}.")
     squares, power = [], a % m
     for _ in range(e.bit_length()):
         power = _whole(tape.value(power, kinds=(SLIP,)) if power > 1 else power)
         squares.append(power)
         power = power * power % m
-    table = ", ".join(f"{a}^{2 ** i} ≡ {squares[i]}" for i in range(len(squares)))
+    table = ", ".join(f"{a}^{2**i} ≡ {squares[i]}" for i in range(len(squares)))
     tape.emit(f"Repeated squaring modulo {m}: {table}.")
     result = 1
     for i in bits:
         result = result * squares[i] % m
     result = _whole(tape.value(result, kinds=(SLIP,)))
     answer = str(result)
-    tape.emit(f"Multiply the powers for the bits of {e} modulo {m}: "
-              f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m}).")
+    tape.emit(
+        f"Multiply the powers for the bits of {e} modulo {m}: "
+        f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m})."
+    )
     tape.emit(boxed(answer))
     return answer
 
@@ -137,14 +142,18 @@ def _congruence(tape: Tape, a: int, b: int, m: int) -> str:
         inv, _ = NumberTheory._inverse(a2, m2)
         inv = _whole(tape.value(inv, kinds=(SLIP,)))
         answer = str(_whole(tape.value(b2 * inv % m2, kinds=(SLIP,))))
-        tape.emit(f"The inverse of {a2 % m2} modulo {m2} is {inv}, so x ≡ {b2} × {inv} ≡ {answer} (mod {m2}).")
+        tape.emit(
+            f"The inverse of {a2 % m2} modulo {m2} is {inv}, so x ≡ {b2} × {inv} ≡ {answer} (mod {m2})."
+        )
     tape.emit(f"The smallest non-negative solution is {answer}. {boxed(answer)}")
     return answer
 
 
 # ------------------------------------------------------------------------------------------ Sequences
-_TWO_TERMS = re.compile(r"the (?P<i>\d+)(?:st|nd|rd|th) term is (?P<ti>-?[\d/]+) and the (?P<j>\d+)(?:st|nd|rd|th) "
-                        r"term is (?P<tj>-?[\d/]+)\.")
+_TWO_TERMS = re.compile(
+    r"the (?P<i>\d+)(?:st|nd|rd|th) term is (?P<ti>-?[\d/]+) and the (?P<j>\d+)(?:st|nd|rd|th) "
+    r"term is (?P<tj>-?[\d/]+)\."
+)
 
 
 @tracer("Sequences")
@@ -158,17 +167,19 @@ def trace_sequences(problem: Problem, tape: Tape) -> None:
         r = tape.value(ratio)
         rule = f"each term is the previous one {'times' if geometric else 'plus'} {r}"
         tape.emit(f"The common {name} = {r}: {rule}.")
-        last = tape.given(start * ratio ** 3 if geometric else start + 3 * ratio)
+        last = tape.given(start * ratio**3 if geometric else start + 3 * ratio)
         calc = tape.calc("mul" if geometric else "add", last, r, kinds=(SLIP, SIGN))
         value = calc.value
         shown = r if r >= 0 or geometric else f"({r})"
-        tape.emit(f"The next term is {fmt_number(calc.a)} {'×' if geometric else '+'} {shown} = {fmt_number(value)}.")
+        tape.emit(
+            f"The next term is {fmt_number(calc.a)} {'×' if geometric else '+'} {shown} = {fmt_number(value)}."
+        )
     elif kind == "nth":
         r = tape.value(ratio)
         formula = f"a_n = {start} × ({r})^(n - 1)" if geometric else f"a_n = {start} + (n - 1) × ({r})"
         tape.emit(f"The first term is {start} and the common {name} = {r}, so {formula}.")
         right = start * r ** (n - 1) if geometric else start + (n - 1) * r
-        shifted = start * r ** n if geometric else start + n * r  # the index off by one
+        shifted = start * r**n if geometric else start + n * r  # the index off by one
         value = tape.value(right, alternatives=[shifted])
         tape.emit(f"For n = {n}: a_{n} = {fmt_number(value)}.")
     elif kind == "sum":
@@ -177,7 +188,7 @@ def trace_sequences(problem: Problem, tape: Tape) -> None:
             tape.emit(f"The first term is a = {start} and the common {name} = {r}.")
             if r == 1:
                 raise InjectionSkipped("a ratio of 1 changes the formula")
-            right = Fraction(start * (r ** n - 1), r - 1)
+            right = Fraction(start * (r**n - 1), r - 1)
             value = tape.value(right, alternatives=[Fraction(start * (r ** (n - 1) - 1), r - 1)])
             tape.emit(f"S_n = a(r^n - 1)/(r - 1) = {start}(({r})^{n} - 1)/({r} - 1) = {fmt_number(value)}.")
         else:
@@ -198,12 +209,16 @@ def _two_terms(problem: Problem, tape: Tape, start: int, ratio: int, n: int) -> 
     i, j = int(match["i"]), int(match["j"])
     ti, tj = Fraction(match["ti"]), Fraction(match["tj"])
     d = tape.value(Fraction(tj - ti, j - i), alternatives=[Fraction(tj - ti, j - i + 1)])
-    tape.emit(f"From the {_ordinal(i)} to the {_ordinal(j)} term the difference is added {j - i} times: "
-              f"d = ({fmt_number(tj)} - {fmt_number(ti)})/{j - i} = {fmt_number(d)}.")
+    tape.emit(
+        f"From the {_ordinal(i)} to the {_ordinal(j)} term the difference is added {j - i} times: "
+        f"d = ({fmt_number(tj)} - {fmt_number(ti)})/{j - i} = {fmt_number(d)}."
+    )
     first = ti
     if i > 1:
         first = tape.value(ti - (i - 1) * d, alternatives=[ti - i * d])
         tape.emit(f"The first term is {fmt_number(ti)} - {i - 1} × ({fmt_number(d)}) = {fmt_number(first)}.")
     value = tape.value(first + (n - 1) * d, alternatives=[first + n * d])
-    tape.emit(f"The {_ordinal(n)} term is {fmt_number(first)} + {n - 1} × ({fmt_number(d)}) = {fmt_number(value)}.")
+    tape.emit(
+        f"The {_ordinal(n)} term is {fmt_number(first)} + {n - 1} × ({fmt_number(d)}) = {fmt_number(value)}."
+    )
     return value

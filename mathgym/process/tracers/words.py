@@ -5,6 +5,7 @@ The word-problem steps name people, goods and containers that the parameters do 
 appear, and :func:`substitute_numbers` writes them into the reference step's own wording. On a clean
 tape the numbers must equal the reference's, which the tracers' self-check confirms.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,7 +53,7 @@ def substitute_numbers(text: str, values: Sequence[Any], *, money: str = "plain"
             written = fmt_money(value) if money == "fmt" else "$" + fmt_decimal(value)
         else:
             written = fmt_decimal(value)  # raises ValueError for a non-terminating decimal
-        out.append(text[last:match.start()] + written)
+        out.append(text[last : match.start()] + written)
         last = match.end()
     return "".join(out) + text[last:]
 
@@ -84,24 +85,35 @@ def trace_percentages(problem: Problem, tape: Tape) -> None:
         product = tape.calc("mul", p, copied, kinds=(SLIP, "wrong_operation"))
         result = tape.calc("div", product.value, 100, kinds=(SLIP, "wrong_operation"))
         symbol = "×" if product.op == "mul" else {"add": "+", "div": "÷"}[product.op]
-        tape.emit(f"{fmt_decimal(p)} {symbol} {copied} = {fmt_decimal(product.value)}, and {fmt_decimal(product.value)} "
-                  f"{'÷' if result.op == 'div' else '×'} 100 = {fmt_decimal(result.value)}.")
+        tape.emit(
+            f"{fmt_decimal(p)} {symbol} {copied} = {fmt_decimal(product.value)}, and {fmt_decimal(product.value)} "
+            f"{'÷' if result.op == 'div' else '×'} 100 = {fmt_decimal(result.value)}."
+        )
         answer = fmt_decimal(result.value)
     elif kind == "what":
         part, whole = Fraction(params["part"]), params["whole"]
         tape.emit(f"The fraction is {fmt_decimal(part)} ÷ {whole}.")
         value = tape.value(part / whole * 100, alternatives=[part / whole, Fraction(whole) / part * 100])
         answer = fmt_decimal(value)
-        tape.emit(f"{fmt_decimal(part)} ÷ {whole} × 100 = {answer}, so {fmt_decimal(part)} is {answer}% of {whole}.")
+        tape.emit(
+            f"{fmt_decimal(part)} ÷ {whole} × 100 = {answer}, so {fmt_decimal(part)} is {answer}% of {whole}."
+        )
     elif kind == "change":
         old, new, word = params["old"], Fraction(params["new"]), params["direction"]
         up = word == "increase"
-        calc = tape.calc("sub", new, old, kinds=(SLIP, SIGN)) if up else tape.calc("sub", old, new, kinds=(SLIP, SIGN))
+        calc = (
+            tape.calc("sub", new, old, kinds=(SLIP, SIGN))
+            if up
+            else tape.calc("sub", old, new, kinds=(SLIP, SIGN))
+        )
         diff = calc.value
         if diff <= 0:
             raise InjectionSkipped("the change must stay positive")
-        tape.emit(f"The change is {fmt_money(new)} - {fmt_money(old)}, an {word} of {fmt_money(diff)}." if up else
-                  f"The change is {fmt_money(old)} - {fmt_money(new)}, a {word} of {fmt_money(diff)}.")
+        tape.emit(
+            f"The change is {fmt_money(new)} - {fmt_money(old)}, an {word} of {fmt_money(diff)}."
+            if up
+            else f"The change is {fmt_money(old)} - {fmt_money(new)}, a {word} of {fmt_money(diff)}."
+        )
         value = tape.value(Fraction(diff) / old * 100, alternatives=[Fraction(diff) / new * 100])
         answer = fmt_decimal(value)
         tape.emit(f"As a percent of the original price: {fmt_decimal(diff)} ÷ {old} × 100 = {answer}.")
@@ -111,16 +123,22 @@ def trace_percentages(problem: Problem, tape: Tape) -> None:
         tape.emit(f"After a {_pct(p)} discount the price is {_pct(rest)} of the original.")
         value = tape.value(sale / (Fraction(rest) / 100), alternatives=[sale * (100 + p) / 100])
         answer = fmt_decimal(value)
-        tape.emit(f"So the original price is {fmt_decimal(sale)} ÷ ({fmt_decimal(rest)}/100) = {answer} dollars.")
+        tape.emit(
+            f"So the original price is {fmt_decimal(sale)} ÷ ({fmt_decimal(rest)}/100) = {answer} dollars."
+        )
     elif kind == "successive":
         original, up, down = params["original"], Fraction(params["up"]), Fraction(params["down"])
         raise_factor = tape.calc("add", 100, up, kinds=(SLIP, SIGN)).value
         raised = tape.value(Fraction(original * raise_factor, 100), kinds=(SLIP,))
-        tape.emit(f"After the {_pct(up)} increase: {original} × {fmt_decimal(raise_factor)}/100 = {fmt_decimal(raised)}.")
+        tape.emit(
+            f"After the {_pct(up)} increase: {original} × {fmt_decimal(raise_factor)}/100 = {fmt_decimal(raised)}."
+        )
         lower_factor = tape.calc("sub", 100, down, kinds=(SLIP, SIGN)).value
         value = tape.value(raised * lower_factor / 100, kinds=(SLIP,))
         answer = fmt_decimal(value)
-        tape.emit(f"After the {_pct(down)} decrease: {fmt_decimal(raised)} × {fmt_decimal(lower_factor)}/100 = {answer}.")
+        tape.emit(
+            f"After the {_pct(down)} decrease: {fmt_decimal(raised)} × {fmt_decimal(lower_factor)}/100 = {answer}."
+        )
     else:
         raise UnsupportedProblem(f"unknown percentage kind {kind!r}")
     tape.emit(boxed(answer))
@@ -161,7 +179,9 @@ def trace_unit_rate(problem: Problem, tape: Tape) -> None:
         if per_block.denominator != 1:
             raise InjectionSkipped("the wrong rate is not a whole number per block")
         shown_as_decimal = Fraction(int(numbers[2]), block).denominator in (1, 2, 4, 5)
-        _emit_numbers(tape, reference, [done1, t1, rate] if shown_as_decimal else [done1, t1, per_block, block])
+        _emit_numbers(
+            tape, reference, [done1, t1, rate] if shown_as_decimal else [done1, t1, per_block, block]
+        )
         answer = tape.value(t2 * rate, kinds=(SLIP,))
         _emit_numbers(tape, reference, [t2, t2, per_block, block, answer])
     elif kind == "recipe":
@@ -200,7 +220,9 @@ def _count(value: Any) -> int:
     return int(value)
 
 
-def _word_step(tape: Tape, reference: list[str], op: str, args: list[int], value: int, facts: dict[str, int]) -> int:  # noqa: C901  (one branch per word operation)
+def _word_step(  # noqa: C901  (one branch per word operation)
+    tape: Tape, reference: list[str], op: str, args: list[int], value: int, facts: dict[str, int]
+) -> int:
     """One story action: its numbers written into the reference step; returns the new running value."""
     emit = lambda numbers: _emit_numbers(tape, reference, numbers)  # noqa: E731
     if op in ("add", "bonus"):

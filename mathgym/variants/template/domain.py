@@ -92,7 +92,6 @@ class _Domain:
         return [split_element(e) for e in self.population]
 
 
-
 class TemplateBase:
     """State shared by the parsing, search, default-solving and rendering parts of
     :class:`~mathgym.variants.template.GSMTemplate`, and the primitives they all use."""
@@ -119,8 +118,9 @@ class TemplateBase:
     _static_domains: dict[int, _Domain]
 
     def _compile(self, source: str, exact: bool = False) -> CompiledExpression:
-        return compile_expression(_strip_dollars(source), self.functions, variables=self.variables | {"ans"},
-                                  exact=exact)
+        return compile_expression(
+            _strip_dollars(source), self.functions, variables=self.variables | {"ans"}, exact=exact
+        )
 
     def _domain(self, line_index: int, env: Mapping[str, Any]) -> _Domain:
         line = self.lines[line_index]

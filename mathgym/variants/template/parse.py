@@ -64,8 +64,17 @@ class TemplateParsing(TemplateBase):
                 last = defined[target] == definitions[target]
                 internal.append(target if last else f"{target}__{defined[target]}")
             list_names = [n for n in re.findall(r"\b([A-Za-z_]\w*)\b", source) if n in self.lists]
-            self.lines.append(InitLine(tuple(internal), numeric, expr, frozenset(current[n] for n in reads), source,
-                                       list_names[0] if list_names else None, renames))
+            self.lines.append(
+                InitLine(
+                    tuple(internal),
+                    numeric,
+                    expr,
+                    frozenset(current[n] for n in reads),
+                    source,
+                    list_names[0] if list_names else None,
+                    renames,
+                )
+            )
             current.update(zip(targets, internal))
         self.variables |= {t for line in self.lines for t in line.targets}
         self.line_of = {t: i for i, line in enumerate(self.lines) for t in line.targets}

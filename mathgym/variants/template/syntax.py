@@ -75,8 +75,9 @@ def _items(section: str) -> list[str]:
     return items
 
 
-_TRUNCATING_CALLS = frozenset(("int", "round", "floor", "ceil", "math.floor", "math.ceil", "np.floor", "np.ceil",
-                               "np.round"))
+_TRUNCATING_CALLS = frozenset(
+    ("int", "round", "floor", "ceil", "math.floor", "math.ceil", "np.floor", "np.ceil", "np.round")
+)
 
 
 def _truncates(tree: ast.AST) -> bool:

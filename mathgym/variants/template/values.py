@@ -184,8 +184,11 @@ def split_element(element: Any) -> tuple[str, Any]:
     """``(display text, value)`` of a list element: ``("a third", 1/3)`` stays (the value remembers its text),
     a pair whose text part is a number shows that number (``(5, 5)`` → ``("5", 5)``), ``5`` becomes
     ``("5", 5)``."""
-    if isinstance(element, tuple) and len(element) == 2 and (
-            isinstance(element[0], str) or (_is_number(element[0]) and _is_number(element[1]))):
+    if (
+        isinstance(element, tuple)
+        and len(element) == 2
+        and (isinstance(element[0], str) or (_is_number(element[0]) and _is_number(element[1])))
+    ):
         text = element[0] if isinstance(element[0], str) else format_number(element[0])
         return text, labelled(text, element[1])
     if isinstance(element, str):
