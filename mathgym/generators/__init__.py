@@ -5,6 +5,7 @@ Every generator is one class in one of these modules; subclassing
 Use them through :class:`mathgym.sources.ProceduralSource` (``ProceduralSource("Arithmetic", level=2)``)
 or a :class:`mathgym.curriculum.Curriculum`.
 """
+
 # importing the modules registers their generators
 from mathgym.generators import (  # noqa: F401
     arithmetic,

@@ -6,6 +6,7 @@ division is always a single number, so the division can be made exact (integer m
 among the divisors of the left operand's value. Evaluation is exact (:class:`fractions.Fraction`);
 the reference solution reduces one operation at a time in the usual order.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -86,8 +87,9 @@ def _flat(rng: np.random.Generator, leaves: int, ops: tuple[str, ...], leaf: Lea
     return tree
 
 
-def random_tree(rng: np.random.Generator, leaves: int, ops: tuple[str, ...], leaf: LeafFn, *,
-                nested: bool) -> Node:
+def random_tree(
+    rng: np.random.Generator, leaves: int, ops: tuple[str, ...], leaf: LeafFn, *, nested: bool
+) -> Node:
     return (_nested if nested else _flat)(rng, leaves, ops, leaf)
 
 
@@ -96,7 +98,7 @@ def _divisors_upto(n: int, limit: int) -> list[int]:
     top = min(n, limit)
     if top < 2:
         return []
-    if n < 2 ** 62:  # vectorised trial division (the limit is at most 10^6 - 1: 6-digit numbers)
+    if n < 2**62:  # vectorised trial division (the limit is at most 10^6 - 1: 6-digit numbers)
         candidates = np.arange(2, top + 1, dtype=np.int64)
         return [int(d) for d in candidates[n % candidates == 0]]
     return [d for d in range(2, top + 1) if n % d == 0]
@@ -134,8 +136,9 @@ def _leaf_text(value: Fraction, parent_op: str | None, is_right: bool, fraction_
     return text
 
 
-def render(node: Node, *, fraction_style: bool = False, parent_op: str | None = None,
-           is_right: bool = False) -> str:
+def render(
+    node: Node, *, fraction_style: bool = False, parent_op: str | None = None, is_right: bool = False
+) -> str:
     """The expression as shown in prompts and solution steps (× and ÷, minimal parentheses)."""
     if node.is_leaf:
         return _leaf_text(node.value, parent_op, is_right, fraction_style)
@@ -175,6 +178,7 @@ def solve_steps(tree: Node, explain: Explain, *, fraction_style: bool = False) -
         if tree.is_leaf:
             steps.append(f"{working}.")
         else:
-            steps.append(f"{working}, so the expression becomes "
-                         f"{render(tree, fraction_style=fraction_style)}.")
+            steps.append(
+                f"{working}, so the expression becomes {render(tree, fraction_style=fraction_style)}."
+            )
     return steps

@@ -9,6 +9,7 @@ canonical, plain-text form that the verifier parses:
 * expressions in sympy's order with ``^`` for powers and ``*`` for products: ``x^2 + 2*x + 1``,
   ``ln(x)`` for the natural logarithm, ``exp(2*x)``, ``sqrt(3)``, ``pi``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -67,12 +68,12 @@ def fmt_decimal(value: int | Fraction) -> str:
     sign = "-" if value < 0 else ""
     value = abs(value)
     digits = 0
-    while (value * 10 ** digits).denominator != 1:
+    while (value * 10**digits).denominator != 1:
         digits += 1
-    scaled = (value * 10 ** digits).numerator
+    scaled = (value * 10**digits).numerator
     if digits == 0:
         return f"{sign}{scaled}"
-    whole, frac = divmod(scaled, 10 ** digits)
+    whole, frac = divmod(scaled, 10**digits)
     return f"{sign}{whole}.{str(frac).rjust(digits, '0')}"
 
 

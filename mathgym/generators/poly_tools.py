@@ -3,6 +3,7 @@
 Used by the Quadratic and Polynomial generators to build problems from chosen factors and to write
 the factoring steps a student would take (common factor, then the rational root theorem).
 """
+
 from __future__ import annotations
 
 import math
@@ -100,8 +101,10 @@ def rational_root_factorization(coeffs: list[int]) -> tuple[int, list[LinearFact
         steps.append(f"x is a factor of every term: take it out, leaving {implicit(fmt_poly(poly))}.")
     while len(poly) > 2:
         lead, const = poly[-1], poly[0]
-        candidates = sorted({Fraction(sign * p, q) for p in _divisors(const) for q in _divisors(lead)
-                             for sign in (1, -1)}, key=lambda r: (abs(r), r < 0))
+        candidates = sorted(
+            {Fraction(sign * p, q) for p in _divisors(const) for q in _divisors(lead) for sign in (1, -1)},
+            key=lambda r: (abs(r), r < 0),
+        )
         root = next((r for r in candidates if evaluate(poly, r) == 0), None)
         if root is None:
             break
@@ -109,9 +112,11 @@ def rational_root_factorization(coeffs: list[int]) -> tuple[int, list[LinearFact
         before = fmt_poly(poly)
         poly = divide_linear(poly, factor)
         factors.append(factor)
-        steps.append(f"x = {fmt_number(root)} is a root of {implicit(before)} (rational root theorem), so "
-                     f"{implicit(fmt_factor(factor))} is a factor: {implicit(before)} = "
-                     f"{implicit(fmt_factor(factor))}({implicit(fmt_poly(poly))}).")
+        steps.append(
+            f"x = {fmt_number(root)} is a root of {implicit(before)} (rational root theorem), so "
+            f"{implicit(fmt_factor(factor))} is a factor: {implicit(before)} = "
+            f"{implicit(fmt_factor(factor))}({implicit(fmt_poly(poly))})."
+        )
     if len(poly) == 2:
         if poly[1] < 0:  # keep factors with a positive x coefficient
             poly = [-poly[0], -poly[1]]

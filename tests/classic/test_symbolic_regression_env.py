@@ -1,4 +1,5 @@
 """SymbolicRegression: the Nguyen table, data sampling, scoring, constraint masks and env conformance."""
+
 from __future__ import annotations
 
 import warnings
@@ -24,13 +25,18 @@ from mathgym.envs.classic.symbolic_regression.tokens import (
 IDS = [f"mathgym/SymbolicRegression-Nguyen{k}-v0" for k in range(1, 13)]
 # the table of the issue (DSO's definitions): expression, variables, train sampling
 TABLE = {
-    1: ("x1**3 + x1**2 + x1", 1, "U[-1,1,20]"), 2: ("x1**4 + x1**3 + x1**2 + x1", 1, "U[-1,1,20]"),
+    1: ("x1**3 + x1**2 + x1", 1, "U[-1,1,20]"),
+    2: ("x1**4 + x1**3 + x1**2 + x1", 1, "U[-1,1,20]"),
     3: ("x1**5 + x1**4 + x1**3 + x1**2 + x1", 1, "U[-1,1,20]"),
     4: ("x1**6 + x1**5 + x1**4 + x1**3 + x1**2 + x1", 1, "U[-1,1,20]"),
-    5: ("sin(x1**2)*cos(x1) - 1", 1, "U[-1,1,20]"), 6: ("sin(x1) + sin(x1 + x1**2)", 1, "U[-1,1,20]"),
-    7: ("log(x1 + 1) + log(x1**2 + 1)", 1, "U[0,2,20]"), 8: ("sqrt(x1)", 1, "U[0,4,20]"),
-    9: ("sin(x1) + sin(x2**2)", 2, "U[0,1,20]"), 10: ("2*sin(x1)*cos(x2)", 2, "U[0,1,20]"),
-    11: ("x1**x2", 2, "U[0,1,20]"), 12: ("x1**4 - x1**3 + x2**2/2 - x2", 2, "U[0,1,20]"),
+    5: ("sin(x1**2)*cos(x1) - 1", 1, "U[-1,1,20]"),
+    6: ("sin(x1) + sin(x1 + x1**2)", 1, "U[-1,1,20]"),
+    7: ("log(x1 + 1) + log(x1**2 + 1)", 1, "U[0,2,20]"),
+    8: ("sqrt(x1)", 1, "U[0,4,20]"),
+    9: ("sin(x1) + sin(x2**2)", 2, "U[0,1,20]"),
+    10: ("2*sin(x1)*cos(x2)", 2, "U[0,1,20]"),
+    11: ("x1**x2", 2, "U[0,1,20]"),
+    12: ("x1**4 - x1**3 + x2**2/2 - x2", 2, "U[0,1,20]"),
 }
 
 
