@@ -22,13 +22,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mathgym.parallel import keep_busy, watch_parent
+from mathgym.parallel import run_parallel
 from mathgym.seeding import derive_seed
 
 BACKENDS = ("process", "ray", "serial")
@@ -369,15 +368,17 @@ def run_sweep(
 
         chunks = _chunks(todo)
         kwargs = {k: dict(v) for k, v in dict(spec.agent_kwargs).items()}
-        if backend == "serial" or (backend == "process" and workers == 1):
-            start_bar()
-            for chunk in chunks:
-                store_rows(run_chunk(chunk, spec.mode, data, kwargs, throttle))
-        elif backend == "process":
-            _run_pool(chunks, workers, (spec.mode, data, kwargs, throttle), store_rows, start_bar)
-        else:
-            start_bar()
-            _run_ray(chunks, workers, (spec.mode, data, kwargs, throttle), store_rows)
+        # fork is fast (workers inherit the imports); workers never touch the store, and they are all forked
+        # at the first submit, before the progress bar starts its monitor thread. One worker runs in here.
+        run_parallel(
+            run_chunk,
+            [(chunk, spec.mode, data, kwargs, throttle) for chunk in chunks],
+            workers=1 if backend == "serial" else workers,
+            backend="ray" if backend == "ray" else "local",
+            on_result=store_rows,
+            start_method="fork",
+            started=start_bar,
+        )
         start_bar()
         bars[0].close()
         if run.count() >= len(items):
@@ -387,73 +388,6 @@ def run_sweep(
         )
     finally:
         db.close()
-
-
-#: what every chunk runs with besides its items: ``run_chunk``'s mode, data_dir, agent_kwargs, throttle
-ChunkArgs = tuple[str, str | None, Mapping[str, Mapping[str, Any]], float]
-
-
-def _run_pool(
-    chunks: list[list[WorkItem]],
-    workers: int,
-    args: ChunkArgs,
-    store_rows: Callable[[list[dict[str, Any]]], None],
-    started: Callable[[], None] | None = None,
-) -> None:
-    import multiprocessing as mp
-
-    # fork is fast (workers inherit the imports); elsewhere spawn. Workers never touch the store, and
-    # they are all forked at the first submit, before the progress bar starts its monitor thread.
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, max(1, len(chunks))),
-        mp_context=context,
-        initializer=watch_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
-        keep_busy(
-            chunks,
-            workers,
-            submit=lambda chunk: pool.submit(run_chunk, chunk, *args),
-            wait_some=lambda pending: wait(pending, return_when=FIRST_COMPLETED),
-            result=Future.result,
-            on_result=store_rows,
-            started=started,
-        )
-
-
-def _run_ray(
-    chunks: list[list[WorkItem]],
-    workers: int,
-    args: ChunkArgs,
-    store_rows: Callable[[list[dict[str, Any]]], None],
-) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise ImportError("backend='ray' needs Ray: pip install -e '.[ray]'") from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(
-            num_cpus=workers,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-            runtime_env={"env_vars": {k: v for k, v in os.environ.items() if k.startswith("MATHGYM_")}},
-        )
-    try:
-        remote = ray.remote(num_cpus=1)(run_chunk)
-        keep_busy(
-            chunks,
-            workers,
-            submit=lambda chunk: remote.remote(chunk, *args),
-            wait_some=lambda pending: ray.wait(pending, num_returns=1),
-            result=ray.get,
-            on_result=store_rows,
-        )
-    finally:
-        if started_here:
-            ray.shutdown()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
