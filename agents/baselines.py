@@ -82,6 +82,6 @@ def reference_steps(problem: Problem) -> list[str]:
 
     steps = [s for s in problem.solution if s.strip()]
     if not steps or extract_answer(steps[-1]) is None:
-        steps.append(boxed(problem.answer))
+        steps.append(boxed(problem.answer))  # type: ignore[arg-type]
     # a step before the last that already states an answer would end a step-level episode early
     return [s for s in steps[:-1] if extract_answer(s) is None] + steps[-1:]

@@ -106,7 +106,9 @@ def held_out_problems(level: int, n: int) -> list[Problem]:
     from mathgym.sources.procedural import ProceduralSource
 
     source = ProceduralSource("LinearEquation", seed=derive_seed("mathgym.demo.eval") % 2**31, level=level)
-    problems, seen, index = [], set(), 0
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    index = 0
     while len(problems) < n:
         problem = source[index]
         index += 1

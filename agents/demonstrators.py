@@ -51,7 +51,7 @@ class CountdownSolverAgent(Agent):
                     for op_index, op in enumerate(OPERATORS):
                         if op in "+*" and i > j:
                             continue
-                        result = apply(op, values[i], values[j])
+                        result = apply(op, values[i], values[j])  # type: ignore[arg-type]
                         if result is None:
                             continue
                         after = list(values)

@@ -337,12 +337,13 @@ class PriorityQueue:
                 _, _, dropped = heapq.heappop(self._heap)
                 del self._rows[dropped]
 
-    def arrays(self) -> tuple[np.ndarray, ...] | None:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """``(actions, parents, siblings, masks, lengths)`` of the queued expressions (``None``: empty)."""
         if not self._heap:
             return None
         rows = [self._rows[key] for _, _, key in self._heap]
-        return tuple(np.stack([row[k] for row in rows]) for k in range(5))
+        actions, parents, siblings, masks, lengths = (np.stack([row[k] for row in rows]) for k in range(5))
+        return actions, parents, siblings, masks, lengths
 
     def best(self) -> list[tuple[float, tuple[int, ...]]]:
         """``(reward, tokens)`` pairs, best first."""
@@ -435,7 +436,7 @@ def run(config: DSOConfig, *, verbose: bool = False) -> DSOResult:
         if verbose:
             print(
                 f"{config.benchmark} seed {config.seed}: {evaluated:>8} expressions  best {best[0]:.4f}  "
-                f"R_eps {threshold:.4f}  {best_env_row[1]}",
+                f"R_eps {threshold:.4f}  {best_env_row[1]}",  # type: ignore[index]
                 flush=True,
             )
         if first_success is not None and config.stop_on_success:

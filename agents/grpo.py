@@ -34,14 +34,17 @@ import argparse
 import dataclasses
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mathgym.agents.llm.chat import ObservationFormat
 from mathgym.agents.llm.rollout import RolloutDriver, Trajectory
 from mathgym.agents.llm.types import Sampling
 from mathgym.seeding import derive_seed
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass
@@ -99,9 +102,24 @@ class GRPOConfig:
     """system message of the chat format"""
 
 
+class CausalLM(Protocol):
+    """What GRPO needs of the model it trains: a torch module (a transformers causal LM) whose call with
+    ``input_ids`` and ``attention_mask`` returns an output whose ``.logits`` are ``(batch, length, vocab)``."""
+
+    def __call__(self, *, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any: ...
+
+    def parameters(self) -> Iterator[torch.nn.Parameter]: ...
+
+    def state_dict(self) -> Mapping[str, Any]: ...
+
+    def train(self, mode: bool = True) -> Any: ...
+
+    def eval(self) -> Any: ...
+
+
 # ------------------------------------------------------------------------------------------ helpers
 def token_logprobs(
-    model: Any, samples: list[tuple[list[int], list[int]]], pad_id: int, temperature: float = 1.0
+    model: CausalLM, samples: list[tuple[list[int], list[int]]], pad_id: int, temperature: float = 1.0
 ) -> tuple[Any, Any]:
     """Log-probabilities of each completion token given its prompt, as a padded ``(B, T)`` tensor and mask.
 
@@ -238,7 +256,7 @@ def evaluate(
 @dataclass
 class GRPOResult:
     history: list[dict[str, float]]
-    model: Any
+    model: CausalLM
     tokenizer: Any
     last_trajectories: list[Trajectory] = field(default_factory=list)
     last_advantages: list[float] = field(default_factory=list)
@@ -248,7 +266,7 @@ class GRPOResult:
 def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL writes its loop)
     config: GRPOConfig,
     *,
-    model: Any = None,
+    model: CausalLM | None = None,
     tokenizer: Any = None,
     policy: Any = None,
     log: Callable[[dict[str, float]], None] | None = print,
@@ -448,7 +466,7 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
 def _parse_args() -> GRPOConfig:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for f in dataclasses.fields(GRPOConfig):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
         flag = "--" + f.name.replace("_", "-")
         if isinstance(default, bool):
             parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=default)

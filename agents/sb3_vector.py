@@ -75,7 +75,7 @@ class GymnasiumVecEnv(VecEnv):
     def reset(self) -> np.ndarray:
         seeds = self._seeds
         seed = seeds if any(s is not None for s in seeds) else None
-        obs, _ = self.venv.reset(seed=seed)
+        obs, _ = self.venv.reset(seed=seed)  # type: ignore[arg-type]
         self._reset_seeds()
         self._reset_options()
         return obs
@@ -93,7 +93,7 @@ class GymnasiumVecEnv(VecEnv):
             for i in np.flatnonzero(done):
                 infos[i]["terminal_observation"] = obs[i].copy()
                 infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
-                if success is not None and has_success[i]:
+                if success is not None and has_success[i]:  # type: ignore[index]
                     infos[i]["is_success"] = bool(success[i])
             fresh, _ = self.venv.reset(options={"reset_mask": done})
             obs = np.where(done.reshape((-1,) + (1,) * (obs.ndim - 1)), fresh, obs)
@@ -114,7 +114,7 @@ class GymnasiumVecEnv(VecEnv):
     ) -> list[Any]:
         selected = list(self._get_indices(indices))
         if method_name == "action_masks":  # one batched call serves every sub-env
-            masks = self.venv.action_masks()
+            masks = self.venv.action_masks()  # type: ignore[attr-defined]
             return [masks[i] for i in selected]
         result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
         return [result for _ in selected]

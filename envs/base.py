@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import gymnasium as gym
 
@@ -39,7 +39,7 @@ class MathgymEnv(gym.Env[ObsType, ActType]):
     :raises ValueError: ``render_mode`` is not one the env supports.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "human"]}
+    metadata: dict[str, Any] = {"render_modes": ["ansi", "human"]}
 
     def __init__(self, render_mode: str | None = None) -> None:
         super().__init__()

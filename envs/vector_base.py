@@ -17,7 +17,7 @@ same way, so each writes only its state, rules and observations:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium.utils import seeding
@@ -35,7 +35,7 @@ class ArrayVectorEnv(VectorEnv):
     :raises ValueError: ``num_envs < 1``, ``SAME_STEP`` autoreset, or a ``reward`` argument.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -105,7 +105,7 @@ class ArrayVectorEnv(VectorEnv):
     def _check_actions(self, actions: Any) -> np.ndarray:
         """``actions`` as an int array of shape ``(num_envs,)``, each inside the single action space."""
         actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
-        n = int(self.single_action_space.n)
+        n = int(self.single_action_space.n)  # type: ignore[attr-defined]
         if actions.min(initial=0) < 0 or actions.max(initial=0) >= n:
             raise ValueError(f"actions must lie in [0, {n}), got {actions}")
         return actions

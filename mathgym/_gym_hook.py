@@ -39,7 +39,7 @@ class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder):
                 print(f"mathgym: could not register environments: {exc!r}", file=sys.stderr)
             _load_plugins_from_environment()
 
-        spec.loader.exec_module = exec_module
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
 
 

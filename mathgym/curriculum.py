@@ -185,7 +185,7 @@ class Curriculum:
             spec = json.loads(Path(spec).read_text())
         elif isinstance(spec, str):
             spec = json.loads(spec)
-        spec = dict(spec)
+        spec = dict(spec)  # type: ignore[arg-type]
         for key in spec:
             if key not in _SPEC_KEYS:
                 close = difflib.get_close_matches(key, _SPEC_KEYS, n=1)
@@ -270,10 +270,10 @@ class Curriculum:
         if len(self._outcomes) < self.min_samples:
             return 0
         accuracy = self.accuracy
-        if accuracy >= self.promote_at and self._level < self.num_levels - 1:
+        if accuracy >= self.promote_at and self._level < self.num_levels - 1:  # type: ignore[operator]
             self.set_level(self._level + 1)
             return 1
-        if self.demote_at is not None and accuracy <= self.demote_at and self._level > 0:
+        if self.demote_at is not None and accuracy <= self.demote_at and self._level > 0:  # type: ignore[operator]
             self.set_level(self._level - 1)
             return -1
         return 0
@@ -343,8 +343,8 @@ class CurriculumSource(Source):
 
     Any env that takes a :class:`~mathgym.sources.base.Source` can serve a curriculum through it, e.g.
     ``gymnasium.make("mathgym/Math-v0", source=curriculum.as_source())``. Envs that know about
-    curricula report each finished episode with :meth:`record_outcome` (a duck-typed hook: envs call
-    it when the source has it).
+    curricula report each finished episode with :meth:`record_outcome` (the
+    :class:`~mathgym.sources.base.RecordsOutcomes` protocol: envs call it when the source has it).
 
     :param curriculum: the curriculum to follow.
     :param seed: the procedural seed of the level sources (default: the curriculum's ``seed``).

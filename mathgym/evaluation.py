@@ -101,7 +101,8 @@ def run_episodes(
     ):
         started = time.perf_counter()
         obs, info = env.reset(seed=seed if episode == 0 else None)
-        actions, total, components = [], 0.0, {}
+        actions, total = [], 0.0
+        components: dict[str, float] = {}
         terminated = truncated = False
         while not (terminated or truncated):
             action = agent.act(obs, info)

@@ -29,7 +29,7 @@ class UnicodeText(spaces.Text):
     def __init__(
         self, max_length: int, *, min_length: int = 0, seed: int | np.random.Generator | None = None
     ) -> None:
-        super().__init__(max_length=max_length, min_length=min_length, charset=_SAMPLE_ALPHABET, seed=seed)
+        super().__init__(max_length=max_length, min_length=min_length, charset=_SAMPLE_ALPHABET, seed=seed)  # type: ignore[arg-type]
 
     def contains(self, x: Any) -> bool:
         return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
@@ -70,12 +70,12 @@ def _text_of(points: np.ndarray) -> str:
 
 
 @flatten.register(UnicodeText)
-def _flatten_unicode_text(space: UnicodeText, x: str) -> np.ndarray:
+def _flatten_unicode_text(space: UnicodeText, x: str) -> np.ndarray:  # type: ignore[misc]
     return _code_points(space, x)
 
 
 @unflatten.register(UnicodeText)
-def _unflatten_unicode_text(space: UnicodeText, x: np.ndarray) -> str:
+def _unflatten_unicode_text(space: UnicodeText, x: np.ndarray) -> str:  # type: ignore[misc]
     return _text_of(np.asarray(x, dtype=np.int32))
 
 

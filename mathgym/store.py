@@ -156,7 +156,7 @@ class Store:
                     f"run {rid!r} already exists in {self.path} with a different config; "
                     "choose another run id or the same arguments"
                 )
-        return Run(self, rid, config)
+        return Run(self, rid, config)  # type: ignore[arg-type]
 
     def runs(self) -> list[dict[str, Any]]:
         out = []
@@ -174,7 +174,7 @@ class Store:
     def done_keys(self, run_id: str) -> set[Key]:
         """Keys ``(agent, env, family, variant, seed, episode)`` already stored for a run."""
         sql = f"SELECT {', '.join(KEY_COLUMNS)} FROM episodes WHERE run_id=?"
-        return {tuple(r) for r in self._conn.execute(sql, (run_id,))}  # type: ignore[misc]
+        return {tuple(r) for r in self._conn.execute(sql, (run_id,))}
 
     def finish_run(self, run_id: str) -> None:
         """Mark a run finished."""

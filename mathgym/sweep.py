@@ -229,7 +229,8 @@ def run_episode(
         return row
     agent.reset(seed=derive_seed("mathgym.sweep.agent", item.agent, item.family, item.variant, item.seed))
     actions: list[str] = []
-    total, components = 0.0, {}
+    total = 0.0
+    components: dict[str, float] = {}
     terminated = truncated = False
     while not (terminated or truncated):
         action = agent.act(obs, info)

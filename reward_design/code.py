@@ -128,7 +128,7 @@ def check_code(code: str | None, spec: RewardViewSpec | None = None) -> CodeChec
                 known = ", ".join(sorted(names[param]))
                 return CodeCheck(
                     False,
-                    f"reads unknown field {field_name!r} of {param} (line {node.lineno}); "
+                    f"reads unknown field {field_name!r} of {param} (line {node.lineno}); "  # type: ignore[attr-defined]
                     f"known fields: {known}",
                 )
     return CodeCheck(True)

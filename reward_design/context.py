@@ -152,7 +152,7 @@ def describe_env(env_id: str, *, include_example: bool = True, **env_kwargs: Any
                 f"{env_id} has no reward view, so reward code cannot read its state; ids that "
                 f"have one: {', '.join(reward_design_ids()[:12])}, ..."
             )
-        spec = env.unwrapped.reward_view_spec
+        spec = env.unwrapped.reward_view_spec  # type: ignore[attr-defined]
         limit = getattr(env.spec, "max_episode_steps", None) if env.spec is not None else None
         return EnvContext(
             env_id=env_id,
@@ -173,7 +173,7 @@ def reward_design_ids() -> list[str]:
 
     from mathgym.envs.registration import mathgym_ids
 
-    out = []
+    out: list[str] = []
     for env_id in mathgym_ids():
         entry = gym.spec(env_id).entry_point
         try:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from mathgym.reward_design.executor import RewardExecutor
 from mathgym.reward_design.transitions import Episode
@@ -43,15 +44,15 @@ class PrefilterResult:
         return asdict(self)
 
 
-def preference_accuracy(returns: Sequence[float], successes: Sequence[bool]) -> float | None:
+def preference_accuracy(returns: npt.ArrayLike, successes: npt.ArrayLike) -> float | None:
     """Share of (success, failure) pairs whose success has the higher return (ties count 0.5).
 
     ``None`` when the pool has no success or no failure. Exact and O(n log n): each success is compared
     with all failures through the sorted failure returns.
     """
-    returns = np.asarray(returns, dtype=np.float64)
+    values = np.asarray(returns, dtype=np.float64)
     labels = np.asarray(successes, dtype=bool)
-    good, bad = returns[labels], np.sort(returns[~labels])
+    good, bad = values[labels], np.sort(values[~labels])
     if good.size == 0 or bad.size == 0:
         return None
     below = np.searchsorted(bad, good, side="left")
@@ -78,7 +79,7 @@ def prefilter(
     """
     successes = [e.success for e in pool]
     n_good = sum(successes)
-    counts = {"successes": n_good, "failures": len(pool) - n_good}
+    counts: dict[str, Any] = {"successes": n_good, "failures": len(pool) - n_good}
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
     result = executor.evaluate(code, [t for e in pool for t in e.transitions])

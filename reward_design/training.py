@@ -195,7 +195,7 @@ def _checked(result: Any, where: str) -> Any:
 def relabeling_buffer(base: type) -> type:
     """``base`` (an SB3 rollout buffer class) whose rewards are completed by a relabeler before GAE."""
 
-    class RelabelingRolloutBuffer(base):  # type: ignore[misc, valid-type]
+    class RelabelingRolloutBuffer(base):
         def __init__(self, *args: Any, relabel: RolloutRelabeler, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.relabel = relabel
@@ -428,13 +428,14 @@ def evaluate_policy(
 
     torch.manual_seed(derive_seed(HELDOUT_STREAM, "sampling", seed) % 2**63)
     env = ViewRecorder(gym.make(env_id, **env_kwargs))
-    successes, kept = 0, []
+    successes = 0
+    kept: list[dict[str, Any]] = []
     try:
         for i in range(episodes):
             obs, info = env.reset(seed=derive_seed(HELDOUT_STREAM, i) % 2**31)
             done = False
             while not done:
-                kwargs = {"action_masks": env.unwrapped.action_masks()} if masked else {}
+                kwargs = {"action_masks": env.unwrapped.action_masks()} if masked else {}  # type: ignore[attr-defined]
                 action, _ = model.predict(obs, deterministic=False, **kwargs)
                 obs, _, terminated, truncated, info = env.step(int(action))
                 done = terminated or truncated

@@ -95,7 +95,7 @@ def dataset_rows(env_id: str, n: int, seed: int = 0, **env_kwargs: Any) -> list[
     rows = []
     for i in range(n):
         obs, _info = env.reset(seed=derive_seed("mathgym.adapters.dataset", seed, i) % 2**31)
-        problem = env.unwrapped.problem
+        problem = env.unwrapped.problem  # type: ignore[attr-defined]
         rows.append(
             {
                 "prompt": str(obs),

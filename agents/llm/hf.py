@@ -51,7 +51,7 @@ class HFPolicy(Policy):
             try:
                 tokenizer = tokenizer or load_tokenizer(model)
                 model = AutoModelForCausalLM.from_pretrained(model, dtype=getattr(torch, dtype)).to(
-                    self.device
+                    self.device  # type: ignore[arg-type]
                 )
             except OSError as exc:
                 raise PolicyError(

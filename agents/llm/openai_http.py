@@ -183,7 +183,7 @@ class OpenAIPolicy(Policy):
         elif sampling.top_k:
             raise PolicyError("top_k is not part of the OpenAI API; use top_p, or a vLLM server")
         if is_chat(item):
-            payload["messages"] = [dict(m) for m in item]  # type: ignore[union-attr]
+            payload["messages"] = [dict(m) for m in item]  # type: ignore[arg-type]
             if continues_assistant(item):  # type: ignore[arg-type]
                 if not vllm:
                     raise PolicyError(

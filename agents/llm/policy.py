@@ -18,7 +18,7 @@ def as_batch(prompts_or_chats: PromptOrChat | Sequence[PromptOrChat]) -> list[Pr
     """One prompt string or one chat becomes a batch of one; a batch is returned as a list."""
     if isinstance(prompts_or_chats, str) or is_chat(prompts_or_chats):
         return [prompts_or_chats]  # type: ignore[list-item]
-    batch = list(prompts_or_chats)  # type: ignore[arg-type]
+    batch: list[PromptOrChat] = list(prompts_or_chats)  # type: ignore[arg-type]
     for item in batch:
         if not (isinstance(item, str) or is_chat(item)):
             raise TypeError(

@@ -242,7 +242,8 @@ class RolloutDriver:
         started = time.perf_counter()
         trajectories, observations, records = [], [], []
         for slot, env in enumerate(envs):
-            obs, info = env.reset(seed=seeds[slot], options=dict(options[slot]) if options[slot] else None)
+            slot_options = options[slot]
+            obs, info = env.reset(seed=seeds[slot], options=dict(slot_options) if slot_options else None)
             trajectories.append(Trajectory(slot, seeds[slot], str(obs), dict(info)))
             observations.append(str(obs))
             records.append("")

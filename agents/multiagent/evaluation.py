@@ -41,7 +41,7 @@ def play_match(
     :param options: reset options per episode (e.g. fixed deals), or ``None``.
     :returns: per agent ``{"mean_return", "win_rate"}`` (a win: a return above every other agent's).
     """
-    totals = {a: [] for a in policies}
+    totals: dict[str, list[float]] = {a: [] for a in policies}
     wins = dict.fromkeys(policies, 0)
     for episode in range(episodes):
         option = options[episode] if options is not None else None

@@ -37,7 +37,7 @@ def random_policy(seed: int = 0) -> SeatPolicy:
     def reseed(new_seed: int) -> None:
         state["rng"] = derive_rng("mathgym.multiagent.random_policy", new_seed)
 
-    act.reseed = reseed  # type: ignore[attr-defined]  (SingleAgentView.reset(seed=...) calls it)
+    act.reseed = reseed  # type: ignore[attr-defined]  # SingleAgentView.reset(seed=...) calls it
     return act
 
 
@@ -79,7 +79,7 @@ class SingleAgentView(gym.Env):
         space = self.env.observation_space(agent)
         self.observation_space = space["observation"]
         self.action_space = self.env.action_space(agent)
-        self._mask = np.ones(self.action_space.n, dtype=bool)
+        self._mask = np.ones(self.action_space.n, dtype=bool)  # type: ignore[attr-defined, type-var]
         self._seeded = False
 
     def _opponent(self, agent: str) -> SeatPolicy:

@@ -167,7 +167,8 @@ class MultiAgentRollout:
             )
         trajectories, observations, infos = [], [], []
         for slot, env in enumerate(envs):
-            obs, info = env.reset(seed=seeds[slot], options=dict(options[slot]) if options[slot] else None)
+            slot_options = options[slot]
+            obs, info = env.reset(seed=seeds[slot], options=dict(slot_options) if slot_options else None)
             trajectories.append(MultiAgentTrajectory(slot, seeds[slot], str(env.metadata.get("name", env))))
             observations.append(obs)
             infos.append(info)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mathgym.envs.base import MathgymEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.rewards.view import RewardViewSpec, ViewField, reward_source
-from mathgym.sources.base import Source, choose_problem
+from mathgym.sources.base import RecordsOutcomes, Source, choose_problem
 from mathgym.sources.registry import make_source
 from mathgym.spaces import UnicodeText
+
+if TYPE_CHECKING:
+    from mathgym.curriculum import Curriculum
 
 SINGLE_TURN_INSTRUCTION = "Solve the following problem. Put your final answer within \\boxed{}."
 STEP_INSTRUCTION = (
@@ -162,6 +166,10 @@ class MathEnv(MathgymEnv[str, str]):
     * v0: the initial version (mathgym 0.1.0).
     """
 
+    action_space: UnicodeText
+    observation_space: UnicodeText
+    source: Source
+
     metadata = {"render_modes": ["ansi", "human"]}
 
     def __init__(
@@ -175,7 +183,7 @@ class MathEnv(MathgymEnv[str, str]):
         max_action_length: int = 16_384,
         max_observation_length: int = 65_536,
         render_mode: str | None = None,
-        curriculum: Any = None,
+        curriculum: Curriculum | Mapping[str, Any] | str | Path | None = None,
         **source_kwargs: Any,
     ) -> None:
         if mode not in ("single", "step"):
@@ -236,7 +244,7 @@ class MathEnv(MathgymEnv[str, str]):
         )
         self.done = final
         self._verdict = verdict
-        if final and hasattr(self.source, "record_outcome"):  # curriculum sources step their schedule
+        if final and isinstance(self.source, RecordsOutcomes):  # curriculum sources step their schedule
             self.source.record_outcome(verdict)
         kind = "answer" if has_answer else "reasoning"
         info = self._info(kind, verdict=verdict, components=dict(out.components))

@@ -234,7 +234,7 @@ class SolverVerifier(Game):
                 self.solution_done = True
                 self._check_answer()
                 if self.step_labeler is not None:
-                    label = self.step_labeler(self.problem, list(self.steps))
+                    label = self.step_labeler(self.problem, list(self.steps))  # type: ignore[arg-type]
                     if label is not None:
                         self.label, self.label_exact = int(label), True
             return {}

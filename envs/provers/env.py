@@ -121,6 +121,9 @@ class ProverEnv(MathgymEnv[str, str]):
     * v0: the initial version (mathgym 0.1.0).
     """
 
+    action_space: UnicodeText
+    observation_space: UnicodeText
+
     metadata = {"render_modes": ["ansi", "human"]}
     prover_label = "the prover"
 
@@ -148,7 +151,7 @@ class ProverEnv(MathgymEnv[str, str]):
         super().__init__(render_mode)
         self.source = source
         is_factory = isinstance(backend, type) or not hasattr(backend, "step")
-        self.backend: ProverBackend = backend() if is_factory else backend  # type: ignore[operator]
+        self.backend: ProverBackend = backend() if is_factory else backend  # type: ignore[operator,assignment]
         self._owns_backend = is_factory if owns_backend is None else bool(owns_backend)
         self.mode = mode
         self.reward = build_proof_reward(reward, step_cost, error_penalty)

@@ -8,6 +8,7 @@ from typing import Any
 from mathgym.envs.math.env import MathEnv
 from mathgym.envs.tools.tool_math import SandboxedEnvMixin, tool_info
 from mathgym.rewards.base import Reward, StepContext
+from mathgym.sources.base import RecordsOutcomes
 
 POT_INSTRUCTION = (
     "Solve the following problem by writing a Python program (in a ```python block) that prints the final "
@@ -123,6 +124,7 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
         )
         lines = [line.strip() for line in result.stdout.splitlines() if line.strip()] if result.ok else []
         answer_text = lines[-1] if lines else ""
+        assert self.problem is not None  # _take_action checked it
         verdict = verify(answer_text, self.problem)
         tool = tool_info(result, stdout=result.stdout[-400:])
         out = self.reward(
@@ -138,7 +140,7 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
         )
         self.done = True
         self._verdict = verdict
-        if hasattr(self.source, "record_outcome"):
+        if isinstance(self.source, RecordsOutcomes):
             self.source.record_outcome(verdict)
         info = self._info("answer", verdict=verdict, components=dict(out.components))
         info.update(tool=tool, answer_text=answer_text)

@@ -9,9 +9,10 @@ from mathgym.envs.math.env import MathEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sandbox import tora
+from mathgym.sources.base import RecordsOutcomes
 
 if TYPE_CHECKING:
-    from mathgym.sandbox import ExecResult, Sandbox
+    from mathgym.sandbox import ExecResult, Sandbox, Session
 
 TOOL_INSTRUCTION = (
     "Solve the following problem. Integrate step-by-step reasoning and Python code: write a program in a "
@@ -28,6 +29,12 @@ class SandboxedEnvMixin:
     (:func:`mathgym.sandbox.shared.shared_sandbox`) outlives it.
     """
 
+    # provided by the env class it is mixed into (a MathEnv)
+    problem: Problem | None
+    done: bool
+    steps: list[str]
+    action_space: Any  # a UnicodeText (Any: the env class declares it)
+
     def _init_sandbox(
         self, sandbox: Any, sandbox_kwargs: Mapping[str, Any] | None, timeout_s: float, memory_mb: int
     ) -> None:
@@ -40,9 +47,9 @@ class SandboxedEnvMixin:
         self.memory_mb = int(memory_mb)
         self._sandbox_spec = sandbox
         self._sandbox_kwargs = dict(sandbox_kwargs or {})
-        self._sandbox = None
+        self._sandbox: Sandbox | None = None
         self._owns_sandbox = False
-        self.last_result = None
+        self.last_result: ExecResult | None = None
 
     @property
     def sandbox(self) -> Sandbox:
@@ -229,7 +236,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         self.max_output_chars = int(max_output_chars)
         self.last_line_errors = bool(last_line_errors)
         self.finish_on_text = bool(finish_on_text)
-        self._session = None
+        self._session: Session | None = None
         self.outputs: list[str] = []  # per action: the appended text (output block, limit message, or "")
         self.cells: list[str] = []  # programs executed this episode, in order (replayed after set_state)
         self._replay_pending = False
@@ -292,6 +299,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         ends_on_text = not has_answer and not runs_program and self.finish_on_text
         truncated = not has_answer and not ends_on_text and len(self.steps) >= self.max_steps
         final = has_answer or ends_on_text or truncated
+        assert self.problem is not None  # _take_action checked it
         verdict = verify("\n".join(self.steps), self.problem) if final else None
         out = self.reward(
             StepContext(
@@ -308,7 +316,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         self._verdict = verdict
         if final:
             self._close_session()
-            if hasattr(self.source, "record_outcome"):
+            if isinstance(self.source, RecordsOutcomes):
                 self.source.record_outcome(verdict)
         kind = "answer" if has_answer else ("code" if runs_program else "reasoning")
         info = self._info(kind, verdict=verdict, components=dict(out.components))
@@ -337,7 +345,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
     def _observation(self) -> str:
         assert self.problem is not None
         head = f"{self.instruction}\n\n{self.problem.prompt}" if self.instruction else self.problem.prompt
-        parts = []
+        parts: list[str] = []
         for step, appended in zip(self.steps, self.outputs):
             if parts and not parts[-1].endswith("\n"):
                 parts.append("\n")

@@ -186,10 +186,10 @@ def env_arguments(env_id: str) -> list[str]:
     if isinstance(creator, str):
         from gymnasium.envs.registration import load_env_creator
 
-        creator = load_env_creator(creator)
+        creator = load_env_creator(creator)  # type: ignore[assignment]
     names: list[str] = []
     try:
-        params = inspect.signature(creator).parameters.values()
+        params = inspect.signature(creator).parameters.values()  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return names
     takes_more = False
@@ -206,7 +206,7 @@ def env_arguments(env_id: str) -> list[str]:
         try:
             names += [
                 p.name
-                for p in list(inspect.signature(factory).parameters.values())[1:]
+                for p in list(inspect.signature(factory).parameters.values())[1:]  # type: ignore[arg-type]
                 if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name not in names
             ]
         except (TypeError, ValueError):

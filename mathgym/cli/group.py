@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.22 raises the exceptions of its vendored copy of click
     from typer._click import exceptions as click_exc
 except ImportError:  # pragma: no cover  (older typer: click itself)
-    from click import exceptions as click_exc
+    from click import exceptions as click_exc  # type: ignore[no-redef]
 
 #: ``MATHGYM_DEBUG=1`` (or ``mathgym -v``) shows the traceback of an unexpected error
 DEBUG_ENV = "MATHGYM_DEBUG"
@@ -87,7 +87,7 @@ def debugging() -> bool:
 class MathgymGroup(TyperGroup):
     """A Typer group whose ``main`` reports every failure in one line (see the module docstring)."""
 
-    def main(
+    def main(  # type: ignore[override]
         self,
         args: Any = None,
         prog_name: str | None = None,

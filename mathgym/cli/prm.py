@@ -88,7 +88,7 @@ def train_prm_command(
     else:
         solutions = synthetic_processbench(families, per_generator=items, seed=seed)
         result = train_implicit_prm(
-            policy,
+            policy,  # type: ignore[arg-type]
             solutions,
             out,
             ImplicitTrainConfig(

@@ -1,4 +1,5 @@
 """Integer arithmetic expressions (``Arithmetic``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def _explain(op: str, a: Fraction, b: Fraction, result: Fraction) -> str:
     return f"{fmt_number(a)} {OP_SYMBOLS[op]} {shown_b} = {fmt_number(result)}"
 
 
-class Arithmetic(ProblemGenerator):
+class Arithmetic(ProblemGenerator[ArithmeticConfig]):
     name = "Arithmetic"
     description = "Evaluate an integer arithmetic expression (+, -, ×, exact ÷, parentheses)."
     topic = "arithmetic"
@@ -68,13 +69,17 @@ class Arithmetic(ProblemGenerator):
 
     def generate(self, rng: np.random.Generator, config: ArithmeticConfig) -> Generated:
         ops = check_choices("ops", config.ops, _OPS)
-        high = 10 ** config.digits  # numbers 1 .. 10^digits - 1
-        tree = random_tree(rng, config.terms, ops, lambda r: int(r.integers(1, high)),
-                           nested=config.nested)
+        high = 10**config.digits  # numbers 1 .. 10^digits - 1
+        tree = random_tree(rng, config.terms, ops, lambda r: int(r.integers(1, high)), nested=config.nested)  # type: ignore[arg-type, return-value]
         make_exact_integer(rng, tree, high - 1, config.allow_negative)
         expression = render(tree)
         answer = fmt_number(tree.evaluate())
         steps = solve_steps(tree, _explain)
         steps.append(boxed(answer))
-        return Generated(prompt=f"Calculate {expression}.", answer=answer, solution=steps,
-                         answer_type="integer", params={"expression": expression})
+        return Generated(
+            prompt=f"Calculate {expression}.",
+            answer=answer,
+            solution=steps,
+            answer_type="integer",
+            params={"expression": expression},
+        )

@@ -15,6 +15,7 @@ A generator is one class. Subclassing :class:`ProblemGenerator` with a ``name`` 
 :class:`~mathgym.sources.procedural.ProceduralSource` turns a generator into a reproducible
 :class:`~mathgym.sources.base.Source` of :class:`~mathgym.problem.Problem` records.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,7 +24,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -59,11 +60,14 @@ class GeneratorConfig:
                 if type(default) is int and isinstance(value, (np.integer,)):
                     object.__setattr__(self, f.name, int(value))
                     continue
-                raise TypeError(f"knob {f.name!r} of {type(self).__name__} must be "
-                                f"{type(default).__name__}, got {value!r}")
+                raise TypeError(
+                    f"knob {f.name!r} of {type(self).__name__} must be "
+                    f"{type(default).__name__}, got {value!r}"
+                )
             if isinstance(value, str) and (_FORBIDDEN_IN_KNOBS & set(value) or not value):
-                raise ValueError(f"knob {f.name!r} must be a non-empty string without '/', ';' or '=', "
-                                 f"got {value!r}")
+                raise ValueError(
+                    f"knob {f.name!r} must be a non-empty string without '/', ';' or '=', got {value!r}"
+                )
         self.validate()
 
     def validate(self) -> None:
@@ -101,8 +105,9 @@ def check_choices(name: str, value: str, allowed: tuple[str, ...]) -> tuple[str,
     parts = tuple(value.split("+"))
     bad = [p for p in parts if p not in allowed]
     if bad or len(set(parts)) != len(parts):
-        raise ValueError(f"knob {name!r} must join distinct choices from {', '.join(allowed)} with '+', "
-                         f"got {value!r}")
+        raise ValueError(
+            f"knob {name!r} must join distinct choices from {', '.join(allowed)} with '+', got {value!r}"
+        )
     return parts
 
 
@@ -148,7 +153,10 @@ def boxed(answer: str) -> str:
     return f"The answer is {boxed_answer(answer)}."
 
 
-class ProblemGenerator(ABC):
+ConfigT = TypeVar("ConfigT", bound="GeneratorConfig")
+
+
+class ProblemGenerator(ABC, Generic[ConfigT]):
     """A family of procedurally generated problems with difficulty knobs.
 
     Subclass it with the class attributes below and :meth:`generate`; the subclass registers itself
@@ -184,7 +192,9 @@ class ProblemGenerator(ABC):
             raise ValueError(f"generator {cls.name}: default_level {cls.default_level} is not a level")
         # a class of the same qualified name is the same generator defined again (a reloaded module)
         previous = GENERATORS.get(cls.name)
-        GENERATORS.register(cls.name, cls, replace=previous is not None and previous.__qualname__ == cls.__qualname__)
+        GENERATORS.register(
+            cls.name, cls, replace=previous is not None and previous.__qualname__ == cls.__qualname__
+        )
 
     # -- difficulty ---------------------------------------------------------------------------------
 
@@ -200,16 +210,18 @@ class ProblemGenerator(ABC):
         return cls.config_class.from_dict(cls.levels[int(level)])
 
     @classmethod
-    def make_config(cls, level: int | None = None,
-                    overrides: Mapping[str, Any] | GeneratorConfig | None = None) -> GeneratorConfig:
+    def make_config(
+        cls, level: int | None = None, overrides: Mapping[str, Any] | GeneratorConfig | None = None
+    ) -> GeneratorConfig:
         """The preset of ``level`` (default: ``default_level``) with ``overrides`` applied.
 
         A full :class:`GeneratorConfig` instance as ``overrides`` is used as it is.
         """
         if isinstance(overrides, GeneratorConfig):
             if not isinstance(overrides, cls.config_class):
-                raise TypeError(f"{cls.name} expects a {cls.config_class.__name__}, "
-                                f"got {type(overrides).__name__}")
+                raise TypeError(
+                    f"{cls.name} expects a {cls.config_class.__name__}, got {type(overrides).__name__}"
+                )
             return overrides
         base = cls.level_config(cls.default_level if level is None else level)
         return cls.config_class.from_dict(overrides or {}, base=base)
@@ -225,7 +237,7 @@ class ProblemGenerator(ABC):
     # -- generation ---------------------------------------------------------------------------------
 
     @abstractmethod
-    def generate(self, rng: np.random.Generator, config: GeneratorConfig) -> Generated:
+    def generate(self, rng: np.random.Generator, config: ConfigT) -> Generated:
         """Create one item using only ``rng`` for random choices.
 
         :param rng: the item's own random stream.

@@ -6,6 +6,7 @@ they go, and explain each rule in the reference solution. sympy is used to hold,
 expressions, not to differentiate or integrate: the tests check the results with ``sympy.diff`` and
 ``sympy.integrate``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ class _Basic:
 
 def _power(n: int) -> _Basic:
     X = x_symbol()
-    return _Basic(X ** n, n * X ** (n - 1) if n else sympy.Integer(0), "power rule", ("pow", n))
+    return _Basic(X**n, n * X ** (n - 1) if n else sympy.Integer(0), "power rule", ("pow", n))
 
 
 def _sin(k: int) -> _Basic:
@@ -70,7 +71,7 @@ def _ln() -> _Basic:
 def _poly(coeffs: list[int]) -> _Basic:
     """``sum c_i x^i`` with the derivative taken coefficient by coefficient."""
     X = x_symbol()
-    expr = sum((c * X ** i for i, c in enumerate(coeffs)), sympy.Integer(0))
+    expr = sum((c * X**i for i, c in enumerate(coeffs)), sympy.Integer(0))
     deriv = sum((i * c * X ** (i - 1) for i, c in enumerate(coeffs) if i), sympy.Integer(0))
     return _Basic(expr, deriv, "power rule", ("poly", tuple(coeffs)))
 
@@ -104,7 +105,7 @@ class _Term:
     signature: tuple
 
 
-class Derivative(ProblemGenerator):
+class Derivative(ProblemGenerator[DerivativeConfig]):
     name = "Derivative"
     description = "Differentiate a function of x (power, trig, exp, log, product, chain, quotient rules)."
     topic = "calculus"
@@ -118,7 +119,9 @@ class Derivative(ProblemGenerator):
     )
     default_level = 1
 
-    def _elementary(self, rng: np.random.Generator, config: DerivativeConfig, kinds: tuple[str, ...]) -> _Basic:
+    def _elementary(
+        self, rng: np.random.Generator, config: DerivativeConfig, kinds: tuple[str, ...]
+    ) -> _Basic:
         kind = kinds[int(rng.integers(len(kinds)))]
         k = int(rng.integers(1, 4))
         if kind == "pow":
@@ -140,27 +143,33 @@ class Derivative(ProblemGenerator):
             else:
                 basic = self._elementary(rng, config, kinds)
             expr, deriv = c * basic.expr, c * basic.deriv
-            return _Term(expr, deriv, f"d/dx[{fmt_expr(expr)}] = {fmt_expr(deriv)} ({basic.rule})",
-                         basic.signature)
+            return _Term(
+                expr, deriv, f"d/dx[{fmt_expr(expr)}] = {fmt_expr(deriv)} ({basic.rule})", basic.signature
+            )
         if rule == "product":
             u = _power(int(rng.integers(1, config.max_degree + 1)))
             v = self._elementary(rng, config, ("sin", "cos", "exp", "ln"))
             expr = c * u.expr * v.expr
             deriv = c * (u.deriv * v.expr + u.expr * v.deriv)
-            return _Term(expr, deriv,
-                         f"d/dx[{fmt_expr(expr)}] = {c}·(({fmt_expr(u.deriv)})·{fmt_expr(v.expr)} + "
-                         f"{fmt_expr(u.expr)}·({fmt_expr(v.deriv)})) = {fmt_expr(deriv)} (product rule)",
-                         ("product", u.signature, v.signature))
+            return _Term(
+                expr,
+                deriv,
+                f"d/dx[{fmt_expr(expr)}] = {c}·(({fmt_expr(u.deriv)})·{fmt_expr(v.expr)} + "
+                f"{fmt_expr(u.expr)}·({fmt_expr(v.deriv)})) = {fmt_expr(deriv)} (product rule)",
+                ("product", u.signature, v.signature),
+            )
         if rule == "chain":
             degree = int(rng.integers(1, min(3, config.max_degree) + 1))
             coeffs = [int(rng.integers(-config.coef_max, config.coef_max + 1)) for _ in range(degree)]
-            coeffs.append(int(rng.integers(1, min(config.coef_max, 5) + 1)))  # positive lead: sympy keeps u as is
+            coeffs.append(
+                int(rng.integers(1, min(config.coef_max, 5) + 1))
+            )  # positive lead: sympy keeps u as is
             inner = _poly(coeffs)
             outer = ("pow", "sin", "cos", "exp", "ln")[int(rng.integers(5))]
             u = inner.expr
             if outer == "pow":
                 n = int(rng.integers(2, 6))
-                f, f_prime = u ** n, n * u ** (n - 1)
+                f, f_prime = u**n, n * u ** (n - 1)
             elif outer == "sin":
                 f, f_prime = sympy.sin(u), sympy.cos(u)
             elif outer == "cos":
@@ -171,21 +180,28 @@ class Derivative(ProblemGenerator):
                 f, f_prime = sympy.log(u), 1 / u
             expr = c * f
             deriv = c * f_prime * inner.deriv
-            return _Term(expr, deriv,
-                         f"d/dx[{fmt_expr(expr)}] = {c}·({fmt_expr(f_prime)})·({fmt_expr(inner.deriv)}) = "
-                         f"{fmt_expr(deriv)} (chain rule with inner function u = {fmt_expr(u)})",
-                         ("chain", outer, inner.signature))
+            return _Term(
+                expr,
+                deriv,
+                f"d/dx[{fmt_expr(expr)}] = {c}·({fmt_expr(f_prime)})·({fmt_expr(inner.deriv)}) = "
+                f"{fmt_expr(deriv)} (chain rule with inner function u = {fmt_expr(u)})",
+                ("chain", outer, inner.signature),
+            )
         # quotient: (a x^m + b) / (p x + q)
         m = int(rng.integers(1, min(3, config.max_degree) + 1))
         num = _poly([_signed(rng, config.coef_max)] + [0] * (m - 1) + [_signed(rng, config.coef_max)])
         den = _poly([_signed(rng, config.coef_max), int(rng.integers(1, 4))])
         expr = c * num.expr / den.expr
         top = sympy.expand(num.deriv * den.expr - num.expr * den.deriv)
-        deriv = c * top / den.expr ** 2
-        return _Term(expr, deriv,
-                     f"d/dx[{fmt_expr(expr)}] = {c}·(({fmt_expr(num.deriv)})·({fmt_expr(den.expr)}) - "
-                     f"({fmt_expr(num.expr)})·({fmt_expr(den.deriv)}))/({fmt_expr(den.expr)})^2 = "
-                     f"{fmt_expr(deriv)} (quotient rule)", ("quotient", num.signature, den.signature))
+        deriv = c * top / den.expr**2
+        return _Term(
+            expr,
+            deriv,
+            f"d/dx[{fmt_expr(expr)}] = {c}·(({fmt_expr(num.deriv)})·({fmt_expr(den.expr)}) - "
+            f"({fmt_expr(num.expr)})·({fmt_expr(den.deriv)}))/({fmt_expr(den.expr)})^2 = "
+            f"{fmt_expr(deriv)} (quotient rule)",
+            ("quotient", num.signature, den.signature),
+        )
 
     def generate(self, rng: np.random.Generator, config: DerivativeConfig) -> Generated:
         rules = check_choices("rules", config.rules, _DERIVATIVE_RULES)
@@ -203,8 +219,13 @@ class Derivative(ProblemGenerator):
         steps += [f"{t.explanation}." for t in terms]
         steps.append(f"So f'(x) = {answer}. {boxed(answer)}")
         prompt = f"Find the derivative of f(x) = {fmt_expr(f)} with respect to x."
-        return Generated(prompt, answer, steps, "expression",
-                         {"function": fmt_expr(f), "rules": [t.signature[0] for t in terms]})
+        return Generated(
+            prompt,
+            answer,
+            steps,
+            "expression",
+            {"function": fmt_expr(f), "rules": [t.signature[0] for t in terms]},
+        )
 
 
 @dataclass(frozen=True)
@@ -230,7 +251,7 @@ class DefiniteIntegralConfig(GeneratorConfig):
         check_range("coef_max", self.coef_max, 1, 50)
 
 
-class DefiniteIntegral(ProblemGenerator):
+class DefiniteIntegral(ProblemGenerator[DefiniteIntegralConfig]):
     name = "DefiniteIntegral"
     description = "Evaluate a definite integral exactly (polynomials, 1/x, exponentials, sine and cosine)."
     topic = "calculus"
@@ -268,7 +289,7 @@ class DefiniteIntegral(ProblemGenerator):
         for kind, param in chosen:
             c = _signed(rng, config.coef_max)
             if kind == "poly":
-                term, anti = c * X ** param, sympy.Rational(c, param + 1) * X ** (param + 1)
+                term, anti = c * X**param, sympy.Rational(c, param + 1) * X ** (param + 1)
                 contribution = anti.subs(X, high) - anti.subs(X, low)
                 rules.append(f"∫{fmt_expr(term)} dx = {fmt_expr(anti)} (power rule)")
             elif kind == "reciprocal":
@@ -295,19 +316,33 @@ class DefiniteIntegral(ProblemGenerator):
         value = sympy.expand(sympy.Add(*contributions), log=False)  # keep ln(b/a) whole
         answer = fmt_expr(value)
         a_text, b_text = fmt_expr(low), fmt_expr(high)
-        steps = [f"Integrate term by term: {'; '.join(rules)}.",
-                 f"An antiderivative is F(x) = {fmt_expr(antiderivative)}.",
-                 f"F({b_text}) - F({a_text}) = {answer}."]
+        steps = [
+            f"Integrate term by term: {'; '.join(rules)}.",
+            f"An antiderivative is F(x) = {fmt_expr(antiderivative)}.",
+            f"F({b_text}) - F({a_text}) = {answer}.",
+        ]
         steps.append(boxed(answer))
-        prompt = (f"Evaluate the definite integral of f(x) = {fmt_expr(integrand)} with respect to x "
-                  f"from x = {a_text} to x = {b_text}.")
-        return Generated(prompt, answer, steps, "fraction" if value.is_Rational else "expression",
-                         {"integrand": fmt_expr(integrand), "lower": a_text, "upper": b_text,
-                          "terms": [list(c) for c in chosen]})
+        prompt = (
+            f"Evaluate the definite integral of f(x) = {fmt_expr(integrand)} with respect to x "
+            f"from x = {a_text} to x = {b_text}."
+        )
+        return Generated(
+            prompt,
+            answer,
+            steps,
+            "fraction" if value.is_Rational else "expression",
+            {
+                "integrand": fmt_expr(integrand),
+                "lower": a_text,
+                "upper": b_text,
+                "terms": [list(c) for c in chosen],
+            },
+        )
 
     @staticmethod
-    def _bounds(rng: np.random.Generator, config: DefiniteIntegralConfig,
-                uses: set[str]) -> tuple[sympy.Expr, sympy.Expr]:
+    def _bounds(
+        rng: np.random.Generator, config: DefiniteIntegralConfig, uses: set[str]
+    ) -> tuple[sympy.Expr, sympy.Expr]:
         positive = "reciprocal" in uses  # 1/x is integrated over a positive interval only
         if "trig" in uses:  # multiples of pi/d give exact sines and cosines
             d = (2, 3, 4, 6)[int(rng.integers(4))]

@@ -1,4 +1,5 @@
 """Arithmetic with fractions (``Fractions``): the answer is a fraction in lowest terms."""
+
 from __future__ import annotations
 
 import math
@@ -58,10 +59,15 @@ def _explain(op: str, a: Fraction, b: Fraction, result: Fraction) -> str:
         lcd = math.lcm(a.denominator, b.denominator)
         na, nb = a.numerator * (lcd // a.denominator), b.numerator * (lcd // b.denominator)
         raw = na + nb if op == "add" else na - nb
-        working = (f"{head}: over the common denominator {lcd} this is {_frac(Fraction(na))}/{lcd} "
-                   f"{OP_SYMBOLS[op]} {_frac(Fraction(nb))}/{lcd} = {raw}/{lcd}")
-        return working if Fraction(raw, lcd) == result and lcd == result.denominator \
+        working = (
+            f"{head}: over the common denominator {lcd} this is {_frac(Fraction(na))}/{lcd} "
+            f"{OP_SYMBOLS[op]} {_frac(Fraction(nb))}/{lcd} = {raw}/{lcd}"
+        )
+        return (
+            working
+            if Fraction(raw, lcd) == result and lcd == result.denominator
             else f"{working} = {fmt_number(result)}"
+        )
     if op == "div":
         b = 1 / b
         head = f"{head} = {_frac(a, True)} × {_frac(b, True)} (multiply by the reciprocal)"
@@ -71,7 +77,7 @@ def _explain(op: str, a: Fraction, b: Fraction, result: Fraction) -> str:
     return f"{head} = {num}/{den} = {fmt_number(result)}"
 
 
-class Fractions(ProblemGenerator):
+class Fractions(ProblemGenerator[FractionsConfig]):
     name = "Fractions"
     description = "Add, subtract, multiply and divide fractions; answer in lowest terms."
     topic = "fractions"
@@ -101,6 +107,10 @@ class Fractions(ProblemGenerator):
         answer = fmt_number(tree.evaluate())
         steps = solve_steps(tree, _explain, fraction_style=True)
         steps.append(boxed(answer))
-        return Generated(prompt=f"Calculate {expression}. Give the result as a fraction in lowest terms.",
-                         answer=answer, solution=steps, answer_type="fraction",
-                         params={"expression": expression})
+        return Generated(
+            prompt=f"Calculate {expression}. Give the result as a fraction in lowest terms.",
+            answer=answer,
+            solution=steps,
+            answer_type="fraction",
+            params={"expression": expression},
+        )

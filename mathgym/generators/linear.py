@@ -1,4 +1,5 @@
 """Linear equations in one unknown (``LinearEquation``) and 2×2 linear systems (``LinearSystem2x2``)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,12 +70,15 @@ def _move_steps(a: int, b: int, c: int, d: int, x0: Fraction) -> list[str]:
         verb = f"Subtract {b} from" if b > 0 else f"Add {-b} to"
         steps.append(f"{verb} both sides: {_with_var(k, 0)} = {fmt_number(rhs)}.")
     if k != 1:
-        steps.append(f"Divide both sides by {k}: x = {fmt_number(rhs)}/{k} = {fmt_number(x0)}."
-                     if k > 0 else f"Divide both sides by {k}: x = {fmt_number(Fraction(rhs, k))}.")
+        steps.append(
+            f"Divide both sides by {k}: x = {fmt_number(rhs)}/{k} = {fmt_number(x0)}."
+            if k > 0
+            else f"Divide both sides by {k}: x = {fmt_number(Fraction(rhs, k))}."
+        )
     return steps
 
 
-class LinearEquation(ProblemGenerator):
+class LinearEquation(ProblemGenerator[LinearEquationConfig]):
     name = "LinearEquation"
     description = "Solve a linear equation in x (one or both sides, with brackets)."
     topic = "algebra"
@@ -119,18 +123,24 @@ class LinearEquation(ProblemGenerator):
             head = f"{outer}({inner})" if outer != -1 else f"-({inner})"
             lhs = head if r == 0 else f"{head} {'+' if r > 0 else '-'} {abs(r)}"
             equation = f"{lhs} = {_with_var(c, d)}"
-            steps.append(f"Expand the brackets: {fmt_linear_side(outer, outer * p)}"
-                         f"{'' if r == 0 else (' + ' if r > 0 else ' - ') + str(abs(r))} = "
-                         f"{_with_var(c, d)}, which simplifies to {_with_var(a, b)} = "
-                         f"{_with_var(c, d)}.")
+            steps.append(
+                f"Expand the brackets: {fmt_linear_side(outer, outer * p)}"
+                f"{'' if r == 0 else (' + ' if r > 0 else ' - ') + str(abs(r))} = "
+                f"{_with_var(c, d)}, which simplifies to {_with_var(a, b)} = "
+                f"{_with_var(c, d)}."
+            )
         assert a - c == k and Fraction(d - b, k) == x0
         moves = _move_steps(a, b, c, d, x0)
         steps += moves or [f"x is already alone on the left side: x = {fmt_number(x0)}."]
         answer = fmt_number(x0)
         steps.append(f"The solution is x = {answer}. {boxed(answer)}")
-        return Generated(f"Solve for x: {equation}.", answer, steps,
-                         "integer" if q == 1 else "fraction",
-                         {"form": form, "equation": equation, "a": a, "b": b, "c": c, "d": d})
+        return Generated(
+            f"Solve for x: {equation}.",
+            answer,
+            steps,
+            "integer" if q == 1 else "fraction",
+            {"form": form, "equation": equation, "a": a, "b": b, "c": c, "d": d},
+        )
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,7 @@ def _equation(a: int, b: int, e: int) -> str:
     return f"{fmt_signed_terms([(a, 'x'), (b, 'y')]).replace('*', '')} = {e}"
 
 
-class LinearSystem2x2(ProblemGenerator):
+class LinearSystem2x2(ProblemGenerator[LinearSystemConfig]):
     name = "LinearSystem2x2"
     description = "Solve a system of two linear equations in x and y; answer (x, y)."
     topic = "algebra"
@@ -176,7 +186,11 @@ class LinearSystem2x2(ProblemGenerator):
 
     def generate(self, rng: np.random.Generator, config: LinearSystemConfig) -> Generated:
         def coef() -> int:
-            return _nonzero(rng, config.coef_max) if config.negative else int(rng.integers(1, config.coef_max + 1))
+            return (
+                _nonzero(rng, config.coef_max)
+                if config.negative
+                else int(rng.integers(1, config.coef_max + 1))
+            )
 
         while True:  # nonzero coefficients and a nonzero determinant (a few draws at most)
             a1, b1, a2, b2 = coef(), coef(), coef(), coef()
@@ -194,15 +208,26 @@ class LinearSystem2x2(ProblemGenerator):
         y = Fraction(a1 * f - a2 * e, det)
         eq1, eq2 = _equation(a1, b1, e), _equation(a2, b2, f)
         steps = [
-            (f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
-             f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
-             f"that is {det}x = {e * b2 - f * b1}."),
+            (
+                f"Eliminate y: multiply the first equation by {b2} and the second by {b1}, then subtract: "
+                f"({_p(a1)}·{_p(b2)} - {_p(a2)}·{_p(b1)})x = {_p(e)}·{_p(b2)} - {_p(f)}·{_p(b1)}, "
+                f"that is {det}x = {e * b2 - f * b1}."
+            ),
             f"So x = {e * b2 - f * b1}/{_p(det)} = {fmt_number(x)}.",
-            (f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
-             f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(e - a1 * x)}, so y = {fmt_number(y)}."),
+            (
+                f"Substitute into the first equation: {fmt_linear_side(b1, 0).replace('x', 'y')} = "
+                f"{e} - {_p(a1)}·{_p(x)} = {fmt_number(e - a1 * x)}, so y = {fmt_number(y)}."
+            ),
         ]
         answer = fmt_tuple([fmt_number(x), fmt_number(y)])
         steps.append(f"The solution is x = {fmt_number(x)}, y = {fmt_number(y)}. {boxed(answer)}")
-        prompt = f"Solve the system of equations {eq1} and {eq2}. Give the solution as an ordered pair (x, y)."
-        return Generated(prompt, answer, steps, "tuple",
-                         {"equations": [eq1, eq2], "coefficients": [[a1, b1, e], [a2, b2, f]]})
+        prompt = (
+            f"Solve the system of equations {eq1} and {eq2}. Give the solution as an ordered pair (x, y)."
+        )
+        return Generated(
+            prompt,
+            answer,
+            steps,
+            "tuple",
+            {"equations": [eq1, eq2], "coefficients": [[a1, b1, e], [a2, b2, f]]},
+        )

@@ -1,4 +1,5 @@
 """Number theory (``NumberTheory``): GCD, LCM, modular powers, modular inverses and linear congruences."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def _join(numbers: list[int]) -> str:
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
 
 
-class NumberTheory(ProblemGenerator):
+class NumberTheory(ProblemGenerator[NumberTheoryConfig]):
     name = "NumberTheory"
     description = "GCD and LCM, remainders of powers, modular inverses and linear congruences."
     topic = "number_theory"
@@ -80,7 +81,7 @@ class NumberTheory(ProblemGenerator):
     @staticmethod
     def _numbers(rng: np.random.Generator, config: NumberTheoryConfig) -> list[int]:
         """Distinct numbers sharing a random factor, so that the GCD is usually more than 1."""
-        top = 10 ** config.digits - 1
+        top = 10**config.digits - 1
         g = int(rng.integers(1, max(2, top // (2 * config.count)) + 1))
         numbers: list[int] = []
         while len(numbers) < config.count:
@@ -100,8 +101,13 @@ class NumberTheory(ProblemGenerator):
             g = new
         answer = str(g)
         steps.append(boxed(answer))
-        return Generated(f"What is the greatest common divisor of {_join(numbers)}?", answer, steps, "integer",
-                         {"kind": "gcd", "numbers": numbers})
+        return Generated(
+            f"What is the greatest common divisor of {_join(numbers)}?",
+            answer,
+            steps,
+            "integer",
+            {"kind": "gcd", "numbers": numbers},
+        )
 
     def _lcm(self, rng: np.random.Generator, config: NumberTheoryConfig) -> Generated:
         numbers = self._numbers(rng, config)
@@ -113,16 +119,21 @@ class NumberTheory(ProblemGenerator):
             m = new
         answer = str(m)
         steps.append(boxed(answer))
-        return Generated(f"What is the least common multiple of {_join(numbers)}?", answer, steps, "integer",
-                         {"kind": "lcm", "numbers": numbers})
+        return Generated(
+            f"What is the least common multiple of {_join(numbers)}?",
+            answer,
+            steps,
+            "integer",
+            {"kind": "lcm", "numbers": numbers},
+        )
 
     def _modulus(self, rng: np.random.Generator, config: NumberTheoryConfig, low: int = 3) -> int:
-        return int(rng.integers(low, max(low + 1, 10 ** config.digits)))
+        return int(rng.integers(low, max(low + 1, 10**config.digits)))
 
     def _modpow(self, rng: np.random.Generator, config: NumberTheoryConfig) -> Generated:
         m = self._modulus(rng, config)
-        a = int(rng.integers(2, max(3, 10 ** config.digits)))
-        e = int(rng.integers(2, max(3, 10 ** config.exponent_digits)))
+        a = int(rng.integers(2, max(3, 10**config.digits)))
+        e = int(rng.integers(2, max(3, 10**config.exponent_digits)))
         # square and multiply: a^(2^i) mod m for each bit of e
         squares, power, bits = [], a % m, []
         for i in range(e.bit_length()):
@@ -134,15 +145,24 @@ class NumberTheory(ProblemGenerator):
         for i in bits:
             result = result * squares[i] % m
         answer = str(result)
-        table = ", ".join(f"{a}^{2 ** i} ≡ {squares[i]}" for i in range(len(squares)))
-        parts = " + ".join(str(2 ** i) for i in bits)
-        steps = [f"Write the exponent in binary: {e} = {parts}.",
-                 f"Repeated squaring modulo {m}: {table}.",
-                 (f"Multiply the powers for the bits of {e} modulo {m}: "
-                  f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m})."),
-                 boxed(answer)]
-        return Generated(f"What is the remainder when {a}^{e} is divided by {m}?", answer, steps, "integer",
-                         {"kind": "modpow", "base": a, "exponent": e, "modulus": m})
+        table = ", ".join(f"{a}^{2**i} ≡ {squares[i]}" for i in range(len(squares)))
+        parts = " + ".join(str(2**i) for i in bits)
+        steps = [
+            f"Write the exponent in binary: {e} = {parts}.",
+            f"Repeated squaring modulo {m}: {table}.",
+            (
+                f"Multiply the powers for the bits of {e} modulo {m}: "
+                f"{' × '.join(str(squares[i]) for i in bits)} ≡ {answer} (mod {m})."
+            ),
+            boxed(answer),
+        ]
+        return Generated(
+            f"What is the remainder when {a}^{e} is divided by {m}?",
+            answer,
+            steps,
+            "integer",
+            {"kind": "modpow", "base": a, "exponent": e, "modulus": m},
+        )
 
     @staticmethod
     def _inverse(a: int, m: int) -> tuple[int, list[str]]:
@@ -164,10 +184,14 @@ class NumberTheory(ProblemGenerator):
                 break
         inv, lines = self._inverse(a, m)
         answer = str(inv)
-        steps = [f"Run the extended Euclidean algorithm on {a} and {m}: {'; '.join(lines)}.",
-                 (f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {a * inv} = "
-                  f"{a * inv // m} × {m} + 1."),
-                 boxed(answer)]
+        steps = [
+            f"Run the extended Euclidean algorithm on {a} and {m}: {'; '.join(lines)}.",
+            (
+                f"Back-substituting gives {a} × {inv} ≡ 1 (mod {m}): {a} × {inv} = {a * inv} = "
+                f"{a * inv // m} × {m} + 1."
+            ),
+            boxed(answer),
+        ]
         prompt = f"Find the multiplicative inverse of {a} modulo {m}, as an integer from 0 to {m - 1}."
         return Generated(prompt, answer, steps, "integer", {"kind": "modinv", "a": a, "modulus": m})
 
@@ -180,17 +204,20 @@ class NumberTheory(ProblemGenerator):
         a2, b2, m2 = a // g, b // g, m // g
         steps = []
         if g > 1:
-            steps.append(f"gcd({a}, {m}) = {g}, which divides {b}: divide through to get "
-                         f"{a2}x ≡ {b2} (mod {m2}).")
+            steps.append(
+                f"gcd({a}, {m}) = {g}, which divides {b}: divide through to get {a2}x ≡ {b2} (mod {m2})."
+            )
         if m2 == 1:
             answer = "0"
             steps.append("Every integer solves it, so the smallest non-negative one is 0.")
         else:
             inv, _ = self._inverse(a2, m2)
             answer = str(b2 * inv % m2)
-            steps.append(f"The inverse of {a2 % m2} modulo {m2} is {inv}, so x ≡ {b2} × {inv} ≡ {answer} "
-                         f"(mod {m2}).")
+            steps.append(
+                f"The inverse of {a2 % m2} modulo {m2} is {inv}, so x ≡ {b2} × {inv} ≡ {answer} (mod {m2})."
+            )
         steps.append(f"The smallest non-negative solution is {answer}. {boxed(answer)}")
         prompt = f"Find the smallest non-negative integer x such that {a}x ≡ {b} (mod {m})."
-        return Generated(prompt, answer, steps, "integer",
-                         {"kind": "congruence", "a": a, "b": b, "modulus": m})
+        return Generated(
+            prompt, answer, steps, "integer", {"kind": "congruence", "a": a, "b": b, "modulus": m}
+        )

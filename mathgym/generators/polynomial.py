@@ -1,4 +1,5 @@
 """Polynomial expansion and factoring (``Polynomial``)."""
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,7 @@ class PolynomialConfig(GeneratorConfig):
         check_range("leading_max", self.leading_max, 1, 10)
 
 
-class Polynomial(ProblemGenerator):
+class Polynomial(ProblemGenerator[PolynomialConfig]):
     name = "Polynomial"
     description = "Expand a product of polynomials, or factor a polynomial completely over the integers."
     topic = "algebra"
@@ -61,10 +62,23 @@ class Polynomial(ProblemGenerator):
         {"mode": "expand", "factors": 2, "coef_max": 5, "leading_max": 1},
         {"mode": "expand+factor", "factors": 2, "coef_max": 9, "leading_max": 1},
         {"mode": "expand+factor", "factors": 2, "coef_max": 9, "leading_max": 3, "content": True},
-        {"mode": "expand+factor", "factors": 3, "coef_max": 6, "leading_max": 3, "repeated": True,
-         "content": True},
-        {"mode": "expand+factor", "factors": 4, "coef_max": 6, "leading_max": 3, "repeated": True,
-         "content": True, "quadratic": True},
+        {
+            "mode": "expand+factor",
+            "factors": 3,
+            "coef_max": 6,
+            "leading_max": 3,
+            "repeated": True,
+            "content": True,
+        },
+        {
+            "mode": "expand+factor",
+            "factors": 4,
+            "coef_max": 6,
+            "leading_max": 3,
+            "repeated": True,
+            "content": True,
+            "quadratic": True,
+        },
     )
     default_level = 1
 
@@ -105,11 +119,23 @@ class Polynomial(ProblemGenerator):
         answer = fmt_factored(content, factors)
         steps.append(f"The complete factorization is {answer}. {boxed(answer)}")
         prompt = f"Factor {implicit(fmt_poly(coeffs))} completely over the integers."
-        return Generated(prompt, answer, steps, "expression",
-                         {"mode": "factor", "answer_form": "factored", "polynomial": fmt_poly(coeffs), "content": content,
-                          "factors": [list(f) for f in factors]})
+        return Generated(
+            prompt,
+            answer,
+            steps,
+            "expression",
+            {
+                "mode": "factor",
+                "answer_form": "factored",
+                "polynomial": fmt_poly(coeffs),
+                "content": content,
+                "factors": [list(f) for f in factors],
+            },
+        )
 
-    def _expand_task(self, content: int, factors: list[LinearFactor], quadratic: list[int] | None) -> Generated:
+    def _expand_task(
+        self, content: int, factors: list[LinearFactor], quadratic: list[int] | None
+    ) -> Generated:
         extra = [f"({fmt_poly(quadratic)})"] if quadratic else []
         product = fmt_factored(content, factors, extra)
         steps = []
@@ -120,10 +146,22 @@ class Polynomial(ProblemGenerator):
             coeffs = poly_mul(coeffs, piece)
             if before == [1]:
                 continue
-            steps.append(f"Multiply {implicit(fmt_poly(before))} by ({implicit(fmt_poly(piece))}): "
-                         f"{implicit(fmt_poly(coeffs))}.")
+            steps.append(
+                f"Multiply {implicit(fmt_poly(before))} by ({implicit(fmt_poly(piece))}): "
+                f"{implicit(fmt_poly(coeffs))}."
+            )
         answer = fmt_poly(coeffs)
         steps.append(f"So {implicit(product)} = {answer}. {boxed(answer)}")
-        return Generated(f"Expand and simplify {implicit(product)}.", answer, steps, "expression",
-                         {"mode": "expand", "product": product, "content": content,
-                          "factors": [list(f) for f in factors], "quadratic": quadratic})
+        return Generated(
+            f"Expand and simplify {implicit(product)}.",
+            answer,
+            steps,
+            "expression",
+            {
+                "mode": "expand",
+                "product": product,
+                "content": content,
+                "factors": [list(f) for f in factors],
+                "quadratic": quadratic,
+            },
+        )

@@ -4,6 +4,7 @@ Probabilities are counted exactly (dice sums by convolution, binomial and hyperg
 ``math.comb``, card events by inclusion-exclusion); the tests recount every case by brute-force
 enumeration of the sample space.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +25,20 @@ from mathgym.generators.formatting import fmt_number
 
 _KINDS = ("dice", "coins", "urn", "cards")
 _COLORS = ("red", "blue", "green", "yellow")
-_NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-                 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+_NUMBER_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    11: "eleven",
+    12: "twelve",
+}
 
 
 def _words(n: int) -> str:
@@ -67,7 +80,7 @@ def _dice_sum_counts(n: int) -> dict[int, int]:
     return counts
 
 
-class Probability(ProblemGenerator):
+class Probability(ProblemGenerator[ProbabilityConfig]):
     name = "Probability"
     description = "Probabilities of dice, coin, urn and card events, as fractions in lowest terms."
     topic = "probability"
@@ -87,38 +100,52 @@ class Probability(ProblemGenerator):
         prompt, favourable, total, steps, params = getattr(self, f"_{kind}")(rng, config)
         value = Fraction(favourable, total)
         answer = fmt_number(value)
-        shown = f"{favourable}/{total}" if f"{favourable}/{total}" == answer else f"{favourable}/{total} = {answer}"
+        shown = (
+            f"{favourable}/{total}"
+            if f"{favourable}/{total}" == answer
+            else f"{favourable}/{total} = {answer}"
+        )
         steps.append(f"The probability is {shown}. {boxed(answer)}")
         params.update(kind=kind)
-        return Generated(prompt + " Give the answer as a fraction in lowest terms.", answer, steps, "fraction",
-                         params)
+        return Generated(
+            prompt + " Give the answer as a fraction in lowest terms.", answer, steps, "fraction", params
+        )
 
     def _dice(self, rng: np.random.Generator, config: ProbabilityConfig) -> tuple:
         n = int(rng.integers(1, config.max_dice + 1))
         counts = _dice_sum_counts(n)
-        total = 6 ** n
+        total = 6**n
         dice = "a fair six-sided die" if n == 1 else f"{_words(n)} fair six-sided dice"
         event = ("equal", "at_least", "at_least_one_six")[int(rng.integers(3))]
         if event == "at_least_one_six" and n >= 2:
-            favourable = total - 5 ** n
+            favourable = total - 5**n
             prompt = f"{_cap(dice)} are rolled. What is the probability that at least one of them shows a 6?"
-            steps = [f"There are 6^{n} = {total} equally likely outcomes.",
-                     f"Outcomes with no 6: 5^{n} = {5 ** n}, so {total} - {5 ** n} = {favourable} have at least one 6."]
+            steps = [
+                f"There are 6^{n} = {total} equally likely outcomes.",
+                f"Outcomes with no 6: 5^{n} = {5**n}, so {total} - {5**n} = {favourable} have at least one 6.",
+            ]
             return prompt, favourable, total, steps, {"dice": n, "event": event}
         s = int(rng.integers(n, 6 * n + 1))
         if event == "equal":
             favourable = counts[s]
             what = f"the sum is {s}" if n > 1 else f"it shows {s}"
-            steps = [f"There are 6^{n} = {total} equally likely outcomes." if n > 1 else
-                     "There are 6 equally likely outcomes.",
-                     f"{favourable} of them give {'a sum of ' if n > 1 else ''}{s}."]
+            steps = [
+                f"There are 6^{n} = {total} equally likely outcomes."
+                if n > 1
+                else "There are 6 equally likely outcomes.",
+                f"{favourable} of them give {'a sum of ' if n > 1 else ''}{s}.",
+            ]
             event_params = {"sum": s}
         else:
             favourable = sum(w for t, w in counts.items() if t >= s)
             what = f"the sum is at least {s}" if n > 1 else f"it shows at least {s}"
-            steps = [f"There are {total} equally likely outcomes.",
-                     (f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives "
-                      f"{favourable}.")]
+            steps = [
+                f"There are {total} equally likely outcomes.",
+                (
+                    f"Counting the outcomes with {'a sum of ' if n > 1 else 'a value of '}at least {s} gives "
+                    f"{favourable}."
+                ),
+            ]
             event = "at_least"
             event_params = {"sum": s}
         verb = "are" if n > 1 else "is"
@@ -128,18 +155,24 @@ class Probability(ProblemGenerator):
     def _coins(self, rng: np.random.Generator, config: ProbabilityConfig) -> tuple:
         n = int(rng.integers(min(2, config.max_coins), config.max_coins + 1))
         k = int(rng.integers(0, n + 1))
-        total = 2 ** n
+        total = 2**n
         if rng.random() < 0.5:
             favourable = comb(n, k)
             event, what = "exactly", f"exactly {k} of the tosses {'is' if k == 1 else 'are'} heads"
-            steps = [f"There are 2^{n} = {total} equally likely sequences.",
-                     f"Choosing which {k} tosses are heads: C({n}, {k}) = {favourable}."]
+            steps = [
+                f"There are 2^{n} = {total} equally likely sequences.",
+                f"Choosing which {k} tosses are heads: C({n}, {k}) = {favourable}.",
+            ]
         else:
             favourable = sum(comb(n, j) for j in range(k, n + 1))
             event, what = "at_least", f"at least {k} of the tosses are heads"
-            steps = [f"There are 2^{n} = {total} equally likely sequences.",
-                     "Sequences with at least " + f"{k} heads: " +
-                     " + ".join(f"C({n}, {j})" for j in range(k, n + 1)) + f" = {favourable}."]
+            steps = [
+                f"There are 2^{n} = {total} equally likely sequences.",
+                "Sequences with at least "
+                + f"{k} heads: "
+                + " + ".join(f"C({n}, {j})" for j in range(k, n + 1))
+                + f" = {favourable}.",
+            ]
         times = "once" if n == 1 else f"{_words(n)} times"
         prompt = f"A fair coin is tossed {times}. What is the probability that {what}?"
         return prompt, favourable, total, steps, {"tosses": n, "heads": k, "event": event}
@@ -164,10 +197,20 @@ class Probability(ProblemGenerator):
             what = f"exactly {j} of them {'is' if j == 1 else 'are'} {colors[target]}"
             draw = f"{_cap(_words(m))} balls are drawn at random without replacement."
         prompt = f"An urn contains {contents} balls. {draw} What is the probability that {what}?"
-        steps = [f"There are {size} balls, so C({size}, {m}) = {total} equally likely draws.",
-                 (f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {size - c}: "
-                  f"C({c}, {j}) × C({size - c}, {m - j}) = {favourable}.")]
-        return prompt, favourable, total, steps, {"counts": counts, "draws": m, "target": target, "exactly": j}
+        steps = [
+            f"There are {size} balls, so C({size}, {m}) = {total} equally likely draws.",
+            (
+                f"Choose {j} of the {c} {colors[target]} balls and {m - j} of the other {size - c}: "
+                f"C({c}, {j}) × C({size - c}, {m - j}) = {favourable}."
+            ),
+        ]
+        return (
+            prompt,
+            favourable,
+            total,
+            steps,
+            {"counts": counts, "draws": m, "target": target, "exactly": j},
+        )
 
     def _cards(self, rng: np.random.Generator, config: ProbabilityConfig) -> tuple:
         event = ("suit", "face", "rank_or_suit", "red_not_face", "two_same_rank", "two_same_suit")
@@ -189,22 +232,31 @@ class Probability(ProblemGenerator):
             suit = suits[int(rng.integers(4))]
             article = "an" if rank in ("ace", "8") else "a"
             prompt = f"{deck} What is the probability that it is {article} {rank} or one of the {suit}?"
-            steps = ["There are 52 equally likely cards.",
-                     f"By inclusion-exclusion: 4 cards of rank {rank} + 13 {suit} - 1 card that is both = 16."]
+            steps = [
+                "There are 52 equally likely cards.",
+                f"By inclusion-exclusion: 4 cards of rank {rank} + 13 {suit} - 1 card that is both = 16.",
+            ]
             return prompt, 16, 52, steps, {"event": pick, "rank": rank, "suit": suit}
         if pick == "red_not_face":
             prompt = f"{deck} What is the probability that it is a red card that is not a face card?"
-            steps = ["There are 52 equally likely cards.",
-                     "26 cards are red; 6 of them are face cards, leaving 20."]
+            steps = [
+                "There are 52 equally likely cards.",
+                "26 cards are red; 6 of them are face cards, leaving 20.",
+            ]
             return prompt, 20, 52, steps, {"event": pick}
         two = "Two cards are drawn at random without replacement from a standard 52-card deck."
         if pick == "two_same_rank":
             prompt = f"{two} What is the probability that they have the same rank?"
-            steps = ["There are C(52, 2) = 1326 equally likely pairs.",
-                     "Pairs of equal rank: 13 ranks × C(4, 2) = 78."]
+            steps = [
+                "There are C(52, 2) = 1326 equally likely pairs.",
+                "Pairs of equal rank: 13 ranks × C(4, 2) = 78.",
+            ]
             return prompt, 78, 1326, steps, {"event": pick}
         prompt = f"{two} What is the probability that they are of the same suit?"
-        steps = ["There are C(52, 2) = 1326 equally likely pairs.", "Pairs of one suit: 4 suits × C(13, 2) = 312."]
+        steps = [
+            "There are C(52, 2) = 1326 equally likely pairs.",
+            "Pairs of one suit: 4 suits × C(13, 2) = 312.",
+        ]
         return prompt, 312, 1326, steps, {"event": pick}
 
 

@@ -1,4 +1,5 @@
 """Quadratic equations (``Quadratic``): the answer is the set of real roots."""
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,7 @@ def _signed(rng: np.random.Generator, bound: int, zero: bool = True) -> int:
     return value if rng.random() < 0.5 else -value
 
 
-class Quadratic(ProblemGenerator):
+class Quadratic(ProblemGenerator[QuadraticConfig]):
     name = "Quadratic"
     description = "Solve a quadratic equation; answer the set of real roots, e.g. {-2, 3}."
     topic = "algebra"
@@ -77,13 +78,16 @@ class Quadratic(ProblemGenerator):
                     g = math.gcd(p, q)
                     factors.append((q // g, -p // g))
                 k = 1
-            coeffs = [k * factors[0][1] * factors[1][1], k * (factors[0][0] * factors[1][1] +
-                                                           factors[0][1] * factors[1][0]),
-                      k * factors[0][0] * factors[1][0]]
+            coeffs = [
+                k * factors[0][1] * factors[1][1],
+                k * (factors[0][0] * factors[1][1] + factors[0][1] * factors[1][0]),
+                k * factors[0][0] * factors[1][0],
+            ]
             roots_q = sorted({Fraction(-p, q) for q, p in factors})
             roots = [fmt_number(r) for r in roots_q]
-            steps.append(f"Factor the left side: {implicit(fmt_poly(coeffs))} = "
-                         f"{implicit(fmt_factored(k, factors))}.")
+            steps.append(
+                f"Factor the left side: {implicit(fmt_poly(coeffs))} = {implicit(fmt_factored(k, factors))}."
+            )
             if k != 1:
                 steps.append(f"Divide both sides by {k}: {implicit(fmt_factored(1, factors))} = 0.")
             solved = " or ".join(f"x = {r}" for r in roots)
@@ -96,11 +100,17 @@ class Quadratic(ProblemGenerator):
             steps.insert(0, f"Bring every term to the left side: {implicit(fmt_poly(coeffs))} = 0.")
         answer = fmt_set(roots)
         steps.append(f"The solution set is {answer}. {boxed(answer)}")
-        return Generated(f"Solve {equation} for x. Give all real solutions as a set.", answer, steps, "set",
-                         {"kind": kind, "equation": equation, "coefficients": coeffs})
+        return Generated(
+            f"Solve {equation} for x. Give all real solutions as a set.",
+            answer,
+            steps,
+            "set",
+            {"kind": kind, "equation": equation, "coefficients": coeffs},
+        )
 
-    def _irrational(self, rng: np.random.Generator,
-                    config: QuadraticConfig) -> tuple[list[int], list[str], list[str]]:
+    def _irrational(
+        self, rng: np.random.Generator, config: QuadraticConfig
+    ) -> tuple[list[int], list[str], list[str]]:
         while True:  # draw until the discriminant is positive and not a perfect square
             a = int(rng.integers(1, config.leading_max + 1))
             b = _signed(rng, config.root_max)
@@ -112,9 +122,15 @@ class Quadratic(ProblemGenerator):
         low = sympy.Rational(-b, 2 * a) - root_d / (2 * a)
         high = sympy.Rational(-b, 2 * a) + root_d / (2 * a)
         roots = [fmt_expr(low), fmt_expr(high)]  # a > 0, so the minus sign gives the smaller root
-        steps = [(f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
-                  f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square."),
-                 (f"By the quadratic formula, x = ({-b} ± sqrt({disc}))/{2 * a}, and sqrt({disc}) = "
-                  f"{fmt_expr(root_d)}."),
-                 f"So x = {roots[0]} or x = {roots[1]}."]
+        steps = [
+            (
+                f"It does not factor over the rationals: the discriminant is b^2 - 4ac = "
+                f"({b})^2 - 4·{a}·({c}) = {disc}, which is not a perfect square."
+            ),
+            (
+                f"By the quadratic formula, x = ({-b} ± sqrt({disc}))/{2 * a}, and sqrt({disc}) = "
+                f"{fmt_expr(root_d)}."
+            ),
+            f"So x = {roots[0]} or x = {roots[1]}.",
+        ]
         return [c, b, a], roots, steps

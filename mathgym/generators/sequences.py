@@ -1,4 +1,5 @@
 """Arithmetic and geometric sequences (``Sequences``): next terms, n-th terms, sums, terms from two terms."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,12 +43,12 @@ class SequencesConfig(GeneratorConfig):
 
     def validate(self) -> None:
         check_choices("kinds", self.kinds, _KINDS)
-        check_range("max_start", self.max_start, 1, 10 ** 6)
+        check_range("max_start", self.max_start, 1, 10**6)
         check_range("max_step", self.max_step, 2, 1000)
         check_range("max_n", self.max_n, 5, 1000)
 
 
-class Sequences(ProblemGenerator):
+class Sequences(ProblemGenerator[SequencesConfig]):
     name = "Sequences"
     description = "Arithmetic and geometric sequences: next term, n-th term, sums, a term from two others."
     topic = "sequences"
@@ -68,7 +69,7 @@ class Sequences(ProblemGenerator):
         if geometric:  # small ratios keep the numbers readable; negative ratios alternate the sign
             ratio = int(rng.integers(2, min(config.max_step, 5) + 1)) * (1 if rng.random() < 0.75 else -1)
             n = int(rng.integers(4, min(config.max_n, 12) + 1))
-            term = [Fraction(start * ratio ** i) for i in range(n + 1)]
+            term = [Fraction(start * ratio**i) for i in range(n + 1)]
             rule, step_text = f"each term is the previous one times {ratio}", f"common ratio r = {ratio}"
         else:
             ratio = int(rng.integers(1, config.max_step + 1)) * (1 if rng.random() < 0.7 else -1)
@@ -80,36 +81,63 @@ class Sequences(ProblemGenerator):
         if kind == "next":
             value = term[4]
             prompt = f"What is the next term of the sequence {shown}, ...?"
-            steps = [f"The {step_text}: {rule}.", (f"The next term is {fmt_number(term[3])} "
-                      f"{'×' if geometric else '+'} {ratio if ratio >= 0 or geometric else f'({ratio})'} = "
-                      f"{fmt_number(value)}.")]
+            steps = [
+                f"The {step_text}: {rule}.",
+                (
+                    f"The next term is {fmt_number(term[3])} "
+                    f"{'×' if geometric else '+'} {ratio if ratio >= 0 or geometric else f'({ratio})'} = "
+                    f"{fmt_number(value)}."
+                ),
+            ]
         elif kind == "nth":
             value = term[n - 1]
             prompt = f"What is the {_ordinal(n)} term of the {name} sequence {shown}, ...?"
-            formula = f"a_n = {start} × ({ratio})^(n - 1)" if geometric else f"a_n = {start} + (n - 1) × ({ratio})"
-            steps = [f"The first term is {start} and the {step_text}, so {formula}.",
-                     f"For n = {n}: a_{n} = {fmt_number(value)}."]
+            formula = (
+                f"a_n = {start} × ({ratio})^(n - 1)" if geometric else f"a_n = {start} + (n - 1) × ({ratio})"
+            )
+            steps = [
+                f"The first term is {start} and the {step_text}, so {formula}.",
+                f"For n = {n}: a_{n} = {fmt_number(value)}.",
+            ]
         elif kind == "sum":
-            value = sum(term[:n])
+            value = sum(term[:n])  # type: ignore[assignment]
             prompt = f"What is the sum of the first {n} terms of the {name} sequence {shown}, ...?"
             if geometric:
-                steps = [f"The first term is a = {start} and the {step_text}.",
-                         f"S_n = a(r^n - 1)/(r - 1) = {start}(({ratio})^{n} - 1)/({ratio} - 1) = {fmt_number(value)}."]
+                steps = [
+                    f"The first term is a = {start} and the {step_text}.",
+                    f"S_n = a(r^n - 1)/(r - 1) = {start}(({ratio})^{n} - 1)/({ratio} - 1) = {fmt_number(value)}.",
+                ]
             else:
                 last = fmt_number(term[n - 1]) if term[n - 1] >= 0 else f"({fmt_number(term[n - 1])})"
-                steps = [f"The first term is {start} and the {_ordinal(n)} term is {fmt_number(term[n - 1])}.",
-                         f"S_n = n(a_1 + a_n)/2 = {n} × ({start} + {last})/2 = {fmt_number(value)}."]
+                steps = [
+                    f"The first term is {start} and the {_ordinal(n)} term is {fmt_number(term[n - 1])}.",
+                    f"S_n = n(a_1 + a_n)/2 = {n} × ({start} + {last})/2 = {fmt_number(value)}.",
+                ]
         else:  # two terms of an arithmetic sequence given; find a third
             i, j = sorted(int(v) for v in rng.choice(np.arange(1, min(n - 1, 15) + 1), size=2, replace=False))
             value = term[n - 1]
-            prompt = (f"In an arithmetic sequence, the {_ordinal(i)} term is {fmt_number(term[i - 1])} and the "
-                      f"{_ordinal(j)} term is {fmt_number(term[j - 1])}. What is the {_ordinal(n)} term?")
-            steps = [(f"From the {_ordinal(i)} to the {_ordinal(j)} term the difference is added {j - i} times: "
-                      f"d = ({fmt_number(term[j - 1])} - {fmt_number(term[i - 1])})/{j - i} = {ratio}."),
-                     *([f"The first term is {fmt_number(term[i - 1])} - {i - 1} × ({ratio}) = {start}."]
-                       if i > 1 else []),
-                     f"The {_ordinal(n)} term is {start} + {n - 1} × ({ratio}) = {fmt_number(value)}."]
+            prompt = (
+                f"In an arithmetic sequence, the {_ordinal(i)} term is {fmt_number(term[i - 1])} and the "
+                f"{_ordinal(j)} term is {fmt_number(term[j - 1])}. What is the {_ordinal(n)} term?"
+            )
+            steps = [
+                (
+                    f"From the {_ordinal(i)} to the {_ordinal(j)} term the difference is added {j - i} times: "
+                    f"d = ({fmt_number(term[j - 1])} - {fmt_number(term[i - 1])})/{j - i} = {ratio}."
+                ),
+                *(
+                    [f"The first term is {fmt_number(term[i - 1])} - {i - 1} × ({ratio}) = {start}."]
+                    if i > 1
+                    else []
+                ),
+                f"The {_ordinal(n)} term is {start} + {n - 1} × ({ratio}) = {fmt_number(value)}.",
+            ]
         answer = fmt_number(value)
         steps.append(boxed(answer))
-        return Generated(prompt, answer, steps, "integer",
-                         {"kind": kind, "geometric": geometric, "start": start, "step": ratio, "n": n})
+        return Generated(
+            prompt,
+            answer,
+            steps,
+            "integer",
+            {"kind": kind, "geometric": geometric, "start": start, "step": ratio, "n": n},
+        )

@@ -159,7 +159,7 @@ def plot_interval_estimates(
 
 def plot_performance_profiles(
     profiles: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-    taus: Sequence[float],
+    taus: Sequence[float] | np.ndarray,
     path: str | Path,
     *,
     xlabel: str = "score τ",

@@ -16,6 +16,7 @@ with :func:`normalize`. Several algorithms are passed as ``{name: matrix}``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,7 @@ def aggregate_metrics(scores: Scores) -> dict[str, float]:
 
 def _statistic(
     statistic: str | Callable[[np.ndarray], float],
-) -> tuple[Callable[[np.ndarray], np.ndarray], bool]:
+) -> tuple[Callable[[np.ndarray], Any], bool]:
     if isinstance(statistic, str):
         if statistic not in _AGGREGATE_FNS:
             raise ValueError(f"unknown aggregate {statistic!r}; choose from {AGGREGATES} or pass a function")
@@ -177,7 +178,12 @@ def interval_estimates(
 
 
 def performance_profile(
-    scores: Scores, taus: Sequence[float], *, reps: int = 2_000, confidence: float = 0.95, seed: int = 0
+    scores: Scores,
+    taus: Sequence[float] | np.ndarray,
+    *,
+    reps: int = 2_000,
+    confidence: float = 0.95,
+    seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(F, low, high)`` over ``taus``: ``F(τ)`` is the fraction of run×task scores greater than τ (the
     run-score distribution), with stratified-bootstrap bands."""

@@ -177,7 +177,7 @@ class OracleChecker:
             for rule in step[len("Integrate term by term: ") :].rstrip(".").split("; "):
                 m = _INTEGRAL.match(rule)
                 f, big_f = (_sympy(m["f"]), _sympy(m["F"])) if m else (None, None)
-                if f is not None and big_f is not None and not _is_zero(sympy.diff(big_f, x) - f):
+                if m and f is not None and big_f is not None and not _is_zero(sympy.diff(big_f, x) - f):
                     return StepVerdict(False, f"{m['F']} is not an antiderivative of {m['f']}")
             return StepVerdict(True)
         if step.startswith("An antiderivative is F(x) = ") and "integrand" in self._params:

@@ -201,7 +201,7 @@ class Tape:
         self._in_step += 1
         inj = self.injection
         target = inj is not None and not self.fired and inj.step == site.step and inj.site == site.index
-        if target and inj.kind not in kinds:
+        if target and inj is not None and inj.kind not in kinds:
             raise InjectionSkipped(f"site {site.step}.{site.index} cannot carry a {inj.kind}")
         restore = None
         if (
@@ -224,7 +224,7 @@ class Tape:
         """Pick the injection's variant among candidates that differ from the truth and avoid the problem's
         numbers (and 0 and ±1, whose printed forms change the shape of an expression)."""
         assert self.injection is not None
-        ok = []
+        ok: list[Any] = []
         for c in candidates:
             c = _normal(c)
             f = _as_fraction(c)
@@ -372,7 +372,7 @@ class Tape:
         from mathgym.process.symbolic import same
 
         assert self.injection is not None
-        ok = []
+        ok: list[Any] = []
         for c in candidates:
             if c is None or same(c, expression) or any(same(c, o) for o in ok):
                 continue

@@ -95,7 +95,7 @@ def new_token_classifier(tokenizer: Any, config: PRMTrainConfig) -> Any:
     import torch
     from transformers import Qwen2Config, Qwen2ForTokenClassification
 
-    qwen = Qwen2Config(
+    qwen = Qwen2Config(  # type: ignore[call-arg]
         vocab_size=len(tokenizer),
         hidden_size=config.hidden_size,
         intermediate_size=config.intermediate_size,
@@ -110,7 +110,7 @@ def new_token_classifier(tokenizer: Any, config: PRMTrainConfig) -> Any:
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed("mathgym.process.prm.init", config.seed) % 2**63)
-        return Qwen2ForTokenClassification(qwen).to(torch.float32)
+        return Qwen2ForTokenClassification(qwen).to(torch.float32)  # type: ignore[arg-type]
 
 
 def classifier_from_causal_lm(path: str) -> tuple[Any, Any]:

@@ -167,8 +167,8 @@ class ProverBackend(Protocol):
         """Look up a state this backend returned earlier (``KeyError`` when unknown)."""
         ...
 
-    def verify(self, problem: Problem, proof: str) -> Verdict:
-        """Check ``proof`` (the whole tactic script) from scratch; the only source of proof reward."""
+    def verify(self, problem: Problem, proof: str | Sequence[str]) -> Verdict:
+        """Check ``proof`` (the whole tactic script, or its tactics in order) from scratch; the only source of proof reward."""
         ...
 
     def close(self) -> None:

@@ -206,19 +206,19 @@ class CoqBackend(TableBackend):
         self._ensure_process()
         if self.coq.tip != self.coq.initial_state:
             try:
-                self.coq.edit_at(self.coq.initial_state)
+                self.coq.edit_at(self.coq.initial_state)  # type: ignore[arg-type]
             except CoqFailure:
                 self._kill()
                 self.coq.start()
         state = self.coq.initial_state
         for sentence in header:
             try:
-                state, _, _ = self._run(sentence, state, self.header_timeout)
+                state, _, _ = self._run(sentence, state, self.header_timeout)  # type: ignore[arg-type]
             except CoqFailure as exc:
                 self._forget_document()
                 raise ProverError(f"header sentence {sentence!r} failed in Coq: {exc.message}") from None
         self._header, self._header_state, self._trail = header, state, []
-        return state
+        return state  # type: ignore[return-value]
 
     def _state_theorem(self, problem: Problem, spec: CoqTheorem) -> tuple[int, GoalsSnapshot | None]:
         """Rewind to the header and state the problem's preamble and theorem."""

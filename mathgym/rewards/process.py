@@ -63,9 +63,10 @@ class ImplicitProcessReward(Reward):
     def __init__(self, model: Any, *, name: str = "implicit_process", **prm_kwargs: Any) -> None:
         from mathgym.process.prm import ImplicitPRM, make_prm
 
-        self.prm = make_prm(model, **prm_kwargs)
-        if not isinstance(self.prm, ImplicitPRM):
-            raise TypeError(f"implicit process rewards need an implicit PRM, got {type(self.prm).__name__}")
+        prm = make_prm(model, **prm_kwargs)
+        if not isinstance(prm, ImplicitPRM):
+            raise TypeError(f"implicit process rewards need an implicit PRM, got {type(prm).__name__}")
+        self.prm = prm
         self.name = name
 
     def __call__(self, ctx: StepContext) -> RewardOutput:

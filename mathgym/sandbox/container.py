@@ -217,7 +217,7 @@ class DockerSandbox(PooledSandbox):
         self.cpus = cpus
         self.base_url = base_url
         self._api_lock = threading.Lock()
-        self._client = None
+        self._client: Any = None  # a docker.DockerClient, made on first use in each process
         self._client_pid = -1
         self._check_available()
         self._settings = {"image": image, "user": user, "cpus": cpus, "base_url": base_url}

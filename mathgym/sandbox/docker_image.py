@@ -128,7 +128,7 @@ def build_image(
             text=True,
             check=False,
         )
-        tar.stdout.close()
+        tar.stdout.close()  # type: ignore[union-attr]
         if tar.wait() != 0 or imp.returncode != 0:
             raise RuntimeError(f"docker import failed: {imp.stderr.strip()}")
         check = subprocess.run(

@@ -84,8 +84,8 @@ class LocalWorker(WorkerHandle):
             close_fds=True,
             bufsize=0,
         )
-        self._in = self.proc.stdin.fileno()
-        self._out = self.proc.stdout.fileno()
+        self._in = self.proc.stdin.fileno()  # type: ignore[union-attr]
+        self._out = self.proc.stdout.fileno()  # type: ignore[union-attr]
         try:
             self.handshake(worker_source(), config)
         except BaseException:
@@ -125,7 +125,7 @@ class LocalWorker(WorkerHandle):
     def _close_pipes(self) -> None:
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
-                stream.close()
+                stream.close()  # type: ignore[union-attr]
             except OSError:
                 pass
 

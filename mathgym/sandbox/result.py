@@ -45,7 +45,9 @@ def failure_result(error: str, isolation: str, duration_s: float = 0.0) -> ExecR
     return ExecResult("", "", None, False, error, duration_s, False, isolation)
 
 
-def result_from_reply(reply: Mapping[str, Any], parts: Sequence[bytes], isolation: str) -> ExecResult:
+def result_from_reply(
+    reply: Mapping[str, Any], parts: Sequence[bytes | bytearray], isolation: str
+) -> ExecResult:
     out = bytes(parts[0]).decode("utf-8", "replace") if parts else ""
     err = bytes(parts[1]).decode("utf-8", "replace") if len(parts) > 1 else ""
     return ExecResult(

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from mathgym.problem import Problem
+
+
+@runtime_checkable
+class RecordsOutcomes(Protocol):
+    """A source whose schedule moves with episode outcomes (a curriculum's source): envs report each
+    episode's verdict to it when the episode ends. :class:`~mathgym.curriculum.CurriculumSource` is one."""
+
+    def record_outcome(self, correct: bool | float | Any) -> int:
+        """Record one episode's outcome (a bool, a score or a :class:`~mathgym.verifier.Verdict`); returns the
+        level the next episode is drawn from."""
+        ...
 
 
 class Source(ABC):

@@ -109,7 +109,7 @@ class MiniF2FSource(TableSource):
             return read_jsonl(self.path)
         from mathgym.sources.datasets import HubSource
 
-        return HubSource(self.hub_id, split=self.hub_split, data_dir=self.data_dir)._load_rows()
+        return HubSource(self.hub_id, split=self.hub_split, data_dir=self.data_dir)._load_rows()  # type: ignore[arg-type]
 
     def _build(self) -> Iterable[Problem]:
         for record in self._rows():

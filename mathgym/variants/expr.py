@@ -233,9 +233,9 @@ class _Compiler:
             kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
             return lambda env: kind(item(env) for item in items)
         if isinstance(node, ast.Subscript):
-            value = self.compile(node.value)
+            container = self.compile(node.value)
             index = self.compile(node.slice)
-            return lambda env: value(env)[index(env)]
+            return lambda env: container(env)[index(env)]
         if isinstance(node, ast.Slice):
             lower = self.compile(node.lower) if node.lower else (lambda env: None)
             upper = self.compile(node.upper) if node.upper else (lambda env: None)
@@ -364,7 +364,7 @@ class _Compiler:
             target = func(env)
             if not callable(target):
                 raise TypeError(f"{ast.unparse(node.func)} is not a function")
-            return target(*[a(env) for a in args], **{k: v(env) for k, v in keywords})
+            return target(*[a(env) for a in args], **{k: v(env) for k, v in keywords})  # type: ignore[arg-type]
 
         return call
 

@@ -205,7 +205,7 @@ def load_templates(
     :param integer_answers: see :class:`~mathgym.variants.template.GSMTemplate`.
     :param strict: after trying every file, raise :class:`TemplateError` naming all that failed.
     """
-    lists = dict(LISTS)
+    lists: dict[str, Sequence[Any]] = dict(LISTS)
     lists.update(extra_lists or {})
     families: list[TemplateFamily] = []
     failures: dict[str, str] = {}

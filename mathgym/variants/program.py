@@ -13,6 +13,7 @@ text, and (optionally) a relevant clause or a different question about the same 
 
 from __future__ import annotations
 
+import builtins
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -88,17 +89,17 @@ class Draw:
     def choice(self, items: Sequence[Any]) -> Any:
         return items[int(self.rng.integers(len(items)))]
 
-    def sample(self, items: Sequence[Any], k: int) -> list[Any]:
+    def sample(self, items: Sequence[Any], k: builtins.int) -> list[Any]:
         return [items[int(i)] for i in self.rng.choice(len(items), size=k, replace=False)]
 
     def name(self, female: bool | None = None) -> str:
         pool = NAMES_FEMALE if female else NAMES_MALE if female is False else NAMES_FEMALE + NAMES_MALE
         return self.choice(pool)
 
-    def names(self, k: int) -> list[str]:
+    def names(self, k: builtins.int) -> list[str]:
         return self.sample(NAMES_FEMALE + NAMES_MALE, k)
 
-    def nonzero(self, low: int, high: int) -> int:
+    def nonzero(self, low: builtins.int, high: builtins.int) -> builtins.int:
         while True:
             value = self.int(low, high)
             if value:

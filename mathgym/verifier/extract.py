@@ -292,7 +292,7 @@ def tag_answers(text: str) -> list[tuple[int, str]]:
     lowered = text.lower() if "<answer>" not in text else text
     if "<answer>" not in lowered:
         return []
-    spans = []
+    spans: list[tuple[int, int]] = []
     position = 0
     while len(spans) <= _MAX_BOXES:
         start = lowered.find("<answer>", position)

@@ -195,6 +195,9 @@ class CountdownEnv(MathgymEnv[np.ndarray, int]):
     * v0: the initial version; since issue 15 the state is held in arrays (same problems, rules, rewards).
     """
 
+    action_space: spaces.Discrete  # type: ignore[assignment]  # Discrete is a Space[np.int64]; int actions
+    observation_space: spaces.Box
+
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
@@ -282,7 +285,7 @@ class CountdownEnv(MathgymEnv[np.ndarray, int]):
         expressions = self.expressions
         text = f"{expressions[i] or '?'} {op} {expressions[j] or '?'}"
         if valid:
-            self.values[i] = apply(op, self.values[i], self.values[j])
+            self.values[i] = apply(op, self.values[i], self.values[j])  # type: ignore[assignment]
             expressions[i] = f"({expressions[i]} {op} {expressions[j]})"
             self.available[j] = False
             self.values[j], expressions[j] = 0, ""
@@ -308,7 +311,7 @@ class CountdownEnv(MathgymEnv[np.ndarray, int]):
         info = self._info()
         info.update(valid=valid, reward_components=dict(out.components))
         if terminated or truncated:
-            info.update(is_success=bool(verdict), verdict=verdict.to_dict())
+            info.update(is_success=bool(verdict), verdict=verdict.to_dict())  # type: ignore[union-attr]
         return self._observation(), float(out.value), terminated, truncated, info
 
     def action_masks(self) -> np.ndarray:
@@ -379,7 +382,7 @@ class CountdownEnv(MathgymEnv[np.ndarray, int]):
 
     def _info(self) -> dict[str, Any]:
         return {
-            "problem_id": self.problem.id,
+            "problem_id": self.problem.id,  # type: ignore[union-attr]
             "action_mask": self._mask.copy(),
             "target": self.target,
             "numbers": [v for v, live in zip(self.values, self.available) if live],

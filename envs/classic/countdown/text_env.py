@@ -75,6 +75,9 @@ class CountdownTextEnv(MathgymEnv[str, str]):
     * v0: the initial version (mathgym 0.1.0).
     """
 
+    action_space: UnicodeText
+    observation_space: UnicodeText
+
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
@@ -144,4 +147,5 @@ class CountdownTextEnv(MathgymEnv[str, str]):
         return self._prompt() + (f"\n\n{self.response}" if self.response is not None else "")
 
     def _prompt(self) -> str:
+        assert self.problem is not None
         return self.problem.prompt[: self.observation_space.max_length]

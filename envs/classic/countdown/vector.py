@@ -194,12 +194,12 @@ class CountdownVectorEnv(ArrayVectorEnv):
                 "reason": np.full(B, None, dtype=object),
             }
             for k in np.flatnonzero(ended):
-                verdict = verdicts.get(
+                verdict = verdicts.get(  # type: ignore[assignment]
                     int(k),
                     {"correct": False, "score": 0.0, "extracted": None, "reason": "target_not_reached"},
                 )
                 for key, column in columns.items():
-                    column[k] = verdict[key]
+                    column[k] = verdict[key]  # type: ignore[index]
             info.update(is_success=correct & ended, _is_success=ended.copy())
             info["verdict"] = {**columns, **{f"_{key}": ended.copy() for key in columns}}
             info["_verdict"] = ended.copy()
@@ -209,7 +209,7 @@ class CountdownVectorEnv(ArrayVectorEnv):
         """Valid actions per sub-env, ``(num_envs, n * n * 4)`` (sb3-contrib's ``MaskablePPO`` convention)."""
         return self._mask.copy()
 
-    def _start(self, rows: Sequence[int]) -> None:
+    def _start(self, rows: Sequence[int] | np.ndarray) -> None:
         for k in rows:
             k = int(k)
             problem = self.source.sample(self._rng(k))
@@ -235,7 +235,7 @@ class CountdownVectorEnv(ArrayVectorEnv):
 
     def _observation(self) -> np.ndarray:
         B, n = self.num_envs, self.n
-        obs = np.zeros((B, self.single_observation_space.shape[0]), dtype=np.float32)
+        obs = np.zeros((B, self.single_observation_space.shape[0]), dtype=np.float32)  # type: ignore[index]
         values = self.values.astype(np.float64)
         target = self.target[:, None]
         slots = obs[:, : n * SLOT_FEATURES].reshape(B, n, SLOT_FEATURES)

@@ -111,7 +111,7 @@ class TokenBatch:
         self.numbers = np.zeros((B, M, 3), dtype=np.float32)  # sign, magnitude, is-unit of number nodes
         self._index = np.arange(M)
 
-    def write(self, rows: Sequence[int], equations: Sequence[Tokens]) -> None:
+    def write(self, rows: Sequence[int] | np.ndarray, equations: Sequence[Tokens]) -> None:
         """Store ``equations[k]`` as equation ``rows[k]``.
 
         All rows are written with a few array operations: every distinct token is turned into its column
@@ -230,7 +230,7 @@ class TokenBatch:
         rhs = 1 + size[:, 1:2]
         side = np.where(valid & (index > 0), (index >= rhs).astype(np.int64), -1)
         parent_kind = np.where(parent >= 0, self.kind[rows[:, None], np.maximum(parent, 0)], 0)
-        counts = counts.reshape(M, B, 6)
+        counts = counts.reshape(M, B, 6)  # type: ignore[assignment]
         return Columns(
             np.where(valid, size, 1),
             depth,

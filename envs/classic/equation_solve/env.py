@@ -264,6 +264,9 @@ class EquationSolveEnv(MathgymEnv[np.ndarray, int]):
     * v0: the initial version; since issue 15 the state is a token array (same problems, rules, rewards).
     """
 
+    action_space: spaces.Discrete  # type: ignore[assignment]  # Discrete is a Space[np.int64]; int actions
+    observation_space: spaces.Box
+
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(

@@ -121,7 +121,7 @@ def _print(node: tuple) -> str:
 def _print_add(args: list) -> str:
     # StrPrinter._print_Add with order="none": the terms in tree order; a leading "-" of a term that is not a
     # sum becomes the joining sign; sums and terms that bind looser than a sum are bracketed
-    out = []
+    out: list[str] = []
     for term in args:
         text = _print(term)
         if text.startswith("-") and term[0] != ADD:

@@ -178,7 +178,7 @@ class EquationSolveVectorEnv(ArrayVectorEnv):
         columns = self._columns
         changed: list[int] = []
         for b in np.flatnonzero(valid):
-            tokens = apply_rule(columns.row_view(b, self._tokens[b]), int(rule[b]), int(node[b]))
+            tokens = apply_rule(columns.row_view(b, self._tokens[b]), int(rule[b]), int(node[b]))  # type: ignore[arg-type]
             if len(tokens) <= M:
                 self._tokens[b] = tokens
                 changed.append(b)
@@ -232,7 +232,7 @@ class EquationSolveVectorEnv(ArrayVectorEnv):
 
     # -- internals -----------------------------------------------------------------------------------------
 
-    def _start(self, rows: Sequence[int]) -> None:
+    def _start(self, rows: Sequence[int] | np.ndarray) -> None:
         """Draw a new problem for each sub-env in ``rows``."""
         for b in rows:
             b = int(b)

@@ -197,6 +197,9 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
       and :class:`~mathgym.envs.classic.symbolic_regression.vector.SymbolicRegressionVectorEnv` steps many.
     """
 
+    action_space: spaces.Discrete  # type: ignore[assignment]  # Discrete is a Space[np.int64]; int actions
+    observation_space: spaces.MultiDiscrete
+
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(
@@ -223,7 +226,10 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
         self._last_score: Score | None = None
         self.fixed_data_seed = data_seed
         self.data_seed: int | None = None
-        self.X_train = self.y_train = self.X_test = self.y_test = None
+        self.X_train: np.ndarray | None = None
+        self.y_train: np.ndarray | None = None
+        self.X_test: np.ndarray | None = None
+        self.y_test: np.ndarray | None = None
         self._mask = np.zeros(n, dtype=bool)
         self._recovers = RecoveryChecker(self.benchmark, self.library)
 

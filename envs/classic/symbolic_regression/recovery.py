@@ -96,7 +96,7 @@ class RecoveryChecker:
     def __init__(self, benchmark: Benchmark, library: TokenLibrary) -> None:
         self.benchmark = benchmark
         self.library = library
-        self._cache: dict[tuple[int, ...], bool] = {}
+        self._cache: dict[tuple[float, ...], bool] = {}
 
     def __call__(self, tokens: Sequence[int], constants: Sequence[float] = ()) -> bool:
         """Whether the expression (with fitted ``constants``, if any) recovers the target.

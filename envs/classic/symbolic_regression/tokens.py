@@ -212,7 +212,7 @@ class PrefixBuilder:
 
 
 def evaluate_prefix(
-    tokens: Sequence[int], library: TokenLibrary, X: np.ndarray, constants: Sequence[float] = ()
+    tokens: Sequence[int], library: TokenLibrary, X: np.ndarray, constants: Sequence[float] | np.ndarray = ()
 ) -> np.ndarray:
     """The values of a complete prefix expression on inputs ``X`` (shape ``(n_points, n_variables)``).
 
@@ -339,7 +339,7 @@ def expression_to_prefix(expression: str, library: TokenLibrary) -> list[int] | 
             out = chain("add", [visit(a) for a in positive]) if positive else None
             for term in negative:
                 out = token("sub") + out + visit(term) if out is not None else token("neg") + visit(term)
-            return out
+            return out  # type: ignore[return-value]
         if expr.is_Mul:
             coeff, rest = expr.as_coeff_Mul()
             if coeff == -1:

@@ -331,7 +331,7 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
                 if has_var is not None:
                     self._f_has_var[cur, top] |= has_var
                 if value is not None:
-                    self._f_value[cur * slots + top * 2 + filled] = value
+                    self._f_value[cur * slots + top * 2 + filled] = value  # type: ignore[index]
                 filled += 1
                 frames[cur, top, 1] = filled
                 complete = filled == self._arity[frame[:, 0]]
@@ -348,7 +348,7 @@ class SymbolicRegressionVectorEnv(ArrayVectorEnv):
                     if has_var is not None:
                         has_var = has_var[order]
                     base = cur * slots + top * 2
-                    left, right = self._f_value[base], self._f_value[base + 1]
+                    left, right = self._f_value[base], self._f_value[base + 1]  # type: ignore[index]
                     value = np.empty_like(left)
                     starts = np.flatnonzero(np.r_[True, root[1:] != root[:-1]])
                     for a, b in zip(starts, [*starts[1:], root.size]):

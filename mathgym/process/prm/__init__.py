@@ -72,9 +72,10 @@ def make_prm(spec: str | ProcessRewardModel, *, cache: bool = True, **kwargs: An
     elif Path(spec).is_dir():
         layout = read_layout(spec)
         if layout.get("format") == "implicit":
-            reference = Path(layout["reference"])
-            reference = reference if reference.is_absolute() else Path(spec) / reference
-            prm = ImplicitPRM(spec, str(reference), beta=layout.get("beta", 0.05), **kwargs)
+            reference_path = Path(layout["reference"])
+            if not reference_path.is_absolute():
+                reference_path = Path(spec) / reference_path
+            prm = ImplicitPRM(spec, str(reference_path), beta=layout.get("beta", 0.05), **kwargs)
         elif layout.get("format") == "step_tag":
             prm = StepTagPRM(spec, **kwargs)
         else:

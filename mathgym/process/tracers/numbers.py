@@ -199,7 +199,7 @@ def trace_sequences(problem: Problem, tape: Tape) -> None:
             tape.emit(f"S_n = n(a_1 + a_n)/2 = {n} × ({start} + {last})/2 = {fmt_number(value)}.")
     else:
         raise UnsupportedProblem(f"unknown sequence kind {kind!r}")
-    tape.emit(boxed(fmt_number(value)))
+    tape.emit(boxed(fmt_number(value)))  # type: ignore[arg-type]
 
 
 def _two_terms(problem: Problem, tape: Tape, start: int, ratio: int, n: int) -> object:

@@ -175,7 +175,7 @@ def trace_unit_rate(problem: Problem, tape: Tape) -> None:
         numbers = _reference_numbers(reference[1])  # t2, t2, per_block, block, answer
         per_block, block = int(numbers[2]), int(numbers[3])
         rate = Fraction(tape.calc("div", done1, t1, kinds=(SLIP, COPIED)).value)
-        per_block = rate * block
+        per_block = rate * block  # type: ignore[assignment]
         if per_block.denominator != 1:
             raise InjectionSkipped("the wrong rate is not a whole number per block")
         shown_as_decimal = Fraction(int(numbers[2]), block).denominator in (1, 2, 4, 5)
