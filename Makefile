@@ -1,4 +1,4 @@
-# The two commands of the README: `make demo` (main job) and `make test` (whole test suite).
+# The two commands of the README: `make demo` (main job) and `make test` (whole test suite, after `make lint`).
 # Each installs what it runs into .venv: the demo only the RL and report extras (torch, stable-baselines3,
 # matplotlib); the tests everything else on top (LLM stack, vLLM's CPU build, Ray, Docker SDK, pytest) and the
 # system components the suite exercises (Docker daemon + sandbox image, Coq), installed by .ci/system-deps.sh.
@@ -9,7 +9,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 
-.PHONY: demo test setup system-deps clean
+.PHONY: demo test lint setup system-deps clean
 
 $(DEMO_STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,14 @@ demo: $(DEMO_STAMP)
 system-deps:
 	bash .ci/system-deps.sh
 
-test: $(TEST_STAMP) system-deps
+# The style the code follows, enforced: ruff's rules and format, and mypy over the installed package layout
+# (config in pyproject.toml). A lint or type error fails `make test` before any test runs.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python .ci/typecheck.py
+
+test: lint system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 clean:
