@@ -163,7 +163,8 @@ class SymbolicRegressionEnv(MathgymEnv[np.ndarray, int]):
 
     Terminated when the expression is complete (or on an invalid token). ``info["is_success"]`` is true
     when the expression recovers the target: it is symbolically equivalent to it (sympy simplifies their
-    difference to 0), which is checked for expressions whose NMSE on the noiseless test draw is below 1e-12 (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
+    difference to 0), which is checked for expressions whose NMSE on the noiseless test draw is below 1e-12
+    (:mod:`mathgym.envs.classic.symbolic_regression.recovery`).
 
     ## Reward View
 
