@@ -30,11 +30,10 @@ Run it: ``python -m mathgym.agents.grpo --env-id mathgym/Arithmetic-v0 --model-p
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -463,18 +462,11 @@ def train(  # noqa: C901  (steps 1-5 of a GRPO update top to bottom, as CleanRL 
     )
 
 
-def _parse_args() -> GRPOConfig:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for f in dataclasses.fields(GRPOConfig):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[operator]
-        flag = "--" + f.name.replace("_", "-")
-        if isinstance(default, bool):
-            parser.add_argument(flag, type=lambda s: s.lower() in ("1", "true", "yes"), default=default)
-        elif isinstance(default, dict):
-            parser.add_argument(flag, type=json.loads, default=default, help="JSON")
-        else:
-            parser.add_argument(flag, type=type(default) if default is not None else str, default=default)
-    return GRPOConfig(**vars(parser.parse_args()))
+def _parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
+    """The config from the command line: one ``--field-name`` per field, its docstring as ``--help``."""
+    from mathgym.configs import parse_config
+
+    return parse_config(GRPOConfig, argv, description=__doc__.split("\n")[0])
 
 
 if __name__ == "__main__":

@@ -74,46 +74,44 @@ DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a training run (written to ``out_dir/config.json``).
-
-    :param env_id: a Gymnasium id (``mathgym/EquationSolve-v0``; ``EquationSolve-v0`` also works).
-    :param algo: ``ppo``, ``dqn``, ``a2c`` or ``maskable_ppo`` (uses the env's ``action_masks()``).
-    :param steps: total environment steps.
-    :param seed: seed of the model, the training envs and the evaluation envs.
-    :param n_envs: parallel training envs (in one process: on 2 cores, processes do not pay off).
-    :param vectorize: ``"auto"`` steps the ``n_envs`` envs in the id's native vector env when it has one (the
-        classic envs: array code, one call per step for all envs) and ``n_envs`` is at least
-        :data:`NATIVE_MIN_ENVS`, else in a ``DummyVecEnv``; ``"native"`` and ``"dummy"`` force one or the other.
-    :param out_dir: output folder.
-    :param env_kwargs: keyword arguments of ``gymnasium.make``.
-    :param hyperparams: algorithm keyword arguments, over :data:`DEFAULT_HYPERPARAMS`.
-    :param eval_freq: environment steps between held-out evaluations (0 disables them).
-    :param eval_episodes: episodes per evaluation.
-    :param checkpoint_freq: environment steps between checkpoints (0 disables them).
-    :param torch_threads: torch CPU threads.
-    :param progress_bar: show a progress bar.
-    :param tensorboard: also write TensorBoard logs (needs the ``tensorboard`` package).
-    :param max_seconds: stop training after this wall time (``None``: no limit); the run records it.
-    :param verbose: SB3 verbosity.
-    """
+    """Everything that defines a training run (written to ``out_dir/config.json``)."""
 
     env_id: str
+    """a Gymnasium id (``mathgym/EquationSolve-v0``; ``EquationSolve-v0`` also works)"""
     algo: str = "ppo"
+    """``ppo``, ``dqn``, ``a2c`` or ``maskable_ppo`` (uses the env's ``action_masks()``)"""
     steps: int = 100_000
+    """total environment steps"""
     seed: int = 0
+    """seed of the model, the training envs and the evaluation envs"""
     n_envs: int = 8
+    """parallel training envs (in one process: on 2 cores, processes do not pay off)"""
     vectorize: str = "auto"
+    """``"auto"`` steps the ``n_envs`` envs in the id's native vector env when it has one (the classic envs:
+    array code, one call per step for all envs) and ``n_envs`` is at least :data:`NATIVE_MIN_ENVS`, else in a
+    ``DummyVecEnv``; ``"native"`` and ``"dummy"`` force one or the other"""
     out_dir: str = "results/train"
+    """output folder"""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    """keyword arguments of ``gymnasium.make``"""
     hyperparams: dict[str, Any] = field(default_factory=dict)
+    """algorithm keyword arguments, over :data:`DEFAULT_HYPERPARAMS`"""
     eval_freq: int = 10_000
+    """environment steps between held-out evaluations (0 disables them)"""
     eval_episodes: int = 50
+    """episodes per evaluation"""
     checkpoint_freq: int = 50_000
+    """environment steps between checkpoints (0 disables them)"""
     torch_threads: int = 1
+    """torch CPU threads"""
     progress_bar: bool = True
+    """show a progress bar"""
     tensorboard: bool = True
+    """also write TensorBoard logs (needs the ``tensorboard`` package)"""
     max_seconds: float | None = None
+    """stop training after this wall time (``None``: no limit); the run records it"""
     verbose: int = 0
+    """SB3 verbosity"""
 
 
 @dataclass

@@ -18,18 +18,18 @@ from mathgym.seeding import derive_seed
 
 @dataclass
 class SFTConfig:
-    """:param steps: optimizer steps.
-    :param batch_size: examples per step.
-    :param learning_rate: AdamW learning rate.
-    :param seed: data and shuffling seed (problems come from ``derive_seed("mathgym.sft", seed, i)``).
-    :param max_grad_norm: gradient clipping.
-    """
+    """Supervised fine-tuning on reference solutions (one flat record, like :class:`~mathgym.agents.grpo.GRPOConfig`)."""
 
     steps: int = 200
+    """optimizer steps"""
     batch_size: int = 32
+    """examples per step"""
     learning_rate: float = 3e-3
+    """AdamW learning rate"""
     seed: int = 0
+    """data and shuffling seed (problems come from ``derive_seed("mathgym.sft", seed, i)``)"""
     max_grad_norm: float = 1.0
+    """gradient clipping"""
 
 
 def reference_examples(
