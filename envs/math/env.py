@@ -16,6 +16,7 @@ from mathgym.spaces import UnicodeText
 
 if TYPE_CHECKING:
     from mathgym.curriculum import Curriculum
+    from mathgym.verifier.verdict import Verdict
 
 SINGLE_TURN_INSTRUCTION = "Solve the following problem. Put your final answer within \\boxed{}."
 STEP_INSTRUCTION = (
@@ -197,6 +198,8 @@ class MathEnv(MathgymEnv[str, str]):
             self.source = as_curriculum(curriculum).as_source(**source_kwargs)
         else:
             self.source = make_source(source, **source_kwargs)
+        # asked once: isinstance against a runtime Protocol costs ~20 us, too much for every step
+        self._outcome_recorder = self.source if isinstance(self.source, RecordsOutcomes) else None
         self.mode = mode
         self.reward = build_reward(reward, mode)
         self.reward_view_spec = math_view_spec(mode, default_reward=reward is None)
@@ -244,13 +247,18 @@ class MathEnv(MathgymEnv[str, str]):
         )
         self.done = final
         self._verdict = verdict
-        if final and isinstance(self.source, RecordsOutcomes):  # curriculum sources step their schedule
-            self.source.record_outcome(verdict)
+        if final:
+            self._record_outcome(verdict)
         kind = "answer" if has_answer else "reasoning"
         info = self._info(kind, verdict=verdict, components=dict(out.components))
         if self.render_mode == "human":
             self.render()
         return self._observation(), float(out.value), has_answer, truncated, info
+
+    def _record_outcome(self, verdict: Verdict | None) -> None:
+        """Report a finished episode's verdict to a source whose schedule moves with outcomes (a curriculum's)."""
+        if self._outcome_recorder is not None:
+            self._outcome_recorder.record_outcome(verdict)
 
     # ---------------------------------------------------------------- reward view (mathgym.rewards.view)
     def reward_view(self) -> dict[str, Any]:

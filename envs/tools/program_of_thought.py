@@ -8,7 +8,6 @@ from typing import Any
 from mathgym.envs.math.env import MathEnv
 from mathgym.envs.tools.tool_math import SandboxedEnvMixin, tool_info
 from mathgym.rewards.base import Reward, StepContext
-from mathgym.sources.base import RecordsOutcomes
 
 POT_INSTRUCTION = (
     "Solve the following problem by writing a Python program (in a ```python block) that prints the final "
@@ -140,8 +139,7 @@ class ProgramOfThoughtEnv(SandboxedEnvMixin, MathEnv):
         )
         self.done = True
         self._verdict = verdict
-        if isinstance(self.source, RecordsOutcomes):
-            self.source.record_outcome(verdict)
+        self._record_outcome(verdict)
         info = self._info("answer", verdict=verdict, components=dict(out.components))
         info.update(tool=tool, answer_text=answer_text)
         if self.render_mode == "human":

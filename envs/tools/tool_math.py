@@ -9,7 +9,6 @@ from mathgym.envs.math.env import MathEnv
 from mathgym.problem import Problem
 from mathgym.rewards.base import Reward, StepContext
 from mathgym.sandbox import tora
-from mathgym.sources.base import RecordsOutcomes
 
 if TYPE_CHECKING:
     from mathgym.sandbox import ExecResult, Sandbox, Session
@@ -316,8 +315,7 @@ class ToolMathEnv(SandboxedEnvMixin, MathEnv):
         self._verdict = verdict
         if final:
             self._close_session()
-            if isinstance(self.source, RecordsOutcomes):
-                self.source.record_outcome(verdict)
+            self._record_outcome(verdict)
         kind = "answer" if has_answer else ("code" if runs_program else "reasoning")
         info = self._info(kind, verdict=verdict, components=dict(out.components))
         info.update(tool_calls=len(self.cells), tool=tool)
