@@ -39,7 +39,7 @@ class MathgymEnv(gym.Env[ObsType, ActType]):
     :raises ValueError: ``render_mode`` is not one the env supports.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["ansi", "human"]}
+    metadata: dict[str, Any] = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(self, render_mode: str | None = None) -> None:
         super().__init__()

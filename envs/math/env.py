@@ -171,7 +171,7 @@ class MathEnv(MathgymEnv[str, str]):
     observation_space: UnicodeText
     source: Source
 
-    metadata = {"render_modes": ["ansi", "human"]}
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(
         self,

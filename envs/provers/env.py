@@ -124,7 +124,7 @@ class ProverEnv(MathgymEnv[str, str]):
     action_space: UnicodeText
     observation_space: UnicodeText
 
-    metadata = {"render_modes": ["ansi", "human"]}
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
     prover_label = "the prover"
 
     def __init__(

@@ -92,3 +92,11 @@ def test_the_last_step_reports_is_success(env_id: str) -> None:
 
 def test_no_id_needs_a_component_for_these_checks() -> None:
     assert all(not requirements(env_id) for env_id in SINGLE_ENV_IDS)
+
+
+def test_every_mathgym_env_class_declares_its_render_fps() -> None:
+    from gymnasium.envs.registration import load_env_creator
+
+    for env_id in mathgym_ids():
+        metadata = load_env_creator(gym.spec(env_id).entry_point).metadata
+        assert metadata.get("render_fps") == 4, env_id
