@@ -156,3 +156,14 @@ def test_text_env_uses_the_same_problems_and_verifier() -> None:
     assert reward == 0.0 and not info["is_success"]
     with pytest.raises(RuntimeError, match="reset"):
         text_env.step("again")
+
+
+def test_two_distinct_draws_what_rng_choice_draws() -> None:
+    from mathgym.envs.classic.countdown.game import _two_distinct
+
+    for seed in range(300):
+        for n in range(2, 9):
+            ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+            for _ in range(3):
+                assert _two_distinct(ours, n) == tuple(int(t) for t in numpys.choice(n, 2, replace=False))
+            assert ours.integers(2**40) == numpys.integers(2**40)  # the streams stay in step
