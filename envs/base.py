@@ -32,11 +32,20 @@ ObsType = TypeVar("ObsType")
 ActType = TypeVar("ActType")
 
 
+class UnsupportedRenderMode(ValueError, TypeError):
+    """A ``render_mode`` the env does not support.
+
+    It is also a ``TypeError``, as from an env that takes no ``render_mode`` at all, because callers fall
+    back on that: stable-baselines3's ``make_vec_env`` asks for ``"rgb_array"`` first and, on a
+    ``TypeError``, makes the env without a render mode.
+    """
+
+
 class MathgymEnv(gym.Env[ObsType, ActType]):
     """A Gymnasium env with mathgym's render dispatch, snapshot contract and ``info`` keys.
 
     :param render_mode: one of ``metadata["render_modes"]`` or ``None``.
-    :raises ValueError: ``render_mode`` is not one the env supports.
+    :raises UnsupportedRenderMode: ``render_mode`` is not one the env supports (a ``ValueError``).
     """
 
     metadata: dict[str, Any] = {"render_modes": ["ansi", "human"], "render_fps": 4}
@@ -44,7 +53,7 @@ class MathgymEnv(gym.Env[ObsType, ActType]):
     def __init__(self, render_mode: str | None = None) -> None:
         super().__init__()
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
+            raise UnsupportedRenderMode(
                 f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}"
             )
         self.render_mode = render_mode

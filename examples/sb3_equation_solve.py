@@ -27,8 +27,7 @@ def main() -> None:
     from stable_baselines3.common.env_util import make_vec_env
 
     torch.set_num_threads(1)  # small MLPs: more threads only add overhead on a CPU
-    # make_vec_env asks for render_mode="rgb_array" unless told otherwise; EquationSolve renders text only
-    venv = make_vec_env("mathgym/EquationSolve-Easy-v0", n_envs=4, seed=0, env_kwargs={"render_mode": None})
+    venv = make_vec_env("mathgym/EquationSolve-Easy-v0", n_envs=4, seed=0)
     model = MaskablePPO(
         "MlpPolicy", venv, n_steps=128, batch_size=256, learning_rate=3e-4, ent_coef=0.01, seed=0
     )

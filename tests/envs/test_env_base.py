@@ -100,3 +100,15 @@ def test_every_mathgym_env_class_declares_its_render_fps() -> None:
     for env_id in mathgym_ids():
         metadata = load_env_creator(gym.spec(env_id).entry_point).metadata
         assert metadata.get("render_fps") == 4, env_id
+
+
+@pytest.mark.parametrize("env_id", ["mathgym/EquationSolve-v0", "mathgym/Countdown-v0"])
+def test_stable_baselines3_make_vec_env_builds_the_env_without_a_render_mode(env_id: str) -> None:
+    from stable_baselines3.common.env_util import make_vec_env
+
+    with pytest.raises(ValueError, match="render_mode must be one of"):
+        gym.make(env_id, render_mode="rgb_array")
+    venv = make_vec_env(env_id, n_envs=2, seed=0)  # asks for rgb_array first, then falls back
+    assert venv.reset().shape[0] == 2
+    assert venv.get_attr("render_mode") == [None, None]
+    venv.close()
