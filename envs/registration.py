@@ -83,18 +83,18 @@ VARIANT_IDS: dict[str, tuple[str, str]] = {
     ),
     "Dynamic-Arithmetic-v0": (
         "variants:topic:arithmetic",
-        "arithmetic program families with deterministic variants",
+        "Arithmetic program families with deterministic variants",
     ),
-    "Dynamic-Algebra-v0": ("variants:topic:algebra", "algebra program families with deterministic variants"),
-    "Dynamic-Geometry-v0": ("variants:topic:geometry", "geometry-in-words program families"),
-    "Dynamic-Probability-v0": ("variants:topic:probability", "probability and counting program families"),
-    "Dynamic-NumberTheory-v0": ("variants:topic:number theory", "number-theory program families"),
-    "Dynamic-Sequences-v0": ("variants:topic:sequences", "sequence program families"),
-    "Dynamic-Calculus-v0": ("variants:topic:calculus", "calculus program families (exact numeric answers)"),
+    "Dynamic-Algebra-v0": ("variants:topic:algebra", "Algebra program families with deterministic variants"),
+    "Dynamic-Geometry-v0": ("variants:topic:geometry", "Geometry-in-words program families"),
+    "Dynamic-Probability-v0": ("variants:topic:probability", "Probability and counting program families"),
+    "Dynamic-NumberTheory-v0": ("variants:topic:number theory", "Number-theory program families"),
+    "Dynamic-Sequences-v0": ("variants:topic:sequences", "Sequence program families"),
+    "Dynamic-Calculus-v0": ("variants:topic:calculus", "Calculus program families (exact numeric answers)"),
     "Dynamic-WordProblems-v0": ("variants:topic:word problems", "GSM8K-style word-problem program families"),
     "Dynamic-v0": (
         "variants:dyn",
-        "every program family; families=/perturbations=/difficulty= select variants",
+        "Every program family; families=/perturbations=/difficulty= select variants",
     ),
 }
 
@@ -128,7 +128,7 @@ PROVER_IDS: dict[str, tuple[str, dict[str, Any], str, tuple[str, ...]]] = {
 
 #: EquationSolve suffix -> (LinearEquation levels, description)
 EQUATION_SOLVE_IDS: dict[str, tuple[tuple[int, ...], str]] = {
-    "": ((0, 1, 2), "solve a linear equation by choosing rewrite rules on its expression tree (levels 0-2)"),
+    "": ((0, 1, 2), "Solve a linear equation by choosing rewrite rules on its expression tree (levels 0-2)"),
     "-Easy": ((0,), "EquationSolve, level 0 only: ax + b = c"),
     "-Medium": ((1, 2), "EquationSolve, levels 1-2: x on both sides, brackets"),
     "-Hard": ((3, 4), "EquationSolve, levels 3-4: brackets, fractional solutions, larger numbers"),
@@ -208,7 +208,7 @@ def _register_math() -> None:
         )
     for name, (source, description) in DATASET_IDS.items():
         _register(f"{name}-v0", MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
-    _register("Math-v0", MATH_ENV, EnvIdInfo("any source: gym.make('mathgym/Math-v0', source=...)"))
+    _register("Math-v0", MATH_ENV, EnvIdInfo("Any source: gym.make('mathgym/Math-v0', source=...)"))
 
 
 def _register_variants() -> None:
@@ -261,20 +261,20 @@ def _register_classic() -> None:
         _register(
             f"SymbolicRegression-Nguyen{k}-v0",
             SYMBOLIC_REGRESSION_ENV,
-            EnvIdInfo(f"build an expression token by token to fit Nguyen-{k} (DSO's prefix design)"),
+            EnvIdInfo(f"Build an expression token by token to fit Nguyen-{k} (DSO's prefix design)"),
             kwargs={"benchmark": f"Nguyen-{k}"},
             vector_entry_point=SYMBOLIC_REGRESSION_VECTOR_ENV,
         )
     _register(
         "Countdown-v0",
         COUNTDOWN_ENV,
-        EnvIdInfo("reach a target from given numbers with + - * / (numeric spaces, masked Discrete)"),
+        EnvIdInfo("Reach a target from given numbers with + - * / (numeric spaces, masked Discrete)"),
         vector_entry_point=COUNTDOWN_VECTOR_ENV,
     )
     _register(
         "CountdownText-v0",
         COUNTDOWN_TEXT_ENV,
-        EnvIdInfo("reach a target from given numbers with + - * / (text answer for LLMs)"),
+        EnvIdInfo("Reach a target from given numbers with + - * / (text answer for LLMs)"),
     )
 
 
