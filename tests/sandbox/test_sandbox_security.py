@@ -84,17 +84,16 @@ def test_growing_memory_is_stopped(sandbox) -> None:
     still_works(sandbox)
 
 
-def test_memory_of_children_is_capped_together(sandbox) -> None:
-    # 8 children each try to hold 96 MB at the same time: only a cap on the aggregate stops this. After
-    # 2 s, a child holds its block if it reported it (its pid on the pipe) and is still alive (failed or
-    # OOM-killed ones are gone).
-    code = (
+def children_holding_memory(mb: int) -> str:
+    """A snippet that forks 8 children which each try to hold ``mb`` MB at once, then prints ``held N``: how
+    many of them reported their block (their pid on a pipe) and are still alive after 2 s."""
+    return (
         "import os, time\n"
         "r, w = os.pipe()\n"
         "for _ in range(8):\n"
         "    if os.fork() == 0:\n"
         "        try:\n"
-        "            block = bytearray(96 * 1024 ** 2)\n"
+        f"            block = bytearray({mb} * 1024 ** 2)\n"
         "            for i in range(0, len(block), 4096): block[i] = 1\n"
         "            os.write(w, b'%d ' % os.getpid())\n"
         "            time.sleep(4)\n"
@@ -107,9 +106,15 @@ def test_memory_of_children_is_capped_together(sandbox) -> None:
         "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
         "except BlockingIOError:\n"
         "    ready = []\n"
-        "held = sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready)\n"
-        "print('held', held)\n"
+        "print('held', sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready))\n"
     )
+
+
+def test_memory_of_children_is_capped_together(sandbox) -> None:
+    # 8 children each try to hold 96 MB at the same time: only a cap on the aggregate stops this. After
+    # 2 s, a child holds its block if it reported it (its pid on the pipe) and is still alive (failed or
+    # OOM-killed ones are gone).
+    code = children_holding_memory(96)
     result = sandbox.run(code, memory_mb=256, timeout_s=20)
     if result.stdout.startswith("held"):
         held = int(result.stdout.split()[1])
@@ -680,27 +685,7 @@ def test_page_cache_of_earlier_snippets_does_not_raise_the_cap() -> None:
         "        while fh.read(1 << 20):\n"
         "            pass\n"
     )
-    hold = (
-        "import os, time\n"
-        "r, w = os.pipe()\n"
-        "for _ in range(8):\n"
-        "    if os.fork() == 0:\n"
-        "        try:\n"
-        "            block = bytearray(48 * 1024 ** 2)\n"
-        "            for i in range(0, len(block), 4096): block[i] = 1\n"
-        "            os.write(w, b'%d ' % os.getpid())\n"
-        "            time.sleep(4)\n"
-        "        finally:\n"
-        "            os._exit(0)\n"
-        "os.close(w)\n"
-        "time.sleep(2)\n"
-        "os.set_blocking(r, False)\n"
-        "try:\n"
-        "    ready = [int(p) for p in os.read(r, 4096).split()]\n"
-        "except BlockingIOError:\n"
-        "    ready = []\n"
-        "print('held', sum(os.waitpid(pid, os.WNOHANG) == (0, 0) for pid in ready))\n"
-    )
+    hold = children_holding_memory(48)
     with LocalSandbox(preload=(), max_workers=1, memory_mb=128, lean_workers=False) as box:
         if ":full" not in box.isolation:
             pytest.skip("per-box cgroups need root")
