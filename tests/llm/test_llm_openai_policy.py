@@ -135,9 +135,12 @@ def test_timeout_and_concurrency_limit(flaky_server):
     _Flaky.failures_left, _Flaky.sleep_s = 0, 0.3
     with pytest.raises(PolicyError, match="timed out"):
         OpenAIPolicy(flaky_server, "m", timeout_s=0.05, max_retries=0, vllm_extensions=False).generate("a")
-    deadline = time.monotonic() + 5
-    while _Flaky.concurrent and time.monotonic() < deadline:  # the timed-out request is still sleeping there
+    # The timed-out request may reach the server only after the client gave up (a loaded machine): wait until
+    # the server has seen it and finished sleeping, or it would overlap the batch below.
+    deadline = time.monotonic() + 10
+    while (_Flaky.requests < 1 or _Flaky.concurrent) and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert _Flaky.requests == 1 and _Flaky.concurrent == 0
     _Flaky.sleep_s, _Flaky.max_concurrent = 0.05, 0
     policy = OpenAIPolicy(flaky_server, "m", max_concurrency=2, vllm_extensions=False)
     rows = policy.generate([f"p{i}" for i in range(6)])
