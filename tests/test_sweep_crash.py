@@ -96,7 +96,9 @@ def test_sweep_survives_five_sigkills(tmp_path: Path) -> None:
             )  # the sweep process only: its pool workers must exit on their own
             assert proc.wait(timeout=30) == -signal.SIGKILL
         finally:
-            deadline = time.monotonic() + 5  # workers notice the dead parent within 0.5 s
+            deadline = (
+                time.monotonic() + 30
+            )  # workers notice the dead parent within 0.5 s; the margin is for a loaded machine
             while _live_group_members(proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
             leftovers = _live_group_members(proc.pid)
