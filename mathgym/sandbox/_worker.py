@@ -1057,6 +1057,9 @@ class OutputCapture:
 
 #: bytes of a payload's report pipe the worker reads per box (a snippet could flood it)
 REPORT_CAP = 1 << 20
+#: seconds to wait for a payload's wait status after it ended on its own: the relay (Z in container mode)
+#: writes it once scheduled, which on a loaded machine can be long after the payload's pidfd fired
+STATUS_GRACE_S = 5.0
 
 
 class WorkerSetup:
@@ -1683,7 +1686,7 @@ class BoxRunner(BoxSupply):
             poller.register(fd, select.POLLIN)
         if stdin_view is not None and box.stdin_w >= 0:
             poller.register(box.stdin_w, select.POLLOUT)
-        finished = False
+        finished = ended = False
         while not finished:
             now = time.monotonic()
             if now >= deadline:
@@ -1729,7 +1732,7 @@ class BoxRunner(BoxSupply):
                         os.close(box.stdin_w)
                         box.stdin_w = -1
                 elif fd == box.pidfd:
-                    finished = True  # the box's init (or payload) is gone
+                    finished = ended = True  # the box's init (or payload) is gone
                 elif fd == self.ctl_in and (ev & (select.POLLHUP | select.POLLERR) or not self._peek_ctl()):
                     self._release(box)  # the controller is gone: stop everything and remove what we made
                     self.shutdown()
@@ -1742,7 +1745,9 @@ class BoxRunner(BoxSupply):
         duration = time.monotonic() - start
         dead = script or done is None or timed_out or output_exceeded or violated
         if dead:
-            self._finish_dead_box(box, watch)
+            # P ended on its own: its status is on the way (Z relays it once scheduled), so wait for it
+            on_its_own = ended and box.exit_status is None and not (timed_out or output_exceeded or violated)
+            self._finish_dead_box(box, watch, STATUS_GRACE_S if on_its_own else 0.05)
         else:
             for fd, cap_ in watch.items():  # everything the cell wrote before its report
                 while True:
@@ -1818,8 +1823,12 @@ class BoxRunner(BoxSupply):
         except (ProtocolError, TypeError, ValueError):
             pass
 
-    def _finish_dead_box(self, box: Box, watch: dict) -> None:
-        """SIGKILL the box now and collect what it wrote; Z reaps it after the reply."""
+    def _finish_dead_box(self, box: Box, watch: dict, status_wait_s: float) -> None:
+        """SIGKILL the box now and collect what it wrote; Z reaps it after the reply.
+
+        :param status_wait_s: how long to wait for the payload's relayed wait status (the relay closing its
+            pipe ends the wait early).
+        """
         self._kill_box(box)
         # what the snippet wrote before it ended is in the pipes; dying processes may add a little more
         end = time.monotonic() + 0.05
@@ -1831,7 +1840,7 @@ class BoxRunner(BoxSupply):
                         continue
                     break
                 cap_.add(chunk)
-        deadline = time.monotonic() + 0.05  # the status S (or Z) relayed, if P ended on its own
+        deadline = time.monotonic() + status_wait_s  # the status S (or Z) relayed, if P ended on its own
         while box.exit_status is None and not box.status_done and time.monotonic() < deadline:
             if not select.select([box.status_r], [], [], max(0.0, deadline - time.monotonic()))[0]:
                 break
