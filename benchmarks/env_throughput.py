@@ -3,6 +3,9 @@ reasoning-gym's ``basic_arithmetic`` (generate + score), in the same run.
 
     python benchmarks/env_throughput.py [--n 5000] [--rounds 3]
 
+``single`` and ``step`` are ``gym.make`` envs in each mode; ``vector`` is the batched path, ``gym.make_vec``
+(:class:`~mathgym.envs.math.vector.MathVectorEnv`, 64 sub-envs), one call per 64 items.
+
 Rates are items per CPU second of this process (``time.process_time``: on a shared machine the wall clock
 measures the neighbours too), measured in alternating rounds (medians kept), with the load average printed.
 
@@ -38,6 +41,26 @@ def mathgym_items_per_s(n: int, mode: str) -> float:
     return n / elapsed
 
 
+def mathgym_vector_items_per_s(n: int, num_envs: int = 64) -> float:
+    """The batched path: ``gym.make_vec`` (MathVectorEnv), one reset and one step call per ``num_envs`` items."""
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode
+
+    envs = gym.make_vec("mathgym/Arithmetic-v0", num_envs=num_envs, autoreset_mode=AutoresetMode.DISABLED)
+    envs.reset(seed=0)
+    start = time.process_time()
+    correct = 0
+    for _ in range(n // num_envs):
+        answers = [f"The answer is \\boxed{{{env.problem.answer}}}." for env in envs.envs]
+        *_, infos = envs.step(answers)
+        correct += int(infos["is_success"].sum())
+        envs.reset()
+    elapsed = time.process_time() - start
+    items = (n // num_envs) * num_envs
+    assert correct == items, f"reference answers judged wrong: {items - correct}"
+    return items / elapsed
+
+
 def reasoning_gym_items_per_s(n: int) -> float:
     import reasoning_gym
 
@@ -61,11 +84,13 @@ def main() -> None:
     import statistics
 
     print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    anchor, ours = [], {"single": [], "step": []}
+    anchor, ours = [], {"single": [], "step": [], "vector": []}
     for _ in range(args.rounds):
         anchor.append(reasoning_gym_items_per_s(args.n))
         for mode in ours:
-            ours[mode].append(mathgym_items_per_s(args.n, mode))
+            ours[mode].append(
+                mathgym_vector_items_per_s(args.n) if mode == "vector" else mathgym_items_per_s(args.n, mode)
+            )
     base = statistics.median(anchor)
     print(f"reasoning-gym basic_arithmetic generate+score : {base:10.0f} items per CPU second")
     for mode, rates in ours.items():

@@ -7,7 +7,8 @@ every process) and their keyword arguments. The families live in subpackages of 
 * ``classic/``: numeric-space envs for classic RL (``equation_solve``, ``countdown``,
   ``symbolic_regression``); each also has a native vector env (``gym.make_vec(id, n)`` returns it;
   ``vectorization_mode="sync"`` still gives a ``SyncVectorEnv`` of single envs);
-* ``math/``: text envs over problem sources (procedural generators, datasets, dynamic variants);
+* ``math/``: text envs over problem sources (procedural generators, datasets, dynamic variants); ``gym.make_vec(id,
+  n)`` gives :class:`~mathgym.envs.math.vector.MathVectorEnv`, ``n`` episodes per call over one shared source;
 * ``tools/``: text envs whose agents run code in the sandbox (tool-integrated reasoning, program of thought);
 * ``provers/``: theorem-proving envs (Coq, Lean);
 * ``multiagent/``: PettingZoo games (their own ``<game>_v0`` modules, not Gymnasium ids).
@@ -31,6 +32,7 @@ NAMESPACE = "mathgym"
 # ---------------------------------------------------------------------------------------------
 
 MATH_ENV = "mathgym.envs.math.env:MathEnv"
+MATH_VECTOR_ENV = "mathgym.envs.math.vector:MathVectorEnv"
 TOOL_MATH_ENV = "mathgym.envs.tools.tool_math:ToolMathEnv"
 PROGRAM_OF_THOUGHT_ENV = "mathgym.envs.tools.program_of_thought:ProgramOfThoughtEnv"
 COQ_ENV = "mathgym.envs.provers.coq:CoqEnv"
@@ -204,16 +206,37 @@ def _register(env_id: str, entry_point: str, info: EnvIdInfo, **kwargs: Any) -> 
 def _register_math() -> None:
     for name in GENERATOR_IDS:
         _register(
-            f"{name}-v0", MATH_ENV, EnvIdInfo("", generator=name), kwargs={"source": f"generator:{name}"}
+            f"{name}-v0",
+            MATH_ENV,
+            EnvIdInfo("", generator=name),
+            kwargs={"source": f"generator:{name}"},
+            vector_entry_point=MATH_VECTOR_ENV,
         )
     for name, (source, description) in DATASET_IDS.items():
-        _register(f"{name}-v0", MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
-    _register("Math-v0", MATH_ENV, EnvIdInfo("Any source: gym.make('mathgym/Math-v0', source=...)"))
+        _register(
+            f"{name}-v0",
+            MATH_ENV,
+            EnvIdInfo(description),
+            kwargs={"source": source},
+            vector_entry_point=MATH_VECTOR_ENV,
+        )
+    _register(
+        "Math-v0",
+        MATH_ENV,
+        EnvIdInfo("Any source: gym.make('mathgym/Math-v0', source=...)"),
+        vector_entry_point=MATH_VECTOR_ENV,
+    )
 
 
 def _register_variants() -> None:
     for name, (source, description) in VARIANT_IDS.items():
-        _register(name, MATH_ENV, EnvIdInfo(description), kwargs={"source": source})
+        _register(
+            name,
+            MATH_ENV,
+            EnvIdInfo(description),
+            kwargs={"source": source},
+            vector_entry_point=MATH_VECTOR_ENV,
+        )
 
 
 def _register_tools() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -25,4 +25,6 @@ class Verdict:
         return self.correct
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # the fields are flat scalars: a shallow copy is what asdict gives, at a tenth of its cost (it runs
+        # on every final step of every env)
+        return dict(vars(self))
