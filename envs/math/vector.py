@@ -45,11 +45,11 @@ class MathVectorEnv(SyncVectorEnv):
     * the ``info`` dicts are merged into the vector layout key by key (:meth:`_batch_infos`), which also
       handles step mode, where Gymnasium's merge fails.
 
-    Speed: the cost per item is the problem's construction and the verifier, the same as a single env's, so
-    the gain over ``gym.make`` envs is small (``benchmarks/env_throughput.py`` prints it).
-
     The problems themselves are drawn one per sub-env, each from the sub-env's own random stream, so sub-env
     ``i`` of ``reset(seed=s)`` plays what ``gym.make(id).reset(seed=s + i)`` plays.
+
+    Speed: the cost per item is the problem's construction and the verifier, the same as a single env's, so
+    the gain over ``gym.make`` envs is small (``benchmarks/env_throughput.py`` prints it).
 
     ## Action Space
 
