@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mathgym.agents.llm.chat import continues_assistant, is_chat
-from mathgym.agents.llm.policy import Policy, PolicyError, as_batch
+from mathgym.agents.llm.policy import Policy, PolicyError
 from mathgym.agents.llm.types import Completion, PromptOrChat, Sampling
 from mathgym.seeding import derive_seed
 
@@ -133,28 +133,16 @@ class OpenAIPolicy(Policy):
         return [m["id"] for m in self._request("GET", "/models").get("data", [])]
 
     # ------------------------------------------------------------------------------ generation
-    def generate(
-        self,
-        prompts_or_chats: PromptOrChat | Sequence[PromptOrChat],
-        n: int = 1,
-        sampling: Sampling | None = None,
-        *,
-        stop: Sequence[str] | None = None,
+    def _generate(
+        self, prompts: Sequence[PromptOrChat], n: int, sampling: Sampling
     ) -> list[list[Completion]]:
-        if n < 1:
-            raise ValueError(f"n must be >= 1, got {n}")
-        sampling = sampling or Sampling()
-        if stop:
-            sampling = sampling.replace(stop=tuple(dict.fromkeys((*sampling.stop, *stop))))
-        batch = as_batch(prompts_or_chats)
-        if not batch:
-            return []
-        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(batch))) as pool:
-            futures = [pool.submit(self._one, item, n, sampling, i) for i, item in enumerate(batch)]
+        # prompts or chats (see model_input): the server renders chats
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(prompts))) as pool:
+            futures = [pool.submit(self._one, item, n, sampling, i) for i, item in enumerate(prompts)]
             return [f.result() for f in futures]
 
-    def _generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]:
-        return self.generate(prompts, n, sampling)
+    def model_input(self, item: PromptOrChat) -> PromptOrChat:
+        return item
 
     def render(self, item: PromptOrChat) -> str:
         raise NotImplementedError("the OpenAI backend renders chats on the server")

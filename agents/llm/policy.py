@@ -66,14 +66,20 @@ class Policy(ABC):
         batch = as_batch(prompts_or_chats)
         if not batch:
             return []
-        return self._generate([self.render(item) for item in batch], n, sampling)
+        return self._generate([self.model_input(item) for item in batch], n, sampling)
 
     def render(self, item: PromptOrChat) -> str:
         """The prompt string the model sees for ``item`` (chats go through the chat template)."""
         return render_input(self.tokenizer, item)
 
+    def model_input(self, item: PromptOrChat) -> PromptOrChat:
+        """What :meth:`_generate` gets for ``item``: the rendered prompt (local backends); a server that
+        applies the chat template itself takes the item as it is."""
+        return self.render(item)
+
     @abstractmethod
-    def _generate(self, prompts: list[str], n: int, sampling: Sampling) -> list[list[Completion]]: ...
+    def _generate(self, prompts: list[Any], n: int, sampling: Sampling) -> list[list[Completion]]:
+        """``n`` completions for each of ``prompts``: the :meth:`model_input` of each item."""
 
     def close(self) -> None:
         """Free the backend's resources (engine, connections)."""

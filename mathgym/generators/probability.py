@@ -22,27 +22,14 @@ from mathgym.generators.base import (
     check_range,
 )
 from mathgym.generators.formatting import fmt_number
+from mathgym.number_words import number_to_words
 
 _KINDS = ("dice", "coins", "urn", "cards")
 _COLORS = ("red", "blue", "green", "yellow")
-_NUMBER_WORDS = {
-    1: "one",
-    2: "two",
-    3: "three",
-    4: "four",
-    5: "five",
-    6: "six",
-    7: "seven",
-    8: "eight",
-    9: "nine",
-    10: "ten",
-    11: "eleven",
-    12: "twelve",
-}
 
 
 def _words(n: int) -> str:
-    return _NUMBER_WORDS.get(n, str(n))
+    return number_to_words(n) if 1 <= n <= 12 else str(n)
 
 
 @dataclass(frozen=True)

@@ -17,30 +17,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_SCALES = [(1_000_000_000, "billion"), (1_000_000, "million"), (1000, "thousand"), (100, "hundred")]
+from mathgym.number_words import ONES, WORD_VALUES, number_to_words
 
 _ORDINAL_DENOMINATORS = {
     2: ("half", "halves"),
@@ -55,28 +32,6 @@ _ORDINAL_DENOMINATORS = {
     12: ("twelfth", "twelfths"),
     100: ("hundredth", "hundredths"),
 }
-
-
-def number_to_words(n: int) -> str:
-    """English words for an integer: ``42 -> "forty-two"``, ``1305 -> "one thousand three hundred five"``."""
-    if not isinstance(n, int):
-        raise TypeError(f"number_to_words wants an int, got {n!r}")
-    if n < 0:
-        return "minus " + number_to_words(-n)
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
-    for scale, word in _SCALES:
-        if n >= scale:
-            head, rest = divmod(n, scale)
-            return f"{number_to_words(head)} {word}" + (f" {number_to_words(rest)}" if rest else "")
-    raise AssertionError("unreachable")
-
-
-_WORD_VALUES: dict[str, int] = {w: i for i, w in enumerate(_ONES)}
-_WORD_VALUES.update({w: 10 * i for i, w in enumerate(_TENS) if w})
 _MULTIPLIER_WORDS: dict[str, int] = {
     "once": 1,
     "twice": 2,
@@ -103,7 +58,7 @@ for _d, (_sing, _plur) in _ORDINAL_DENOMINATORS.items():
     _FRACTION_WORDS[f"one {_sing}"] = _FRACTION_WORDS[f"one-{_sing}"] = Fraction(1, _d)
     for _num in range(2, min(_d, 20)):
         for _sep in (" ", "-"):
-            _FRACTION_WORDS[f"{_ONES[_num]}{_sep}{_plur}"] = Fraction(_num, _d)
+            _FRACTION_WORDS[f"{ONES[_num]}{_sep}{_plur}"] = Fraction(_num, _d)
 
 
 def words_to_number(text: str) -> int | Fraction | None:
@@ -120,8 +75,8 @@ def words_to_number(text: str) -> int | Fraction | None:
     total, current = 0, 0
     seen = False
     for word in re.split(r"[ -]", t.replace(" and ", " ")):
-        if word in _WORD_VALUES:
-            current += _WORD_VALUES[word]
+        if word in WORD_VALUES:
+            current += WORD_VALUES[word]
         elif word == "hundred" and seen:
             current *= 100
         elif word in ("thousand", "million", "billion") and seen:
@@ -154,7 +109,7 @@ def _fraction_pairs(pairs: list[tuple[int, int]], words: bool, digits: bool) -> 
             out.append((f"{num}/{den}", Fraction(num, den)))
         if words:
             sing, plur = _ORDINAL_DENOMINATORS[den]
-            out.append((f"{_ONES[num]}-{sing if num == 1 else plur}", Fraction(num, den)))
+            out.append((f"{ONES[num]}-{sing if num == 1 else plur}", Fraction(num, den)))
     return out
 
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from mathgym.number_words import WORD_VALUES
 from mathgym.verifier.limits import MAX_TOKENS, LimitExceeded, check_deadline
 
 
@@ -221,47 +222,7 @@ UNITS = frozenset(
         "points",
     ]
 )
-NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-NUMBER_WORDS.update(
-    {
-        "thirty": 30,
-        "forty": 40,
-        "fifty": 50,
-        "sixty": 60,
-        "seventy": 70,
-        "eighty": 80,
-        "ninety": 90,
-        "hundred": 100,
-        "thousand": 1000,
-    }
-)
+NUMBER_WORDS = {**WORD_VALUES, "hundred": 100, "thousand": 1000}
 
 # Unicode characters with a fixed mathematical meaning (everything else non-ASCII is a word letter,
 # whitespace, or rejected).
