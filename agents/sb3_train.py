@@ -35,23 +35,17 @@ ALGORITHMS = ("ppo", "dqn", "a2c", "maskable_ppo")
 NATIVE_MIN_ENVS = 32
 
 #: per-algorithm defaults that suit the masked symbolic envs (any can be overridden with ``hyperparams``)
+_PPO_DEFAULTS: dict[str, Any] = {
+    "n_steps": 128,
+    "batch_size": 256,
+    "n_epochs": 4,
+    "learning_rate": 3e-4,
+    "ent_coef": 0.01,
+    "policy_kwargs": {"net_arch": [128, 128]},
+}
 DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
-    "ppo": {
-        "n_steps": 128,
-        "batch_size": 256,
-        "n_epochs": 4,
-        "learning_rate": 3e-4,
-        "ent_coef": 0.01,
-        "policy_kwargs": {"net_arch": [128, 128]},
-    },
-    "maskable_ppo": {
-        "n_steps": 128,
-        "batch_size": 256,
-        "n_epochs": 4,
-        "learning_rate": 3e-4,
-        "ent_coef": 0.01,
-        "policy_kwargs": {"net_arch": [128, 128]},
-    },
+    "ppo": _PPO_DEFAULTS,
+    "maskable_ppo": _PPO_DEFAULTS,  # MaskablePPO is PPO with masked logits: the same settings
     "a2c": {
         "n_steps": 16,
         "learning_rate": 7e-4,
