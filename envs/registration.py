@@ -203,40 +203,23 @@ def _register(env_id: str, entry_point: str, info: EnvIdInfo, **kwargs: Any) -> 
         raise DuplicateName(f"{full_id} is already registered with another entry point or arguments ({spec})")
 
 
+def _register_math_id(env_id: str, info: EnvIdInfo, source: str | None = None) -> None:
+    """A :class:`MathEnv` id, with :class:`MathVectorEnv` as its vector env."""
+    kwargs = {"source": source} if source is not None else None
+    _register(env_id, MATH_ENV, info, kwargs=kwargs, vector_entry_point=MATH_VECTOR_ENV)
+
+
 def _register_math() -> None:
     for name in GENERATOR_IDS:
-        _register(
-            f"{name}-v0",
-            MATH_ENV,
-            EnvIdInfo("", generator=name),
-            kwargs={"source": f"generator:{name}"},
-            vector_entry_point=MATH_VECTOR_ENV,
-        )
+        _register_math_id(f"{name}-v0", EnvIdInfo("", generator=name), f"generator:{name}")
     for name, (source, description) in DATASET_IDS.items():
-        _register(
-            f"{name}-v0",
-            MATH_ENV,
-            EnvIdInfo(description),
-            kwargs={"source": source},
-            vector_entry_point=MATH_VECTOR_ENV,
-        )
-    _register(
-        "Math-v0",
-        MATH_ENV,
-        EnvIdInfo("Any source: gym.make('mathgym/Math-v0', source=...)"),
-        vector_entry_point=MATH_VECTOR_ENV,
-    )
+        _register_math_id(f"{name}-v0", EnvIdInfo(description), source)
+    _register_math_id("Math-v0", EnvIdInfo("Any source: gym.make('mathgym/Math-v0', source=...)"))
 
 
 def _register_variants() -> None:
     for name, (source, description) in VARIANT_IDS.items():
-        _register(
-            name,
-            MATH_ENV,
-            EnvIdInfo(description),
-            kwargs={"source": source},
-            vector_entry_point=MATH_VECTOR_ENV,
-        )
+        _register_math_id(name, EnvIdInfo(description), source)
 
 
 def _register_tools() -> None:
